@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Tx is one logical write. On SQLite several Txs may share a physical
+// transaction (group commit), each isolated by a savepoint, so a failing write
+// never takes its neighbours down with it.
+type Tx struct {
+	ctx         context.Context
+	tx          *sql.Tx
+	db          *DB
+	afterCommit []func()
+	batch       *batchHooks
+}
+
+// batchHooks are run once per physical transaction, just before COMMIT.
+type batchHooks struct {
+	keys  map[string]bool
+	hooks []func(*Tx) error
+}
+
+// Context is the context of the request that started this write.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Dialect reports the engine, for the rare statement that differs.
+func (t *Tx) Dialect() Dialect { return t.db.dialect }
+
+// Exec runs a statement inside the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.db.rebind(query), args...)
+}
+
+// Query reads inside the transaction, seeing its own uncommitted writes.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.db.rebind(query), args...)
+}
+
+// QueryRow reads at most one row inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
+}
+
+// AfterCommit runs fn once this write is durably committed (never if it fails).
+// Use it to update caches; it must not block.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// BeforeCommit runs fn once per physical transaction, just before it commits,
+// however many writes in the group asked for the same key. The audit log uses
+// it to sign one tree head per group commit rather than one per entry.
+func (t *Tx) BeforeCommit(key string, fn func(*Tx) error) {
+	if t.batch.keys[key] {
+		return
+	}
+	t.batch.keys[key] = true
+	t.batch.hooks = append(t.batch.hooks, fn)
+}
+
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many writes share one commit, so one slow batch cannot
+// hold a long queue hostage.
+const maxBatch = 256
+
+// Write runs fn in a transaction and returns once it is durably committed or
+// rolled back. fn must only use tx for database work, must not call Write
+// itself, and should do slow work (password hashing, network) before Write.
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect == Postgres {
+		return db.writePostgres(ctx, fn)
+	}
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case <-db.closing:
+		return ErrClosed
+	default:
+	}
+	select {
+	case db.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.closing:
+		return ErrClosed
+	}
+	return <-req.done
+}
+
+func (db *DB) writer() {
+	defer db.writerWG.Done()
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		var first *writeRequest
+		select {
+		case first = <-db.writes:
+		case <-db.closing:
+			// Finish what was queued before Close, then stop.
+			for {
+				select {
+				case r := <-db.writes:
+					db.runBatch([]*writeRequest{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-db.writes:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		db.runBatch(batch)
+	}
+}
+
+// runBatch commits a group of writes in one SQLite transaction.
+func (db *DB) runBatch(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	txs := make([]*Tx, len(batch))
+	err := db.withBusyRetry(func() error {
+		clear(results)
+		sqlTx, err := db.write.BeginTx(context.Background(), nil)
+		if err != nil {
+			return err
+		}
+		hooks := &batchHooks{keys: map[string]bool{}}
+		single := len(batch) == 1
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			t := &Tx{ctx: r.ctx, tx: sqlTx, db: db, batch: hooks}
+			txs[i] = t
+			if single {
+				results[i] = runFn(t, r.fn)
+				continue
+			}
+			if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
+				sqlTx.Rollback()
+				return err
+			}
+			if results[i] = runFn(t, r.fn); results[i] != nil {
+				if _, err := sqlTx.Exec("ROLLBACK TO w"); err != nil {
+					sqlTx.Rollback()
+					return err
+				}
+			}
+			if _, err := sqlTx.Exec("RELEASE w"); err != nil {
+				sqlTx.Rollback()
+				return err
+			}
+		}
+		if single && results[0] != nil {
+			return sqlTx.Rollback()
+		}
+		hookTx := &Tx{ctx: context.Background(), tx: sqlTx, db: db, batch: hooks}
+		for _, h := range hooks.hooks {
+			if err := h(hookTx); err != nil {
+				sqlTx.Rollback()
+				return fmt.Errorf("before-commit hook: %w", err)
+			}
+		}
+		return sqlTx.Commit()
+	})
+	ok := int64(0)
+	for i, r := range batch {
+		res := results[i]
+		if err != nil && res == nil {
+			db.log.Error("group commit failed", "err", err, "writes", len(batch))
+			res = fmt.Errorf("store: commit failed: %w", err)
+		}
+		if res == nil {
+			ok++
+			for _, fn := range txs[i].afterCommit {
+				fn()
+			}
+		}
+		r.done <- res
+	}
+	db.statsMu.Lock()
+	if err == nil {
+		db.stats.Transactions++
+	}
+	db.stats.Writes += ok
+	db.statsMu.Unlock()
+}
+
+// runFn calls fn, turning a panic into an error so one bad write cannot kill
+// the writer goroutine and with it every later write.
+func runFn(t *Tx, fn func(*Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}
+
+// withBusyRetry retries when another process holds the write lock longer than
+// busy_timeout, so "database is locked" does not reach a person.
+func (db *DB) withBusyRetry(fn func() error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = fn(); err == nil || !isBusy(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	return err
+}
+
+func isBusy(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
+}
+
+// writePostgres runs fn in its own transaction; PostgreSQL groups concurrent
+// commits itself. Serialization failures and deadlocks are retried.
+func (db *DB) writePostgres(ctx context.Context, fn func(*Tx) error) error {
+	select {
+	case <-db.closing:
+		return ErrClosed
+	default:
+	}
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = db.writePostgresOnce(ctx, fn); err == nil || !retryablePG(err) {
+			break
+		}
+	}
+	if err == nil {
+		db.statsMu.Lock()
+		db.stats.Transactions++
+		db.stats.Writes++
+		db.statsMu.Unlock()
+	}
+	return err
+}
+
+func (db *DB) writePostgresOnce(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	t := &Tx{ctx: ctx, tx: sqlTx, db: db, batch: &batchHooks{keys: map[string]bool{}}}
+	if err := runFn(t, fn); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	for _, h := range t.batch.hooks {
+		if err := h(t); err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("before-commit hook: %w", err)
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range t.afterCommit {
+		f()
+	}
+	return nil
+}
+
+func retryablePG(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
