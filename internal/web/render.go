@@ -1,0 +1,272 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"dbtp/internal/platform"
+)
+
+//go:embed templates
+var webTemplates embed.FS
+
+// Site is the identity shown on every page.
+type Site struct {
+	CouncilName string
+	ServiceName string
+	BrandColour string // "#rrggbb", validated by Config
+}
+
+// NavItem is one link in the service navigation. Modules add theirs with
+// Renderer.AddNav. Showing a link is not permission: handlers still ask the
+// access module.
+type NavItem struct {
+	Label  string
+	Href   string
+	Roles  []platform.Role // shown to subjects holding any of these; empty means every signed-in subject
+	Public bool            // shown to everyone, including signed-out visitors
+}
+
+// NavLink is a NavItem as rendered for one request.
+type NavLink struct {
+	Label   string
+	Href    string
+	Current bool
+}
+
+// Renderer holds every page template. Each page is its own template set
+// (a clone of the layout and components plus the page file and its module's
+// partials) so every page can define the same "title" and "content" blocks.
+type Renderer struct {
+	site   Site
+	base   *template.Template // layout and components; cloned, never executed
+	mu     sync.RWMutex
+	pages  map[string]*template.Template
+	nav    []NavItem
+	footer []NavLink
+}
+
+// NewRenderer parses the layout, components and error pages.
+func NewRenderer(site Site) (*Renderer, error) {
+	base, err := template.New("base").Funcs(funcs).ParseFS(webTemplates, "templates/layout.html", "templates/components/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parsing layout: %w", err)
+	}
+	rn := &Renderer{site: site, base: base, pages: map[string]*template.Template{}}
+	if err := rn.Add(webTemplates, "templates/errors/*.html"); err != nil {
+		return nil, err
+	}
+	return rn, nil
+}
+
+// Add parses page templates from a module's embedded files. A page's name is
+// its path without a leading "templates/" and the ".html" suffix, so
+// "templates/users/list.html" becomes "users/list": keep each module's pages
+// in a folder named after the module. Each page must define "title" (the
+// text for <title>; the layout adds the service and council names) and
+// "content" (inside <main>, starting with the page's h1); it may define
+// "beforeContent" (a back link). Dot is a View: module data is .Data. Files whose
+// name starts with "_" are partials shared by the pages of this call.
+func (rn *Renderer) Add(fsys fs.FS, patterns ...string) error {
+	var pages, partials []string
+	for _, p := range patterns {
+		matches, err := fs.Glob(fsys, p)
+		if err != nil {
+			return fmt.Errorf("web: templates %q: %w", p, err)
+		}
+		if len(matches) == 0 {
+			return fmt.Errorf("web: templates %q match no files", p)
+		}
+		for _, m := range matches {
+			if strings.HasPrefix(path.Base(m), "_") {
+				partials = append(partials, m)
+			} else {
+				pages = append(pages, m)
+			}
+		}
+	}
+	sort.Strings(pages)
+	built := map[string]*template.Template{}
+	for _, file := range pages {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), path.Ext(file))
+		t, err := rn.base.Clone()
+		if err != nil {
+			return fmt.Errorf("web: page %s: %w", name, err)
+		}
+		if len(partials) > 0 {
+			if t, err = t.ParseFS(fsys, partials...); err != nil {
+				return fmt.Errorf("web: partials for %s: %w", name, err)
+			}
+		}
+		if t, err = t.ParseFS(fsys, file); err != nil {
+			return fmt.Errorf("web: page %s: %w", name, err)
+		}
+		for _, block := range []string{"title", "content"} {
+			if t.Lookup(block) == nil {
+				return fmt.Errorf("web: page %s does not define %q", name, block)
+			}
+		}
+		built[name] = t
+	}
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	for name := range built {
+		if _, dup := rn.pages[name]; dup {
+			return fmt.Errorf("web: page %s is defined twice", name)
+		}
+	}
+	for name, t := range built {
+		rn.pages[name] = t
+	}
+	return nil
+}
+
+// AddNav adds service navigation links, shown in the order added.
+func (rn *Renderer) AddNav(items ...NavItem) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	rn.nav = append(rn.nav, items...)
+}
+
+// AddFooterLink adds a link to the footer, such as the accessibility
+// statement or privacy notice.
+func (rn *Renderer) AddFooterLink(label, href string) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	rn.footer = append(rn.footer, NavLink{Label: label, Href: href})
+}
+
+// View is what the layout and every page template receive as dot. Module
+// data is under .Data; .Form is never nil, so components can always call
+// its methods.
+type View struct {
+	Data    any
+	Form    *Form
+	Site    Site
+	Subject *platform.Subject
+	Nav     []NavLink
+	Footer  []NavLink
+	Nonce   string
+	Path    string
+	Flash   string
+	req     *http.Request
+}
+
+// CSRFToken returns a token for a form on this page. It is a method, not a
+// field, so the CSRF cookie is only set on pages that contain a form.
+func (v View) CSRFToken() string { return CSRFToken(v.req) }
+
+// BrandCSS is the declaration that applies the configured brand colour.
+// The colour was validated as #rrggbb at start-up, so it is safe CSS.
+func (v View) BrandCSS() template.CSS {
+	if !hexColour.MatchString(v.Site.BrandColour) {
+		return ""
+	}
+	return template.CSS(":root{--dbtp-brand:" + v.Site.BrandColour + "}")
+}
+
+// FormStater is implemented by page data that carries a form's state;
+// embedding *Form in a page struct is enough.
+type FormStater interface{ FormState() *Form }
+
+// Render executes page name with data and writes it with status. It renders
+// into a buffer first, so a template error becomes a clean 500 rather than
+// half a page.
+func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	rn.mu.RLock()
+	t, ok := rn.pages[name]
+	nav, footer := rn.nav, rn.footer
+	rn.mu.RUnlock()
+	if !ok {
+		return platform.Internal(fmt.Errorf("web: no page template %q", name))
+	}
+	v := View{Data: data, Site: rn.site, Subject: SubjectOf(r), Nonce: Nonce(r), Path: r.URL.Path, Footer: footer, req: r}
+	if fs, ok := data.(FormStater); ok && fs.FormState() != nil {
+		v.Form = fs.FormState()
+	} else {
+		v.Form = &Form{}
+	}
+	v.Nav = navFor(nav, v.Subject, r.URL.Path)
+	v.Flash = takeFlash(w, r)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return platform.Internal(fmt.Errorf("web: rendering %s: %w", name, err))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+	return nil
+}
+
+// Render writes page name using the server's renderer; modules call this
+// from their handlers.
+func Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	st := stateOf(r)
+	if st == nil || st.srv == nil {
+		return platform.Internal(fmt.Errorf("web: Render(%s) outside a web.Server request", name))
+	}
+	return st.srv.renderer.Render(w, r, status, name, data)
+}
+
+func navFor(items []NavItem, s *platform.Subject, current string) []NavLink {
+	var links []NavLink
+	best := -1
+	for _, it := range items {
+		visible := it.Public ||
+			s.Authenticated() && (len(it.Roles) == 0 || slices.ContainsFunc(it.Roles, s.HasRole))
+		if !visible {
+			continue
+		}
+		links = append(links, NavLink{Label: it.Label, Href: it.Href})
+		// The longest matching prefix is the current section.
+		if current == it.Href || it.Href != "/" && strings.HasPrefix(current, strings.TrimSuffix(it.Href, "/")+"/") {
+			if best < 0 || len(it.Href) > len(links[best].Href) {
+				best = len(links) - 1
+			}
+		}
+	}
+	if best >= 0 {
+		links[best].Current = true
+	}
+	return links
+}
+
+var funcs = template.FuncMap{
+	"asset": AssetURL,
+	// dict builds the argument of a component template, in the way
+	// GOV.UK Frontend's Nunjucks macros take an object.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict needs key/value pairs, got %d arguments", len(kv))
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"join": strings.Join,
+	// str makes a missing dict key (nil) comparable as "".
+	"str": func(v any) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(v)
+	},
+	"add": func(a, b int) int { return a + b },
+}
