@@ -64,7 +64,7 @@ func (s *Service) CreateOrg(ctx context.Context, sub *platform.Subject, in NewOr
 			}
 			return err
 		}
-		e := audit.For(sub, "organisation.create", "organisation", org.ID, audit.Success)
+		e := audit.For(sub, "org.create", "org", org.ID, audit.Success)
 		e.OrgID = org.ID
 		e.Detail = "created " + string(kind) + " " + slug
 		return s.rec.Record(tx, e)
@@ -155,13 +155,13 @@ func (s *Service) checkHostAdmin(ctx context.Context, sub *platform.Subject, a a
 		return platform.Internal(err)
 	}
 	if host == "" || sub.OrgID != host {
-		err := s.denied(ctx, sub, "organisation."+string(a), "organisation", targetID, "only admins of the host organisation manage organisations")
+		err := s.denied(ctx, sub, "org."+string(a), "org", targetID, "only admins of the host organisation manage organisations")
 		if platform.CodeOf(err) == platform.CodeForbidden && targetID != "" {
 			return platform.NotFound("organisation")
 		}
 		return err
 	}
-	return s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "organisation", ID: targetID, OrgID: sub.OrgID})
+	return s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "org", ID: targetID, OrgID: sub.OrgID})
 }
 
 type scanner interface{ Scan(...any) error }

@@ -1,0 +1,177 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"dbtp/internal/access"
+	"dbtp/internal/audit"
+	"dbtp/internal/platform"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var testMods = []store.Migrations{audit.Migrations, Migrations}
+
+// fakeClock is a settable clock, so expiry and TOTP tests never sleep.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is one organisation with an admin, on a fresh database.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	db     *store.DB
+	log    *audit.Log
+	svc    *Service
+	clock  *fakeClock
+	org    platform.Org
+	sys    *platform.Subject // the CLI within org
+	admin  *platform.Subject // an admin of org (built directly: store tests)
+	adminU User
+}
+
+const testPassword = "correct horse battery staple"
+
+func newEnv(t testing.TB, db *store.DB) *env {
+	t.Helper()
+	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, verifier, err := audit.ParseKey(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := audit.New(db, signer, verifier)
+	clock := &fakeClock{t: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: clock,
+		svc: New(db, log, access.New(log), Options{Clock: clock, Issuer: "Northshire Council"})}
+	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
+	e.sys = platform.System(e.org.ID)
+	e.adminU = e.mustUser(e.sys, "admin@northshire.gov.uk", "Ada Admin", []platform.Role{platform.RoleAdmin}, nil, testPassword)
+	e.admin = e.subjectOf(e.adminU)
+	return e
+}
+
+func (e *env) mustOrg(slug, name string, kind platform.OrgKind) platform.Org {
+	e.t.Helper()
+	o, err := e.svc.CreateOrg(e.ctx, platform.System(""), NewOrg{Slug: slug, Name: name, Kind: kind})
+	if err != nil {
+		e.t.Fatalf("create org %s: %v", slug, err)
+	}
+	return o
+}
+
+func (e *env) mustUser(sub *platform.Subject, email, name string, roles []platform.Role, units []string, password string) User {
+	e.t.Helper()
+	u, err := e.svc.CreateUser(e.ctx, sub, NewUser{Email: email, Name: name, Roles: roles, BusinessUnits: units, Password: password})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", email, err)
+	}
+	return u
+}
+
+func (e *env) subjectOf(u User) *platform.Subject {
+	return &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Roles: u.Roles, BusinessUnits: u.BusinessUnits}
+}
+
+// otherOrg makes a second organisation with its own admin and one staff user.
+func (e *env) otherOrg() (platform.Org, *platform.Subject, User) {
+	e.t.Helper()
+	o := e.mustOrg("northshire-trading", "Northshire Trading Ltd", platform.OrgTradingCompany)
+	a := e.mustUser(platform.System(o.ID), "boss@trading.example", "Tina Trading", []platform.Role{platform.RoleAdmin}, nil, "")
+	u := e.mustUser(platform.System(o.ID), "worker@trading.example", "Will Worker", []platform.Role{platform.RoleStaff}, nil, "")
+	return o, e.subjectOf(a), u
+}
+
+// code is the TOTP code an authenticator app would show now.
+func (e *env) code(secret string) string {
+	raw, err := totpEncoding.DecodeString(secret)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return totpCode(raw, uint64(e.clock.Now().Unix()/totpPeriod))
+}
+
+// auditActions lists the actions recorded in org (newest first).
+func (e *env) auditActions(orgID string) []audit.Entry {
+	e.t.Helper()
+	p, err := e.log.List(e.ctx, audit.Filter{OrgID: orgID, Limit: 200})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p.Entries
+}
+
+func hasEntry(entries []audit.Entry, action string, outcome audit.Outcome) bool {
+	for _, en := range entries {
+		if en.Action == action && en.Outcome == outcome {
+			return true
+		}
+	}
+	return false
+}
+
+func wantCode(t testing.TB, err error, code platform.Code) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", code)
+	}
+	if got := platform.CodeOf(err); got != code {
+		t.Fatalf("got %s (%v), want %s", got, err, code)
+	}
+}
+
+func wantField(t testing.TB, err error, field string) {
+	t.Helper()
+	var pe *platform.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a field error on %s", err, field)
+	}
+	for _, f := range pe.Fields {
+		if f.Field == field {
+			return
+		}
+	}
+	t.Fatalf("got fields %+v, want one on %s", pe.Fields, field)
+}
+
+func noErr(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func containsSecret(entries []audit.Entry, secret string) bool {
+	for _, en := range entries {
+		if strings.Contains(en.Detail+en.ActorName+en.ResourceID+en.Addr, secret) {
+			return true
+		}
+	}
+	return false
+}
