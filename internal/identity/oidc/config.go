@@ -15,11 +15,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -87,7 +89,10 @@ type Config struct {
 	// CookieKey is the AES-256-GCM key that seals the state cookie. It must
 	// be CookieKeySize random bytes and the same on every node, or a sign-in
 	// begun on one node cannot finish on another. Providers may share a key:
-	// each cookie is bound to its provider's name.
+	// each cookie is bound to its provider's name. Changing the key only
+	// fails sign-ins begun in the last ten minutes; nothing else uses it.
+	// Generate one with `openssl rand -base64 32` and load it with
+	// ParseCookieKey.
 	CookieKey []byte
 	// Clock tells the time for cookie and token expiry; nil means the system clock.
 	Clock platform.Clock
@@ -181,6 +186,20 @@ func (c *Config) clientAuth() string {
 		return AuthPrivateKeyJWT
 	}
 	return AuthClientSecretBasic
+}
+
+// ParseCookieKey decodes a base64 (standard or URL alphabet, padded or not)
+// cookie key, as set in DBTP_OIDC_COOKIE_KEY, and checks its length. The
+// error never echoes the value.
+func ParseCookieKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil && len(k) == CookieKeySize {
+			return k, nil
+		}
+	}
+	return nil, platform.Invalid(fmt.Sprintf("OIDC cookie key must be %d random bytes in base64; generate one with: openssl rand -base64 32", CookieKeySize),
+		platform.FieldError{Field: "cookie_key", Message: "not base64 of 32 bytes"})
 }
 
 // ParsePrivateKeyPEM reads a PKCS#8, PKCS#1 (RSA) or SEC 1 (EC) private key,

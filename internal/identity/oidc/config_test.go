@@ -1,12 +1,14 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
@@ -132,6 +134,22 @@ func TestParsePrivateKeyPEM(t *testing.T) {
 	} {
 		if _, err := ParsePrivateKeyPEM(data); platform.CodeOf(err) != platform.CodeInvalid {
 			t.Errorf("%s: err = %v, want invalid", name, err)
+		}
+	}
+}
+
+func TestParseCookieKey(t *testing.T) {
+	raw := make([]byte, CookieKeySize)
+	_, _ = rand.Read(raw)
+	for _, s := range []string{base64.StdEncoding.EncodeToString(raw) + "\n", base64.RawURLEncoding.EncodeToString(raw)} {
+		if k, err := ParseCookieKey(s); err != nil || !bytes.Equal(k, raw) {
+			t.Errorf("ParseCookieKey(%q) = %x, %v", s, k, err)
+		}
+	}
+	for _, s := range []string{"", "c2hvcnQ=", "not base64 at all!!"} {
+		_, err := ParseCookieKey(s)
+		if pe := wantCode(t, err, platform.CodeInvalid); s != "" && strings.Contains(pe.Error(), s) {
+			t.Errorf("error echoes the key: %v", pe)
 		}
 	}
 }
