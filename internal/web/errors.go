@@ -95,7 +95,7 @@ func problemFor(r *http.Request, err error) ProblemDetails {
 func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	logInternal(r, err)
 	p := problemFor(r, err)
-	errorHeaders(w, r, err, p.Status)
+	errorHeaders(w, err)
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="dbtp"`)
 	}
@@ -121,7 +121,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := problemFor(r, err)
-	errorHeaders(w, r, err, p.Status)
+	errorHeaders(w, err)
 	name := "errors/error"
 	switch p.Status {
 	case http.StatusNotFound:
@@ -149,10 +149,14 @@ type ErrorPage struct {
 
 // NotFound answers 404 in the right format; it is the router's fallback.
 func NotFound(w http.ResponseWriter, r *http.Request) {
+	if isAPIPath(r.URL.Path) {
+		Problem(w, r, platform.Errorf(platform.CodeNotFound, "There is no API operation at this address."))
+		return
+	}
 	Error(w, r, platform.Errorf(platform.CodeNotFound, "Page not found"))
 }
 
-func errorHeaders(w http.ResponseWriter, r *http.Request, err error, status int) {
+func errorHeaders(w http.ResponseWriter, err error) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	var ra *retryAfter

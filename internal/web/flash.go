@@ -25,7 +25,8 @@ func SetFlash(w http.ResponseWriter, r *http.Request, msg string) {
 		return
 	}
 	if len(msg) > maxFlashLen {
-		msg = msg[:maxFlashLen]
+		// Cut on a rune boundary so the message stays valid UTF-8.
+		msg = strings.ToValidUTF8(msg[:maxFlashLen], "")
 	}
 	raw := base64.RawURLEncoding.EncodeToString([]byte(msg))
 	val := raw + "." + base64.RawURLEncoding.EncodeToString(flashMAC(st.srv.cfg.SecretKey, raw))

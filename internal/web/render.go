@@ -69,7 +69,7 @@ func NewRenderer(site Site) (*Renderer, error) {
 }
 
 // Add parses page templates from a module's embedded files. A page's name is
-// its path without a leading "templates/" and the ".html" suffix, so
+// its path after the last "templates/" folder without the extension, so
 // "templates/users/list.html" becomes "users/list": keep each module's pages
 // in a folder named after the module. Each page must define "title" (the
 // text for <title>; the layout adds the service and council names) and
@@ -97,7 +97,7 @@ func (rn *Renderer) Add(fsys fs.FS, patterns ...string) error {
 	sort.Strings(pages)
 	built := map[string]*template.Template{}
 	for _, file := range pages {
-		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), path.Ext(file))
+		name := pageName(file)
 		t, err := rn.base.Clone()
 		if err != nil {
 			return fmt.Errorf("web: page %s: %w", name, err)
@@ -128,6 +128,15 @@ func (rn *Renderer) Add(fsys fs.FS, patterns ...string) error {
 		rn.pages[name] = t
 	}
 	return nil
+}
+
+// pageName is the part of file after its last "templates/" folder, without
+// the extension.
+func pageName(file string) string {
+	if i := strings.LastIndex("/"+file, "/templates/"); i >= 0 {
+		file = file[i+len("templates/"):]
+	}
+	return strings.TrimSuffix(file, path.Ext(file))
 }
 
 // AddNav adds service navigation links, shown in the order added.
