@@ -116,7 +116,7 @@ func jsonError(err error) error {
 	case errors.As(err, &te):
 		field := te.Field
 		if field == "" {
-			return &platform.Error{Code: platform.CodeInvalid, Message: fmt.Sprintf("The request body must be a JSON %s, not %s.", jsonKind(te.Type), te.Value), Err: err}
+			return &platform.Error{Code: platform.CodeInvalid, Message: fmt.Sprintf("The request body must be %s, not %s.", jsonKind(te.Type), te.Value), Err: err}
 		}
 		return &platform.Error{Code: platform.CodeInvalid, Message: "A field has the wrong type.", Err: err,
 			Fields: []platform.FieldError{{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), te.Value)}}}

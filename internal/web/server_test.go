@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -249,6 +251,29 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
+func TestMultipartForm(t *testing.T) {
+	ts := startServer(t, Config{MaxBodyBytes: 64 << 10})
+	c := ts.client()
+	token := ts.csrfToken(c)
+	post := func(size int) int {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField(CSRFField, token)
+		mw.WriteField("name", "Ada")
+		fw, _ := mw.CreateFormFile("upload", "a.txt")
+		fw.Write(bytes.Repeat([]byte("x"), size))
+		mw.Close()
+		res, _ := ts.do(c, "POST", "/demo", &buf, map[string]string{"Content-Type": mw.FormDataContentType(), "Sec-Fetch-Site": "same-origin"})
+		return res.StatusCode
+	}
+	if got := post(1024); got != http.StatusSeeOther {
+		t.Errorf("multipart with token: %d, want 303", got)
+	}
+	if got := post(128 << 10); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversize multipart: %d, want 413", got)
+	}
+}
+
 func TestInvalidText(t *testing.T) {
 	ts := startServer(t, Config{})
 	c := ts.client()
@@ -296,6 +321,9 @@ func TestFormErrorsPage(t *testing.T) {
 	}
 	if strings.Contains(body, "hunter2") {
 		t.Error("password echoed back")
+	}
+	if strings.Contains(body, "no value") {
+		t.Error("a missing component argument printed as <no value>")
 	}
 }
 
