@@ -88,12 +88,13 @@ func decodeHash(encoded string) (argonParams, []byte, []byte, error) {
 		return p, nil, nil, errBadHash
 	}
 	p.threads = uint8(vals[2])
+	// Re-encoding must give back the input: the decoder alone skips CR and LF.
 	salt, err := b64.Strict().DecodeString(parts[4])
-	if err != nil || len(salt) < 8 || len(salt) > 64 {
+	if err != nil || len(salt) < 8 || len(salt) > 64 || b64.EncodeToString(salt) != parts[4] {
 		return p, nil, nil, errBadHash
 	}
 	key, err := b64.Strict().DecodeString(parts[5])
-	if err != nil || len(key) < 16 || len(key) > 64 {
+	if err != nil || len(key) < 16 || len(key) > 64 || b64.EncodeToString(key) != parts[5] {
 		return p, nil, nil, errBadHash
 	}
 	p.saltLen, p.keyLen = len(salt), len(key)

@@ -80,7 +80,7 @@ func (s *Service) SignIn(ctx context.Context, org, email, password, addr string)
 		}
 		return SignInResult{}, rateLimited(wait)
 	}
-	u, err := s.loadUser(ctx, o.ID, "email_key", key)
+	u, err := s.loadUserRow(ctx, o.ID, "email_key", key)
 	known := err == nil
 	if err != nil && platform.CodeOf(err) != platform.CodeNotFound {
 		return SignInResult{}, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -87,21 +88,22 @@ func addrKey(addr string) string {
 // throttled reports how long the longest lock among keys still has to run.
 func (s *Service) throttled(ctx context.Context, keys ...string) (time.Duration, error) {
 	now := store.Millis(s.now())
-	var wait time.Duration
+	args := make([]any, 0, len(keys))
 	for _, k := range keys {
-		if k == "" {
-			continue
-		}
-		var until int64
-		err := s.db.QueryRow(ctx, "SELECT locked_until FROM sign_in_throttle WHERE key = ?", k).Scan(&until)
-		if err != nil && !store.IsNoRows(err) {
-			return 0, platform.Internal(err)
-		}
-		if d := time.Duration(until-now) * time.Millisecond; d > wait {
-			wait = d
+		if k != "" {
+			args = append(args, k)
 		}
 	}
-	return wait, nil
+	if len(args) == 0 {
+		return 0, nil
+	}
+	var until int64
+	err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(locked_until), 0) FROM sign_in_throttle WHERE key IN (?"+
+		strings.Repeat(", ?", len(args)-1)+")", args...).Scan(&until)
+	if err != nil {
+		return 0, platform.Internal(err)
+	}
+	return max(0, time.Duration(until-now)*time.Millisecond), nil
 }
 
 // recordFailure counts one failed attempt against key inside tx, atomically

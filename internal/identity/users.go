@@ -72,12 +72,9 @@ func scanUser(r scanner) (userRow, error) {
 // loadUser reads one user of orgID with their units. Every lookup names the
 // organisation, so a foreign ID is indistinguishable from a missing one.
 func (s *Service) loadUser(ctx context.Context, orgID, where string, arg any) (userRow, error) {
-	u, err := scanUser(s.db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE org_id = ? AND "+where+" = ?", orgID, arg))
-	if store.IsNoRows(err) {
-		return u, platform.NotFound("user")
-	}
+	u, err := s.loadUserRow(ctx, orgID, where, arg)
 	if err != nil {
-		return u, platform.Internal(err)
+		return u, err
 	}
 	units, err := s.unitsOf(ctx, orgID, []string{u.ID})
 	if err != nil {
@@ -85,6 +82,19 @@ func (s *Service) loadUser(ctx context.Context, orgID, where string, arg any) (u
 	}
 	if us := units[u.ID]; us != nil {
 		u.BusinessUnits = us
+	}
+	return u, nil
+}
+
+// loadUserRow is loadUser without the business units, for sign-in, which
+// does not need them and is worth keeping to as few queries as possible.
+func (s *Service) loadUserRow(ctx context.Context, orgID, where string, arg any) (userRow, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE org_id = ? AND "+where+" = ?", orgID, arg))
+	if store.IsNoRows(err) {
+		return u, platform.NotFound("user")
+	}
+	if err != nil {
+		return u, platform.Internal(err)
 	}
 	return u, nil
 }
