@@ -82,6 +82,3 @@ func unmarshalFrontier(size int64, b []byte) (frontier, error) {
 	}
 	return f, nil
 }
-
-// storedCount is how many stored hashes leaf n adds.
-func storedCount(n int64) int { return 1 + bits.TrailingZeros64(^uint64(n)) }

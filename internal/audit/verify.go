@@ -186,15 +186,16 @@ func (v *verifyRun) fold(c *chunk) {
 		v.consider(c.bad.index, c.bad.reason)
 	}
 	for i, leaf := range c.leaves {
+		idx := c.lo + int64(i)
 		stored := c.stored[c.offs[i]:c.offs[i+1]]
 		v.buf = v.f.push(leaf, v.buf[:0])
 		nodes := v.buf[1:]
 		if len(stored) != len(nodes)*tlog.HashSize {
-			v.consider(c.idx[i], fmt.Sprintf("entry %d: has %d stored hashes, the tree needs %d", c.idx[i], 1+len(stored)/tlog.HashSize, len(v.buf)))
+			v.consider(idx, fmt.Sprintf("entry %d: has %d stored hashes, the tree needs %d", idx, 1+len(stored)/tlog.HashSize, len(v.buf)))
 		} else {
 			for j := range nodes {
 				if !bytes.Equal(nodes[j][:], stored[j*tlog.HashSize:(j+1)*tlog.HashSize]) {
-					v.consider(c.idx[i], fmt.Sprintf("entry %d: stored tree hash at level %d differs from the recomputed one", c.idx[i], j+1))
+					v.consider(idx, fmt.Sprintf("entry %d: stored tree hash at level %d differs from the recomputed one", idx, j+1))
 					break
 				}
 			}
