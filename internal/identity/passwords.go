@@ -163,7 +163,9 @@ func checkPasswordPolicy(password, email string) error {
 // read over the phone; 20 characters from 55 give about 115 bits.
 const passwordAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-func generatePassword() string {
+// GeneratePassword returns a strong random password in groups of five
+// characters, for new accounts and resets; it is shown to a person once.
+func GeneratePassword() string {
 	const n = 20
 	out := make([]byte, 0, n+3)
 	// Rejection sampling keeps every character equally likely.

@@ -163,3 +163,34 @@ func TestSignInExternal(t *testing.T) {
 		}
 	})
 }
+
+func TestCreateTokenFor(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		svcU := e.mustUser(e.sys, "integration@northshire.gov.uk", "Finance integration", []platform.Role{platform.RoleStaff}, nil, "")
+		staff := e.subjectOf(e.mustUser(e.sys, "sam@northshire.gov.uk", "Sam", []platform.Role{platform.RoleStaff}, nil, ""))
+
+		ct, err := e.svc.CreateTokenFor(e.ctx, e.sys, svcU.ID, NewToken{Name: "ledger sync", Scopes: []string{"read", "write"}})
+		noErr(t, err)
+		sub, err := e.svc.TokenSubject(e.ctx, ct.Secret, "")
+		noErr(t, err)
+		if sub.UserID != svcU.ID {
+			t.Fatalf("token belongs to %s, want %s", sub.UserID, svcU.ID)
+		}
+		// The owner's roles bound the scopes; a non-admin cannot mint for others.
+		_, err = e.svc.CreateTokenFor(e.ctx, e.sys, svcU.ID, NewToken{Name: "x", Scopes: []string{"admin"}})
+		wantField(t, err, "scopes")
+		_, err = e.svc.CreateTokenFor(e.ctx, staff, svcU.ID, NewToken{Name: "x", Scopes: []string{"read"}})
+		wantCode(t, err, platform.CodeForbidden)
+		// Another organisation's user is not found, and nothing is created.
+		_, _, foreign := e.otherOrg()
+		_, err = e.svc.CreateTokenFor(e.ctx, e.sys, foreign.ID, NewToken{Name: "x", Scopes: []string{"read"}})
+		wantCode(t, err, platform.CodeNotFound)
+		noErr(t, e.svc.DisableUser(e.ctx, e.admin, svcU.ID))
+		_, err = e.svc.CreateTokenFor(e.ctx, e.sys, svcU.ID, NewToken{Name: "x", Scopes: []string{"read"}})
+		wantCode(t, err, platform.CodeConflict)
+		if !hasEntry(e.auditActions(e.org.ID), "token.create", "success") {
+			t.Fatal("token creation not audited")
+		}
+	})
+}

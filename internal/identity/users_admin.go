@@ -173,7 +173,7 @@ func (s *Service) ResetPassword(ctx context.Context, sub *platform.Subject, id s
 	if err != nil {
 		return "", err
 	}
-	password := generatePassword()
+	password := GeneratePassword()
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", platform.Internal(err)
