@@ -1,8 +1,8 @@
 package web_test
 
 import (
-	"context"
 	"embed"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -60,9 +60,9 @@ func Example() {
 		return web.WriteJSON(w, http.StatusOK, widget{ID: r.PathValue("id")})
 	})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // a real caller cancels on SIGTERM; Serve then drains and returns
-	_ = srv.ListenAndServe
-	_ = ctx
-	// Output:
+	// cmd/dbtp then runs srv.ListenAndServe(ctx) with a context cancelled
+	// on SIGTERM; Serve drains in-flight requests and returns.
+	undocumented, unrouted := web.CheckAPIDocumented(srv.Router(), srv.API().Document())
+	fmt.Println(len(undocumented), len(unrouted))
+	// Output: 0 0
 }

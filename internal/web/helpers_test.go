@@ -126,6 +126,12 @@ func startServer(t *testing.T, cfg Config) *testServer {
 		http.Redirect(w, r, "/demo", http.StatusSeeOther)
 		return nil
 	})
+	rt.HandleFunc("POST /sign-out", func(w http.ResponseWriter, r *http.Request) error {
+		ClearSessionCookie(w, r)
+		SetFlash(w, r, "You have signed out")
+		http.Redirect(w, r, "/demo", http.StatusSeeOther)
+		return nil
+	})
 	rt.Handle("GET /private", RequireSignedInFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return WriteJSON(w, http.StatusOK, map[string]string{"name": SubjectOf(r).Name})
 	}))

@@ -74,7 +74,7 @@ func (s *Server) routeOperational() {
 		ErrorLog: promLogger{s}, Registry: s.metrics.reg,
 	}))
 	rt.Handle("GET /static/", staticHandler())
-	rt.Handle("GET /favicon.ico", http.RedirectHandler(AssetURL("images/favicon.ico"), http.StatusMovedPermanently))
+	rt.Handle("GET /favicon.ico", http.RedirectHandler(AssetURL("images/favicon.svg"), http.StatusMovedPermanently))
 	rt.Handle("/", http.HandlerFunc(NotFound))
 	s.api.routeDocument()
 }
