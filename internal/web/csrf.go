@@ -37,6 +37,11 @@ func csrfMAC(key, secret []byte) []byte {
 	return m.Sum(nil)
 }
 
+// NewCSRFToken returns a freshly masked token for a browser secret. The
+// server calls it through CSRFToken; tests (see webtest) call it to act as
+// a browser that has loaded a form.
+func NewCSRFToken(key, secret []byte) string { return maskCSRF(key, secret) }
+
 // maskCSRF returns pad || (pad XOR mac) as base64url with a fresh random pad.
 func maskCSRF(key, secret []byte) string {
 	mac := csrfMAC(key, secret)

@@ -207,7 +207,8 @@ func (s *Server) observe(r *http.Request, st *state, sw *statusWriter, d time.Du
 	switch {
 	case status >= 500:
 		level = slog.LevelWarn
-	case skipAuth(r.URL.Path) && !strings.HasPrefix(r.URL.Path, "/static/"):
+	case skipAuth(r.URL.Path):
+		// Probes, scrapes and assets would drown the log at Info.
 		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{
