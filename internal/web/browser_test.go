@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"dbtp/internal/browsertest"
@@ -19,10 +20,25 @@ import (
 func TestBrowserLayout(t *testing.T) {
 	ts := startServer(t, Config{ServiceName: "Staff services", BrandColour: "#005a30"})
 	ctx := browsertest.New(t, true)
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.base+"/demo")); err != nil {
+	// Record CSP violations from the first moment of every document; the
+	// recorder is injected through DevTools, which the CSP does not govern.
+	recordViolations := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
+		})
+		return err
+	})
+	if err := chromedp.Do(ctx, recordViolations, chromedp.Navigate(ts.base+"/demo")); err != nil {
 		t.Fatal(err)
 	}
+	checkCSP := func(where string) {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
+		if err != nil || len(v) > 0 {
+			t.Errorf("%s: CSP violations %v (%v)", where, v, err)
+		}
+	}
+	checkCSP("form")
 	classes, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.className`))
 	if err != nil || !strings.Contains(classes, "govuk-frontend-supported") || !strings.Contains(classes, "js-enabled") {
 		t.Errorf("GOV.UK Frontend did not initialise under the CSP: body class %q, %v", classes, err)
@@ -41,6 +57,7 @@ func TestBrowserLayout(t *testing.T) {
 	if !focused {
 		t.Error("error summary not focused after a failed submission")
 	}
+	checkCSP("form with errors")
 	browsertest.CheckAccessible(t, ctx, "form with errors")
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.base+"/no/such/page")); err != nil {
@@ -55,6 +72,7 @@ func TestBrowserLayout(t *testing.T) {
 	if err := chromedp.Do(ctx, signIn, chromedp.Navigate(ts.base+"/demo")); err != nil {
 		t.Fatal(err)
 	}
+	checkCSP("signed-in page")
 	browsertest.CheckAccessible(t, ctx, "signed-in page")
 	// Signing out is a CSRF-protected POST from the header.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.dbtp-header__button`)), chromedp.WaitVisible(chromedp.CSS(`.govuk-notification-banner--success`))); err != nil {
