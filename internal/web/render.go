@@ -205,7 +205,11 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		v.Form = &Form{}
 	}
 	v.Nav = navFor(nav, v.Subject, r.URL.Path)
-	v.Flash = takeFlash(w, r)
+	if status < 400 {
+		// An error page (say, a missing image) must not swallow the
+		// confirmation meant for the page the person is going to.
+		v.Flash = takeFlash(w, r)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return platform.Internal(fmt.Errorf("web: rendering %s: %w", name, err))
