@@ -99,6 +99,13 @@ func (c Config) withDefaults() (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// Validate reports every problem with c (as NewServer would), so the
+// command line can refuse bad flags before opening the database.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 // TLS reports whether the public URL is https, which decides HSTS, the
 // Secure cookie flag and the __Host- cookie prefix.
 func (c Config) TLS() bool { return strings.HasPrefix(c.BaseURL, "https://") }
