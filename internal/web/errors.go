@@ -30,7 +30,8 @@ type ProblemDetails struct {
 // StatusOf maps an error to its HTTP status. Invalid input that names
 // fields is 422 (the request was well-formed but its content needs fixing,
 // and the errors array says where); invalid input without fields (malformed
-// JSON, bad query string) is 400.
+// JSON, bad query string) is 400. Error and Problem refine this with the
+// request: see statusFor.
 func StatusOf(err error) int {
 	e := platform.AsError(err)
 	switch e.Code {
@@ -55,6 +56,17 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
+// statusFor is StatusOf for a particular request: field errors on a GET or
+// HEAD can only be about query parameters, which makes the request itself
+// malformed (400); 422 is kept for content submitted in a body.
+func statusFor(r *http.Request, err error) int {
+	status := StatusOf(err)
+	if status == http.StatusUnprocessableEntity && safeMethod(r.Method) {
+		return http.StatusBadRequest
+	}
+	return status
+}
+
 // retryAfter decorates an error with how long the client should wait.
 type retryAfter struct {
 	err   error
@@ -72,7 +84,7 @@ func WithRetryAfter(err error, after time.Duration) error { return &retryAfter{e
 // generic detail so nothing about the failure leaks.
 func problemFor(r *http.Request, err error) ProblemDetails {
 	e := platform.AsError(err)
-	status := StatusOf(err)
+	status := statusFor(r, err)
 	p := ProblemDetails{
 		Type:      "about:blank",
 		Title:     http.StatusText(status),

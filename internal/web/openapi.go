@@ -196,7 +196,7 @@ func components() map[string]any {
 		"schemas": map[string]any{"Problem": SchemaOf(ProblemDetails{})},
 		"responses": map[string]any{
 			"Problem": map[string]any{
-				"description": "An RFC 9457 problem: 400 malformed request, 401 no or bad token, 403 not allowed, 404 not found, 409 conflict, 413 body too large, 422 field validation (see errors), 429 rate limited (see Retry-After), 500 internal error.",
+				"description": "An RFC 9457 problem: 400 malformed request, 401 no or bad token, 403 not allowed, 404 not found, 409 conflict, 413 body too large, 422 invalid fields in the request body (see errors; bad query parameters are 400 with errors too), 429 rate limited (see Retry-After), 500 internal error.",
 				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
 			},
 		},

@@ -351,7 +351,7 @@ func TestPanicRecovery(t *testing.T) {
 
 func TestProblemShape(t *testing.T) {
 	ts := startServer(t, Config{})
-	cases := map[string]int{"invalid": 422, "unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409, "too_large": 413, "rate_limited": 429, "internal": 500, "mystery": 500}
+	cases := map[string]int{"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409, "too_large": 413, "rate_limited": 429, "internal": 500, "mystery": 500}
 	for code, status := range cases {
 		res, body := ts.do(ts.client(), "GET", "/fail/"+code, nil, map[string]string{"Accept": "application/json"})
 		var p ProblemDetails
@@ -372,7 +372,7 @@ func TestProblemShape(t *testing.T) {
 			if strings.Contains(body, "failure") || p.Code != "internal" {
 				t.Errorf("%s: 500 detail not generic: %s", code, body)
 			}
-		case 422:
+		case 400:
 			if len(p.Errors) != 1 || p.Errors[0].Field != "title" {
 				t.Errorf("invalid: errors %+v", p.Errors)
 			}
@@ -382,8 +382,15 @@ func TestProblemShape(t *testing.T) {
 			}
 		}
 	}
+	// Field errors in a submitted body are 422.
+	res, body := ts.do(ts.client(), "POST", "/api/v1/echo", strings.NewReader(`{"title":"a","count":"three"}`), map[string]string{"Content-Type": "application/json", "Authorization": "Bearer good-token"})
+	var p ProblemDetails
+	json.Unmarshal([]byte(body), &p)
+	if res.StatusCode != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "count" {
+		t.Errorf("body field error: %d %s", res.StatusCode, body)
+	}
 	// Without Accept: JSON the same errors are HTML pages.
-	res, body := ts.do(ts.client(), "GET", "/fail/forbidden", nil, nil)
+	res, body = ts.do(ts.client(), "GET", "/fail/forbidden", nil, nil)
 	if res.StatusCode != 403 || !strings.Contains(body, "You cannot do this") {
 		t.Errorf("HTML 403: %d", res.StatusCode)
 	}
