@@ -1,0 +1,255 @@
+package identity
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"dbtp/internal/access"
+	"dbtp/internal/identity/oidc"
+	"dbtp/internal/platform"
+	"dbtp/internal/web"
+)
+
+//go:embed templates
+var webTemplates embed.FS
+
+// webUI holds what the identity pages and API handlers share.
+type webUI struct {
+	s         *Service
+	cookie    string // session cookie base name, from the web config
+	providers map[string]*oidc.Provider
+	order     []*oidc.Provider // as configured, for the sign-in buttons
+}
+
+// RegisterWeb mounts the identity module on srv: sign-in (password, TOTP,
+// OIDC), sign-out, the account page, the admin pages for users, business
+// units, API tokens and organisations, and the /api/v1 identity routes. The
+// server must also have been built with web.WithAuthenticator(s), so cookies
+// and bearer tokens become subjects. providers may be empty. A template or
+// configuration mistake panics, like a conflicting ServeMux pattern: it is a
+// programming error found at start-up.
+func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) {
+	if err := srv.Renderer().Add(webTemplates, "templates/identity/*.html"); err != nil {
+		panic(fmt.Sprintf("identity: templates: %v", err))
+	}
+	ui := &webUI{s: s, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
+	for _, p := range providers {
+		if p == nil {
+			continue
+		}
+		if _, dup := ui.providers[p.Name()]; dup {
+			panic(fmt.Sprintf("identity: two OIDC providers are named %q", p.Name()))
+		}
+		ui.providers[p.Name()] = p
+		ui.order = append(ui.order, p)
+	}
+	admin := []platform.Role{platform.RoleAdmin}
+	srv.Renderer().AddNav(
+		web.NavItem{Label: "Users", Href: "/users", Roles: admin},
+		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin},
+		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin},
+		web.NavItem{Label: "API tokens", Href: "/tokens"},
+		web.NavItem{Label: "Your account", Href: "/account"},
+	)
+	rt := srv.Router()
+	ui.routeSignIn(rt)
+	ui.routeAccount(rt)
+	ui.routeUsers(rt)
+	ui.routeUnits(rt)
+	ui.routeTokens(rt)
+	ui.routeOrgs(rt)
+	ui.routeAPIUsers(srv.API())
+	ui.routeAPIOthers(srv.API())
+}
+
+// withRetry turns the identity throttle's wait into the web layer's
+// Retry-After decoration.
+func withRetry(err error) error {
+	if d, ok := RetryAfter(err); ok {
+		return web.WithRetryAfter(err, d)
+	}
+	return err
+}
+
+// open is a handler anyone may reach (sign-in pages).
+func open(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return web.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return withRetry(h(w, r)) })
+}
+
+// signedIn is a handler for signed-in subjects: others are sent to sign in
+// (pages) or get a 401 problem (API).
+func signedIn(h func(http.ResponseWriter, *http.Request, *platform.Subject) error) http.Handler {
+	return web.RequireSignedIn(web.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return withRetry(h(w, r, web.SubjectOf(r)))
+	}))
+}
+
+// requireAdmin asks the access point whether sub administers resources of
+// typ in its organisation; a refusal is audited and becomes a 403.
+func (ui *webUI) requireAdmin(ctx context.Context, sub *platform.Subject, typ string) error {
+	return ui.s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+}
+
+// isAdmin is the side-effect-free version, for choosing what to show.
+func isAdmin(sub *platform.Subject, typ string) bool {
+	return access.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+}
+
+// about reports whether err is about the submitted input (so the form is
+// shown again with the message) rather than a reason for an error page.
+func about(err error) bool {
+	switch platform.CodeOf(err) {
+	case platform.CodeInvalid, platform.CodeConflict:
+		return true
+	}
+	return false
+}
+
+// seeOther redirects after a successful form post, with a one-line flash.
+func seeOther(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		web.SetFlash(w, r, flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// formWith is form state from a query string (GET filter forms), with the
+// field errors of err.
+func formWith(values map[string][]string, err error) *web.Form {
+	f := &web.Form{Input: values}
+	if err != nil {
+		e := platform.AsError(err)
+		f.Errors = e.Fields
+		if len(f.Errors) == 0 {
+			f.Message = e.Message
+		}
+	}
+	return f
+}
+
+// addError appends a field error to a form, keeping the summary in page order
+// when callers add fields top to bottom.
+func addError(f *web.Form, field, msg string) {
+	f.Errors = append(f.Errors, platform.FieldError{Field: field, Message: msg})
+}
+
+var roleText = map[platform.Role]string{
+	platform.RoleAdmin:      "Admin",
+	platform.RoleManager:    "Manager",
+	platform.RoleCaseworker: "Caseworker",
+	platform.RoleStaff:      "Staff",
+	platform.RoleResident:   "Resident",
+	platform.RolePartner:    "Partner",
+}
+
+var roleHint = map[platform.Role]string{
+	platform.RoleAdmin:      "Manages users, business units, tokens and the audit log; must use two-factor authentication",
+	platform.RoleManager:    "Manages the work of their business units",
+	platform.RoleCaseworker: "Works on cases in their business units",
+	platform.RoleStaff:      "Reads what their organisation shares with staff",
+	platform.RoleResident:   "A member of the public using council services",
+	platform.RolePartner:    "Works for a partner organisation",
+}
+
+func roleOptions() []web.Option {
+	out := make([]web.Option, 0, len(platform.Roles))
+	for _, r := range platform.Roles {
+		out = append(out, web.Option{Value: string(r), Text: roleText[r], Hint: roleHint[r]})
+	}
+	return out
+}
+
+func rolesText(roles []platform.Role) string {
+	if len(roles) == 0 {
+		return "None"
+	}
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = roleText[r]
+		if parts[i] == "" {
+			parts[i] = string(r)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func formRoles(vs []string) []platform.Role {
+	out := make([]platform.Role, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, platform.Role(v))
+	}
+	return out
+}
+
+// unitNames maps the organisation's business unit IDs to names. It reads the
+// table directly: people may always see the names of their own units, even
+// in roles the access policy does not let list them all.
+func (s *Service) unitNames(ctx context.Context, orgID string) (map[string]string, error) {
+	rows, err := s.db.Query(ctx, "SELECT id, name FROM business_units WHERE org_id = ? ORDER BY name_key, id", orgID)
+	if err != nil {
+		return nil, platform.Internal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, platform.Internal(err)
+		}
+		out[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, platform.Internal(err)
+	}
+	return out, nil
+}
+
+func namesOf(ids []string, names map[string]string) string {
+	if len(ids) == 0 {
+		return "None"
+	}
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if n, ok := names[id]; ok {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func unitOptions(units []Unit) []web.Option {
+	out := make([]web.Option, 0, len(units))
+	for _, u := range units {
+		out = append(out, web.Option{Value: u.ID, Text: u.Name})
+	}
+	return out
+}
+
+// dateText formats a time for pages in the GOV.UK style ("3 March 2025").
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return "Never"
+	}
+	return t.UTC().Format("2 January 2006")
+}
+
+func dateTimeText(t time.Time) string {
+	if t.IsZero() {
+		return "Never"
+	}
+	return t.UTC().Format("2 January 2006 at 15:04 UTC")
+}
+
+// retryAfterHeader sets Retry-After on a page rendered for a throttled
+// request (web.Error does it for error pages; forms are rendered directly).
+func retryAfterHeader(w http.ResponseWriter, err error) {
+	if d, ok := RetryAfter(err); ok && d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
+}
