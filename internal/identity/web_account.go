@@ -11,10 +11,10 @@ import (
 // accountPage is the data of identity/account.
 type accountPage struct {
 	*web.Form
-	Rows       []web.SummaryRow
-	CanEnrol   bool // no second factor yet, and a person's session to enrol with
-	CanChange  bool // has a password and a person's session to change it with
-	IsPerson   bool // signed in with a session (a token cannot sign out everywhere)
+	Rows      []web.SummaryRow
+	CanEnrol  bool // no second factor yet, and a person's session to enrol with
+	CanChange bool // has a password and a person's session to change it with
+	IsPerson  bool // signed in with a session (a token cannot sign out everywhere)
 }
 
 func (ui *webUI) routeAccount(rt *web.Router) {

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"net/http"
+	"strconv"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/web"
@@ -35,8 +36,10 @@ type apiUserPatch struct {
 }
 
 var (
-	tagUsers   = []string{"users"}
-	idParam    = func(what string) []web.Param { return []web.Param{{Name: "id", In: "path", Description: "The " + what + "'s ID."}} }
+	tagUsers = []string{"users"}
+	idParam  = func(what string) []web.Param {
+		return []web.Param{{Name: "id", In: "path", Description: "The " + what + "'s ID."}}
+	}
 	pageParams = []web.Param{
 		{Name: "cursor", In: "query", Description: "The next_cursor of the previous page; omit for the first page."},
 		{Name: "limit", In: "query", Description: "Items per page, 1 to 200 (default 50).", Schema: web.Schema{"type": "integer", "minimum": 1, "maximum": 200}},
@@ -90,6 +93,26 @@ func (ui *webUI) routeAPIUsers(api *web.API) {
 	}, signedIn(ui.apiUserAction(false)))
 }
 
+// decodeJSON is web.DecodeJSON with every failure reported as 400: a body
+// with an unknown field or a wrongly typed value is a malformed request for
+// this operation, not content to correct (422 is kept for the service's
+// field validation). The offending field stays named in the detail.
+func decodeJSON(r *http.Request, v any) error {
+	err := web.DecodeJSON(r, v)
+	if err == nil {
+		return nil
+	}
+	e := platform.AsError(err)
+	if e.Code != platform.CodeInvalid || len(e.Fields) == 0 {
+		return err
+	}
+	msg := e.Message
+	for _, f := range e.Fields {
+		msg += " " + strconv.Quote(f.Field) + " " + f.Message + "."
+	}
+	return &platform.Error{Code: platform.CodeInvalid, Message: msg, Err: e.Err}
+}
+
 func (ui *webUI) apiMe(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	u, err := ui.s.GetUser(r.Context(), sub, sub.UserID)
 	if err != nil {
@@ -129,7 +152,7 @@ func (ui *webUI) apiListUsers(w http.ResponseWriter, r *http.Request, sub *platf
 
 func (ui *webUI) apiCreateUser(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiNewUser
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := ui.s.CreateUser(r.Context(), sub, NewUser{Email: in.Email, Name: in.Name, Roles: in.Roles, BusinessUnits: in.BusinessUnits, Password: in.Password})
@@ -150,7 +173,7 @@ func (ui *webUI) apiGetUser(w http.ResponseWriter, r *http.Request, sub *platfor
 
 func (ui *webUI) apiUpdateUser(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiUserPatch
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	ctx, id := r.Context(), r.PathValue("id")

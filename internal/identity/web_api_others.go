@@ -114,7 +114,7 @@ func (ui *webUI) apiListUnits(w http.ResponseWriter, r *http.Request, sub *platf
 
 func (ui *webUI) apiCreateUnit(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiUnitIn
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := ui.s.CreateUnit(r.Context(), sub, in.Name)
@@ -135,7 +135,7 @@ func (ui *webUI) apiGetUnit(w http.ResponseWriter, r *http.Request, sub *platfor
 
 func (ui *webUI) apiRenameUnit(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiUnitIn
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := ui.s.RenameUnit(r.Context(), sub, r.PathValue("id"), in.Name)
@@ -179,7 +179,7 @@ func (ui *webUI) apiListTokens(w http.ResponseWriter, r *http.Request, sub *plat
 
 func (ui *webUI) apiCreateToken(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiNewToken
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > 365 {
@@ -259,7 +259,7 @@ func (ui *webUI) apiListOrgs(w http.ResponseWriter, r *http.Request, sub *platfo
 
 func (ui *webUI) apiCreateOrg(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	var in apiNewOrg
-	if err := web.DecodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	o, err := ui.s.CreateOrg(r.Context(), sub, NewOrg(in))

@@ -13,7 +13,7 @@ import (
 type orgsPage struct {
 	*web.Form
 	HostAdmin bool
-	Orgs      []orgRow       // every organisation, for host admins
+	Orgs      []orgRow         // every organisation, for host admins
 	Own       []web.SummaryRow // the subject's own organisation, for everyone else
 	Kinds     []web.Option
 }

@@ -24,8 +24,8 @@ type usersPage struct {
 // identity/user-new.
 type userPage struct {
 	*web.Form
-	User  User
-	Rows  []web.SummaryRow
+	User   User
+	Rows   []web.SummaryRow
 	Roles  []web.Option
 	Units  []web.Option
 	SignIn []web.Option // how a new user signs in
