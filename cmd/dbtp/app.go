@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"dbtp/internal/access"
+	"dbtp/internal/audit"
+	"dbtp/internal/identity"
+	"dbtp/internal/platform"
+	"dbtp/internal/store"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// modules lists every module's migrations in the order they are applied.
+func modules() []store.Migrations {
+	return []store.Migrations{audit.Migrations, identity.Migrations}
+}
+
+// app is the opened platform: the database and the kernel services built on it.
+type app struct {
+	db       *store.DB
+	audit    *audit.Log
+	access   *access.Point
+	identity *identity.Service
+	applied  []store.Applied
+}
+
+type appOptions struct {
+	auditKey string // a note signer key; empty = the key file in the data folder
+	identity identity.Options
+}
+
+// openApp opens the database, applies pending migrations and builds the kernel.
+func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logger) (*app, error) {
+	db, err := store.Open(ctx, store.Options{DataDir: dc.Data, DatabaseURL: dc.DatabaseURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx, modules())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	signer, verifier, err := loadAuditKey(dc, opts.auditKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{db: db, applied: applied}
+	a.audit = audit.New(db, signer, verifier)
+	a.access = access.New(a.audit)
+	a.identity = identity.New(db, a.audit, a.access, opts.identity)
+	return a, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+// loadAuditKey uses the configured key when several nodes share a PostgreSQL
+// database, or the key file in the data folder otherwise.
+func loadAuditKey(dc dataConfig, skey string) (note.Signer, note.Verifier, error) {
+	if skey != "" {
+		s, v, err := audit.ParseKey(skey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("DBTP_AUDIT_KEY is not a valid signing key: %w", err)
+		}
+		return s, v, nil
+	}
+	s, v, err := audit.LoadOrCreateKey(dc.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, v, nil
+}
+
+// orgSubject is who the CLI acts as: the platform itself, inside one organisation.
+func (a *app) orgSubject(ctx context.Context, slug string) (*platform.Subject, platform.Org, error) {
+	if strings.TrimSpace(slug) == "" {
+		return nil, platform.Org{}, badUsage("--org is required: the organisation's short name (see dbtp org list)")
+	}
+	org, err := a.identity.OrgBySlug(ctx, slug)
+	if err != nil {
+		if platform.CodeOf(err) == platform.CodeNotFound {
+			return nil, platform.Org{}, fmt.Errorf("no organisation with short name %q (see dbtp org list)", slug)
+		}
+		return nil, platform.Org{}, err
+	}
+	s := platform.System(org.ID)
+	s.Name = "dbtp CLI"
+	s.Addr = "cli"
+	return s, org, nil
+}

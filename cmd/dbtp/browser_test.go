@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"dbtp/internal/browsertest"
+
+	"github.com/chromedp/chromedp"
+)
+
+// open navigates and fails on a non-200 answer.
+func open(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("open %s: status %d", url, resp.Status)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	u, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// submitAndWait submits the form holding sel, waits for the page it leads
+// to, and then for next to be visible there.
+func submitAndWait(t *testing.T, ctx context.Context, sel, next string) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("submit %s: %v", sel, err)
+	}
+	if resp.Status >= 400 {
+		t.Fatalf("submit %s: status %d at %s", sel, resp.Status, resp.URL)
+	}
+	do(t, ctx, "wait for "+next, chromedp.WaitVisible(chromedp.CSS(next)))
+}
+
+// signIn fills the real sign-in form.
+func signIn(t *testing.T, ctx context.Context, base string, l demoLogin, next string) {
+	t.Helper()
+	open(t, ctx, base+"/sign-in")
+	do(t, ctx, "sign in",
+		chromedp.SetValue(chromedp.CSS("#org"), l.Org),
+		chromedp.SendKeys(chromedp.CSS("#email"), l.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), l.Password),
+	)
+	submitAndWait(t, ctx, "#password", next)
+}
+
+// An admin signs in with a password, sets up TOTP, and then every page of
+// the shell opens and is free of WCAG 2.2 AA violations.
+func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
+	ctx := browsertest.New(t, true)
+	r := startDemo(t, t.TempDir())
+	admin := r.login(t, "admin")
+
+	open(t, ctx, r.url+"/sign-in")
+	browsertest.CheckAccessible(t, ctx, "sign in")
+
+	// Keyboard first: the first Tab reaches the skip link.
+	do(t, ctx, "tab", chromedp.KeyEvent("\t"))
+	if got := text(t, ctx, ":focus"); !strings.Contains(got, "Skip to main content") {
+		t.Errorf("first Tab focused %q, want the skip link", got)
+	}
+
+	signIn(t, ctx, r.url, admin, ".dbtp-secret")
+	if !strings.HasSuffix(location(t, ctx), "/sign-in/totp/setup") {
+		t.Fatalf("admin without TOTP landed on %s", location(t, ctx))
+	}
+	browsertest.CheckAccessible(t, ctx, "TOTP setup")
+	secret := text(t, ctx, ".dbtp-secret")
+	do(t, ctx, "type code", chromedp.SendKeys(chromedp.CSS("#code"), totp(t, secret, time.Now())))
+	submitAndWait(t, ctx, "#code", "main h1")
+	if h := text(t, ctx, "main h1"); !strings.Contains(h, "Hello") {
+		t.Fatalf("after TOTP setup the page says %q", h)
+	}
+
+	pages := []string{"/", "/account", "/users", "/users/new", "/business-units", "/tokens", "/tokens/new",
+		"/organisations", "/audit", "/accessibility"}
+	for _, p := range pages {
+		open(t, ctx, r.url+p)
+		browsertest.CheckAccessible(t, ctx, p)
+	}
+	// Detail pages reached by following links, as a person would.
+	for _, link := range []struct{ list, sel string }{{"/users", "main table a[href^='/users/usr_']"}, {"/audit", "main table a[href^='/audit/']"}} {
+		open(t, ctx, r.url+link.list)
+		attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(link.sel), "href"))
+		href := attr.Value
+		if err != nil || href == "" {
+			t.Fatalf("no link %s on %s: %v", link.sel, link.list, err)
+		}
+		open(t, ctx, r.url+href)
+		browsertest.CheckAccessible(t, ctx, href)
+	}
+
+	// A second sign-in now asks for the code.
+	submitAndWait(t, ctx, "form[action='/sign-out'] button", "main h1")
+	signIn(t, ctx, r.url, admin, "#code")
+	browsertest.CheckAccessible(t, ctx, "TOTP entry")
+}
+
+// The shell works with JavaScript turned off: sign in, look around, sign out.
+func TestBrowserShellWithoutJavaScript(t *testing.T) {
+	ctx := browsertest.New(t, false)
+	r := startDemo(t, t.TempDir())
+	staff := r.login(t, "staff")
+	signIn(t, ctx, r.url, staff, "main h1")
+	if h := text(t, ctx, "main h1"); !strings.Contains(h, "Hello") {
+		t.Fatalf("staff sign-in without JavaScript shows %q", h)
+	}
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.classList.contains("js-enabled")`))
+	if err != nil || js {
+		t.Fatalf("scripts ran (js-enabled=%v, %v)", js, err)
+	}
+	for _, p := range []string{"/account", "/tokens"} {
+		open(t, ctx, r.url+p)
+	}
+	submitAndWait(t, ctx, "form[action='/sign-out'] button", "main h1")
+	open(t, ctx, r.url+"/account")
+	if !strings.Contains(location(t, ctx), "/sign-in") {
+		t.Fatalf("after sign-out /account went to %s, want the sign-in page", location(t, ctx))
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"dbtp/internal/identity"
+	"dbtp/internal/platform"
+)
+
+// The demonstration organisations follow the council's own documents: the
+// county council, one of its trading companies, an NHS partner (the Kent and
+// Medway Care Record is shared with it) and a district council.
+var demoOrgs = []struct {
+	slug, name string
+	kind       platform.OrgKind
+	units      []string
+	people     []demoPerson
+}{
+	{"kent", "Kent County Council", platform.OrgCouncil,
+		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure"},
+		[]demoPerson{
+			{"admin@kent.example", "Alex Morgan", "admin", "Infrastructure"},
+			{"manager@kent.example", "Priya Shah", "manager", "Adults"},
+			{"caseworker@kent.example", "Sam Okafor", "caseworker", "Children's"},
+			{"staff@kent.example", "Jo Baker", "staff", "Finance"},
+			{"resident@kent.example", "Chris Walker", "resident", ""},
+		}},
+	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,
+		[]string{"Procurement", "Finance"},
+		[]demoPerson{{"admin@cskl.example", "Morgan Lee", "admin", "Finance"}, {"staff@cskl.example", "Dee Patel", "staff", "Procurement"}}},
+	{"nhs-kent-medway", "NHS Kent and Medway", platform.OrgPartner,
+		[]string{"Integrated Care"},
+		[]demoPerson{{"admin@nhs-kent-medway.example", "Ruth Evans", "admin", "Integrated Care"}, {"partner@nhs-kent-medway.example", "Tom Hughes", "partner", ""}}},
+	{"maidstone", "Maidstone Borough Council", platform.OrgPartner,
+		[]string{"Housing"},
+		[]demoPerson{{"admin@maidstone.example", "Helen Price", "admin", "Housing"}, {"partner@maidstone.example", "Ian Scott", "partner", ""}}},
+}
+
+type demoPerson struct{ email, name, role, unit string }
+
+// demoLogin is one printed way in; the file keeps them so a second run can
+// show them again (passwords are generated, never fixed, and stored only as
+// hashes in the database).
+type demoLogin struct {
+	Org      string `json:"org"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+const demoFile = "demo-sign-ins.json"
+
+func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
+	var c serveConfig
+	f := newFlags(env, "demo", "")
+	f.serveFlags(&c)
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	return serve(ctx, env, c, func(a *app, url string) error {
+		logins, err := seedDemo(ctx, a, c.data.Data)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		printDemo(env, url, logins)
+		return nil
+	})
+}
+
+// seedDemo creates the demonstration data once; later runs reuse it.
+func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
+	path := filepath.Join(dir, demoFile)
+	if _, err := a.identity.OrgBySlug(ctx, demoOrgs[0].slug); err == nil {
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil // seeded by an earlier version or by hand: nothing to print
+		}
+		if err != nil {
+			return nil, err
+		}
+		var logins []demoLogin
+		return logins, json.Unmarshal(b, &logins)
+	}
+	var logins []demoLogin
+	for _, o := range demoOrgs {
+		org, err := a.identity.CreateOrg(ctx, cliSubject(), identity.NewOrg{Slug: o.slug, Name: o.name, Kind: o.kind})
+		if err != nil {
+			return nil, err
+		}
+		sys := platform.System(org.ID)
+		sys.Name, sys.Addr = "dbtp demo", "cli"
+		unitIDs := map[string]string{}
+		for _, u := range o.units {
+			unit, err := a.identity.CreateUnit(ctx, sys, u)
+			if err != nil {
+				return nil, err
+			}
+			unitIDs[u] = unit.ID
+		}
+		for _, p := range o.people {
+			role, _ := platform.ParseRole(p.role)
+			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePassword()}
+			if p.unit != "" {
+				in.BusinessUnits = []string{unitIDs[p.unit]}
+			}
+			if _, err := a.identity.CreateUser(ctx, sys, in); err != nil {
+				return nil, err
+			}
+			logins = append(logins, demoLogin{Org: o.slug, Email: p.email, Role: p.role, Password: in.Password})
+		}
+	}
+	b, _ := json.MarshalIndent(logins, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, err
+	}
+	return logins, nil
+}
+
+func printDemo(env *cliEnv, url string, logins []demoLogin) {
+	w := env.stdout
+	fmt.Fprintf(w, "\ndbtp demo is running at %s\n\n", url)
+	if len(logins) == 0 {
+		fmt.Fprintln(w, "Sign in with the accounts created earlier (see dbtp user list --org kent).")
+		return
+	}
+	fmt.Fprintln(w, "Sign in at "+url+"/sign-in with one of these (generated for this data folder):")
+	var rows [][]string
+	for _, l := range logins {
+		rows = append(rows, []string{l.Org, l.Role, l.Email, l.Password})
+	}
+	table(env, "ORGANISATION\tROLE\tEMAIL\tPASSWORD", rows)
+	fmt.Fprintln(w, "\nAdmins set up an authenticator app (TOTP) at first sign-in; the page shows a QR code and the secret.")
+	fmt.Fprintln(w, "The passwords are kept in "+demoFile+" in the data folder so the next run can show them again.")
+	fmt.Fprintln(w, "Press Ctrl+C to stop.")
+}

@@ -1,0 +1,149 @@
+// Command dbtp is the Digital Business Technology Platform: one binary that
+// serves the council's digital services and administers them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// verb is one sub-command. Sub-verbs (org add) are verbs named "org add".
+type verb struct {
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv carries what a verb writes to and reads its configuration from, so
+// tests can run verbs in-process.
+type cliEnv struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+var verbs map[string]verb
+
+func init() {
+	verbs = map[string]verb{
+		"serve":               {"run the platform's web server", cmdServe},
+		"demo":                {"start the platform with demonstration data on the embedded database", cmdDemo},
+		"migrate":             {"apply pending database migrations and exit", cmdMigrate},
+		"version":             {"print the version", cmdVersion},
+		"org add":             {"add an organisation", cmdOrgAdd},
+		"org list":            {"list organisations", cmdOrgList},
+		"user add":            {"add a user to an organisation", cmdUserAdd},
+		"user list":           {"list an organisation's users", cmdUserList},
+		"user disable":        {"disable a user, ending their sessions and tokens", cmdUserDisable},
+		"user reset-password": {"set a new generated password for a user", cmdUserResetPassword},
+		"token create":        {"create an API token for a user (shown once)", cmdTokenCreate},
+		"token list":          {"list a user's API tokens", cmdTokenList},
+		"token revoke":        {"revoke an API token", cmdTokenRevoke},
+		"audit verify":        {"recompute the audit log's Merkle tree and check its signed heads", cmdAuditVerify},
+		"bench":               {"drive load against a running server and report latency", cmdBench},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// run dispatches args to a verb and turns its error into one line and an exit code.
+func run(ctx context.Context, env *cliEnv, args []string) int {
+	name, rest := findVerb(args)
+	if name == "" {
+		if len(args) == 0 || isHelp(args[0]) {
+			usage(env.stdout, "")
+			return 0
+		}
+		if group := groupOf(args[0]); group != "" && (len(args) == 1 || isHelp(args[1])) {
+			usage(env.stdout, group)
+			return 0
+		}
+		fmt.Fprintf(env.stderr, "dbtp: unknown command %q (run dbtp --help)\n", strings.Join(firstWords(args), " "))
+		return 2
+	}
+	err := verbs[name].run(ctx, env, rest)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		var ue usageError
+		fmt.Fprintf(env.stderr, "dbtp %s: %s\n", name, oneLine(err.Error()))
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+}
+
+// usageError marks bad flags or arguments (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func badUsage(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func findVerb(args []string) (string, []string) {
+	if len(args) >= 2 {
+		if _, ok := verbs[args[0]+" "+args[1]]; ok {
+			return args[0] + " " + args[1], args[2:]
+		}
+	}
+	if len(args) >= 1 {
+		if _, ok := verbs[args[0]]; ok {
+			return args[0], args[1:]
+		}
+	}
+	return "", args
+}
+
+func groupOf(w string) string {
+	for name := range verbs {
+		if strings.HasPrefix(name, w+" ") {
+			return w
+		}
+	}
+	return ""
+}
+
+func firstWords(args []string) []string {
+	if len(args) > 2 {
+		return args[:2]
+	}
+	return args
+}
+
+func isHelp(s string) bool { return s == "-h" || s == "--help" || s == "-help" || s == "help" }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func usage(w io.Writer, group string) {
+	if group == "" {
+		fmt.Fprint(w, "dbtp: the council's Digital Business Technology Platform\n\nUsage: dbtp <command> [flags]\n\nCommands:\n")
+	} else {
+		fmt.Fprintf(w, "Usage: dbtp %s <command> [flags]\n\nCommands:\n", group)
+	}
+	names := make([]string, 0, len(verbs))
+	for n := range verbs {
+		if group == "" || strings.HasPrefix(n, group+" ") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-22s %s\n", n, verbs[n].summary)
+	}
+	fmt.Fprint(w, "\nRun dbtp <command> --help for its flags. Every flag has a DBTP_* environment twin.\n")
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"dbtp/internal/audit/auditweb"
+	"dbtp/internal/home"
+	"dbtp/internal/identity"
+	"dbtp/internal/web"
+)
+
+// serveConfig is everything serve and demo need.
+type serveConfig struct {
+	data            dataConfig
+	addr            string
+	baseURL         string
+	councilName     string
+	brandColour     string
+	secretKey       string
+	auditKey        string
+	tlsCert, tlsKey string
+	logLevel        string
+	trustedProxies  string
+	idle, absolute  time.Duration
+}
+
+func (f *flags) serveFlags(c *serveConfig) {
+	f.dataFlags(&c.data)
+	f.String(&c.addr, "addr", "DBTP_ADDR", "127.0.0.1:8080", "address to listen on")
+	f.String(&c.baseURL, "base-url", "DBTP_BASE_URL", "", "public URL people use, e.g. https://services.example.gov.uk (default http://ADDR)")
+	f.String(&c.councilName, "council-name", "DBTP_COUNCIL_NAME", "Kent County Council", "name shown in the header and page titles")
+	f.String(&c.brandColour, "brand-colour", "DBTP_BRAND_COLOUR", "#1d70b8", "header colour as #rrggbb (needs 4.5:1 contrast with white)")
+	f.String(&c.secretKey, "secret-key", "DBTP_SECRET_KEY", "", "base64 key for CSRF tokens, the same on every node (default: random per start)")
+	f.String(&c.auditKey, "audit-key", "DBTP_AUDIT_KEY", "", "audit signing key shared by several nodes (default: key file in the data folder)")
+	f.String(&c.tlsCert, "tls-cert", "DBTP_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS directly")
+	f.String(&c.tlsKey, "tls-key", "DBTP_TLS_KEY", "", "TLS private key file (PEM)")
+	f.String(&c.logLevel, "log-level", "DBTP_LOG_LEVEL", "info", "debug, info, warn or error")
+	f.String(&c.trustedProxies, "trusted-proxies", "DBTP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	f.Duration(&c.idle, "session-idle", "DBTP_SESSION_IDLE", 30*time.Minute, "sign people out after this long unused")
+	f.Duration(&c.absolute, "session-absolute", "DBTP_SESSION_ABSOLUTE", 12*time.Hour, "sign people out this long after sign-in")
+}
+
+// webConfig validates the flags that shape the web server.
+func (c *serveConfig) webConfig() (web.Config, error) {
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return web.Config{}, badUsage("--tls-cert and --tls-key go together")
+	}
+	base := c.baseURL
+	if base == "" {
+		scheme := "http"
+		if c.tlsCert != "" {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.addr
+	}
+	wc := web.Config{Addr: c.addr, BaseURL: strings.TrimRight(base, "/"), CouncilName: c.councilName, BrandColour: c.brandColour}
+	if c.secretKey != "" {
+		k, err := base64.StdEncoding.DecodeString(c.secretKey)
+		if err != nil || len(k) < 32 {
+			return web.Config{}, badUsage("--secret-key must be base64 of at least 32 bytes (openssl rand -base64 32)")
+		}
+		wc.SecretKey = k
+	}
+	for _, p := range splitList(c.trustedProxies) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return web.Config{}, badUsage("--trusted-proxies: %q is not a CIDR such as 10.0.0.0/8", p)
+		}
+		wc.TrustedProxies = append(wc.TrustedProxies, pfx)
+	}
+	if c.idle <= 0 || c.absolute <= 0 || c.idle > c.absolute {
+		return web.Config{}, badUsage("--session-idle and --session-absolute must be positive, idle no longer than absolute")
+	}
+	if err := wc.Validate(); err != nil {
+		return web.Config{}, badUsage("%s", configFieldsAsFlags.Replace(strings.TrimPrefix(err.Error(), "web: ")))
+	}
+	return wc, nil
+}
+
+// configFieldsAsFlags names web.Config fields the way people typed them.
+var configFieldsAsFlags = strings.NewReplacer("BrandColour", "--brand-colour", "BaseURL", "--base-url",
+	"CouncilName", "--council-name", "SecretKey", "--secret-key", "Addr", "--addr")
+
+func newLogger(env *cliEnv, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, badUsage("--log-level must be debug, info, warn or error")
+	}
+	return slog.New(slog.NewJSONHandler(env.stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
+	var c serveConfig
+	f := newFlags(env, "serve", "")
+	f.serveFlags(&c)
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	return serve(ctx, env, c, nil)
+}
+
+// serve opens the platform, builds the server and runs it until ctx ends.
+// ready, if set, is called with the listening URL before serving (demo and
+// tests use it).
+func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, url string) error) error {
+	if _, err := c.webConfig(); err != nil {
+		return err // bad flags are reported before anything is opened
+	}
+	log, err := newLogger(env, c.logLevel)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", c.addr, err)
+	}
+	defer ln.Close()
+	c.addr = ln.Addr().String() // the real port when :0 was asked for
+	wc, _ := c.webConfig()
+	if c.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey,
+		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	for _, m := range a.applied {
+		log.Info("migration applied", "module", m.Module, "name", m.Name)
+	}
+	srv, err := buildServer(ctx, a, wc, log, env.getenv)
+	if err != nil {
+		return err
+	}
+	log.Info("dbtp listening", "addr", c.addr, "url", wc.BaseURL, "database", string(a.db.Dialect()), "version", versionString())
+	if ready != nil {
+		if err := ready(a, wc.BaseURL); err != nil {
+			return err
+		}
+	}
+	go pruneDaily(ctx, a, log)
+	err = srv.Serve(ctx, ln)
+	if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// buildServer wires every module's routes into one web server.
+func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, getenv func(string) string) (*web.Server, error) {
+	srv, err := web.NewServer(wc, log, web.WithAuthenticator(a.identity), web.WithReady(a.db.Ping))
+	if err != nil {
+		return nil, err
+	}
+	providers, err := oidcFromEnv(ctx, getenv, wc.BaseURL, func(slug string) (string, error) {
+		o, err := a.identity.OrgBySlug(ctx, slug)
+		return o.ID, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := home.Register(srv, func(r *http.Request, orgID string) string {
+		o, err := a.identity.GetOrg(r.Context(), web.SubjectOf(r), orgID)
+		if err != nil {
+			return ""
+		}
+		return o.Name
+	}); err != nil {
+		return nil, err
+	}
+	a.identity.RegisterWeb(srv, providers)
+	auditweb.Register(srv, a.audit, a.access)
+	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// pruneDaily removes ended sessions and stale throttle counters once a day.
+func pruneDaily(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.identity.Prune(ctx); err != nil {
+				log.Warn("prune failed", "err", err)
+			}
+		}
+	}
+}
