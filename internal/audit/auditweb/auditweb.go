@@ -30,7 +30,10 @@ import (
 	"dbtp/internal/web"
 )
 
-//go:embed templates
+// The "all:" prefix matters: a plain directory embed skips files whose
+// names start with "_", which is how web.Renderer names partials.
+//
+//go:embed all:templates
 var templates embed.FS
 
 // london is the time zone the viewer shows and date filters mean.

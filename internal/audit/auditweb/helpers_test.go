@@ -68,7 +68,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e.log = audit.New(db, signer, verifier)
 	ap := access.New(e.log)
 	e.ids = identity.New(db, e.log, ap, identity.Options{Issuer: "Testshire"})
-	e.srv, err = web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.WithAuthenticator(e.ids))
+	e.srv, err = web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, nil)), web.WithAuthenticator(e.ids))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +173,14 @@ func (e *env) record(org string, en audit.Entry) {
 	if err := e.log.RecordNow(e.ctx, en); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// testLog sends the server's log to the test's output, shown on failure.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 type response struct {
