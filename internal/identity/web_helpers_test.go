@@ -40,7 +40,7 @@ func newWebEnv(t *testing.T, db *store.DB, providers func(base string) []*oidc.P
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.WithAuthenticator(e.svc))
+	srv, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, nil)), web.WithAuthenticator(e.svc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,14 @@ func newWebEnv(t *testing.T, db *store.DB, providers func(base string) []*oidc.P
 		}
 	})
 	return &webEnv{env: e, srv: srv, base: base}
+}
+
+// testLog sends the server's log to the test's, shown when a test fails.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func sqliteWeb(t *testing.T) *webEnv {

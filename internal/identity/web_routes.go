@@ -15,8 +15,8 @@ import (
 	"dbtp/internal/web"
 )
 
-//go:embed templates
-var webTemplates embed.FS
+//go:embed templates/identity/*.html
+var webTemplates embed.FS // a file pattern, not the folder: folders leave out "_" partials
 
 // webUI holds what the identity pages and API handlers share.
 type webUI struct {
