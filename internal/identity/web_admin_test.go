@@ -53,7 +53,8 @@ func TestWebUsersPages(t *testing.T) {
 		t.Fatal("filter did not filter")
 	}
 	wantBody(t, admin.get("/users?q=zzz"), "No users match these filters.")
-	want(t, admin.get("/users?role=wizard"), http.StatusUnprocessableEntity, "unknown role filter")
+	wantBody(t, admin.get("/users?role=wizard"), `href="#role"`, "Unknown role")
+	want(t, admin.get("/users?role=wizard"), http.StatusBadRequest, "unknown role filter")
 	want(t, admin.get("/users?cursor=junk"), http.StatusBadRequest, "bad cursor")
 
 	detail := admin.get("/users/" + id)

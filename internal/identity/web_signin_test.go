@@ -173,7 +173,6 @@ func TestWebCSRFRequired(t *testing.T) {
 	}
 }
 
-
 func TestWebSignOutEverywhere(t *testing.T) {
 	w := sqliteWeb(t)
 	w.mustUser(w.sys, "sam@northshire.gov.uk", "Sam Staff", []platform.Role{platform.RoleStaff}, nil, testPassword)

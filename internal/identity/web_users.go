@@ -83,8 +83,10 @@ func (ui *webUI) users(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 	}
 	res, err := ui.s.ListUsers(ctx, sub, filter)
 	if about(err) {
+		// Filters are query parameters: a bad one is a bad request (the
+		// web shell's convention for field errors on GET).
 		page.Form = formWith(q, err)
-		return web.Render(w, r, web.StatusOf(err), "identity/users", page)
+		return web.Render(w, r, http.StatusBadRequest, "identity/users", page)
 	}
 	if err != nil {
 		return err
