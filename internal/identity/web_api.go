@@ -155,7 +155,7 @@ func (ui *webUI) apiCreateUser(w http.ResponseWriter, r *http.Request, sub *plat
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := ui.s.CreateUser(r.Context(), sub, NewUser{Email: in.Email, Name: in.Name, Roles: in.Roles, BusinessUnits: in.BusinessUnits, Password: in.Password})
+	u, err := ui.s.CreateUser(r.Context(), sub, NewUser(in))
 	if err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func TestWebOtherAPIs(t *testing.T) {
 	wantProblem(t, res, http.StatusUnauthorized, "revoked robot")
 
 	// Organisations: the host admin lists all and adds; others see their own.
-	res, body = w.api(t, tok, "POST", "/api/v1/organisations", `{"slug":"nhs","name":"NHS Trust","kind":"partner"}`)
+	res, _ = w.api(t, tok, "POST", "/api/v1/organisations", `{"slug":"nhs","name":"NHS Trust","kind":"partner"}`)
 	want(t, res, http.StatusCreated, "create org")
 	res, _ = w.api(t, tok, "GET", res.header.Get("Location"), "")
 	want(t, res, http.StatusOK, "get org at Location")

@@ -32,7 +32,7 @@ type webEnv struct {
 
 // newWebEnv starts the server. providers, when given, is called with the
 // server's base URL (callback URLs need it) before routes are registered.
-func newWebEnv(t *testing.T, db *store.DB, providers func(base string) []*oidc.Provider) *webEnv {
+func newWebEnv(t *testing.T, db *store.DB, providers func(e *env, base string) []*oidc.Provider) *webEnv {
 	t.Helper()
 	e := newEnv(t, db)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,7 +46,7 @@ func newWebEnv(t *testing.T, db *store.DB, providers func(base string) []*oidc.P
 	}
 	var ps []*oidc.Provider
 	if providers != nil {
-		ps = providers(base)
+		ps = providers(e, base)
 	}
 	e.svc.RegisterWeb(srv, ps)
 	ctx, cancel := context.WithCancel(context.Background())
