@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"html"
 	"net/http"
+	"regexp"
 	"net/url"
 	"strings"
 	"testing"
@@ -202,4 +204,30 @@ func TestWebOrganisations(t *testing.T) {
 		t.Fatal("a partner sees the list of organisations")
 	}
 	want(t, other.post("/organisations", url.Values{"name": {"X"}, "slug": {"x"}, "kind": {"partner"}}), http.StatusForbidden, "partner adds an org")
+}
+
+func TestWebUsersPagination(t *testing.T) {
+	w := sqliteWeb(t)
+	for i := range usersPerPage + 3 {
+		w.mustUser(w.admin, "person"+string(rune('a'+i))+"@northshire.gov.uk", "Person "+string(rune('A'+i)), []platform.Role{platform.RoleStaff}, nil, "")
+	}
+	admin := w.sessionFor(t, "northshire", "admin@northshire.gov.uk", testPassword)
+	first := admin.get("/users?role=staff")
+	want(t, first, http.StatusOK, "first page")
+	next := regexp.MustCompile(`href="(/users\?[^"]*cursor=[^"]+)" rel="next"`).FindStringSubmatch(first.body)
+	if next == nil {
+		t.Fatalf("no next link:\n%s", snippet(first.body))
+	}
+	if strings.Count(first.body, `<a class="govuk-link" href="/users/usr_`) != usersPerPage {
+		t.Fatal("first page is not full")
+	}
+	second := admin.get(html.UnescapeString(next[1]))
+	want(t, second, http.StatusOK, "second page")
+	if n := strings.Count(second.body, `<a class="govuk-link" href="/users/usr_`); n != 3 {
+		t.Fatalf("second page has %d users, want 3", n)
+	}
+	wantBody(t, second, "Back to the first page", "Person Z")
+	if strings.Contains(second.body, `rel="next"`) {
+		t.Fatal("last page links to a next page")
+	}
 }

@@ -199,3 +199,25 @@ func TestWebSignOutEverywhere(t *testing.T) {
 	want(t, phone.get("/account"), http.StatusOK, "this session stays")
 	wantRedirect(t, laptop.get("/account"), "/sign-in", "other session ended")
 }
+
+func TestWebAccountTOTPEnrolmentForStaff(t *testing.T) {
+	w := sqliteWeb(t)
+	w.mustUser(w.sys, "sam@northshire.gov.uk", "Sam Staff", []platform.Role{platform.RoleStaff}, nil, testPassword)
+	b := w.browser(t)
+	wantRedirect(t, b.signIn("sam@northshire.gov.uk", testPassword, ""), "/", "sign in")
+	wantBody(t, b.get("/account"), `href="/sign-in/totp/setup?return=%2Faccount"`, "Not set up")
+	before := b.session()
+	setup := b.get("/sign-in/totp/setup?return=%2Faccount")
+	want(t, setup, http.StatusOK, "setup from account")
+	secret := strings.ReplaceAll(secretIn(t, setup), " ", "")
+	wantRedirect(t, b.post("/sign-in/totp/setup", url.Values{"code": {w.code(secret)}, "return": {"/account"}}), "/account", "enrolled")
+	if b.session() == before {
+		t.Fatal("session not rotated on enrolment")
+	}
+	wantBody(t, b.get("/account"), "Two-factor authentication is set up")
+	// From now on a code is asked for at sign-in.
+	c := w.browser(t)
+	wantRedirect(t, c.signIn("sam@northshire.gov.uk", testPassword, ""), "/sign-in/totp", "code required")
+	// The code page on its own, without a pending session, restarts sign-in.
+	wantRedirect(t, w.browser(t).get("/sign-in/totp"), "/sign-in", "code page without a session")
+}
