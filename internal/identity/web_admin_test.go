@@ -3,8 +3,8 @@ package identity
 import (
 	"html"
 	"net/http"
-	"regexp"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
