@@ -103,23 +103,23 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, bad := parsePageFilter(q)
 	data := ListPage{Form: &web.Form{Input: q, Errors: bad}, Caption: "Audit entries, newest first"}
-	status := http.StatusOK
 	var page audit.Page
-	if len(bad) == 0 {
+	data.Invalid = len(bad) > 0
+	if !data.Invalid {
 		f.OrgID = s.OrgID
 		page, err = h.log.List(r.Context(), f)
 		if platform.CodeOf(err) == platform.CodeInvalid {
 			// Only the cursor can be wrong here: the filters were checked.
-			data.Form.Message, err = "The page link is not valid. Start again from the newest entries.", nil
+			data.Form.Message, data.Invalid, err = "The page link is not valid. Start again from the newest entries.", true, nil
 			data.First = firstPage(r)
-			bad = append(bad, platform.FieldError{Field: "cursor"})
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if len(bad) > 0 {
-		data.Invalid, status = true, http.StatusBadRequest
+	status := http.StatusOK
+	if data.Invalid {
+		status = http.StatusBadRequest
 	} else if err := h.recordRead(r.Context(), s, "", filterDetail(f, len(page.Entries))); err != nil {
 		return err
 	}

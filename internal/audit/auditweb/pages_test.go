@@ -102,7 +102,7 @@ func TestViewer(t *testing.T) {
 				t.Errorf("%s: error summary does not link to %s", c.query, field)
 			}
 		}
-		wantPage(t, "bad cursor", e.get("/audit?cursor=junk", admin), 400, []string{"The page link is not valid", "Back to the newest entries"}, []string{"<table"})
+		wantPage(t, "bad cursor", e.get("/audit?cursor=junk", admin), 400, []string{"<li>The page link is not valid", "Back to the newest entries"}, []string{"<table", `href="#cursor"`})
 
 		// The views above were recorded as reads by the admin; failed ones were not.
 		reads := e.entries(e.orgA.ID, audit.Filter{Action: "audit.read"})
