@@ -102,6 +102,8 @@ func TestViewer(t *testing.T) {
 				t.Errorf("%s: error summary does not link to %s", c.query, field)
 			}
 		}
+		wantPage(t, "long filter", e.get("/audit?resource_id="+strings.Repeat("x", 201), admin), 400,
+			[]string{`<a href="#resource_id">Resource ID must be 200 characters or fewer`}, []string{"<table"})
 		wantPage(t, "bad cursor", e.get("/audit?cursor=junk", admin), 400, []string{"<li>The page link is not valid", "Back to the newest entries"}, []string{"<table", `href="#cursor"`})
 
 		// The views above were recorded as reads by the admin; failed ones were not.

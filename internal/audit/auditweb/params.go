@@ -26,7 +26,7 @@ func setText(q url.Values, f *audit.Filter) []platform.FieldError {
 	for _, name := range textFilters {
 		v := strings.TrimSpace(q.Get(name))
 		if len(v) > maxText || !utf8.ValidString(v) {
-			bad = append(bad, platform.FieldError{Field: name, Message: humanName(name) + " must be 200 characters or fewer"})
+			bad = append(bad, platform.FieldError{Field: name, Message: "must be 200 characters or fewer"})
 			continue
 		}
 		switch name {
@@ -152,6 +152,10 @@ func parseInstant(s string, end bool) (time.Time, string) {
 func parsePageFilter(q url.Values) (audit.Filter, []platform.FieldError) {
 	var f audit.Filter
 	bad := setText(q, &f)
+	for i := range bad {
+		// A person reads the message beside the box, so it names the box.
+		bad[i].Message = humanName(bad[i].Field) + " " + bad[i].Message
+	}
 	var msg string
 	if f.From, msg = parseDateInput(q, "from", "Date from", false); msg != "" {
 		bad = append(bad, platform.FieldError{Field: "from", Message: msg})
