@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"dbtp/internal/access"
@@ -27,6 +29,7 @@ type app struct {
 	access   *access.Point
 	identity *identity.Service
 	applied  []store.Applied
+	auditPub string // verifier key text, so pages and clients can check tree heads
 }
 
 type appOptions struct {
@@ -51,6 +54,10 @@ func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logg
 		return nil, err
 	}
 	a := &app{db: db, applied: applied}
+	if a.auditPub, err = auditPublicKey(dc, opts.auditKey); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.audit = audit.New(db, signer, verifier)
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
@@ -74,6 +81,18 @@ func loadAuditKey(dc dataConfig, skey string) (note.Signer, note.Verifier, error
 		return nil, nil, err
 	}
 	return s, v, nil
+}
+
+// auditPublicKey is the verifier half of the signing key in use.
+func auditPublicKey(dc dataConfig, skey string) (string, error) {
+	if skey != "" {
+		return audit.PublicKey(skey)
+	}
+	b, err := os.ReadFile(filepath.Join(dc.Data, "audit.pub"))
+	if err != nil {
+		return "", fmt.Errorf("audit public key: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // orgSubject is who the CLI acts as: the platform itself, inside one organisation.

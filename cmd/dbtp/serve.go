@@ -184,7 +184,7 @@ func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, g
 		return nil, err
 	}
 	a.identity.RegisterWeb(srv, providers)
-	auditweb.Register(srv, a.audit, a.access)
+	auditweb.Register(srv, a.audit, a.access, auditweb.PublicKey(a.auditPub))
 	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
 		return nil, err
 	}
