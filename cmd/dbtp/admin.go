@@ -38,6 +38,33 @@ func withApp(ctx context.Context, env *cliEnv, f *flags, args []string, position
 	return fn(a, rest)
 }
 
+// withOrg is withApp for verbs that act inside one organisation: it adds the
+// --org flag and hands fn the CLI's subject there.
+func withOrg(ctx context.Context, env *cliEnv, f *flags, args []string, positional int,
+	fn func(a *app, sub *platform.Subject, rest []string) error) error {
+	var org string
+	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
+	return withApp(ctx, env, f, args, positional, func(a *app, rest []string) error {
+		sub, _, err := a.orgSubject(ctx, org)
+		if err != nil {
+			return err
+		}
+		return fn(a, sub, rest)
+	})
+}
+
+// withOrgUser is withOrg for verbs whose one argument names a user.
+func withOrgUser(ctx context.Context, env *cliEnv, f *flags, args []string,
+	fn func(a *app, sub *platform.Subject, u identity.User) error) error {
+	return withOrg(ctx, env, f, args, 1, func(a *app, sub *platform.Subject, rest []string) error {
+		u, err := findUser(ctx, a, sub, rest[0])
+		if err != nil {
+			return err
+		}
+		return fn(a, sub, u)
+	})
+}
+
 func table(env *cliEnv, header string, rows [][]string) {
 	w := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, header)
@@ -123,21 +150,17 @@ func cmdOrgList(ctx context.Context, env *cliEnv, args []string) error {
 
 func cmdUserAdd(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "user add", "")
-	var org, roles, units string
+	var roles, units string
 	var in identity.NewUser
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
 	f.String(&in.Email, "email", "", "", "email address (required)")
 	f.String(&in.Name, "name", "", "", "display name (required)")
 	f.String(&roles, "roles", "", "staff", "comma-separated roles: admin, manager, caseworker, staff, resident, partner")
 	f.String(&units, "units", "", "", "comma-separated business unit names or IDs")
-	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
+	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		if err := required("user add", "email", in.Email, "name", in.Name); err != nil {
 			return err
 		}
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
+		var err error
 		if in.Roles, err = parseRoles(roles); err != nil {
 			return err
 		}
@@ -237,16 +260,11 @@ func findUser(ctx context.Context, a *app, sub *platform.Subject, who string) (i
 
 func cmdUserList(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "user list", "")
-	var org, after string
+	var after string
 	var limit int
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
 	f.Int(&limit, "limit", "", 50, "users per page (at most 200)")
 	f.String(&after, "after", "", "", "cursor printed at the end of the previous page")
-	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
+	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		page, err := a.identity.ListUsers(ctx, sub, identity.UserFilter{Limit: limit, After: after})
 		if err != nil {
 			return userError(err)
@@ -265,25 +283,14 @@ func cmdUserList(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		table(env, "EMAIL\tNAME\tROLES\tSTATE\tID", rows)
 		if page.Next != "" {
-			fmt.Fprintf(env.stdout, "more: dbtp user list --org %s --after %s\n", org, page.Next)
+			fmt.Fprintf(env.stdout, "more: add --after %s for the next page\n", page.Next)
 		}
 		return nil
 	})
 }
 
 func cmdUserDisable(ctx context.Context, env *cliEnv, args []string) error {
-	f := newFlags(env, "user disable", "EMAIL|ID")
-	var org string
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
-	return withApp(ctx, env, f, args, 1, func(a *app, rest []string) error {
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
-		u, err := findUser(ctx, a, sub, rest[0])
-		if err != nil {
-			return err
-		}
+	return withOrgUser(ctx, env, newFlags(env, "user disable", "EMAIL|ID"), args, func(a *app, sub *platform.Subject, u identity.User) error {
 		if err := a.identity.DisableUser(ctx, sub, u.ID); err != nil {
 			return userError(err)
 		}
@@ -293,18 +300,7 @@ func cmdUserDisable(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func cmdUserResetPassword(ctx context.Context, env *cliEnv, args []string) error {
-	f := newFlags(env, "user reset-password", "EMAIL|ID")
-	var org string
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
-	return withApp(ctx, env, f, args, 1, func(a *app, rest []string) error {
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
-		u, err := findUser(ctx, a, sub, rest[0])
-		if err != nil {
-			return err
-		}
+	return withOrgUser(ctx, env, newFlags(env, "user reset-password", "EMAIL|ID"), args, func(a *app, sub *platform.Subject, u identity.User) error {
 		pw, err := a.identity.ResetPassword(ctx, sub, u.ID)
 		if err != nil {
 			return userError(err)

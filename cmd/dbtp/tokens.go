@@ -6,27 +6,23 @@ import (
 	"time"
 
 	"dbtp/internal/identity"
+	"dbtp/internal/platform"
 )
 
 func cmdTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "token create", "")
-	var org, user, name, scopes string
+	var user, name, scopes string
 	var days int
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
 	f.String(&user, "user", "", "", "email or ID of the user the token acts as (required)")
 	f.String(&name, "name", "", "", "what the token is for, e.g. \"finance ledger sync\" (required)")
 	f.String(&scopes, "scopes", "", "read", "comma-separated scopes: read, write, admin")
 	f.Int(&days, "days", "", 90, "days until the token expires (1 to 365)")
-	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
+	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		if err := required("token create", "user", user, "name", name); err != nil {
 			return err
 		}
 		if days < 1 || days > 365 {
 			return badUsage("--days must be between 1 and 365")
-		}
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
 		}
 		u, err := findUser(ctx, a, sub, user)
 		if err != nil {
@@ -44,14 +40,9 @@ func cmdTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 
 func cmdTokenList(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "token list", "")
-	var org, user string
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
+	var user string
 	f.String(&user, "user", "", "", "only this user's tokens (email or ID)")
-	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
+	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		owner := ""
 		if user != "" {
 			u, err := findUser(ctx, a, sub, user)
@@ -92,14 +83,7 @@ func cmdTokenList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func cmdTokenRevoke(ctx context.Context, env *cliEnv, args []string) error {
-	f := newFlags(env, "token revoke", "TOKEN-ID")
-	var org string
-	f.String(&org, "org", "DBTP_ORG", "", "organisation short name (required)")
-	return withApp(ctx, env, f, args, 1, func(a *app, rest []string) error {
-		sub, _, err := a.orgSubject(ctx, org)
-		if err != nil {
-			return err
-		}
+	return withOrg(ctx, env, newFlags(env, "token revoke", "TOKEN-ID"), args, 1, func(a *app, sub *platform.Subject, rest []string) error {
 		if err := a.identity.RevokeToken(ctx, sub, rest[0]); err != nil {
 			return userError(err)
 		}

@@ -191,7 +191,12 @@ func formRoles(vs []string) []platform.Role {
 // table directly: people may always see the names of their own units, even
 // in roles the access policy does not let list them all.
 func (s *Service) unitNames(ctx context.Context, orgID string) (map[string]string, error) {
-	rows, err := s.db.Query(ctx, "SELECT id, name FROM business_units WHERE org_id = ? ORDER BY name_key, id", orgID)
+	return s.namesByID(ctx, "SELECT id, name FROM business_units WHERE org_id = ? ORDER BY name_key, id", orgID)
+}
+
+// namesByID runs a two-column (id, name) query scoped to one organisation.
+func (s *Service) namesByID(ctx context.Context, query, orgID string) (map[string]string, error) {
+	rows, err := s.db.Query(ctx, query, orgID)
 	if err != nil {
 		return nil, platform.Internal(err)
 	}

@@ -102,23 +102,7 @@ func tokenRowOf(t Token, owner string, now time.Time) tokenRow {
 
 // userNames maps the organisation's user IDs to names, for token owners.
 func (s *Service) userNames(ctx context.Context, orgID string) (map[string]string, error) {
-	rows, err := s.db.Query(ctx, "SELECT id, display_name FROM users WHERE org_id = ?", orgID)
-	if err != nil {
-		return nil, platform.Internal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, platform.Internal(err)
-		}
-		out[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, platform.Internal(err)
-	}
-	return out, nil
+	return s.namesByID(ctx, "SELECT id, display_name FROM users WHERE org_id = ?", orgID)
 }
 
 func tokenForm(sub *platform.Subject, f *web.Form) tokenFormPage {
