@@ -1,0 +1,205 @@
+// Package definition is the language of the low-code engine: a service
+// definition is a versioned YAML document declaring the fields people fill
+// in, the pages they see, the workflow a case then follows, who may start it
+// and how its records are kept. Parse turns YAML into a Definition and
+// reports every problem with its line and field; nothing else in dbtp reads
+// YAML.
+package definition
+
+import "dbtp/internal/platform"
+
+// Definition is one version of one service.
+type Definition struct {
+	ID              string                  `yaml:"id" json:"id"`           // slug, e.g. "complaints"
+	Version         int                     `yaml:"version" json:"version"` // 1, 2, ...; cases pin the version they started on
+	Title           string                  `yaml:"title" json:"title"`     // "Make a complaint"
+	Summary         string                  `yaml:"summary" json:"summary"`
+	ReferencePrefix string                  `yaml:"reference_prefix" json:"reference_prefix"` // "COMP" -> COMP-2026-000123
+	OwnerUnit       string                  `yaml:"owner_unit" json:"owner_unit"`             // owning business unit, by name
+	Classification  platform.Classification `yaml:"classification" json:"classification"`     // OFFICIAL or OFFICIAL-SENSITIVE
+	Retention       string                  `yaml:"retention" json:"retention"`               // retention class, e.g. "complaints-6y"
+	Start           Start                   `yaml:"start" json:"start"`
+	Fields          []Field                 `yaml:"fields" json:"fields"`
+	Pages           []Page                  `yaml:"pages" json:"pages"`
+	CheckAnswers    bool                    `yaml:"check_answers" json:"check_answers"`
+	Confirmation    Confirmation            `yaml:"confirmation" json:"confirmation"`
+	Workflow        Workflow                `yaml:"workflow" json:"workflow"`
+	// Summary fields shown in queues and search results, by field ID.
+	ListFields []string `yaml:"list_fields" json:"list_fields,omitempty"`
+}
+
+// Audience is who may start a service.
+type Audience string
+
+const (
+	AudienceResidents Audience = "residents"
+	AudienceStaff     Audience = "staff"
+	AudiencePartners  Audience = "partners"
+	AudienceAnonymous Audience = "anonymous" // with email verification
+)
+
+// Start says who may start the service.
+type Start struct {
+	Who []Audience `yaml:"who" json:"who"`
+	// AssistedDigital lets staff submit on a resident's behalf (default true
+	// when residents may start it).
+	AssistedDigital *bool `yaml:"assisted_digital" json:"assisted_digital,omitempty"`
+}
+
+// FieldType is the kind of answer a field takes.
+type FieldType string
+
+const (
+	TypeText       FieldType = "text"
+	TypeLongText   FieldType = "long_text"
+	TypeNumber     FieldType = "number"
+	TypeMoney      FieldType = "money" // pounds and pence, stored in pence
+	TypeDate       FieldType = "date"
+	TypeEmail      FieldType = "email"
+	TypeUKPhone    FieldType = "uk_phone"
+	TypeUKPostcode FieldType = "uk_postcode"
+	TypeAddress    FieldType = "address" // lines, town, postcode, optional UPRN
+	TypeChoice     FieldType = "choice"  // one of Options (radios)
+	TypeCheckboxes FieldType = "checkboxes"
+	TypeYesNo      FieldType = "yes_no"
+	TypeFile       FieldType = "file"
+	TypePerson     FieldType = "person" // a user of the organisation, by ID
+)
+
+// FieldTypes lists every type, for validation messages and the JSON Schema.
+var FieldTypes = []FieldType{TypeText, TypeLongText, TypeNumber, TypeMoney, TypeDate, TypeEmail, TypeUKPhone,
+	TypeUKPostcode, TypeAddress, TypeChoice, TypeCheckboxes, TypeYesNo, TypeFile, TypePerson}
+
+// Field is one question.
+type Field struct {
+	ID       string    `yaml:"id" json:"id"` // snake_case, unique in the definition
+	Type     FieldType `yaml:"type" json:"type"`
+	Label    string    `yaml:"label" json:"label"`
+	Hint     string    `yaml:"hint" json:"hint,omitempty"`
+	Required bool      `yaml:"required" json:"required,omitempty"`
+	// Validation; which apply depends on Type.
+	MinLength      int      `yaml:"min_length" json:"min_length,omitempty"` // text, long_text
+	MaxLength      int      `yaml:"max_length" json:"max_length,omitempty"` // text, long_text (default 500 / 10000)
+	Pattern        string   `yaml:"pattern" json:"pattern,omitempty"`       // text: Go RE2 regexp the whole answer must match
+	PatternMessage string   `yaml:"pattern_message" json:"pattern_message,omitempty"`
+	Min            *float64 `yaml:"min" json:"min,omitempty"`             // number, money (pounds)
+	Max            *float64 `yaml:"max" json:"max,omitempty"`             // number, money (pounds)
+	Before         string   `yaml:"before" json:"before,omitempty"`       // date: "today", "tomorrow" or YYYY-MM-DD (exclusive)
+	After          string   `yaml:"after" json:"after,omitempty"`         // date: "today", "yesterday" or YYYY-MM-DD (exclusive)
+	Options        []Option `yaml:"options" json:"options,omitempty"`     // choice, checkboxes
+	MaxBytes       int64    `yaml:"max_bytes" json:"max_bytes,omitempty"` // file (default 10 MiB)
+	Accept         []string `yaml:"accept" json:"accept,omitempty"`       // file: allowed media types, e.g. application/pdf
+	// Internal fields are filled by staff during the workflow, never asked of
+	// the person starting the service.
+	Internal bool `yaml:"internal" json:"internal,omitempty"`
+}
+
+// Option is one choice.
+type Option struct {
+	Value string `yaml:"value" json:"value"`
+	Label string `yaml:"label" json:"label"`
+	Hint  string `yaml:"hint" json:"hint,omitempty"`
+}
+
+// Page is one step of the form: by the GOV.UK pattern, usually one question.
+type Page struct {
+	ID     string   `yaml:"id" json:"id"`
+	Title  string   `yaml:"title" json:"title"`   // the page heading; defaults to the single field's label
+	Fields []string `yaml:"fields" json:"fields"` // field IDs asked on this page
+	// Next chooses the following page: the first rule whose condition holds
+	// wins; a rule without a condition always holds. No rule (or goto
+	// "check-answers") ends the questions.
+	Next []Rule `yaml:"next" json:"next,omitempty"`
+}
+
+// Rule is one branch.
+type Rule struct {
+	If   *Condition `yaml:"if" json:"if,omitempty"`
+	Goto string     `yaml:"goto" json:"goto"` // a page ID, or "check-answers"
+}
+
+// Condition tests an answer given earlier.
+type Condition struct {
+	Field    string   `yaml:"field" json:"field"`
+	Equals   string   `yaml:"equals" json:"equals,omitempty"`
+	In       []string `yaml:"in" json:"in,omitempty"`
+	Answered *bool    `yaml:"answered" json:"answered,omitempty"`
+}
+
+// Confirmation is shown after submission, with the case reference.
+type Confirmation struct {
+	Title string `yaml:"title" json:"title"`
+	Body  string `yaml:"body" json:"body"`
+}
+
+// Workflow is the life of a case after submission.
+type Workflow struct {
+	Initial     string       `yaml:"initial" json:"initial"` // state a new case enters
+	States      []State      `yaml:"states" json:"states"`
+	Transitions []Transition `yaml:"transitions" json:"transitions"`
+}
+
+// State is one stage of a case.
+type State struct {
+	ID       string `yaml:"id" json:"id"`
+	Label    string `yaml:"label" json:"label"`
+	Terminal bool   `yaml:"terminal" json:"terminal,omitempty"` // closed: no SLA, no transitions out
+	// SLADays is how many working days (England and Wales) a case may stay
+	// here; 0 means no clock. AtRiskDays before the due date it shows "at risk".
+	SLADays    int       `yaml:"sla_days" json:"sla_days,omitempty"`
+	AtRiskDays int       `yaml:"at_risk_days" json:"at_risk_days,omitempty"`
+	Escalation *Escalate `yaml:"escalate" json:"escalate,omitempty"` // what happens when the SLA is breached
+	OnEnter    []Action  `yaml:"on_enter" json:"on_enter,omitempty"`
+}
+
+// Escalate names who is told, and where the case goes, on a breach.
+type Escalate struct {
+	NotifyRole platform.Role `yaml:"notify_role" json:"notify_role,omitempty"`
+	Queue      string        `yaml:"queue" json:"queue,omitempty"`
+}
+
+// Action runs when a case enters a state. Exactly one of its parts is set.
+type Action struct {
+	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
+	Task   *Task   `yaml:"task" json:"task,omitempty"`
+	Assign *Assign `yaml:"assign" json:"assign,omitempty"`
+}
+
+// Notify sends a message through the Notifier (digital post, later; a
+// recorded outbox until then).
+type Notify struct {
+	To       string `yaml:"to" json:"to"`             // "applicant", "assignee", or a role name
+	Template string `yaml:"template" json:"template"` // message template ID
+	Subject  string `yaml:"subject" json:"subject"`
+	Body     string `yaml:"body" json:"body"` // text with {{reference}}, {{title}}, {{state}}
+}
+
+// Task creates a to-do on the case.
+type Task struct {
+	Title   string `yaml:"title" json:"title"`
+	DueDays int    `yaml:"due_days" json:"due_days,omitempty"` // working days
+}
+
+// Assign puts the case in a queue (and optionally a business unit).
+type Assign struct {
+	Queue string `yaml:"queue" json:"queue"`
+	Unit  string `yaml:"unit" json:"unit,omitempty"`
+}
+
+// Transition moves a case between states.
+type Transition struct {
+	ID    string   `yaml:"id" json:"id"`
+	Label string   `yaml:"label" json:"label"` // the button, e.g. "Start stage 2"
+	From  []string `yaml:"from" json:"from"`
+	To    string   `yaml:"to" json:"to"`
+	// Guards: who may make it. Empty Roles means any staff role that may
+	// update the case; Units limits it to members of those business units.
+	Roles []platform.Role `yaml:"roles" json:"roles,omitempty"`
+	Units []string        `yaml:"units" json:"units,omitempty"`
+	// Applicant lets the person who started the case make it (e.g. escalate
+	// a complaint to stage 2).
+	Applicant bool `yaml:"applicant" json:"applicant,omitempty"`
+	// Requires lists internal field IDs that must have values for the move
+	// (asked on the transition form when empty).
+	Requires []string `yaml:"requires" json:"requires,omitempty"`
+}
