@@ -1,0 +1,69 @@
+package chart
+
+import (
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+)
+
+func wellFormed(t *testing.T, svg string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v\n%s", err, svg)
+		}
+	}
+}
+
+func TestBarsAndColumnsAreAccessibleWellFormedAndEscaped(t *testing.T) {
+	for _, columns := range []bool{false, true} {
+		c := Chart{ID: "backlog", Title: "Open cases by state", Description: "Stage 1 has the most open cases.",
+			Categories: []string{"Submitted", "Stage 1 <review>", "Stage 2"},
+			Series:     []Series{{Label: "Complaints", Values: []float64{3, 12, 1}}, {Label: "Equipment & kit", Values: []float64{5, 0}}},
+			Columns:    columns}
+		svg := string(c.SVG())
+		wellFormed(t, svg)
+		for _, want := range []string{`role="img"`, `aria-labelledby="backlog-title backlog-desc"`, `<title id="backlog-title">Open cases by state</title>`,
+			"Stage 1 &lt;review&gt;", "Equipment &amp; kit"} {
+			if !strings.Contains(svg, want) && !(columns && want == "Stage 1 &lt;review&gt;") {
+				t.Errorf("columns=%v: SVG lacks %q", columns, want)
+			}
+		}
+		if strings.Contains(svg, "style=") || strings.Contains(svg, "<script") {
+			t.Errorf("SVG must carry no style attributes or scripts under the CSP")
+		}
+	}
+}
+
+func TestTableMatchesData(t *testing.T) {
+	c := Chart{Categories: []string{"Adults", "Finance"}, Series: []Series{{Label: "Within SLA", Values: []float64{92.5, 100}}}, Unit: "%", Decimals: 1}
+	got := c.Table()
+	want := [][]string{{"", "Within SLA"}, {"Adults", "92.5%"}, {"Finance", "100.0%"}}
+	if len(got) != len(want) {
+		t.Fatalf("table %v", got)
+	}
+	for i := range want {
+		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+			t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestScaleAndEmptyData(t *testing.T) {
+	for in, want := range map[float64]float64{0.3: 0.5, 7: 10, 12: 20, 22: 25, 99: 100, 100: 100, 101: 200, 4500: 5000} {
+		if got := niceCeil(in); got != want {
+			t.Errorf("niceCeil(%v) = %v, want %v", in, got, want)
+		}
+	}
+	empty := Chart{ID: "e", Title: "Nothing yet"}
+	wellFormed(t, string(empty.SVG()))
+	if rows := empty.Table(); len(rows) != 1 {
+		t.Fatalf("empty table %v", rows)
+	}
+}
