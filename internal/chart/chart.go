@@ -112,7 +112,7 @@ func (c Chart) SVG() template.HTML {
 
 func (c Chart) open(b *strings.Builder, h float64) {
 	id := template.HTMLEscapeString(c.ID)
-	fmt.Fprintf(b, `<svg class="dbtp-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" font-family="system-ui, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif" role="img" aria-labelledby="%s-title %s-desc" focusable="false">`, width, h, id, id)
+	fmt.Fprintf(b, `<svg class="dbtp-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" role="img" aria-labelledby="%s-title %s-desc" focusable="false">`, width, h, id, id)
 	fmt.Fprintf(b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(c.Title), id, esc(c.Description))
 	c.legend(b)
 }
