@@ -1,0 +1,187 @@
+package definition
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"dbtp/internal/platform"
+)
+
+// checker validates a decoded Definition: the rules a YAML decoder cannot
+// express (identifiers, cross references, the page graph, the workflow
+// graph). It records problems by path; Parse turns paths into lines.
+type checker struct {
+	d        *Definition
+	problems []Problem
+	fields   map[string]int // field ID -> index, first occurrence
+	pages    map[string]int // page ID -> index, first occurrence
+	states   map[string]int // state ID -> index, first occurrence
+}
+
+func (c *checker) add(path, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+var (
+	serviceIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	snakePattern     = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	pageIDPattern    = regexp.MustCompile(`^[a-z][a-z0-9]*([-_][a-z0-9]+)*$`)
+	prefixPattern    = regexp.MustCompile(`^[A-Z]{2,6}$`)
+	retentionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	mediaTypePattern = regexp.MustCompile(`^[a-z]+/[a-z0-9.+*-]+$`)
+	placeholder      = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+)
+
+// Limits that keep a definition sensible; each is far above any real use.
+const (
+	maxIDLength       = 64
+	maxTextLength     = 2000   // text fields: a line, not an essay
+	maxLongTextLength = 100000 // long_text
+	maxFileBytes      = 100 << 20
+	maxWorkingDays    = 365
+	// Caps on counts bound the graph checks' cost on hostile uploads; a
+	// service needing more is several services.
+	maxFields      = 500
+	maxPages       = 500
+	maxStates      = 200
+	maxTransitions = 1000
+)
+
+// CheckAnswersPage is the goto target that ends the questions.
+const CheckAnswersPage = "check-answers"
+
+// Recipients a notification may go to besides a role name.
+const (
+	RecipientApplicant = "applicant"
+	RecipientAssignee  = "assignee"
+)
+
+// placeholders are the {{...}} names the engine fills in messages.
+var placeholders = []string{"reference", "title", "state"}
+
+func (c *checker) check() {
+	d := c.d
+	c.identifier("id", d.ID, serviceIDPattern, "lower-case words joined by hyphens, like complaints or equipment-collection")
+	if d.Version < 1 {
+		c.add("version", "want 1 or more; cases pin the version they started on")
+	}
+	c.required("title", d.Title)
+	if !prefixPattern.MatchString(d.ReferencePrefix) {
+		c.add("reference_prefix", "want 2 to 6 capital letters, like COMP (references look like COMP-2026-000123), got %q", d.ReferencePrefix)
+	}
+	c.required("owner_unit", d.OwnerUnit)
+	if cl, ok := platform.ParseClassification(string(d.Classification)); ok {
+		d.Classification = cl // empty means OFFICIAL; store it spelt out
+	} else {
+		c.add("classification", "want %s or %s, got %q", platform.Official, platform.OfficialSensitive, d.Classification)
+	}
+	if d.Retention != "" && !retentionPattern.MatchString(d.Retention) {
+		c.add("retention", "want a retention class name in lower case with hyphens, like complaints-6y, got %q", d.Retention)
+	}
+	c.checkStart()
+	c.checkFields()
+	c.checkPages()
+	c.checkListFields()
+	c.required("confirmation.title", d.Confirmation.Title)
+	c.placeholders("confirmation.title", d.Confirmation.Title)
+	c.placeholders("confirmation.body", d.Confirmation.Body)
+	c.checkWorkflow()
+}
+
+func (c *checker) required(path, v string) bool {
+	if strings.TrimSpace(v) == "" {
+		c.add(path, "missing; this is required")
+		return false
+	}
+	return true
+}
+
+func (c *checker) identifier(path, v string, re *regexp.Regexp, want string) bool {
+	if !c.required(path, v) {
+		return false
+	}
+	if len(v) > maxIDLength || !re.MatchString(v) {
+		c.add(path, "%q is not a valid ID: want %s (at most %d characters)", v, want, maxIDLength)
+		return false
+	}
+	return true
+}
+
+// placeholders checks {{name}} in message text, so a typo such as
+// {{refernce}} is caught here rather than sent to a resident.
+func (c *checker) placeholders(path, text string) {
+	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(placeholders, m[1]) {
+			c.add(path, "unknown placeholder {{%s}}; known are {{%s}}", m[1], strings.Join(placeholders, "}}, {{"))
+		}
+	}
+}
+
+func (c *checker) checkStart() {
+	s := c.d.Start
+	if len(s.Who) == 0 {
+		c.add("start.who", "missing; list who may start the service: %s", strings.Join(audienceNames(), ", "))
+	}
+	seen := map[Audience]bool{}
+	for i, a := range s.Who {
+		p := fmt.Sprintf("start.who[%d]", i)
+		switch {
+		case !slices.Contains(Audiences, a):
+			c.add(p, "unknown audience %q; want one of %s", a, strings.Join(audienceNames(), ", "))
+		case seen[a]:
+			c.add(p, "%q is listed twice", a)
+		}
+		seen[a] = true
+	}
+	if s.AssistedDigital != nil && *s.AssistedDigital && !seen[AudienceResidents] && !seen[AudienceAnonymous] {
+		c.add("start.assisted_digital", "assisted digital means staff submitting for a resident, but residents and anonymous people may not start this service")
+	}
+}
+
+// Audiences lists every audience, for validation messages and the schema.
+var Audiences = []Audience{AudienceResidents, AudienceStaff, AudiencePartners, AudienceAnonymous}
+
+func audienceNames() []string {
+	names := make([]string, len(Audiences))
+	for i, a := range Audiences {
+		names[i] = string(a)
+	}
+	return names
+}
+
+func (c *checker) checkListFields() {
+	seen := map[string]bool{}
+	for i, id := range c.d.ListFields {
+		p := fmt.Sprintf("list_fields[%d]", i)
+		switch {
+		case c.field(id) == nil:
+			c.add(p, "unknown field %q", id)
+		case seen[id]:
+			c.add(p, "%q is listed twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+// validDateBound reports whether s is a date bound: a relative day or an
+// ISO date.
+func validDateBound(s string) bool {
+	switch s {
+	case "today", "tomorrow", "yesterday":
+		return true
+	}
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// field finds a field by ID through the index built by checkFields, so
+// checks stay linear however many fields a hostile upload declares.
+func (c *checker) field(id string) *Field {
+	if i, ok := c.fields[id]; ok {
+		return &c.d.Fields[i]
+	}
+	return nil
+}
