@@ -1,0 +1,158 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/store"
+)
+
+// entryPlan is everything that entering a state will do, worked out before
+// the write: the clock from the working-day calendar, the business units
+// named by assign actions (a lookup in another module), the tasks' due dates.
+// Inside the write only SQL remains, which keeps group commits short.
+type entryPlan struct {
+	state    definition.State
+	at       time.Time
+	dueAt    time.Time // zero: no clock
+	atRiskAt time.Time
+	assign   *assignPlan
+	tasks    []plannedTask
+	notify   []definition.Notify
+}
+
+type assignPlan struct {
+	queue  string
+	unitID string // "" keeps the case's unit
+}
+
+type plannedTask struct {
+	title string
+	due   time.Time
+}
+
+func (s *Service) planEntry(ctx context.Context, orgID string, def *definition.Definition, stateID string, at time.Time) (entryPlan, error) {
+	st, ok := findState(def, stateID)
+	if !ok {
+		return entryPlan{}, platform.Internal(fmt.Errorf("services: %s v%d has no state %q", def.ID, def.Version, stateID))
+	}
+	p := entryPlan{state: st, at: at}
+	if !st.Terminal && st.SLADays > 0 {
+		p.dueAt = s.workingDays(at, st.SLADays)
+		switch {
+		case st.AtRiskDays <= 0:
+			p.atRiskAt = p.dueAt
+		case st.AtRiskDays >= st.SLADays:
+			p.atRiskAt = at
+		default:
+			p.atRiskAt = s.workingDays(at, st.SLADays-st.AtRiskDays)
+		}
+	}
+	for _, a := range st.OnEnter {
+		switch {
+		case a.Assign != nil:
+			unitID, err := s.unitID(ctx, orgID, a.Assign.Unit)
+			if err != nil {
+				return entryPlan{}, err
+			}
+			p.assign = &assignPlan{queue: a.Assign.Queue, unitID: unitID}
+		case a.Task != nil:
+			t := plannedTask{title: a.Task.Title}
+			if a.Task.DueDays > 0 {
+				t.due = s.workingDays(at, a.Task.DueDays)
+			}
+			p.tasks = append(p.tasks, t)
+		case a.Notify != nil:
+			p.notify = append(p.notify, *a.Notify)
+		}
+	}
+	return p, nil
+}
+
+func (s *Service) workingDays(t time.Time, n int) time.Time {
+	return s.opts.Calendar.AddWorkingDays(t, n).UTC().Truncate(time.Millisecond)
+}
+
+// apply sets the case's own columns for the new state; the caller writes the
+// row, then calls run for the actions that write rows of their own.
+func (p *entryPlan) apply(c *Case) {
+	c.State, c.Terminal, c.StateEnteredAt = p.state.ID, p.state.Terminal, p.at
+	c.DueAt, c.AtRiskAt, c.Escalated = p.dueAt, p.atRiskAt, false
+	c.ClosedAt = time.Time{}
+	if p.state.Terminal {
+		c.ClosedAt = p.at
+	}
+	if a := p.assign; a != nil {
+		// Moving the case to another unit hands it to that unit's queue: the
+		// person it was assigned to may not even be able to see it there.
+		if a.unitID != "" && a.unitID != c.UnitID {
+			c.UnitID, c.AssigneeID = a.unitID, ""
+		}
+		if a.queue != "" {
+			c.Queue = a.queue
+		}
+	}
+}
+
+// run creates the state's tasks and sends its notifications inside tx.
+func (s *Service) run(ctx context.Context, tx *store.Tx, sub *platform.Subject, def *definition.Definition, c *Case, p *entryPlan) error {
+	for _, t := range p.tasks {
+		if _, err := insertTask(ctx, tx, c, NewTask{Title: t.title, DueAt: t.due}, c.State, actorID(sub), p.at); err != nil {
+			return err
+		}
+	}
+	for _, n := range p.notify {
+		to, ok := recipient(n.To, c)
+		if !ok {
+			continue // e.g. "applicant" on a case submitted by the platform itself: nobody to tell
+		}
+		m := Message{ID: platform.NewID("msg"), OrgID: c.OrgID, CaseID: c.ID, Reference: c.Reference, To: to,
+			Template: n.Template, Subject: render(n.Subject, def, c), Body: render(n.Body, def, c), CreatedAt: p.at}
+		if err := s.opts.Notifier.Notify(ctx, tx, m); err != nil {
+			return fmt.Errorf("services: notify: %w", err)
+		}
+	}
+	return nil
+}
+
+// recipient resolves a notify action's "to" against the case.
+func recipient(to string, c *Case) (Recipient, bool) {
+	switch to {
+	case "applicant":
+		if c.ApplicantID != "" {
+			return Recipient{Kind: ToUser, Value: c.ApplicantID}, true
+		}
+		if c.ApplicantEmail != "" {
+			return Recipient{Kind: ToEmail, Value: c.ApplicantEmail}, true
+		}
+		return Recipient{}, false
+	case "assignee":
+		if c.AssigneeID != "" {
+			return Recipient{Kind: ToUser, Value: c.AssigneeID}, true
+		}
+		// Nobody has picked it up yet: tell whoever watches the queue.
+		return Recipient{Kind: ToQueue, Value: c.Queue, UnitID: c.UnitID}, true
+	case "":
+		return Recipient{}, false
+	}
+	return Recipient{Kind: ToRole, Value: to, UnitID: c.UnitID}, true
+}
+
+// render fills the placeholders a definition's message text may use.
+func render(text string, def *definition.Definition, c *Case) string {
+	if !strings.Contains(text, "{{") {
+		return text
+	}
+	return strings.NewReplacer("{{reference}}", c.Reference, "{{title}}", def.Title, "{{state}}", stateLabel(def, c.State)).Replace(text)
+}
+
+func actorID(sub *platform.Subject) string {
+	if sub == nil {
+		return ""
+	}
+	return sub.UserID
+}

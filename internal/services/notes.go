@@ -1,0 +1,115 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"dbtp/internal/access"
+	"dbtp/internal/audit"
+	"dbtp/internal/platform"
+	"dbtp/internal/store"
+)
+
+// Visibility says who may read a note.
+type Visibility string
+
+const (
+	// Internal notes are for staff only.
+	Internal Visibility = "internal"
+	// ToApplicant notes are messages between staff and the applicant; a
+	// resident's reply is one too.
+	ToApplicant Visibility = "applicant"
+)
+
+// Note is a message on a case.
+type Note struct {
+	ID         string     `json:"id"`
+	CaseID     string     `json:"case_id"`
+	AuthorID   string     `json:"author_id,omitempty"`
+	AuthorName string     `json:"author_name,omitempty"`
+	ActingFor  string     `json:"acting_for,omitempty"`
+	Visibility Visibility `json:"visibility"`
+	Body       string     `json:"body"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+const maxNote = 10000
+
+// AddNote adds a note to a case. Staff who may update the case write either
+// kind; the applicant writes to staff (their note is applicant-visible
+// whatever they ask for, so they can always read what they wrote).
+func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, text string, vis Visibility) (Note, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxNote {
+		return Note{}, platform.Invalid("Enter a message", platform.FieldError{Field: "text", Message: fmt.Sprintf("Enter a message of at most %d characters", maxNote)})
+	}
+	if vis != Internal && vis != ToApplicant {
+		return Note{}, platform.Invalid("Choose who can see the note", platform.FieldError{Field: "visibility", Message: "Choose internal or applicant"})
+	}
+	c, err := s.caseFor(ctx, sub, caseID, access.Update)
+	if err != nil {
+		return Note{}, err
+	}
+	if applicantView(sub, &c) {
+		vis = ToApplicant
+	}
+	now := s.now()
+	n := Note{ID: platform.NewID("note"), CaseID: c.ID, AuthorID: sub.UserID, AuthorName: sub.Name, ActingFor: sub.ActingFor,
+		Visibility: vis, Body: text, CreatedAt: now}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_notes (id, org_id, case_id, author_id, author_name, acting_for, visibility, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, c.OrgID, c.ID, n.AuthorID, n.AuthorName, n.ActingFor, string(vis), text, store.Millis(now)); err != nil {
+			return err
+		}
+		detail := "internal note"
+		if vis == ToApplicant {
+			detail = "message"
+		}
+		if err := addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
+			return err
+		}
+		e := audit.For(sub, "case.note", "case", c.ID, audit.Success)
+		e.Detail = fmt.Sprintf("%s: %s note %s", c.Reference, vis, n.ID)
+		return s.rec.Record(tx, e)
+	})
+	if err != nil {
+		return Note{}, asPlatform(err)
+	}
+	return n, nil
+}
+
+// ListNotes lists a case's notes, oldest first; someone who sees the case
+// only as its applicant gets the applicant-visible ones.
+func (s *Service) ListNotes(ctx context.Context, sub *platform.Subject, caseID string) ([]Note, error) {
+	c, err := s.caseFor(ctx, sub, caseID, access.Read)
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT id, case_id, author_id, author_name, acting_for, visibility, body, created_at FROM case_notes WHERE org_id = ? AND case_id = ?"
+	if applicantView(sub, &c) {
+		q += " AND visibility = 'applicant'"
+	}
+	rows, err := s.db.Query(ctx, q+" ORDER BY created_at, id", c.OrgID, c.ID)
+	if err != nil {
+		return nil, platform.Internal(err)
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		var n Note
+		var vis string
+		var at int64
+		if err := rows.Scan(&n.ID, &n.CaseID, &n.AuthorID, &n.AuthorName, &n.ActingFor, &vis, &n.Body, &at); err != nil {
+			return nil, platform.Internal(err)
+		}
+		n.Visibility, n.CreatedAt = Visibility(vis), store.Time(at)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, platform.Internal(err)
+	}
+	return out, nil
+}
