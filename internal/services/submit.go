@@ -85,7 +85,9 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 	if err != nil {
 		return Case{}, err
 	}
-	if !CanStart(sub, def) {
+	// Assisted digital is governed by the definition's assisted_digital
+	// and checked in setApplicant: staff start it for a resident.
+	if o.OnBehalfOf == "" && !CanStart(sub, def) {
 		if !sub.Authenticated() {
 			return Case{}, platform.Errorf(platform.CodeUnauthorized, "sign in to use this service")
 		}
