@@ -309,3 +309,28 @@ func unknownKeys(t *testing.T, root, node map[string]any, v any, path string) []
 	}
 	return problems
 }
+
+// allKeys lists every YAML key of the language, from types.go.
+func allKeys() []string {
+	seen := map[string]bool{}
+	var keys []string
+	var walk func(rt reflect.Type)
+	walk = func(rt reflect.Type) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct {
+			return
+		}
+		ks := yamlKeys(rt)
+		for _, k := range ks.names {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+			walk(rt.Field(ks.index[k]).Type)
+		}
+	}
+	walk(reflect.TypeFor[Definition]())
+	return keys
+}
