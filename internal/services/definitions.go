@@ -154,6 +154,7 @@ func (s *Service) PublishDefinition(ctx context.Context, sub *platform.Subject, 
 	if err != nil {
 		return Published{}, asPlatform(err)
 	}
+	s.latest.forget(sub.OrgID + "\x00" + def.ID)
 	return p, nil
 }
 
@@ -196,7 +197,9 @@ func (s *Service) unitID(ctx context.Context, orgID, name string) (string, error
 	if s.opts.UnitID == nil {
 		return "", platform.Errorf(platform.CodeConflict, "business unit %q cannot be looked up: no unit resolver is configured", name)
 	}
-	id, err := s.opts.UnitID(ctx, orgID, name)
+	id, err := s.units.get(ctx, orgID+"\x00"+name, func(ctx context.Context) (string, error) {
+		return s.opts.UnitID(ctx, orgID, name)
+	})
 	if err != nil {
 		if platform.CodeOf(err) == platform.CodeNotFound {
 			return "", platform.Errorf(platform.CodeConflict, "this service names the business unit %q, which this organisation does not have; ask an administrator", name)
@@ -253,6 +256,9 @@ func (s *Service) EnsureBuiltins(ctx context.Context, orgID string, defs []*defi
 		}
 		return nil
 	})
+	for _, it := range todo {
+		s.latest.forget(orgID + "\x00" + it.def.ID)
+	}
 	return asPlatform(err)
 }
 
@@ -388,7 +394,9 @@ func (s *Service) definitionVersion(ctx context.Context, orgID, id string, versi
 
 // latestDefinition returns the newest version of a service in org.
 func (s *Service) latestDefinition(ctx context.Context, orgID, id string) (*definition.Definition, error) {
-	v, err := latestVersion(ctx, s.db, orgID, id)
+	v, err := s.latest.get(ctx, orgID+"\x00"+id, func(ctx context.Context) (int, error) {
+		return latestVersion(ctx, s.db, orgID, id)
+	})
 	if err != nil {
 		return nil, platform.Internal(err)
 	}

@@ -96,7 +96,13 @@ type Service struct {
 	// defs caches parsed definitions by org, ID and version. Published
 	// versions never change, so a cached copy is never stale, on any node.
 	defs sync.Map
+	// latest and units are short-lived caches (see ttlCache).
+	latest *ttlCache[int]
+	units  *ttlCache[string]
 }
+
+// cacheTTL is how long a node may use a cached latest version or unit ID.
+const cacheTTL = 5 * time.Second
 
 // New returns the engine over db, auditing to rec and deciding with ap.
 func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Service {
@@ -115,7 +121,8 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Serv
 	if opts.DraftLifetime <= 0 {
 		opts.DraftLifetime = defaultDraftLifetime
 	}
-	return &Service{db: db, rec: rec, ap: ap, opts: opts, clock: opts.Clock}
+	return &Service{db: db, rec: rec, ap: ap, opts: opts, clock: opts.Clock,
+		latest: newTTLCache[int](cacheTTL), units: newTTLCache[string](cacheTTL)}
 }
 
 // now is the engine's time at the precision it is stored with, so a value

@@ -135,6 +135,18 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		return Case{}, err
 	}
 	plan.apply(&c)
+	// Most submissions have no draft: asking on the read pool keeps a
+	// statement off the single writer. A draft saved after this read and
+	// before the write merely survives until it expires.
+	hasDraft := false
+	if c.ApplicantID != "" {
+		var n int
+		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM case_drafts WHERE org_id = ? AND user_id = ? AND service_id = ?",
+			c.OrgID, c.ApplicantID, c.ServiceID).Scan(&n); err != nil {
+			return Case{}, platform.Internal(err)
+		}
+		hasDraft = n > 0
+	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		ref, err := nextReference(ctx, tx, c.OrgID, def.ReferencePrefix, now)
 		if err != nil {
@@ -159,7 +171,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		if err := addEvent(ctx, tx, &actor, &c, now, EventSubmitted, "", c.State, detail, true); err != nil {
 			return err
 		}
-		if c.ApplicantID != "" {
+		if hasDraft {
 			if _, err := tx.Exec(ctx, "DELETE FROM case_drafts WHERE org_id = ? AND user_id = ? AND service_id = ?", c.OrgID, c.ApplicantID, c.ServiceID); err != nil {
 				return err
 			}
