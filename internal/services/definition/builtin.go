@@ -27,7 +27,39 @@ const SchemaID = "https://dbtp.example/schemas/service-definition.json"
 // Builtins parses the definitions shipped with dbtp, in file name order. An
 // error here is a bug in dbtp itself; the tests make sure there is none.
 func Builtins() ([]*Definition, error) {
-	return loadFS(builtinFS, "builtin")
+	return defsOf(loadFS(builtinFS, "builtin"))
+}
+
+// Source is a parsed definition with the YAML it came from, which the engine
+// keeps so a published version can be shown and exported exactly as written.
+type Source struct {
+	Def  *Definition
+	YAML []byte
+}
+
+// BuiltinSources is Builtins with each file's YAML.
+func BuiltinSources() ([]Source, error) { return loadFS(builtinFS, "builtin") }
+
+// LoadDirSources is LoadDir with each file's YAML.
+func LoadDirSources(dir string) ([]Source, error) {
+	srcs, err := loadFS(os.DirFS(dir), ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, statErr := os.Stat(dir); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return srcs, err
+}
+
+func defsOf(srcs []Source, err error) ([]*Definition, error) {
+	if err != nil || srcs == nil {
+		return nil, err
+	}
+	defs := make([]*Definition, len(srcs))
+	for i, s := range srcs {
+		defs[i] = s.Def
+	}
+	return defs, nil
 }
 
 // LoadDir parses every .yaml (or .yml) file in dir: a council's own
@@ -36,21 +68,15 @@ func Builtins() ([]*Definition, error) {
 // error joining a *ValidationError per bad file, and nothing is returned
 // then: a half-loaded set of services is worse than a refusal to start.
 func LoadDir(dir string) ([]*Definition, error) {
-	defs, err := loadFS(os.DirFS(dir), ".")
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, statErr := os.Stat(dir); errors.Is(statErr, fs.ErrNotExist) {
-			return nil, nil
-		}
-	}
-	return defs, err
+	return defsOf(LoadDirSources(dir))
 }
 
-func loadFS(fsys fs.FS, dir string) ([]*Definition, error) {
+func loadFS(fsys fs.FS, dir string) ([]Source, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	var defs []*Definition
+	var defs []Source
 	var errs []error
 	where := map[string]string{} // "id v1" -> file, to refuse two files defining the same version
 	for _, e := range entries {
@@ -75,7 +101,7 @@ func loadFS(fsys fs.FS, dir string) ([]*Definition, error) {
 			continue
 		}
 		where[key] = e.Name()
-		defs = append(defs, d)
+		defs = append(defs, Source{Def: d, YAML: src})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -165,3 +165,16 @@ func TestLoadDirReportsEveryFile(t *testing.T) {
 		t.Fatalf("a missing folder is no definitions: %v, %v", defs, err)
 	}
 }
+
+func TestSourcesCarryTheYAMLTheyWereParsedFrom(t *testing.T) {
+	srcs, err := BuiltinSources()
+	if err != nil || len(srcs) == 0 {
+		t.Fatalf("BuiltinSources: %d, %v", len(srcs), err)
+	}
+	for _, s := range srcs {
+		again, err := Parse(s.YAML, s.Def.ID)
+		if err != nil || again.ID != s.Def.ID || again.Version != s.Def.Version {
+			t.Fatalf("%s: source does not parse back to the same definition: %v", s.Def.ID, err)
+		}
+	}
+}
