@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"dbtp/internal/access"
@@ -166,6 +167,9 @@ func (s *Service) loadMany(ctx context.Context, orgID string, ids []string) ([]C
 	if len(out) != len(ids) {
 		return nil, platform.NotFound("case")
 	}
+	// One order for every bulk write, so two overlapping reassignments on
+	// PostgreSQL queue behind each other's row locks instead of deadlocking.
+	slices.SortFunc(out, func(a, b Case) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

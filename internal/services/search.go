@@ -258,7 +258,7 @@ func encodeCursor(sort Sort, key string, c Case) string {
 
 func decodeCursor(sort Sort, cursor string) (int64, string, error) {
 	bad := platform.Invalid("The page link is not valid; start again from the first page", platform.FieldError{Field: "cursor", Message: "is not valid"})
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil || len(b) > 200 {
 		return 0, "", bad
 	}
@@ -267,7 +267,7 @@ func decodeCursor(sort Sort, cursor string) (int64, string, error) {
 		return 0, "", bad
 	}
 	k, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
+	if err != nil || strconv.FormatInt(k, 10) != parts[1] {
 		return 0, "", bad
 	}
 	return k, parts[2], nil

@@ -68,6 +68,9 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 	if expectedVersion != c.Version {
 		return Case{}, staleCase()
 	}
+	if len(fields) > 0 && applicantView(sub, &c) {
+		return Case{}, platform.Invalid("Internal fields are filled in by staff", platform.FieldError{Field: "fields", Message: "are filled in by staff"})
+	}
 	if err := s.checkAnswers(def, fields, false); err != nil {
 		return Case{}, err
 	}
