@@ -119,11 +119,7 @@ func (s *Service) PublishDefinition(ctx context.Context, sub *platform.Subject, 
 	if err := checkDefinition(def, source); err != nil {
 		return Published{}, err
 	}
-	id := ""
-	if def != nil {
-		id = def.ID
-	}
-	if err := s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "service_definition", ID: id, OrgID: sub.OrgID}); err != nil {
+	if err := s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "service_definition", ID: def.ID, OrgID: sub.OrgID}); err != nil {
 		return Published{}, err
 	}
 	if err := s.checkUnits(ctx, sub.OrgID, def); err != nil {
