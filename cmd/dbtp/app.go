@@ -12,6 +12,8 @@ import (
 	"dbtp/internal/audit"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/calendar"
 	"dbtp/internal/store"
 
 	"golang.org/x/mod/sumdb/note"
@@ -19,7 +21,7 @@ import (
 
 // modules lists every module's migrations in the order they are applied.
 func modules() []store.Migrations {
-	return []store.Migrations{audit.Migrations, identity.Migrations}
+	return []store.Migrations{audit.Migrations, identity.Migrations, services.Migrations}
 }
 
 // app is the opened platform: the database and the kernel services built on it.
@@ -28,6 +30,8 @@ type app struct {
 	audit    *audit.Log
 	access   *access.Point
 	identity *identity.Service
+	services *services.Service
+	calendar *calendar.Calendar
 	applied  []store.Applied
 	auditPub string // verifier key text, so pages and clients can check tree heads
 }
@@ -61,6 +65,10 @@ func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logg
 	a.audit = audit.New(db, signer, verifier)
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
+	if a.services, a.calendar, err = newServices(a, dc); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -22,12 +23,13 @@ var demoOrgs = []struct {
 	people     []demoPerson
 }{
 	{"kent", "Kent County Council", platform.OrgCouncil,
-		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure"},
+		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services"},
 		[]demoPerson{
 			{"admin@kent.example", "Alex Morgan", "admin", "Infrastructure"},
 			{"manager@kent.example", "Priya Shah", "manager", "Adults"},
-			{"caseworker@kent.example", "Sam Okafor", "caseworker", "Children's"},
+			{"caseworker@kent.example", "Sam Okafor", "caseworker", "Customer Services,Children's"},
 			{"staff@kent.example", "Jo Baker", "staff", "Finance"},
+			{"stores@kent.example", "Kim Adeyemi", "caseworker", "Property"},
 			{"resident@kent.example", "Chris Walker", "resident", ""},
 		}},
 	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,
@@ -41,6 +43,7 @@ var demoOrgs = []struct {
 		[]demoPerson{{"admin@maidstone.example", "Helen Price", "admin", "Housing"}, {"partner@maidstone.example", "Ian Scott", "partner", ""}}},
 }
 
+// demoPerson's unit is a comma-separated list of business unit names.
 type demoPerson struct{ email, name, role, unit string }
 
 // demoLogin is one printed way in; the file keeps them so a second run can
@@ -66,6 +69,9 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		logins, err := seedDemo(ctx, a, c.data.Data)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
+		}
+		if err := publishServices(ctx, a, c.data.Data, slog.Default()); err != nil {
+			return err
 		}
 		printDemo(env, url, logins)
 		return nil
@@ -105,14 +111,20 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 		for _, p := range o.people {
 			role, _ := platform.ParseRole(p.role)
 			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePassword()}
-			if p.unit != "" {
-				in.BusinessUnits = []string{unitIDs[p.unit]}
+			for _, u := range splitList(p.unit) {
+				in.BusinessUnits = append(in.BusinessUnits, unitIDs[u])
 			}
 			if _, err := a.identity.CreateUser(ctx, sys, in); err != nil {
 				return nil, err
 			}
 			logins = append(logins, demoLogin{Org: o.slug, Email: p.email, Role: p.role, Password: in.Password})
 		}
+	}
+	if err := publishServices(ctx, a, dir, slog.Default()); err != nil {
+		return nil, err
+	}
+	if err := seedServicesDemo(ctx, a); err != nil {
+		return nil, err
 	}
 	b, _ := json.MarshalIndent(logins, "", "  ")
 	if err := os.WriteFile(path, b, 0o600); err != nil {

@@ -147,6 +147,9 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	if err != nil {
 		return err
 	}
+	if err := publishServices(ctx, a, c.data.Data, log); err != nil {
+		return err
+	}
 	log.Info("dbtp listening", "addr", c.addr, "url", wc.BaseURL, "database", string(a.db.Dialect()), "version", versionString())
 	if ready != nil {
 		if err := ready(a, wc.BaseURL); err != nil {
@@ -154,6 +157,7 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 		}
 	}
 	go pruneDaily(ctx, a, log)
+	go serviceJobs(ctx, a, log)
 	err = srv.Serve(ctx, ln)
 	if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil {
 		return nil

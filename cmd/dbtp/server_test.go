@@ -9,12 +9,15 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
 	"dbtp/internal/web"
 )
 
@@ -50,6 +53,9 @@ func startDemo(t *testing.T, dir string) *running {
 	go func() {
 		done <- serve(ctx, env, c, func(a *app, url string) error {
 			logins, err := seedDemo(ctx, a, dir)
+			if err == nil {
+				err = publishServices(ctx, a, dir, slog.Default())
+			}
 			r.url, r.app, r.logins = url, a, logins
 			printDemo(env, url, logins)
 			ready <- err
@@ -180,4 +186,55 @@ func totp(t *testing.T, secret string, at time.Time) string {
 	o := h[len(h)-1] & 0xf
 	v := binary.BigEndian.Uint32(h[o:]) & 0x7fffffff
 	return fmt.Sprintf("%06d", v%1000000)
+}
+
+// The demo's services carry the council's own facts, at the stages the
+// papers describe.
+func TestDemoServicesComeFromTheSeeds(t *testing.T) {
+	r := startDemo(t, t.TempDir())
+	ctx := context.Background()
+	org, err := r.app.identity.OrgBySlug(ctx, "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := platform.System(org.ID)
+	page, err := r.app.services.Search(ctx, sys, services.CaseFilter{}, "", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	states := map[string]map[string]int{}
+	for _, c := range page.Cases {
+		count[c.ServiceID]++
+		if states[c.ServiceID] == nil {
+			states[c.ServiceID] = map[string]int{}
+		}
+		states[c.ServiceID][c.State]++
+	}
+	want := map[string]int{"technology-roadmap": len(roadmapProjects), "key-decisions": 1, "risk-register": len(demoRisks), "complaints": 3, "equipment-collection": 2}
+	for svc, n := range want {
+		if count[svc] != n {
+			t.Errorf("%s: %d cases, want %d", svc, count[svc], n)
+		}
+	}
+	if states["key-decisions"]["cabinet_member_decision"] != 1 {
+		t.Errorf("21/00097 should await the Cabinet Member's decision after committee: %v", states["key-decisions"])
+	}
+	if states["complaints"]["resolved"] != 1 || states["complaints"]["stage1"] != 1 || states["complaints"]["submitted"] != 1 {
+		t.Errorf("complaints at the wrong stages: %v", states["complaints"])
+	}
+	if states["technology-roadmap"]["complete"] == 0 || states["technology-roadmap"]["in_progress"] == 0 {
+		t.Errorf("roadmap states: %v", states["technology-roadmap"])
+	}
+	dec, err := r.app.services.Search(ctx, sys, services.CaseFilter{Service: "key-decisions"}, "", 10)
+	if err != nil || len(dec.Cases) != 1 {
+		t.Fatalf("decision search: %v", err)
+	}
+	full, err := r.app.services.GetCase(ctx, sys, dec.Cases[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Answers["decision_reference"] != "21/00097" || full.Answers["committee_meeting_date"] != "2020-11-06" {
+		t.Errorf("decision answers: %v", full.Answers)
+	}
 }
