@@ -138,7 +138,7 @@ func (d *demoSeeder) move(sub *platform.Subject, c caseRef, transition string, f
 
 type roadmapProject struct {
 	name, theme, programme, description, funding, rag, milestones string
-	done                                                         bool
+	done                                                          bool
 }
 
 // roadmapProjects are the activity plan 2020-2023 items in the decision
