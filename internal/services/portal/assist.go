@@ -1,0 +1,181 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/web"
+)
+
+// staffRoles may act for a resident. The engine checks again (and its
+// access policy decides which services each may submit).
+func isStaff(sub *platform.Subject) bool {
+	return sub.HasRole(platform.RoleStaff) || sub.HasRole(platform.RoleCaseworker) ||
+		sub.HasRole(platform.RoleManager) || sub.HasRole(platform.RoleAdmin)
+}
+
+// assistedAllowed mirrors the engine's rule: start.assisted_digital, which
+// defaults to true when residents may start the service.
+func assistedAllowed(def *definition.Definition) bool {
+	if def.Start.AssistedDigital != nil {
+		return *def.Start.AssistedDigital
+	}
+	for _, who := range def.Start.Who {
+		if who == definition.AudienceResidents {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *portal) needStaff(sub *platform.Subject) error {
+	if !isStaff(sub) || p.opts.FindResidents == nil {
+		return platform.Errorf(platform.CodeForbidden, "Only council staff can fill in a service for someone else.")
+	}
+	return nil
+}
+
+type assistPage struct {
+	*web.Form
+	Searched bool
+	People   []Person
+}
+
+// assist asks whom the member of staff is helping: a search by name or
+// email (a GET form, so it works without JavaScript and can be bookmarked).
+func (p *portal) assist(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	if err := p.needStaff(sub); err != nil {
+		return err
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	d := assistPage{Form: web.NewForm(url.Values{"q": {q}})}
+	if _, ok := r.URL.Query()["q"]; ok {
+		if q == "" || len(q) > 200 {
+			d.Form.Errors = []platform.FieldError{{Field: "q", Message: "Enter the resident's name or email address"}}
+			return web.Render(w, r, http.StatusBadRequest, "portal/assist", d)
+		}
+		people, err := p.opts.FindResidents(r.Context(), sub, q)
+		if err != nil {
+			return err
+		}
+		d.Searched, d.People = true, people
+	}
+	return web.Render(w, r, http.StatusOK, "portal/assist", d)
+}
+
+// resident looks up the person staff act for; an unknown ID is not found.
+func (p *portal) resident(r *http.Request, sub *platform.Subject, id string) (*Person, error) {
+	if err := p.needStaff(sub); err != nil {
+		return nil, err
+	}
+	if p.opts.Person == nil || !platform.ValidID("usr", id) {
+		return nil, platform.NotFound("person")
+	}
+	per, ok, err := p.opts.Person(r.Context(), sub, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, platform.NotFound("person")
+	}
+	return &per, nil
+}
+
+type assistServicesPage struct {
+	Acting   *Person
+	Services []serviceCard
+}
+
+// assistServices lists the services staff may fill in for this resident.
+func (p *portal) assistServices(w http.ResponseWriter, r *http.Request, sub *platform.Subject, userID string) error {
+	per, err := p.resident(r, sub, userID)
+	if err != nil {
+		return err
+	}
+	defs, err := p.svc.ListDefinitions(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	d := assistServicesPage{Acting: per}
+	for _, pub := range defs {
+		if reserved(pub.Def.ID) || !assistedAllowed(pub.Def) || len(pub.Def.Pages) == 0 {
+			continue
+		}
+		d.Services = append(d.Services, serviceCard{ID: pub.Def.ID, Title: pub.Def.Title, Summary: pub.Def.Summary,
+			Href: "/services/assist/" + per.ID + "/" + pub.Def.ID + "/start"})
+	}
+	return web.Render(w, r, http.StatusOK, "portal/assist-services", d)
+}
+
+// assisted is the journey of staff filling in service id for a resident.
+func (p *portal) assisted(r *http.Request, sub *platform.Subject) (*journey, error) {
+	per, err := p.resident(r, sub, r.PathValue("user"))
+	if err != nil {
+		return nil, err
+	}
+	def, err := p.definition(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !assistedAllowed(def) {
+		return nil, platform.Errorf(platform.CodeForbidden, "This service cannot be filled in for someone else.")
+	}
+	return &journey{sub: sub, def: def, base: "/services/assist/" + per.ID + "/" + def.ID, Acting: per}, nil
+}
+
+func (p *portal) assistGet(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	j, err := p.assisted(r, sub)
+	if err != nil {
+		return err
+	}
+	switch r.PathValue("action") {
+	case "start":
+		return p.start(w, r, j)
+	case "check-answers":
+		return p.checkAnswers(w, r, j, http.StatusOK, nil)
+	}
+	return platform.NotFound("page")
+}
+
+func (p *portal) assistPost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	j, err := p.assisted(r, sub)
+	if err != nil {
+		return err
+	}
+	switch r.PathValue("action") {
+	case "check-answers":
+		return p.submit(w, r, j)
+	case "cancel":
+		p.held.drop(j.key())
+		return seeOther(w, r, "/services/assist", "The answers for "+j.Acting.Name+" were discarded")
+	}
+	return platform.NotFound("page")
+}
+
+func (p *portal) assistPage(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	j, err := p.assisted(r, sub)
+	if err != nil {
+		return err
+	}
+	return p.page(w, r, j, r.PathValue("page"), http.StatusOK, nil)
+}
+
+func (p *portal) assistPagePost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	j, err := p.assisted(r, sub)
+	if err != nil {
+		return err
+	}
+	return p.pagePost(w, r, j, r.PathValue("page"))
+}
+
+func (p *portal) assistConfirmation(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	j, err := p.assisted(r, sub)
+	if err != nil {
+		return err
+	}
+	return p.confirmation(w, r, j, r.PathValue("reference"))
+}
+

@@ -1,0 +1,195 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"dbtp/internal/access"
+	"dbtp/internal/audit"
+	"dbtp/internal/identity"
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/services/forms"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+	"dbtp/internal/web"
+	"dbtp/internal/web/webtest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var testMods = []store.Migrations{audit.Migrations, identity.Migrations, services.Migrations}
+
+const password = "correct horse battery staple"
+
+// env is a council with the built-in services behind a real web server:
+// real identity sessions, audit log, access point and engine.
+type env struct {
+	t     testing.TB
+	ctx   context.Context
+	log   *audit.Log
+	id    *identity.Service
+	svc   *services.Service
+	srv   *webtest.Server
+	org   platform.Org
+	sys   *platform.Subject
+	users map[string]identity.User
+}
+
+func newEnv(t testing.TB, db *store.DB) *env {
+	t.Helper()
+	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
+	noErr(t, err)
+	signer, verifier, err := audit.ParseKey(skey)
+	noErr(t, err)
+	e := &env{t: t, ctx: context.Background(), users: map[string]identity.User{}}
+	e.log = audit.New(db, signer, verifier)
+	ap := access.New(e.log)
+	e.id = identity.New(db, e.log, ap, identity.Options{})
+	e.svc = services.New(db, e.log, ap, services.Options{
+		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {
+			if !applicant {
+				return nil
+			}
+			if err := forms.ValidateAll(def, a, forms.Options{People: func(id string) (string, bool) { return id, true }}); err != nil {
+				return err
+			}
+			return nil
+		},
+		UnitID: func(ctx context.Context, orgID, name string) (string, error) {
+			units, err := e.id.ListUnits(ctx, platform.System(orgID))
+			if err != nil {
+				return "", err
+			}
+			for _, u := range units {
+				if strings.EqualFold(u.Name, name) {
+					return u.ID, nil
+				}
+			}
+			return "", platform.NotFound("business unit")
+		},
+	})
+	e.org, err = e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
+	noErr(t, err)
+	e.sys = platform.System(e.org.ID)
+	cs, err := e.id.CreateUnit(e.ctx, e.sys, "Customer Services")
+	noErr(t, err)
+	for _, u := range []struct {
+		name  string
+		role  platform.Role
+		units []string
+	}{{"Rita Resident", platform.RoleResident, nil}, {"Ray Resident", platform.RoleResident, nil},
+		{"Cara Caseworker", platform.RoleCaseworker, []string{cs.ID}}} {
+		email := strings.ToLower(strings.Fields(u.name)[0]) + "@example.org"
+		usr, err := e.id.CreateUser(e.ctx, e.sys, identity.NewUser{Email: email, Name: u.name, Roles: []platform.Role{u.role}, BusinessUnits: u.units, Password: password})
+		noErr(t, err)
+		e.users[strings.Fields(u.name)[0]] = usr
+	}
+	srcs, err := definition.BuiltinSources()
+	noErr(t, err)
+	var defs []*definition.Definition
+	var yamls [][]byte
+	for _, s := range srcs {
+		if s.Def.ID == "complaints" {
+			defs, yamls = append(defs, s.Def), append(yamls, s.YAML)
+		}
+	}
+	noErr(t, e.svc.EnsureBuiltins(e.ctx, e.org.ID, defs, yamls))
+
+	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), web.WithAuthenticator(e.id))
+	noErr(t, err)
+	noErr(t, Register(ws, e.svc, Options{
+		Now: func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+		Person: func(ctx context.Context, sub *platform.Subject, id string) (Person, bool, error) {
+			u, err := e.id.GetUser(ctx, platform.System(sub.OrgID), id)
+			if platform.CodeOf(err) == platform.CodeNotFound {
+				return Person{}, false, nil
+			}
+			if err != nil {
+				return Person{}, false, err
+			}
+			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
+		},
+		FindResidents: func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error) {
+			page, err := e.id.ListUsers(ctx, platform.System(sub.OrgID), identity.UserFilter{Role: platform.RoleResident, Text: text, Limit: 20})
+			if err != nil {
+				return nil, err
+			}
+			var out []Person
+			for _, u := range page.Users {
+				out = append(out, Person{ID: u.ID, Name: u.Name, Email: u.Email})
+			}
+			return out, nil
+		},
+	}))
+	e.srv = webtest.Start(t, ws)
+	return e
+}
+
+// browser signs the named user in through identity and returns a browser
+// carrying their session.
+func (e *env) browser(name string) *webtest.Browser {
+	e.t.Helper()
+	b := e.srv.Browser()
+	if name == "" {
+		return b
+	}
+	res, err := e.id.SignIn(e.ctx, "northshire", e.users[name].Email, password, "127.0.0.1")
+	noErr(e.t, err)
+	if res.State != identity.StateSignedIn {
+		e.t.Fatalf("%s: sign-in state %s", name, res.State)
+	}
+	b.SignIn(res.Token)
+	return b
+}
+
+func (e *env) publish(def *definition.Definition) {
+	e.t.Helper()
+	_, err := e.svc.PublishDefinition(e.ctx, e.sys, def, []byte("id: "+def.ID+"\n"))
+	noErr(e.t, err)
+}
+
+func noErr(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// want checks a response's status and that its body contains every string.
+func want(t testing.TB, r *webtest.Response, status int, contains ...string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body:\n%s", r.Status, status, r.Body)
+	}
+	for _, s := range contains {
+		if !strings.Contains(r.Body, s) {
+			t.Fatalf("body lacks %q:\n%s", s, r.Body)
+		}
+	}
+}
+
+func wantRedirect(t testing.TB, r *webtest.Response, to string) {
+	t.Helper()
+	if r.Status != 303 || r.Header.Get("Location") != to {
+		t.Fatalf("got %d to %q, want 303 to %q; body:\n%s", r.Status, r.Header.Get("Location"), to, r.Body)
+	}
+}
+
+var referencePattern = regexp.MustCompile(`COMP-\d{4}-\d{6}`)
+
+// testLog sends the server's log to the test's, shown when a test fails.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -1,0 +1,154 @@
+package portal
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/services/forms"
+)
+
+// journey is one person filling in one service: a resident for themselves,
+// or a member of staff for a resident (Acting set). Both walk the same
+// pages; only where the answers are kept and the URLs differ.
+type journey struct {
+	sub    *platform.Subject
+	def    *definition.Definition
+	base   string  // "/services/complaints" or "/services/assist/{user}/complaints"
+	Acting *Person // the resident staff are acting for, if any
+}
+
+// Base is the URL prefix of this journey's pages, for templates.
+func (j *journey) Base() string { return j.base }
+
+// Title is the service's title, for templates.
+func (j *journey) Title() string { return j.def.Title }
+
+// key identifies the journey's held files and (for assisted digital) answers.
+func (j *journey) key() string {
+	k := j.sub.OrgID + "|" + j.sub.UserID + "|" + j.def.ID
+	if j.Acting != nil {
+		k += "|for|" + j.Acting.ID
+	}
+	return k
+}
+
+// self is the journey of the signed-in person starting service id.
+func (p *portal) self(r *http.Request, sub *platform.Subject, id string) (*journey, error) {
+	def, err := p.definition(r.Context(), sub, id)
+	if err != nil {
+		return nil, err
+	}
+	if !services.CanStart(sub, def) {
+		return nil, platform.Errorf(platform.CodeForbidden, "You cannot use this service.")
+	}
+	return &journey{sub: sub, def: def, base: "/services/" + def.ID}, nil
+}
+
+// definition is the latest version of a service that has pages to fill in.
+func (p *portal) definition(ctx context.Context, sub *platform.Subject, id string) (*definition.Definition, error) {
+	if reserved(id) || len(id) > 64 {
+		return nil, platform.NotFound("service")
+	}
+	pub, err := p.svc.GetDefinition(ctx, sub, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(pub.Def.Pages) == 0 {
+		return nil, platform.NotFound("service")
+	}
+	return pub.Def, nil
+}
+
+// load returns the answers so far and the page to resume on; a journey
+// not yet begun has none.
+func (p *portal) load(ctx context.Context, j *journey) (definition.Answers, string, error) {
+	if j.Acting != nil {
+		a, page := p.held.answers(j.key())
+		return a, page, nil
+	}
+	d, err := p.svc.GetDraft(ctx, j.sub, j.def.ID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return definition.Answers{}, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if d.Answers == nil {
+		d.Answers = definition.Answers{}
+	}
+	return d.Answers, d.Page, nil
+}
+
+// save keeps the answers so far. A resident's go into their draft, so they
+// can come back from any device; staff acting for a resident keep them in
+// memory for the sitting, because drafts belong to the signed-in person and
+// a member of staff's own draft of the service must not be overwritten.
+func (p *portal) save(ctx context.Context, j *journey, answers definition.Answers, page string) error {
+	if j.Acting != nil {
+		p.held.setAnswers(j.key(), answers, page)
+		return nil
+	}
+	_, err := p.svc.SaveDraft(ctx, j.sub, j.def.ID, answers, page)
+	return err
+}
+
+// formOpts are the rules' dependencies for this request.
+func (p *portal) formOpts(ctx context.Context, j *journey, saved definition.Answers) forms.Options {
+	o := forms.Options{Now: p.opts.Now, Saved: saved}
+	if p.opts.Person != nil {
+		o.People = func(id string) (string, bool) {
+			per, ok, err := p.opts.Person(ctx, j.sub, id)
+			if err != nil || !ok {
+				return "", false
+			}
+			return per.Name, true
+		}
+	}
+	return o
+}
+
+func pageOf(def *definition.Definition, id string) *definition.Page {
+	for i := range def.Pages {
+		if def.Pages[i].ID == id {
+			return &def.Pages[i]
+		}
+	}
+	return nil
+}
+
+func fieldOf(def *definition.Definition, id string) *definition.Field {
+	for i := range def.Fields {
+		if def.Fields[i].ID == id {
+			return &def.Fields[i]
+		}
+	}
+	return nil
+}
+
+// previous is the page before id on the person's path, or "" for the first.
+func previous(def *definition.Definition, answers definition.Answers, id string) string {
+	path := forms.Path(def, answers)
+	i := slices.Index(path, id)
+	if i <= 0 {
+		return ""
+	}
+	return path[i-1]
+}
+
+// answeredPage reports whether every question of a page has an answer, so
+// that a change from check-your-answers can skip straight back there.
+func answeredPage(def *definition.Definition, page *definition.Page, answers definition.Answers) bool {
+	for _, id := range page.Fields {
+		if f := fieldOf(def, id); f != nil && f.Internal {
+			continue
+		}
+		if _, ok := answers[id]; !ok {
+			return false
+		}
+	}
+	return true
+}

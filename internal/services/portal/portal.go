@@ -1,0 +1,273 @@
+// Package portal is the resident-facing channel of the services engine:
+// the list of services a person may start, one question per page in the
+// GOV.UK pattern with save-and-come-back-later, check your answers,
+// submission and confirmation, the person's requests with their timeline and
+// messages, and assisted digital, where staff fill in the same pages for a
+// resident who phoned or walked in.
+//
+// Every page is server-rendered and works without JavaScript. The engine
+// (services.Service) decides who may do what; the portal only chooses what to
+// show, so a refusal it does not anticipate is still a refusal.
+package portal
+
+import (
+	"context"
+	"embed"
+	"net/http"
+	"strings"
+	"time"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/services/forms"
+	"dbtp/internal/web"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Person is someone of the organisation, as the portal shows them.
+type Person struct {
+	ID    string
+	Name  string
+	Email string
+}
+
+// Options wire the portal to the rest of dbtp; cmd/dbtp fills them from
+// identity (the portal does not import other modules).
+type Options struct {
+	// Now is the clock for date questions ("must be in the past"); default time.Now.
+	Now func() time.Time
+	// Person resolves a user ID of the subject's organisation, for person
+	// questions and for showing whom staff are acting for. ok is false when
+	// there is no such active user.
+	Person func(ctx context.Context, sub *platform.Subject, id string) (p Person, ok bool, err error)
+	// FindResidents searches the organisation's residents by name or email,
+	// for staff choosing whom to act for. Without it assisted digital is off.
+	FindResidents func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error)
+	// MaxUploadBytes bounds a question page's request body, and so the
+	// largest file any question can take; default 10 MiB plus room for the
+	// rest of the form. Each file question's own max_bytes is enforced too.
+	MaxUploadBytes int64
+	// HeldUploadBytes caps the memory holding uploaded files between the
+	// question page and submission, across everyone; default 256 MiB.
+	HeldUploadBytes int64
+}
+
+type portal struct {
+	svc  *services.Service
+	opts Options
+	held *heldFiles
+}
+
+// Register adds the portal's pages and its "Services" navigation item.
+//
+// Several routes share a shape with another ("/services/requests/{ref}" and
+// "/services/{id}/start"), which http.ServeMux refuses as a conflict, so
+// those shapes are registered once and dispatched here: "requests" and
+// "assist" are therefore reserved and never service IDs of the portal.
+func Register(srv *web.Server, svc *services.Service, opts Options) error {
+	if err := srv.Renderer().Add(templates, "templates/portal/*.html"); err != nil {
+		return err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = forms.DefaultMaxBytes
+	}
+	if opts.HeldUploadBytes <= 0 {
+		opts.HeldUploadBytes = 256 << 20
+	}
+	p := &portal{svc: svc, opts: opts, held: newHeldFiles(opts.HeldUploadBytes, 24*time.Hour, opts.Now)}
+	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services"})
+
+	rt := srv.Router()
+	// The page body carries files: allow the largest file plus the form.
+	upload := web.MaxBody(opts.MaxUploadBytes + 1<<20)
+	rt.Handle("GET /services", signedIn(p.list))
+	rt.Handle("GET /services/requests", signedIn(p.requests))
+	rt.Handle("GET /services/assist", signedIn(p.assist))
+	rt.Handle("GET /services/{a}/{b}", signedIn(p.get3))
+	rt.Handle("POST /services/{a}/{b}", signedIn(p.post3))
+	rt.Handle("GET /services/{id}/pages/{page}", signedIn(p.selfPage))
+	rt.Handle("GET /services/{id}/confirmation/{reference}", signedIn(p.selfConfirmation))
+	rt.Handle("POST /services/{a}/{b}/{c}", signedIn(p.post4), upload)
+	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.assistGet))
+	rt.Handle("POST /services/assist/{user}/{id}/{action}", signedIn(p.assistPost))
+	rt.Handle("GET /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPage))
+	rt.Handle("POST /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPagePost), upload)
+	rt.Handle("GET /services/assist/{user}/{id}/confirmation/{reference}", signedIn(p.assistConfirmation))
+	return nil
+}
+
+// signedIn sends signed-out visitors to sign in. Anonymous starts are not
+// offered yet: the engine has no email verification, and an unverified
+// address must not receive a complaint's correspondence.
+func signedIn(h func(http.ResponseWriter, *http.Request, *platform.Subject) error) http.Handler {
+	return web.RequireSignedIn(web.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r, web.SubjectOf(r))
+	}))
+}
+
+// get3 dispatches GET /services/{a}/{b}.
+func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	a, b := r.PathValue("a"), r.PathValue("b")
+	switch a {
+	case "requests":
+		return p.track(w, r, sub, b, http.StatusOK, nil)
+	case "assist":
+		return p.assistServices(w, r, sub, b)
+	}
+	j, err := p.self(r, sub, a)
+	if err != nil {
+		return err
+	}
+	switch b {
+	case "start":
+		return p.start(w, r, j)
+	case "check-answers":
+		return p.checkAnswers(w, r, j, http.StatusOK, nil)
+	case "saved":
+		return p.saved(w, r, j)
+	}
+	return platform.NotFound("page")
+}
+
+// post3 dispatches POST /services/{a}/{b}.
+func (p *portal) post3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	a, b := r.PathValue("a"), r.PathValue("b")
+	if a == "requests" || a == "assist" {
+		return platform.NotFound("page")
+	}
+	j, err := p.self(r, sub, a)
+	if err != nil {
+		return err
+	}
+	switch b {
+	case "check-answers":
+		return p.submit(w, r, j)
+	case "delete-draft":
+		return p.deleteDraft(w, r, j)
+	}
+	return platform.NotFound("page")
+}
+
+// post4 dispatches POST /services/{a}/{b}/{c}: a question page, or a
+// message or request on a case.
+func (p *portal) post4(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	a, b, c := r.PathValue("a"), r.PathValue("b"), r.PathValue("c")
+	if a == "requests" {
+		switch c {
+		case "messages":
+			return p.reply(w, r, sub, b)
+		case "transition":
+			return p.transition(w, r, sub, b)
+		}
+		return platform.NotFound("page")
+	}
+	if a == "assist" || b != "pages" {
+		return platform.NotFound("page")
+	}
+	j, err := p.self(r, sub, a)
+	if err != nil {
+		return err
+	}
+	return p.pagePost(w, r, j, c)
+}
+
+func (p *portal) selfPage(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	if reserved(r.PathValue("id")) {
+		return platform.NotFound("page")
+	}
+	j, err := p.self(r, sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return p.page(w, r, j, r.PathValue("page"), http.StatusOK, nil)
+}
+
+func (p *portal) selfConfirmation(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	if reserved(r.PathValue("id")) {
+		return platform.NotFound("page")
+	}
+	j, err := p.self(r, sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return p.confirmation(w, r, j, r.PathValue("reference"))
+}
+
+func reserved(id string) bool { return id == "requests" || id == "assist" }
+
+// serviceCard is one service on the list pages.
+type serviceCard struct {
+	ID, Title, Summary, Href string
+}
+
+type listPage struct {
+	Services []serviceCard
+	Assist   bool // offer assisted digital
+}
+
+// list shows the services the person may start.
+func (p *portal) list(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	defs, err := p.svc.ListDefinitions(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	var cards []serviceCard
+	for _, d := range defs {
+		if reserved(d.Def.ID) || !services.CanStart(sub, d.Def) || len(d.Def.Pages) == 0 {
+			continue
+		}
+		cards = append(cards, serviceCard{ID: d.Def.ID, Title: d.Def.Title, Summary: d.Def.Summary, Href: "/services/" + d.Def.ID + "/start"})
+	}
+	return web.Render(w, r, http.StatusOK, "portal/list", listPage{Services: cards, Assist: isStaff(sub) && p.opts.FindResidents != nil})
+}
+
+// about reports whether err is something the person can fix on the form.
+func about(err error) bool {
+	switch platform.CodeOf(err) {
+	case platform.CodeInvalid, platform.CodeConflict, platform.CodeTooLarge:
+		return true
+	}
+	return false
+}
+
+// seeOther redirects after a successful post, with an optional flash.
+func seeOther(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		web.SetFlash(w, r, flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// london is the zone dates are shown in: a council's day is London's.
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+func showDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 January 2006")
+}
+
+func showTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 January 2006 at 3:04pm")
+}
+
+// confirmationText fills the definition's confirmation body.
+func confirmationText(def *definition.Definition, reference string) string {
+	return strings.ReplaceAll(def.Confirmation.Body, "{{reference}}", reference)
+}

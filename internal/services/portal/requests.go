@@ -1,0 +1,229 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/services/forms"
+	"dbtp/internal/web"
+)
+
+type caseRow struct {
+	Reference, Href, Service, Status, Submitted string
+}
+
+type draftRow struct {
+	Service, Continue, Delete, Saved, Expires string
+}
+
+type requestsPage struct {
+	Cases  []caseRow
+	More   bool
+	Drafts []draftRow
+}
+
+// requests lists the person's cases, newest first, and their saved drafts.
+func (p *portal) requests(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	ctx := r.Context()
+	// A hundred requests is far more than a resident has; the rest are
+	// reached by reference rather than by paging this list.
+	page, err := p.svc.Search(ctx, sub, services.CaseFilter{Applicant: sub.UserID, Sort: services.SortNewest}, "", 100)
+	if err != nil {
+		return err
+	}
+	d := requestsPage{More: page.Next != ""}
+	for _, c := range page.Cases {
+		d.Cases = append(d.Cases, caseRow{Reference: c.Reference, Href: "/services/requests/" + c.Reference,
+			Service: c.Title, Status: p.stateLabel(ctx, c), Submitted: showDate(c.SubmittedAt)})
+	}
+	drafts, err := p.svc.ListDrafts(ctx, sub)
+	if err != nil {
+		return err
+	}
+	for _, dr := range drafts {
+		def, err := p.definition(ctx, sub, dr.ServiceID)
+		if err != nil {
+			continue // the service was withdrawn; its draft simply expires
+		}
+		j := &journey{sub: sub, def: def, base: "/services/" + def.ID}
+		d.Drafts = append(d.Drafts, draftRow{Service: def.Title, Continue: p.resumeURL(j, dr.Answers, dr.Page),
+			Delete: j.base + "/delete-draft", Saved: showDate(dr.UpdatedAt), Expires: showDate(dr.ExpiresAt)})
+	}
+	return web.Render(w, r, http.StatusOK, "portal/requests", d)
+}
+
+// stateLabel shows a case's state as its pinned definition names it.
+func (p *portal) stateLabel(ctx context.Context, c services.Case) string {
+	def, err := p.svc.PinnedDefinition(ctx, c)
+	if err != nil {
+		return c.State
+	}
+	return labelOf(def, c.State)
+}
+
+func labelOf(def *definition.Definition, state string) string {
+	for _, st := range def.Workflow.States {
+		if st.ID == state && st.Label != "" {
+			return st.Label
+		}
+	}
+	return state
+}
+
+type eventRow struct {
+	When, Text string
+}
+
+type messageRow struct {
+	When, From, Body string
+	Mine             bool
+}
+
+type actionButton struct {
+	ID, Label string
+}
+
+type trackPage struct {
+	*web.Form
+	Case      services.Case
+	Status    string
+	Submitted string
+	Events    []eventRow
+	Messages  []messageRow
+	Actions   []actionButton
+	Answers   []answerRow
+	Outcome   []answerRow
+	Action    string
+}
+
+// track shows one of the person's cases. Another person's reference is
+// "not found", exactly like a reference that does not exist.
+func (p *portal) track(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference string, status int, f *web.Form) error {
+	ctx := r.Context()
+	c, err := p.svc.FindByReference(ctx, sub, reference)
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(ctx, c)
+	if err != nil {
+		return err
+	}
+	events, err := p.svc.Timeline(ctx, sub, c.ID)
+	if err != nil {
+		return err
+	}
+	notes, err := p.svc.ListNotes(ctx, sub, c.ID)
+	if err != nil {
+		return err
+	}
+	allowed, err := p.svc.AllowedTransitions(ctx, sub, c)
+	if err != nil {
+		return err
+	}
+	d := trackPage{Form: f, Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt),
+		Action: "/services/requests/" + c.Reference}
+	for _, e := range events {
+		if !e.ApplicantVisible || e.Kind == services.EventNote {
+			continue // messages are listed in full below
+		}
+		d.Events = append(d.Events, eventRow{When: showTime(e.At), Text: eventText(def, e)})
+	}
+	for _, n := range notes {
+		if n.Visibility != services.ToApplicant {
+			continue
+		}
+		from := "The council"
+		mine := n.AuthorID == c.ApplicantID && n.AuthorID != "" && n.ActingFor == ""
+		if mine {
+			from = "You"
+		}
+		d.Messages = append(d.Messages, messageRow{When: showTime(n.CreatedAt), From: from, Body: n.Body, Mine: mine})
+	}
+	for _, t := range allowed {
+		// The portal offers only the moves meant for the applicant; staff
+		// use the console, where required fields can be asked for.
+		if t.Applicant && c.ApplicantID == sub.UserID {
+			d.Actions = append(d.Actions, actionButton{ID: t.ID, Label: t.Label})
+		}
+	}
+	opts := forms.Options{}
+	for _, row := range forms.Summary(def, c.Answers, opts) {
+		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
+	}
+	if c.Terminal {
+		// Staff fill in the outcome as internal fields; once the case is
+		// closed the applicant is told what was decided.
+		for _, fd := range def.Fields {
+			if fd.Internal && c.Answers[fd.ID] != nil {
+				d.Outcome = append(d.Outcome, answerRow{Key: fd.Label, Lines: forms.DisplayLines(&fd, c.Answers[fd.ID])})
+			}
+		}
+	}
+	return web.Render(w, r, status, "portal/track", d)
+}
+
+func eventText(def *definition.Definition, e services.Event) string {
+	switch e.Kind {
+	case services.EventSubmitted:
+		if e.ActingFor != "" {
+			return "Submitted for you by " + e.ActorName
+		}
+		return "Submitted"
+	case services.EventTransition:
+		return "Status changed to " + labelOf(def, e.ToState)
+	case services.EventAttachment:
+		return "File added"
+	}
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.Kind
+}
+
+// reply adds the applicant's message to a case.
+func (p *portal) reply(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference string) error {
+	ctx := r.Context()
+	c, err := p.svc.FindByReference(ctx, sub, reference)
+	if err != nil {
+		return err
+	}
+	_, err = p.svc.AddNote(ctx, sub, c.ID, r.PostFormValue("text"), services.ToApplicant)
+	if about(err) {
+		return p.track(w, r, sub, reference, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, "/services/requests/"+c.Reference, "Your message has been sent")
+}
+
+// transition makes a move the applicant may make, such as asking for a
+// stage 2 review. The version on the form means a case changed by staff
+// since the page was shown is a clear conflict, not a surprise.
+func (p *portal) transition(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference string) error {
+	ctx := r.Context()
+	c, err := p.svc.FindByReference(ctx, sub, reference)
+	if err != nil {
+		return err
+	}
+	var version int64
+	if _, err := fmt.Sscan(r.PostFormValue("version"), &version); err != nil {
+		version = c.Version
+	}
+	c2, err := p.svc.Transition(ctx, sub, c.ID, r.PostFormValue("transition"), version, nil)
+	if about(err) {
+		return p.track(w, r, sub, reference, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(ctx, c2)
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, "/services/requests/"+c.Reference, "Status changed to "+labelOf(def, c2.State))
+}
