@@ -1,0 +1,311 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/services/forms"
+	"dbtp/internal/web"
+)
+
+// casePage is the data of console/case.
+type casePage struct {
+	*web.Form
+	Case        services.Case
+	Service     string
+	State       string
+	Tag         slaTag
+	Details     []web.SummaryRow
+	Answers     []web.SummaryRow
+	Internal    []web.SummaryRow
+	Transitions []transitionButton
+	Timeline    []timelineItem
+	Notes       []noteItem
+	Tasks       []taskItem
+	Attachments []attachmentItem
+	Staff       []web.Option
+	Visibility  []web.Option
+}
+
+type transitionButton struct {
+	ID, Label string
+	Form      bool // has required fields: a link to its own form
+}
+
+type timelineItem struct{ When, Who, What string }
+
+type noteItem struct {
+	When, Who, Body string
+	ToApplicant     bool
+}
+
+type taskItem struct {
+	ID, Title, Due, Done string
+	IsDone               bool
+}
+
+type attachmentItem struct{ ID, Name, Size, When string }
+
+// casePage shows one case. Errors from the page's own forms come back here
+// with form set (notes, tasks, assignment, attachments share one page).
+func (c *console) casePage(w http.ResponseWriter, r *http.Request) error {
+	return c.renderCase(w, r, nil, http.StatusOK)
+}
+
+func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.Form, status int) error {
+	sub, err := needStaff(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	cs, err := c.svc.GetCase(ctx, sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	def, err := c.svc.PinnedDefinition(ctx, cs)
+	if err != nil {
+		return err
+	}
+	name := c.names(ctx, sub)
+	p := &casePage{Form: form, Case: cs, Service: def.Title, State: stateName(def, cs.State), Tag: tagFor(&cs, c.opts.Now())}
+	if p.Form == nil {
+		p.Form = &web.Form{}
+	}
+	applicant := name(cs.ApplicantID)
+	if applicant == "" {
+		applicant = cs.ApplicantEmail
+	}
+	assignee := name(cs.AssigneeID)
+	if assignee == "" {
+		assignee = "Nobody"
+	}
+	if cs.Queue != "" {
+		assignee += " (queue: " + cs.Queue + ")"
+	}
+	p.Details = []web.SummaryRow{
+		{Key: "Reference", Value: cs.Reference},
+		{Key: "Service", Value: def.Title + " (version " + strconv.Itoa(cs.ServiceVersion) + ")"},
+		{Key: "Status", Value: p.State},
+		{Key: "Applicant", Value: applicant},
+		{Key: "Submitted", Value: dateTime(cs.SubmittedAt)},
+		{Key: "Assigned to", Value: assignee},
+	}
+	if !cs.DueAt.IsZero() {
+		p.Details = append(p.Details, web.SummaryRow{Key: "Due", Value: dateTime(cs.DueAt)})
+	}
+	if cs.SubmittedBy != "" && cs.SubmittedBy != cs.ApplicantID {
+		p.Details = append(p.Details, web.SummaryRow{Key: "Submitted by", Value: name(cs.SubmittedBy) + " for the applicant"})
+	}
+	fo := forms.Options{AllowInternal: true, People: func(id string) (string, bool) {
+		n := name(id)
+		return n, n != "" && n != id
+	}}
+	for _, row := range forms.Summary(def, cs.Answers, fo) {
+		p.Answers = append(p.Answers, web.SummaryRow{Key: row.Label, Value: orNotAnswered(row.Lines)})
+	}
+	for i := range def.Fields {
+		f := &def.Fields[i]
+		if v, ok := cs.Answers[f.ID]; ok && f.Internal {
+			p.Internal = append(p.Internal, web.SummaryRow{Key: f.Label, Value: orNotAnswered(forms.DisplayLines(f, v))})
+		}
+	}
+	allowed, err := c.svc.AllowedTransitions(ctx, sub, cs)
+	if err != nil {
+		return err
+	}
+	for _, t := range allowed {
+		p.Transitions = append(p.Transitions, transitionButton{ID: t.ID, Label: t.Label, Form: len(t.Requires) > 0})
+	}
+	if err := c.loadCaseLists(ctx, sub, def, p, name); err != nil {
+		return err
+	}
+	staff, err := c.opts.People.StaffIn(ctx, sub)
+	if err != nil {
+		return err
+	}
+	p.Staff = []web.Option{{Value: "", Text: "Choose a person"}}
+	for _, s := range staff {
+		p.Staff = append(p.Staff, web.Option{Value: s.ID, Text: s.Name})
+	}
+	p.Visibility = []web.Option{
+		{Value: string(services.Internal), Text: "Internal note", Hint: "Only staff can see it"},
+		{Value: string(services.ToApplicant), Text: "Message to the applicant", Hint: "The applicant can read it on their case page"},
+	}
+	if p.Form.Value("visibility") == "" {
+		if p.Form.Input == nil {
+			p.Form.Input = map[string][]string{}
+		}
+		p.Form.Input.Set("visibility", string(services.Internal))
+	}
+	return web.Render(w, r, status, "console/case", p)
+}
+
+// loadCaseLists fills the timeline, notes, tasks and attachments.
+func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def *definition.Definition, p *casePage, name func(string) string) error {
+	id := p.Case.ID
+	events, err := c.svc.Timeline(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	for i := len(events) - 1; i >= 0; i-- { // newest first
+		e := events[i]
+		who := e.ActorName
+		if who == "" {
+			who = name(e.ActorID)
+		}
+		if who == "" {
+			who = "The system"
+		}
+		p.Timeline = append(p.Timeline, timelineItem{When: dateTime(e.At), Who: who, What: eventText(def, e, name)})
+	}
+	notes, err := c.svc.ListNotes(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	for i := len(notes) - 1; i >= 0; i-- {
+		n := notes[i]
+		who := n.AuthorName
+		if who == "" {
+			who = name(n.AuthorID)
+		}
+		p.Notes = append(p.Notes, noteItem{When: dateTime(n.CreatedAt), Who: who, Body: n.Body, ToApplicant: n.Visibility == services.ToApplicant})
+	}
+	tasks, err := c.svc.ListTasks(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		it := taskItem{ID: t.ID, Title: t.Title, Due: shortDate(t.DueAt), IsDone: t.Done}
+		if t.Done {
+			it.Done = "Done " + shortDate(t.DoneAt)
+			if by := name(t.DoneBy); by != "" {
+				it.Done += " by " + by
+			}
+		}
+		p.Tasks = append(p.Tasks, it)
+	}
+	atts, err := c.svc.ListAttachments(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range atts {
+		p.Attachments = append(p.Attachments, attachmentItem{ID: a.ID, Name: a.Name, Size: forms.FormatSize(a.Size), When: dateTime(a.CreatedAt)})
+	}
+	return nil
+}
+
+func eventText(def *definition.Definition, e services.Event, name func(string) string) string {
+	switch e.Kind {
+	case services.EventSubmitted:
+		return "Submitted: " + stateName(def, e.ToState)
+	case services.EventTransition:
+		return e.Detail + ": " + stateName(def, e.FromState) + " to " + stateName(def, e.ToState)
+	case services.EventAssigned:
+		// The engine records user IDs; people read names.
+		if id, ok := strings.CutPrefix(e.Detail, "assigned to "); ok {
+			id, rest, _ := strings.Cut(id, " ")
+			if rest != "" {
+				rest = " " + rest
+			}
+			return "Assigned to " + name(id) + rest
+		}
+	}
+	if e.Detail == "" {
+		return e.Kind
+	}
+	return strings.ToUpper(e.Detail[:1]) + e.Detail[1:]
+}
+
+func stateName(def *definition.Definition, id string) string {
+	if st := def.State(id); st != nil && st.Label != "" {
+		return st.Label
+	}
+	return id
+}
+
+func orNotAnswered(lines []string) string {
+	if len(lines) == 0 {
+		return "Not answered"
+	}
+	return strings.Join(lines, ", ")
+}
+
+// afterChange reports a successful change with a flash and goes back to the
+// case, or shows the case again with the form's errors.
+func (c *console) afterChange(w http.ResponseWriter, r *http.Request, err error, flash string) error {
+	if err == nil {
+		web.SetFlash(w, r, flash)
+		http.Redirect(w, r, "/cases/"+r.PathValue("id"), http.StatusSeeOther)
+		return nil
+	}
+	switch platform.CodeOf(err) {
+	case platform.CodeInvalid, platform.CodeTooLarge:
+		st := http.StatusUnprocessableEntity
+		if platform.CodeOf(err) == platform.CodeTooLarge {
+			st = http.StatusRequestEntityTooLarge
+		}
+		return c.renderCase(w, r, web.FormErrors(r, err), st)
+	case platform.CodeConflict:
+		return c.conflict(w, r, err)
+	}
+	return err
+}
+
+func (c *console) assign(w http.ResponseWriter, r *http.Request) error {
+	sub, err := needStaff(r)
+	if err != nil {
+		return err
+	}
+	who := r.PostFormValue("assignee_id")
+	if who == "" {
+		return c.afterChange(w, r, platform.Invalid("", platform.FieldError{Field: "assignee_id", Message: "Choose who to give the case to"}), "")
+	}
+	_, err = c.svc.Assign(r.Context(), sub, r.PathValue("id"), services.Assignment{AssigneeID: who})
+	return c.afterChange(w, r, err, "Case assigned to "+c.name(r.Context(), sub, who))
+}
+
+func (c *console) addNote(w http.ResponseWriter, r *http.Request) error {
+	sub, err := needStaff(r)
+	if err != nil {
+		return err
+	}
+	vis := services.Visibility(r.PostFormValue("visibility"))
+	_, err = c.svc.AddNote(r.Context(), sub, r.PathValue("id"), r.PostFormValue("text"), vis)
+	msg := "Note added"
+	if vis == services.ToApplicant {
+		msg = "Message sent to the applicant"
+	}
+	return c.afterChange(w, r, err, msg)
+}
+
+func (c *console) addTask(w http.ResponseWriter, r *http.Request) error {
+	sub, err := needStaff(r)
+	if err != nil {
+		return err
+	}
+	in := services.NewTask{Title: r.PostFormValue("title")}
+	if d := strings.TrimSpace(r.PostFormValue("due")); d != "" {
+		due, perr := parseDay(d)
+		if perr != nil {
+			return c.afterChange(w, r, platform.Invalid("", platform.FieldError{Field: "due", Message: "Enter a real date, for example 2026-03-27"}), "")
+		}
+		// A task is due by the end of its day.
+		in.DueAt = due.AddDate(0, 0, 1).Add(-1)
+	}
+	_, err = c.svc.CreateTask(r.Context(), sub, r.PathValue("id"), in)
+	return c.afterChange(w, r, err, "Task added")
+}
+
+func (c *console) completeTask(w http.ResponseWriter, r *http.Request) error {
+	sub, err := needStaff(r)
+	if err != nil {
+		return err
+	}
+	err = c.svc.CompleteTask(r.Context(), sub, r.PathValue("id"), r.PathValue("tid"))
+	return c.afterChange(w, r, err, "Task marked as done")
+}

@@ -1,0 +1,210 @@
+// Package console is the staff console of the digital services engine: the
+// case queues, the case page with the transitions a person may make, the
+// dashboards and the page where admins upload service definitions. It holds
+// no data of its own: every read and change goes through services.Service,
+// which applies the organisation boundary and the access policy, so this
+// package only decides what to show and how.
+package console
+
+import (
+	"context"
+	"embed"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/calendar"
+	"dbtp/internal/web"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Person is someone cases can be assigned to.
+type Person struct {
+	ID   string
+	Name string
+}
+
+// Unit is a business unit of the organisation.
+type Unit struct {
+	ID   string
+	Name string
+}
+
+// People answers the console's questions about users and business units;
+// cmd/dbtp wires identity in. The console only shows what it returns: the
+// engine checks every assignee again.
+type People interface {
+	// Name is the display name of a user of sub's organisation, or "" when
+	// unknown.
+	Name(ctx context.Context, sub *platform.Subject, userID string) string
+	// StaffIn lists the people of sub's organisation cases may be assigned
+	// to, by name.
+	StaffIn(ctx context.Context, sub *platform.Subject) ([]Person, error)
+	// Units lists the organisation's business units, by name.
+	Units(ctx context.Context, sub *platform.Subject) ([]Unit, error)
+}
+
+// Calendar counts working days for the dashboards' time in state;
+// *calendar.Calendar implements it.
+type Calendar interface {
+	WorkingDaysBetween(a, b time.Time) int
+}
+
+// Options wire the console. Zero values take the defaults noted.
+type Options struct {
+	Now      func() time.Time // default time.Now; the SLA tags are worked out at this instant
+	Calendar Calendar         // default calendar.Default()
+	People   People           // default: IDs shown as they are, nobody to assign to
+	// MaxUploadBytes caps an attachment or definition upload; default 10 MiB.
+	MaxUploadBytes int64
+}
+
+type console struct {
+	svc  *services.Service
+	opts Options
+}
+
+// staffRoles may use the console; a transition's own guards and the access
+// policy still decide each case.
+var staffRoles = []platform.Role{platform.RoleStaff, platform.RoleCaseworker, platform.RoleManager, platform.RoleAdmin}
+
+// Register adds the console's pages and navigation to srv.
+func Register(srv *web.Server, svc *services.Service, opts Options) error {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Calendar == nil {
+		opts.Calendar = calendar.Default()
+	}
+	if opts.People == nil {
+		opts.People = noPeople{}
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = 10 << 20
+	}
+	if err := srv.Renderer().Add(templates, "templates/console/*.html"); err != nil {
+		return err
+	}
+	srv.Renderer().AddNav(
+		web.NavItem{Label: "Cases", Href: "/cases", Roles: staffRoles},
+		web.NavItem{Label: "Dashboards", Href: "/dashboards", Roles: []platform.Role{platform.RoleManager, platform.RoleAdmin}},
+		web.NavItem{Label: "Service definitions", Href: "/services/admin", Roles: []platform.Role{platform.RoleAdmin}},
+	)
+	c := &console{svc: svc, opts: opts}
+	rt := srv.Router()
+	page := func(pattern string, h func(http.ResponseWriter, *http.Request) error, o ...web.RouteOption) {
+		rt.Handle(pattern, web.RequireSignedInFunc(h), o...)
+	}
+	upload := web.MaxBody(opts.MaxUploadBytes + 64<<10) // room for the other form fields
+	page("GET /cases", c.queue)
+	page("POST /cases/reassign", c.bulkReassign)
+	page("GET /cases/{id}", c.casePage)
+	page("POST /cases/{id}/assign", c.assign)
+	page("POST /cases/{id}/notes", c.addNote)
+	page("POST /cases/{id}/tasks", c.addTask)
+	page("POST /cases/{id}/tasks/{tid}/complete", c.completeTask)
+	page("POST /cases/{id}/attachments", c.addAttachment, upload)
+	page("GET /cases/{id}/attachments/{aid}", c.download)
+	page("GET /cases/{id}/transitions/{tid}", c.transitionForm)
+	page("POST /cases/{id}/transitions/{tid}", c.transition)
+	page("GET /dashboards", c.dashboard)
+	page("GET /services/admin", c.definitions)
+	page("POST /services/admin", c.upload, upload)
+	page("GET /services/admin/{sid}", c.definition)
+	return nil
+}
+
+// needStaff refuses signed-in people without a staff role before any
+// lookup, so a resident learns nothing from the console's URLs.
+func needStaff(r *http.Request, roles ...platform.Role) (*platform.Subject, error) {
+	sub := web.SubjectOf(r)
+	if len(roles) == 0 {
+		roles = staffRoles
+	}
+	if !slices.ContainsFunc(roles, sub.HasRole) {
+		return nil, platform.Errorf(platform.CodeForbidden, "You do not have access to this page.")
+	}
+	return sub, nil
+}
+
+// name is a user's display name, falling back to the ID so nobody is blank.
+func (c *console) name(ctx context.Context, sub *platform.Subject, id string) string {
+	if id == "" {
+		return ""
+	}
+	if n := c.opts.People.Name(ctx, sub, id); n != "" {
+		return n
+	}
+	return id
+}
+
+// names memoises name for one page, which shows the same people many times.
+func (c *console) names(ctx context.Context, sub *platform.Subject) func(string) string {
+	seen := map[string]string{}
+	return func(id string) string {
+		n, ok := seen[id]
+		if !ok {
+			n = c.name(ctx, sub, id)
+			seen[id] = n
+		}
+		return n
+	}
+}
+
+type noPeople struct{}
+
+func (noPeople) Name(context.Context, *platform.Subject, string) string { return "" }
+func (noPeople) StaffIn(context.Context, *platform.Subject) ([]Person, error) {
+	return nil, nil
+}
+func (noPeople) Units(context.Context, *platform.Subject) ([]Unit, error) { return nil, nil }
+
+// Dates are shown in the council's time, whatever the server's zone.
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+func shortDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 Jan 2006")
+}
+
+func dateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 Jan 2006 at 15:04")
+}
+
+// slaTag is the GOV.UK tag for a case's clock.
+type slaTag struct {
+	Text  string
+	Class string // govuk-tag modifier
+}
+
+func tagFor(cs *services.Case, now time.Time) slaTag {
+	switch cs.SLA(now) {
+	case services.SLABreached:
+		return slaTag{"Breached", "govuk-tag--red"}
+	case services.SLAAtRisk:
+		return slaTag{"At risk", "govuk-tag--yellow"}
+	case services.SLAOnTrack:
+		return slaTag{"Due " + cs.DueAt.In(london).Format("2 Jan"), "govuk-tag--blue"}
+	}
+	if cs.Terminal {
+		return slaTag{"Closed", "govuk-tag--grey"}
+	}
+	return slaTag{"No deadline", "govuk-tag--grey"}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
