@@ -178,4 +178,3 @@ func (p *portal) assistConfirmation(w http.ResponseWriter, r *http.Request, sub 
 	}
 	return p.confirmation(w, r, j, r.PathValue("reference"))
 }
-

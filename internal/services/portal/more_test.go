@@ -1,0 +1,203 @@
+package portal
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"dbtp/internal/audit"
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+	"dbtp/internal/web/webtest"
+)
+
+// fillComplaint answers every complaint page under base, taking the "no"
+// branch, and submits; it returns the reference.
+func fillComplaint(t *testing.T, b *webtest.Browser, base, name string) string {
+	t.Helper()
+	for _, step := range []struct {
+		page string
+		v    url.Values
+	}{
+		{"name", url.Values{"name": {name}}},
+		{"contact", url.Values{"email": {"someone@example.org"}}},
+		{"address", url.Values{}},
+		{"service-area", url.Values{"service_area": {"waste"}}},
+		{"details", url.Values{"details": {"The recycling centre was shut without notice."}}},
+		{"complained-before", url.Values{"complained_before": {"no"}}},
+		{"desired-outcome", url.Values{"desired_outcome": {"Post opening hours"}}},
+	} {
+		if r := b.PostForm(base+"/pages/"+step.page, step.v); r.Status != 303 {
+			t.Fatalf("%s: %d\n%s", step.page, r.Status, r.Body)
+		}
+	}
+	r := b.PostForm(base+"/check-answers", nil)
+	ref := referencePattern.FindString(r.Header.Get("Location"))
+	if r.Status != 303 || ref == "" {
+		t.Fatalf("submit: %d %s\n%s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	return ref
+}
+
+// TestMessagesAndPrivacy: the resident reads a message from staff and
+// replies; another resident cannot see the case at all.
+func TestMessagesAndPrivacy(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	rita := e.browser("Rita")
+	ref := fillComplaint(t, rita, "/services/complaints", "Rita Resident")
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	cara := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Cara"].ID, Name: "Cara Caseworker", OrgID: e.org.ID,
+		Roles: e.users["Cara"].Roles, BusinessUnits: e.users["Cara"].BusinessUnits}
+	_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Which day did you visit?", services.ToApplicant)
+	noErr(t, err)
+	_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Internal: check the rota", services.Internal)
+	noErr(t, err)
+
+	r := rita.Get("/services/requests/" + ref)
+	want(t, r, 200, "Which day did you visit?", "The council")
+	if strings.Contains(r.Body, "check the rota") {
+		t.Fatal("internal note shown to the resident")
+	}
+	want(t, rita.PostForm("/services/requests/"+ref+"/messages", url.Values{"text": {""}}), 422, "There is a problem", `href="#text"`)
+	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/messages", url.Values{"text": {"Tuesday morning"}}), "/services/requests/"+ref)
+	want(t, rita.Get("/services/requests/"+ref), 200, "Tuesday morning", "You", "Your message has been sent")
+
+	ray := e.browser("Ray")
+	want(t, ray.Get("/services/requests/"+ref), 404)
+	want(t, ray.PostForm("/services/requests/"+ref+"/messages", url.Values{"text": {"hello"}}), 404)
+	if r := ray.Get("/services/requests"); strings.Contains(r.Body, ref) {
+		t.Fatal("another resident's case listed")
+	}
+	// Signed out: sent to sign in.
+	if r := e.browser("").Get("/services"); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/sign-in") {
+		t.Fatalf("signed out: %d %s", r.Status, r.Header.Get("Location"))
+	}
+}
+
+// TestStageTwoByApplicant: once stage 1 is answered the resident may ask
+// for a stage 2 review from the track page.
+func TestStageTwoByApplicant(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	rita := e.browser("Rita")
+	ref := fillComplaint(t, rita, "/services/complaints", "Rita Resident")
+	cara := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Cara"].ID, Name: "Cara", OrgID: e.org.ID,
+		Roles: e.users["Cara"].Roles, BusinessUnits: e.users["Cara"].BusinessUnits}
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if r := rita.Get("/services/requests/" + ref); strings.Contains(r.Body, "Ask for a stage 2 review") {
+		t.Fatal("stage 2 offered too early")
+	}
+	c, err = e.svc.Transition(e.ctx, cara, c.ID, "acknowledge", c.Version, nil)
+	noErr(t, err)
+	c, err = e.svc.Transition(e.ctx, cara, c.ID, "send_stage1_response", c.Version, definition.Answers{"stage1_response": "We are sorry.", "outcome": "partly_upheld"})
+	noErr(t, err)
+	want(t, rita.Get("/services/requests/"+ref), 200, "Ask for a stage 2 review", "Stage 1 response sent")
+	// A page shown before staff changed the case is a clear conflict.
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {"1"}}), 409, "There is a problem")
+	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}}), "/services/requests/"+ref)
+	want(t, rita.Get("/services/requests/"+ref), 200, "Stage 2: review", "Status changed to Stage 2: review")
+	// Rita cannot resolve her own complaint: only her own moves are offered.
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"resolve"}}), 403)
+}
+
+// TestAssistedDigital: a caseworker fills in the complaint for a resident;
+// the case is the resident's and the audit log records who acted for whom.
+func TestAssistedDigital(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	cara := e.browser("Cara")
+	want(t, cara.Get("/services"), 200, "/services/assist")
+	want(t, cara.Get("/services/assist?q="), 400, "Enter the resident")
+	rita := e.users["Rita"]
+	want(t, cara.Get("/services/assist?q=rita"), 200, "/services/assist/"+rita.ID)
+	want(t, cara.Get("/services/assist?q=nobody-here"), 200, "No residents match")
+	base := "/services/assist/" + rita.ID + "/complaints"
+	want(t, cara.Get("/services/assist/"+rita.ID), 200, base+"/start", "You are acting for")
+	want(t, cara.Get(base+"/start"), 200, "You are acting for", "Rita Resident")
+	r := cara.Get(base + "/pages/name")
+	want(t, r, 200, "You are acting for")
+	if strings.Contains(r.Body, "Save and come back later") {
+		t.Fatal("assisted journey offers save and come back")
+	}
+	ref := fillComplaint(t, cara, base, "Rita Resident")
+	want(t, cara.Get(base+"/confirmation/"+ref), 200, "Submitted for Rita Resident", ref)
+
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if c.ApplicantID != rita.ID || c.SubmittedBy != e.users["Cara"].ID {
+		t.Fatalf("applicant %s submitted by %s", c.ApplicantID, c.SubmittedBy)
+	}
+	page, err := e.log.List(e.ctx, audit.Filter{OrgID: e.org.ID, Limit: 200})
+	noErr(t, err)
+	found := false
+	for _, en := range page.Entries {
+		if en.Action == "case.create" && en.ResourceID == c.ID {
+			found = en.ActingFor == rita.ID && en.ActorID == e.users["Cara"].ID
+		}
+	}
+	if !found {
+		t.Fatal("no case.create audit entry acting for the resident")
+	}
+	// The resident sees it as theirs, submitted for them.
+	want(t, e.browser("Rita").Get("/services/requests/"+ref), 200, "Submitted for you by Cara Caseworker")
+	// Residents cannot act for anyone.
+	want(t, e.browser("Ray").Get("/services/assist"), 403)
+	want(t, e.browser("Ray").Get(base+"/start"), 403)
+}
+
+// TestUploadsAndCSRF: a file question refuses a file too large or of the
+// wrong type with a clear message; a post without a CSRF token is 403.
+func TestUploadsAndCSRF(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	e.publish(&definition.Definition{
+		ID: "evidence", Version: 1, Title: "Send evidence", ReferencePrefix: "EVID", OwnerUnit: "Customer Services",
+		Classification: platform.Official, Retention: "complaints-6y",
+		Start:  definition.Start{Who: []definition.Audience{definition.AudienceResidents}},
+		Fields: []definition.Field{{ID: "photo", Type: definition.TypeFile, Label: "Upload a photo", Required: true, MaxBytes: 1024, Accept: []string{"image/png"}}},
+		Pages:  []definition.Page{{ID: "photo", Fields: []string{"photo"}}},
+		Workflow: definition.Workflow{Initial: "received", States: []definition.State{{ID: "received", Label: "Received"}, {ID: "done", Label: "Done", Terminal: true}},
+			Transitions: []definition.Transition{{ID: "close", Label: "Close", From: []string{"received"}, To: "done"}}},
+	})
+	b := e.browser("Rita")
+	want(t, b.Get("/services/evidence/pages/photo"), 200, `enctype="multipart/form-data"`, `type="file"`)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)
+	upload := func(name string, content []byte) *webtest.Response {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf_token", b.CSRFToken())
+		fw, _ := mw.CreateFormFile("photo", name)
+		fw.Write(content)
+		mw.Close()
+		return b.Do("POST", "/services/evidence/pages/photo", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	}
+	want(t, upload("big.png", append(png, bytes.Repeat([]byte{0}, 2000)...)), 422, "The selected file must be smaller than 1 KB", `href="#photo"`)
+	want(t, upload("notes.txt", []byte("just some text, not a picture")), 422, "The selected file must be a PNG")
+	wantRedirect(t, upload("pic.png", png), "/services/evidence/check-answers")
+	want(t, b.Get("/services/evidence/check-answers"), 200, "pic.png")
+	r := b.PostForm("/services/evidence/check-answers", nil)
+	if r.Status != 303 {
+		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+	}
+	ref := strings.TrimPrefix(r.Header.Get("Location"), "/services/evidence/confirmation/")
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	atts, err := e.svc.ListAttachments(e.ctx, e.sys, c.ID)
+	noErr(t, err)
+	if len(atts) != 1 || atts[0].Name != "pic.png" || atts[0].Size != int64(len(png)) {
+		t.Fatalf("attachments %+v", atts)
+	}
+
+	// No CSRF token: refused before anything is saved.
+	r = b.Do("POST", "/services/complaints/pages/name", strings.NewReader("name=Rita"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	want(t, r, 403)
+	if _, err := e.svc.GetDraft(e.ctx, &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Rita"].ID, OrgID: e.org.ID, Roles: e.users["Rita"].Roles}, "complaints"); platform.CodeOf(err) != platform.CodeNotFound {
+		t.Fatalf("draft saved without CSRF: %v", err)
+	}
+}
