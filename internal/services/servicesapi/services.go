@@ -260,7 +260,9 @@ func onlyParams(q url.Values, known ...string) error {
 		}
 	}
 	if len(bad) > 0 {
-		return platform.Invalid("Check the query parameters.", bad...)
+		// Malformed whatever the method: on a POST the shell would make
+		// field errors 422, which is for the body's content.
+		return &malformed{platform.Invalid("Check the query parameters.", bad...)}
 	}
 	return nil
 }
