@@ -250,4 +250,3 @@ func between(s, a, b string) string {
 	}
 	return s[i+len(a) : j]
 }
-
