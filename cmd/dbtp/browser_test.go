@@ -104,13 +104,13 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 	}
 
 	pages := []string{"/", "/account", "/users", "/users/new", "/business-units", "/tokens", "/tokens/new",
-		"/organisations", "/audit", "/accessibility"}
+		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/services/admin"}
 	for _, p := range pages {
 		open(t, ctx, r.url+p)
 		browsertest.CheckAccessible(t, ctx, p)
 	}
 	// Detail pages reached by following links, as a person would.
-	for _, link := range []struct{ list, sel string }{{"/users", "main table a[href^='/users/usr_']"}, {"/audit", "main table a[href^='/audit/']"}} {
+	for _, link := range []struct{ list, sel string }{{"/users", "main table a[href^='/users/usr_']"}, {"/audit", "main table a[href^='/audit/']"}, {"/cases", "main table a[href^='/cases/']"}} {
 		open(t, ctx, r.url+link.list)
 		attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(link.sel), "href"))
 		href := attr.Value

@@ -15,6 +15,7 @@ import (
 
 	"dbtp/internal/audit/auditweb"
 	"dbtp/internal/home"
+	"dbtp/internal/services/console"
 	"dbtp/internal/identity"
 	"dbtp/internal/web"
 )
@@ -189,6 +190,9 @@ func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, g
 	}
 	a.identity.RegisterWeb(srv, providers)
 	auditweb.Register(srv, a.audit, a.access, auditweb.PublicKey(a.auditPub))
+	if err := console.Register(srv, a.services, console.Options{Calendar: a.calendar, People: people{a.identity}}); err != nil {
+		return nil, err
+	}
 	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
 		return nil, err
 	}
