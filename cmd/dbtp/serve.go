@@ -15,8 +15,8 @@ import (
 
 	"dbtp/internal/audit/auditweb"
 	"dbtp/internal/home"
-	"dbtp/internal/services/console"
 	"dbtp/internal/identity"
+	"dbtp/internal/services/console"
 	"dbtp/internal/web"
 )
 
