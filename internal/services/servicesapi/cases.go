@@ -112,7 +112,12 @@ func (a *api) submit(w http.ResponseWriter, r *http.Request, sub *platform.Subje
 // make a whole submission, as the portal's check-your-answers page would;
 // the engine's own validator then runs on the same canonical answers.
 func (a *api) normaliseAnswers(r *http.Request, sub *platform.Subject, def *definition.Definition, in definition.Answers) (definition.Answers, error) {
-	opts := a.formOptions(r.Context(), sub, false)
+	return submission(def, in, a.formOptions(r.Context(), sub, false))
+}
+
+// submission is the pure part of normaliseAnswers, which the fuzz tests
+// drive with whatever JSON decodes.
+func submission(def *definition.Definition, in definition.Answers, opts forms.Options) (definition.Answers, error) {
 	answers, perr := forms.Normalise(def, in, opts)
 	if perr != nil {
 		return nil, under("answers", perr, nil)

@@ -91,9 +91,9 @@ func (a *api) transition(w http.ResponseWriter, r *http.Request, sub *platform.S
 		return platform.Invalid("This case's service has no such transition.", platform.FieldError{Field: "transition",
 			Message: fmt.Sprintf("%q is not a transition of %s version %d", trimID(in.Transition), def.ID, def.Version)})
 	}
-	fields, perr := forms.Normalise(def, in.Fields, a.formOptions(r.Context(), sub, true))
-	if perr != nil {
-		return under("fields", perr, nil)
+	fields, err := transitionFields(def, in.Fields, a.formOptions(r.Context(), sub, true))
+	if err != nil {
+		return err
 	}
 	next, err := a.svc.Transition(r.Context(), sub, c.ID, t.ID, *in.Version, fields)
 	if err != nil {
@@ -163,4 +163,15 @@ func (a *api) listNotes(w http.ResponseWriter, r *http.Request, sub *platform.Su
 		notes = []services.Note{}
 	}
 	return web.WriteJSON(w, http.StatusOK, web.List[services.Note]{Items: notes})
+}
+
+// transitionFields puts the fields given with a transition into canonical
+// form; the engine then checks they are internal fields and that the
+// transition's required ones have values.
+func transitionFields(def *definition.Definition, in definition.Answers, opts forms.Options) (definition.Answers, error) {
+	fields, perr := forms.Normalise(def, in, opts)
+	if perr != nil {
+		return nil, under("fields", perr, nil)
+	}
+	return fields, nil
 }
