@@ -24,7 +24,7 @@ func transitionIDs(c map[string]any) []string {
 	return out
 }
 
-func move(id, transition string, version any, fields string) string {
+func move(transition string, version any, fields string) string {
 	body := fmt.Sprintf(`{"transition": %q, "version": %v`, transition, version)
 	if fields != "" {
 		body += `, "fields": ` + fields
@@ -66,7 +66,7 @@ func TestCaseFlow(t *testing.T) {
 
 		// A read-only token cannot write anything.
 		want(t, e.call(e.caraRead, "POST", "/api/v1/cases", `{"service": "complaints", "answers": `+complaint+`}`), http.StatusForbidden, "read token submits")
-		want(t, e.call(e.caraRead, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "acknowledge", 1, "")), http.StatusForbidden, "read token moves")
+		want(t, e.call(e.caraRead, "POST", "/api/v1/cases/"+id+"/transitions", move("acknowledge", 1, "")), http.StatusForbidden, "read token moves")
 		want(t, e.call(e.caraRead, "POST", "/api/v1/cases/"+id+"/notes", `{"text": "hi"}`), http.StatusForbidden, "read token notes")
 
 		// The caseworker reads it, by ID and by reference, with her moves.
@@ -84,37 +84,37 @@ func TestCaseFlow(t *testing.T) {
 
 		// Wrong role (send_stage2_response is for managers) is 403; wrong
 		// state 409; an unknown transition 422.
-		want(t, e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "send_stage2_response", 1, "")), http.StatusForbidden, "wrong role")
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "resolve", 1, `{"outcome": "upheld"}`))
+		want(t, e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("send_stage2_response", 1, "")), http.StatusForbidden, "wrong role")
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("resolve", 1, `{"outcome": "upheld"}`))
 		want(t, r, http.StatusConflict, "wrong state")
 		if !strings.Contains(str(r.json, "detail"), `state "submitted" (Received)`) {
 			t.Fatalf("wrong state detail: %s", r.body)
 		}
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "teleport", 1, ""))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("teleport", 1, ""))
 		want(t, r, http.StatusUnprocessableEntity, "unknown transition")
 		wantFields(t, r, "unknown transition", "transition")
 		// Rita may not acknowledge her own complaint.
-		want(t, e.call(e.rita, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "acknowledge", 1, "")), http.StatusForbidden, "applicant acknowledges")
+		want(t, e.call(e.rita, "POST", "/api/v1/cases/"+id+"/transitions", move("acknowledge", 1, "")), http.StatusForbidden, "applicant acknowledges")
 
 		// The right version moves it; the same version again is stale.
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "acknowledge", 1, ""))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("acknowledge", 1, ""))
 		want(t, r, http.StatusOK, "acknowledge")
 		if str(r.json, "state") != "stage1" || r.json["version"] != 2.0 {
 			t.Fatalf("after acknowledge: %s", r.body)
 		}
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "send_stage1_response", 1, `{"stage1_response": "Sorry.", "outcome": "upheld"}`))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("send_stage1_response", 1, `{"stage1_response": "Sorry.", "outcome": "upheld"}`))
 		want(t, r, http.StatusConflict, "stale version")
 		if !strings.Contains(str(r.json, "detail"), "version 2, not 1") {
 			t.Fatalf("stale detail: %s", r.body)
 		}
 		// Fields the move requires, then bad fields, then a good move.
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "send_stage1_response", 2, ""))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("send_stage1_response", 2, ""))
 		want(t, r, http.StatusUnprocessableEntity, "missing required fields")
 		wantFields(t, r, "missing required fields", "fields.stage1_response", "fields.outcome")
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "send_stage1_response", 2, `{"stage1_response": "Sorry.", "outcome": "perhaps"}`))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("send_stage1_response", 2, `{"stage1_response": "Sorry.", "outcome": "perhaps"}`))
 		want(t, r, http.StatusUnprocessableEntity, "bad field")
 		wantFields(t, r, "bad field", "fields.outcome")
-		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "send_stage1_response", 2, `{"stage1_response": "We are sorry.", "outcome": "upheld"}`))
+		r = e.call(e.cara, "POST", "/api/v1/cases/"+id+"/transitions", move("send_stage1_response", 2, `{"stage1_response": "We are sorry.", "outcome": "upheld"}`))
 		want(t, r, http.StatusOK, "stage 1 response")
 		if str(r.json, "state") != "stage1_responded" || r.json["answers"].(map[string]any)["outcome"] != "upheld" {
 			t.Fatalf("after stage 1 response: %s", r.body)
@@ -159,7 +159,7 @@ func TestCaseFlow(t *testing.T) {
 		want(t, e.call(e.boss, "GET", "/api/v1/cases/"+id, ""), http.StatusNotFound, "other organisation reads")
 		want(t, e.call(e.boss, "GET", "/api/v1/cases/"+id+"/notes", ""), http.StatusNotFound, "other organisation's notes")
 		want(t, e.call(e.boss, "GET", "/api/v1/cases/"+id+"/timeline", ""), http.StatusNotFound, "other organisation's timeline")
-		want(t, e.call(e.boss, "POST", "/api/v1/cases/"+id+"/transitions", move(id, "resolve", 3, "")), http.StatusNotFound, "other organisation moves")
+		want(t, e.call(e.boss, "POST", "/api/v1/cases/"+id+"/transitions", move("resolve", 3, "")), http.StatusNotFound, "other organisation moves")
 		want(t, e.call(e.boss, "POST", "/api/v1/cases/"+id+"/notes", `{"text": "hi"}`), http.StatusNotFound, "other organisation notes")
 		if r = e.call(e.boss, "GET", "/api/v1/cases", ""); len(items(r)) != 0 {
 			t.Fatalf("other organisation searches: %s", r.body)
@@ -190,7 +190,7 @@ func TestSearchCases(t *testing.T) {
 		ids = append(ids, str(e.submit(e.rita), "id"))
 	}
 	str(e.submit(e.ray), "id")
-	r := e.call(e.cara, "POST", "/api/v1/cases/"+ids[0]+"/transitions", move(ids[0], "acknowledge", 1, ""))
+	r := e.call(e.cara, "POST", "/api/v1/cases/"+ids[0]+"/transitions", move("acknowledge", 1, ""))
 	want(t, r, http.StatusOK, "acknowledge")
 
 	// Pages of two, newest first, until next_cursor runs out.
