@@ -17,6 +17,7 @@ import (
 	"dbtp/internal/home"
 	"dbtp/internal/identity"
 	"dbtp/internal/services/console"
+	"dbtp/internal/services/servicesapi"
 	"dbtp/internal/web"
 )
 
@@ -193,6 +194,7 @@ func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, g
 	if err := console.Register(srv, a.services, console.Options{Calendar: a.calendar, People: people{a.identity}}); err != nil {
 		return nil, err
 	}
+	servicesapi.Register(srv, a.services, servicesapi.Options{UnitID: a.unitID, People: a.personName, Audit: a.audit})
 	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
 		return nil, err
 	}

@@ -53,18 +53,7 @@ func newServices(a *app, dc dataConfig) (*services.Service, *calendar.Calendar, 
 	svc := services.New(a.db, a.audit, a.access, services.Options{
 		Calendar: cal,
 		Validate: validate,
-		UnitID: func(ctx context.Context, orgID, name string) (string, error) {
-			units, err := a.identity.ListUnits(ctx, platform.System(orgID))
-			if err != nil {
-				return "", err
-			}
-			for _, u := range units {
-				if strings.EqualFold(u.Name, name) || u.ID == name {
-					return u.ID, nil
-				}
-			}
-			return "", platform.NotFound("business unit " + name)
-		},
+		UnitID:   a.unitID,
 		UserExists: func(ctx context.Context, orgID, userID string) (bool, error) {
 			_, err := a.identity.GetUser(ctx, platform.System(orgID), userID)
 			if platform.CodeOf(err) == platform.CodeNotFound {
@@ -74,6 +63,27 @@ func newServices(a *app, dc dataConfig) (*services.Service, *calendar.Calendar, 
 		},
 	})
 	return svc, cal, nil
+}
+
+// unitID resolves a business unit name (or ID) in an organisation, for the
+// services engine's owner_unit, assign and guard names.
+func (a *app) unitID(ctx context.Context, orgID, name string) (string, error) {
+	units, err := a.identity.ListUnits(ctx, platform.System(orgID))
+	if err != nil {
+		return "", err
+	}
+	for _, u := range units {
+		if strings.EqualFold(u.Name, name) || u.ID == name {
+			return u.ID, nil
+		}
+	}
+	return "", platform.NotFound("business unit " + name)
+}
+
+// personName resolves a user of an organisation, for person answers.
+func (a *app) personName(ctx context.Context, orgID, userID string) (string, bool) {
+	u, err := a.identity.GetUser(ctx, platform.System(orgID), userID)
+	return u.Name, err == nil && !u.Disabled
 }
 
 // publishServices makes sure every organisation has the built-in services,
