@@ -17,6 +17,7 @@ import (
 	"dbtp/internal/home"
 	"dbtp/internal/identity"
 	"dbtp/internal/services/console"
+	"dbtp/internal/services/portal"
 	"dbtp/internal/services/servicesapi"
 	"dbtp/internal/web"
 )
@@ -192,6 +193,10 @@ func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, g
 	a.identity.RegisterWeb(srv, providers)
 	auditweb.Register(srv, a.audit, a.access, auditweb.PublicKey(a.auditPub))
 	if err := console.Register(srv, a.services, console.Options{Calendar: a.calendar, People: people{a.identity}}); err != nil {
+		return nil, err
+	}
+	pp := people{a.identity}
+	if err := portal.Register(srv, a.services, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents}); err != nil {
 		return nil, err
 	}
 	servicesapi.Register(srv, a.services, servicesapi.Options{UnitID: a.unitID, People: a.personName, Audit: a.audit})
