@@ -66,14 +66,21 @@ func TestQueue(t *testing.T) {
 		wantBody(t, mine, second.Reference, "Cara Example", `aria-current="page"`)
 		wantNot(t, mine, first.Reference)
 
-		// Pagination: two a page, then the rest.
+		// Pagination: two a page, then the rest. The second and third cases
+		// share a due date, so which of them ends the first page depends on
+		// their IDs; what must hold is that the pages split the three cases.
 		p1 := cara.Get("/cases?limit=2")
 		wantBody(t, p1, first.Reference, `rel="next"`)
 		next := between(p1.Body, `href="`, `" rel="next"`)
 		p2 := cara.Get(strings.ReplaceAll(next, "&amp;", "&"))
 		want(t, p2, http.StatusOK, "second page")
-		wantBody(t, p2, third.Reference, `rel="prev"`)
+		wantBody(t, p2, `rel="prev"`)
 		wantNot(t, p2, first.Reference)
+		for _, ref := range []string{second.Reference, third.Reference} {
+			if strings.Contains(p1.Body, ref) == strings.Contains(p2.Body, ref) {
+				t.Fatalf("%s must be on exactly one of the two pages", ref)
+			}
+		}
 		want(t, cara.Get("/cases?cursor=junk"), http.StatusBadRequest, "bad cursor")
 
 		// A resident, another unit's caseworker and another organisation.
