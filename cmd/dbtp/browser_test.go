@@ -104,7 +104,7 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 	}
 
 	pages := []string{"/", "/account", "/users", "/users/new", "/business-units", "/tokens", "/tokens/new",
-		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/services/admin"}
+		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/dashboards?service=risk-register", "/services/admin"}
 	for _, p := range pages {
 		open(t, ctx, r.url+p)
 		browsertest.CheckAccessible(t, ctx, p)

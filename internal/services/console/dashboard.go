@@ -96,6 +96,9 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	sla := c.slaPanels(st, label, now)
 	p.Panels = []panel{volumePanel(st, f.Since), backlogPanel(st, label, &p.Breached), sla[0], sla[1]}
+	if p.Panels, err = c.withHeatMap(ctx, sub, defs, f, p.Panels); err != nil {
+		return err
+	}
 	return web.Render(w, r, http.StatusOK, "console/dashboard", p)
 }
 
