@@ -115,12 +115,14 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		add("due_at < ?", store.Millis(f.DueBefore))
 	}
 	now := store.Millis(s.now())
+	atRisk := false
 	switch f.SLA {
 	case SLANone:
 	case SLABreached:
 		add("state_terminal = 0 AND due_at < ?", now)
 	case SLAAtRisk:
 		add("state_terminal = 0 AND at_risk_at <= ? AND due_at >= ?", now, now)
+		atRisk = true
 	case SLAOnTrack:
 		add("state_terminal = 0 AND at_risk_at > ? AND at_risk_at <> ?", now, noClock)
 	default:
@@ -130,6 +132,12 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		add(scope, scopeArgs...)
 	}
 	key, order := "due_at", "due_at, id"
+	if atRisk && f.Sort != SortNewest {
+		// Ordering by an expression stops the planner walking the due-date
+		// index in order (which visits every open case when few are at
+		// risk); it seeks cases_at_risk instead and sorts the few it finds.
+		order = "due_at + 0, id"
+	}
 	if f.Sort == SortNewest {
 		key, order = "submitted_at", "submitted_at DESC, id DESC"
 	}
