@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -20,15 +19,7 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the audit module's tables.
-var Migrations = store.Migrations{Module: "audit", FS: mustSub(migrationFS, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	s, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	return s
-}
+var Migrations = store.EmbeddedMigrations("audit", migrationFS, "migrations")
 
 // appendLock is the PostgreSQL advisory lock that serializes appends across
 // nodes (the migration lock is 7201). SQLite needs none: its writer is serial.

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"io/fs"
 	"runtime"
 	"sync"
 	"time"
@@ -29,15 +28,7 @@ import (
 var embedded embed.FS
 
 // Migrations are the identity module's schema changes.
-var Migrations = store.Migrations{Module: "identity", FS: mustSub(embedded, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // only possible if the embed directive above is wrong
-	}
-	return sub
-}
+var Migrations = store.EmbeddedMigrations("identity", embedded, "migrations")
 
 // Options tune the service. Zero values take the defaults noted.
 type Options struct {

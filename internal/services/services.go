@@ -19,7 +19,6 @@ package services
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"sync"
 	"time"
 
@@ -34,15 +33,7 @@ import (
 var embedded embed.FS
 
 // Migrations are the services module's schema changes.
-var Migrations = store.Migrations{Module: "services", FS: mustSub(embedded, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // only possible if the embed directive above is wrong
-	}
-	return sub
-}
+var Migrations = store.EmbeddedMigrations("services", embedded, "migrations")
 
 // Calendar counts working days; cmd/dbtp wires the England and Wales
 // bank-holiday calendar.

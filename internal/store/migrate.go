@@ -173,3 +173,14 @@ func (db *DB) AppliedMigrations(ctx context.Context) ([]Applied, error) {
 	}
 	return out, rows.Err()
 }
+
+// EmbeddedMigrations names a module's migrations held in dir of an embedded
+// file system (dir then holds the sqlite/ and postgres/ folders). It panics
+// only if the embed directive and dir disagree, a mistake no test run misses.
+func EmbeddedMigrations(module string, fsys fs.FS, dir string) Migrations {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(fmt.Sprintf("store: migrations of %s: %v", module, err))
+	}
+	return Migrations{Module: module, FS: sub}
+}
