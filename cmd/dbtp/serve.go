@@ -16,6 +16,7 @@ import (
 	"dbtp/internal/audit/auditweb"
 	"dbtp/internal/home"
 	"dbtp/internal/identity"
+	"dbtp/internal/mail"
 	"dbtp/internal/services/console"
 	"dbtp/internal/services/portal"
 	"dbtp/internal/services/servicesapi"
@@ -35,6 +36,12 @@ type serveConfig struct {
 	logLevel        string
 	trustedProxies  string
 	idle, absolute  time.Duration
+	smtp            smtpConfig
+}
+
+// smtpConfig is the relay outbox messages are sent through.
+type smtpConfig struct {
+	addr, from, username, password, startTLS string
 }
 
 func (f *flags) serveFlags(c *serveConfig) {
@@ -51,6 +58,26 @@ func (f *flags) serveFlags(c *serveConfig) {
 	f.String(&c.trustedProxies, "trusted-proxies", "DBTP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	f.Duration(&c.idle, "session-idle", "DBTP_SESSION_IDLE", 30*time.Minute, "sign people out after this long unused")
 	f.Duration(&c.absolute, "session-absolute", "DBTP_SESSION_ABSOLUTE", 12*time.Hour, "sign people out this long after sign-in")
+	f.String(&c.smtp.addr, "smtp-addr", "DBTP_SMTP_ADDR", "", "SMTP relay host:port for email (verification codes, case updates); empty keeps messages in the outbox")
+	f.String(&c.smtp.from, "smtp-from", "DBTP_SMTP_FROM", "", "sender address of email, e.g. \"Kent County Council <noreply@kent.gov.uk>\"")
+	f.String(&c.smtp.username, "smtp-username", "DBTP_SMTP_USERNAME", "", "SMTP username (AUTH PLAIN); empty for a relay that needs none")
+	f.String(&c.smtp.password, "smtp-password", "DBTP_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable: flags show in ps)")
+	f.String(&c.smtp.startTLS, "smtp-starttls", "DBTP_SMTP_STARTTLS", "require", "require, opportunistic or none: whether to upgrade the SMTP connection to TLS")
+}
+
+// sender builds the mail sender, or nil when no relay is configured.
+func (c smtpConfig) sender() (*mail.Sender, error) {
+	if c.addr == "" {
+		return nil, nil
+	}
+	if c.from == "" {
+		return nil, badUsage("--smtp-from is needed with --smtp-addr")
+	}
+	s, err := mail.New(mail.Config{Addr: c.addr, From: c.from, Username: c.username, Password: c.password, StartTLS: mail.StartTLS(c.startTLS)})
+	if err != nil {
+		return nil, badUsage("%s", strings.TrimPrefix(err.Error(), "mail: "))
+	}
+	return s, nil
 }
 
 // webConfig validates the flags that shape the web server.
@@ -119,6 +146,10 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	if _, err := c.webConfig(); err != nil {
 		return err // bad flags are reported before anything is opened
 	}
+	sender, err := c.smtp.sender()
+	if err != nil {
+		return err
+	}
 	log, err := newLogger(env, c.logLevel)
 	if err != nil {
 		return err
@@ -161,6 +192,12 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	}
 	go pruneDaily(ctx, a, log)
 	go serviceJobs(ctx, a, log)
+	if sender != nil {
+		log.Info("email delivery on", "relay", sender.String())
+		go newDeliverer(a, sender, log).run(ctx)
+	} else {
+		log.Info("email delivery off: no --smtp-addr, so verification codes and notifications stay in the outbox undelivered")
+	}
 	err = srv.Serve(ctx, ln)
 	if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil {
 		return nil

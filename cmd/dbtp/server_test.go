@@ -31,13 +31,14 @@ type running struct {
 }
 
 // startDemo runs the demo verb's code path on a fresh (or given) data folder.
-func startDemo(t *testing.T, dir string) *running {
+// extra flags are appended to the command line.
+func startDemo(t *testing.T, dir string, extra ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var c serveConfig
 	f := newFlags(&cliEnv{getenv: func(string) string { return "" }}, "demo", "")
 	f.serveFlags(&c)
-	if _, err := f.parse([]string{"--data", dir, "--addr", "127.0.0.1:0", "--log-level", "error"}, 0); err != nil {
+	if _, err := f.parse(append([]string{"--data", dir, "--addr", "127.0.0.1:0", "--log-level", "error"}, extra...), 0); err != nil {
 		t.Fatal(err)
 	}
 	r := &running{out: &bytes.Buffer{}}
