@@ -62,9 +62,18 @@ const (
 // placeholders are the {{...}} names the engine fills in messages.
 var placeholders = []string{"reference", "title", "state"}
 
+// ReservedIDs are words the portal, console and API use in paths beside
+// service IDs (/services/requests, /services/assist, /services/admin,
+// /services/track, /api/v1/services/schema); a service so named could never
+// be reached.
+var ReservedIDs = []string{"admin", "assist", "requests", "schema", "track"}
+
 func (c *checker) check() {
 	d := c.d
-	c.identifier("id", d.ID, serviceIDPattern, "lower-case words joined by hyphens, like complaints or equipment-collection")
+	if c.identifier("id", d.ID, serviceIDPattern, "lower-case words joined by hyphens, like complaints or equipment-collection") &&
+		slices.Contains(ReservedIDs, d.ID) {
+		c.add("id", "%q is reserved for the service pages themselves; choose another ID", d.ID)
+	}
 	if d.Version < 1 {
 		c.add("version", "want 1 or more; cases pin the version they started on")
 	}

@@ -72,6 +72,7 @@ func TestEachRuleReportsLineAndPath(t *testing.T) {
 		msg   string
 	}{
 		{"id slug", []string{"id: pothole", "id: Pot Hole # HERE"}, "id", "not a valid ID"},
+		{"id reserved", []string{"id: pothole", "id: requests # HERE"}, "id", "reserved for the service pages"},
 		{"version", []string{"version: 1", "version: 0 # HERE"}, "version", "want 1 or more"},
 		{"version type", []string{"version: 1", "version: one # HERE"}, "version", "want a whole number"},
 		{"title", []string{"title: Report a pothole", `title: "" # HERE`}, "title", "missing"},
