@@ -21,6 +21,9 @@ type startPage struct {
 	Needs    []string // the questions that must be answered
 	StartURL string
 	Resume   string // set when a draft exists
+	// For a signed-out visitor without a session, on a service anonymous
+	// people may use: where to continue without an account, and sign in.
+	Email, SignIn string
 }
 
 func (p *portal) start(w http.ResponseWriter, r *http.Request, j *journey) error {
@@ -28,12 +31,7 @@ func (p *portal) start(w http.ResponseWriter, r *http.Request, j *journey) error
 	if err != nil {
 		return err
 	}
-	d := startPage{J: j, Summary: j.def.Summary, StartURL: j.base + "/pages/" + j.def.Pages[0].ID}
-	for _, f := range j.def.Fields {
-		if f.Required && !f.Internal {
-			d.Needs = append(d.Needs, f.Label)
-		}
-	}
+	d := startPage{J: j, Summary: j.def.Summary, StartURL: j.base + "/pages/" + j.def.Pages[0].ID, Needs: needs(j.def)}
 	if len(answers) > 0 {
 		d.Resume = p.resumeURL(j, answers, page)
 	}
@@ -113,7 +111,7 @@ func (p *portal) page(w http.ResponseWriter, r *http.Request, j *journey, pageID
 	if f == nil {
 		f = web.NewForm(forms.Inputs(j.def, pg, answers))
 	}
-	q := questionPage{Form: f, J: j, Action: j.base + "/pages/" + pageID, Change: change, Save: j.Acting == nil}
+	q := questionPage{Form: f, J: j, Action: j.base + "/pages/" + pageID, Change: change, Save: j.Acting == nil && j.anon == nil}
 	if change {
 		q.Action += "?change=1"
 		q.Back = j.base + "/check-answers"
@@ -218,7 +216,7 @@ func (p *portal) pagePost(w http.ResponseWriter, r *http.Request, j *journey, pa
 		}
 		return err
 	}
-	if r.PostFormValue("action") == "save" && j.Acting == nil {
+	if r.PostFormValue("action") == "save" && j.Acting == nil && j.anon == nil {
 		return seeOther(w, r, j.base+"/saved", "")
 	}
 	return seeOther(w, r, dest, "")
@@ -338,6 +336,9 @@ func (p *portal) submit(w http.ResponseWriter, r *http.Request, j *journey) erro
 	if j.Acting != nil {
 		o.OnBehalfOf = j.Acting.ID
 	}
+	if j.anon != nil {
+		o.ApplicantEmail = j.anon.Email
+	}
 	c, err := p.svc.Submit(ctx, j.sub, j.def.ID, canon, o)
 	if about(err) {
 		e := platform.AsError(err)
@@ -351,6 +352,9 @@ func (p *portal) submit(w http.ResponseWriter, r *http.Request, j *journey) erro
 		return err
 	}
 	p.held.drop(j.key())
+	if j.anon != nil {
+		return p.anonSubmitted(w, r, j, c)
+	}
 	return seeOther(w, r, j.base+"/confirmation/"+url.PathEscape(c.Reference), "")
 }
 

@@ -35,6 +35,7 @@ const password = "correct horse battery staple"
 type env struct {
 	t     testing.TB
 	ctx   context.Context
+	db    *store.DB
 	log   *audit.Log
 	id    *identity.Service
 	svc   *services.Service
@@ -50,7 +51,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	noErr(t, err)
 	signer, verifier, err := audit.ParseKey(skey)
 	noErr(t, err)
-	e := &env{t: t, ctx: context.Background(), users: map[string]identity.User{}}
+	e := &env{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{}}
 	e.log = audit.New(db, signer, verifier)
 	ap := access.New(e.log)
 	e.id = identity.New(db, e.log, ap, identity.Options{})
@@ -107,7 +108,8 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), web.WithAuthenticator(e.id))
 	noErr(t, err)
 	noErr(t, Register(ws, e.svc, Options{
-		Now: func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+		Now:          func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+		AnonymousOrg: func(context.Context) (string, error) { return e.org.ID, nil },
 		Person: func(ctx context.Context, sub *platform.Subject, id string) (Person, bool, error) {
 			u, err := e.id.GetUser(ctx, platform.System(sub.OrgID), id)
 			if platform.CodeOf(err) == platform.CodeNotFound {

@@ -19,7 +19,13 @@ type journey struct {
 	def    *definition.Definition
 	base   string  // "/services/complaints" or "/services/assist/{user}/complaints"
 	Acting *Person // the resident staff are acting for, if any
+	// anon is the verified-email session of someone without an account;
+	// their answers live in it rather than in a draft.
+	anon *services.EmailSession
 }
+
+// Anonymous reports whether the person has no account (templates).
+func (j *journey) Anonymous() bool { return j.anon != nil }
 
 // Base is the URL prefix of this journey's pages, for templates.
 func (j *journey) Base() string { return j.base }
@@ -30,6 +36,9 @@ func (j *journey) Title() string { return j.def.Title }
 // key identifies the journey's held files and (for assisted digital) answers.
 func (j *journey) key() string {
 	k := j.sub.OrgID + "|" + j.sub.UserID + "|" + j.def.ID
+	if j.anon != nil {
+		k = j.sub.OrgID + "|anon|" + j.anon.ID + "|" + j.def.ID
+	}
 	if j.Acting != nil {
 		k += "|for|" + j.Acting.ID
 	}
@@ -70,6 +79,9 @@ func (p *portal) load(ctx context.Context, j *journey) (definition.Answers, stri
 		a, page := p.held.answers(j.key())
 		return a, page, nil
 	}
+	if j.anon != nil {
+		return j.anon.Answers, j.anon.Page, nil
+	}
 	d, err := p.svc.GetDraft(ctx, j.sub, j.def.ID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		return definition.Answers{}, "", nil
@@ -91,6 +103,9 @@ func (p *portal) save(ctx context.Context, j *journey, answers definition.Answer
 	if j.Acting != nil {
 		p.held.setAnswers(j.key(), answers, page)
 		return nil
+	}
+	if j.anon != nil {
+		return p.svc.SaveSessionAnswers(ctx, *j.anon, j.def.ID, answers, page)
 	}
 	_, err := p.svc.SaveDraft(ctx, j.sub, j.def.ID, answers, page)
 	return err

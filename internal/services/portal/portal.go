@@ -53,6 +53,11 @@ type Options struct {
 	// HeldUploadBytes caps the memory holding uploaded files between the
 	// question page and submission, across everyone; default 256 MiB.
 	HeldUploadBytes int64
+	// AnonymousOrg is the organisation of signed-out visitors (cmd/dbtp:
+	// the host organisation). With it, services whose start.who includes
+	// anonymous can be used without an account after confirming an email
+	// address; without it, every portal page needs sign-in.
+	AnonymousOrg func(ctx context.Context) (orgID string, err error)
 }
 
 type portal struct {
@@ -89,11 +94,14 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services", signedIn(p.list))
 	rt.Handle("GET /services/requests", signedIn(p.requests))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
-	rt.Handle("GET /services/{a}/{b}", signedIn(p.get3))
-	rt.Handle("POST /services/{a}/{b}", signedIn(p.post3))
-	rt.Handle("GET /services/{id}/pages/{page}", signedIn(p.selfPage))
+	// These also serve signed-out visitors on services anonymous people
+	// may use (anonymous.go); anything else sends them to sign in.
+	rt.Handle("GET /services/{a}/{b}", p.orAnon(p.get3, p.anonGet3))
+	rt.Handle("POST /services/{a}/{b}", p.orAnon(p.post3, p.anonPost3))
+	rt.Handle("GET /services/{id}/pages/{page}", p.orAnon(p.selfPage, p.anonPage))
 	rt.Handle("GET /services/{id}/confirmation/{reference}", signedIn(p.selfConfirmation))
-	rt.Handle("POST /services/{a}/{b}/{c}", signedIn(p.post4), upload)
+	rt.Handle("GET /services/{id}/anonymous/{step}", p.orAnon(p.signedInAnonymous, p.anonStep))
+	rt.Handle("POST /services/{a}/{b}/{c}", p.orAnon(p.post4, p.anonPost4), upload)
 	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.assistGet))
 	rt.Handle("POST /services/assist/{user}/{id}/{action}", signedIn(p.assistPost))
 	rt.Handle("GET /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPage))
@@ -102,9 +110,9 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	return nil
 }
 
-// signedIn sends signed-out visitors to sign in. Anonymous starts are not
-// offered yet: the engine has no email verification, and an unverified
-// address must not receive a complaint's correspondence.
+// signedIn sends signed-out visitors to sign in. Anonymous starts go
+// through orAnon instead, after email verification: an unverified address
+// must not receive a complaint's correspondence.
 func signedIn(h func(http.ResponseWriter, *http.Request, *platform.Subject) error) http.Handler {
 	return web.RequireSignedIn(web.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return h(w, r, web.SubjectOf(r))
