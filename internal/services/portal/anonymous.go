@@ -24,7 +24,8 @@ import (
 // draft, and the case submitted with the verified address as the
 // applicant's email. The session ends when the case is submitted.
 //
-// Everything else in the portal stays sign-in only.
+// Tracking such a case is in anonymous_track.go; everything else in the
+// portal stays sign-in only.
 
 // Cookies of the anonymous journey, all HttpOnly, SameSite=Lax and Secure
 // over TLS (web.SetCookie).
@@ -117,6 +118,9 @@ func (p *portal) inSession(w http.ResponseWriter, r *http.Request, sub *platform
 // anonGet3 serves GET /services/{a}/{b} to signed-out visitors.
 func (p *portal) anonGet3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b := r.PathValue("a"), r.PathValue("b")
+	if a == "track" {
+		return p.anonTrack3(w, r, sub, b)
+	}
 	if reserved(a) {
 		return errSignIn
 	}
@@ -132,6 +136,9 @@ func (p *portal) anonGet3(w http.ResponseWriter, r *http.Request, sub *platform.
 // anonPost3 serves POST /services/{a}/{b}: submission.
 func (p *portal) anonPost3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b := r.PathValue("a"), r.PathValue("b")
+	if a == "track" && b == "code" {
+		return p.trackCodePost(w, r, sub)
+	}
 	if reserved(a) || b != "check-answers" {
 		return errSignIn
 	}
@@ -224,11 +231,11 @@ func (p *portal) anonStart(w http.ResponseWriter, r *http.Request, sub *platform
 // emailStep is the data of portal/anonymous-email and portal/anonymous-code.
 type emailStep struct {
 	*web.Form
-	J      *journey
-	Action string
-	Back   string
-	Email  string // where the code went
-	Again  string // ask for a new code
+	Caption string // the service, or "Track a request"
+	Action  string
+	Back    string
+	Email   string // where the code went
+	Again   string // ask for a new code
 }
 
 func (p *portal) emailPage(w http.ResponseWriter, r *http.Request, sub *platform.Subject, id string, status int, f *web.Form) error {
@@ -242,7 +249,7 @@ func (p *portal) emailPage(w http.ResponseWriter, r *http.Request, sub *platform
 			f.Input = url.Values{"email": {email}}
 		}
 	}
-	return web.Render(w, r, status, "portal/anonymous-email", emailStep{Form: f, J: j, Action: j.base + "/anonymous/email", Back: j.base + "/start"})
+	return web.Render(w, r, status, "portal/anonymous-email", emailStep{Form: f, Caption: j.def.Title, Action: j.base + "/anonymous/email", Back: j.base + "/start"})
 }
 
 // emailPost sends a code to the address given.
@@ -263,13 +270,20 @@ func (p *portal) emailPost(w http.ResponseWriter, r *http.Request, sub *platform
 	default:
 		return err
 	}
-	web.SetCookie(w, r, codeCookie, v.ID+"."+base64.RawURLEncoding.EncodeToString([]byte(v.Email)), services.CodeLifetime)
+	web.SetCookie(w, r, codeCookie, codeValue(v), services.CodeLifetime)
 	return seeOther(w, r, j.base+"/anonymous/code", "")
 }
 
 // pendingCode reads the code cookie: the verification and the address.
-func pendingCode(r *http.Request) (id, email string, ok bool) {
-	id, enc, ok := strings.Cut(web.Cookie(r, codeCookie), ".")
+func pendingCode(r *http.Request) (id, email string, ok bool) { return pending(r, codeCookie) }
+
+// codeValue is what a code cookie holds.
+func codeValue(v services.Verification) string {
+	return v.ID + "." + base64.RawURLEncoding.EncodeToString([]byte(v.Email))
+}
+
+func pending(r *http.Request, cookie string) (id, email string, ok bool) {
+	id, enc, ok := strings.Cut(web.Cookie(r, cookie), ".")
 	if !ok || !platform.ValidID("evf", id) {
 		return "", "", false
 	}
@@ -289,7 +303,7 @@ func (p *portal) codePage(w http.ResponseWriter, r *http.Request, sub *platform.
 	if !ok {
 		return seeOther(w, r, j.base+"/anonymous/email", "")
 	}
-	return web.Render(w, r, status, "portal/anonymous-code", emailStep{Form: f, J: j, Action: j.base + "/anonymous/code",
+	return web.Render(w, r, status, "portal/anonymous-code", emailStep{Form: f, Caption: j.def.Title, Action: j.base + "/anonymous/code",
 		Back: j.base + "/anonymous/email", Email: email, Again: j.base + "/anonymous/email"})
 }
 

@@ -83,6 +83,17 @@ func TestBrowserAnonymousComplaint(t *testing.T) {
 			if c.ApplicantEmail != "pat@example.com" || c.ApplicantID != "" {
 				t.Fatalf("case %s: email %q applicant %q", ref, c.ApplicantEmail, c.ApplicantID)
 			}
+
+			// Track it with a fresh code.
+			run(t, ctx, chromedp.Navigate(base+"/services/track"))
+			check("track")
+			errors("track with errors")
+			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#reference`), ref), chromedp.SendKeys(chromedp.CSS(`#email`), "pat@example.com"))
+			next(cont, "/services/track/code")
+			check("track code")
+			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#code`), e.codeSentTo("pat@example.com")))
+			next(cont, "/services/track/"+ref)
+			check("tracked request")
 		})
 	}
 }

@@ -120,6 +120,30 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 		if r := other.Get(base + "/anonymous/confirmation"); r.Status != 303 || strings.Contains(r.Body, ref) {
 			t.Fatalf("other browser sees the confirmation: %d", r.Status)
 		}
+		// Tracking: a fresh code to the address the case was started with
+		// shows it; another address's code shows nothing.
+		track := e.srv.Browser()
+		want(t, track.Get("/services/track"), 200, "Track a request", `name="reference"`)
+		wantRedirect(t, track.Get("/services/track/"+ref), "/services/track")
+		want(t, track.PostForm("/services/track", url.Values{"reference": {""}, "email": {"pat@"}}), 422, `href="#reference"`, `href="#email"`)
+		wantRedirect(t, track.PostForm("/services/track", url.Values{"reference": {strings.ToLower(ref)}, "email": {"pat@example.com"}}), "/services/track/code")
+		want(t, track.Get("/services/track/code"), 200, "Check your email", "pat@example.com")
+		code = e.codeSentTo("pat@example.com")
+		want(t, track.PostForm("/services/track/code", url.Values{"code": {otherCode(code)}}), 422, `href="#code"`, "The code is not correct")
+		wantRedirect(t, track.PostForm("/services/track/code", url.Values{"code": {code}}), "/services/track/"+ref)
+		want(t, track.Get("/services/track/"+ref), 200, ref, "Received", "Bins not collected on Elm Road.", "Make a complaint")
+		wantRedirect(t, other.PostForm("/services/track", url.Values{"reference": {ref}, "email": {"eve@example.net"}}), "/services/track/code")
+		wantRedirect(t, other.PostForm("/services/track/code", url.Values{"code": {e.codeSentTo("eve@example.net")}}), "/services/track/"+ref)
+		r = other.Get("/services/track/" + ref)
+		want(t, r, 404, "We could not find a request")
+		if strings.Contains(r.Body, "Bins not collected") {
+			t.Fatal("case shown to another address")
+		}
+		// A tracking session is for its reference only, and signed-in
+		// people are sent to their requests.
+		wantRedirect(t, track.Get("/services/track/COMP-2026-999999"), "/services/track")
+		wantRedirect(t, e.browser("Rita").Get("/services/track"), "/services/requests")
+
 		sess := services.EmailSession{OrgID: e.org.ID, Email: "eve@example.net"}
 		if _, err := e.svc.CaseForEmail(e.ctx, sess, ref); platform.CodeOf(err) != platform.CodeNotFound {
 			t.Fatalf("CaseForEmail for another address: %v", err)

@@ -71,7 +71,8 @@ type portal struct {
 // Several routes share a shape with another ("/services/requests/{ref}" and
 // "/services/{id}/start"), which http.ServeMux refuses as a conflict, so
 // those shapes are registered once and dispatched here: "requests" and
-// "assist" are therefore reserved and never service IDs of the portal.
+// "assist" (and "track") are therefore reserved and never service IDs of
+// the portal.
 func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	if err := srv.Renderer().Add(templates, "templates/portal/*.html"); err != nil {
 		return err
@@ -94,6 +95,8 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services", signedIn(p.list))
 	rt.Handle("GET /services/requests", signedIn(p.requests))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
+	rt.Handle("GET /services/track", p.orAnon(p.signedInTrack, p.trackForm))
+	rt.Handle("POST /services/track", p.orAnon(p.signedInTrack, p.trackPost))
 	// These also serve signed-out visitors on services anonymous people
 	// may use (anonymous.go); anything else sends them to sign in.
 	rt.Handle("GET /services/{a}/{b}", p.orAnon(p.get3, p.anonGet3))
@@ -127,6 +130,8 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 		return p.track(w, r, sub, b, http.StatusOK, nil)
 	case "assist":
 		return p.assistServices(w, r, sub, b)
+	case "track":
+		return p.signedInTrack(w, r, sub)
 	}
 	j, err := p.self(r, sub, a)
 	if err != nil {
@@ -146,7 +151,7 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 // post3 dispatches POST /services/{a}/{b}.
 func (p *portal) post3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b := r.PathValue("a"), r.PathValue("b")
-	if a == "requests" || a == "assist" {
+	if reserved(a) {
 		return platform.NotFound("page")
 	}
 	j, err := p.self(r, sub, a)
@@ -207,7 +212,7 @@ func (p *portal) selfConfirmation(w http.ResponseWriter, r *http.Request, sub *p
 	return p.confirmation(w, r, j, r.PathValue("reference"))
 }
 
-func reserved(id string) bool { return id == "requests" || id == "assist" }
+func reserved(id string) bool { return id == "requests" || id == "assist" || id == "track" }
 
 // serviceCard is one service on the list pages.
 type serviceCard struct {

@@ -1,0 +1,163 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/forms"
+	"dbtp/internal/web"
+)
+
+// Tracking without an account: someone who started a case anonymously
+// gives its reference and their email address, enters a fresh code sent to
+// that address, and sees the case's status, their answers and, once it is
+// closed, the outcome. services.CaseForEmail shows a case only to the
+// address it was started with, so a reference and someone else's address
+// reveal nothing (the code is sent either way).
+
+const (
+	trackCodeCookie = "track-code" // "<verification id>.<base64 email>"
+	trackCookie     = "track"      // the verified tracking session's token
+)
+
+// trackStep is the data of portal/anonymous-track-start.
+type trackStep struct{ *web.Form }
+
+// signedInTrack sends signed-in people to their requests, which list them all.
+func (p *portal) signedInTrack(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	return seeOther(w, r, "/services/requests", "")
+}
+
+func (p *portal) trackForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	return web.Render(w, r, http.StatusOK, "portal/anonymous-track-start", trackStep{})
+}
+
+// trackPost sends a code for tracking a reference to the address given.
+func (p *portal) trackPost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	ref := strings.ToUpper(strings.TrimSpace(r.PostFormValue("reference")))
+	var bad []platform.FieldError
+	if ref == "" || len(ref) > 40 || strings.ContainsAny(ref, " /?#") {
+		bad = append(bad, platform.FieldError{Field: "reference", Message: "Enter your reference number, like COMP-2026-000123"})
+	}
+	if _, err := services.CleanEmail(r.PostFormValue("email")); err != nil {
+		bad = append(bad, platform.AsError(err).Fields...)
+	}
+	if len(bad) > 0 {
+		f := web.FormErrors(r, nil)
+		f.Errors = bad
+		return web.Render(w, r, http.StatusUnprocessableEntity, "portal/anonymous-track-start", trackStep{f})
+	}
+	v, err := p.svc.SendCode(r.Context(), sub.OrgID, r.PostFormValue("email"), services.PurposeTrack+ref, sub.Addr, "your request "+ref)
+	switch platform.CodeOf(err) {
+	case "":
+	case platform.CodeInvalid, platform.CodeRateLimited:
+		f := web.FormErrors(r, nil)
+		f.Errors = []platform.FieldError{{Field: "email", Message: platform.AsError(err).Message}}
+		status := http.StatusUnprocessableEntity
+		if platform.CodeOf(err) == platform.CodeRateLimited {
+			status = http.StatusTooManyRequests
+		}
+		return web.Render(w, r, status, "portal/anonymous-track-start", trackStep{f})
+	default:
+		return err
+	}
+	web.SetCookie(w, r, trackCodeCookie, codeValue(v), services.CodeLifetime)
+	return seeOther(w, r, "/services/track/code", "")
+}
+
+// anonTrack3 serves GET /services/track/{b} to signed-out visitors: the
+// code page, or the case.
+func (p *portal) anonTrack3(w http.ResponseWriter, r *http.Request, sub *platform.Subject, b string) error {
+	if b == "code" {
+		return p.trackCodePage(w, r, http.StatusOK, nil)
+	}
+	return p.trackCase(w, r, sub, b)
+}
+
+func (p *portal) trackCodePage(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
+	_, email, ok := pending(r, trackCodeCookie)
+	if !ok {
+		return seeOther(w, r, "/services/track", "")
+	}
+	return web.Render(w, r, status, "portal/anonymous-code", emailStep{Form: f, Caption: "Track a request", Action: "/services/track/code",
+		Back: "/services/track", Email: email, Again: "/services/track"})
+}
+
+// trackCodePost checks the code and shows the case.
+func (p *portal) trackCodePost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	vid, _, ok := pending(r, trackCodeCookie)
+	if !ok {
+		return seeOther(w, r, "/services/track", "")
+	}
+	sess, token, err := p.svc.CheckCode(r.Context(), sub.OrgID, vid, r.PostFormValue("code"))
+	switch platform.CodeOf(err) {
+	case "":
+	case platform.CodeInvalid:
+		f := web.FormErrors(r, err)
+		if len(f.Errors) == 0 {
+			f.Errors, f.Message = []platform.FieldError{{Field: "code", Message: platform.AsError(err).Message}}, ""
+		}
+		return p.trackCodePage(w, r, http.StatusUnprocessableEntity, f)
+	case platform.CodeNotFound:
+		web.SetCookie(w, r, trackCodeCookie, "", -1)
+		return seeOther(w, r, "/services/track", "")
+	default:
+		return err
+	}
+	ref, ok := strings.CutPrefix(sess.Purpose, services.PurposeTrack)
+	if !ok {
+		return platform.NotFound("code")
+	}
+	web.SetCookie(w, r, trackCodeCookie, "", -1)
+	web.SetCookie(w, r, trackCookie, token, time.Until(sess.ExpiresAt))
+	return seeOther(w, r, "/services/track/"+url.PathEscape(ref), "")
+}
+
+type anonTrackPage struct {
+	Case      services.Case
+	Status    string
+	Submitted string
+	Answers   []answerRow
+	Outcome   []answerRow
+}
+
+// trackCase shows a case to the address it was started with.
+func (p *portal) trackCase(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) error {
+	ctx := r.Context()
+	sess, err := p.svc.Session(ctx, sub.OrgID, web.Cookie(r, trackCookie))
+	if platform.CodeOf(err) == platform.CodeUnauthorized || err == nil && sess.Purpose != services.PurposeTrack+ref {
+		return seeOther(w, r, "/services/track", "Enter your reference number and email address to see your request.")
+	}
+	if err != nil {
+		return err
+	}
+	c, err := p.svc.CaseForEmail(ctx, sess, ref)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		f := &web.Form{Input: url.Values{"reference": {ref}, "email": {sess.Email}},
+			Message: "We could not find a request with that reference number made without an account from that email address. Check both and try again."}
+		return web.Render(w, r, http.StatusNotFound, "portal/anonymous-track-start", trackStep{f})
+	}
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(ctx, c)
+	if err != nil {
+		return err
+	}
+	d := anonTrackPage{Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt)}
+	for _, row := range forms.Summary(def, c.Answers, forms.Options{}) {
+		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
+	}
+	if c.Terminal {
+		for _, fd := range def.Fields {
+			if fd.Internal && c.Answers[fd.ID] != nil {
+				d.Outcome = append(d.Outcome, answerRow{Key: fd.Label, Lines: forms.DisplayLines(&fd, c.Answers[fd.ID])})
+			}
+		}
+	}
+	return web.Render(w, r, http.StatusOK, "portal/anonymous-track", d)
+}
