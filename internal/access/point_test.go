@@ -2,30 +2,20 @@ package access_test
 
 import (
 	"context"
-	"crypto/rand"
 	"testing"
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
-
-	"golang.org/x/mod/sumdb/note"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 func newPoint(t *testing.T, db *store.DB) (*access.Point, *audit.Log) {
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, err := audit.ParseKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.New(db, signer, verifier)
+	log := audittest.NewLog(t, db)
 	return access.New(log), log
 }
 

@@ -2,18 +2,16 @@ package identity
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/platform"
+	"dbtp/internal/platform/platformtest"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 )
@@ -22,24 +20,6 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 var testMods = []store.Migrations{audit.Migrations, Migrations}
 
-// fakeClock is a settable clock, so expiry and TOTP tests never sleep.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is one organisation with an admin, on a fresh database.
 type env struct {
 	t      testing.TB
@@ -47,7 +27,7 @@ type env struct {
 	db     *store.DB
 	log    *audit.Log
 	svc    *Service
-	clock  *fakeClock
+	clock  *platformtest.Clock
 	org    platform.Org
 	sys    *platform.Subject // the CLI within org
 	admin  *platform.Subject // an admin of org (built directly: store tests)
@@ -58,16 +38,8 @@ const testPassword = "correct horse battery staple"
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, err := audit.ParseKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.New(db, signer, verifier)
-	clock := &fakeClock{t: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	log := audittest.NewLog(t, db)
+	clock := platformtest.NewClock(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: clock,
 		svc: New(db, log, access.New(log), Options{Clock: clock, Issuer: "Northshire Council"})}
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)

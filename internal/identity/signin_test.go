@@ -68,11 +68,11 @@ func TestSignInAndSessions(t *testing.T) {
 
 		// Idle timeout: activity every 20 minutes keeps it alive; 31 idle minutes end it.
 		for range 3 {
-			e.clock.Advance(20 * time.Minute)
+			e.clock.Add(20 * time.Minute)
 			_, err = e.svc.SessionSubject(e.ctx, res.Token, "")
 			noErr(t, err)
 		}
-		e.clock.Advance(31 * time.Minute)
+		e.clock.Add(31 * time.Minute)
 		_, err = e.svc.SessionSubject(e.ctx, res.Token, "")
 		wantCode(t, err, platform.CodeUnauthorized)
 
@@ -80,12 +80,12 @@ func TestSignInAndSessions(t *testing.T) {
 		res, err = e.svc.SignIn(e.ctx, e.org.Slug, u.Email, testPassword, "")
 		noErr(t, err)
 		for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
-			e.clock.Advance(20 * time.Minute)
+			e.clock.Add(20 * time.Minute)
 			if _, err = e.svc.SessionSubject(e.ctx, res.Token, ""); err != nil {
 				t.Fatalf("after %s: %v", elapsed, err)
 			}
 		}
-		e.clock.Advance(25 * time.Minute)
+		e.clock.Add(25 * time.Minute)
 		_, err = e.svc.SessionSubject(e.ctx, res.Token, "")
 		wantCode(t, err, platform.CodeUnauthorized)
 
@@ -134,7 +134,7 @@ func TestLastSeenIsThrottled(t *testing.T) {
 		noErr(t, err)
 		before := db.Stats().Writes
 		for range 100 {
-			e.clock.Advance(100 * time.Millisecond)
+			e.clock.Add(100 * time.Millisecond)
 			if _, err := e.svc.SessionSubject(e.ctx, res.Token, "192.0.2.1"); err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestLastSeenIsThrottled(t *testing.T) {
 		if w := db.Stats().Writes - before; w > 0 {
 			t.Fatalf("%d writes for 100 checks within 10 seconds; want none", w)
 		}
-		e.clock.Advance(time.Minute)
+		e.clock.Add(time.Minute)
 		_, err = e.svc.SessionSubject(e.ctx, res.Token, "192.0.2.1")
 		noErr(t, err)
 		var seen int64
@@ -168,14 +168,14 @@ func TestThrottling(t *testing.T) {
 			t.Fatalf("retry after %v %v", wait, ok)
 		}
 		// The lock lifts after its backoff; one more failure locks for longer.
-		e.clock.Advance(61 * time.Second)
+		e.clock.Add(61 * time.Second)
 		_, err = e.svc.SignIn(e.ctx, e.org.Slug, u.Email, "still not it", "198.51.100.99")
 		wantCode(t, err, platform.CodeUnauthorized)
 		_, err = e.svc.SignIn(e.ctx, e.org.Slug, u.Email, testPassword, "198.51.100.99")
 		if wait, _ := RetryAfter(err); wait <= time.Minute {
 			t.Fatalf("second lock %v, want about two minutes", wait)
 		}
-		e.clock.Advance(16 * time.Minute)
+		e.clock.Add(16 * time.Minute)
 		_, err = e.svc.SignIn(e.ctx, e.org.Slug, u.Email, testPassword, "198.51.100.99")
 		noErr(t, err)
 
@@ -192,7 +192,7 @@ func TestThrottling(t *testing.T) {
 		if !hasEntry(e.auditActions(e.org.ID), "session.sign_in", audit.Denied) {
 			t.Fatal("throttled attempt not audited")
 		}
-		e.clock.Advance(15 * time.Minute)
+		e.clock.Add(15 * time.Minute)
 		_, err = e.svc.SignIn(e.ctx, e.org.Slug, u.Email, testPassword, "203.0.113.5")
 		noErr(t, err)
 	})

@@ -65,7 +65,7 @@ func TestTokens(t *testing.T) {
 			t.Fatalf("scopes after demotion %v", as.Scopes)
 		}
 		// Expiry.
-		e.clock.Advance(2*time.Hour + time.Second)
+		e.clock.Add(2*time.Hour + time.Second)
 		_, err = e.svc.TokenSubject(e.ctx, at.Secret, "")
 		wantCode(t, err, platform.CodeUnauthorized)
 		_, err = e.svc.TokenSubject(e.ctx, ct.Secret, "")

@@ -93,7 +93,7 @@ func TestAdminTOTP(t *testing.T) {
 		wantCode(t, err, platform.CodeUnauthorized)
 		_, err = e.svc.VerifyTOTP(e.ctx, res.Token, e.code(enr.Secret), "")
 		wantField(t, err, "code")
-		e.clock.Advance(30 * time.Second)
+		e.clock.Add(30 * time.Second)
 		done, err := e.svc.VerifyTOTP(e.ctx, res.Token, e.code(enr.Secret), "")
 		noErr(t, err)
 		if done.State != StateSignedIn || done.Token == res.Token {
@@ -111,12 +111,12 @@ func TestAdminTOTP(t *testing.T) {
 			_, err = e.svc.VerifyTOTP(e.ctx, res.Token, "000000", "")
 			wantField(t, err, "code")
 		}
-		e.clock.Advance(30 * time.Second)
+		e.clock.Add(30 * time.Second)
 		_, err = e.svc.VerifyTOTP(e.ctx, res.Token, e.code(enr.Secret), "")
 		wantCode(t, err, platform.CodeRateLimited)
 
 		// A pending session expires after ten minutes.
-		e.clock.Advance(11 * time.Minute)
+		e.clock.Add(11 * time.Minute)
 		_, err = e.svc.VerifyTOTP(e.ctx, res.Token, e.code(enr.Secret), "")
 		wantCode(t, err, platform.CodeUnauthorized)
 

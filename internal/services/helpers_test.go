@@ -2,20 +2,18 @@ package services
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
+	"dbtp/internal/platform/platformtest"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
@@ -37,23 +35,6 @@ func (weekendCalendar) AddWorkingDays(t time.Time, n int) time.Time {
 		}
 	}
 	return t
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
 }
 
 // failingNotifier records through the real outbox, then fails when told to,
@@ -82,7 +63,7 @@ type env struct {
 	log      *audit.Log
 	id       *identity.Service
 	svc      *Service
-	clock    *fakeClock
+	clock    *platformtest.Clock
 	notifier *failingNotifier
 	org      platform.Org
 	sys      *platform.Subject
@@ -97,17 +78,9 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, err := audit.ParseKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.New(db, signer, verifier)
+	log := audittest.NewLog(t, db)
 	ap := access.New(log)
-	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: &fakeClock{t: start}, units: map[string]string{}}
+	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.notifier = &failingNotifier{out: NewOutbox(db)}
 	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.unitID,

@@ -3,7 +3,6 @@ package auditweb
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base32"
 	"encoding/binary"
@@ -17,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
@@ -56,18 +54,11 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	skey, vkey, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, err := audit.ParseKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, ctx: context.Background(), db: db, vkey: vkey}
-	e.log = audit.New(db, signer, verifier)
+	log, vkey := audittest.NewLogWithKey(t, db)
+	e := &env{t: t, ctx: context.Background(), db: db, vkey: vkey, log: log}
 	ap := access.New(e.log)
 	e.ids = identity.New(db, e.log, ap, identity.Options{Issuer: "Testshire"})
+	var err error
 	e.srv, err = web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, nil)), web.WithAuthenticator(e.ids))
 	if err != nil {
 		t.Fatal(err)

@@ -2,22 +2,20 @@ package console
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
+	"dbtp/internal/platform/platformtest"
 	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/store"
@@ -30,23 +28,6 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 var testMods = []store.Migrations{audit.Migrations, identity.Migrations, services.Migrations}
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // start is a Monday morning, so working days are easy to follow.
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -57,7 +38,7 @@ type env struct {
 	ctx   context.Context
 	id    *identity.Service
 	svc   *services.Service
-	clock *fakeClock
+	clock *platformtest.Clock
 	srv   *webtest.Server
 	org   platform.Org
 	units map[string]string
@@ -120,13 +101,9 @@ func (p people) Units(ctx context.Context, sub *platform.Subject) ([]Unit, error
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	noErr(t, err)
-	signer, verifier, err := audit.ParseKey(skey)
-	noErr(t, err)
-	log := audit.New(db, signer, verifier)
+	log := audittest.NewLog(t, db)
 	ap := access.New(log)
-	e := &env{t: t, ctx: context.Background(), clock: &fakeClock{t: start}, units: map[string]string{}, subs: map[string]*platform.Subject{}}
+	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(start), units: map[string]string{}, subs: map[string]*platform.Subject{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.unitID, UserExists: e.userExists})
 	o, err := e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})

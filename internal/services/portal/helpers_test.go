@@ -2,17 +2,15 @@ package portal
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -47,12 +45,8 @@ type env struct {
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	noErr(t, err)
-	signer, verifier, err := audit.ParseKey(skey)
-	noErr(t, err)
 	e := &env{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{}}
-	e.log = audit.New(db, signer, verifier)
+	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
 	e.id = identity.New(db, e.log, ap, identity.Options{})
 	e.svc = services.New(db, e.log, ap, services.Options{
@@ -78,6 +72,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 			return "", platform.NotFound("business unit")
 		},
 	})
+	var err error
 	e.org, err = e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
 	noErr(t, err)
 	e.sys = platform.System(e.org.ID)

@@ -2,22 +2,20 @@ package servicesapi
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
+	"dbtp/internal/platform/platformtest"
 	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/services/forms"
@@ -31,23 +29,6 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 var testMods = []store.Migrations{audit.Migrations, identity.Migrations, services.Migrations}
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a real server on 127.0.0.1:0 over a real database with the real
 // audit log, access point, identity service and engine, the built-in
 // services published, and people whose tokens identity issues.
@@ -57,7 +38,7 @@ type env struct {
 	ids   *identity.Service
 	svc   *services.Service
 	log   *audit.Log
-	clock *clock
+	clock *platformtest.Clock
 	srv   *webtest.Server
 	org   platform.Org
 	units map[string]string // name -> ID
@@ -72,16 +53,8 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, err := audit.ParseKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, ctx: context.Background(), clock: &clock{t: time.Now().UTC()}, units: map[string]string{}, users: map[string]identity.User{}}
-	e.log = audit.New(db, signer, verifier)
+	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(time.Now().UTC()), units: map[string]string{}, users: map[string]identity.User{}}
+	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
 	e.ids = identity.New(db, e.log, ap, identity.Options{Issuer: "Testshire"})
 	validate := func(def *definition.Definition, answers definition.Answers, applicant bool) error {
