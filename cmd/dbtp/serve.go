@@ -236,7 +236,7 @@ func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, g
 	if err := portal.Register(srv, a.services, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, AnonymousOrg: func(ctx context.Context) (string, error) { o, err := a.identity.HostOrg(ctx); return o.ID, err }}); err != nil {
 		return nil, err
 	}
-	servicesapi.Register(srv, a.services, servicesapi.Options{UnitID: a.unitID, People: a.personName, Audit: a.audit})
+	servicesapi.Register(srv, a.services, servicesapi.Options{UnitID: a.identity.UnitID, People: a.personName, Audit: a.audit})
 	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
 		return nil, err
 	}

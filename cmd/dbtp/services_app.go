@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -51,33 +50,12 @@ func newServices(a *app, dc dataConfig) (*services.Service, *calendar.Calendar, 
 		return nil
 	}
 	svc := services.New(a.db, a.audit, a.access, services.Options{
-		Calendar: cal,
-		Validate: validate,
-		UnitID:   a.unitID,
-		UserExists: func(ctx context.Context, orgID, userID string) (bool, error) {
-			_, err := a.identity.GetUser(ctx, platform.System(orgID), userID)
-			if platform.CodeOf(err) == platform.CodeNotFound {
-				return false, nil
-			}
-			return err == nil, err
-		},
+		Calendar:   cal,
+		Validate:   validate,
+		UnitID:     a.identity.UnitID,
+		UserExists: a.identity.UserExists,
 	})
 	return svc, cal, nil
-}
-
-// unitID resolves a business unit name (or ID) in an organisation, for the
-// services engine's owner_unit, assign and guard names.
-func (a *app) unitID(ctx context.Context, orgID, name string) (string, error) {
-	units, err := a.identity.ListUnits(ctx, platform.System(orgID))
-	if err != nil {
-		return "", err
-	}
-	for _, u := range units {
-		if strings.EqualFold(u.Name, name) || u.ID == name {
-			return u.ID, nil
-		}
-	}
-	return "", platform.NotFound("business unit " + name)
 }
 
 // personName resolves a user of an organisation, for person answers.

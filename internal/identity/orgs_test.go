@@ -129,3 +129,25 @@ func TestBusinessUnits(t *testing.T) {
 		}
 	})
 }
+
+func TestUnitIDAndUserExistsStayInTheirOrganisation(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		u, err := e.svc.CreateUnit(e.ctx, e.sys, "Customer Services")
+		noErr(t, err)
+		for _, name := range []string{"Customer Services", "customer services", u.ID} {
+			if got, err := e.svc.UnitID(e.ctx, e.org.ID, name); err != nil || got != u.ID {
+				t.Fatalf("UnitID(%q) = %q, %v", name, got, err)
+			}
+		}
+		other, _, worker := e.otherOrg()
+		_, err = e.svc.UnitID(e.ctx, other.ID, "Customer Services")
+		wantCode(t, err, platform.CodeNotFound)
+		if ok, err := e.svc.UserExists(e.ctx, e.org.ID, e.adminU.ID); err != nil || !ok {
+			t.Fatalf("own admin: %v %v", ok, err)
+		}
+		if ok, err := e.svc.UserExists(e.ctx, e.org.ID, worker.ID); err != nil || ok {
+			t.Fatalf("another organisation's user must not exist here: %v %v", ok, err)
+		}
+	})
+}

@@ -189,3 +189,30 @@ func scanUnit(r scanner) (Unit, error) {
 	u.CreatedAt, u.UpdatedAt = store.Time(c), store.Time(up)
 	return u, err
 }
+
+// UnitID resolves a business unit by name (case-insensitive) or ID within an
+// organisation, for modules that name units in configuration, such as a
+// service definition's owner_unit. It is the platform itself asking, not a
+// person, so no access check applies; it returns not_found for no such unit.
+func (s *Service) UnitID(ctx context.Context, orgID, name string) (string, error) {
+	units, err := s.ListUnits(ctx, platform.System(orgID))
+	if err != nil {
+		return "", err
+	}
+	for _, u := range units {
+		if strings.EqualFold(u.Name, name) || u.ID == name {
+			return u.ID, nil
+		}
+	}
+	return "", platform.NotFound("business unit " + name)
+}
+
+// UserExists reports whether userID is a user of the organisation, for
+// modules that must not assign work to, or act for, someone who is not there.
+func (s *Service) UserExists(ctx context.Context, orgID, userID string) (bool, error) {
+	_, err := s.GetUser(ctx, platform.System(orgID), userID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}

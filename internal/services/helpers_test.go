@@ -83,8 +83,8 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.notifier = &failingNotifier{out: NewOutbox(db)}
-	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.unitID,
-		UserExists: e.userExists})
+	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.id.UnitID,
+		UserExists: e.id.UserExists})
 
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)
@@ -121,28 +121,6 @@ func (e *env) user(sys *platform.Subject, name string, role platform.Role, units
 		Roles: []platform.Role{role}, BusinessUnits: units})
 	noErr(e.t, err)
 	return &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Roles: u.Roles, BusinessUnits: u.BusinessUnits}
-}
-
-// unitID is the resolver cmd/dbtp would wire: identity's units by name.
-func (e *env) unitID(ctx context.Context, orgID, name string) (string, error) {
-	units, err := e.id.ListUnits(ctx, platform.System(orgID))
-	if err != nil {
-		return "", err
-	}
-	for _, u := range units {
-		if strings.EqualFold(u.Name, name) {
-			return u.ID, nil
-		}
-	}
-	return "", platform.NotFound("business unit")
-}
-
-func (e *env) userExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := e.id.GetUser(ctx, platform.System(orgID), userID)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 func boolPtr(b bool) *bool { return &b }

@@ -20,7 +20,7 @@ func TestSLAClocksSkipBankHolidays(t *testing.T) {
 		london, err := time.LoadLocation("Europe/London")
 		noErr(t, err)
 		e.clock.Set(time.Date(2025, 12, 19, 17, 30, 0, 0, london))
-		e.svc = New(db, e.log, access.New(e.log), Options{Calendar: calendar.Default(), Clock: e.clock, UnitID: e.unitID, UserExists: e.userExists})
+		e.svc = New(db, e.log, access.New(e.log), Options{Calendar: calendar.Default(), Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists})
 		e.publish(complaints(1))
 		c := e.submit(e.rita, "Missed bin collection")
 

@@ -105,7 +105,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	ap := access.New(log)
 	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(start), units: map[string]string{}, subs: map[string]*platform.Subject{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
-	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.unitID, UserExists: e.userExists})
+	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists})
 	o, err := e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
 	noErr(t, err)
 	e.org = o
@@ -152,27 +152,6 @@ func (e *env) user(sys *platform.Subject, name string, role platform.Role, units
 	sub := &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Roles: u.Roles, BusinessUnits: u.BusinessUnits}
 	e.subs["session-"+name] = sub
 	return sub
-}
-
-func (e *env) unitID(ctx context.Context, orgID, name string) (string, error) {
-	units, err := e.id.ListUnits(ctx, platform.System(orgID))
-	if err != nil {
-		return "", err
-	}
-	for _, u := range units {
-		if strings.EqualFold(u.Name, name) {
-			return u.ID, nil
-		}
-	}
-	return "", platform.NotFound("business unit")
-}
-
-func (e *env) userExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := e.id.GetUser(ctx, platform.System(orgID), userID)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // browser is a signed-in browser for one of the env's people.

@@ -59,18 +59,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 			}
 			return nil
 		},
-		UnitID: func(ctx context.Context, orgID, name string) (string, error) {
-			units, err := e.id.ListUnits(ctx, platform.System(orgID))
-			if err != nil {
-				return "", err
-			}
-			for _, u := range units {
-				if strings.EqualFold(u.Name, name) {
-					return u.ID, nil
-				}
-			}
-			return "", platform.NotFound("business unit")
-		},
+		UnitID: e.id.UnitID,
 	})
 	var err error
 	e.org, err = e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})

@@ -66,12 +66,12 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		}
 		return nil
 	}
-	e.svc = services.New(db, e.log, ap, services.Options{Clock: e.clock, UnitID: e.unitID, UserExists: e.userExists, Validate: validate})
+	e.svc = services.New(db, e.log, ap, services.Options{Clock: e.clock, UnitID: e.ids.UnitID, UserExists: e.ids.UserExists, Validate: validate})
 	srv, err := web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.WithAuthenticator(e.ids))
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register(srv, e.svc, Options{Now: e.clock.Now, UnitID: e.unitID, Audit: e.log, People: e.person})
+	Register(srv, e.svc, Options{Now: e.clock.Now, UnitID: e.ids.UnitID, Audit: e.log, People: e.person})
 	e.srv = webtest.Start(t, srv)
 
 	e.org = e.mustOrg("testshire", "Testshire Council", platform.OrgCouncil)
@@ -125,28 +125,6 @@ func (e *env) token(u identity.User, scopes ...string) string {
 	tok, err := e.ids.CreateTokenFor(e.ctx, platform.System(u.OrgID), u.ID, identity.NewToken{Name: "test " + strings.Join(scopes, "+"), Scopes: scopes})
 	noErr(e.t, err)
 	return tok.Secret
-}
-
-// unitID is the resolver cmd/dbtp wires: identity's units by name.
-func (e *env) unitID(ctx context.Context, orgID, name string) (string, error) {
-	units, err := e.ids.ListUnits(ctx, platform.System(orgID))
-	if err != nil {
-		return "", err
-	}
-	for _, u := range units {
-		if strings.EqualFold(u.Name, name) {
-			return u.ID, nil
-		}
-	}
-	return "", platform.NotFound("business unit")
-}
-
-func (e *env) userExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := e.ids.GetUser(ctx, platform.System(orgID), userID)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 func (e *env) person(ctx context.Context, orgID, userID string) (string, bool) {
