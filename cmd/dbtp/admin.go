@@ -213,26 +213,16 @@ func splitList(s string) []string {
 
 // resolveUnits accepts unit names (case-insensitive) or IDs.
 func resolveUnits(ctx context.Context, a *app, sub *platform.Subject, s string) ([]string, error) {
-	want := splitList(s)
-	if len(want) == 0 {
-		return nil, nil
-	}
-	units, err := a.identity.ListUnits(ctx, sub)
-	if err != nil {
-		return nil, userError(err)
-	}
 	var out []string
-	for _, w := range want {
-		found := ""
-		for _, u := range units {
-			if u.ID == w || strings.EqualFold(u.Name, w) {
-				found = u.ID
-			}
-		}
-		if found == "" {
+	for _, w := range splitList(s) {
+		id, err := a.identity.UnitID(ctx, sub.OrgID, w)
+		if platform.CodeOf(err) == platform.CodeNotFound {
 			return nil, fmt.Errorf("no business unit %q in this organisation", w)
 		}
-		out = append(out, found)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
 	return out, nil
 }

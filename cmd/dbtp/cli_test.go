@@ -120,6 +120,7 @@ func TestAdminVerbs(t *testing.T) {
 			}
 			c.ok("user", "add", "--org", "kent", "--email", "sam@kent.example", "--name", "Sam", "--roles", "staff")
 			c.fails(1, "email", "user", "add", "--org", "kent", "--email", "sam@kent.example", "--name", "Sam again")
+			c.fails(1, "no business unit \"Nowhere\"", "user", "add", "--org", "kent", "--email", "x@kent.example", "--name", "X", "--units", "Nowhere")
 			c.fails(2, "unknown role", "user", "add", "--org", "kent", "--email", "x@kent.example", "--name", "X", "--roles", "wizard")
 			c.fails(1, "no organisation", "user", "list", "--org", "nowhere")
 			if out := c.ok("user", "list", "--org", "kent"); !strings.Contains(out, "sam@kent.example") || !strings.Contains(out, "admin") {

@@ -55,8 +55,8 @@ type session struct {
 
 var csrfField = regexp.MustCompile(`name="csrf_token"\s+value="([^"]+)"`)
 
-// NewTransport returns a transport tuned for many concurrent loopback requests.
-func NewTransport() *http.Transport {
+// newTransport returns a transport tuned for many concurrent loopback requests.
+func newTransport() *http.Transport {
 	return &http.Transport{
 		MaxIdleConns:        4096,
 		MaxIdleConnsPerHost: 4096,
@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	tr := NewTransport()
+	tr := newTransport()
 	defer tr.CloseIdleConnections()
 
 	sessions, signIn, err := signInAll(ctx, cfg, tr, progress)

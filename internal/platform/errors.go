@@ -83,10 +83,6 @@ func AsError(err error) *Error {
 	return Internal(err)
 }
 
-// ErrNotFound is the shared sentinel for a missing row; stores wrap it with a
-// message naming the thing.
-var ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
-
 // NotFound says which kind of thing was not found, without echoing the ID.
 func NotFound(what string) *Error {
 	return &Error{Code: CodeNotFound, Message: what + " not found"}
