@@ -45,7 +45,9 @@ func TestBrowserAnonymousComplaint(t *testing.T) {
 				check(what)
 			}
 
-			run(t, ctx, chromedp.Navigate(base+"/services/complaints/start"))
+			run(t, ctx, chromedp.Navigate(base+"/services"))
+			check("services signed out")
+			next(`a[href="/services/complaints/start"]`, "/services/complaints/start")
 			check("start signed out")
 			next(`a.govuk-button--start`, "/services/complaints/anonymous/email")
 			check("email")

@@ -183,8 +183,16 @@ func TestAnonymousRefusals(t *testing.T) {
 	r = b.PostForm(base+"/anonymous/email", url.Values{"email": {"sam@example.com"}})
 	want(t, r, 429, "There is a problem", `href="#email"`, "Too many codes have been sent")
 
+	// Signed out, the service list shows only what admits anonymous starts,
+	// with the way to track a request and to sign in.
+	list := b.Get("/services")
+	want(t, list, 200, `href="/services/complaints/start"`, `href="/services/track"`, "Sign in")
+	if strings.Contains(list.Body, "pothole") || strings.Contains(list.Body, `href="/services/requests"`) {
+		t.Fatal("the signed-out list offers a residents-only service or the signed-in requests page")
+	}
+
 	// Signed-out visitors are sent to sign in for a residents-only service,
-	// the service list, requests and tracking.
+	// requests and tracking.
 	e.publish(&definition.Definition{
 		ID: "pothole", Version: 1, Title: "Report a pothole", ReferencePrefix: "POT", OwnerUnit: "Customer Services",
 		Classification: platform.Official, Retention: "complaints-6y",
@@ -195,7 +203,7 @@ func TestAnonymousRefusals(t *testing.T) {
 			Transitions: []definition.Transition{{ID: "close", Label: "Close", From: []string{"received"}, To: "done"}}},
 	})
 	for _, path := range []string{"/services/pothole/start", "/services/pothole/pages/where", "/services/pothole/anonymous/email",
-		"/services", "/services/requests", "/services/requests/COMP-2026-000001", base + "/confirmation/COMP-2026-000001"} {
+		"/services/requests", "/services/requests/COMP-2026-000001", base + "/confirmation/COMP-2026-000001"} {
 		if r := b.Get(path); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/sign-in?return=") {
 			t.Fatalf("GET %s signed out: %d %s", path, r.Status, r.Header.Get("Location"))
 		}

@@ -76,8 +76,8 @@ func TestMessagesAndPrivacy(t *testing.T) {
 	if r := ray.Get("/services/requests"); strings.Contains(r.Body, ref) {
 		t.Fatal("another resident's case listed")
 	}
-	// Signed out: sent to sign in.
-	if r := e.browser("").Get("/services"); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/sign-in") {
+	// Signed out: the requests list (and so the case) needs sign-in.
+	if r := e.browser("").Get("/services/requests"); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/sign-in") {
 		t.Fatalf("signed out: %d %s", r.Status, r.Header.Get("Location"))
 	}
 }

@@ -92,7 +92,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt := srv.Router()
 	// The page body carries files: allow the largest file plus the form.
 	upload := web.MaxBody(opts.MaxUploadBytes + 1<<20)
-	rt.Handle("GET /services", signedIn(p.list))
+	rt.Handle("GET /services", p.orAnon(p.list, p.list)) // signed out: the services that admit anonymous starts
 	rt.Handle("GET /services/requests", signedIn(p.requests))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
 	rt.Handle("GET /services/track", p.orAnon(p.signedInTrack, p.trackForm))
@@ -220,8 +220,9 @@ type serviceCard struct {
 }
 
 type listPage struct {
-	Services []serviceCard
-	Assist   bool // offer assisted digital
+	Services  []serviceCard
+	Assist    bool // offer assisted digital
+	SignedOut bool // a visitor without an account: offer tracking by email and signing in
 }
 
 // list shows the services the person may start.
@@ -237,7 +238,8 @@ func (p *portal) list(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 		}
 		cards = append(cards, serviceCard{ID: d.Def.ID, Title: d.Def.Title, Summary: d.Def.Summary, Href: "/services/" + d.Def.ID + "/start"})
 	}
-	return web.Render(w, r, http.StatusOK, "portal/list", listPage{Services: cards, Assist: isStaff(sub) && p.opts.FindResidents != nil})
+	return web.Render(w, r, http.StatusOK, "portal/list", listPage{Services: cards, Assist: isStaff(sub) && p.opts.FindResidents != nil,
+		SignedOut: !sub.Authenticated()})
 }
 
 // about reports whether err is something the person can fix on the form.
