@@ -82,6 +82,10 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 	r := startDemo(t, t.TempDir())
 	admin := r.login(t, "admin")
 
+	for _, p := range []string{"/", "/services"} {
+		open(t, ctx, r.url+p)
+		browsertest.CheckAccessible(t, ctx, p+" signed out")
+	}
 	open(t, ctx, r.url+"/sign-in")
 	browsertest.CheckAccessible(t, ctx, "sign in")
 
