@@ -311,3 +311,5 @@ func TestWebhookEndpointsBelongToAdminsOfTheirOrganisation(t *testing.T) {
 		}
 	})
 }
+
+func TestMain(m *testing.M) { storetest.Main(m) }

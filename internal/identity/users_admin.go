@@ -14,11 +14,13 @@ import (
 // UserFilter narrows ListUsers. After is the cursor: the last ID of the
 // previous page.
 type UserFilter struct {
-	Role  platform.Role
-	Unit  string
-	Text  string // matched against email and name, case-insensitively
-	After string
-	Limit int // default 50, at most 200
+	Role   platform.Role
+	Unit   string
+	Text   string // matched against email and name, case-insensitively
+	Staff  bool   // only people holding a staff role
+	Active bool   // leave out disabled users
+	After  string
+	Limit  int // default 50, at most 200
 }
 
 // UserPage is one page of users; Next is the cursor for the following page,
@@ -48,6 +50,17 @@ func (s *Service) ListUsers(ctx context.Context, sub *platform.Subject, f UserFi
 		}
 		q += " AND roles LIKE ?"
 		args = append(args, "%,"+string(f.Role)+",%")
+	}
+	if f.Staff {
+		var or []string
+		for _, r := range platform.StaffRoles {
+			or = append(or, "roles LIKE ?")
+			args = append(args, "%,"+string(r)+",%")
+		}
+		q += " AND (" + strings.Join(or, " OR ") + ")"
+	}
+	if f.Active {
+		q += " AND disabled = 0"
 	}
 	if f.Unit != "" {
 		if !platform.ValidID("bu", f.Unit) {

@@ -206,7 +206,7 @@ func (ui *webUI) apiGetToken(w http.ResponseWriter, r *http.Request, sub *platfo
 		return platform.NotFound("token")
 	}
 	list := ui.s.ListTokens
-	if isAdmin(sub, "token") {
+	if ui.s.isAdmin(sub, "token") {
 		list = ui.s.ListOrgTokens
 	}
 	tokens, err := list(r.Context(), sub)

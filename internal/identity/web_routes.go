@@ -96,8 +96,8 @@ func (ui *webUI) requireAdmin(ctx context.Context, sub *platform.Subject, typ st
 }
 
 // isAdmin is the side-effect-free version, for choosing what to show.
-func isAdmin(sub *platform.Subject, typ string) bool {
-	return access.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+func (s *Service) isAdmin(sub *platform.Subject, typ string) bool {
+	return s.ap.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
 }
 
 // about reports whether err is about the submitted input (so the form is

@@ -68,7 +68,7 @@ func (ui *webUI) tokens(w http.ResponseWriter, r *http.Request, sub *platform.Su
 		return err
 	}
 	now := ui.s.now()
-	page := tokensPage{IsAdmin: isAdmin(sub, "token")}
+	page := tokensPage{IsAdmin: ui.s.isAdmin(sub, "token")}
 	for _, t := range mine {
 		page.Mine = append(page.Mine, tokenRowOf(t, sub.Name, now))
 	}

@@ -247,3 +247,5 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestMain(m *testing.M) { storetest.Main(m) }

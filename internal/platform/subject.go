@@ -99,3 +99,32 @@ type Clock interface{ Now() time.Time }
 type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// StaffRoles are the roles of people who work for the organisation, as
+// against residents and partners. It is the one definition of "staff":
+// who may act for a resident, be assigned work, or see staff pages.
+var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleStaff}
+
+// IsStaff reports whether r is one of StaffRoles.
+func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }
+
+// IsStaff reports whether the subject holds any staff role.
+func (s *Subject) IsStaff() bool { return s != nil && slices.ContainsFunc(s.Roles, Role.IsStaff) }
+
+// API token scopes: what a token may do, on top of what its owner's roles
+// allow. They are defined here once; identity issues them and access checks them.
+const (
+	ScopeRead    = "read"
+	ScopeWrite   = "write"
+	ScopeAdmin   = "admin"
+	ScopeMetrics = "metrics" // reading /metrics, for Prometheus
+)
+
+// Scopes lists every scope a token may be given.
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, ScopeMetrics}
+
+// HasScope reports whether a token subject carries scope; other subjects
+// are governed by their roles alone and always pass.
+func (s *Subject) HasScope(scope string) bool {
+	return s != nil && (s.Kind != SubjectToken || slices.Contains(s.Scopes, scope))
+}

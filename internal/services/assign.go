@@ -117,7 +117,7 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 		if err := s.ap.Check(ctx, sub, access.Update, cases[i].resource()); err != nil {
 			return 0, err
 		}
-		if applicantView(sub, &cases[i]) {
+		if s.applicantView(sub, &cases[i]) {
 			return 0, s.denied(ctx, sub, "case.staff", "case", cases[i].ID, "applicant view only", "only staff can do this")
 		}
 	}

@@ -95,10 +95,10 @@ func (c *Case) resource() access.Resource {
 // access policy would not let them read it were it not theirs. Such a
 // subject sees applicant-visible notes and events only. Asking the policy,
 // rather than looking at roles, keeps the one decision in one place.
-func applicantView(sub *platform.Subject, c *Case) bool {
+func (s *Service) applicantView(sub *platform.Subject, c *Case) bool {
 	r := c.resource()
 	r.OwnerID = ""
-	return !access.Allowed(sub, access.Read, r)
+	return !s.ap.Allowed(sub, access.Read, r)
 }
 
 const caseColumns = `id, org_id, reference, service_id, service_version, title, state, state_terminal, unit_id, classification,

@@ -53,7 +53,7 @@ func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, te
 	if err != nil {
 		return Note{}, err
 	}
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		vis = ToApplicant
 	}
 	now := s.now()
@@ -89,7 +89,7 @@ func (s *Service) ListNotes(ctx context.Context, sub *platform.Subject, caseID s
 		return nil, err
 	}
 	q := "SELECT id, case_id, author_id, author_name, acting_for, visibility, body, created_at FROM case_notes WHERE org_id = ? AND case_id = ?"
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		q += " AND visibility = 'applicant'"
 	}
 	rows, err := s.db.Query(ctx, q+" ORDER BY created_at, id", c.OrgID, c.ID)

@@ -165,3 +165,9 @@ func needOrg(sub *platform.Subject) error {
 }
 
 type scanner interface{ Scan(...any) error }
+
+// Allowed asks the decision point without side effects, for choosing what
+// to show (buttons, lists); the engine checks again on the action itself.
+func (s *Service) Allowed(sub *platform.Subject, a access.Action, r access.Resource) bool {
+	return s.ap.Allowed(sub, a, r)
+}

@@ -55,7 +55,7 @@ func (s *Service) staffCase(ctx context.Context, sub *platform.Subject, caseID s
 	if err != nil {
 		return Case{}, err
 	}
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		return Case{}, s.denied(ctx, sub, "case.staff", "case", c.ID, "applicant view only", "only staff can do this")
 	}
 	return c, nil

@@ -60,7 +60,7 @@ func (s *Service) Timeline(ctx context.Context, sub *platform.Subject, caseID st
 	}
 	q := `SELECT id, case_id, at, actor_id, actor_name, acting_for, kind, from_state, to_state, detail, applicant_visible
 		FROM case_events WHERE org_id = ? AND case_id = ?`
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		q += " AND applicant_visible = 1"
 	}
 	rows, err := s.db.Query(ctx, q+" ORDER BY at, id", c.OrgID, c.ID)

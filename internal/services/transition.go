@@ -68,7 +68,7 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 	if expectedVersion != c.Version {
 		return Case{}, staleCase()
 	}
-	if len(fields) > 0 && applicantView(sub, &c) {
+	if len(fields) > 0 && s.applicantView(sub, &c) {
 		return Case{}, platform.Invalid("Internal fields are filled in by staff", platform.FieldError{Field: "fields", Message: "are filled in by staff"})
 	}
 	if err := s.checkAnswers(def, fields, false); err != nil {
@@ -196,7 +196,7 @@ func answered(v any) bool {
 // AllowedTransitions lists the transitions sub may make on c now, for the
 // case page's buttons. It decides without auditing; Transition checks again.
 func (s *Service) AllowedTransitions(ctx context.Context, sub *platform.Subject, c Case) ([]definition.Transition, error) {
-	if sub == nil || sub.OrgID != c.OrgID || !access.Allowed(sub, access.Update, c.resource()) {
+	if sub == nil || sub.OrgID != c.OrgID || !s.ap.Allowed(sub, access.Update, c.resource()) {
 		return nil, nil
 	}
 	def, err := s.PinnedDefinition(ctx, c)

@@ -139,7 +139,7 @@ func (a *api) mayWorkOn(ctx context.Context, sub *platform.Subject, def *definit
 	}
 	if def.OwnerUnit != "" {
 		if a.opts.UnitID == nil {
-			return access.Allowed(person(sub), access.Administer, access.Resource{Type: "case", OrgID: sub.OrgID})
+			return a.svc.Allowed(person(sub), access.Administer, access.Resource{Type: "case", OrgID: sub.OrgID})
 		}
 		id, err := a.opts.UnitID(ctx, sub.OrgID, def.OwnerUnit)
 		if err != nil {
@@ -147,5 +147,5 @@ func (a *api) mayWorkOn(ctx context.Context, sub *platform.Subject, def *definit
 		}
 		res.BusinessUnit = id
 	}
-	return access.Allowed(person(sub), access.Update, res)
+	return a.svc.Allowed(person(sub), access.Update, res)
 }
