@@ -223,7 +223,10 @@ func TestWebhooksSignedRetriedLoggedAndReplayed(t *testing.T) {
 				}
 				return true
 			},
-			func(w http.ResponseWriter, r *http.Request) bool { http.Redirect(w, r, other.URL, http.StatusFound); return true },
+			func(w http.ResponseWriter, r *http.Request) bool {
+				http.Redirect(w, r, other.URL, http.StatusFound)
+				return true
+			},
 		}
 		ev := e.publish(t, "case.submitted", "cas_1")
 		e.publish(t, "case.transitioned", "cas_1") // not subscribed
