@@ -76,6 +76,9 @@ func table(env *cliEnv, header string, rows [][]string) {
 
 // userError turns a platform error into one line naming the bad fields.
 func userError(err error) error {
+	if err == nil {
+		return nil
+	}
 	e := platform.AsError(err)
 	if e.Code == platform.CodeInternal {
 		return err

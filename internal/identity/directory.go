@@ -124,3 +124,10 @@ func (d Directory) Org(ctx context.Context, sub *platform.Subject, id string) (p
 
 // HostOrg is the organisation that runs the platform.
 func (d Directory) HostOrg(ctx context.Context) (platform.Org, error) { return d.s.HostOrg(ctx) }
+
+// Orgs lists every organisation, as the platform itself.
+func (d Directory) Orgs(ctx context.Context) ([]platform.Org, error) {
+	sub := platform.System("")
+	sub.Name = "dbtp"
+	return d.s.ListOrgs(ctx, sub)
+}

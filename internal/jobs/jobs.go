@@ -135,11 +135,13 @@ func New(db *store.DB, opts Options) *Queue {
 	return &Queue{db: db, opts: opts, kinds: map[string]Kind{}, sched: map[string]schedule{}, wake: make(chan struct{}, 1)}
 }
 
-// Handle registers how jobs of kind run. Registering a kind twice, or an
-// empty one, is a programming error reported to the caller.
+// Handle registers how jobs of kind run. A kind with no Handler is only
+// declared: this node may enqueue it but leaves running it to nodes that
+// can (mail is sent only by nodes with a relay configured). Registering a
+// kind twice, or with a bad name, is a programming error reported to the caller.
 func (q *Queue) Handle(kind string, k Kind) error {
-	if !validKind(kind) || k.Handler == nil {
-		return fmt.Errorf("jobs: kind %q needs a name of lower-case words and dots, and a handler", kind)
+	if !validKind(kind) {
+		return fmt.Errorf("jobs: kind %q needs a name of lower-case words, digits and dots", kind)
 	}
 	if k.MaxAttempts <= 0 {
 		k.MaxAttempts = 10
@@ -266,13 +268,15 @@ func (q *Queue) nudge() {
 	}
 }
 
-// registered returns the kinds this node can run.
+// registered returns the kinds this node can run: those with a handler.
 func (q *Queue) registered() []string {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	out := make([]string, 0, len(q.kinds))
-	for k := range q.kinds {
-		out = append(out, k)
+	for name, k := range q.kinds {
+		if k.Handler != nil {
+			out = append(out, name)
+		}
 	}
 	return out
 }

@@ -215,6 +215,24 @@ func TestTwoNodesShareWorkOnce(t *testing.T) {
 	})
 }
 
+// A kind declared without a handler can be enqueued here but is left for
+// a node that runs it.
+func TestDeclaredKindWaitsForANodeThatRunsIt(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := platformtest.NewClock(t0)
+		web := newQueue(t, db, clock, "web")
+		must(t, web.Handle("test.mail", jobs.Kind{}))
+		if _, err := web.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.mail"}); err != nil {
+			t.Fatal(err)
+		}
+		runDue(t, web, 0)
+		sender := newQueue(t, db, clock, "sender")
+		must(t, sender.Handle("test.mail", jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}))
+		runDue(t, sender, 1)
+	})
+}
+
 func TestBadRegistrationsAreErrors(t *testing.T) {
 	q := jobs.New(nil, jobs.Options{})
 	h := jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}
@@ -222,7 +240,7 @@ func TestBadRegistrationsAreErrors(t *testing.T) {
 		t.Fatal("bad kind name accepted")
 	}
 	must(t, q.Handle("x.y", h))
-	if err := q.Handle("x.y", h); err == nil {
+	if err := q.Handle("x.y", jobs.Kind{}); err == nil {
 		t.Fatal("duplicate kind accepted")
 	}
 	if err := q.Every("s", "x.y", time.Millisecond); err == nil {

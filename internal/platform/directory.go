@@ -68,4 +68,7 @@ type Directory interface {
 	Org(ctx context.Context, s *Subject, id string) (Org, error)
 	// HostOrg is the organisation that runs the platform (the council).
 	HostOrg(ctx context.Context) (Org, error)
+	// Orgs lists every organisation, for platform work done in each (such
+	// as publishing built-in services); never for showing to a person.
+	Orgs(ctx context.Context) ([]Org, error)
 }

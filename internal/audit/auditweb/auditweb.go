@@ -75,19 +75,20 @@ type handlers struct {
 // Register adds the audit viewer pages, their navigation link and the
 // documented JSON API to srv. It panics if the embedded templates do not
 // parse, which is a programming error found at start-up.
-func Register(srv *web.Server, log *audit.Log, ap *access.Point, opts ...Option) {
+func Register(srv *web.Server, log *audit.Log, ap *access.Point, opts ...Option) error {
 	h := &handlers{log: log, ap: ap}
 	for _, o := range opts {
 		o(h)
 	}
 	if err := srv.Renderer().Add(templates, "templates/audit/*.html"); err != nil {
-		panic(err)
+		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Audit log", Href: "/audit", Roles: []platform.Role{platform.RoleAdmin}})
 	rt := srv.Router()
 	rt.Handle("GET /audit", web.RequireSignedInFunc(h.listPage))
 	rt.Handle("GET /audit/{index}", web.RequireSignedInFunc(h.entryPage))
 	h.registerAPI(srv.API())
+	return nil
 }
 
 // authorize asks the access point whether the subject may read its
