@@ -184,4 +184,3 @@ func TestVerifyNamesMissingAndCorrupt(t *testing.T) {
 		}
 	})
 }
-

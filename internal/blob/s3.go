@@ -133,6 +133,15 @@ func (u *s3Upload) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		n := min(len(p), int(u.s.partSize)-len(u.buf))
+		if len(u.buf)+n > cap(u.buf) {
+			// Small objects keep a small buffer; past 1 MiB go straight to
+			// one part's worth, so a large upload allocates it once.
+			c := max(2*cap(u.buf), len(u.buf)+n, 64<<10)
+			if c > 1<<20 {
+				c = int(u.s.partSize)
+			}
+			u.buf = append(make([]byte, 0, c), u.buf...)
+		}
 		u.buf = append(u.buf, p[:n]...)
 		p = p[n:]
 		written += n
