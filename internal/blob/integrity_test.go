@@ -130,6 +130,14 @@ func TestWrongMasterKey(t *testing.T) {
 		if err != nil || rep.WrongKey != 1 || rep.Corrupt != 0 {
 			t.Fatalf("verify under the wrong key: %+v %v", rep, err)
 		}
+		// Storing the same content under the wrong key is refused too: a new
+		// header would tie the object to a key that may be the mistake.
+		if _, err := other.Put(ctx, bytes.NewReader(data)); !errors.Is(err, blob.ErrWrongKey) {
+			t.Fatalf("put under the wrong key: %v", err)
+		}
+		if n := names(t, e.backend, ""); len(n) != 2 {
+			t.Fatalf("put under the wrong key left %v", n)
+		}
 		// Nothing was changed by trying: the right key still reads it.
 		hdrAfter, _ := os.ReadFile(e.file(headerOf(info.ID)))
 		if !bytes.Equal(hdrBefore, hdrAfter) {

@@ -142,6 +142,12 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
 		up.Abort() // already stored intact: keep nothing new
 		return info, nil
 	}
+	if errors.Is(err, ErrWrongKey) {
+		// Stored under a key we lack: replacing its header would tie the
+		// object to our key, and lose it if ours is the mistake.
+		up.Abort()
+		return Info{}, err
+	}
 	if err := up.Commit(ctx); err != nil {
 		return Info{}, internalf("blob: commit body: %w", err)
 	}
