@@ -112,6 +112,13 @@ func TestStreamDetectsTruncationAndReordering(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) || len(got) != minSegSize {
 		t.Fatalf("truncated: %d bytes, %v", len(got), err)
 	}
+	// Authentic segments whose content does not hash to the ID asked for
+	// (possible only with the data key): the last segment is held back.
+	other := newReader(strings.Repeat("0", 64), &good, aead, io.NopCloser(bytes.NewReader(ct)))
+	got, err = io.ReadAll(other)
+	if !errors.Is(err, ErrCorrupt) || len(got) != 3*minSegSize || !strings.Contains(err.Error(), "does not match its ID") {
+		t.Fatalf("hash mismatch: %d bytes, %v", len(got), err)
+	}
 	// Swap the first two segments.
 	swapped := append([]byte(nil), ct...)
 	copy(swapped[:segLen], ct[segLen:2*segLen])
