@@ -55,12 +55,13 @@ func s3Env(t *testing.T, over blob.S3Config) *env {
 	t.Helper()
 	srv := blobtest.Start(t)
 	cfg := srv.Config()
-	cfg.PartSize, cfg.MaxRetries = over.PartSize, over.MaxRetries
+	cfg.PartSize, cfg.MaxRetries, cfg.Prefix = over.PartSize, over.MaxRetries, over.Prefix
 	b, err := blob.NewS3(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{name: "s3", backend: b, key: newKey(t), file: srv.File, s3: srv}
+	file := func(name string) string { return srv.File(cfg.Prefix + name) }
+	e := &env{name: "s3", backend: b, key: newKey(t), file: file, s3: srv}
 	e.store = blob.New(b, e.key)
 	return e
 }

@@ -257,7 +257,8 @@ func (s *Store) keyIDs() string {
 // Bytes already read before an error were genuine, but the caller has
 // already passed them on: an HTTP handler streaming a large file can then
 // only cut the response short. To answer all-or-nothing, use ReadAll (small
-// files), or Verify the object before serving it.
+// files), or Verify the object before serving it. The caller must Close
+// the reader.
 func (s *Store) Open(ctx context.Context, id string) (io.ReadCloser, Info, error) {
 	if err := checkID(id); err != nil {
 		return nil, Info{}, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"dbtp/internal/blob"
@@ -185,5 +186,35 @@ func TestPutRepairsDamagedObject(t *testing.T) {
 		if err != nil || !rep.OK() || rep.Objects != 1 {
 			t.Fatalf("verify %+v %v", rep, err)
 		}
+	}
+}
+
+// With a prefix, everything stays under it and the rest of the bucket is
+// left alone.
+func TestS3Prefix(t *testing.T) {
+	e := s3Env(t, blob.S3Config{Prefix: "dbtp/blobs/"})
+	data := content(9, 70000)
+	info := put(t, e.store, data)
+	if _, err := os.Stat(e.s3.File("dbtp/blobs/" + headerOf(info.ID))); err != nil {
+		t.Fatalf("header not under the prefix: %v", err)
+	}
+	got, err := readAll(t, e.store, info.ID)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, %v", len(got), err)
+	}
+	rep, err := e.store.Verify(context.Background(), nil)
+	if err != nil || rep.Objects != 1 || !rep.OK() {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
+	cfg := e.s3.Config()
+	for _, bad := range []string{"/lead", "no-slash"} {
+		cfg.Prefix = bad
+		if _, err := blob.NewS3(context.Background(), cfg); err == nil {
+			t.Fatalf("prefix %q accepted", bad)
+		}
+	}
+	cfg.Prefix, cfg.Bucket = "", "no-such-bucket"
+	if _, err := blob.NewS3(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("missing bucket: %v", err)
 	}
 }
