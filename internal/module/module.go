@@ -18,6 +18,7 @@ import (
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/blob"
 	"dbtp/internal/events"
 	"dbtp/internal/jobs"
 	"dbtp/internal/mail"
@@ -71,8 +72,10 @@ type Deps struct {
 	Audit     *audit.Log
 	Access    *access.Point
 	Directory platform.Directory
-	Jobs      *jobs.Queue
-	Events    *events.Bus
+	// Blob is the encrypted content store every module keeps files in.
+	Blob   *blob.Store
+	Jobs   *jobs.Queue
+	Events *events.Bus
 	// Mail sends email through the council's relay; nil when none is
 	// configured (messages then wait in their outbox).
 	Mail   *mail.Sender
