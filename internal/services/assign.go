@@ -61,7 +61,7 @@ func (s *Service) writeAssignment(ctx context.Context, tx *store.Tx, sub *platfo
 	} else if next.Queue != c.Queue {
 		detail += " in queue " + next.Queue
 	}
-	if err := addEvent(ctx, tx, sub, &next, next.UpdatedAt, EventAssigned, "", "", detail, false); err != nil {
+	if err := s.addEvent(ctx, tx, sub, &next, next.UpdatedAt, EventAssigned, "", "", detail, false); err != nil {
 		return err
 	}
 	action := "case.assign"

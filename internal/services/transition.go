@@ -111,7 +111,7 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 		if err := s.run(ctx, tx, sub, def, &next, &plan); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.transition", "case", c.ID, audit.Success)
