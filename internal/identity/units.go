@@ -106,7 +106,8 @@ func (s *Service) GetUnit(ctx context.Context, sub *platform.Subject, id string)
 	}
 	u, err := scanUnit(s.db.QueryRow(ctx, "SELECT "+unitColumns+" FROM business_units WHERE org_id = ? AND id = ?", sub.OrgID, id))
 	if store.IsNoRows(err) {
-		return Unit{}, platform.NotFound("business unit")
+		return Unit{}, s.ap.Missing(ctx, sub, access.Read, unitResource(sub, id), access.RowOrg(s.db, "business_units", "id", id),
+			platform.NotFound("business unit"))
 	}
 	if err != nil {
 		return Unit{}, platform.Internal(err)

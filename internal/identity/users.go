@@ -223,6 +223,9 @@ func (s *Service) GetUser(ctx context.Context, sub *platform.Subject, id string)
 		return User{}, platform.NotFound("user")
 	}
 	u, err := s.loadUser(ctx, sub.OrgID, "id", id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return User{}, s.ap.Missing(ctx, sub, access.Read, userResource(sub, id), access.RowOrg(s.db, "users", "id", id), err)
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -291,12 +294,15 @@ func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id stri
 
 // adminTarget loads a user of the subject's organisation for an
 // administrative change, checking permission after existence so foreign IDs
-// are simply not found.
+// are simply not found (and the attempt audited as a denial).
 func (s *Service) adminTarget(ctx context.Context, sub *platform.Subject, id string) (userRow, error) {
 	if sub == nil || !platform.ValidID("usr", id) {
 		return userRow{}, platform.NotFound("user")
 	}
 	u, err := s.loadUser(ctx, sub.OrgID, "id", id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return u, s.ap.Missing(ctx, sub, access.Administer, userResource(sub, id), access.RowOrg(s.db, "users", "id", id), err)
+	}
 	if err != nil {
 		return u, err
 	}

@@ -201,24 +201,11 @@ func (ui *webUI) apiCreateToken(w http.ResponseWriter, r *http.Request, sub *pla
 }
 
 func (ui *webUI) apiGetToken(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	id := r.PathValue("id")
-	if !platform.ValidID("tok", id) {
-		return platform.NotFound("token")
-	}
-	list := ui.s.ListTokens
-	if isAdmin(sub, "token") {
-		list = ui.s.ListOrgTokens
-	}
-	tokens, err := list(r.Context(), sub)
+	t, err := ui.s.GetToken(r.Context(), sub, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	for _, t := range tokens {
-		if t.ID == id {
-			return web.WriteJSON(w, http.StatusOK, t)
-		}
-	}
-	return platform.NotFound("token")
+	return web.WriteJSON(w, http.StatusOK, t)
 }
 
 func (ui *webUI) apiRevokeToken(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
