@@ -140,6 +140,11 @@ func (s *Service) createToken(ctx context.Context, sub *platform.Subject, ownerI
 	if len(scopesAllowed(scopes, ownerRoles)) != len(scopes) {
 		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Only admins can create tokens with the admin scope"})
 	}
+	if slices.Contains(scopes, ScopeAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "token.create", "token", "", "create tokens with the admin scope"); err != nil {
+			return CreatedToken{}, err
+		}
+	}
 	life := in.ExpiresIn
 	switch {
 	case life == 0:

@@ -131,7 +131,8 @@ func userResource(sub *platform.Subject, id string) access.Resource {
 	return access.Resource{Type: "user", ID: id, OrgID: sub.OrgID, OwnerID: id}
 }
 
-// CreateUser adds a user to the subject's organisation.
+// CreateUser adds a user to the subject's organisation. Creating an admin
+// needs a recent second factor (see StepUpWindow).
 func (s *Service) CreateUser(ctx context.Context, sub *platform.Subject, in NewUser) (User, error) {
 	if sub == nil {
 		return User{}, platform.Errorf(platform.CodeUnauthorized, "sign in to continue")
@@ -159,6 +160,11 @@ func (s *Service) CreateUser(ctx context.Context, sub *platform.Subject, in NewU
 	}
 	if err := s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "user", OrgID: sub.OrgID}); err != nil {
 		return User{}, err
+	}
+	if hasRole(roles, platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.create", "user", "", "create an admin"); err != nil {
+			return User{}, err
+		}
 	}
 	hash := ""
 	if in.Password != "" {
@@ -238,7 +244,8 @@ func (s *Service) GetUser(ctx context.Context, sub *platform.Subject, id string)
 // UpdateUser replaces a user's name, roles and units. Sessions pick up the
 // change within Options.CacheTTL (at once on this node). Gaining the admin
 // role without a second factor ends the user's sessions, so the next sign-in
-// has to enrol TOTP.
+// has to enrol TOTP. Granting the admin role needs a recent second factor
+// (see StepUpWindow).
 func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id string, ch UserChanges) (User, error) {
 	name, err := cleanText("name", "name", ch.Name, 200)
 	if err != nil {
@@ -255,6 +262,11 @@ func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id stri
 	old, err := s.adminTarget(ctx, sub, id)
 	if err != nil {
 		return User{}, err
+	}
+	if hasRole(roles, platform.RoleAdmin) && !old.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.update", "user", id, "make someone an admin"); err != nil {
+			return User{}, err
+		}
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {

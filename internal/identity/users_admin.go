@@ -167,11 +167,17 @@ func (s *Service) EnableUser(ctx context.Context, sub *platform.Subject, id stri
 // ResetPassword gives a user a new random password and returns it; it is
 // shown once and never stored in clear. The user's sessions end (a reset
 // usually means the old password is compromised) and any sign-in lock on the
-// account is lifted.
+// account is lifted. Resetting an admin's password needs a recent second
+// factor (see StepUpWindow).
 func (s *Service) ResetPassword(ctx context.Context, sub *platform.Subject, id string) (string, error) {
 	u, err := s.adminTarget(ctx, sub, id)
 	if err != nil {
 		return "", err
+	}
+	if u.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.reset_password", "user", id, "reset an admin's password"); err != nil {
+			return "", err
+		}
 	}
 	password := GeneratePassword()
 	hash, err := s.hashPassword(ctx, password)

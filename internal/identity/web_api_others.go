@@ -70,7 +70,8 @@ func (ui *webUI) routeAPIOthers(api *web.API) {
 		Responses: map[int]web.Response{200: {Description: "One page of tokens.", Schema: listOf[Token]()}},
 	}, signedIn(ui.apiListTokens))
 	api.Handle("POST /api/v1/tokens", web.Op{
-		Summary: "Create an API token for another user", Description: "For service accounts: an admin mints a token acting as another user of the organisation. The secret is in the response only.",
+		Summary: "Create an API token for another user", Description: "For service accounts: an admin mints a token acting as another user of the organisation. The secret is in the response only. " +
+			"Tokens with the admin scope cannot be minted here (403): an admin creates them on the API tokens page, or the operator with dbtp token create.",
 		OperationID: "createToken", Tags: tagTokens, Scopes: scopeAdmin,
 		Request:   web.SchemaOf(apiNewToken{}),
 		Responses: map[int]web.Response{201: {Description: "The token with its secret (field token), shown once.", Schema: web.SchemaOf(CreatedToken{})}},
