@@ -154,7 +154,7 @@ func (s *Service) CreateUser(ctx context.Context, sub *platform.Subject, in NewU
 		return User{}, err
 	}
 	if in.Password != "" {
-		if err := checkPasswordPolicy(in.Password, email); err != nil {
+		if err := checkPasswordPolicy(in.Password, email, name); err != nil {
 			return User{}, err
 		}
 	}

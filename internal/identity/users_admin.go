@@ -179,7 +179,7 @@ func (s *Service) ResetPassword(ctx context.Context, sub *platform.Subject, id s
 			return "", err
 		}
 	}
-	password := GeneratePassword()
+	password := GeneratePasswordFor(u.Email, u.Name)
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", platform.Internal(err)
@@ -214,7 +214,7 @@ func (s *Service) ChangePassword(ctx context.Context, sub *platform.Subject, cur
 	if err != nil {
 		return err
 	}
-	if err := checkPasswordPolicy(next, u.Email); err != nil {
+	if err := checkPasswordPolicy(next, u.Email, u.Name); err != nil {
 		return err
 	}
 	ok, err := s.verifyPassword(ctx, u.passwordHash, current)

@@ -171,7 +171,7 @@ func (ui *webUI) createUser(w http.ResponseWriter, r *http.Request, sub *platfor
 	}
 	if len(errs) == 0 {
 		if mode == "password" {
-			in.Password = GeneratePassword()
+			in.Password = GeneratePasswordFor(strings.TrimSpace(in.Email), in.Name)
 		}
 		u, err := ui.s.CreateUser(ctx, sub, in)
 		if err == nil {
