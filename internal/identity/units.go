@@ -210,8 +210,13 @@ func (s *Service) UnitID(ctx context.Context, orgID, name string) (string, error
 
 // UserExists reports whether userID is a user of the organisation, for
 // modules that must not assign work to, or act for, someone who is not there.
+// Like UnitID it is the platform asking, so no access check applies (and
+// another organisation's user is simply not there, not a denial to audit).
 func (s *Service) UserExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := s.GetUser(ctx, platform.System(orgID), userID)
+	if !platform.ValidID("usr", userID) {
+		return false, nil
+	}
+	_, err := s.loadUserRow(ctx, orgID, "id", userID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		return false, nil
 	}
