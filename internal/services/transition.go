@@ -38,7 +38,7 @@ func nowInState(def *definition.Definition, c *Case) error {
 // so no change is ever lost. fields are internal fields given with the move
 // (the transition's "requires" asks for them when the case lacks them).
 func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, fields definition.Answers) (Case, error) {
-	c, err := s.findCase(ctx, sub, caseID)
+	c, err := s.findCase(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Case{}, err
 	}
