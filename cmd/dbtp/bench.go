@@ -16,7 +16,8 @@ import (
 func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "bench", "")
 	var url, mix string
-	var users, cases, signInConc int
+	var users, cases, signInConc, conc, rounds int
+	var pbURL, pbAdmin string
 	var rate, staffShare float64
 	var duration time.Duration
 	var rateStr, staffStr string
@@ -24,7 +25,11 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f.Int(&users, "users", "", 200, "people to sign in (created once in the bench organisation): staff and residents")
 	f.String(&staffStr, "staff-share", "", "0.25", "fraction of --users who are staff (caseworkers, one in ten a manager); the rest are residents")
 	f.Int(&cases, "cases", "", 22000, "complaints the bench organisation holds before the run (submitted once through the engine)")
-	f.String(&mix, "mix", "", "real", "real: staff queue and case pages, transitions, the portal and the API; pages: the home, account and tokens pages and two API reads")
+	f.String(&mix, "mix", "", "real", "real: staff queue and case pages, transitions, the portal and the API; pages: the home, account and tokens pages and two API reads; write: complaints submitted through the API at --concurrency, beside PocketBase record creates when --pocketbase is set")
+	f.Int(&conc, "concurrency", "", 32, "write mix: submissions in flight at once (closed model)")
+	f.Int(&rounds, "rounds", "", 2, "write mix: rounds of dbtp then PocketBase, each --duration long")
+	f.String(&pbURL, "pocketbase", "", "", "write mix: base URL of a PocketBase server with a fresh data directory, to compare against")
+	f.String(&pbAdmin, "pocketbase-admin", "", "", "write mix: that PocketBase's superuser, as email:password")
 	f.Int(&signInConc, "sign-in-concurrency", "", 8, "sign-ins in parallel")
 	f.String(&rateStr, "rate", "", "100", "scenarios started per second in the steady phase (open model)")
 	f.Duration(&duration, "duration", "", 30*time.Second, "length of the steady phase")
@@ -38,8 +43,8 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 		if users < 2 {
 			return badUsage("--users must be at least 2")
 		}
-		if mix != "real" && mix != "pages" {
-			return badUsage("--mix must be real or pages")
+		if mix != "real" && mix != "pages" && mix != "write" {
+			return badUsage("--mix must be real, pages or write")
 		}
 		progress := func(format string, args ...any) { fmt.Fprintf(env.stderr, "bench: "+format+"\n", args...) }
 		staff := max(1, int(float64(users)*staffShare+0.5))
@@ -48,6 +53,9 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		a.Close() // the server under test owns the database from here on
+		if mix == "write" {
+			return benchWrites(ctx, env, strings.TrimRight(url, "/"), world.mix.WriteToken, pbURL, pbAdmin, conc, rounds, duration)
+		}
 		cfg := loadgen.Config{BaseURL: strings.TrimRight(url, "/"), Users: world.creds, SignInConc: signInConc,
 			Rate: rate, Duration: duration, Progress: progress}
 		if mix == "real" {
@@ -64,6 +72,53 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 const benchOrg = "bench"
+
+// benchWrites measures complaints submitted through dbtp's API against
+// record creates with an auth rule on PocketBase, at the same concurrency,
+// in alternating rounds so a busy moment on the machine falls on both.
+func benchWrites(ctx context.Context, env *cliEnv, base, token, pbURL, pbAdmin string, conc, rounds int, d time.Duration) error {
+	dbtp := loadgen.Submitter(base, token)
+	var pb *loadgen.Client
+	if pbURL != "" {
+		email, pw, ok := strings.Cut(pbAdmin, ":")
+		if !ok {
+			return badUsage("--pocketbase-admin must be email:password")
+		}
+		var err error
+		if pb, err = loadgen.PocketBase(ctx, strings.TrimRight(pbURL, "/"), email, pw); err != nil {
+			return err
+		}
+	}
+	line := func(name string, s loadgen.Summary) {
+		fmt.Fprintf(env.stdout, "  %-28s %6d in %s = %6.0f/s; p50 %s p95 %s p99 %s; errors %d\n",
+			name, s.Requests-s.Errors, s.Elapsed.Round(time.Millisecond), float64(s.Requests-s.Errors)/s.Elapsed.Seconds(), ms(s.P50), ms(s.P95), ms(s.P99), s.Errors)
+		reasons := make([]string, 0, len(s.Reasons))
+		for r := range s.Reasons {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		for _, r := range reasons {
+			fmt.Fprintf(env.stdout, "    error %q x%d\n", r, s.Reasons[r])
+		}
+	}
+	rate := func(s loadgen.Summary) float64 { return float64(s.Requests-s.Errors) / s.Elapsed.Seconds() }
+	var ours, theirs float64
+	for r := range max(1, rounds) {
+		fmt.Fprintf(env.stdout, "write round %d, %d at once:\n", r+1, conc)
+		s := loadgen.Closed(ctx, conc, d, func(ctx context.Context, n int) error { return loadgen.Submit(ctx, dbtp, n) })
+		line("dbtp API case submissions", s)
+		ours += rate(s)
+		if pb != nil {
+			s = loadgen.Closed(ctx, conc, d, func(ctx context.Context, n int) error { return loadgen.PocketBaseCreate(ctx, pb, n) })
+			line("PocketBase record creates", s)
+			theirs += rate(s)
+		}
+	}
+	if theirs > 0 {
+		fmt.Fprintf(env.stdout, "dbtp / PocketBase: %.2fx\n", ours/theirs)
+	}
+	return nil
+}
 
 func printBench(env *cliEnv, r loadgen.Result) {
 	w := env.stdout

@@ -164,7 +164,11 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	if err != nil {
 		return err
 	}
-	name := c.names(ctx, sub)
+	people := make([]string, 0, 2*len(res.Cases))
+	for i := range res.Cases {
+		people = append(people, res.Cases[i].AssigneeID, res.Cases[i].ApplicantID)
+	}
+	name := c.names(ctx, sub, people...)
 	now := c.opts.Now()
 	for i := range res.Cases {
 		cs := &res.Cases[i]

@@ -17,6 +17,25 @@ func (p people) Name(ctx context.Context, sub *platform.Subject, userID string) 
 	return n
 }
 
+// Names names many users in one directory query. Should the directory
+// refuse the batch, each is looked up alone, as Name would.
+func (p people) Names(ctx context.Context, sub *platform.Subject, userIDs []string) map[string]string {
+	out := make(map[string]string, len(userIDs))
+	found, err := p.dir.People(ctx, sub, userIDs)
+	if err != nil {
+		for _, id := range userIDs {
+			if _, done := out[id]; !done {
+				out[id] = p.Name(ctx, sub, id)
+			}
+		}
+		return out
+	}
+	for id, u := range found {
+		out[id] = u.Name
+	}
+	return out
+}
+
 // name resolves an active person for person answers.
 func (p people) name(ctx context.Context, sub *platform.Subject, userID string) (string, bool) {
 	u, err := p.dir.Person(ctx, sub, userID)
