@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Roles of the people the dbtp mix signs in.
@@ -40,23 +41,27 @@ var DefaultWeights = map[string]int{
 	"api submit":       6,
 }
 
-// queueViews are the queue filters a caseworker uses; {unit} is replaced
-// by each business unit in turn.
+// queueViews are the queue filters a caseworker uses, the plain queue and
+// their own cases most often; {unit} is replaced by each business unit in
+// turn and {name} by a resident's name (a search by text).
 var queueViews = []string{
 	"/cases",
 	"/cases?assignee=me",
 	"/cases?sla=at_risk",
+	"/cases",
 	"/cases?service=complaints&state=stage1",
 	"/cases?queue=complaints",
-	"/cases?q=missed",
+	"/cases",
+	"/cases?assignee=me",
 	"/cases?sla=breached",
+	"/cases?q={name}",
 	"/cases?unit={unit}",
 }
 
 var apiSearches = []string{
 	"/api/v1/cases?service=complaints&limit=20",
 	"/api/v1/cases?state=stage1&open=true&sort=due&limit=20",
-	"/api/v1/cases?text=missed&limit=20",
+	"/api/v1/cases?text={name}&limit=20",
 	"/api/v1/cases?sla=at_risk&limit=20",
 }
 
@@ -106,9 +111,14 @@ func (m Mix) Scenarios() []Scenario {
 		}
 		queues = append(queues, q)
 	}
+	// Searches by name look for a different resident each time.
 	get := func(paths []string) func(context.Context, *Client, int) error {
 		return func(ctx context.Context, c *Client, n int) error {
-			_, err := c.Get(ctx, paths[n%len(paths)])
+			p := paths[n%len(paths)]
+			if strings.Contains(p, "{name}") {
+				p = strings.ReplaceAll(p, "{name}", url.QueryEscape("Resident "+strconv.Itoa(n%997)))
+			}
+			_, err := c.Get(ctx, p)
 			return err
 		}
 	}

@@ -71,7 +71,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	if err != nil {
 		return err
 	}
-	name := c.names(ctx, sub)
+	name := c.names(ctx, sub, cs.ApplicantID, cs.AssigneeID, cs.SubmittedBy)
 	p := &casePage{Form: form, Case: cs, Service: def.Title, State: stateName(def, cs.State), Tag: tagFor(&cs, c.opts.Now())}
 	if p.Form == nil {
 		p.Form = &web.Form{}
