@@ -140,6 +140,11 @@ func TestAdminVerbs(t *testing.T) {
 			if out := c.ok("token", "list", "--org", "kent"); !strings.Contains(out, "ledger sync") || strings.Contains(out, secret[1]) {
 				t.Fatalf("token list must show the token but never its secret: %q", out)
 			}
+			// The metrics scope is for the host organisation's admins.
+			if out := c.ok("token", "create", "--org", "kent", "--user", "ada@kent.example", "--name", "prometheus", "--scopes", "metrics"); !strings.Contains(out, "[metrics]") {
+				t.Fatalf("metrics token: %q", out)
+			}
+			c.fails(1, "admin", "token", "create", "--org", "kent", "--user", "sam@kent.example", "--name", "x", "--scopes", "metrics")
 			c.ok("token", "revoke", "--org", "kent", id[1])
 			if out := c.ok("token", "list", "--org", "kent", "--user", "sam@kent.example"); !strings.Contains(out, "revoked") {
 				t.Fatalf("after revoke: %q", out)

@@ -22,8 +22,8 @@ func TestWebTokenLifecycle(t *testing.T) {
 	wantBody(t, sam.get("/tokens"), "You have no API tokens.")
 	form := sam.get("/tokens/new")
 	want(t, form, http.StatusOK, "new token form")
-	if strings.Contains(form.body, `value="admin"`) {
-		t.Fatal("the admin scope is offered to a non-admin")
+	if strings.Contains(form.body, `value="admin"`) || strings.Contains(form.body, `value="metrics"`) {
+		t.Fatal("the admin or metrics scope is offered to a non-admin")
 	}
 	r := sam.post("/tokens/new", url.Values{"name": {""}, "expires": {"never"}})
 	want(t, r, http.StatusUnprocessableEntity, "invalid token form")
@@ -64,6 +64,14 @@ func TestWebTokenLifecycle(t *testing.T) {
 	// Admins see the organisation's tokens too.
 	admin := w.sessionFor(t, "northshire", "admin@northshire.gov.uk", testPassword)
 	wantBody(t, admin.get("/tokens"), "All tokens in your organisation", "Sam Staff", "Reporting")
+	// A host admin may make a metrics token for Prometheus.
+	wantBody(t, admin.get("/tokens/new"), `value="metrics"`)
+	r = admin.post("/tokens/new", url.Values{"name": {"Prometheus"}, "scopes": {"metrics"}, "expires": {"365"}})
+	want(t, r, http.StatusCreated, "metrics token created")
+	sub, err := w.svc.TokenSubject(w.ctx, secretIn(t, r), "")
+	if err != nil || !slices.Equal(sub.Scopes, []string{ScopeMetrics}) {
+		t.Fatalf("metrics token subject %+v %v", sub, err)
+	}
 }
 
 func toStrings(v any) []string {

@@ -105,23 +105,38 @@ func (s *Service) userNames(ctx context.Context, orgID string) (map[string]strin
 	return s.namesByID(ctx, "SELECT id, display_name FROM users WHERE org_id = ?", orgID)
 }
 
-func tokenForm(sub *platform.Subject, f *web.Form) tokenFormPage {
+func (ui *webUI) tokenForm(ctx context.Context, sub *platform.Subject, f *web.Form) (tokenFormPage, error) {
 	page := tokenFormPage{Form: f, Scopes: []web.Option{
 		{Value: ScopeRead, Text: "Read", Hint: "Look things up"},
 		{Value: ScopeWrite, Text: "Write", Hint: "Create and change things"},
 	}}
 	if sub.HasRole(platform.RoleAdmin) {
 		page.Scopes = append(page.Scopes, web.Option{Value: ScopeAdmin, Text: "Admin", Hint: "Manage users, business units and tokens"})
+		host, err := ui.s.isHost(ctx, sub.OrgID)
+		if err != nil {
+			return page, err
+		}
+		if host {
+			page.Scopes = append(page.Scopes, web.Option{Value: ScopeMetrics, Text: "Metrics", Hint: "Let Prometheus scrape GET /metrics, and nothing else"})
+		}
 	}
 	for _, l := range tokenLifetimes {
 		page.Expires = append(page.Expires, web.Option{Value: l.value, Text: l.text})
 	}
-	return page
+	return page, nil
+}
+
+func (ui *webUI) renderTokenForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {
+	page, err := ui.tokenForm(r.Context(), sub, f)
+	if err != nil {
+		return err
+	}
+	return web.Render(w, r, status, "identity/token-new", page)
 }
 
 func (ui *webUI) newTokenForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	f := web.NewForm(url.Values{"scopes": {ScopeRead}, "expires": {"90"}})
-	return web.Render(w, r, http.StatusOK, "identity/token-new", tokenForm(sub, f))
+	return ui.renderTokenForm(w, r, sub, http.StatusOK, f)
 }
 
 // parseTokenForm reads the new-token form. Every mistake is reported at
@@ -157,10 +172,10 @@ func (ui *webUI) createToken(w http.ResponseWriter, r *http.Request, sub *platfo
 		if !about(err) {
 			return err
 		}
-		return web.Render(w, r, web.StatusOf(err), "identity/token-new", tokenForm(sub, web.FormErrors(r, err)))
+		return ui.renderTokenForm(w, r, sub, web.StatusOf(err), web.FormErrors(r, err))
 	}
 	f := web.FormErrors(r, platform.Invalid("Check the token", errs...))
-	return web.Render(w, r, http.StatusUnprocessableEntity, "identity/token-new", tokenForm(sub, f))
+	return ui.renderTokenForm(w, r, sub, http.StatusUnprocessableEntity, f)
 }
 
 func (ui *webUI) revokeToken(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
