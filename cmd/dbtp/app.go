@@ -63,6 +63,14 @@ func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logg
 		return nil, err
 	}
 	a.audit = audit.New(db, signer, verifier)
+	// A log from before per-organisation logs is rebuilt once (migration
+	// 0002 of the audit module leaves that to Go: it needs signing).
+	if n, err := a.audit.Upgrade(ctx); err != nil {
+		db.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("audit log rebuilt into per-organisation logs", "entries", n)
+	}
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
 	if a.services, a.calendar, err = newServices(a, dc); err != nil {
