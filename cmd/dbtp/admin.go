@@ -329,6 +329,14 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "audit log OK: %d entries in %d organisation logs, %d signed heads checked (%.0f entries/s)\n",
 			rep.Entries, len(rep.Logs), rep.Heads, rate)
+		if !quiet {
+			// Sizes and roots to keep outside the platform: a later run
+			// that shows a smaller size or another root for the same size
+			// means the log was cut back or rewritten with its heads.
+			for _, l := range rep.Logs {
+				fmt.Fprintf(env.stdout, "  %s: %d entries, root %s\n", l.Org, l.Size, l.Root)
+			}
+		}
 		return nil
 	})
 }
