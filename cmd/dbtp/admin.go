@@ -76,6 +76,9 @@ func table(env *cliEnv, header string, rows [][]string) {
 
 // userError turns a platform error into one line naming the bad fields.
 func userError(err error) error {
+	if err == nil {
+		return nil
+	}
 	e := platform.AsError(err)
 	if e.Code == platform.CodeInternal {
 		return err
@@ -167,7 +170,7 @@ func cmdUserAdd(ctx context.Context, env *cliEnv, args []string) error {
 		if in.BusinessUnits, err = resolveUnits(ctx, a, sub, units); err != nil {
 			return err
 		}
-		in.Password = identity.GeneratePassword()
+		in.Password = identity.GeneratePasswordFor(in.Email, in.Name)
 		u, err := a.identity.CreateUser(ctx, sub, in)
 		if err != nil {
 			return userError(err)

@@ -10,28 +10,54 @@ import (
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/audit/auditweb"
+	"dbtp/internal/events"
+	"dbtp/internal/events/eventsweb"
+	"dbtp/internal/home"
 	"dbtp/internal/identity"
+	"dbtp/internal/identity/identityweb"
+	"dbtp/internal/jobs"
+	"dbtp/internal/jobs/jobsweb"
+	"dbtp/internal/mail"
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
-	"dbtp/internal/services/calendar"
+	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/store"
+	"dbtp/internal/web"
 
 	"golang.org/x/mod/sumdb/note"
 )
 
-// modules lists every module's migrations in the order they are applied.
-func modules() []store.Migrations {
-	return []store.Migrations{audit.Migrations, identity.Migrations, services.Migrations}
+// kernelMigrations are the kernel's own tables, applied before any module's.
+func kernelMigrations() []store.Migrations {
+	return []store.Migrations{audit.Migrations, identity.Migrations, jobs.Migrations, events.Migrations}
 }
 
-// app is the opened platform: the database and the kernel services built on it.
+// modules is the one list of modules, in the order they are initialised
+// and their pages registered. Adding a module is its own folder plus one
+// line here. a may be an unopened app (for listing CLI verbs).
+func modules(a *app) []module.Module {
+	return []module.Module{
+		&identityweb.Module{Identity: a.identity},
+		&auditweb.Module{PublicKey: a.auditPub},
+		&jobsweb.Module{},
+		&eventsweb.Module{},
+		&servicesweb.Module{},
+		&home.Module{},
+	}
+}
+
+// app is the opened platform: the database, the kernel and the modules.
 type app struct {
 	db       *store.DB
 	audit    *audit.Log
 	access   *access.Point
 	identity *identity.Service
-	services *services.Service
-	calendar *calendar.Calendar
+	jobs     *jobs.Queue
+	events   *events.Bus
+	mods     []module.Module
+	deps     *module.Deps
 	applied  []store.Applied
 	auditPub string // verifier key text, so pages and clients can check tree heads
 }
@@ -39,15 +65,35 @@ type app struct {
 type appOptions struct {
 	auditKey string // a note signer key; empty = the key file in the data folder
 	identity identity.Options
+	web      web.Config // base URL and council name, for modules' messages
+	mail     *mail.Sender
+	getenv   func(string) string
 }
 
-// openApp opens the database, applies pending migrations and builds the kernel.
+// openApp opens the database, applies pending migrations, builds the
+// kernel and initialises every module.
 func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logger) (*app, error) {
+	a, err := openKernel(ctx, dc, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := module.Init(ctx, a.mods, a.deps); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logger) (*app, error) {
+	mods := modules(&app{})
+	if err := module.Check(mods); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, store.Options{DataDir: dc.Data, DatabaseURL: dc.DatabaseURL, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	applied, err := db.Migrate(ctx, modules())
+	applied, err := db.Migrate(ctx, append(kernelMigrations(), module.Migrations(mods)...))
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -73,11 +119,30 @@ func openApp(ctx context.Context, dc dataConfig, opts appOptions, log *slog.Logg
 	}
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
-	if a.services, a.calendar, err = newServices(a, dc); err != nil {
+	a.jobs = jobs.New(db, jobs.Options{Logger: log})
+	if a.events, err = events.New(db, a.jobs, a.access, a.audit, events.Options{Logger: log}); err != nil {
 		db.Close()
 		return nil, err
 	}
+	getenv := opts.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	a.mods = modules(a)
+	a.deps = &module.Deps{DB: db, Audit: a.audit, Access: a.access, Directory: a.identity.Directory(),
+		Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: platform.SystemClock{}, Log: log,
+		Config: module.Config{DataDir: dc.Data, BaseURL: opts.web.BaseURL, CouncilName: opts.web.CouncilName, Getenv: getenv}}
 	return a, nil
+}
+
+// services is the services module's engine, for the load tool and tests.
+func (a *app) services() *services.Service {
+	for _, m := range a.mods {
+		if s, ok := m.(*servicesweb.Module); ok {
+			return s.Engine()
+		}
+	}
+	return nil
 }
 
 func (a *app) Close() error { return a.db.Close() }

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"dbtp/internal/identity"
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 )
 
@@ -70,9 +71,6 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		if err := publishServices(ctx, a, c.data.Data, slog.Default()); err != nil {
-			return err
-		}
 		printDemo(env, url, logins)
 		return nil
 	})
@@ -110,7 +108,7 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 		}
 		for _, p := range o.people {
 			role, _ := platform.ParseRole(p.role)
-			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePassword()}
+			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePasswordFor(p.email, p.name)}
 			for _, u := range splitList(p.unit) {
 				in.BusinessUnits = append(in.BusinessUnits, unitIDs[u])
 			}
@@ -120,10 +118,12 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 			logins = append(logins, demoLogin{Org: o.slug, Email: p.email, Role: p.role, Password: in.Password})
 		}
 	}
-	if err := publishServices(ctx, a, dir, slog.Default()); err != nil {
+	// The new organisations get what every module sets up at start (the
+	// built-in services, say), then each module's demonstration data.
+	if err := module.Start(ctx, a.mods); err != nil {
 		return nil, err
 	}
-	if err := seedServicesDemo(ctx, a); err != nil {
+	if err := module.Demo(ctx, a.mods, demoEnv(a)); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(logins, "", "  ")
@@ -131,6 +131,26 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 		return nil, err
 	}
 	return logins, nil
+}
+
+// demoEnv finds the demonstration organisations and people for modules.
+func demoEnv(a *app) *module.DemoEnv {
+	return &module.DemoEnv{
+		Org: a.identity.OrgBySlug,
+		Person: func(ctx context.Context, org platform.Org, email string) (*platform.Subject, error) {
+			page, err := a.identity.ListUsers(ctx, platform.System(org.ID), identity.UserFilter{Text: email, Limit: 10})
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range page.Users {
+				if strings.EqualFold(u.Email, email) {
+					return &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID,
+						Roles: u.Roles, BusinessUnits: u.BusinessUnits, Addr: "demo seed"}, nil
+				}
+			}
+			return nil, fmt.Errorf("no demo user %s in %s", email, org.Slug)
+		},
+	}
 }
 
 func printDemo(env *cliEnv, url string, logins []demoLogin) {

@@ -5,78 +5,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
+
+	"dbtp/internal/module"
 )
 
-// flags is a flag.FlagSet whose every flag has a DBTP_* environment twin:
-// the environment gives the default, the command line wins.
+// flags is a verb's module.Flags (every flag with a DBTP_* environment
+// twin) plus what the CLI needs to parse and print them.
 type flags struct {
-	fs      *flag.FlagSet
-	env     *cliEnv
-	verb    string
-	args    string // positional arguments, for the usage line
-	envErrs []error
-	twins   map[string]string
+	*module.Flags
+	fs   *flag.FlagSet
+	env  *cliEnv
+	verb string
+	args string // positional arguments, for the usage line
 }
 
 func newFlags(env *cliEnv, verb, args string) *flags {
-	fs := flag.NewFlagSet("dbtp "+verb, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return &flags{fs: fs, env: env, verb: verb, args: args, twins: map[string]string{}}
-}
-
-func (f *flags) envValue(name, envName string) (string, bool) {
-	f.twins[name] = envName
-	if envName == "" {
-		return "", false
-	}
-	v := f.env.getenv(envName)
-	return v, v != ""
-}
-
-func (f *flags) String(p *string, name, envName, def, help string) {
-	if v, ok := f.envValue(name, envName); ok {
-		def = v
-	}
-	f.fs.StringVar(p, name, def, help)
-}
-
-func (f *flags) Int(p *int, name, envName string, def int, help string) {
-	if v, ok := f.envValue(name, envName); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q is not a whole number", envName, v))
-		} else {
-			def = n
-		}
-	}
-	f.fs.IntVar(p, name, def, help)
-}
-
-func (f *flags) Duration(p *time.Duration, name, envName string, def time.Duration, help string) {
-	if v, ok := f.envValue(name, envName); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q is not a duration such as 30m or 12h", envName, v))
-		} else {
-			def = d
-		}
-	}
-	f.fs.DurationVar(p, name, def, help)
-}
-
-func (f *flags) Bool(p *bool, name, envName string, def bool, help string) {
-	if v, ok := f.envValue(name, envName); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q is not true or false", envName, v))
-		} else {
-			def = b
-		}
-	}
-	f.fs.BoolVar(p, name, def, help)
+	mf := module.NewFlags(verb, env.getenv)
+	return &flags{Flags: mf, fs: mf.Set(), env: env, verb: verb, args: args}
 }
 
 // parse parses args. --help prints the usage and returns flag.ErrHelp; bad
@@ -89,8 +35,8 @@ func (f *flags) parse(args []string, positional int) ([]string, error) {
 		}
 		return nil, badUsage("%v (run dbtp %s --help)", err, f.verb)
 	}
-	if len(f.envErrs) > 0 {
-		return nil, badUsage("%v", f.envErrs[0])
+	if err := f.EnvError(); err != nil {
+		return nil, badUsage("%v", err)
 	}
 	rest := f.fs.Args()
 	if positional >= 0 && len(rest) != positional {
@@ -115,7 +61,7 @@ func (f *flags) printUsage(w io.Writer) {
 		if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" {
 			extra = " (default " + fl.DefValue + ")"
 		}
-		if envName := f.twins[fl.Name]; envName != "" {
+		if envName := f.Twin(fl.Name); envName != "" {
 			extra += " [" + envName + "]"
 		}
 		fmt.Fprintf(w, "      %s%s\n", help, extra)

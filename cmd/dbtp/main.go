@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"dbtp/internal/module"
 )
 
 // verb is one sub-command. Sub-verbs (org add) are verbs named "org add".
@@ -48,6 +50,35 @@ func init() {
 		"audit verify":        {"recompute the audit log's Merkle tree and check its signed heads", cmdAuditVerify},
 		"bench":               {"drive load against a running server and report latency", cmdBench},
 	}
+	for _, m := range modules(&app{}) {
+		for _, v := range m.Verbs() {
+			verbs[v.Name] = verb{v.Summary, moduleVerb(v)}
+		}
+	}
+}
+
+// moduleVerb runs a verb a module declares: its flags (plus the data
+// folder's when it opens the platform), its positional arguments, and Run.
+func moduleVerb(v module.Verb) func(ctx context.Context, env *cliEnv, args []string) error {
+	return func(ctx context.Context, env *cliEnv, args []string) error {
+		f := newFlags(env, v.Name, v.Args)
+		if v.Flags != nil {
+			v.Flags(f.Flags)
+		}
+		call := &module.Call{Stdout: env.stdout, Stderr: env.stderr}
+		if !v.Open {
+			rest, err := f.parse(args, v.NArgs)
+			if err != nil {
+				return err
+			}
+			call.Args = rest
+			return v.Run(ctx, call)
+		}
+		return withApp(ctx, env, f, args, v.NArgs, func(a *app, rest []string) error {
+			call.Args, call.Deps = rest, a.deps
+			return userError(v.Run(ctx, call))
+		})
+	}
 }
 
 func main() {
@@ -79,7 +110,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:
-		var ue usageError
+		var ue module.UsageError
 		fmt.Fprintf(env.stderr, "dbtp %s: %s\n", name, oneLine(err.Error()))
 		if errors.As(err, &ue) {
 			return 2
@@ -88,12 +119,8 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 	}
 }
 
-// usageError marks bad flags or arguments (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func badUsage(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// badUsage reports bad flags or arguments (exit status 2).
+func badUsage(format string, a ...any) error { return module.Usage(format, a...) }
 
 func findVerb(args []string) (string, []string) {
 	if len(args) >= 2 {

@@ -13,13 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"dbtp/internal/audit/auditweb"
-	"dbtp/internal/home"
 	"dbtp/internal/identity"
 	"dbtp/internal/mail"
-	"dbtp/internal/services/console"
-	"dbtp/internal/services/portal"
-	"dbtp/internal/services/servicesapi"
+	"dbtp/internal/module"
 	"dbtp/internal/web"
 )
 
@@ -178,7 +174,7 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
-	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey,
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: sender, getenv: env.getenv,
 		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
 	if err != nil {
 		return err
@@ -187,11 +183,11 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	for _, m := range a.applied {
 		log.Info("migration applied", "module", m.Module, "name", m.Name)
 	}
-	srv, err := buildServer(ctx, a, wc, log, env.getenv)
+	srv, err := buildServer(a, wc, log)
 	if err != nil {
 		return err
 	}
-	if err := publishServices(ctx, a, c.data.Data, log); err != nil {
+	if err := module.Start(ctx, a.mods); err != nil {
 		return err
 	}
 	log.Info("dbtp listening", "addr", c.addr, "url", wc.BaseURL, "metrics_addr", c.metricsAddr, "database", string(a.db.Dialect()), "version", versionString())
@@ -214,14 +210,12 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 			}
 		}()
 	}
-	go pruneDaily(ctx, a, log)
-	go serviceJobs(ctx, a, log)
-	if sender != nil {
-		log.Info("email delivery on", "relay", sender.String())
-		go newDeliverer(a, sender, log).run(ctx)
-	} else {
-		log.Info("email delivery off: no --smtp-addr, so verification codes and notifications stay in the outbox undelivered")
-	}
+	// Background work runs until serving stops; jobs in hand are given
+	// their context's end and left to their lease if they do not finish.
+	jobsDone := make(chan struct{})
+	jctx, stopJobs := context.WithCancel(ctx)
+	go func() { a.jobs.Run(jctx); close(jobsDone) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	err = srv.Serve(serveCtx, ln)
 	if cause := context.Cause(serveCtx); ctx.Err() == nil && cause != nil {
 		return cause
@@ -232,56 +226,23 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	return err
 }
 
-// buildServer wires every module's routes into one web server.
-func buildServer(ctx context.Context, a *app, wc web.Config, log *slog.Logger, getenv func(string) string) (*web.Server, error) {
-	srv, err := web.NewServer(wc, log, web.WithAuthenticator(a.identity), web.WithReady(a.db.Ping))
+// buildServer puts every module on one web server.
+func buildServer(a *app, wc web.Config, log *slog.Logger) (*web.Server, error) {
+	srv, err := web.NewServer(wc, log, web.WithAuthenticator(a.identity), web.WithScopeGate(a.access.CheckScope),
+		web.WithReady(func(ctx context.Context) error {
+			if err := a.db.Ping(ctx); err != nil {
+				return err
+			}
+			return module.Ready(ctx, a.mods)
+		}))
 	if err != nil {
 		return nil, err
 	}
-	providers, err := oidcFromEnv(ctx, getenv, wc.BaseURL, func(slug string) (string, error) {
-		o, err := a.identity.OrgBySlug(ctx, slug)
-		return o.ID, err
-	})
-	if err != nil {
+	if err := module.Web(a.mods, srv); err != nil {
 		return nil, err
 	}
-	if err := home.Register(srv, func(r *http.Request, orgID string) string {
-		o, err := a.identity.GetOrg(r.Context(), web.SubjectOf(r), orgID)
-		if err != nil {
-			return ""
-		}
-		return o.Name
-	}); err != nil {
-		return nil, err
-	}
-	a.identity.RegisterWeb(srv, providers)
-	auditweb.Register(srv, a.audit, a.access, auditweb.PublicKey(a.auditPub))
-	if err := console.Register(srv, a.services, console.Options{Calendar: a.calendar, People: people{a.identity}}); err != nil {
-		return nil, err
-	}
-	pp := people{a.identity}
-	if err := portal.Register(srv, a.services, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, AnonymousOrg: func(ctx context.Context) (string, error) { o, err := a.identity.HostOrg(ctx); return o.ID, err }}); err != nil {
-		return nil, err
-	}
-	servicesapi.Register(srv, a.services, servicesapi.Options{UnitID: a.identity.UnitID, People: a.personName, Audit: a.audit})
 	if err := srv.RegisterCollectors(newStoreCollector(a.db)); err != nil {
 		return nil, err
 	}
 	return srv, nil
-}
-
-// pruneDaily removes ended sessions and stale throttle counters once a day.
-func pruneDaily(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.identity.Prune(ctx); err != nil {
-				log.Warn("prune failed", "err", err)
-			}
-		}
-	}
 }

@@ -38,7 +38,7 @@ func TestDataFolderDefinitions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := r.app.services.GetDefinition(ctx, sub, "council-complaints", 0)
+		p, err := r.app.services().GetDefinition(ctx, sub, "council-complaints", 0)
 		if err != nil || p.Def.Title == "" {
 			t.Fatalf("the council's own definition was not published: %v", err)
 		}

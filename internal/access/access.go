@@ -6,10 +6,13 @@ package access
 
 import (
 	"context"
-	"slices"
+	"errors"
+	"fmt"
+	"sync"
 
 	"dbtp/internal/audit"
 	"dbtp/internal/platform"
+	"dbtp/internal/store"
 )
 
 // Action is what the subject wants to do.
@@ -48,32 +51,48 @@ func deny(reason string) Decision  { return Decision{Reason: reason} }
 func scopeFor(a Action) string {
 	switch a {
 	case Read:
-		return "read"
+		return platform.ScopeRead
 	case Administer:
-		return "admin"
+		return platform.ScopeAdmin
 	default:
-		return "write"
+		return platform.ScopeWrite
 	}
 }
 
-// Decide is the policy, a pure function of subject, action and resource.
+// Decide is the default policy, a pure function of subject, action and
+// resource, for resource types no module has registered a policy for.
 func Decide(s *platform.Subject, a Action, r Resource) Decision {
+	if d, final := boundaries(s, a, r); final {
+		return d
+	}
+	return roles(s, a, r)
+}
+
+// boundaries are the rules no module policy can loosen: who is signed in,
+// organisations as hard boundaries, token scopes, the platform itself and
+// organisation admins.
+func boundaries(s *platform.Subject, a Action, r Resource) (Decision, bool) {
 	if !s.Authenticated() {
-		return deny("not signed in")
+		return deny("not signed in"), true
 	}
 	if r.OrgID == "" || s.OrgID != r.OrgID {
 		// Organisations are hard boundaries: nothing crosses, whatever the role.
-		return deny("resource belongs to another organisation")
+		return deny("resource belongs to another organisation"), true
 	}
-	if s.Kind == platform.SubjectToken && !slices.Contains(s.Scopes, scopeFor(a)) {
-		return deny("token lacks the " + scopeFor(a) + " scope")
+	if !s.HasScope(scopeFor(a)) {
+		return deny("token lacks the " + scopeFor(a) + " scope"), true
 	}
 	if s.Kind == platform.SubjectSystem {
-		return allow("platform")
+		return allow("platform"), true
 	}
 	if s.HasRole(platform.RoleAdmin) {
-		return allow("organisation admin")
+		return allow("organisation admin"), true
 	}
+	return Decision{}, false
+}
+
+// roles is the default rule by role, business unit, classification and ownership.
+func roles(s *platform.Subject, a Action, r Resource) Decision {
 	if a == Administer {
 		return deny("only an admin may administer the organisation")
 	}
@@ -114,50 +133,135 @@ func Decide(s *platform.Subject, a Action, r Resource) Decision {
 	return deny("role does not permit " + string(a) + " on " + r.Type)
 }
 
-// Point applies Decide and records what the law and the council need on record.
+// Policy decides for one resource type, after the boundaries every type
+// shares (signed in, same organisation, token scope; the platform and
+// organisation admins always pass). A module registers one for each type
+// it owns; Roles is the default rule it may fall back to.
+type Policy func(s *platform.Subject, a Action, r Resource) Decision
+
+// Roles is the default rule by role, unit, classification and ownership,
+// for a module policy to fall back on.
+func Roles(s *platform.Subject, a Action, r Resource) Decision { return roles(s, a, r) }
+
+// Point applies the policies and records what the law and the council need on record.
 type Point struct {
-	audit audit.Recorder
+	audit    audit.Recorder
+	mu       sync.RWMutex
+	policies map[string]Policy
 }
 
 // New returns the decision point writing to rec.
-func New(rec audit.Recorder) *Point { return &Point{audit: rec} }
+func New(rec audit.Recorder) *Point { return &Point{audit: rec, policies: map[string]Policy{}} }
+
+// Register sets the policy for a resource type. Registering a type twice is
+// an error, so two modules cannot silently fight over one type.
+func (p *Point) Register(resourceType string, pol Policy) error {
+	if resourceType == "" || pol == nil {
+		return errors.New("access: a policy needs a resource type and a function")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, dup := p.policies[resourceType]; dup {
+		return fmt.Errorf("access: a policy for %q is registered twice", resourceType)
+	}
+	p.policies[resourceType] = pol
+	return nil
+}
+
+// Decide applies the boundaries, then the registered policy for the
+// resource's type, or the default rule by role.
+func (p *Point) Decide(s *platform.Subject, a Action, r Resource) Decision {
+	if d, final := boundaries(s, a, r); final {
+		return d
+	}
+	p.mu.RLock()
+	pol := p.policies[r.Type]
+	p.mu.RUnlock()
+	if pol == nil {
+		return roles(s, a, r)
+	}
+	return pol(s, a, r)
+}
+
+// Allowed is Decide without side effects, for choosing what to show (menu
+// items, buttons); it never replaces Check on the action itself.
+func (p *Point) Allowed(s *platform.Subject, a Action, r Resource) bool {
+	return p.Decide(s, a, r).Allowed
+}
 
 // Check decides and returns nil when allowed. A denial is audited and comes
 // back as forbidden, or as not found when the resource is in another
-// organisation, so that probing foreign IDs learns nothing. Call Check before
-// store.Write: it may write the audit entry itself.
+// organisation, so that probing foreign IDs learns nothing. Check writes
+// its audit entry on its own: call it before store.Write, or use CheckTx
+// inside one.
 func (p *Point) Check(ctx context.Context, s *platform.Subject, a Action, r Resource) error {
-	d := Decide(s, a, r)
+	return p.check(ctx, s, a, r, func(e audit.Entry) error { return p.audit.RecordNow(ctx, e) })
+}
+
+// CheckTx is Check inside the caller's write: the denial or the sensitive
+// read is recorded in tx. Call it before the write changes anything. A
+// refusal comes back wrapped with store.CommitAnd, so returning it from the
+// write function commits the denial's audit entry (and nothing else, as
+// nothing else was written yet) while Write still returns the refusal.
+func (p *Point) CheckTx(tx *store.Tx, s *platform.Subject, a Action, r Resource) error {
+	err := p.check(tx.Context(), s, a, r, func(e audit.Entry) error { return p.audit.Record(tx, e) })
+	if err != nil && platform.CodeOf(err) != platform.CodeInternal {
+		return store.CommitAnd(err)
+	}
+	return err
+}
+
+func (p *Point) check(ctx context.Context, s *platform.Subject, a Action, r Resource, record func(audit.Entry) error) error {
+	d := p.Decide(s, a, r)
 	if !d.Allowed {
 		e := audit.For(s, string(r.Type)+"."+string(a), r.Type, r.ID, audit.Denied)
 		e.Detail = d.Reason
 		if e.OrgID == "" {
 			e.OrgID = r.OrgID
 		}
-		if err := p.audit.RecordNow(ctx, e); err != nil {
+		if err := record(e); err != nil {
 			return platform.Internal(err)
 		}
-		if s.Authenticated() && s.OrgID != r.OrgID {
-			return platform.NotFound(r.Type)
-		}
-		if !s.Authenticated() {
-			return platform.Errorf(platform.CodeUnauthorized, "sign in to continue")
-		}
-		return platform.Errorf(platform.CodeForbidden, "you do not have permission to %s this %s", a, humanType(r.Type))
+		return refusal(s, a, r)
 	}
-	if a == Read && r.Classification == platform.OfficialSensitive {
+	// One look at a sensitive record is one entry, however many reads the
+	// page makes of it (the case, its timeline, notes, tasks, files).
+	if a == Read && r.Classification == platform.OfficialSensitive && platform.Once(ctx, "read "+r.Type+" "+r.ID) {
 		e := audit.For(s, r.Type+".read", r.Type, r.ID, audit.Success)
 		e.Detail = "OFFICIAL-SENSITIVE read: " + d.Reason
-		if err := p.audit.RecordNow(ctx, e); err != nil {
+		if err := record(e); err != nil {
 			return platform.Internal(err)
 		}
 	}
 	return nil
 }
 
-// Allowed is Decide without side effects, for choosing what to show (menu
-// items, buttons); it never replaces Check on the action itself.
-func Allowed(s *platform.Subject, a Action, r Resource) bool { return Decide(s, a, r).Allowed }
+// refusal is the error a denied subject sees.
+func refusal(s *platform.Subject, a Action, r Resource) error {
+	if s.Authenticated() && s.OrgID != r.OrgID {
+		return platform.NotFound(r.Type)
+	}
+	if !s.Authenticated() {
+		return platform.Errorf(platform.CodeUnauthorized, "sign in to continue")
+	}
+	return platform.Errorf(platform.CodeForbidden, "you do not have permission to %s this %s", a, humanType(r.Type))
+}
+
+// CheckScope is the API's gate: a token without scope is refused (and the
+// refusal audited) before any work is done, so a read-only token learns
+// nothing from validation it could never act on. Other subjects pass: their
+// roles govern, as everywhere else. what names the operation for the log.
+func (p *Point) CheckScope(ctx context.Context, s *platform.Subject, scope, what string) error {
+	if s.HasScope(scope) {
+		return nil
+	}
+	e := audit.For(s, "api.scope", "api", what, audit.Denied)
+	e.Detail = "token lacks the " + scope + " scope"
+	if err := p.audit.RecordNow(ctx, e); err != nil {
+		return platform.Internal(err)
+	}
+	return platform.Errorf(platform.CodeForbidden, "This API token does not have the %s scope this operation needs; create a token with it.", scope)
+}
 
 func humanType(t string) string {
 	out := []byte(t)

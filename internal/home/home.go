@@ -3,9 +3,12 @@
 package home
 
 import (
+	"context"
 	"embed"
 	"net/http"
 
+	"dbtp/internal/module"
+	"dbtp/internal/platform"
 	"dbtp/internal/web"
 )
 
@@ -36,4 +39,28 @@ func Register(srv *web.Server, orgName OrgNamer) error {
 		return web.Render(w, r, http.StatusOK, "home/accessibility", nil)
 	})
 	return nil
+}
+
+// Module is the start page and accessibility statement as a platform
+// module; organisation names come from the directory.
+type Module struct {
+	module.Base
+	dir platform.Directory
+}
+
+func (*Module) Name() string { return "home" }
+
+func (m *Module) Init(_ context.Context, d *module.Deps) error {
+	m.dir = d.Directory
+	return nil
+}
+
+func (m *Module) Web(srv *web.Server) error {
+	return Register(srv, func(r *http.Request, orgID string) string {
+		o, err := m.dir.Org(r.Context(), web.SubjectOf(r), orgID)
+		if err != nil {
+			return ""
+		}
+		return o.Name
+	})
 }

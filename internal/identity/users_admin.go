@@ -14,11 +14,13 @@ import (
 // UserFilter narrows ListUsers. After is the cursor: the last ID of the
 // previous page.
 type UserFilter struct {
-	Role  platform.Role
-	Unit  string
-	Text  string // matched against email and name, case-insensitively
-	After string
-	Limit int // default 50, at most 200
+	Role   platform.Role
+	Unit   string
+	Text   string // matched against email and name, case-insensitively
+	Staff  bool   // only people holding a staff role
+	Active bool   // leave out disabled users
+	After  string
+	Limit  int // default 50, at most 200
 }
 
 // UserPage is one page of users; Next is the cursor for the following page,
@@ -48,6 +50,17 @@ func (s *Service) ListUsers(ctx context.Context, sub *platform.Subject, f UserFi
 		}
 		q += " AND roles LIKE ?"
 		args = append(args, "%,"+string(f.Role)+",%")
+	}
+	if f.Staff {
+		var or []string
+		for _, r := range platform.StaffRoles {
+			or = append(or, "roles LIKE ?")
+			args = append(args, "%,"+string(r)+",%")
+		}
+		q += " AND (" + strings.Join(or, " OR ") + ")"
+	}
+	if f.Active {
+		q += " AND disabled = 0"
 	}
 	if f.Unit != "" {
 		if !platform.ValidID("bu", f.Unit) {
@@ -167,13 +180,19 @@ func (s *Service) EnableUser(ctx context.Context, sub *platform.Subject, id stri
 // ResetPassword gives a user a new random password and returns it; it is
 // shown once and never stored in clear. The user's sessions end (a reset
 // usually means the old password is compromised) and any sign-in lock on the
-// account is lifted.
+// account is lifted. Resetting an admin's password needs a recent second
+// factor (see StepUpWindow).
 func (s *Service) ResetPassword(ctx context.Context, sub *platform.Subject, id string) (string, error) {
 	u, err := s.adminTarget(ctx, sub, id)
 	if err != nil {
 		return "", err
 	}
-	password := GeneratePassword()
+	if u.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.reset_password", "user", id, "reset an admin's password"); err != nil {
+			return "", err
+		}
+	}
+	password := GeneratePasswordFor(u.Email, u.Name)
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", platform.Internal(err)
@@ -208,7 +227,7 @@ func (s *Service) ChangePassword(ctx context.Context, sub *platform.Subject, cur
 	if err != nil {
 		return err
 	}
-	if err := checkPasswordPolicy(next, u.Email); err != nil {
+	if err := checkPasswordPolicy(next, u.Email, u.Name); err != nil {
 		return err
 	}
 	ok, err := s.verifyPassword(ctx, u.passwordHash, current)

@@ -47,7 +47,7 @@ func (s *Service) hostAdmin(ctx context.Context, sub *platform.Subject) (bool, s
 	if err != nil {
 		return false, "", err
 	}
-	return host.ID == sub.OrgID && isAdmin(sub, "org"), host.ID, nil
+	return host.ID == sub.OrgID && s.isAdmin(sub, "org"), host.ID, nil
 }
 
 func (ui *webUI) renderOrgs(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {

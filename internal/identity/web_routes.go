@@ -31,11 +31,10 @@ type webUI struct {
 // units, API tokens and organisations, and the /api/v1 identity routes. The
 // server must also have been built with web.WithAuthenticator(s), so cookies
 // and bearer tokens become subjects. providers may be empty. A template or
-// configuration mistake panics, like a conflicting ServeMux pattern: it is a
-// programming error found at start-up.
-func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) {
+// configuration mistake is returned, so start-up stops with its message.
+func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) error {
 	if err := srv.Renderer().Add(webTemplates, "templates/identity/*.html"); err != nil {
-		panic(fmt.Sprintf("identity: templates: %v", err))
+		return fmt.Errorf("identity: templates: %w", err)
 	}
 	ui := &webUI{s: s, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
 	for _, p := range providers {
@@ -43,7 +42,7 @@ func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) {
 			continue
 		}
 		if _, dup := ui.providers[p.Name()]; dup {
-			panic(fmt.Sprintf("identity: two OIDC providers are named %q", p.Name()))
+			return fmt.Errorf("identity: two OIDC providers are named %q", p.Name())
 		}
 		ui.providers[p.Name()] = p
 		ui.order = append(ui.order, p)
@@ -65,6 +64,7 @@ func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) {
 	ui.routeOrgs(rt)
 	ui.routeAPIUsers(srv.API())
 	ui.routeAPIOthers(srv.API())
+	return nil
 }
 
 // withRetry turns the identity throttle's wait into the web layer's
@@ -96,8 +96,8 @@ func (ui *webUI) requireAdmin(ctx context.Context, sub *platform.Subject, typ st
 }
 
 // isAdmin is the side-effect-free version, for choosing what to show.
-func isAdmin(sub *platform.Subject, typ string) bool {
-	return access.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+func (s *Service) isAdmin(sub *platform.Subject, typ string) bool {
+	return s.ap.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
 }
 
 // about reports whether err is about the submitted input (so the form is

@@ -68,7 +68,7 @@ func (ui *webUI) tokens(w http.ResponseWriter, r *http.Request, sub *platform.Su
 		return err
 	}
 	now := ui.s.now()
-	page := tokensPage{IsAdmin: isAdmin(sub, "token")}
+	page := tokensPage{IsAdmin: ui.s.isAdmin(sub, "token")}
 	for _, t := range mine {
 		page.Mine = append(page.Mine, tokenRowOf(t, sub.Name, now))
 	}
@@ -168,6 +168,9 @@ func (ui *webUI) createToken(w http.ResponseWriter, r *http.Request, sub *platfo
 		t, err := ui.s.CreateToken(r.Context(), sub, in)
 		if err == nil {
 			return web.Render(w, r, http.StatusCreated, "identity/token-created", tokenCreatedPage{Token: t, Expires: dateTimeText(t.ExpiresAt)})
+		}
+		if ui.confirmFirst(w, r, err, "/tokens/new") {
+			return nil
 		}
 		if !about(err) {
 			return err

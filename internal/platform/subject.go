@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -99,3 +101,64 @@ type Clock interface{ Now() time.Time }
 type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// StaffRoles are the roles of people who work for the organisation, as
+// against residents and partners. It is the one definition of "staff":
+// who may act for a resident, be assigned work, or see staff pages.
+var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleStaff}
+
+// IsStaff reports whether r is one of StaffRoles.
+func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }
+
+// IsStaff reports whether the subject holds any staff role.
+func (s *Subject) IsStaff() bool { return s != nil && slices.ContainsFunc(s.Roles, Role.IsStaff) }
+
+// API token scopes: what a token may do, on top of what its owner's roles
+// allow. They are defined here once; identity issues them and access checks them.
+const (
+	ScopeRead    = "read"
+	ScopeWrite   = "write"
+	ScopeAdmin   = "admin"
+	ScopeMetrics = "metrics" // reading /metrics, for Prometheus
+)
+
+// Scopes lists every scope a token may be given.
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, ScopeMetrics}
+
+// HasScope reports whether a token subject carries scope; other subjects
+// are governed by their roles alone and always pass.
+func (s *Subject) HasScope(scope string) bool {
+	return s != nil && (s.Kind != SubjectToken || slices.Contains(s.Scopes, scope))
+}
+
+// onceKey is the context key of a request's set of things done once.
+type onceKey struct{}
+
+type onceSet struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+// WithOnce returns a context in which Once reports each key as new only
+// the first time. The web server gives every request one, so that a page
+// made of several reads of one OFFICIAL-SENSITIVE record is audited as one
+// read, which is what the person did.
+func WithOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, &onceSet{done: map[string]bool{}})
+}
+
+// Once reports whether key is new in ctx's request, marking it done. With
+// no request scope (a background job, the CLI) every call is new.
+func Once(ctx context.Context, key string) bool {
+	s, ok := ctx.Value(onceKey{}).(*onceSet)
+	if !ok {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done[key] {
+		return false
+	}
+	s.done[key] = true
+	return true
+}

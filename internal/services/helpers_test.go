@@ -82,7 +82,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	ap := access.New(log)
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
-	e.notifier = &failingNotifier{out: NewOutbox(db)}
+	e.notifier = &failingNotifier{out: NewOutbox(db, nil)}
 	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.id.UnitID,
 		UserExists: e.id.UserExists})
 

@@ -53,7 +53,7 @@ func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, te
 	if err != nil {
 		return Note{}, err
 	}
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		vis = ToApplicant
 	}
 	now := s.now()
@@ -68,7 +68,7 @@ func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, te
 		if vis == ToApplicant {
 			detail = "message"
 		}
-		if err := addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.note", "case", c.ID, audit.Success)
@@ -89,7 +89,7 @@ func (s *Service) ListNotes(ctx context.Context, sub *platform.Subject, caseID s
 		return nil, err
 	}
 	q := "SELECT id, case_id, author_id, author_name, acting_for, visibility, body, created_at FROM case_notes WHERE org_id = ? AND case_id = ?"
-	if applicantView(sub, &c) {
+	if s.applicantView(sub, &c) {
 		q += " AND visibility = 'applicant'"
 	}
 	rows, err := s.db.Query(ctx, q+" ORDER BY created_at, id", c.OrgID, c.ID)

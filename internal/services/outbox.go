@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/jobs"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
 )
@@ -49,13 +50,17 @@ type Notifier interface {
 }
 
 // Outbox is the default Notifier: it records messages in the service_outbox
-// table for a later sender (digital post) to deliver.
+// table and, for those email can reach, a delivery job in the same
+// transaction (see MailHandler). Role and queue recipients wait for
+// digital post, which will know how a team wants to hear about work.
 type Outbox struct {
-	db *store.DB
+	db   *store.DB
+	jobs *jobs.Queue
 }
 
-// NewOutbox returns the outbox stored in db.
-func NewOutbox(db *store.DB) *Outbox { return &Outbox{db: db} }
+// NewOutbox returns the outbox stored in db; with q, each message an email
+// can reach gets a delivery job of kind MailJob.
+func NewOutbox(db *store.DB, q *jobs.Queue) *Outbox { return &Outbox{db: db, jobs: q} }
 
 // Notify records m in tx.
 func (o *Outbox) Notify(ctx context.Context, tx *store.Tx, m Message) error {
@@ -68,6 +73,10 @@ func (o *Outbox) Notify(ctx context.Context, tx *store.Tx, m Message) error {
 	_, err := tx.Exec(ctx, `INSERT INTO service_outbox (id, org_id, case_id, reference, to_kind, to_value, unit_id, template, subject, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.OrgID, m.CaseID, m.Reference, m.To.Kind, m.To.Value, m.To.UnitID, m.Template, m.Subject, m.Body, store.Millis(m.CreatedAt))
+	if err != nil || o.jobs == nil || !emailable(m.To.Kind) {
+		return err
+	}
+	_, err = o.jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: MailJob, OrgID: m.OrgID, Args: mailArgs{Message: m.ID}, Key: m.ID})
 	return err
 }
 

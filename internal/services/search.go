@@ -71,7 +71,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 	if f.Sort != SortDue && f.Sort != SortNewest {
 		return CasePage{}, platform.Invalid("Choose how to sort", platform.FieldError{Field: "sort", Message: "must be due or newest"})
 	}
-	scope, scopeArgs, none := scopeSQL(sub)
+	scope, scopeArgs, none := s.scopeSQL(sub)
 	if none {
 		return CasePage{}, nil
 	}
@@ -174,7 +174,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 			break
 		}
 		last = c
-		if access.Allowed(sub, access.Read, c.resource()) {
+		if s.ap.Allowed(sub, access.Read, c.resource()) {
 			page.Cases = append(page.Cases, c)
 		}
 	}
@@ -189,9 +189,9 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 // subject's units, in no unit, and in some other unit, and whether an
 // applicant may read their own case, then admits exactly those kinds of
 // rows. none means the subject may read no case at all.
-func scopeSQL(sub *platform.Subject) (clause string, args []any, none bool) {
+func (s *Service) scopeSQL(sub *platform.Subject) (clause string, args []any, none bool) {
 	probe := func(unit string, class platform.Classification, owner string) bool {
-		return access.Allowed(sub, access.Read, access.Resource{Type: "case", ID: "case_probe", OrgID: sub.OrgID,
+		return s.ap.Allowed(sub, access.Read, access.Resource{Type: "case", ID: "case_probe", OrgID: sub.OrgID,
 			BusinessUnit: unit, Classification: class, OwnerID: owner})
 	}
 	const otherUnit = "\x00another unit"

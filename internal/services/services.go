@@ -24,6 +24,7 @@ import (
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
+	"dbtp/internal/jobs"
 	"dbtp/internal/platform"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/store"
@@ -57,7 +58,9 @@ type UnitResolver func(ctx context.Context, orgID, unitName string) (string, err
 type Options struct {
 	Calendar Calendar        // default: Monday to Friday, no holidays
 	Validate AnswerValidator // default: only the engine's own checks (known, non-internal fields)
-	Notifier Notifier        // default: an Outbox in the same database
+	Notifier Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
+	Jobs     *jobs.Queue     // durable background work; nil: messages wait in the outbox
+	Events   EventPublisher  // domain events (case.submitted, ...); nil: none are published
 	Clock    platform.Clock  // default platform.SystemClock
 	// UnitID resolves owner_unit, assign.unit and transition unit guards.
 	// Without it a definition naming a unit cannot be used.
@@ -101,7 +104,7 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Serv
 		opts.Calendar = weekdays{}
 	}
 	if opts.Notifier == nil {
-		opts.Notifier = NewOutbox(db)
+		opts.Notifier = NewOutbox(db, opts.Jobs)
 	}
 	if opts.Clock == nil {
 		opts.Clock = platform.SystemClock{}
@@ -165,3 +168,9 @@ func needOrg(sub *platform.Subject) error {
 }
 
 type scanner interface{ Scan(...any) error }
+
+// Allowed asks the decision point without side effects, for choosing what
+// to show (buttons, lists); the engine checks again on the action itself.
+func (s *Service) Allowed(sub *platform.Subject, a access.Action, r access.Resource) bool {
+	return s.ap.Allowed(sub, a, r)
+}

@@ -68,7 +68,7 @@ func (s *Service) Stats(ctx context.Context, sub *platform.Subject, f StatsFilte
 		return Stats{}, platform.Invalid("Choose a period", platform.FieldError{Field: "since", Message: "must be 1 to 104 weeks"})
 	}
 	out := Stats{Weekly: make([]int, weeks)}
-	scope, scopeArgs, none := scopeSQL(sub)
+	scope, scopeArgs, none := s.scopeSQL(sub)
 	if none {
 		return out, nil
 	}

@@ -38,7 +38,7 @@ func nowInState(def *definition.Definition, c *Case) error {
 // so no change is ever lost. fields are internal fields given with the move
 // (the transition's "requires" asks for them when the case lacks them).
 func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, fields definition.Answers) (Case, error) {
-	c, err := s.findCase(ctx, sub, caseID)
+	c, err := s.findCase(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Case{}, err
 	}
@@ -68,7 +68,7 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 	if expectedVersion != c.Version {
 		return Case{}, staleCase()
 	}
-	if len(fields) > 0 && applicantView(sub, &c) {
+	if len(fields) > 0 && s.applicantView(sub, &c) {
 		return Case{}, platform.Invalid("Internal fields are filled in by staff", platform.FieldError{Field: "fields", Message: "are filled in by staff"})
 	}
 	if err := s.checkAnswers(def, fields, false); err != nil {
@@ -111,7 +111,7 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 		if err := s.run(ctx, tx, sub, def, &next, &plan); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.transition", "case", c.ID, audit.Success)
@@ -196,7 +196,7 @@ func answered(v any) bool {
 // AllowedTransitions lists the transitions sub may make on c now, for the
 // case page's buttons. It decides without auditing; Transition checks again.
 func (s *Service) AllowedTransitions(ctx context.Context, sub *platform.Subject, c Case) ([]definition.Transition, error) {
-	if sub == nil || sub.OrgID != c.OrgID || !access.Allowed(sub, access.Update, c.resource()) {
+	if sub == nil || sub.OrgID != c.OrgID || !s.ap.Allowed(sub, access.Update, c.resource()) {
 		return nil, nil
 	}
 	def, err := s.PinnedDefinition(ctx, c)

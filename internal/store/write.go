@@ -75,9 +75,14 @@ type writeRequest struct {
 const maxBatch = 256
 
 // Write runs fn in a transaction and returns once it is durably committed or
-// rolled back. fn must only use tx for database work, must not call Write
-// itself, and should do slow work (password hashing, network) before Write.
+// rolled back. fn must only use tx for database work and should do slow
+// work (password hashing, network) before Write. Calling Write from inside
+// fn would wait forever for the one writer on SQLite (and commit separately
+// on PostgreSQL), so it fails at once with ErrNestedWrite.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if inWrite(goroutineID()) {
+		return ErrNestedWrite
+	}
 	if db.dialect == Postgres {
 		return db.writePostgres(ctx, fn)
 	}
@@ -132,9 +137,11 @@ func (db *DB) writer() {
 // runBatch commits a group of writes in one SQLite transaction.
 func (db *DB) runBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
+	keeps := make([]error, len(batch)) // CommitAnd errors, returned after commit
 	txs := make([]*Tx, len(batch))
 	err := db.withBusyRetry(func() error {
 		clear(results)
+		clear(keeps)
 		sqlTx, err := db.write.BeginTx(context.Background(), nil)
 		if err != nil {
 			return err
@@ -149,14 +156,14 @@ func (db *DB) runBatch(batch []*writeRequest) {
 			t := &Tx{ctx: r.ctx, tx: sqlTx, db: db, batch: hooks}
 			txs[i] = t
 			if single {
-				results[i] = runFn(t, r.fn)
+				results[i], keeps[i] = splitCommit(runFn(t, r.fn))
 				continue
 			}
 			if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
 				sqlTx.Rollback()
 				return err
 			}
-			if results[i] = runFn(t, r.fn); results[i] != nil {
+			if results[i], keeps[i] = splitCommit(runFn(t, r.fn)); results[i] != nil {
 				if _, err := sqlTx.Exec("ROLLBACK TO w"); err != nil {
 					sqlTx.Rollback()
 					return err
@@ -191,6 +198,7 @@ func (db *DB) runBatch(batch []*writeRequest) {
 			for _, fn := range txs[i].afterCommit {
 				fn()
 			}
+			res = keeps[i]
 		}
 		r.done <- res
 	}
@@ -205,6 +213,9 @@ func (db *DB) runBatch(batch []*writeRequest) {
 // runFn calls fn, turning a panic into an error so one bad write cannot kill
 // the writer goroutine and with it every later write.
 func runFn(t *Tx, fn func(*Tx) error) (err error) {
+	gid := goroutineID()
+	writing.Store(gid, true)
+	defer writing.Delete(gid)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: write panicked: %v", p)
@@ -260,9 +271,10 @@ func (db *DB) writePostgresOnce(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	t := &Tx{ctx: ctx, tx: sqlTx, db: db, batch: &batchHooks{keys: map[string]bool{}}}
-	if err := runFn(t, fn); err != nil {
+	fail, keep := splitCommit(runFn(t, fn))
+	if fail != nil {
 		sqlTx.Rollback()
-		return err
+		return fail
 	}
 	for _, h := range t.batch.hooks {
 		if err := h(t); err != nil {
@@ -276,7 +288,7 @@ func (db *DB) writePostgresOnce(ctx context.Context, fn func(*Tx) error) error {
 	for _, f := range t.afterCommit {
 		f()
 	}
-	return nil
+	return keep
 }
 
 func retryablePG(err error) bool {

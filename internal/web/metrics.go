@@ -20,7 +20,7 @@ import (
 // address. Metrics describe the whole platform (every organisation's
 // traffic together), so identity grants the scope only to admins of the
 // host organisation.
-const ScopeMetrics = "metrics"
+const ScopeMetrics = platform.ScopeMetrics
 
 // metrics uses its own registry, not the global one, so two servers in one
 // test binary do not collide and nothing registers behind our back.
@@ -98,18 +98,26 @@ func (s *Server) exposition() http.Handler {
 // face the internet: only a bearer token with the metrics scope gets the
 // metrics. The middleware has already resolved the token (and refused a bad
 // one); session cookies are never read for /metrics, so a signed-in browser
-// is anonymous here.
+// is anonymous here. A token without the scope is refused through the
+// scope gate when there is one, which audits the refusal.
 func (s *Server) serveMetricsWithToken(w http.ResponseWriter, r *http.Request) {
 	subj := SubjectOf(r)
-	switch {
-	case subj.Kind != platform.SubjectToken:
+	if subj.Kind != platform.SubjectToken {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 		http.Error(w, "GET /metrics needs an API token with the metrics scope (Authorization: Bearer ...)", http.StatusUnauthorized)
-	case !slices.Contains(subj.Scopes, ScopeMetrics):
-		http.Error(w, "this API token lacks the metrics scope", http.StatusForbidden)
-	default:
-		s.exposition().ServeHTTP(w, r)
+		return
 	}
+	if s.gate != nil {
+		if err := s.gate(r.Context(), subj, ScopeMetrics, "GET /metrics"); err != nil {
+			Error(w, r, err)
+			return
+		}
+	}
+	if !slices.Contains(subj.Scopes, ScopeMetrics) {
+		http.Error(w, "this API token lacks the metrics scope", http.StatusForbidden)
+		return
+	}
+	s.exposition().ServeHTTP(w, r)
 }
 
 // MetricsHandler serves GET /metrics without authentication and nothing

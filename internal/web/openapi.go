@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"dbtp/internal/platform"
 )
 
 // APIPrefix is where the documented JSON API lives.
@@ -52,6 +55,7 @@ type Op struct {
 type API struct {
 	router *Router
 	cfg    Config
+	gate   ScopeGate
 	mu     sync.Mutex
 	ops    map[string]map[string]Op // path -> lower-case method -> operation
 }
@@ -71,6 +75,9 @@ func (a *API) Handle(pattern string, op Op, h http.Handler, opts ...RouteOption)
 	if op.Summary == "" || len(op.Responses) == 0 {
 		panic(fmt.Sprintf("web: API route %q needs a Summary and at least one Response", pattern))
 	}
+	if len(op.Scopes) > 0 && a.gate != nil {
+		h = a.gated(method+" "+path, op.Scopes, h)
+	}
 	a.router.Handle(pattern, h, opts...)
 	path = openAPIPath(path)
 	a.mu.Lock()
@@ -79,6 +86,24 @@ func (a *API) Handle(pattern string, op Op, h http.Handler, opts ...RouteOption)
 		a.ops[path] = map[string]Op{}
 	}
 	a.ops[path][strings.ToLower(method)] = op
+}
+
+// ScopeGate refuses a subject (a token) that lacks scope before the
+// operation runs; the access point's CheckScope is the one cmd/dbtp wires.
+type ScopeGate func(ctx context.Context, sub *platform.Subject, scope, operation string) error
+
+// gated checks every scope the operation documents, so what the OpenAPI
+// document says a route needs is exactly what is enforced.
+func (a *API) gated(operation string, scopes []string, h http.Handler) http.Handler {
+	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		for _, sc := range scopes {
+			if err := a.gate(r.Context(), SubjectOf(r), sc, operation); err != nil {
+				return err
+			}
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	})
 }
 
 // HandleFunc is Handle for an error-returning handler.

@@ -30,6 +30,7 @@ type Server struct {
 	router   *Router
 	renderer *Renderer
 	api      *API
+	gate     ScopeGate
 	metrics  *metrics
 	cop      *http.CrossOriginProtection
 	handler  http.Handler
@@ -41,6 +42,10 @@ type ServerOption func(*Server)
 // WithAuthenticator sets who turns cookies and bearer tokens into subjects.
 // Without one every request is anonymous.
 func WithAuthenticator(a Authenticator) ServerOption { return func(s *Server) { s.auth = a } }
+
+// WithScopeGate enforces each API operation's documented token scopes
+// through gate. Without one, handlers must check scopes themselves.
+func WithScopeGate(gate ScopeGate) ServerOption { return func(s *Server) { s.gate = gate } }
 
 // WithReady sets the readiness check behind GET /readyz, typically a
 // database ping. Without one the node is ready as soon as it serves.
@@ -75,6 +80,7 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...ServerOption) (*Server, 
 	}
 	s.metrics = newMetrics()
 	s.api = newAPI(s.router, cfg)
+	s.api.gate = s.gate
 	s.routeOperational()
 	s.handler = s.middleware(s.router.mux)
 	return s, nil

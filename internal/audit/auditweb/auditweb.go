@@ -77,19 +77,20 @@ type handlers struct {
 // Register adds the audit viewer pages, their navigation link and the
 // documented JSON API to srv. It panics if the embedded templates do not
 // parse, which is a programming error found at start-up.
-func Register(srv *web.Server, log *audit.Log, ap *access.Point, opts ...Option) {
+func Register(srv *web.Server, log *audit.Log, ap *access.Point, opts ...Option) error {
 	h := &handlers{log: log, ap: ap}
 	for _, o := range opts {
 		o(h)
 	}
 	if err := srv.Renderer().Add(templates, "templates/audit/*.html"); err != nil {
-		panic(err)
+		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Audit log", Href: "/audit", Roles: []platform.Role{platform.RoleAdmin}})
 	rt := srv.Router()
 	rt.Handle("GET /audit", web.RequireSignedInFunc(h.listPage))
 	rt.Handle("GET /audit/{index}", web.RequireSignedInFunc(h.entryPage))
 	h.registerAPI(srv.API())
+	return nil
 }
 
 // authorize asks the access point whether the subject may read its
@@ -106,6 +107,14 @@ func (h *handlers) authorize(r *http.Request) (*platform.Subject, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// entry reads entry idx of the subject's organisation's log. Every index
+// names a position in that log, so there is no other organisation's entry
+// to ask for (and no foreign probe to audit): an index beyond the log is
+// simply not found.
+func (h *handlers) entry(ctx context.Context, s *platform.Subject, idx int64) (audit.Entry, error) {
+	return h.log.Get(ctx, s.OrgID, idx)
 }
 
 // recordRead writes the audit entry for reading entries. It runs after the

@@ -17,7 +17,7 @@ import (
 // codeSentTo reads the newest verification code the outbox holds for email.
 func (e *env) codeSentTo(email string) string {
 	e.t.Helper()
-	msgs, err := services.NewOutbox(e.db).Pending(e.ctx, 1000)
+	msgs, err := services.NewOutbox(e.db, nil).Pending(e.ctx, 1000)
 	noErr(e.t, err)
 	code := ""
 	for _, m := range msgs {
@@ -162,7 +162,7 @@ func TestAnonymousRefusals(t *testing.T) {
 	r := b.Do("POST", base+"/anonymous/email", strings.NewReader(url.Values{"email": {"sam@example.com"}}.Encode()),
 		map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}})
 	want(t, r, 403)
-	msgs, err := services.NewOutbox(e.db).Pending(e.ctx, 1000)
+	msgs, err := services.NewOutbox(e.db, nil).Pending(e.ctx, 1000)
 	noErr(t, err)
 	if len(msgs) != 0 {
 		t.Fatalf("code sent without CSRF: %v", msgs)

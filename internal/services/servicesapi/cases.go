@@ -50,7 +50,7 @@ var (
 
 func (a *api) routeCases(api *web.API) {
 	api.Handle("POST /api/v1/cases", web.Op{
-		Summary: "Submit a case", OperationID: "submitCase", Tags: tagCases, Scopes: []string{scopeWrite},
+		Summary: "Submit a case", OperationID: "submitCase", Tags: tagCases, Scopes: []string{platform.ScopeWrite},
 		Description: "Starts a case of the latest version of a service with the applicant's answers, keyed by field ID. " +
 			"Answers are normalised as the forms would (postcodes upper-cased and spaced, money in whole pence, dates YYYY-MM-DD) " +
 			"and must make a complete submission on the path the answers take through the service's pages. " +
@@ -58,27 +58,27 @@ func (a *api) routeCases(api *web.API) {
 			"Staff may submit for a resident with on_behalf_of (assisted digital), where the service allows it.",
 		Request:   web.SchemaOf(SubmitRequest{}),
 		Responses: map[int]web.Response{201: {Description: "The new case with its reference; Location names it.", Schema: web.SchemaOf(CaseView{})}},
-	}, a.route(scopeWrite, a.submit))
+	}, a.route(a.submit))
 	api.Handle("GET /api/v1/cases", web.Op{
-		Summary: "Search cases", OperationID: "searchCases", Tags: tagCases, Scopes: []string{scopeRead},
+		Summary: "Search cases", OperationID: "searchCases", Tags: tagCases, Scopes: []string{platform.ScopeRead},
 		Description: "Cases of your organisation that you may read and that match every filter given, without their answers. " +
 			"Unknown or repeated parameters are refused with 400. A page may hold fewer items than limit; follow next_cursor until it is absent.",
 		Params:    searchParams,
 		Responses: map[int]web.Response{200: {Description: "One page of cases.", Schema: web.SchemaOf(web.List[CaseSummary]{})}},
-	}, a.route(scopeRead, a.search))
+	}, a.route(a.search))
 	api.Handle("GET /api/v1/cases/{id}", web.Op{
-		Summary: "Get a case", OperationID: "getCase", Tags: tagCases, Scopes: []string{scopeRead},
+		Summary: "Get a case", OperationID: "getCase", Tags: tagCases, Scopes: []string{platform.ScopeRead},
 		Description: "A case with its answers and the transitions you may make on it now. The path takes the case's ID or its reference " +
 			"(e.g. COMP-2026-000123; escape a / as %2F). A case you may not see, or of another organisation, is 404 by reference and 403 or 404 by ID.",
 		Params:    []web.Param{{Name: "id", In: "path", Required: true, Description: "The case's ID (case_...) or reference."}},
 		Responses: map[int]web.Response{200: {Description: "The case.", Schema: web.SchemaOf(CaseView{})}},
-	}, a.route(scopeRead, a.getCase))
+	}, a.route(a.getCase))
 	api.Handle("GET /api/v1/cases/{id}/timeline", web.Op{
-		Summary: "A case's timeline", OperationID: "getCaseTimeline", Tags: tagCases, Scopes: []string{scopeRead},
+		Summary: "A case's timeline", OperationID: "getCaseTimeline", Tags: tagCases, Scopes: []string{platform.ScopeRead},
 		Description: "Every event on the case, oldest first; an applicant sees the events meant for them.",
 		Params:      []web.Param{caseParam},
 		Responses:   map[int]web.Response{200: {Description: "The events, in one page.", Schema: web.SchemaOf(web.List[services.Event]{})}},
-	}, a.route(scopeRead, a.timeline))
+	}, a.route(a.timeline))
 }
 
 func (a *api) submit(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {

@@ -67,11 +67,11 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		return nil
 	}
 	e.svc = services.New(db, e.log, ap, services.Options{Clock: e.clock, UnitID: e.ids.UnitID, UserExists: e.ids.UserExists, Validate: validate})
-	srv, err := web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.WithAuthenticator(e.ids))
+	srv, err := web.NewServer(web.Config{CouncilName: "Testshire Council"}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.WithAuthenticator(e.ids), web.WithScopeGate(ap.CheckScope))
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register(srv, e.svc, Options{Now: e.clock.Now, UnitID: e.ids.UnitID, Audit: e.log, People: e.person})
+	Register(srv, e.svc, Options{Now: e.clock.Now, UnitID: e.ids.UnitID, People: e.person})
 	e.srv = webtest.Start(t, srv)
 
 	e.org = e.mustOrg("testshire", "Testshire Council", platform.OrgCouncil)
@@ -127,9 +127,9 @@ func (e *env) token(u identity.User, scopes ...string) string {
 	return tok.Secret
 }
 
-func (e *env) person(ctx context.Context, orgID, userID string) (string, bool) {
-	u, err := e.ids.GetUser(ctx, platform.System(orgID), userID)
-	return u.Name, err == nil
+func (e *env) person(ctx context.Context, sub *platform.Subject, userID string) (string, bool) {
+	p, err := e.ids.Directory().Person(ctx, sub, userID)
+	return p.Name, err == nil && !p.Disabled
 }
 
 // res is a response with its JSON body decoded (when it is JSON).

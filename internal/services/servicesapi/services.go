@@ -67,12 +67,12 @@ const uploadLimit = 2*definition.MaxSize + 4096
 
 func (a *api) routeServices(api *web.API) {
 	api.Handle("GET /api/v1/services", web.Op{
-		Summary: "List services", OperationID: "listServices", Tags: tagServices, Scopes: []string{scopeRead},
+		Summary: "List services", OperationID: "listServices", Tags: tagServices, Scopes: []string{platform.ScopeRead},
 		Description: "The latest version of each service of your organisation that you may start, submit for a resident, or work on, by ID. " +
 			"The flags describe the person the token belongs to.",
 		Params:    pageParams,
 		Responses: map[int]web.Response{200: {Description: "One page of services.", Schema: web.SchemaOf(web.List[ServiceSummary]{})}},
-	}, a.route(scopeRead, a.listServices))
+	}, a.route(a.listServices))
 	api.Handle("GET /api/v1/services/schema", web.Op{
 		Summary: "JSON Schema of service definitions", OperationID: "getServiceDefinitionSchema", Tags: tagServices, Public: true,
 		Description: "The JSON Schema (draft 2020-12) that service definition YAML follows, for editors and CI. " +
@@ -80,23 +80,23 @@ func (a *api) routeServices(api *web.API) {
 		Responses: map[int]web.Response{200: {Description: "The schema.", Schema: web.Schema{"type": "object"}}},
 	}, web.HandlerFunc(a.getSchema))
 	api.Handle("GET /api/v1/services/{id}", web.Op{
-		Summary: "Get a service definition", OperationID: "getService", Tags: tagServices, Scopes: []string{scopeRead},
+		Summary: "Get a service definition", OperationID: "getService", Tags: tagServices, Scopes: []string{platform.ScopeRead},
 		Description: "The latest published version of a service's definition, or the version asked for, with its YAML source.",
 		Params: []web.Param{serviceID,
 			{Name: "version", In: "query", Description: "A published version; default the latest.", Schema: web.Schema{"type": "integer", "minimum": 1}}},
 		Responses: map[int]web.Response{200: {Description: "The definition.", Schema: web.SchemaOf(DefinitionView{})}},
-	}, a.route(scopeRead, a.getService))
+	}, a.route(a.getService))
 	upload := web.SchemaOf(UploadRequest{})
 	upload["description"] = "Or send the YAML itself with Content-Type: application/yaml."
 	api.Handle("POST /api/v1/services", web.Op{
-		Summary: "Publish a service definition", OperationID: "publishService", Tags: tagServices, Scopes: []string{scopeAdmin},
+		Summary: "Publish a service definition", OperationID: "publishService", Tags: tagServices, Scopes: []string{platform.ScopeAdmin},
 		Description: "Publishes a new version of a service from its YAML: send the YAML with Content-Type application/yaml (or text/yaml), " +
 			"or JSON {\"source\": \"...\"}. The version must be greater than every published version; cases in flight keep theirs. " +
 			"An invalid definition is refused with 422 listing every problem, each with its line and field path (errors and problems), and nothing is stored. " +
 			"Needs an organisation admin's token with the admin scope.",
 		Request:   upload,
 		Responses: map[int]web.Response{201: {Description: "The published version; Location names it.", Schema: web.SchemaOf(DefinitionView{})}},
-	}, a.route(scopeAdmin, a.publish), web.MaxBody(uploadLimit))
+	}, a.route(a.publish), web.MaxBody(uploadLimit))
 }
 
 func (a *api) listServices(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"dbtp/internal/access"
-	"dbtp/internal/audit"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
@@ -30,22 +29,12 @@ type Options struct {
 	Now func() time.Time
 	// People resolves a user of an organisation to a display name, for
 	// person answers. Without it no person answer is accepted.
-	People func(ctx context.Context, orgID, userID string) (name string, ok bool)
+	People func(ctx context.Context, sub *platform.Subject, userID string) (name string, ok bool)
 	// UnitID resolves a definition's owner_unit name to the organisation's
 	// unit ID (the engine's resolver), so the services list can tell staff
 	// which services they work on. Without it, only admins see that.
 	UnitID services.UnitResolver
-	// Audit records a token's refusal for lacking the scope a route needs;
-	// the engine and access point record every other refusal themselves.
-	Audit audit.Recorder
 }
-
-// Token scopes, as identity issues them and access.Decide checks them.
-const (
-	scopeRead  = "read"
-	scopeWrite = "write"
-	scopeAdmin = "admin"
-)
 
 type api struct {
 	svc  *services.Service
@@ -67,45 +56,26 @@ func Register(srv *web.Server, svc *services.Service, opts Options) {
 // handler is an API handler for a signed-in subject.
 type handler func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error
 
-// route adapts h: the caller must be signed in (401), hold scope (403), and
-// errors that are the client's malformed request become 400 problems even
-// when they name a field (the shell would make those 422).
-func (a *api) route(scope string, h handler) http.Handler {
+// route adapts h: the caller must be signed in (401), and errors that are
+// the client's malformed request become 400 problems even when they name a
+// field (the shell would make those 422). The token scope each operation
+// documents is enforced before h by the server's scope gate (the access
+// point), so a read-only token learns nothing from validation it could
+// never act on.
+func (a *api) route(h handler) http.Handler {
 	return web.RequireSignedInFunc(func(w http.ResponseWriter, r *http.Request) error {
-		sub := web.SubjectOf(r)
-		if err := a.requireScope(r, sub, scope); err != nil {
-			return err
-		}
-		return writeSpecial(w, r, h(w, r, sub))
+		return writeSpecial(w, r, h(w, r, web.SubjectOf(r)))
 	})
-}
-
-// requireScope refuses a token without scope before any work is done, so a
-// read-only token learns nothing from validation it could never act on. The
-// engine's access checks would refuse it too, but only after validating the
-// request (and listing services or reading a definition asks no access
-// question at all). Session subjects never reach the API, but if one did its
-// roles alone would govern, as everywhere else.
-func (a *api) requireScope(r *http.Request, sub *platform.Subject, scope string) error {
-	if sub.Kind != platform.SubjectToken || slices.Contains(sub.Scopes, scope) {
-		return nil
-	}
-	if a.opts.Audit != nil {
-		e := audit.For(sub, "api.scope", "api", r.Method+" "+web.Pattern(r), audit.Denied)
-		e.Detail = "token lacks the " + scope + " scope"
-		if err := a.opts.Audit.RecordNow(r.Context(), e); err != nil {
-			return platform.Internal(err)
-		}
-	}
-	return platform.Errorf(platform.CodeForbidden, "This API token does not have the %s scope this operation needs; create a token with it.", scope)
 }
 
 // formOptions are the form rules' options for sub's organisation.
 func (a *api) formOptions(ctx context.Context, sub *platform.Subject, internal bool) forms.Options {
 	o := forms.Options{Now: a.opts.Now, AllowInternal: internal}
 	if a.opts.People != nil {
-		org := sub.OrgID
-		o.People = func(id string) (string, bool) { return a.opts.People(ctx, org, id) }
+		// Naming a person in an answer is part of the operation the token
+		// was scoped for, so it is looked up under the person's roles.
+		who := person(sub)
+		o.People = func(id string) (string, bool) { return a.opts.People(ctx, who, id) }
 	}
 	return o
 }
@@ -139,7 +109,7 @@ func (a *api) mayWorkOn(ctx context.Context, sub *platform.Subject, def *definit
 	}
 	if def.OwnerUnit != "" {
 		if a.opts.UnitID == nil {
-			return access.Allowed(person(sub), access.Administer, access.Resource{Type: "case", OrgID: sub.OrgID})
+			return a.svc.Allowed(person(sub), access.Administer, access.Resource{Type: "case", OrgID: sub.OrgID})
 		}
 		id, err := a.opts.UnitID(ctx, sub.OrgID, def.OwnerUnit)
 		if err != nil {
@@ -147,5 +117,5 @@ func (a *api) mayWorkOn(ctx context.Context, sub *platform.Subject, def *definit
 		}
 		res.BusinessUnit = id
 	}
-	return access.Allowed(person(sub), access.Update, res)
+	return a.svc.Allowed(person(sub), access.Update, res)
 }

@@ -37,27 +37,27 @@ func (a *api) routeWork(api *web.API) {
 	tr := web.SchemaOf(TransitionRequest{})
 	tr["required"] = []string{"transition", "version"}
 	api.Handle("POST /api/v1/cases/{id}/transitions", web.Op{
-		Summary: "Move a case along its workflow", OperationID: "transitionCase", Tags: tagCases, Scopes: []string{scopeWrite},
+		Summary: "Move a case along its workflow", OperationID: "transitionCase", Tags: tagCases, Scopes: []string{platform.ScopeWrite},
 		Description: "Makes one of the case's transitions (GET the case to see those you may make). version must be the case's version as you read it. " +
 			"403 if you may not make this transition; 409 if the case is not in a state it can be made from, or changed since you read it " +
 			"(read it again and retry with its new version); 422 if fields needed for it are missing or invalid (errors name fields.<field ID>).",
 		Params:    []web.Param{caseParam},
 		Request:   tr,
 		Responses: map[int]web.Response{200: {Description: "The case after the move.", Schema: web.SchemaOf(CaseView{})}},
-	}, a.route(scopeWrite, a.transition))
+	}, a.route(a.transition))
 	api.Handle("POST /api/v1/cases/{id}/notes", web.Op{
-		Summary: "Add a note to a case", OperationID: "addCaseNote", Tags: tagCases, Scopes: []string{scopeWrite},
+		Summary: "Add a note to a case", OperationID: "addCaseNote", Tags: tagCases, Scopes: []string{platform.ScopeWrite},
 		Description: "Staff who may work on the case write internal notes or messages to the applicant; the applicant writes messages to staff.",
 		Params:      []web.Param{caseParam},
 		Request:     web.SchemaOf(NoteRequest{}),
 		Responses:   map[int]web.Response{201: {Description: "The note.", Schema: web.SchemaOf(services.Note{})}},
-	}, a.route(scopeWrite, a.addNote))
+	}, a.route(a.addNote))
 	api.Handle("GET /api/v1/cases/{id}/notes", web.Op{
-		Summary: "A case's notes", OperationID: "listCaseNotes", Tags: tagCases, Scopes: []string{scopeRead},
+		Summary: "A case's notes", OperationID: "listCaseNotes", Tags: tagCases, Scopes: []string{platform.ScopeRead},
 		Description: "The case's notes, oldest first; an applicant sees the messages, not internal notes.",
 		Params:      []web.Param{caseParam},
 		Responses:   map[int]web.Response{200: {Description: "The notes, in one page.", Schema: web.SchemaOf(web.List[services.Note]{})}},
-	}, a.route(scopeRead, a.listNotes))
+	}, a.route(a.listNotes))
 }
 
 func (a *api) transition(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {

@@ -1,38 +1,35 @@
-package main
+package servicesweb
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"dbtp/internal/identity"
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 )
 
-// seedServicesDemo fills Kent's services with what the council's own papers
+// Demo fills Kent's services with what the council's own papers
 // describe: the activity plan 2020-2023 as technology roadmap projects,
 // decision 21/00097 with its Policy and Resources Cabinet Committee meeting
 // of 6 November 2020, a few risks the report names, complaints and equipment
 // requests at different stages. It runs once, when the demo is first seeded.
-func seedServicesDemo(ctx context.Context, a *app) error {
-	org, err := a.identity.OrgBySlug(ctx, "kent")
+func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
+	org, err := env.Org(ctx, "kent")
 	if err != nil {
 		return err
 	}
 	people := map[string]*platform.Subject{}
-	page, err := a.identity.ListUsers(ctx, platform.System(org.ID), identity.UserFilter{Limit: 200})
-	if err != nil {
-		return err
-	}
-	for _, u := range page.Users {
-		people[u.Email] = &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID,
-			Roles: u.Roles, BusinessUnits: u.BusinessUnits, Addr: "demo seed"}
+	for _, email := range []string{"admin@kent.example", "staff@kent.example", "resident@kent.example", "caseworker@kent.example", "stores@kent.example"} {
+		if people[email], err = env.Person(ctx, org, email); err != nil {
+			return fmt.Errorf("demo person %s: %w", email, err)
+		}
 	}
 	admin, staff, resident := people["admin@kent.example"], people["staff@kent.example"], people["resident@kent.example"]
 	caseworker, stores := people["caseworker@kent.example"], people["stores@kent.example"]
-	d := &demoSeeder{ctx: ctx, a: a}
+	d := &demoSeeder{ctx: ctx, svc: m.svc}
 
 	for _, p := range roadmapProjects {
 		c := d.submit(admin, "technology-roadmap", definition.Answers{
@@ -103,7 +100,7 @@ func seedServicesDemo(ctx context.Context, a *app) error {
 // demoSeeder keeps the first error so the seeding reads as a script.
 type demoSeeder struct {
 	ctx context.Context
-	a   *app
+	svc *services.Service
 	err error
 }
 
@@ -116,9 +113,9 @@ func (d *demoSeeder) submit(sub *platform.Subject, service string, answers defin
 	if d.err != nil {
 		return caseRef{}
 	}
-	c, err := d.a.services.Submit(d.ctx, sub, service, answers, services.SubmitOptions{})
+	c, err := d.svc.Submit(d.ctx, sub, service, answers, services.SubmitOptions{})
 	if err != nil {
-		d.err = fmt.Errorf("demo %s: %w", service, userError(err))
+		d.err = fmt.Errorf("demo %s: %w", service, err)
 		return caseRef{}
 	}
 	return caseRef{c.ID, c.Version}
@@ -128,9 +125,9 @@ func (d *demoSeeder) move(sub *platform.Subject, c caseRef, transition string, f
 	if d.err != nil {
 		return c
 	}
-	got, err := d.a.services.Transition(d.ctx, sub, c.id, transition, c.version, fields)
+	got, err := d.svc.Transition(d.ctx, sub, c.id, transition, c.version, fields)
 	if err != nil {
-		d.err = fmt.Errorf("demo %s on %s: %w", transition, c.id, userError(err))
+		d.err = fmt.Errorf("demo %s on %s: %w", transition, c.id, err)
 		return c
 	}
 	return caseRef{got.ID, got.Version}

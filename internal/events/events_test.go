@@ -1,0 +1,318 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dbtp/internal/access"
+	"dbtp/internal/audit"
+	"dbtp/internal/audit/audittest"
+	"dbtp/internal/events"
+	"dbtp/internal/jobs"
+	"dbtp/internal/platform"
+	"dbtp/internal/platform/platformtest"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+)
+
+var mods = []store.Migrations{audit.Migrations, jobs.Migrations, events.Migrations}
+
+// The Standard Webhooks specification's published test vector.
+func TestSignMatchesSpecificationVector(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	ts := time.Unix(1614265330, 0)
+	body := []byte(`{"test": 2432232314}`)
+	sig, err := events.Sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", ts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; sig != want {
+		t.Fatalf("signature = %s, want %s", sig, want)
+	}
+	if err := events.Verify(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", "v1,bm9wZQ== "+sig, body, ts, 5*time.Minute); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if err := events.Verify(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, []byte(`{"test": 2432232315}`), ts, 5*time.Minute); !errors.Is(err, events.ErrSignature) {
+		t.Fatalf("altered body verified: %v", err)
+	}
+	if err := events.Verify(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, body, ts.Add(time.Hour), 5*time.Minute); err == nil {
+		t.Fatal("stale timestamp accepted")
+	}
+}
+
+type env struct {
+	db    *store.DB
+	q     *jobs.Queue
+	bus   *events.Bus
+	clock *platformtest.Clock
+	admin *platform.Subject
+}
+
+func newEnv(t *testing.T, db *store.DB, client *http.Client) *env {
+	t.Helper()
+	log := audittest.NewLog(t, db)
+	clock := platformtest.NewClock(time.Now())
+	q := jobs.New(db, jobs.Options{Clock: clock})
+	bus, err := events.New(db, q, access.New(log), log, events.Options{Clock: clock, HTTPClient: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &platform.Subject{Kind: platform.SubjectUser, UserID: "usr_admin", OrgID: "org_a", Roles: []platform.Role{platform.RoleAdmin}}
+	return &env{db: db, q: q, bus: bus, clock: clock, admin: admin}
+}
+
+func (e *env) publish(t *testing.T, typ, subject string) events.Event {
+	t.Helper()
+	var ev events.Event
+	err := e.db.Write(context.Background(), func(tx *store.Tx) error {
+		var err error
+		ev, err = e.bus.Publish(context.Background(), tx, "org_a", typ, subject, map[string]string{"reference": "COMP-2026-000001"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func (e *env) runDue(t *testing.T) {
+	t.Helper()
+	if _, err := e.q.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSubscribersGetCommittedEventsOnly(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		var got []string
+		fails := 2
+		if err := e.bus.Subscribe("records", []string{"case.*"}, func(_ context.Context, ev events.Event) error {
+			got = append(got, ev.Type+" "+ev.Subject)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		flaky := 0
+		if err := e.bus.Subscribe("flaky", []string{"case.submitted"}, func(context.Context, events.Event) error {
+			flaky++
+			if flaky <= fails {
+				return errors.New("not yet")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := e.bus.Publish(ctx, tx, "org_a", "case.submitted", "cas_rolled_back", nil); err != nil {
+				return err
+			}
+			return errors.New("the submission failed")
+		})
+		if err == nil {
+			t.Fatal("write should fail")
+		}
+		e.publish(t, "case.submitted", "cas_1")
+		e.publish(t, "booking.made", "bkg_1") // no subscriber matches
+		e.runDue(t)
+		if len(got) != 1 || got[0] != "case.submitted cas_1" {
+			t.Fatalf("records got %v", got)
+		}
+		// The flaky subscriber is retried with backoff without repeating
+		// delivery to the one that succeeded.
+		for range fails {
+			e.clock.Add(time.Hour)
+			e.runDue(t)
+		}
+		if flaky != 3 || len(got) != 1 {
+			t.Fatalf("flaky called %d times, records %d times", flaky, len(got))
+		}
+		if err := e.bus.Subscribe("bad", []string{"Case Submitted"}, func(context.Context, events.Event) error { return nil }); err == nil {
+			t.Fatal("bad pattern accepted")
+		}
+		if _, err := e.bus.Publish(ctx, nil, "org_a", "nodot", "", nil); err == nil {
+			t.Fatal("bad type accepted")
+		}
+	})
+}
+
+// receiver is a real HTTP server that checks each webhook's signature.
+type receiver struct {
+	mu     sync.Mutex
+	secret string
+	now    func() time.Time
+	got    []string // bodies of authentic deliveries
+	bad    int
+	answer func(w http.ResponseWriter, r *http.Request) bool // true: handled
+	srv    *httptest.Server
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{now: time.Now}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		answer, secret := rc.answer, rc.secret
+		rc.mu.Unlock()
+		if answer != nil && answer(w, r) {
+			return
+		}
+		err := events.Verify(secret, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature"), b, rc.now(), 5*time.Minute)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if err != nil {
+			rc.bad++
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		rc.got = append(rc.got, string(b))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) set(answer func(w http.ResponseWriter, r *http.Request) bool) {
+	rc.mu.Lock()
+	rc.answer = answer
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.got)
+}
+
+func TestWebhooksSignedRetriedLoggedAndReplayed(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		rc := newReceiver(t)
+		e := newEnv(t, db, &http.Client{Timeout: 300 * time.Millisecond})
+		ctx := context.Background()
+		ep, secret, err := e.bus.CreateEndpoint(ctx, e.admin, events.NewEndpoint{URL: rc.srv.URL + "/hook", Types: []string{"case.submitted"}, Description: "Adults CRM"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("secret %q", secret)
+		}
+		rc.mu.Lock()
+		rc.secret, rc.now = secret, e.clock.Now
+		rc.mu.Unlock()
+
+		// First the receiver is down (500), then slow (times out), then it
+		// redirects; each is logged and retried, and the redirect is not followed.
+		redirected := 0
+		other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { redirected++ }))
+		defer other.Close()
+		release := make(chan struct{})
+		answers := []func(w http.ResponseWriter, r *http.Request) bool{
+			func(w http.ResponseWriter, r *http.Request) bool { http.Error(w, "down", 500); return true },
+			func(w http.ResponseWriter, r *http.Request) bool {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+				return true
+			},
+			func(w http.ResponseWriter, r *http.Request) bool {
+				http.Redirect(w, r, other.URL, http.StatusFound)
+				return true
+			},
+		}
+		ev := e.publish(t, "case.submitted", "cas_1")
+		e.publish(t, "case.transitioned", "cas_1") // not subscribed
+		for _, a := range answers {
+			rc.set(a)
+			e.runDue(t)
+			e.clock.Add(2 * time.Hour)
+		}
+		close(release)
+		rc.set(nil)
+		e.runDue(t)
+		if rc.count() != 1 || rc.bad != 0 || redirected != 0 {
+			t.Fatalf("authentic deliveries %d, bad %d, redirect followed %d", rc.count(), rc.bad, redirected)
+		}
+		if !strings.Contains(rc.got[0], `"type":"case.submitted"`) || !strings.Contains(rc.got[0], `"reference":"COMP-2026-000001"`) {
+			t.Fatalf("body = %s", rc.got[0])
+		}
+		log, err := e.bus.Deliveries(ctx, e.admin, ep.ID, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != 4 {
+			t.Fatalf("delivery log has %d attempts, want 4: %+v", len(log), log)
+		}
+		want := []int{204, 302, 0, 500} // newest first
+		for i, d := range log {
+			if d.Status != want[i] || d.Attempt != 4-i || d.EventID != ev.ID {
+				t.Fatalf("attempt %d = %+v, want status %d", i, d, want[i])
+			}
+		}
+		if !strings.Contains(log[1].Error, "redirects are not followed") || log[2].Error == "" {
+			t.Fatalf("errors = %q, %q", log[1].Error, log[2].Error)
+		}
+		// Replay sends it again, signed afresh.
+		if err := e.bus.Replay(ctx, e.admin, ep.ID, ev.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.runDue(t)
+		if rc.count() != 2 {
+			t.Fatalf("after replay the receiver has %d deliveries", rc.count())
+		}
+		// A paused endpoint gets nothing.
+		if err := e.bus.SetDisabled(ctx, e.admin, ep.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		e.publish(t, "case.submitted", "cas_2")
+		e.runDue(t)
+		if rc.count() != 2 {
+			t.Fatal("a paused endpoint received an event")
+		}
+	})
+}
+
+func TestWebhookEndpointsBelongToAdminsOfTheirOrganisation(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		ep, _, err := e.bus.CreateEndpoint(ctx, e.admin, events.NewEndpoint{URL: "https://crm.example.org/dbtp", Types: []string{"*"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		caseworker := &platform.Subject{Kind: platform.SubjectUser, UserID: "usr_cw", OrgID: "org_a", Roles: []platform.Role{platform.RoleCaseworker}}
+		if _, _, err := e.bus.CreateEndpoint(ctx, caseworker, events.NewEndpoint{URL: "https://x.example.org", Types: []string{"*"}}); platform.CodeOf(err) != platform.CodeForbidden {
+			t.Fatalf("caseworker creating a webhook: %v", err)
+		}
+		other := &platform.Subject{Kind: platform.SubjectUser, UserID: "usr_b", OrgID: "org_b", Roles: []platform.Role{platform.RoleAdmin}}
+		if _, err := e.bus.GetEndpoint(ctx, other, ep.ID); platform.CodeOf(err) != platform.CodeNotFound {
+			t.Fatalf("another organisation's admin reading the webhook: %v", err)
+		}
+		if err := e.bus.DeleteEndpoint(ctx, other, ep.ID); platform.CodeOf(err) != platform.CodeNotFound {
+			t.Fatalf("another organisation's admin deleting the webhook: %v", err)
+		}
+		if list, _ := e.bus.ListEndpoints(ctx, other); len(list) != 0 {
+			t.Fatalf("another organisation lists %d webhooks", len(list))
+		}
+		for _, bad := range []events.NewEndpoint{
+			{URL: "ftp://x.example.org", Types: []string{"*"}},
+			{URL: "https://user:pw@x.example.org", Types: []string{"*"}},
+			{URL: "https://x.example.org", Types: nil},
+			{URL: "https://x.example.org", Types: []string{"Case Submitted"}},
+		} {
+			if _, _, err := e.bus.CreateEndpoint(ctx, e.admin, bad); platform.CodeOf(err) != platform.CodeInvalid {
+				t.Fatalf("%+v accepted: %v", bad, err)
+			}
+		}
+	})
+}
+
+func TestMain(m *testing.M) { storetest.Main(m) }

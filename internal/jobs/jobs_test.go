@@ -1,0 +1,269 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dbtp/internal/jobs"
+	"dbtp/internal/platform/platformtest"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+)
+
+var mods = []store.Migrations{jobs.Migrations}
+
+func newQueue(t *testing.T, db *store.DB, clock *platformtest.Clock, node string) *jobs.Queue {
+	t.Helper()
+	return jobs.New(db, jobs.Options{Node: node, Clock: clock, PollInterval: 10 * time.Millisecond})
+}
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+func TestEnqueueCommitsWithTheChange(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := newQueue(t, db, platformtest.NewClock(t0), "n1")
+		var ran []string
+		must(t, q.Handle("test.echo", jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
+			var a struct{ Say string }
+			if err := j.Decode(&a); err != nil {
+				return err
+			}
+			ran = append(ran, a.Say)
+			return nil
+		}}))
+		// A write that fails takes its job with it.
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := q.Enqueue(ctx, tx, jobs.Enqueued{Kind: "test.echo", Args: map[string]string{"say": "rolled back"}}); err != nil {
+				return err
+			}
+			return errors.New("the change failed")
+		})
+		if err == nil {
+			t.Fatal("write should fail")
+		}
+		if _, err := q.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.echo", Args: map[string]string{"say": "kept"}}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := q.RunDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || len(ran) != 1 || ran[0] != "kept" {
+			t.Fatalf("ran %d jobs: %v, want only the committed one", n, ran)
+		}
+		p, err := q.List(ctx, jobs.Filter{AllOrgs: true, State: jobs.Completed})
+		if err != nil || len(p.Jobs) != 1 {
+			t.Fatalf("completed jobs = %+v, %v", p.Jobs, err)
+		}
+	})
+}
+
+func TestIdempotencyKeyAddsOneJob(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := newQueue(t, db, platformtest.NewClock(t0), "n1")
+		must(t, q.Handle("test.once", jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}))
+		for i := range 3 {
+			added, err := q.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.once", Key: "case_1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if added != (i == 0) {
+				t.Fatalf("enqueue %d added = %v", i, added)
+			}
+		}
+		if _, err := q.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Even once the job has completed, the key still stands.
+		if added, _ := q.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.once", Key: "case_1"}); added {
+			t.Fatal("a completed job's key was reused")
+		}
+		if _, err := q.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.unknown"}); err == nil || !strings.Contains(err.Error(), "no handler") {
+			t.Fatalf("unknown kind: %v", err)
+		}
+	})
+}
+
+func TestRetriesWithBackoffThenFails(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := platformtest.NewClock(t0)
+		q := newQueue(t, db, clock, "n1")
+		calls := 0
+		must(t, q.Handle("test.flaky", jobs.Kind{MaxAttempts: 3, Handler: func(context.Context, jobs.Job) error {
+			calls++
+			return errors.New("endpoint down")
+		}}))
+		if _, err := q.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.flaky"}); err != nil {
+			t.Fatal(err)
+		}
+		runDue(t, q, 1)
+		// Not due again until the backoff has passed.
+		runDue(t, q, 0)
+		clock.Add(jobs.DefaultBackoff(1) - time.Second)
+		runDue(t, q, 0)
+		clock.Add(time.Second)
+		runDue(t, q, 1)
+		clock.Add(jobs.DefaultBackoff(2))
+		runDue(t, q, 1)
+		clock.Add(time.Hour)
+		runDue(t, q, 0)
+		if calls != 3 {
+			t.Fatalf("calls = %d, want 3", calls)
+		}
+		p, _ := q.List(ctx, jobs.Filter{AllOrgs: true})
+		j := p.Jobs[0]
+		if j.State != jobs.Failed || j.Attempt != 3 || j.LastError != "endpoint down" {
+			t.Fatalf("job = %+v, want failed after 3 attempts with the error", j)
+		}
+		// An operator retries it: a fresh set of attempts, due now.
+		must(t, db.Write(ctx, func(tx *store.Tx) error { return q.Retry(ctx, tx, j.ID) }))
+		runDue(t, q, 1)
+		if calls != 4 {
+			t.Fatalf("calls after retry = %d", calls)
+		}
+		// Discarding a failed job stops it for good; a completed one cannot be.
+		p, _ = q.List(ctx, jobs.Filter{AllOrgs: true, State: jobs.Available})
+		must(t, db.Write(ctx, func(tx *store.Tx) error { return q.Discard(ctx, tx, p.Jobs[0].ID) }))
+		clock.Add(time.Hour)
+		runDue(t, q, 0)
+	})
+}
+
+func TestPanickingHandlerFailsAndWorkerGoesOn(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := newQueue(t, db, platformtest.NewClock(t0), "n1")
+		var ok atomic.Int32
+		must(t, q.Handle("test.panic", jobs.Kind{Handler: func(context.Context, jobs.Job) error { panic("nil map in handler") }}))
+		must(t, q.Handle("test.ok", jobs.Kind{Handler: func(context.Context, jobs.Job) error { ok.Add(1); return nil }}))
+		for _, k := range []string{"test.panic", "test.ok", "test.ok"} {
+			if _, err := q.EnqueueNow(ctx, jobs.Enqueued{Kind: k}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runDue(t, q, 3)
+		if ok.Load() != 2 {
+			t.Fatalf("ok jobs = %d", ok.Load())
+		}
+		p, _ := q.List(ctx, jobs.Filter{AllOrgs: true, State: jobs.Failed})
+		if len(p.Jobs) != 1 || !strings.Contains(p.Jobs[0].LastError, "panic: nil map in handler") || p.Jobs[0].Attempt != 1 {
+			t.Fatalf("failed jobs = %+v", p.Jobs)
+		}
+	})
+}
+
+// Two nodes on one database: each periodic run is enqueued once, and each
+// job is run by one node only.
+func TestTwoNodesShareWorkOnce(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clock := platformtest.NewClock(t0)
+		var mu sync.Mutex
+		runs := map[string]int{}
+		done := make(chan struct{}, 1000)
+		var nodes []*jobs.Queue
+		for _, n := range []string{"a", "b"} {
+			q := newQueue(t, db, clock, n)
+			must(t, q.Handle("test.work", jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
+				mu.Lock()
+				runs[j.Key]++
+				mu.Unlock()
+				done <- struct{}{}
+				return nil
+			}}))
+			must(t, q.Every("sweep", "test.work", time.Minute))
+			nodes = append(nodes, q)
+		}
+		const n = 200
+		for i := range n {
+			if _, err := nodes[i%2].EnqueueNow(ctx, jobs.Enqueued{Kind: "test.work"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for _, q := range nodes {
+			wg.Add(1)
+			go func() { defer wg.Done(); q.Run(ctx) }()
+		}
+		// n enqueued jobs plus the first sweep run.
+		for range n + 1 {
+			<-done
+		}
+		clock.Add(time.Minute)
+		<-done // the second sweep
+		cancel()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(runs) != n+2 {
+			t.Fatalf("distinct jobs run = %d, want %d", len(runs), n+2)
+		}
+		for k, c := range runs {
+			if c != 1 {
+				t.Fatalf("job %s ran %d times", k, c)
+			}
+		}
+	})
+}
+
+// A kind declared without a handler can be enqueued here but is left for
+// a node that runs it.
+func TestDeclaredKindWaitsForANodeThatRunsIt(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := platformtest.NewClock(t0)
+		web := newQueue(t, db, clock, "web")
+		must(t, web.Handle("test.mail", jobs.Kind{}))
+		if _, err := web.EnqueueNow(ctx, jobs.Enqueued{Kind: "test.mail"}); err != nil {
+			t.Fatal(err)
+		}
+		runDue(t, web, 0)
+		sender := newQueue(t, db, clock, "sender")
+		must(t, sender.Handle("test.mail", jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}))
+		runDue(t, sender, 1)
+	})
+}
+
+func TestBadRegistrationsAreErrors(t *testing.T) {
+	q := jobs.New(nil, jobs.Options{})
+	h := jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}
+	if err := q.Handle("Bad Kind", h); err == nil {
+		t.Fatal("bad kind name accepted")
+	}
+	must(t, q.Handle("x.y", h))
+	if err := q.Handle("x.y", jobs.Kind{}); err == nil {
+		t.Fatal("duplicate kind accepted")
+	}
+	if err := q.Every("s", "x.y", time.Millisecond); err == nil {
+		t.Fatal("sub-second schedule accepted")
+	}
+}
+
+func runDue(t *testing.T, q *jobs.Queue, want int) {
+	t.Helper()
+	n, err := q.RunDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != want {
+		t.Fatalf("ran %d jobs, want %d", n, want)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMain(m *testing.M) { storetest.Main(m) }
