@@ -11,6 +11,8 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
+	"dbtp/internal/blob"
+	"dbtp/internal/blob/blobtest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -37,6 +39,7 @@ type env struct {
 	log   *audit.Log
 	id    *identity.Service
 	svc   *services.Service
+	files *blob.Store
 	srv   *webtest.Server
 	org   platform.Org
 	sys   *platform.Subject
@@ -49,7 +52,9 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
 	e.id = identity.New(db, e.log, ap, identity.Options{})
+	e.files = blobtest.Disk(t)
 	e.svc = services.New(db, e.log, ap, services.Options{
+		Files: e.files,
 		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {
 			if !applicant {
 				return nil
