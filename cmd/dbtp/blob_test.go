@@ -12,6 +12,7 @@ import (
 
 	"dbtp/internal/blob"
 	"dbtp/internal/blob/blobtest"
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 )
 
@@ -258,4 +259,43 @@ func TestBlobOnS3(t *testing.T) {
 	}
 	delete(c.env, "DBTP_BLOB_S3_SECRET_KEY")
 	c.fails(2, "DBTP_BLOB_S3_SECRET_KEY", "migrate")
+}
+
+// Attachment content kept in the database by an earlier dbtp is moved to
+// the file store when the platform starts, and reads back the same.
+func TestStartMovesAttachmentsToTheFileStore(t *testing.T) {
+	dir := t.TempDir()
+	r := startDemo(t, dir)
+	ctx := context.Background()
+	var caseID, orgID string
+	if err := r.app.db.QueryRow(ctx, "SELECT id, org_id FROM cases ORDER BY id LIMIT 1").Scan(&caseID, &orgID); err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("a letter scanned in 2019, kept in the database")
+	attID := platform.NewID("att")
+	err := r.app.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO case_attachments (id, org_id, case_id, field_id, name, media_type, size, sha256, content, uploaded_by, created_at)
+			VALUES (?, ?, ?, '', 'letter.txt', 'text/plain', ?, 'not checked', ?, '', 1)`, attID, orgID, caseID, len(content), content)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r = startDemo(t, dir) // a restart on the same data folder
+	var blobID string
+	var left []byte
+	if err := r.app.db.QueryRow(ctx, "SELECT blob_id, content FROM case_attachments WHERE id = ?", attID).Scan(&blobID, &left); err != nil {
+		t.Fatal(err)
+	}
+	if blobID == "" || len(left) != 0 {
+		t.Fatalf("not moved: blob %q, %d bytes left in the database", blobID, len(left))
+	}
+	_, got, err := r.app.services().GetAttachment(ctx, platform.System(orgID), caseID, attID)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("read back: %q %v", got, err)
+	}
+	if ok, err := r.app.blob.Exists(ctx, blobID); err != nil || !ok {
+		t.Fatalf("the file store lacks %s: %v", blobID, err)
+	}
 }
