@@ -133,6 +133,12 @@ func TestHeldFiles(t *testing.T) {
 		wantCode(t, err, platform.CodeTooLarge)
 		_, err = e.svc.HoldFile(e.ctx, e.rita, "complaints", "summary", holder, definition.File{Name: "x"}, []byte("x"))
 		wantField(t, err, "summary")
+		// One journey holds a bounded number of files.
+		defer func(n int) { maxHeldFiles = n }(maxHeldFiles)
+		maxHeldFiles = 2
+		_, err = e.svc.HoldFile(e.ctx, e.rita, "complaints", "evidence", holder, definition.File{Name: "c.jpg"}, []byte("third"))
+		wantCode(t, err, platform.CodeRateLimited)
+		maxHeldFiles = 50
 		// Ray uploads the same bytes as Rita's replaced file, and never submits.
 		_, err = e.svc.HoldFile(e.ctx, e.ray, "complaints", "evidence", "ray-journey", definition.File{Name: "same.jpg"}, first)
 		noErr(t, err)

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 
 // maxHolder bounds a holder key.
 const maxHolder = 300
+
+// maxHeldFiles bounds the files one journey may hold at once (each within
+// its question's size limit), so uploads cannot fill the store unnoticed.
+var maxHeldFiles = 50
 
 // heldFile is one held upload, as a submission needs it.
 type heldFile struct {
@@ -60,6 +65,21 @@ func (s *Service) HoldFile(ctx context.Context, sub *platform.Subject, serviceID
 	if err != nil {
 		return definition.File{}, err
 	}
+	tooMany := func(q func(string, ...any) *sql.Row) error {
+		var n int
+		if err := q("SELECT COUNT(*) FROM case_uploads WHERE org_id = ? AND holder = ?", sub.OrgID, holder).Scan(&n); err != nil {
+			return err
+		}
+		if n >= maxHeldFiles {
+			return platform.Errorf(platform.CodeRateLimited, "You have uploaded too many files for this form. Send it, or delete it and start again.")
+		}
+		return nil
+	}
+	// Checked before storing anything, and again in the write (two
+	// uploads at once).
+	if err := tooMany(func(q string, a ...any) *sql.Row { return s.db.QueryRow(ctx, q, a...) }); err != nil {
+		return definition.File{}, asPlatform(err)
+	}
 	blobID, err := s.storeFile(ctx, content)
 	if err != nil {
 		return definition.File{}, err
@@ -67,6 +87,9 @@ func (s *Service) HoldFile(ctx context.Context, sub *platform.Subject, serviceID
 	now := s.now()
 	in := fileIn{file: clean, blobID: blobID, content: content}
 	err = s.writeNaming(ctx, []fileIn{in}, func(tx *store.Tx) error {
+		if err := tooMany(func(q string, a ...any) *sql.Row { return tx.QueryRow(ctx, q, a...) }); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO case_uploads (id, org_id, holder, blob_id, name, media_type, size, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, clean.ID, sub.OrgID, holder, blobID, clean.Name, clean.MediaType, clean.Size,
 			store.Millis(now), store.Millis(now.Add(s.opts.DraftLifetime)))
