@@ -170,7 +170,7 @@ func cmdUserAdd(ctx context.Context, env *cliEnv, args []string) error {
 		if in.BusinessUnits, err = resolveUnits(ctx, a, sub, units); err != nil {
 			return err
 		}
-		in.Password = identity.GeneratePassword()
+		in.Password = identity.GeneratePasswordFor(in.Email, in.Name)
 		u, err := a.identity.CreateUser(ctx, sub, in)
 		if err != nil {
 			return userError(err)

@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"dbtp/internal/browsertest"
+	"dbtp/internal/platform"
+	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
 
 	"github.com/chromedp/chromedp"
 )
@@ -108,7 +112,8 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 	}
 
 	pages := []string{"/", "/account", "/users", "/users/new", "/business-units", "/tokens", "/tokens/new",
-		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/dashboards?service=risk-register", "/services/admin"}
+		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/dashboards?service=risk-register", "/services/admin",
+		"/admin/jobs", "/admin/jobs?state=failed", "/admin/webhooks"}
 	for _, p := range pages {
 		open(t, ctx, r.url+p)
 		browsertest.CheckAccessible(t, ctx, p)
@@ -124,6 +129,8 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 		open(t, ctx, r.url+href)
 		browsertest.CheckAccessible(t, ctx, href)
 	}
+
+	adminConnectsAWebhook(t, ctx, r)
 
 	// A second sign-in now asks for the code.
 	submitAndWait(t, ctx, "form[action='/sign-out'] button", "main h1")
@@ -151,5 +158,79 @@ func TestBrowserShellWithoutJavaScript(t *testing.T) {
 	open(t, ctx, r.url+"/account")
 	if !strings.Contains(location(t, ctx), "/sign-in") {
 		t.Fatalf("after sign-out /account went to %s, want the sign-in page", location(t, ctx))
+	}
+}
+
+// adminConnectsAWebhook: the admin connects the council's CRM by webhook,
+// copies the signing secret, and once a resident's complaint is submitted
+// sees it delivered, signed, in the webhook's log.
+func adminConnectsAWebhook(t *testing.T, ctx context.Context, r *running) {
+	t.Helper()
+	got := make(chan http.Header, 10)
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		got <- req.Header.Clone()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer crm.Close()
+	open(t, ctx, r.url+"/admin/webhooks")
+	if !strings.Contains(text(t, ctx, "main"), "You have no webhooks yet") {
+		t.Fatalf("webhooks page before any: %q", text(t, ctx, "main"))
+	}
+	// A mistake first: the error summary says what to fix.
+	do(t, ctx, "type url", chromedp.SendKeys(chromedp.CSS("#url"), "crm.kent.example/hook"))
+	resp, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.CSS("form[action='/admin/webhooks'] button")))
+	if err != nil || resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad webhook address: %v, status %v", err, resp)
+	}
+	browsertest.CheckAccessible(t, ctx, "webhook error")
+	if msg := text(t, ctx, ".govuk-error-summary"); !strings.Contains(msg, "starting with https://") {
+		t.Fatalf("error summary %q", msg)
+	}
+	do(t, ctx, "retype url", chromedp.SetValue(chromedp.CSS("#url"), crm.URL+"/dbtp"), chromedp.SetValue(chromedp.CSS("#types"), "case.submitted"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "Customer relationship system"))
+	submitAndWait(t, ctx, "form[action='/admin/webhooks'] button", "#secret")
+	browsertest.CheckAccessible(t, ctx, "webhook added")
+	if secret := text(t, ctx, "#secret"); !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("secret shown as %q", secret)
+	}
+	// A resident submits a complaint through the API-free engine path the
+	// portal uses; the event reaches the CRM through the jobs loop.
+	org, err := r.app.identity.OrgBySlug(context.Background(), "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.app.services().Submit(context.Background(), platform.System(org.ID), "complaints", definition.Answers{
+		"name": "Chris Walker", "email": "resident@kent.example", "service_area": "waste", "details": "Missed bins again",
+		"complained_before": "no", "desired_outcome": "Collect them"}, services.SubmitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case h := <-got:
+		if h.Get("webhook-id") == "" || !strings.HasPrefix(h.Get("webhook-signature"), "v1,") {
+			t.Fatalf("delivery headers %v", h)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the webhook was not delivered within 30 s")
+	}
+	open(t, ctx, r.url+"/admin/webhooks")
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("main table a[href^='/admin/webhooks/whk_']"), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log row is written just after the receiver answers: reload until
+	// it shows (bounded), as a person would.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		open(t, ctx, r.url+attr.Value)
+		if strings.Contains(text(t, ctx, "main"), "Delivered") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery log: %q", text(t, ctx, "main"))
+		}
+	}
+	browsertest.CheckAccessible(t, ctx, "webhook delivery log")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "case.submitted") || !strings.Contains(body, "Send again") {
+		t.Fatalf("delivery log: %q", body)
 	}
 }

@@ -108,7 +108,7 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 		}
 		for _, p := range o.people {
 			role, _ := platform.ParseRole(p.role)
-			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePassword()}
+			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePasswordFor(p.email, p.name)}
 			for _, u := range splitList(p.unit) {
 				in.BusinessUnits = append(in.BusinessUnits, unitIDs[u])
 			}

@@ -195,7 +195,7 @@ func (p *Point) Allowed(s *platform.Subject, a Action, r Resource) bool {
 // its audit entry on its own: call it before store.Write, or use CheckTx
 // inside one.
 func (p *Point) Check(ctx context.Context, s *platform.Subject, a Action, r Resource) error {
-	return p.check(s, a, r, func(e audit.Entry) error { return p.audit.RecordNow(ctx, e) })
+	return p.check(ctx, s, a, r, func(e audit.Entry) error { return p.audit.RecordNow(ctx, e) })
 }
 
 // CheckTx is Check inside the caller's write: the denial or the sensitive
@@ -204,14 +204,14 @@ func (p *Point) Check(ctx context.Context, s *platform.Subject, a Action, r Reso
 // write function commits the denial's audit entry (and nothing else, as
 // nothing else was written yet) while Write still returns the refusal.
 func (p *Point) CheckTx(tx *store.Tx, s *platform.Subject, a Action, r Resource) error {
-	err := p.check(s, a, r, func(e audit.Entry) error { return p.audit.Record(tx, e) })
+	err := p.check(tx.Context(), s, a, r, func(e audit.Entry) error { return p.audit.Record(tx, e) })
 	if err != nil && platform.CodeOf(err) != platform.CodeInternal {
 		return store.CommitAnd(err)
 	}
 	return err
 }
 
-func (p *Point) check(s *platform.Subject, a Action, r Resource, record func(audit.Entry) error) error {
+func (p *Point) check(ctx context.Context, s *platform.Subject, a Action, r Resource, record func(audit.Entry) error) error {
 	d := p.Decide(s, a, r)
 	if !d.Allowed {
 		e := audit.For(s, string(r.Type)+"."+string(a), r.Type, r.ID, audit.Denied)
@@ -224,7 +224,9 @@ func (p *Point) check(s *platform.Subject, a Action, r Resource, record func(aud
 		}
 		return refusal(s, a, r)
 	}
-	if a == Read && r.Classification == platform.OfficialSensitive {
+	// One look at a sensitive record is one entry, however many reads the
+	// page makes of it (the case, its timeline, notes, tasks, files).
+	if a == Read && r.Classification == platform.OfficialSensitive && platform.Once(ctx, "read "+r.Type+" "+r.ID) {
 		e := audit.For(s, r.Type+".read", r.Type, r.ID, audit.Success)
 		e.Detail = "OFFICIAL-SENSITIVE read: " + d.Reason
 		if err := record(e); err != nil {

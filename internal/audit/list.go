@@ -146,6 +146,23 @@ func (l *Log) Get(ctx context.Context, orgID string, index int64) (Entry, error)
 	return e, err
 }
 
+// OrgOf says which organisation entry index belongs to (PlatformOrg for
+// platform-level entries); found is false when the log has no such entry.
+// It lets the viewer record a probe for another organisation's entry as a
+// denial, which Get alone cannot tell from a missing entry.
+func (l *Log) OrgOf(ctx context.Context, index int64) (org string, found bool, err error) {
+	err = l.db.QueryRow(ctx, "SELECT org_id FROM audit_entries WHERE idx = ?", index).Scan(&org)
+	switch {
+	case store.IsNoRows(err):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("audit: org of entry: %w", err)
+	case org == "":
+		return PlatformOrg, true, nil
+	}
+	return org, true, nil
+}
+
 // scanEntry decodes an entry from its canonical bytes, the only source of
 // truth, and refuses it if the filter columns disagree: an edited org_id
 // column must not move an entry into another organisation's view.

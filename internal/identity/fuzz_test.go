@@ -89,7 +89,7 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 	if ok, _ := s.verifyPassword(ctx, "garbage", testPassword); ok {
 		t.Fatal("garbage hash matched")
 	}
-	if p := GeneratePassword(); len(p) != 23 || checkPasswordPolicy(p, "a@b.org") != nil {
+	if p := GeneratePassword(); len(p) != 23 || checkPasswordPolicy(p, "a@b.org", "A B") != nil {
 		t.Fatalf("generated %q", p)
 	}
 }

@@ -71,6 +71,28 @@ func (e *env) subjectOf(u User) *platform.Subject {
 	return &platform.Subject{Kind: platform.SubjectUser, UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Roles: u.Roles, BusinessUnits: u.BusinessUnits}
 }
 
+// signedIn signs a user of org in through the service with testPassword,
+// enrolling TOTP if they have none, and returns their session's subject: a
+// person who has just entered a second factor, as creating admins and
+// admin-scope tokens needs.
+func (e *env) signedIn(email string) *platform.Subject {
+	e.t.Helper()
+	res, err := e.svc.SignIn(e.ctx, e.org.Slug, email, testPassword, "192.0.2.9")
+	noErr(e.t, err)
+	switch res.State {
+	case StateNeedsTOTPSetup:
+		enr, err := e.svc.BeginTOTPSetup(e.ctx, res.Token)
+		noErr(e.t, err)
+		res, err = e.svc.ConfirmTOTPSetup(e.ctx, res.Token, e.code(enr.Secret), "192.0.2.9")
+		noErr(e.t, err)
+	case StateSignedIn:
+		e.t.Fatalf("%s signed in without a second factor", email)
+	}
+	sub, err := e.svc.SessionSubject(e.ctx, res.Token, "192.0.2.9")
+	noErr(e.t, err)
+	return sub
+}
+
 // otherOrg makes a second organisation with its own admin and one staff user.
 func (e *env) otherOrg() (platform.Org, *platform.Subject, User) {
 	e.t.Helper()

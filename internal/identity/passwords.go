@@ -7,11 +7,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
-
-	"dbtp/internal/platform"
 )
 
 // argonParams are the argon2id cost settings, stored in every hash so they
@@ -140,24 +137,6 @@ func (s *Service) acquireHash(ctx context.Context) error {
 }
 
 func (s *Service) releaseHash() { <-s.hashSem }
-
-// checkPasswordPolicy applies NIST SP 800-63B style rules: length, not the
-// email address. Composition rules are deliberately absent; length is what
-// resists guessing, and throttling handles the rest.
-func checkPasswordPolicy(password, email string) error {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case !utf8.ValidString(password):
-		return platform.Invalid("Check the password", platform.FieldError{Field: "password", Message: "Password contains characters that cannot be used"})
-	case n < minPasswordLen:
-		return platform.Invalid("Check the password", platform.FieldError{Field: "password", Message: "Password must be at least 12 characters"})
-	case n > maxPasswordLen:
-		return platform.Invalid("Check the password", platform.FieldError{Field: "password", Message: "Password must be 256 characters or fewer"})
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
-		return platform.Invalid("Check the password", platform.FieldError{Field: "password", Message: "Password must not be your email address"})
-	}
-	return nil
-}
 
 // passwordAlphabet avoids look-alike characters so a reset password can be
 // read over the phone; 20 characters from 55 give about 115 bits.

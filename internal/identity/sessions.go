@@ -61,9 +61,14 @@ func noSession() error {
 
 // newSession stores a session for u in state and returns its token. Expired
 // sessions of the same user are swept on the way, which keeps the table
-// small without a separate job for the common case.
-func (s *Service) newSession(ctx context.Context, tx *store.Tx, u userRow, state SignInState, addr string) (SignInResult, error) {
+// small without a separate job for the common case. secondFactor says the
+// person has just entered a TOTP code, which the session records.
+func (s *Service) newSession(ctx context.Context, tx *store.Tx, u userRow, state SignInState, addr string, secondFactor bool) (SignInResult, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
+	factorAt := int64(0)
+	if secondFactor {
+		factorAt = store.Millis(now)
+	}
 	raw := randomBytes(32)
 	res := SignInResult{State: state, Token: b64url.EncodeToString(raw), SessionID: platform.NewID("ses"),
 		UserID: u.ID, OrgID: u.OrgID, ExpiresAt: now.Add(s.opts.AbsoluteTimeout)}
@@ -74,9 +79,9 @@ func (s *Service) newSession(ctx context.Context, tx *store.Tx, u userRow, state
 		u.OrgID, u.ID, store.Millis(now), store.Millis(now.Add(-s.opts.IdleTimeout))); err != nil {
 		return res, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, org_id, user_id, token_hash, state, created_at, auth_time, last_seen, expires_at, addr)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, res.SessionID, u.OrgID, u.ID, secretHash(raw), string(state),
-		store.Millis(now), store.Millis(now), store.Millis(now), store.Millis(res.ExpiresAt), truncate(addr, 100)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, org_id, user_id, token_hash, state, created_at, auth_time, last_seen, expires_at, addr, second_factor_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, res.SessionID, u.OrgID, u.ID, secretHash(raw), string(state),
+		store.Millis(now), store.Millis(now), store.Millis(now), store.Millis(res.ExpiresAt), truncate(addr, 100), factorAt); err != nil {
 		return res, err
 	}
 	return res, nil

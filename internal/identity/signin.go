@@ -135,7 +135,7 @@ func (s *Service) startSession(ctx context.Context, u userRow, addr, method stri
 			}
 		}
 		var err error
-		if res, err = s.newSession(ctx, tx, u, state, addr); err != nil {
+		if res, err = s.newSession(ctx, tx, u, state, addr, false); err != nil {
 			return err
 		}
 		e := audit.For(actorFor(u, addr), "session.sign_in", "session", res.SessionID, audit.Success)

@@ -140,6 +140,11 @@ func (s *Service) createToken(ctx context.Context, sub *platform.Subject, ownerI
 	if len(scopesAllowed(scopes, ownerRoles)) != len(scopes) {
 		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Only admins can create tokens with the admin scope"})
 	}
+	if slices.Contains(scopes, ScopeAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "token.create", "token", "", "create tokens with the admin scope"); err != nil {
+			return CreatedToken{}, err
+		}
+	}
 	life := in.ExpiresIn
 	switch {
 	case life == 0:
@@ -225,24 +230,47 @@ func (s *Service) queryTokens(ctx context.Context, where string, args ...any) ([
 	return out, nil
 }
 
+// GetToken returns a token of the subject's organisation: owners see their
+// own, admins anyone's. The secret is never returned.
+func (s *Service) GetToken(ctx context.Context, sub *platform.Subject, id string) (Token, error) {
+	if sub == nil || !platform.ValidID("tok", id) {
+		return Token{}, platform.NotFound("token")
+	}
+	t, _, err := s.tokenFor(ctx, sub, id, access.Read)
+	return t, err
+}
+
+// tokenFor loads a token of the subject's organisation and asks the access
+// point whether sub may do a to it: a to their own token, administer to
+// anyone else's (a manager may read OFFICIAL data, but not other people's
+// credentials). It returns the token and its stored hash.
+func (s *Service) tokenFor(ctx context.Context, sub *platform.Subject, id string, a access.Action) (Token, string, error) {
+	res := access.Resource{Type: "token", ID: id, OrgID: sub.OrgID}
+	t, hash, err := scanToken(s.db.QueryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE org_id = ? AND id = ?", sub.OrgID, id))
+	if store.IsNoRows(err) {
+		return Token{}, "", s.ap.Missing(ctx, sub, a, res, access.RowOrg(s.db, "api_tokens", "id", id), platform.NotFound("token"))
+	}
+	if err != nil {
+		return Token{}, "", platform.Internal(err)
+	}
+	if t.UserID != sub.UserID {
+		a = access.Administer
+	}
+	res.OwnerID = t.UserID
+	if err := s.ap.Check(ctx, sub, a, res); err != nil {
+		return Token{}, "", err
+	}
+	return t, hash, nil
+}
+
 // RevokeToken ends a token at once on this node and within Options.CacheTTL
 // everywhere. Owners revoke their own; admins anyone's in their organisation.
 func (s *Service) RevokeToken(ctx context.Context, sub *platform.Subject, id string) error {
 	if sub == nil || !platform.ValidID("tok", id) {
 		return platform.NotFound("token")
 	}
-	t, hash, err := scanToken(s.db.QueryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE org_id = ? AND id = ?", sub.OrgID, id))
-	if store.IsNoRows(err) {
-		return platform.NotFound("token")
-	}
+	t, hash, err := s.tokenFor(ctx, sub, id, access.Delete)
 	if err != nil {
-		return platform.Internal(err)
-	}
-	act := access.Delete
-	if t.UserID != sub.UserID {
-		act = access.Administer
-	}
-	if err := s.ap.Check(ctx, sub, act, access.Resource{Type: "token", ID: id, OrgID: sub.OrgID, OwnerID: t.UserID}); err != nil {
 		return err
 	}
 	if !t.RevokedAt.IsZero() {

@@ -49,8 +49,8 @@ func TestTokens(t *testing.T) {
 		wantCode(t, err, platform.CodeUnauthorized)
 
 		// An admin's admin scope shrinks when the role goes.
-		promoted := e.mustUser(e.sys, "pat@northshire.gov.uk", "Pat", []platform.Role{platform.RoleAdmin}, nil, "")
-		at, err := e.svc.CreateToken(e.ctx, e.subjectOf(promoted), NewToken{Name: "ops", Scopes: []string{"read", "write", "admin"}, ExpiresIn: 2 * time.Hour})
+		promoted := e.mustUser(e.sys, "pat@northshire.gov.uk", "Pat", []platform.Role{platform.RoleAdmin}, nil, testPassword)
+		at, err := e.svc.CreateToken(e.ctx, e.signedIn(promoted.Email), NewToken{Name: "ops", Scopes: []string{"read", "write", "admin"}, ExpiresIn: 2 * time.Hour})
 		noErr(t, err)
 		as, err := e.svc.TokenSubject(e.ctx, at.Secret, "")
 		noErr(t, err)

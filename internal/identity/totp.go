@@ -203,7 +203,7 @@ func (s *Service) secondFactor(ctx context.Context, cookie, code, addr string, e
 		if err := clearAccount(ctx, tx, acct); err != nil {
 			return err
 		}
-		if res, err = s.newSession(ctx, tx, u, StateSignedIn, addr); err != nil {
+		if res, err = s.newSession(ctx, tx, u, StateSignedIn, addr, true); err != nil {
 			return err
 		}
 		s.forgetUserAfter(tx, u.OrgID, u.ID)
@@ -218,12 +218,20 @@ func (s *Service) secondFactor(ctx context.Context, cookie, code, addr string, e
 }
 
 // ResetTOTP removes a user's second factor (a lost phone) and ends their
-// sessions; an admin's next sign-in must enrol again.
+// sessions; an admin's next sign-in must enrol again. Resetting an admin's
+// needs a recent second factor (see StepUpWindow): with their password reset
+// too, it would hand over their account.
 func (s *Service) ResetTOTP(ctx context.Context, sub *platform.Subject, id string) error {
-	if _, err := s.adminTarget(ctx, sub, id); err != nil {
+	u, err := s.adminTarget(ctx, sub, id)
+	if err != nil {
 		return err
 	}
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
+	if u.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.totp_reset", "user", id, "reset an admin's two-factor authentication"); err != nil {
+			return err
+		}
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, "UPDATE users SET totp_secret = '', totp_pending = '', totp_last_step = 0, updated_at = ? WHERE org_id = ? AND id = ?",
 			store.Millis(s.now()), sub.OrgID, id); err != nil {
 			return err

@@ -99,7 +99,9 @@ func TestAdminTOTP(t *testing.T) {
 		if done.State != StateSignedIn || done.Token == res.Token {
 			t.Fatal("not rotated")
 		}
-		_, err = e.svc.SessionSubject(e.ctx, done.Token, "")
+		// The admin's session: they entered a code just now, so it may make
+		// admins and reset admins' second factors for 15 minutes.
+		admin, err := e.svc.SessionSubject(e.ctx, done.Token, "")
 		noErr(t, err)
 		_, err = e.svc.VerifyTOTP(e.ctx, res.Token, e.code(enr.Secret), "")
 		wantCode(t, err, platform.CodeUnauthorized) // the pending session is gone
@@ -124,7 +126,7 @@ func TestAdminTOTP(t *testing.T) {
 		u := e.mustUser(e.sys, "newadmin@northshire.gov.uk", "New Admin", []platform.Role{platform.RoleStaff}, nil, testPassword)
 		s1, err := e.svc.SignIn(e.ctx, e.org.Slug, u.Email, testPassword, "")
 		noErr(t, err)
-		_, err = e.svc.UpdateUser(e.ctx, e.admin, u.ID, UserChanges{Name: u.Name, Roles: []platform.Role{platform.RoleAdmin}})
+		_, err = e.svc.UpdateUser(e.ctx, admin, u.ID, UserChanges{Name: u.Name, Roles: []platform.Role{platform.RoleAdmin}})
 		noErr(t, err)
 		_, err = e.svc.SessionSubject(e.ctx, s1.Token, "")
 		wantCode(t, err, platform.CodeUnauthorized)
@@ -135,7 +137,7 @@ func TestAdminTOTP(t *testing.T) {
 		}
 
 		// An admin resets a lost second factor.
-		noErr(t, e.svc.ResetTOTP(e.ctx, e.admin, e.adminU.ID))
+		noErr(t, e.svc.ResetTOTP(e.ctx, admin, e.adminU.ID))
 		_, err = e.svc.SessionSubject(e.ctx, done.Token, "")
 		wantCode(t, err, platform.CodeUnauthorized)
 		entries := e.auditActions(e.org.ID)

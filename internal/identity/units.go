@@ -106,7 +106,8 @@ func (s *Service) GetUnit(ctx context.Context, sub *platform.Subject, id string)
 	}
 	u, err := scanUnit(s.db.QueryRow(ctx, "SELECT "+unitColumns+" FROM business_units WHERE org_id = ? AND id = ?", sub.OrgID, id))
 	if store.IsNoRows(err) {
-		return Unit{}, platform.NotFound("business unit")
+		return Unit{}, s.ap.Missing(ctx, sub, access.Read, unitResource(sub, id), access.RowOrg(s.db, "business_units", "id", id),
+			platform.NotFound("business unit"))
 	}
 	if err != nil {
 		return Unit{}, platform.Internal(err)
@@ -209,8 +210,13 @@ func (s *Service) UnitID(ctx context.Context, orgID, name string) (string, error
 
 // UserExists reports whether userID is a user of the organisation, for
 // modules that must not assign work to, or act for, someone who is not there.
+// Like UnitID it is the platform asking, so no access check applies (and
+// another organisation's user is simply not there, not a denial to audit).
 func (s *Service) UserExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := s.GetUser(ctx, platform.System(orgID), userID)
+	if !platform.ValidID("usr", userID) {
+		return false, nil
+	}
+	_, err := s.loadUserRow(ctx, orgID, "id", userID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		return false, nil
 	}

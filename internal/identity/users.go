@@ -131,7 +131,8 @@ func userResource(sub *platform.Subject, id string) access.Resource {
 	return access.Resource{Type: "user", ID: id, OrgID: sub.OrgID, OwnerID: id}
 }
 
-// CreateUser adds a user to the subject's organisation.
+// CreateUser adds a user to the subject's organisation. Creating an admin
+// needs a recent second factor (see StepUpWindow).
 func (s *Service) CreateUser(ctx context.Context, sub *platform.Subject, in NewUser) (User, error) {
 	if sub == nil {
 		return User{}, platform.Errorf(platform.CodeUnauthorized, "sign in to continue")
@@ -153,12 +154,17 @@ func (s *Service) CreateUser(ctx context.Context, sub *platform.Subject, in NewU
 		return User{}, err
 	}
 	if in.Password != "" {
-		if err := checkPasswordPolicy(in.Password, email); err != nil {
+		if err := checkPasswordPolicy(in.Password, email, name); err != nil {
 			return User{}, err
 		}
 	}
 	if err := s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: "user", OrgID: sub.OrgID}); err != nil {
 		return User{}, err
+	}
+	if hasRole(roles, platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.create", "user", "", "create an admin"); err != nil {
+			return User{}, err
+		}
 	}
 	hash := ""
 	if in.Password != "" {
@@ -223,6 +229,9 @@ func (s *Service) GetUser(ctx context.Context, sub *platform.Subject, id string)
 		return User{}, platform.NotFound("user")
 	}
 	u, err := s.loadUser(ctx, sub.OrgID, "id", id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return User{}, s.ap.Missing(ctx, sub, access.Read, userResource(sub, id), access.RowOrg(s.db, "users", "id", id), err)
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -235,7 +244,8 @@ func (s *Service) GetUser(ctx context.Context, sub *platform.Subject, id string)
 // UpdateUser replaces a user's name, roles and units. Sessions pick up the
 // change within Options.CacheTTL (at once on this node). Gaining the admin
 // role without a second factor ends the user's sessions, so the next sign-in
-// has to enrol TOTP.
+// has to enrol TOTP. Granting the admin role needs a recent second factor
+// (see StepUpWindow).
 func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id string, ch UserChanges) (User, error) {
 	name, err := cleanText("name", "name", ch.Name, 200)
 	if err != nil {
@@ -252,6 +262,11 @@ func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id stri
 	old, err := s.adminTarget(ctx, sub, id)
 	if err != nil {
 		return User{}, err
+	}
+	if hasRole(roles, platform.RoleAdmin) && !old.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.update", "user", id, "make someone an admin"); err != nil {
+			return User{}, err
+		}
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -291,12 +306,15 @@ func (s *Service) UpdateUser(ctx context.Context, sub *platform.Subject, id stri
 
 // adminTarget loads a user of the subject's organisation for an
 // administrative change, checking permission after existence so foreign IDs
-// are simply not found.
+// are simply not found (and the attempt audited as a denial).
 func (s *Service) adminTarget(ctx context.Context, sub *platform.Subject, id string) (userRow, error) {
 	if sub == nil || !platform.ValidID("usr", id) {
 		return userRow{}, platform.NotFound("user")
 	}
 	u, err := s.loadUser(ctx, sub.OrgID, "id", id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return u, s.ap.Missing(ctx, sub, access.Administer, userResource(sub, id), access.RowOrg(s.db, "users", "id", id), err)
+	}
 	if err != nil {
 		return u, err
 	}

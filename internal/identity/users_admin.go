@@ -180,13 +180,19 @@ func (s *Service) EnableUser(ctx context.Context, sub *platform.Subject, id stri
 // ResetPassword gives a user a new random password and returns it; it is
 // shown once and never stored in clear. The user's sessions end (a reset
 // usually means the old password is compromised) and any sign-in lock on the
-// account is lifted.
+// account is lifted. Resetting an admin's password needs a recent second
+// factor (see StepUpWindow).
 func (s *Service) ResetPassword(ctx context.Context, sub *platform.Subject, id string) (string, error) {
 	u, err := s.adminTarget(ctx, sub, id)
 	if err != nil {
 		return "", err
 	}
-	password := GeneratePassword()
+	if u.hasRole(platform.RoleAdmin) {
+		if err := s.requireRecentSecondFactor(ctx, sub, "user.reset_password", "user", id, "reset an admin's password"); err != nil {
+			return "", err
+		}
+	}
+	password := GeneratePasswordFor(u.Email, u.Name)
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", platform.Internal(err)
@@ -221,7 +227,7 @@ func (s *Service) ChangePassword(ctx context.Context, sub *platform.Subject, cur
 	if err != nil {
 		return err
 	}
-	if err := checkPasswordPolicy(next, u.Email); err != nil {
+	if err := checkPasswordPolicy(next, u.Email, u.Name); err != nil {
 		return err
 	}
 	ok, err := s.verifyPassword(ctx, u.passwordHash, current)

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"dbtp/internal/platform"
@@ -21,6 +22,8 @@ func (ui *webUI) routeAccount(rt *web.Router) {
 	rt.Handle("GET /account", signedIn(ui.account))
 	rt.Handle("POST /account/password", signedIn(ui.changePassword))
 	rt.Handle("POST /account/sign-out-everywhere", signedIn(ui.signOutEverywhere))
+	rt.Handle("GET /account/confirm", signedIn(ui.confirmForm))
+	rt.Handle("POST /account/confirm", signedIn(ui.confirm))
 }
 
 func (ui *webUI) renderAccount(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {
@@ -93,4 +96,55 @@ func (ui *webUI) signOutEverywhere(w http.ResponseWriter, r *http.Request, sub *
 	}
 	web.ClearSessionCookie(w, r)
 	return seeOther(w, r, "/sign-in", "You have signed out on every device")
+}
+
+// confirmPage is the data of identity/confirm.
+type confirmPage struct {
+	*web.Form
+	CanEnrol bool // the person has no second factor to confirm with yet
+}
+
+// confirmFirst sends the browser to enter a TOTP code again, coming back to
+// ret, when err is a refusal that a recent second factor would lift. It
+// reports whether it did.
+func (ui *webUI) confirmFirst(w http.ResponseWriter, r *http.Request, err error, ret string) bool {
+	if !NeedsRecentSecondFactor(err) {
+		return false
+	}
+	http.Redirect(w, r, withReturn("/account/confirm", ret), http.StatusSeeOther)
+	return true
+}
+
+func (ui *webUI) renderConfirm(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {
+	if sub.Kind != platform.SubjectUser {
+		return platform.Errorf(platform.CodeForbidden, "Only a person signed in to dbtp can confirm it is them")
+	}
+	u, err := ui.s.GetUser(r.Context(), sub, sub.UserID)
+	if err != nil {
+		return err
+	}
+	f.Input.Set("return", returnOf(r))
+	return web.Render(w, r, status, "identity/confirm", confirmPage{Form: f, CanEnrol: !u.TOTPEnabled})
+}
+
+func (ui *webUI) confirmForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	return ui.renderConfirm(w, r, sub, http.StatusOK, web.NewForm(url.Values{}))
+}
+
+func (ui *webUI) confirm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	if code == "" {
+		f := web.FormErrors(r, platform.Invalid("Enter the code", platform.FieldError{Field: "code", Message: "Enter the 6-digit code from your authenticator app"}))
+		return ui.renderConfirm(w, r, sub, http.StatusUnprocessableEntity, f)
+	}
+	res, err := ui.s.ConfirmSecondFactor(r.Context(), web.Cookie(r, ui.cookie), code, sub.Addr)
+	switch platform.CodeOf(err) {
+	case "":
+		web.SetSessionCookie(w, r, res.Token, 0)
+		return seeOther(w, r, returnOf(r), "Thank you. For the next 15 minutes you will not be asked again.")
+	case platform.CodeInvalid, platform.CodeRateLimited, platform.CodeConflict:
+		retryAfterHeader(w, err)
+		return ui.renderConfirm(w, r, sub, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	return err
 }

@@ -67,7 +67,8 @@ func (ui *webUI) routeAPIUsers(api *web.API) {
 		Responses: map[int]web.Response{200: {Description: "One page of users.", Schema: listOf[User]()}},
 	}, signedIn(ui.apiListUsers))
 	api.Handle("POST /api/v1/users", web.Op{
-		Summary: "Add a user", OperationID: "createUser", Tags: tagUsers, Scopes: scopeAdmin,
+		Summary: "Add a user", Description: "API tokens cannot add admins (403): that needs an admin signed in to the web pages with their authenticator app.",
+		OperationID: "createUser", Tags: tagUsers, Scopes: scopeAdmin,
 		Request:   web.SchemaOf(apiNewUser{}),
 		Responses: map[int]web.Response{201: {Description: "The new user; Location names it.", Schema: web.SchemaOf(User{})}},
 	}, signedIn(ui.apiCreateUser))
@@ -76,7 +77,8 @@ func (ui *webUI) routeAPIUsers(api *web.API) {
 		Responses: map[int]web.Response{200: {Description: "The user.", Schema: web.SchemaOf(User{})}},
 	}, signedIn(ui.apiGetUser))
 	api.Handle("PATCH /api/v1/users/{id}", web.Op{
-		Summary: "Change a user", Description: "Changes the name, roles or business units given; roles and business_units replace the current lists.",
+		Summary: "Change a user", Description: "Changes the name, roles or business units given; roles and business_units replace the current lists. " +
+			"API tokens cannot grant the admin role (403): that needs an admin signed in to the web pages with their authenticator app.",
 		OperationID: "updateUser", Tags: tagUsers, Scopes: scopeAdmin, Params: idParam("user"),
 		Request:   web.SchemaOf(apiUserPatch{}),
 		Responses: map[int]web.Response{200: {Description: "The changed user.", Schema: web.SchemaOf(User{})}},

@@ -45,12 +45,14 @@ func TestWebBrowserAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/account", "/users", "/users/new", "/users/" + w.adminU.ID, "/business-units",
-		"/business-units/" + unit.ID, "/business-units/" + unit.ID + "/delete", "/tokens", "/tokens/new", "/organisations"} {
+		"/business-units/" + unit.ID, "/business-units/" + unit.ID + "/delete", "/tokens", "/tokens/new", "/organisations",
+		"/account/confirm?return=%2Fusers%2Fnew"} {
 		visit(p)
 	}
 	submit("/users/new", `main form[action="/users/new"] button.govuk-button`)
 	submit("/tokens/new", `main form[action="/tokens/new"] button.govuk-button`)
 	submit("/business-units", `main form[action="/business-units"] button.govuk-button`)
+	submit("/account/confirm", `main form[action="/account/confirm"] button.govuk-button`)
 
 	// The second-factor pages, with pending sessions made by the service
 	// (the admin has enrolled by now, so is asked for a code).

@@ -154,6 +154,9 @@ func (ui *webUI) createToken(w http.ResponseWriter, r *http.Request, sub *platfo
 		if err == nil {
 			return web.Render(w, r, http.StatusCreated, "identity/token-created", tokenCreatedPage{Token: t, Expires: dateTimeText(t.ExpiresAt)})
 		}
+		if ui.confirmFirst(w, r, err, "/tokens/new") {
+			return nil
+		}
 		if !about(err) {
 			return err
 		}

@@ -171,11 +171,14 @@ func (ui *webUI) createUser(w http.ResponseWriter, r *http.Request, sub *platfor
 	}
 	if len(errs) == 0 {
 		if mode == "password" {
-			in.Password = GeneratePassword()
+			in.Password = GeneratePasswordFor(strings.TrimSpace(in.Email), in.Name)
 		}
 		u, err := ui.s.CreateUser(ctx, sub, in)
 		if err == nil {
 			return web.Render(w, r, http.StatusCreated, "identity/user-secret", secretPage{Title: "User added", User: u, Password: in.Password})
+		}
+		if ui.confirmFirst(w, r, err, "/users/new") {
+			return nil
 		}
 		if !about(err) {
 			return err
@@ -249,6 +252,9 @@ func (ui *webUI) updateUser(w http.ResponseWriter, r *http.Request, sub *platfor
 	}
 	id := r.PathValue("id")
 	_, err := ui.s.UpdateUser(r.Context(), sub, id, UserChanges{Name: in.Name, Roles: in.Roles, BusinessUnits: in.BusinessUnits})
+	if ui.confirmFirst(w, r, err, "/users/"+id) {
+		return nil
+	}
 	if about(err) {
 		return ui.renderUser(w, r, sub, web.StatusOf(err), web.FormErrors(r, err))
 	}
@@ -273,6 +279,9 @@ func (ui *webUI) userAction(action string) func(http.ResponseWriter, *http.Reque
 		case "reset-totp":
 			err, done = ui.s.ResetTOTP(ctx, sub, id), "Two-factor authentication reset. They will set it up again when they next sign in."
 		}
+		if ui.confirmFirst(w, r, err, "/users/"+id) {
+			return nil
+		}
 		if about(err) {
 			e := platform.AsError(err)
 			return ui.renderUser(w, r, sub, web.StatusOf(err), &web.Form{Message: e.Message})
@@ -287,6 +296,9 @@ func (ui *webUI) userAction(action string) func(http.ResponseWriter, *http.Reque
 func (ui *webUI) resetPassword(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	ctx, id := r.Context(), r.PathValue("id")
 	password, err := ui.s.ResetPassword(ctx, sub, id)
+	if ui.confirmFirst(w, r, err, "/users/"+id) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

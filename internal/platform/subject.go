@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -127,4 +129,36 @@ var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, ScopeMetrics}
 // are governed by their roles alone and always pass.
 func (s *Subject) HasScope(scope string) bool {
 	return s != nil && (s.Kind != SubjectToken || slices.Contains(s.Scopes, scope))
+}
+
+// onceKey is the context key of a request's set of things done once.
+type onceKey struct{}
+
+type onceSet struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+// WithOnce returns a context in which Once reports each key as new only
+// the first time. The web server gives every request one, so that a page
+// made of several reads of one OFFICIAL-SENSITIVE record is audited as one
+// read, which is what the person did.
+func WithOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, &onceSet{done: map[string]bool{}})
+}
+
+// Once reports whether key is new in ctx's request, marking it done. With
+// no request scope (a background job, the CLI) every call is new.
+func Once(ctx context.Context, key string) bool {
+	s, ok := ctx.Value(onceKey{}).(*onceSet)
+	if !ok {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done[key] {
+		return false
+	}
+	s.done[key] = true
+	return true
 }

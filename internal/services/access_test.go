@@ -1,8 +1,11 @@
 package services
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
+	"dbtp/internal/audit"
 	"dbtp/internal/platform"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/store"
@@ -174,6 +177,83 @@ func TestSensitiveCasesScopedByUnit(t *testing.T) {
 		}
 		if !found {
 			t.Fatal("reading an OFFICIAL-SENSITIVE case was not audited")
+		}
+	})
+}
+
+// Another organisation's case IDs are not found, like IDs that exist
+// nowhere, and each attempt is on record as a denial in the prober's
+// organisation (security.md promises both).
+func TestForeignCaseIDsAreAuditedDenials(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.publish(complaints(1))
+		c := e.submit(e.rita, "Ours")
+		x := e.other
+		missing := "case_" + strings.Repeat("0", len(c.ID)-len("case_"))
+		if !platform.ValidID("case", missing) {
+			t.Fatalf("%s is not a case ID", missing)
+		}
+
+		attempts := []struct {
+			action string
+			try    func(id string) error
+		}{
+			{"case.read", func(id string) error { _, err := e.svc.GetCase(e.ctx, x, id); return err }},
+			{"case.update", func(id string) error {
+				_, err := e.svc.Transition(e.ctx, x, id, "resolve", c.Version, definition.Answers{"outcome": "x"})
+				return err
+			}},
+			{"case.update", func(id string) error { _, err := e.svc.AddNote(e.ctx, x, id, "hello", Internal); return err }},
+			{"case.update", func(id string) error {
+				_, err := e.svc.BulkReassign(e.ctx, x, []string{id}, Assignment{AssigneeID: x.UserID})
+				return err
+			}},
+		}
+		for i, a := range attempts {
+			before := countEntries(e.entries(x.OrgID), a.action, c.ID, audit.Denied)
+			foreign, nowhere := a.try(c.ID), a.try(missing)
+			wantCode(t, foreign, platform.CodeNotFound)
+			if foreign.Error() != nowhere.Error() {
+				t.Fatalf("attempt %d: a foreign ID says %q, a missing one %q", i, foreign, nowhere)
+			}
+			if got := countEntries(e.entries(x.OrgID), a.action, c.ID, audit.Denied); got != before+1 {
+				t.Fatalf("attempt %d: %d %s denials of %s, want %d", i, got, a.action, c.ID, before+1)
+			}
+			if n := countEntries(e.entries(x.OrgID), "", missing, audit.Denied); n != 0 {
+				t.Fatalf("attempt %d: an ID that exists nowhere was audited as a denial", i)
+			}
+		}
+		if n := countEntries(e.entries(e.org.ID), "", "", audit.Denied); n != 0 {
+			t.Fatalf("the probed organisation's log gained %d denials", n)
+		}
+	})
+}
+
+// The organisation filter in Search's SQL is a layer of its own: with a page
+// smaller than the other organisation's cases, a search from outside gets no
+// rows and no cursor. Without the filter the other organisation's rows would
+// fill the page (then be dropped by the per-row check) and leave a cursor
+// behind, which reveals that they exist.
+func TestSearchFromAnotherOrganisationReadsNoRows(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.publish(complaints(1))
+		for i := range 5 {
+			e.submit(e.rita, "Ours "+strconv.Itoa(i))
+		}
+		for _, sort := range []Sort{SortDue, SortNewest} {
+			page, err := e.svc.Search(e.ctx, e.other, CaseFilter{Sort: sort}, "", 2)
+			noErr(t, err)
+			if len(page.Cases) != 0 || page.Next != "" {
+				t.Fatalf("sort %s: another organisation got %d cases and cursor %q", sort, len(page.Cases), page.Next)
+			}
+		}
+		// The same search from inside does page, so the test can tell.
+		page, err := e.svc.Search(e.ctx, e.admin, CaseFilter{}, "", 2)
+		noErr(t, err)
+		if len(page.Cases) != 2 || page.Next == "" {
+			t.Fatalf("own organisation: %d cases, cursor %q", len(page.Cases), page.Next)
 		}
 	})
 }

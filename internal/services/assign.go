@@ -61,7 +61,7 @@ func (s *Service) writeAssignment(ctx context.Context, tx *store.Tx, sub *platfo
 	} else if next.Queue != c.Queue {
 		detail += " in queue " + next.Queue
 	}
-	if err := addEvent(ctx, tx, sub, &next, next.UpdatedAt, EventAssigned, "", "", detail, false); err != nil {
+	if err := s.addEvent(ctx, tx, sub, &next, next.UpdatedAt, EventAssigned, "", "", detail, false); err != nil {
 		return err
 	}
 	action := "case.assign"
@@ -109,7 +109,7 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 	if err := s.checkAssignment(ctx, sub.OrgID, &a); err != nil {
 		return 0, err
 	}
-	cases, err := s.loadMany(ctx, sub.OrgID, ids)
+	cases, err := s.loadMany(ctx, sub, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -138,10 +138,10 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 	return len(cases), nil
 }
 
-// loadMany reads cases of org by ID (without answers); any ID that is not a
-// case of org makes the whole read not found.
-func (s *Service) loadMany(ctx context.Context, orgID string, ids []string) ([]Case, error) {
-	args := []any{orgID}
+// loadMany reads cases of the subject's organisation by ID (without
+// answers); any ID that is not one of them makes the whole read not found.
+func (s *Service) loadMany(ctx context.Context, sub *platform.Subject, ids []string) ([]Case, error) {
+	args := []any{sub.OrgID}
 	for _, id := range ids {
 		if !platform.ValidID("case", id) {
 			return nil, platform.NotFound("case")
@@ -165,12 +165,31 @@ func (s *Service) loadMany(ctx context.Context, orgID string, ids []string) ([]C
 		return nil, platform.Internal(err)
 	}
 	if len(out) != len(ids) {
-		return nil, platform.NotFound("case")
+		return nil, s.missingCases(ctx, sub, ids, out)
 	}
 	// One order for every bulk write, so two overlapping reassignments on
 	// PostgreSQL queue behind each other's row locks instead of deadlocking.
 	slices.SortFunc(out, func(a, b Case) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// missingCases is loadMany's not found: each requested ID that was not read
+// is audited as a denial if it is another organisation's case.
+func (s *Service) missingCases(ctx context.Context, sub *platform.Subject, ids []string, found []Case) error {
+	read := map[string]bool{}
+	for _, c := range found {
+		read[c.ID] = true
+	}
+	notFound := platform.NotFound("case")
+	for _, id := range ids {
+		if read[id] {
+			continue
+		}
+		if err := s.missingCase(ctx, sub, id, access.Update, notFound); err != notFound {
+			return err
+		}
+	}
+	return notFound
 }
 
 func dedupe(ids []string) []string {

@@ -234,7 +234,7 @@ func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, case
 		if err := insertAttachment(ctx, tx, &c, in, sub.UserID, now); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, sub, &c, now, EventAttachment, "", "", "added "+clean.Name, true); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventAttachment, "", "", "added "+clean.Name, true); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.attach", "case", c.ID, audit.Success)

@@ -141,20 +141,31 @@ func loadCase(ctx context.Context, q queryRower, orgID, where string, arg any) (
 }
 
 // findCase loads a case of the subject's organisation by ID, refusing junk
-// IDs before they reach a query.
-func (s *Service) findCase(ctx context.Context, sub *platform.Subject, id string) (Case, error) {
+// IDs before they reach a query. An ID of another organisation's case is
+// not found too, and the attempt to do a to it is audited as a denial.
+func (s *Service) findCase(ctx context.Context, sub *platform.Subject, id string, a access.Action) (Case, error) {
 	if err := needOrg(sub); err != nil {
 		return Case{}, err
 	}
 	if !platform.ValidID("case", id) {
 		return Case{}, platform.NotFound("case")
 	}
-	return loadCase(ctx, s.db, sub.OrgID, "id = ?", id)
+	c, err := loadCase(ctx, s.db, sub.OrgID, "id = ?", id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return c, s.missingCase(ctx, sub, id, a, err)
+	}
+	return c, err
+}
+
+// missingCase audits a foreign case ID as a denial (see access.Point.Missing)
+// and returns notFound.
+func (s *Service) missingCase(ctx context.Context, sub *platform.Subject, id string, a access.Action, notFound error) error {
+	return s.ap.Missing(ctx, sub, a, access.Resource{Type: "case", ID: id}, access.RowOrg(s.db, "cases", "id", id), notFound)
 }
 
 // caseFor loads a case and asks the access point whether sub may do a to it.
 func (s *Service) caseFor(ctx context.Context, sub *platform.Subject, id string, a access.Action) (Case, error) {
-	c, err := s.findCase(ctx, sub, id)
+	c, err := s.findCase(ctx, sub, id, a)
 	if err != nil {
 		return Case{}, err
 	}

@@ -68,7 +68,7 @@ func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, te
 		if vis == ToApplicant {
 			detail = "message"
 		}
-		if err := addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.note", "case", c.ID, audit.Success)

@@ -60,6 +60,7 @@ type Options struct {
 	Validate AnswerValidator // default: only the engine's own checks (known, non-internal fields)
 	Notifier Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
 	Jobs     *jobs.Queue     // durable background work; nil: messages wait in the outbox
+	Events   EventPublisher  // domain events (case.submitted, ...); nil: none are published
 	Clock    platform.Clock  // default platform.SystemClock
 	// UnitID resolves owner_unit, assign.unit and transition unit guards.
 	// Without it a definition naming a unit cannot be used.

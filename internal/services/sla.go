@@ -117,7 +117,7 @@ func (s *Service) escalate(ctx context.Context, cases []Case, now time.Time) (in
 				}
 			}
 			c.Queue = j.queue
-			if err := addEvent(ctx, tx, sys, &c, now, EventEscalated, c.State, c.State, j.detail, false); err != nil {
+			if err := s.addEvent(ctx, tx, sys, &c, now, EventEscalated, c.State, c.State, j.detail, false); err != nil {
 				return err
 			}
 			e := audit.For(sys, "case.escalate", "case", c.ID, audit.Success)

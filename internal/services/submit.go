@@ -186,7 +186,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		if o.OnBehalfOf != "" {
 			detail = "submitted by " + actor.Name + " on the applicant's behalf"
 		}
-		if err := addEvent(ctx, tx, &actor, &c, now, EventSubmitted, "", c.State, detail, true); err != nil {
+		if err := s.addEvent(ctx, tx, &actor, &c, now, EventSubmitted, "", c.State, detail, true); err != nil {
 			return err
 		}
 		if hasDraft {

@@ -83,7 +83,7 @@ func (s *Service) CreateTask(ctx context.Context, sub *platform.Subject, caseID 
 		if t, err = insertTask(ctx, tx, &c, in, c.State, sub.UserID, now); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, sub, &c, now, EventTask, "", "", "task added: "+in.Title, false); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventTask, "", "", "task added: "+in.Title, false); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.task_create", "case", c.ID, audit.Success)
@@ -157,7 +157,7 @@ func (s *Service) CompleteTask(ctx context.Context, sub *platform.Subject, caseI
 		if n, _ := res.RowsAffected(); n == 0 {
 			return platform.Errorf(platform.CodeConflict, "this task is already done")
 		}
-		if err := addEvent(ctx, tx, sub, &c, now, EventTask, "", "", "task done: "+title, false); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventTask, "", "", "task done: "+title, false); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.task_complete", "case", c.ID, audit.Success)

@@ -36,7 +36,7 @@ type Event struct {
 }
 
 // addEvent appends to the timeline inside the change it describes.
-func addEvent(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case, at time.Time, kind, from, to, detail string, applicant bool) error {
+func (s *Service) addEvent(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case, at time.Time, kind, from, to, detail string, applicant bool) error {
 	ev := 0
 	if applicant {
 		ev = 1
@@ -48,7 +48,40 @@ func addEvent(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case,
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (id, org_id, case_id, at, actor_id, actor_name, acting_for, kind, from_state, to_state, detail, applicant_visible)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		platform.NewID("evt"), c.OrgID, c.ID, store.Millis(at), actor, name, actingFor, kind, from, to, detail, ev)
-	return err
+	if err != nil || s.opts.Events == nil {
+		return err
+	}
+	// The same moment as a domain event for other modules and the council's
+	// systems, in the same transaction. It carries references, never the
+	// detail (which may name people).
+	return s.opts.Events.Publish(ctx, tx, c.OrgID, domainEventTypes[kind], c.ID, caseEvent{
+		CaseID: c.ID, Reference: c.Reference, Service: c.ServiceID, ServiceVersion: c.ServiceVersion,
+		From: from, To: to, State: c.State, UnitID: c.UnitID,
+	})
+}
+
+// EventPublisher records domain events in the transaction of the change;
+// *events.Bus implements it (cmd/dbtp wires it through the module).
+type EventPublisher interface {
+	Publish(ctx context.Context, tx *store.Tx, orgID, typ, subject string, data any) error
+}
+
+// domainEventTypes names the timeline's kinds as domain events.
+var domainEventTypes = map[string]string{
+	EventSubmitted: "case.submitted", EventTransition: "case.transitioned", EventNote: "case.note_added",
+	EventAssigned: "case.assigned", EventTask: "case.task_changed", EventAttachment: "case.file_added", EventEscalated: "case.escalated",
+}
+
+// caseEvent is the data of every case.* domain event.
+type caseEvent struct {
+	CaseID         string `json:"case_id"`
+	Reference      string `json:"reference"`
+	Service        string `json:"service"`
+	ServiceVersion int    `json:"service_version"`
+	From           string `json:"from,omitempty"`
+	To             string `json:"to,omitempty"`
+	State          string `json:"state"`
+	UnitID         string `json:"unit_id,omitempty"`
 }
 
 // Timeline lists a case's events, oldest first. Someone who sees the case

@@ -38,7 +38,7 @@ func nowInState(def *definition.Definition, c *Case) error {
 // so no change is ever lost. fields are internal fields given with the move
 // (the transition's "requires" asks for them when the case lacks them).
 func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, fields definition.Answers) (Case, error) {
-	c, err := s.findCase(ctx, sub, caseID)
+	c, err := s.findCase(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Case{}, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 		if err := s.run(ctx, tx, sub, def, &next, &plan); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.transition", "case", c.ID, audit.Success)

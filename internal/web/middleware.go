@@ -23,6 +23,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		st := &state{srv: s, w: sw, requestID: randomString(12), nonce: randomString(18)}
 		r = withState(r, st)
+		// One request is one look: sensitive reads are audited once in it.
+		r = r.WithContext(platform.WithOnce(r.Context()))
 		addr := s.clientAddr(r)
 		st.subject = anonymous(addr)
 

@@ -167,7 +167,7 @@ func (h *handlers) getEntry(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return invalidParams([]platform.FieldError{{Field: "index", Message: "must be a whole number from 0"}})
 	}
-	e, err := h.log.Get(r.Context(), s.OrgID, idx)
+	e, err := h.entry(r.Context(), s, idx)
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func (h *handlers) getInclusionProof(w http.ResponseWriter, r *http.Request) err
 	if idx >= size {
 		return invalidParams([]platform.FieldError{{Field: "index", Message: fmt.Sprintf("must be less than the tree size, %d", size)}})
 	}
-	e, err := h.log.Get(r.Context(), s.OrgID, idx)
+	e, err := h.entry(r.Context(), s, idx)
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,18 @@ func (h *handlers) authorize(r *http.Request) (*platform.Subject, error) {
 	return s, nil
 }
 
+// entry reads entry idx of the subject's organisation. Another
+// organisation's entry is not found, like one that does not exist, and the
+// attempt is audited as a denial ("audit.read").
+func (h *handlers) entry(ctx context.Context, s *platform.Subject, idx int64) (audit.Entry, error) {
+	e, err := h.log.Get(ctx, s.OrgID, idx)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		res := access.Resource{Type: "audit", ID: strconv.FormatInt(idx, 10)}
+		return e, h.ap.Missing(ctx, s, access.Read, res, func(ctx context.Context) (string, bool, error) { return h.log.OrgOf(ctx, idx) }, err)
+	}
+	return e, err
+}
+
 // recordRead writes the audit entry for reading entries. It runs after the
 // query and before the response, so nothing is shown that was not recorded.
 func (h *handlers) recordRead(ctx context.Context, s *platform.Subject, resourceID, detail string) error {

@@ -173,7 +173,7 @@ func (h *handlers) entryPage(w http.ResponseWriter, r *http.Request) error {
 		return platform.NotFound("audit entry")
 	}
 	ctx := r.Context()
-	e, err := h.log.Get(ctx, s.OrgID, idx)
+	e, err := h.entry(ctx, s, idx)
 	if err != nil {
 		return err
 	}

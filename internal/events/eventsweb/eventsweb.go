@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"dbtp/internal/events"
+	"dbtp/internal/events/natspub"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/web"
@@ -29,9 +30,21 @@ var _ module.Module = (*Module)(nil)
 
 func (*Module) Name() string { return "events" }
 
-func (m *Module) Init(_ context.Context, d *module.Deps) error {
+// Init also publishes every event to NATS JetStream when DBTP_NATS_URL is
+// set (DBTP_NATS_STREAM names the stream, default DBTP; DBTP_NATS_CREDS a
+// credentials file). A server that cannot be reached stops the start.
+func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	m.bus = d.Events
-	return nil
+	url := d.Config.Getenv("DBTP_NATS_URL")
+	if url == "" {
+		return nil
+	}
+	pub, err := natspub.New(ctx, natspub.Config{URL: url, Stream: d.Config.Getenv("DBTP_NATS_STREAM"), Credentials: d.Config.Getenv("DBTP_NATS_CREDS")})
+	if err != nil {
+		return err
+	}
+	d.Log.Info("publishing events to NATS JetStream", "url", url)
+	return d.Events.Subscribe("nats", []string{"*"}, pub.Publish)
 }
 
 func (m *Module) Web(srv *web.Server) error {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"dbtp/internal/audit"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -95,6 +96,30 @@ func TestQueue(t *testing.T) {
 
 // TestCaseFlow is a caseworker taking a complaint from received through
 // stage 1 to resolved, on both databases.
+// A caseworker's one look at a complaint (OFFICIAL-SENSITIVE) is one
+// audited read, though the page reads the case, its timeline, notes, tasks
+// and files.
+func TestCasePageIsOneAuditedRead(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		c := e.complaint("Bins")
+		cara := e.browser(e.cara)
+		want(t, cara.Get("/cases/"+c.ID), http.StatusOK, "case page")
+		reads := func() int {
+			page, err := e.log.List(e.ctx, audit.Filter{OrgID: e.org.ID, Action: "case.read", ResourceID: c.ID, Limit: 100})
+			noErr(t, err)
+			return len(page.Entries)
+		}
+		if n := reads(); n != 1 {
+			t.Fatalf("one view of the case page wrote %d case.read entries, want 1", n)
+		}
+		want(t, cara.Get("/cases/"+c.ID), http.StatusOK, "case page again")
+		if n := reads(); n != 2 {
+			t.Fatalf("two views wrote %d case.read entries, want 2", n)
+		}
+	})
+}
+
 func TestCaseFlow(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)

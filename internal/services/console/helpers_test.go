@@ -44,6 +44,7 @@ type env struct {
 	org   platform.Org
 	units map[string]string
 	subs  map[string]*platform.Subject // session value -> subject
+	log   *audit.Log
 
 	admin, cara, carl, mona, rita, boss *platform.Subject
 }
@@ -104,7 +105,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := audittest.NewLog(t, db)
 	ap := access.New(log)
-	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(start), units: map[string]string{}, subs: map[string]*platform.Subject{}}
+	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(start), units: map[string]string{}, subs: map[string]*platform.Subject{}, log: log}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists, Files: blobtest.Disk(t)})
 	o, err := e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})

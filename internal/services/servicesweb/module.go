@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"dbtp/internal/events"
 	"dbtp/internal/jobs"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -63,6 +64,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		Validate: validate,
 		Clock:    d.Clock,
 		Jobs:     d.Jobs,
+		Events:   publisher{d.Events},
 		UnitID:   d.Directory.UnitID,
 		// The engine's own integrity check that an assignee or applicant
 		// ID is a user of the organisation; nothing is shown from it.
@@ -129,6 +131,14 @@ func (m *Module) registerJobs(d *module.Deps) error {
 		d.Log.Info("email delivery off on this node: no --smtp-addr, so notifications wait in the outbox for a node with a relay")
 	}
 	return q.Handle(services.MailJob, mailKind)
+}
+
+// publisher is the events bus as the engine declares it.
+type publisher struct{ bus *events.Bus }
+
+func (p publisher) Publish(ctx context.Context, tx *store.Tx, orgID, typ, subject string, data any) error {
+	_, err := p.bus.Publish(ctx, tx, orgID, typ, subject, data)
+	return err
 }
 
 // userEmail is a user's address for a notification the platform sends.
