@@ -11,6 +11,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/auditweb"
+	"dbtp/internal/blob"
 	"dbtp/internal/events"
 	"dbtp/internal/events/eventsweb"
 	"dbtp/internal/home"
@@ -56,6 +57,7 @@ type app struct {
 	identity *identity.Service
 	jobs     *jobs.Queue
 	events   *events.Bus
+	blob     *blob.Store
 	mods     []module.Module
 	deps     *module.Deps
 	applied  []store.Applied
@@ -93,6 +95,13 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	// The file store before any migration: a wrong or missing key stops
+	// the start with nothing changed.
+	files, err := openBlob(ctx, dc, log, true)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	applied, err := db.Migrate(ctx, append(kernelMigrations(), module.Migrations(mods)...))
 	if err != nil {
 		db.Close()
@@ -103,12 +112,20 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, applied: applied}
+	a := &app{db: db, blob: files, applied: applied}
 	if a.auditPub, err = auditPublicKey(dc, opts.auditKey); err != nil {
 		db.Close()
 		return nil, err
 	}
 	a.audit = audit.New(db, signer, verifier)
+	// A log from before per-organisation logs is rebuilt once (migration
+	// 0002 of the audit module leaves that to Go: it needs signing).
+	if n, err := a.audit.Upgrade(ctx); err != nil {
+		db.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("audit log rebuilt into per-organisation logs", "entries", n)
+	}
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
 	a.jobs = jobs.New(db, jobs.Options{Logger: log})
@@ -122,7 +139,7 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 	}
 	a.mods = modules(a)
 	a.deps = &module.Deps{DB: db, Audit: a.audit, Access: a.access, Directory: a.identity.Directory(),
-		Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: platform.SystemClock{}, Log: log,
+		Blob: files, Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: platform.SystemClock{}, Log: log,
 		Config: module.Config{DataDir: dc.Data, BaseURL: opts.web.BaseURL, CouncilName: opts.web.CouncilName, Getenv: getenv}}
 	return a, nil
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"dbtp/internal/blob"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 )
@@ -79,13 +81,23 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 	c.fails(2, "flag provided but not defined: -nope", "migrate", "--nope")
 	c.fails(2, "unexpected argument", "version", "extra")
 	c.fails(2, "missing argument", "user", "disable", "--data", t.TempDir(), "--org", "x")
-	c.fails(2, "--slug is required", "org", "add", "--data", t.TempDir())
+	c.fails(2, "--slug is required", "org", "add", "--data", keyedDir(t)) // keyed: a first start warns to back the new key up
 	c.fails(1, "postgres://", "migrate", "--database-url", "mysql://nope")
 	c.env["DBTP_SESSION_IDLE"] = "soon"
 	c.fails(2, "DBTP_SESSION_IDLE", "serve")
 	delete(c.env, "DBTP_SESSION_IDLE")
 	c.fails(2, "--log-level", "serve", "--log-level", "loud", "--data", t.TempDir())
 	c.fails(2, "--brand", "serve", "--brand-colour", "red", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+}
+
+// keyedDir is a fresh data folder that already has its blob master key.
+func keyedDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := blob.WriteMasterKeyFile(filepath.Join(dir, "blob.key")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 var passwordLine = regexp.MustCompile(`password: (\S+)`)
@@ -140,6 +152,11 @@ func TestAdminVerbs(t *testing.T) {
 			if out := c.ok("token", "list", "--org", "kent"); !strings.Contains(out, "ledger sync") || strings.Contains(out, secret[1]) {
 				t.Fatalf("token list must show the token but never its secret: %q", out)
 			}
+			// The metrics scope is for the host organisation's admins.
+			if out := c.ok("token", "create", "--org", "kent", "--user", "ada@kent.example", "--name", "prometheus", "--scopes", "metrics"); !strings.Contains(out, "[metrics]") {
+				t.Fatalf("metrics token: %q", out)
+			}
+			c.fails(1, "admin", "token", "create", "--org", "kent", "--user", "sam@kent.example", "--name", "x", "--scopes", "metrics")
 			c.ok("token", "revoke", "--org", "kent", id[1])
 			if out := c.ok("token", "list", "--org", "kent", "--user", "sam@kent.example"); !strings.Contains(out, "revoked") {
 				t.Fatalf("after revoke: %q", out)

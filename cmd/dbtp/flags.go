@@ -83,9 +83,11 @@ func required(verb string, pairs ...string) error {
 type dataConfig struct {
 	Data        string
 	DatabaseURL string
+	Blob        blobConfig
 }
 
 func (f *flags) dataFlags(c *dataConfig) {
 	f.String(&c.Data, "data", "DBTP_DATA", "./dbtp-data", "data folder: embedded database, audit signing key, files")
 	f.String(&c.DatabaseURL, "database-url", "DBTP_DATABASE_URL", "", "postgres://... to use PostgreSQL; empty for the embedded database")
+	f.blobFlags(&c.Blob)
 }

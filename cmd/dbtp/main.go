@@ -48,6 +48,9 @@ func init() {
 		"token list":          {"list a user's API tokens", cmdTokenList},
 		"token revoke":        {"revoke an API token", cmdTokenRevoke},
 		"audit verify":        {"recompute the audit log's Merkle tree and check its signed heads", cmdAuditVerify},
+		"blob key":            {"make a new master key file for stored files", cmdBlobKey},
+		"blob verify":         {"read every stored file in full and name any that is damaged, missing or under another key", cmdBlobVerify},
+		"blob rotate-key":     {"re-wrap every stored file's data key under a new master key (resumable)", cmdBlobRotateKey},
 		"bench":               {"drive load against a running server and report latency", cmdBench},
 	}
 	for _, m := range modules(&app{}) {

@@ -23,6 +23,7 @@ import (
 type serveConfig struct {
 	data            dataConfig
 	addr            string
+	metricsAddr     string
 	baseURL         string
 	councilName     string
 	brandColour     string
@@ -43,6 +44,7 @@ type smtpConfig struct {
 func (f *flags) serveFlags(c *serveConfig) {
 	f.dataFlags(&c.data)
 	f.String(&c.addr, "addr", "DBTP_ADDR", "127.0.0.1:8080", "address to listen on")
+	f.String(&c.metricsAddr, "metrics-addr", "DBTP_METRICS_ADDR", "", "serve GET /metrics here, without authentication, instead of on --addr (where it needs a token with the metrics scope); keep it on a private network")
 	f.String(&c.baseURL, "base-url", "DBTP_BASE_URL", "", "public URL people use, e.g. https://services.example.gov.uk (default http://ADDR)")
 	f.String(&c.councilName, "council-name", "DBTP_COUNCIL_NAME", "Kent County Council", "name shown in the header and page titles")
 	f.String(&c.brandColour, "brand-colour", "DBTP_BRAND_COLOUR", "#1d70b8", "header colour as #rrggbb (needs 4.5:1 contrast with white)")
@@ -89,7 +91,7 @@ func (c *serveConfig) webConfig() (web.Config, error) {
 		}
 		base = scheme + "://" + c.addr
 	}
-	wc := web.Config{Addr: c.addr, BaseURL: strings.TrimRight(base, "/"), CouncilName: c.councilName, BrandColour: c.brandColour}
+	wc := web.Config{Addr: c.addr, MetricsAddr: c.metricsAddr, BaseURL: strings.TrimRight(base, "/"), CouncilName: c.councilName, BrandColour: c.brandColour}
 	if c.secretKey != "" {
 		k, err := base64.StdEncoding.DecodeString(c.secretKey)
 		if err != nil || len(k) < 32 {
@@ -156,6 +158,14 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	}
 	defer ln.Close()
 	c.addr = ln.Addr().String() // the real port when :0 was asked for
+	var metricsLn net.Listener
+	if c.metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s (--metrics-addr): %w", c.metricsAddr, err)
+		}
+		defer metricsLn.Close()
+		c.metricsAddr = metricsLn.Addr().String()
+	}
 	wc, _ := c.webConfig()
 	if c.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
@@ -180,11 +190,25 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	if err := module.Start(ctx, a.mods); err != nil {
 		return err
 	}
-	log.Info("dbtp listening", "addr", c.addr, "url", wc.BaseURL, "database", string(a.db.Dialect()), "version", versionString())
+	log.Info("dbtp listening", "addr", c.addr, "url", wc.BaseURL, "metrics_addr", c.metricsAddr, "database", string(a.db.Dialect()), "version", versionString())
 	if ready != nil {
 		if err := ready(a, wc.BaseURL); err != nil {
 			return err
 		}
+	}
+	// A failing metrics listener stops the node rather than leave it
+	// running unmonitored; both listeners stop with ctx.
+	serveCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if metricsLn != nil {
+		metricsDone := make(chan struct{})
+		defer func() { stop(nil); <-metricsDone }()
+		go func() {
+			defer close(metricsDone)
+			if err := srv.ServeMetrics(serveCtx, metricsLn); err != nil {
+				stop(fmt.Errorf("metrics listener: %w", err))
+			}
+		}()
 	}
 	// Background work runs until serving stops; jobs in hand are given
 	// their context's end and left to their lease if they do not finish.
@@ -192,7 +216,10 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	jctx, stopJobs := context.WithCancel(ctx)
 	go func() { a.jobs.Run(jctx); close(jobsDone) }()
 	defer func() { stopJobs(); <-jobsDone }()
-	err = srv.Serve(ctx, ln)
+	err = srv.Serve(serveCtx, ln)
+	if cause := context.Cause(serveCtx); ctx.Err() == nil && cause != nil {
+		return cause
+	}
 	if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil {
 		return nil
 	}

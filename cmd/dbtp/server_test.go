@@ -9,12 +9,15 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"dbtp/internal/audit"
+	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
 	"dbtp/internal/web"
@@ -111,6 +114,62 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// token makes an API token for the Kent demo user with role.
+func (r *running) token(t *testing.T, role string, scopes ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	sub, _, err := r.app.orgSubject(ctx, "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := findUser(ctx, r.app, sub, r.login(t, role).Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := r.app.identity.CreateTokenFor(ctx, sub, u.ID, identity.NewToken{Name: "test " + strings.Join(scopes, "+"), Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct.Secret
+}
+
+func getWithToken(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// With --metrics-addr the metrics have a listener of their own, which
+// Prometheus scrapes without a token, and the main address drops /metrics.
+func TestMetricsAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // free for serve to take; nothing else on loopback asks for this port
+	r := startDemo(t, t.TempDir(), "--metrics-addr", addr)
+	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusOK || !strings.Contains(body, "dbtp_store_writes_total") {
+		t.Errorf("metrics listener: %d %.200s", code, body)
+	}
+	if code, _ := getWithToken(t, r.url+"/metrics", r.token(t, "admin", "metrics")); code != http.StatusNotFound {
+		t.Errorf("main address still serves /metrics: %d", code)
+	}
+	if code, _ := get(t, "http://"+addr+"/healthz"); code != http.StatusNotFound {
+		t.Errorf("metrics listener serves more than /metrics: %d", code)
+	}
+}
+
 func TestDemoSeedsOnceAndReusesData(t *testing.T) {
 	dir := t.TempDir()
 	var first []demoLogin
@@ -142,11 +201,31 @@ func TestDemoSeedsOnceAndReusesData(t *testing.T) {
 
 func TestOperationalEndpointsAndOpenAPI(t *testing.T) {
 	r := startDemo(t, t.TempDir())
-	for path, want := range map[string]string{"/healthz": "", "/readyz": "", "/metrics": "dbtp_store_writes_total"} {
+	for path, want := range map[string]string{"/healthz": "", "/readyz": ""} {
 		code, body := get(t, r.url+path)
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("%s: %d %q", path, code, body[:min(len(body), 200)])
 		}
+	}
+	// /metrics on the main address needs a token with the metrics scope.
+	if code, body := get(t, r.url+"/metrics"); code != http.StatusUnauthorized || strings.Contains(body, "dbtp_store_writes_total") {
+		t.Errorf("anonymous /metrics: %d %.200s", code, body)
+	}
+	if code, body := getWithToken(t, r.url+"/metrics", r.token(t, "admin", "read")); code != http.StatusForbidden || strings.Contains(body, "dbtp_store_writes_total") {
+		t.Errorf("/metrics with a read token: %d %.200s", code, body)
+	}
+	if code, body := getWithToken(t, r.url+"/metrics", r.token(t, "admin", "metrics")); code != http.StatusOK || !strings.Contains(body, "dbtp_store_writes_total") {
+		t.Errorf("/metrics with a metrics token: %d %.200s", code, body)
+	}
+	// The refusal of the read token went through the scope gate, which
+	// audits it like any other.
+	sub, _, err := r.app.orgSubject(context.Background(), "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := r.app.audit.List(context.Background(), audit.Filter{OrgID: sub.OrgID, Action: "api.scope", ResourceID: "GET /metrics"})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Outcome != audit.Denied {
+		t.Errorf("metrics refusal audited: %v %+v", err, page.Entries)
 	}
 	code, body := get(t, r.url+"/api/v1/openapi.json")
 	if code != http.StatusOK || !strings.Contains(body, `"openapi": "3.1`) && !strings.Contains(body, `"openapi":"3.1`) {

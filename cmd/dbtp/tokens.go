@@ -15,7 +15,7 @@ func cmdTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 	var days int
 	f.String(&user, "user", "", "", "email or ID of the user the token acts as (required)")
 	f.String(&name, "name", "", "", "what the token is for, e.g. \"finance ledger sync\" (required)")
-	f.String(&scopes, "scopes", "", "read", "comma-separated scopes: read, write, admin")
+	f.String(&scopes, "scopes", "", "read", "comma-separated scopes: read, write, admin, metrics (GET /metrics only; admins of the host organisation)")
 	f.Int(&days, "days", "", 90, "days until the token expires (1 to 365)")
 	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		if err := required("token create", "user", user, "name", name); err != nil {

@@ -25,7 +25,7 @@ const (
 // resource, when, from where, and with what outcome. Detail is a short human
 // note and must never contain a secret.
 type Entry struct {
-	Index        int64     `json:"index"` // position in the log, set by the log
+	Index        int64     `json:"index"` // position in its organisation's log, set by the log
 	OrgID        string    `json:"org_id"`
 	ActorID      string    `json:"actor_id"`
 	ActorName    string    `json:"actor_name,omitempty"`

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ func FuzzDecodeEntry(f *testing.F) {
 	e.Index = 12345
 	f.Add(appendEntry(nil, e))
 	f.Add(appendEntry(nil, Entry{At: time.UnixMilli(0)}))
-	f.Add([]byte{encodingV1})
+	f.Add([]byte{encodingV2})
+	f.Add(appendEntryVersion(nil, e, encodingV1))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := decodeEntry(data)
@@ -49,20 +51,33 @@ func FuzzDecodeCursor(f *testing.F) {
 	})
 }
 
-// parseHeadNote is the verifier's shortcut for tlog.ParseTree; whatever it
-// accepts, tlog must read the same way.
-func FuzzParseHeadNote(f *testing.F) {
-	f.Add(tlog.FormatTree(tlog.Tree{N: 42, Hash: tlog.Hash{1, 2, 3}}))
-	f.Add([]byte("go.sum database tree\n0\n\n"))
-	f.Add([]byte("go.sum database tree\n01\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"))
+// parseHeadNote is the verifier's shortcut for opening a signed note and
+// parsing its checkpoint; whatever it accepts, ParseCheckpoint must read
+// the same way from the note's text. Whatever ParseCheckpoint accepts has
+// exactly one form.
+func FuzzParseCheckpoint(f *testing.F) {
+	f.Add([]byte(formatCheckpoint("org_a", 42, tlog.Hash{1, 2, 3}) + "\n\u2014 dbtp-audit abc\n"))
+	f.Add([]byte(formatCheckpoint("", 0, tlog.Hash{})))
+	f.Add([]byte("dbtp-audit/org_a\n01\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"))
+	f.Add([]byte("go.sum database tree\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"))
 	f.Fuzz(func(t *testing.T, text []byte) {
-		n, root, ok := parseHeadNote(text)
+		if cp, err := ParseCheckpoint(string(text)); err == nil {
+			org := strings.TrimPrefix(cp.Origin, KeyName+"/")
+			if org == PlatformOrg {
+				org = ""
+			}
+			if again := formatCheckpoint(org, cp.Size, cp.Root); again != string(text) {
+				t.Fatalf("checkpoint %q re-formats as %q", text, again)
+			}
+		}
+		origin, n, root, ok := parseHeadNote(text)
 		if !ok {
 			return
 		}
-		tree, err := tlog.ParseTree(text)
-		if err != nil || tree.N != n || tree.Hash != root {
-			t.Fatalf("parseHeadNote %d %v, tlog %+v %v", n, root, tree, err)
+		end := bytes.Index(text, []byte("\n\n"))
+		cp, err := ParseCheckpoint(string(text[:end+1]))
+		if err != nil || cp.Origin != string(origin) || cp.Size != n || cp.Root != root {
+			t.Fatalf("parseHeadNote %q %d %v, ParseCheckpoint %+v %v", origin, n, root, cp, err)
 		}
 	})
 }

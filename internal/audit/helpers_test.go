@@ -110,9 +110,10 @@ type row struct {
 	data, hashes []byte
 }
 
-func readRows(t testing.TB, db *store.DB) []row {
+// readRows reads an organisation's entry rows in index order.
+func readRows(t testing.TB, db *store.DB, org string) []row {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT idx, data, hashes FROM audit_entries ORDER BY idx")
+	rows, err := db.Query(context.Background(), "SELECT idx, data, hashes FROM audit_entries WHERE org_id = ? ORDER BY idx", org)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,10 +132,10 @@ func readRows(t testing.TB, db *store.DB) []row {
 	return out
 }
 
-// headRoots maps each signed head's size to its root.
-func headRoots(t testing.TB, db *store.DB) map[int64]tlog.Hash {
+// headRoots maps each signed head's size to its root, in an organisation's log.
+func headRoots(t testing.TB, db *store.DB, org string) map[int64]tlog.Hash {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT size, root FROM audit_heads")
+	rows, err := db.Query(context.Background(), "SELECT size, root FROM audit_heads WHERE org_id = ?", org)
 	if err != nil {
 		t.Fatal(err)
 	}

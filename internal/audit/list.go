@@ -58,7 +58,15 @@ func storedOrg(orgID string) (string, error) {
 
 const entryColumns = "idx, org_id, actor_id, action, resource_type, resource_id, at, data"
 
-// List returns one page of the organisation's entries matching f, newest first.
+// List returns one page of the organisation's entries matching f, newest
+// first. Every entry is checked against its columns (see scanEntry), and a
+// listing without filters also checks that no position is missing between
+// the newest entry (or the cursor) and the last one shown, so an entry
+// cannot vanish from its organisation's view by having its org_id (or
+// idx) column edited: the listing fails instead. A filtered listing finds
+// entries through the column indexes and cannot see one whose filtered
+// column was edited; `dbtp audit verify` checks every column of every row,
+// and the unfiltered listing fails when it reaches such an entry.
 func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	org, err := storedOrg(f.OrgID)
 	if err != nil {
@@ -75,6 +83,24 @@ func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
 		return Page{}, platform.Invalid("the end of the time range must be after its start", platform.FieldError{Field: "to", Message: "must be after from"})
+	}
+	before := int64(-1)
+	if f.Cursor != "" {
+		if before, err = decodeCursor(f.Cursor); err != nil {
+			return Page{}, err
+		}
+	}
+	filtered := f.ActorID != "" || f.Action != "" || f.ResourceType != "" || f.ResourceID != "" || !f.From.IsZero() || !f.To.IsZero()
+	var size int64
+	if !filtered {
+		// Read before the entries: every entry below this size must be
+		// there, whatever is appended meanwhile.
+		if size, err = l.orgSize(ctx, org); err != nil {
+			return Page{}, err
+		}
+		if before > size {
+			return Page{}, badCursor()
+		}
 	}
 	var q strings.Builder
 	q.WriteString("SELECT " + entryColumns + " FROM audit_entries WHERE org_id = ?")
@@ -95,11 +121,7 @@ func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 		q.WriteString(" AND at < ?")
 		args = append(args, f.To.UnixMilli())
 	}
-	if f.Cursor != "" {
-		before, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
+	if before >= 0 {
 		q.WriteString(" AND idx < ?")
 		args = append(args, before)
 	}
@@ -113,10 +135,35 @@ func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	defer rows.Close()
 	page := Page{Entries: make([]Entry, 0, min(limit, 64))}
+	// next is the index the next row must have in an unfiltered listing.
+	next := before - 1
+	if before < 0 {
+		next = size - 1
+	}
 	for rows.Next() {
 		e, err := scanEntry(rows.Scan)
 		if err != nil {
 			return Page{}, err
+		}
+		if !filtered {
+			if len(page.Entries) == 0 && before < 0 && e.Index > next {
+				// Appended since size was read, or planted beyond the log.
+				if next, err = l.orgSize(ctx, org); err != nil {
+					return Page{}, err
+				}
+				next--
+				if e.Index > next {
+					return Page{}, integrityError(org, e.Index, "lies beyond the end of the log (inserted)")
+				}
+				next = e.Index
+			}
+			switch {
+			case next < 0:
+				return Page{}, integrityError(org, e.Index, "precedes the start of the log (inserted)")
+			case e.Index != next:
+				return Page{}, integrityError(org, next, "is missing (deleted, or its org_id or idx column edited)")
+			}
+			next--
 		}
 		if len(page.Entries) == limit {
 			page.Next = encodeCursor(page.Entries[limit-1].Index)
@@ -127,45 +174,39 @@ func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("audit: list: %w", err)
 	}
+	if !filtered && page.Next == "" && next >= 0 {
+		return Page{}, integrityError(org, next, "is missing (deleted, or its org_id or idx column edited)")
+	}
 	return page, nil
 }
 
-// Get returns entry index if it belongs to the organisation; another
-// organisation's entry is reported as not found, not as forbidden, so its
-// existence is not revealed.
+// Get returns entry index of the organisation's log. Another organisation's
+// entries are in another log, so they cannot be asked for. An index beyond
+// the log is not found; a missing one below its size is an integrity error.
 func (l *Log) Get(ctx context.Context, orgID string, index int64) (Entry, error) {
 	org, err := storedOrg(orgID)
 	if err != nil {
 		return Entry{}, err
 	}
-	row := l.db.QueryRow(ctx, "SELECT "+entryColumns+" FROM audit_entries WHERE idx = ? AND org_id = ?", index, org)
+	row := l.db.QueryRow(ctx, "SELECT "+entryColumns+" FROM audit_entries WHERE org_id = ? AND idx = ?", org, index)
 	e, err := scanEntry(row.Scan)
 	if store.IsNoRows(err) {
+		size, err := l.orgSize(ctx, org)
+		if err != nil {
+			return Entry{}, err
+		}
+		if index >= 0 && index < size {
+			return Entry{}, integrityError(org, index, "is missing (deleted, or its org_id or idx column edited)")
+		}
 		return Entry{}, platform.NotFound("audit entry")
 	}
 	return e, err
 }
 
-// OrgOf says which organisation entry index belongs to (PlatformOrg for
-// platform-level entries); found is false when the log has no such entry.
-// It lets the viewer record a probe for another organisation's entry as a
-// denial, which Get alone cannot tell from a missing entry.
-func (l *Log) OrgOf(ctx context.Context, index int64) (org string, found bool, err error) {
-	err = l.db.QueryRow(ctx, "SELECT org_id FROM audit_entries WHERE idx = ?", index).Scan(&org)
-	switch {
-	case store.IsNoRows(err):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("audit: org of entry: %w", err)
-	case org == "":
-		return PlatformOrg, true, nil
-	}
-	return org, true, nil
-}
-
 // scanEntry decodes an entry from its canonical bytes, the only source of
-// truth, and refuses it if the filter columns disagree: an edited org_id
-// column must not move an entry into another organisation's view.
+// truth, and refuses it if any column disagrees: an edited org_id column
+// must not move an entry into another organisation's view, nor an edited
+// actor or action column put it under someone else's name.
 func scanEntry(scan func(...any) error) (Entry, error) {
 	var idx, at int64
 	var org, actor, action, rtype, rid string
@@ -179,15 +220,22 @@ func scanEntry(scan func(...any) error) (Entry, error) {
 		err = fmt.Errorf("its columns do not match its content")
 	}
 	if err != nil {
-		return Entry{}, platform.Internal(fmt.Errorf("audit: entry %d failed an integrity check (%v); run audit verify", idx, err))
+		return Entry{}, platform.Internal(fmt.Errorf("audit: entry %d of %s failed an integrity check (%v); run dbtp audit verify", idx, Origin(org), err))
 	}
 	return e, nil
+}
+
+// integrityError is how a read fails closed: the client gets a generic
+// error, the log names the entry, and nothing is shown that might be
+// incomplete.
+func integrityError(org string, index int64, what string) error {
+	return platform.Internal(fmt.Errorf("audit: entry %d of %s %s; run dbtp audit verify", index, Origin(org), what))
 }
 
 // Cursors are opaque to clients: a version byte and the index to continue
 // below, base64url. The organisation is not in the cursor; every query is
 // scoped by the Filter's OrgID, so a cursor from another organisation's
-// listing only moves the starting point.
+// listing only moves the starting point (or is refused as beyond the end).
 const cursorV1 = 1
 
 func encodeCursor(before int64) string {
@@ -197,9 +245,13 @@ func encodeCursor(before int64) string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func decodeCursor(s string) (int64, error) {
-	bad := platform.Invalid("the page cursor is not valid; start again from the first page",
+func badCursor() error {
+	return platform.Invalid("the page cursor is not valid; start again from the first page",
 		platform.FieldError{Field: "cursor", Message: "is not valid"})
+}
+
+func decodeCursor(s string) (int64, error) {
+	bad := badCursor()
 	if len(s) != base64.RawURLEncoding.EncodedLen(9) {
 		return 0, bad
 	}

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -21,41 +22,46 @@ var migrationFS embed.FS
 // Migrations are the audit module's tables.
 var Migrations = store.EmbeddedMigrations("audit", migrationFS, "migrations")
 
-// appendLock is the PostgreSQL advisory lock that serializes appends across
-// nodes (the migration lock is 7201). SQLite needs none: its writer is serial.
-const appendLock = 7202
-
 // Log is the tamper-evident audit log. It implements Recorder.
+//
+// Every organisation has a Merkle tree of its own, and entries that belong
+// to no organisation (failed sign-ins of unknown people, platform events)
+// form the platform's tree. An entry's Index is its position in its
+// organisation's tree, and each tree has its own signed heads, so what an
+// organisation can see of the log (its entries, their indexes, its tree
+// sizes and proofs) says nothing about how busy any other organisation is.
 type Log struct {
 	db       *store.DB
 	signer   note.Signer
 	verifier note.Verifier
 	now      func() time.Time
+	upgraded atomic.Bool // no rebuild of an older log is pending (see Upgrade)
 }
 
 var _ Recorder = (*Log)(nil)
 
 // New returns the log stored in db whose tree heads are signed by signer and
-// checked with verifier (see LoadOrCreateKey and ParseKey).
+// checked with verifier (see LoadOrCreateKey and ParseKey). A database
+// written by a dbtp from before per-organisation logs needs Upgrade before
+// anything is recorded.
 func New(db *store.DB, signer note.Signer, verifier note.Verifier) *Log {
 	return &Log{db: db, signer: signer, verifier: verifier, now: time.Now}
 }
 
 // Record appends e inside tx, so the entry commits or rolls back with the
-// change it describes. On PostgreSQL it holds the append lock until tx ends,
-// so callers should record near the end of their write.
+// change it describes. On PostgreSQL it locks the organisation's tree state
+// row until tx ends (appends to different organisations do not wait for
+// each other), so callers should record near the end of their write.
 func (l *Log) Record(tx *store.Tx, e Entry) error {
 	e, err := normalize(e, l.now())
 	if err != nil {
 		return err
 	}
-	ctx := tx.Context()
-	if tx.Dialect() == store.Postgres {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", appendLock); err != nil {
-			return fmt.Errorf("audit: lock: %w", err)
-		}
+	if err := l.checkUpgraded(tx); err != nil {
+		return err
 	}
-	f, _, err := readState(ctx, tx)
+	ctx := tx.Context()
+	f, err := lockState(ctx, tx, e.OrgID)
 	if err != nil {
 		return err
 	}
@@ -63,25 +69,19 @@ func (l *Log) Record(tx *store.Tx, e Entry) error {
 	data := appendEntry(nil, e)
 	var scratch []byte
 	stored := f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
-	hashes := make([]byte, 0, len(stored)*tlog.HashSize)
-	for _, h := range stored {
-		hashes = append(hashes, h[:]...)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_entries (idx, org_id, actor_id, action, resource_type, resource_id, at, data, hashes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Index, e.OrgID, e.ActorID, e.Action, e.ResourceType, e.ResourceID, store.Millis(e.At), data, hashes); err != nil {
-		return fmt.Errorf("audit: append entry %d: %w", e.Index, err)
+	if err := insertEntry(ctx, tx, e, data, stored); err != nil {
+		return err
 	}
 	// The size guard turns a lost serialization (two appends reading the
 	// same state) into an error instead of a forked tree.
-	res, err := tx.Exec(ctx, "UPDATE audit_state SET size = ?, frontier = ? WHERE id = 1 AND size = ?", f.size, f.marshal(), e.Index)
+	res, err := tx.Exec(ctx, "UPDATE audit_state SET size = ?, frontier = ? WHERE org_id = ? AND size = ?", f.size, f.marshal(), e.OrgID, e.Index)
 	if err != nil {
 		return fmt.Errorf("audit: update tree state: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return platform.Internal(fmt.Errorf("audit: tree state moved during append of entry %d", e.Index))
+		return platform.Internal(fmt.Errorf("audit: tree state of %s moved during append of entry %d", Origin(e.OrgID), e.Index))
 	}
-	tx.BeforeCommit("audit.tree-head", l.signHead)
+	l.signBeforeCommit(tx, e.OrgID)
 	return nil
 }
 
@@ -90,25 +90,72 @@ func (l *Log) RecordNow(ctx context.Context, e Entry) error {
 	return l.db.Write(ctx, func(tx *store.Tx) error { return l.Record(tx, e) })
 }
 
-// signHead runs once per physical transaction, after every write in it: one
-// signature covers the whole group commit. A write in the group that
-// recorded and then failed leaves the size unchanged, hence the check.
-func (l *Log) signHead(tx *store.Tx) error {
+// insertEntry stores an entry with the tree hashes its leaf added.
+func insertEntry(ctx context.Context, tx *store.Tx, e Entry, data []byte, stored []tlog.Hash) error {
+	hashes := make([]byte, 0, len(stored)*tlog.HashSize)
+	for _, h := range stored {
+		hashes = append(hashes, h[:]...)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_entries (org_id, idx, actor_id, action, resource_type, resource_id, at, data, hashes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.OrgID, e.Index, e.ActorID, e.Action, e.ResourceType, e.ResourceID, store.Millis(e.At), data, hashes); err != nil {
+		return fmt.Errorf("audit: append entry %d to %s: %w", e.Index, Origin(e.OrgID), err)
+	}
+	return nil
+}
+
+// lockState reads an organisation's tree state for an append, creating it
+// for the organisation's first entry. On PostgreSQL the row stays locked
+// until the transaction ends, which serializes appends to one tree across
+// nodes; SQLite's single writer serializes everything already.
+func lockState(ctx context.Context, tx *store.Tx, org string) (frontier, error) {
+	q := "SELECT size, frontier, head_size FROM audit_state WHERE org_id = ?"
+	if tx.Dialect() == store.Postgres {
+		q += " FOR UPDATE"
+	}
+	f, _, err := readState(ctx, tx, q, org)
+	if !errors.Is(err, errNoState) {
+		return f, err
+	}
+	// Two first appends racing on PostgreSQL: the second INSERT waits for
+	// the first to commit and then does nothing, and its SELECT sees the
+	// committed row.
+	if _, err := tx.Exec(ctx, "INSERT INTO audit_state (org_id, size, frontier, head_size) VALUES (?, 0, ?, 0) ON CONFLICT (org_id) DO NOTHING", org, []byte{}); err != nil {
+		return frontier{}, fmt.Errorf("audit: create tree state of %s: %w", Origin(org), err)
+	}
+	f, _, err = readState(ctx, tx, q, org)
+	return f, err
+}
+
+// signBeforeCommit arranges for one signed head per organisation tree that
+// grew in this physical transaction.
+func (l *Log) signBeforeCommit(tx *store.Tx, org string) {
+	tx.BeforeCommit("audit.tree-head/"+org, func(tx *store.Tx) error { return l.signHead(tx, org) })
+}
+
+// signHead runs once per physical transaction and organisation, after every
+// write in it: one signature covers the whole group commit. A write in the
+// group that recorded and then failed leaves the size unchanged (or the
+// state row absent), hence the checks.
+func (l *Log) signHead(tx *store.Tx, org string) error {
 	ctx := tx.Context()
-	f, headSize, err := readState(ctx, tx)
+	f, headSize, err := readState(ctx, tx, "SELECT size, frontier, head_size FROM audit_state WHERE org_id = ?", org)
+	if errors.Is(err, errNoState) {
+		return nil
+	}
 	if err != nil || f.size == headSize {
 		return err
 	}
 	root := f.root()
-	msg, err := note.Sign(&note.Note{Text: string(tlog.FormatTree(tlog.Tree{N: f.size, Hash: root}))}, l.signer)
+	msg, err := note.Sign(&note.Note{Text: formatCheckpoint(org, f.size, root)}, l.signer)
 	if err != nil {
 		return fmt.Errorf("audit: sign tree head: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO audit_heads (size, root, note, created_at) VALUES (?, ?, ?, ?)",
-		f.size, root[:], string(msg), store.Millis(l.now())); err != nil {
-		return fmt.Errorf("audit: store tree head %d: %w", f.size, err)
+	if _, err := tx.Exec(ctx, "INSERT INTO audit_heads (org_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)",
+		org, f.size, root[:], string(msg), store.Millis(l.now())); err != nil {
+		return fmt.Errorf("audit: store tree head %d of %s: %w", f.size, Origin(org), err)
 	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_state SET head_size = ? WHERE id = 1", f.size); err != nil {
+	if _, err := tx.Exec(ctx, "UPDATE audit_state SET head_size = ? WHERE org_id = ?", f.size, org); err != nil {
 		return fmt.Errorf("audit: update head size: %w", err)
 	}
 	return nil
@@ -118,15 +165,31 @@ type queryRower interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func readState(ctx context.Context, q queryRower) (frontier, int64, error) {
+var errNoState = errors.New("audit: no tree state")
+
+func readState(ctx context.Context, q queryRower, query, org string) (frontier, int64, error) {
 	var size, headSize int64
 	var b []byte
-	if err := q.QueryRow(ctx, "SELECT size, frontier, head_size FROM audit_state WHERE id = 1").Scan(&size, &b, &headSize); err != nil {
+	if err := q.QueryRow(ctx, query, org).Scan(&size, &b, &headSize); err != nil {
 		if store.IsNoRows(err) {
-			return frontier{}, 0, errors.New("audit: tree state row is missing; was the audit migration applied?")
+			return frontier{}, 0, errNoState
 		}
-		return frontier{}, 0, fmt.Errorf("audit: read tree state: %w", err)
+		return frontier{}, 0, fmt.Errorf("audit: read tree state of %s: %w", Origin(org), err)
 	}
 	f, err := unmarshalFrontier(size, b)
 	return f, headSize, err
+}
+
+// orgSize is the number of entries in an organisation's tree (0 before its
+// first), as the tree state says.
+func (l *Log) orgSize(ctx context.Context, org string) (int64, error) {
+	var size int64
+	err := l.db.QueryRow(ctx, "SELECT size FROM audit_state WHERE org_id = ?", org).Scan(&size)
+	if store.IsNoRows(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit: read tree size of %s: %w", Origin(org), err)
+	}
+	return size, nil
 }

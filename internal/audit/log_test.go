@@ -21,7 +21,7 @@ func TestRecordMatchesTlogAndVerifies(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		l := newTestLog(t, db)
 		ctx := context.Background()
-		if _, err := l.TreeHead(ctx); platform.CodeOf(err) != platform.CodeNotFound {
+		if _, err := l.TreeHead(ctx, "org_a"); platform.CodeOf(err) != platform.CodeNotFound {
 			t.Fatalf("empty log head: %v", err)
 		}
 		mustVerify(t, l)
@@ -30,7 +30,7 @@ func TestRecordMatchesTlogAndVerifies(t *testing.T) {
 
 		// Our stored hashes must be exactly tlog's, so any tlog client can
 		// check our proofs.
-		rows := readRows(t, db)
+		rows := readRows(t, db, "org_a")
 		byIndex := map[int64]tlog.Hash{}
 		reader := tlog.HashReaderFunc(func(ix []int64) ([]tlog.Hash, error) {
 			out := make([]tlog.Hash, len(ix))
@@ -43,7 +43,7 @@ func TestRecordMatchesTlogAndVerifies(t *testing.T) {
 			}
 			return out, nil
 		})
-		roots := headRoots(t, db)
+		roots := headRoots(t, db, "org_a")
 		for i, r := range rows {
 			if r.idx != int64(i) {
 				t.Fatalf("row %d has index %d", i, r.idx)
@@ -68,24 +68,25 @@ func TestRecordMatchesTlogAndVerifies(t *testing.T) {
 			}
 		}
 
-		head, err := l.TreeHead(ctx)
+		head, err := l.TreeHead(ctx, "org_a")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if head.Size != n {
-			t.Fatalf("head size %d, want %d", head.Size, n)
+		if head.Size != n || head.Origin != "dbtp-audit/org_a" {
+			t.Fatalf("head %+v, want size %d of dbtp-audit/org_a", head, n)
 		}
 		msg, err := note.Open([]byte(head.Note), note.VerifierList(l.verifier))
 		if err != nil {
 			t.Fatalf("head note does not verify: %v", err)
 		}
-		tree, err := tlog.ParseTree([]byte(msg.Text))
-		if err != nil || tree.N != n || tree.Hash != head.Root {
-			t.Fatalf("head note says %+v (%v), want size %d root %v", tree, err, n, head.Root)
+		cp, err := ParseCheckpoint(msg.Text)
+		if err != nil || cp.Origin != head.Origin || cp.Size != n || cp.Root != head.Root {
+			t.Fatalf("head note says %+v (%v), want size %d root %v", cp, err, n, head.Root)
 		}
 		var calls int
 		rep, err := l.Verify(ctx, func(done, total int64) { calls++ })
-		if err != nil || !rep.OK || rep.Entries != n || rep.Root != head.Root || rep.Heads != n || rep.FirstBad != -1 || calls == 0 {
+		if err != nil || !rep.OK || rep.Entries != n || len(rep.Logs) != 1 || rep.Logs[0].Root != head.Root || rep.Logs[0].Org != "org_a" ||
+			rep.Heads != n || rep.FirstBad != -1 || calls == 0 {
 			t.Fatalf("verify: %v %+v (progress calls %d)", err, rep, calls)
 		}
 	})

@@ -18,20 +18,20 @@ func TestProofs(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		l := newTestLog(t, db)
 		ctx := context.Background()
-		if _, err := l.InclusionProof(ctx, 0, 1); platform.CodeOf(err) != platform.CodeNotFound {
+		if _, err := l.InclusionProof(ctx, "org_a", 0, 1); platform.CodeOf(err) != platform.CodeNotFound {
 			t.Fatalf("proof on empty log: %v", err)
 		}
 		const n = 45
 		fill(t, l, "org_a", n)
-		roots := headRoots(t, db)
-		rows := readRows(t, db)
+		roots := headRoots(t, db, "org_a")
+		rows := readRows(t, db, "org_a")
 		var scratch []byte
 		for _, size := range []int64{1, 2, 3, 7, 8, 16, 31, 32, 33, n} {
 			for _, index := range []int64{0, 1, size / 2, size - 1} {
 				if index >= size {
 					continue
 				}
-				p, err := l.InclusionProof(ctx, index, size)
+				p, err := l.InclusionProof(ctx, "org_a", index, size)
 				if err != nil {
 					t.Fatalf("inclusion %d in %d: %v", index, size, err)
 				}
@@ -43,7 +43,7 @@ func TestProofs(t *testing.T) {
 				if old < 1 || old > size {
 					continue
 				}
-				p, err := l.ConsistencyProof(ctx, old, size)
+				p, err := l.ConsistencyProof(ctx, "org_a", old, size)
 				if err != nil {
 					t.Fatalf("consistency %d..%d: %v", old, size, err)
 				}
@@ -53,12 +53,12 @@ func TestProofs(t *testing.T) {
 			}
 		}
 		for _, c := range []struct{ index, size int64 }{{-1, 5}, {5, 5}, {0, 0}, {0, n + 1}} {
-			if _, err := l.InclusionProof(ctx, c.index, c.size); platform.CodeOf(err) != platform.CodeInvalid {
+			if _, err := l.InclusionProof(ctx, "org_a", c.index, c.size); platform.CodeOf(err) != platform.CodeInvalid {
 				t.Errorf("inclusion %d in %d: %v, want invalid", c.index, c.size, err)
 			}
 		}
 		for _, c := range []struct{ old, size int64 }{{0, 5}, {6, 5}, {1, n + 1}, {-3, -1}} {
-			if _, err := l.ConsistencyProof(ctx, c.old, c.size); platform.CodeOf(err) != platform.CodeInvalid {
+			if _, err := l.ConsistencyProof(ctx, "org_a", c.old, c.size); platform.CodeOf(err) != platform.CodeInvalid {
 				t.Errorf("consistency %d..%d: %v, want invalid", c.old, c.size, err)
 			}
 		}

@@ -17,12 +17,12 @@ import (
 
 const tamperLogSize = 40
 
-// rewriteEntry replaces the content of entry idx, keeping the index the
-// content claims.
+// rewriteEntry replaces the content of org_a's entry idx, keeping the
+// index the content claims.
 func rewriteEntry(t *testing.T, db *store.DB, idx int64, change func(*Entry)) {
 	t.Helper()
 	var data []byte
-	if err := db.QueryRow(context.Background(), "SELECT data FROM audit_entries WHERE idx = ?", idx).Scan(&data); err != nil {
+	if err := db.QueryRow(context.Background(), "SELECT data FROM audit_entries WHERE org_id = 'org_a' AND idx = ?", idx).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
 	e, err := decodeEntry(data)
@@ -31,15 +31,15 @@ func rewriteEntry(t *testing.T, db *store.DB, idx int64, change func(*Entry)) {
 	}
 	change(&e)
 	e.Index = idx
-	exec(t, db, "UPDATE audit_entries SET data = ? WHERE idx = ?", appendEntry(nil, e), idx)
+	exec(t, db, "UPDATE audit_entries SET data = ? WHERE org_id = 'org_a' AND idx = ?", appendEntry(nil, e), idx)
 }
 
-// rehashAll is the careful attacker: recompute every stored hash and the
-// tree state from the (edited) contents, so that only the signed heads
-// still tell the truth.
+// rehashAll is the careful attacker: recompute every stored hash of org_a's
+// tree and its tree state from the (edited) contents, so that only the
+// signed heads still tell the truth.
 func rehashAll(t *testing.T, db *store.DB) {
 	t.Helper()
-	rows := readRows(t, db)
+	rows := readRows(t, db, "org_a")
 	var f frontier
 	var scratch []byte
 	err := db.Write(context.Background(), func(tx *store.Tx) error {
@@ -48,11 +48,11 @@ func rehashAll(t *testing.T, db *store.DB) {
 			for _, h := range f.push(leafHash(&scratch, r.data), nil) {
 				b = append(b, h[:]...)
 			}
-			if _, err := tx.Exec(tx.Context(), "UPDATE audit_entries SET hashes = ? WHERE idx = ?", b, r.idx); err != nil {
+			if _, err := tx.Exec(tx.Context(), "UPDATE audit_entries SET hashes = ? WHERE org_id = 'org_a' AND idx = ?", b, r.idx); err != nil {
 				return err
 			}
 		}
-		_, err := tx.Exec(tx.Context(), "UPDATE audit_state SET size = ?, frontier = ?", f.size, f.marshal())
+		_, err := tx.Exec(tx.Context(), "UPDATE audit_state SET size = ?, frontier = ? WHERE org_id = 'org_a'", f.size, f.marshal())
 		return err
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func TestTamperNamesFirstBadEntry(t *testing.T) {
 				c.tamper(t, db)
 				rep, err := l.Verify(context.Background(), nil)
 				te, ok := err.(*TamperError)
-				if !ok || rep.OK || rep.FirstBad != c.want || te.Index != c.want {
+				if !ok || rep.OK || rep.FirstBad != c.want || te.Index != c.want || te.Org != "org_a" {
 					t.Fatalf("verify: err %v, report %+v; want first bad entry %d", err, rep, c.want)
 				}
 				t.Logf("%v", err)
@@ -193,6 +193,9 @@ func TestTamperOutsideEntries(t *testing.T) {
 		},
 		"tree state edited": func(t *testing.T, db *store.DB) {
 			exec(t, db, "UPDATE audit_state SET frontier = ?", make([]byte, 32))
+		},
+		"tree state deleted": func(t *testing.T, db *store.DB) {
+			exec(t, db, "DELETE FROM audit_state")
 		},
 	}
 	for name, tamper := range cases {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -12,23 +11,36 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Report is the outcome of Verify.
+// Report is the outcome of Verify over every organisation's log.
 type Report struct {
-	Entries  int64         `json:"entries"` // entries read and rehashed
-	Heads    int64         `json:"heads"`   // signed heads compared with the recomputed tree
-	Size     int64         `json:"size"`    // size of the latest signed head
-	Root     tlog.Hash     `json:"root"`    // recomputed root of the whole log
+	Entries  int64         `json:"entries"` // entries read and rehashed, in all logs
+	Heads    int64         `json:"heads"`   // signed heads compared with the recomputed trees
+	Logs     []LogReport   `json:"logs"`    // one per organisation's log, by organisation ID
 	OK       bool          `json:"ok"`
-	FirstBad int64         `json:"first_bad"` // first bad entry, -1 when none is
+	Org      string        `json:"org_id,omitempty"` // whose log holds FirstBad (PlatformOrg for the platform's)
+	FirstBad int64         `json:"first_bad"`        // first bad entry of the first failing log, -1 when none is
 	Reason   string        `json:"reason,omitempty"`
-	Problems []string      `json:"problems,omitempty"` // findings that are not about one entry
+	Problems []string      `json:"problems,omitempty"` // every other finding, each naming its log
 	Elapsed  time.Duration `json:"elapsed"`
 }
 
-// TamperError is returned by Verify when the log is not what was signed.
-// Index is the first bad entry, or -1 when the damage is elsewhere (a
-// forged head, the tree state row).
+// LogReport is the outcome of verifying one organisation's log.
+type LogReport struct {
+	Org      string    `json:"org_id"` // PlatformOrg for the platform's log
+	Entries  int64     `json:"entries"`
+	Heads    int64     `json:"heads"`
+	Size     int64     `json:"size"` // size of the latest signed head
+	Root     tlog.Hash `json:"root"` // recomputed root, when the whole log was read
+	FirstBad int64     `json:"first_bad"`
+	Reason   string    `json:"reason,omitempty"`
+	Problems []string  `json:"problems,omitempty"` // findings that are not about one entry
+}
+
+// TamperError is returned by Verify when a log is not what was signed.
+// Index is the first bad entry of Org's log, or -1 when the damage is
+// elsewhere (a forged head, a tree state row).
 type TamperError struct {
+	Org    string
 	Index  int64
 	Reason string
 }
@@ -37,15 +49,17 @@ func (e *TamperError) Error() string {
 	if e.Index < 0 {
 		return "audit log fails verification: " + e.Reason
 	}
-	return fmt.Sprintf("audit log fails verification at entry %d: %s", e.Index, e.Reason)
+	return fmt.Sprintf("audit log of %s fails verification at entry %d: %s", e.Org, e.Index, e.Reason)
 }
 
 const maxProblems = 20
 
-// Verify recomputes the whole tree from the entry rows and checks it against
-// everything stored: indexes contiguous from 0, each entry's content against
-// its leaf hash, every stored hash, every signed head's root, and the latest
-// head's signature. When something is wrong it names the first bad entry.
+// Verify recomputes every organisation's tree from its entry rows and checks
+// it against everything stored: indexes contiguous from 0, each entry's
+// content against its leaf hash and against every column copied from it
+// (organisation, index, actor, action, resource, time), every stored hash,
+// every signed head's root, and the latest head's signature. When something
+// is wrong it names the first bad entry of each log that has one.
 //
 // Signatures are checked for the latest head, and for older heads only when
 // their root disagrees, since an Ed25519 check costs more than hashing a
@@ -59,28 +73,120 @@ const maxProblems = 20
 // heads that cover the removed tail; publish TreeHead to a witness for that.
 func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
 	start := time.Now()
-	snap, err := l.snapshot(ctx)
+	rep := Report{FirstBad: -1}
+	problem := func(format string, args ...any) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	pending, err := rebuildPending(ctx, l.db, false)
 	if err != nil {
 		return Report{FirstBad: -1}, err
 	}
-	heads, err := l.db.Query(ctx, "SELECT size, note FROM audit_heads WHERE size <= ? ORDER BY size", snap.headSize)
+	if pending {
+		problem("the log written by an older dbtp has not been rebuilt into per-organisation logs yet; start dbtp (serve or migrate) to run the upgrade")
+	}
+	orgs, err := l.logOrgs(ctx)
 	if err != nil {
-		return Report{FirstBad: -1}, fmt.Errorf("audit: read tree heads: %w", err)
+		return Report{FirstBad: -1}, err
+	}
+	snaps := make([]snapshot, len(orgs))
+	var total, done int64
+	for i, org := range orgs {
+		if snaps[i], err = l.snapshot(ctx, org); err != nil {
+			return Report{FirstBad: -1}, err
+		}
+		total += snaps[i].entries
+	}
+	for i, org := range orgs {
+		lr, err := l.verifyLog(ctx, org, snaps[i], func(n int64) {
+			if progress != nil {
+				progress(done+n, total)
+			}
+		})
+		if err != nil {
+			return Report{FirstBad: -1}, err
+		}
+		done += snaps[i].entries
+		rep.Logs = append(rep.Logs, lr)
+		rep.Entries += lr.Entries
+		rep.Heads += lr.Heads
+		switch {
+		case lr.FirstBad < 0:
+		case rep.FirstBad < 0:
+			rep.Org, rep.FirstBad, rep.Reason = lr.Org, lr.FirstBad, lr.Reason
+		default:
+			problem("log of %s: first bad entry %d: %s", lr.Org, lr.FirstBad, lr.Reason)
+		}
+		for _, p := range lr.Problems {
+			problem("log of %s: %s", lr.Org, p)
+		}
+	}
+	rep.Elapsed = time.Since(start)
+	rep.OK = rep.FirstBad < 0 && len(rep.Problems) == 0
+	if !rep.OK {
+		te := &TamperError{Org: rep.Org, Index: rep.FirstBad, Reason: rep.Reason}
+		if te.Index < 0 {
+			te.Reason = rep.Problems[0]
+		}
+		return rep, te
+	}
+	return rep, nil
+}
+
+// logOrgs lists every organisation with anything in the log tables, so
+// that every row is looked at by some organisation's pass, whatever its
+// org_id column says. The entries' organisations are found by stepping
+// through the primary key (one seek per organisation) rather than by
+// reading every row.
+func (l *Log) logOrgs(ctx context.Context) ([]string, error) {
+	rows, err := l.db.Query(ctx, `WITH RECURSIVE e(org) AS (
+			SELECT MIN(org_id) FROM audit_entries
+			UNION ALL SELECT (SELECT MIN(org_id) FROM audit_entries WHERE org_id > e.org) FROM e WHERE e.org IS NOT NULL)
+		SELECT org FROM e WHERE org IS NOT NULL
+		UNION SELECT org_id FROM audit_state UNION SELECT org_id FROM audit_heads ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("audit: list logs: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			return nil, err
+		}
+		out = append(out, org)
+	}
+	return out, rows.Err()
+}
+
+// displayOrg names a stored organisation the way Filter and reports do.
+func displayOrg(org string) string {
+	if org == "" {
+		return PlatformOrg
+	}
+	return org
+}
+
+// verifyLog verifies one organisation's log as of snap.
+func (l *Log) verifyLog(ctx context.Context, org string, snap snapshot, progress func(done int64)) (LogReport, error) {
+	lr := LogReport{Org: displayOrg(org), FirstBad: -1}
+	heads, err := l.db.Query(ctx, "SELECT size, note FROM audit_heads WHERE org_id = ? AND size <= ? ORDER BY size", org, snap.headSize)
+	if err != nil {
+		return lr, fmt.Errorf("audit: read tree heads of %s: %w", Origin(org), err)
 	}
 	defer heads.Close()
-	v := &verifyRun{log: l, heads: heads, first: noFinding}
+	v := &verifyRun{log: l, org: org, origin: []byte(Origin(org)), heads: heads, first: noFinding}
 	if snap.entries > snap.headSize {
 		v.consider(snap.headSize, fmt.Sprintf("entry %d is not covered by any signed tree head (inserted)", snap.headSize))
 	}
 	if err := v.nextHead(); err != nil {
-		return Report{FirstBad: -1}, err
+		return lr, err
 	}
 	complete := true
-	err = l.scanChunks(ctx, snap.entries, func(c *chunk) bool {
+	err = l.scanChunks(ctx, org, snap.entries, func(c *chunk) bool {
 		v.fold(c)
-		if progress != nil {
-			progress(v.f.size, snap.entries)
-		}
+		progress(v.f.size)
 		// Stop once nothing later can name an earlier entry: a disagreeing
 		// signed head was found, or a head past the first bad entry agreed.
 		if v.headBad || v.err != nil || (v.first.index >= 0 && (v.lastCompared > v.first.index || !v.haveHead)) {
@@ -93,55 +199,49 @@ func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Rep
 		err = v.err
 	}
 	if err != nil {
-		return Report{FirstBad: -1}, err
+		return lr, err
 	}
 	if complete {
 		v.finish(snap)
+		lr.Root = v.f.root()
 	}
-	rep := Report{Entries: v.f.size, Heads: v.compared, Size: snap.headSize, FirstBad: v.first.index,
-		Reason: v.first.reason, Problems: v.problems, Elapsed: time.Since(start)}
-	if complete {
-		rep.Root = v.f.root()
-	}
-	rep.OK = rep.FirstBad < 0 && len(rep.Problems) == 0
-	if !rep.OK {
-		te := &TamperError{Index: rep.FirstBad, Reason: rep.Reason}
-		if te.Index < 0 {
-			te.Reason = rep.Problems[0]
-		}
-		return rep, te
-	}
-	return rep, nil
+	lr.Entries, lr.Heads, lr.Size = v.f.size, v.compared, snap.headSize
+	lr.FirstBad, lr.Reason, lr.Problems = v.first.index, v.first.reason, v.problems
+	return lr, nil
 }
 
 // snapshot is read in one statement, so it is one consistent view on both
 // engines even while writes go on: every commit adds its entries and their
 // head together, so there the entry count equals the latest head's size.
 type snapshot struct {
-	stateSize int64
+	stateSize sql.NullInt64 // NULL when the organisation has no tree state row
 	frontier  []byte
 	entries   int64 // MAX(idx)+1
 	headSize  int64
 	headNote  sql.NullString
 }
 
-func (l *Log) snapshot(ctx context.Context) (snapshot, error) {
+func (l *Log) snapshot(ctx context.Context, org string) (snapshot, error) {
 	var s snapshot
-	err := l.db.QueryRow(ctx, `SELECT s.size, s.frontier,
-		(SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_entries),
-		(SELECT COALESCE(MAX(size), 0) FROM audit_heads),
-		(SELECT note FROM audit_heads ORDER BY size DESC LIMIT 1)
-		FROM audit_state s WHERE s.id = 1`).Scan(&s.stateSize, &s.frontier, &s.entries, &s.headSize, &s.headNote)
+	err := l.db.QueryRow(ctx, `SELECT
+		(SELECT size FROM audit_state WHERE org_id = ?),
+		(SELECT frontier FROM audit_state WHERE org_id = ?),
+		(SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_entries WHERE org_id = ?),
+		(SELECT COALESCE(MAX(size), 0) FROM audit_heads WHERE org_id = ?),
+		(SELECT note FROM audit_heads WHERE org_id = ? ORDER BY size DESC LIMIT 1)`,
+		org, org, org, org, org).Scan(&s.stateSize, &s.frontier, &s.entries, &s.headSize, &s.headNote)
 	if err != nil {
-		return s, fmt.Errorf("audit: read log state: %w", err)
+		return s, fmt.Errorf("audit: read state of %s: %w", Origin(org), err)
 	}
 	return s, nil
 }
 
-// verifyRun is the merger's state: the recomputed tree so far and the
-// position in the stream of signed heads.
+// verifyRun is the merger's state for one log: the recomputed tree so far
+// and the position in the stream of its signed heads.
 type verifyRun struct {
 	log      *Log
+	org      string
+	origin   []byte
 	f        frontier
 	buf      []tlog.Hash
 	first    finding
@@ -208,11 +308,11 @@ func (v *verifyRun) fold(c *chunk) {
 
 func (v *verifyRun) compareHead() {
 	size := v.headSize
-	n, root, ok := parseHeadNote(v.headNote)
+	origin, n, root, ok := parseHeadNote(v.headNote)
 	switch {
 	case size != v.f.size:
 		v.badHead(size, fmt.Sprintf("a signed tree head has the impossible size %d", size))
-	case ok && n == size && root == v.f.root():
+	case ok && bytes.Equal(origin, v.origin) && n == size && root == v.f.root():
 		v.lastAgree = size
 	default:
 		v.badHead(size, "")
@@ -229,8 +329,8 @@ func (v *verifyRun) badHead(size int64, reason string) {
 	if v.headBad {
 		return
 	}
-	if !v.log.headSignatureOK(v.headNote, size) {
-		v.problem("the signed tree head of size %d fails its signature check (the heads table was edited)", size)
+	if !v.log.headSignatureOK(v.headNote, v.org, size) {
+		v.problem("the signed tree head of size %d fails its signature check, or is another log's (the heads table was edited)", size)
 		return
 	}
 	if reason != "" {
@@ -257,54 +357,28 @@ func (v *verifyRun) finish(s snapshot) {
 		v.compared++
 		v.err = v.nextHead()
 	}
-	if s.headNote.Valid && !v.log.headSignatureOK([]byte(s.headNote.String), s.headSize) {
+	if s.headNote.Valid && !v.log.headSignatureOK([]byte(s.headNote.String), v.org, s.headSize) {
 		v.problem("the latest signed tree head (size %d) fails its signature check", s.headSize)
 	}
 	if v.first.index >= 0 || len(v.problems) > 0 {
 		return
 	}
-	if f, err := unmarshalFrontier(s.stateSize, s.frontier); err != nil || f.size != v.f.size || f.root() != v.f.root() {
+	if !s.stateSize.Valid {
+		v.problem("the log has no tree state row (the next append would start the tree again)")
+		return
+	}
+	if f, err := unmarshalFrontier(s.stateSize.Int64, s.frontier); err != nil || f.size != v.f.size || f.root() != v.f.root() {
 		v.problem("the tree state row does not match the entries (the next append would fork the tree)")
 	}
 }
 
-func (l *Log) headSignatureOK(text []byte, size int64) bool {
+// headSignatureOK checks a head's signature, and that it is a head of this
+// organisation's log of the given size.
+func (l *Log) headSignatureOK(text []byte, org string, size int64) bool {
 	n, err := note.Open(text, note.VerifierList(l.verifier))
 	if err != nil {
 		return false
 	}
-	t, err := tlog.ParseTree([]byte(n.Text))
-	return err == nil && t.N == size
-}
-
-var treeHeader = []byte("go.sum database tree\n")
-
-// parseHeadNote reads size and root from a signed note's text without
-// checking the signature and without allocating; heads that agree with the
-// recomputed tree need nothing more, and a disagreeing one is checked in full.
-func parseHeadNote(text []byte) (int64, tlog.Hash, bool) {
-	var root tlog.Hash
-	rest, ok := bytes.CutPrefix(text, treeHeader)
-	nl := bytes.IndexByte(rest, '\n')
-	if !ok || nl < 1 || nl > 18 || (rest[0] == '0' && nl > 1) {
-		return 0, root, false
-	}
-	var n int64
-	for _, c := range rest[:nl] {
-		if c < '0' || c > '9' {
-			return 0, root, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	rest = rest[nl+1:]
-	const b64 = 44 // base64 of 32 bytes
-	var dst [33]byte
-	if len(rest) <= b64 || rest[b64] != '\n' {
-		return 0, root, false
-	}
-	if k, err := base64.StdEncoding.Decode(dst[:], rest[:b64]); err != nil || k != tlog.HashSize {
-		return 0, root, false
-	}
-	copy(root[:], dst[:tlog.HashSize])
-	return n, root, true
+	cp, err := ParseCheckpoint(n.Text)
+	return err == nil && cp.Origin == Origin(org) && cp.Size == size
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -51,37 +52,52 @@ func (c *chunk) note(index int64, format string, args ...any) {
 }
 
 // scanChunk reads and checks what a single row can tell: its content names
-// the index of its position and hashes to its stored leaf hash. The idx
-// column is not read (each column read costs nearly as much as a row): the
-// rows come in idx order, so a row that was moved, inserted or deleted puts
-// some content at a position it does not name. The first chunk has no
-// lower bound so that rows with negative indexes show up too.
-func (l *Log) scanChunk(ctx context.Context, c *chunk) {
+// the organisation and index of its position, hashes to its stored leaf
+// hash, and agrees with every column copied from it. The idx and org_id
+// columns are not read (each column read costs nearly as much as a row):
+// the rows come from one organisation in idx order, so a row that was
+// moved, inserted or deleted puts some content at a position it does not
+// name. The first chunk has no lower bound so that rows with negative
+// indexes show up too.
+func (l *Log) scanChunk(ctx context.Context, org string, c *chunk) {
 	lo := c.lo
 	if lo == 0 {
 		lo = math.MinInt64
 	}
-	rows, err := l.db.Query(ctx, "SELECT data, hashes FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx", lo, c.hi)
+	rows, err := l.db.Query(ctx, `SELECT data, hashes, actor_id, action, resource_type, resource_id, at
+		FROM audit_entries WHERE org_id = ? AND idx >= ? AND idx < ? ORDER BY idx`, org, lo, c.hi)
 	if err != nil {
 		c.err = err
 		return
 	}
 	defer rows.Close()
 	var (
-		data, hashes sql.RawBytes
-		scratch      = make([]byte, 0, 512)
-		idx          = c.lo
+		data, hashes              sql.RawBytes
+		actor, action, rtype, rid sql.RawBytes
+		at                        int64
+		scratch                   = make([]byte, 0, 512)
+		idx                       = c.lo
+		orgBytes                  = []byte(org)
 	)
 	for ; rows.Next(); idx++ {
-		if err := rows.Scan(&data, &hashes); err != nil {
+		if err := rows.Scan(&data, &hashes, &actor, &action, &rtype, &rid, &at); err != nil {
 			c.err = err
 			return
 		}
 		leaf := leafHash(&scratch, data)
-		if ix, ok := encodedIndex(data); !ok {
+		switch v, ok := viewEntry(data, encodingV2, false); {
+		case !ok:
 			c.note(idx, "entry %d: content is not a valid entry encoding (edited)", idx)
-		} else if ix != idx {
-			c.note(idx, "entry %d: the entry stored there is entry %d (entries deleted, inserted or reordered)", idx, ix)
+		case v.index > idx:
+			c.note(idx, "entry %d is missing (deleted, or its org_id or idx column edited)", idx)
+		case v.index < idx:
+			c.note(idx, "entry %d: the entry stored there is entry %d (entries inserted or reordered)", idx, v.index)
+		case !bytes.Equal(v.field[fieldOrg], orgBytes):
+			c.note(idx, "entry %d: the entry stored there belongs to %s (its org_id column was edited)", idx, displayOrg(string(v.field[fieldOrg])))
+		case !bytes.Equal(v.field[fieldActor], actor) || !bytes.Equal(v.field[fieldAction], action) ||
+			!bytes.Equal(v.field[fieldResourceType], rtype) || !bytes.Equal(v.field[fieldResourceID], rid) || v.at != at:
+			c.note(idx, "entry %d: its column(s) %s do not match the signed entry (edited)", idx,
+				editedColumns(v, actor, action, rtype, rid, at))
 		}
 		if len(hashes) < tlog.HashSize || len(hashes)%tlog.HashSize != 0 {
 			c.note(idx, "entry %d: stored hashes are malformed", idx)
@@ -95,14 +111,34 @@ func (l *Log) scanChunk(ctx context.Context, c *chunk) {
 		c.offs = append(c.offs, int32(len(c.stored)))
 	}
 	if c.err = rows.Err(); c.err == nil && idx < c.hi {
-		c.note(idx, "entry %d is missing (deleted)", idx)
+		c.note(idx, "entry %d is missing (deleted, or its org_id or idx column edited)", idx)
 	}
 }
 
-// scanChunks delivers the rows [0, total) to consume chunk by chunk, in
+// editedColumns names the columns of a row that differ from its content.
+func editedColumns(v entryView, actor, action, rtype, rid []byte, at int64) string {
+	var names []string
+	for _, c := range []struct {
+		name      string
+		col, want []byte
+	}{
+		{"actor_id", actor, v.field[fieldActor]}, {"action", action, v.field[fieldAction]},
+		{"resource_type", rtype, v.field[fieldResourceType]}, {"resource_id", rid, v.field[fieldResourceID]},
+	} {
+		if !bytes.Equal(c.col, c.want) {
+			names = append(names, c.name)
+		}
+	}
+	if v.at != at {
+		names = append(names, "at")
+	}
+	return strings.Join(names, ", ")
+}
+
+// scanChunks delivers the organisation's rows [0, total) to consume chunk by chunk, in
 // order. consume returns false to stop early; scanChunks then cancels the
 // workers and waits for them, so nothing touches the database after return.
-func (l *Log) scanChunks(ctx context.Context, total int64, consume func(*chunk) bool) error {
+func (l *Log) scanChunks(ctx context.Context, org string, total int64, consume func(*chunk) bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	inflight := 2 * workers
@@ -143,7 +179,7 @@ func (l *Log) scanChunks(ctx context.Context, total int64, consume func(*chunk) 
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				l.scanChunk(ctx, c)
+				l.scanChunk(ctx, org, c)
 				c.done <- struct{}{}
 			}
 		}()

@@ -23,6 +23,9 @@ type Report struct {
 	// interrupted Delete. They are unreadable garbage; Sweep removes them.
 	Orphans     int
 	OrphanBytes int64
+	// Older counts objects that verified but are wrapped under an older
+	// master key the store was given: a key rotation is not finished.
+	Older int
 }
 
 // OK reports whether every object verified.
@@ -37,13 +40,16 @@ func (s *Store) Verify(ctx context.Context, fn func(id string, err error)) (Repo
 	var rep Report
 	bodies := map[string]bool{}
 	err := s.eachHeader(ctx, func(id string) error {
-		n, body, err := s.verifyOne(ctx, id)
-		if body != "" {
-			bodies[body] = true
+		n, h, err := s.verifyOne(ctx, id)
+		if h != nil {
+			bodies[h.body] = true
 		}
 		switch {
 		case err == nil:
 			rep.Bytes += n
+			if h.keyID != s.key.id {
+				rep.Older++
+			}
 		case errors.Is(err, ErrCorrupt):
 			rep.Corrupt++
 		case errors.Is(err, ErrMissing):
@@ -72,23 +78,23 @@ func (s *Store) Verify(ctx context.Context, fn func(id string, err error)) (Repo
 	return rep, err
 }
 
-// verifyOne reads one object to its end; it returns the body name whenever
-// the header could be parsed, so Verify knows the body is not an orphan.
-func (s *Store) verifyOne(ctx context.Context, id string) (int64, string, error) {
+// verifyOne reads one object to its end; it returns the header whenever it
+// could be parsed, so Verify knows the body is not an orphan.
+func (s *Store) verifyOne(ctx context.Context, id string) (int64, *header, error) {
 	if !ValidID(id) {
-		return 0, "", corrupt(id, "unexpected file among the headers")
+		return 0, nil, corrupt(id, "unexpected file among the headers")
 	}
 	h, err := s.readHeader(ctx, id)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	r, err := s.openBody(ctx, id, h)
 	if err != nil {
-		return 0, h.body, err
+		return 0, h, err
 	}
 	defer r.Close()
 	n, err := io.Copy(io.Discard, r)
-	return n, h.body, err
+	return n, h, err
 }
 
 // eachHeader calls fn with the ID of every stored header.
@@ -120,6 +126,12 @@ const maxRotateErrors = 20
 // objects stored while it runs do not end up under the old key. Once it
 // returns without error, oldKey can be retired.
 func (s *Store) RotateKey(ctx context.Context, oldKey, newKey MasterKey) (RotateReport, error) {
+	return s.RotateKeyProgress(ctx, oldKey, newKey, nil)
+}
+
+// RotateKeyProgress is RotateKey calling fn (if not nil) with the counts so
+// far after each object, for a command that shows progress.
+func (s *Store) RotateKeyProgress(ctx context.Context, oldKey, newKey MasterKey, fn func(RotateReport)) (RotateReport, error) {
 	var rep RotateReport
 	if !oldKey.valid() || !newKey.valid() {
 		return rep, errors.New("blob: RotateKey needs both keys")
@@ -134,44 +146,11 @@ func (s *Store) RotateKey(ctx context.Context, oldKey, newKey MasterKey) (Rotate
 		}
 	}
 	err := s.eachHeader(ctx, func(id string) error {
-		if !ValidID(id) {
-			fail(corrupt(id, "unexpected file among the headers"))
-			return nil
+		err := s.rotateOne(ctx, id, oldKey, newKey, &rep, fail)
+		if err == nil && fn != nil {
+			fn(rep)
 		}
-		h, err := s.readHeader(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			return nil // deleted since it was listed
-		}
-		if errors.Is(err, ErrCorrupt) {
-			fail(err)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch h.keyID {
-		case newKey.id:
-			rep.Skipped++
-			return nil
-		case oldKey.id:
-		default:
-			fail(wrongKey(id, h.keyID, oldKey.id))
-			return nil
-		}
-		dataKey, err := oldKey.unwrapKey(h.wrapped, h.aad(id))
-		if err != nil {
-			fail(corrupt(id, "header fails authentication under master key %s", h.keyID))
-			return nil
-		}
-		h.keyID = newKey.id
-		if h.wrapped, err = newKey.wrapKey(dataKey, h.aad(id)); err != nil {
-			return err
-		}
-		if err := s.backend.Put(ctx, headerName(id), h.encode()); err != nil {
-			return internalf("blob %s: write re-wrapped header: %w", id, err)
-		}
-		rep.Rewrapped++
-		return nil
+		return err
 	})
 	if err != nil {
 		return rep, err
@@ -182,6 +161,49 @@ func (s *Store) RotateKey(ctx context.Context, oldKey, newKey MasterKey) (Rotate
 			Err:     fmt.Errorf("blob: key rotation: %w", errors.Join(rep.Errors...))}
 	}
 	return rep, nil
+}
+
+// rotateOne re-wraps one object's data key; it returns an error only when
+// rotation cannot go on (the backend fails).
+func (s *Store) rotateOne(ctx context.Context, id string, oldKey, newKey MasterKey, rep *RotateReport, fail func(error)) error {
+	if !ValidID(id) {
+		fail(corrupt(id, "unexpected file among the headers"))
+		return nil
+	}
+	h, err := s.readHeader(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted since it was listed
+	}
+	if errors.Is(err, ErrCorrupt) {
+		fail(err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch h.keyID {
+	case newKey.id:
+		rep.Skipped++
+		return nil
+	case oldKey.id:
+	default:
+		fail(wrongKey(id, h.keyID, oldKey.id))
+		return nil
+	}
+	dataKey, err := oldKey.unwrapKey(h.wrapped, h.aad(id))
+	if err != nil {
+		fail(corrupt(id, "header fails authentication under master key %s", h.keyID))
+		return nil
+	}
+	h.keyID = newKey.id
+	if h.wrapped, err = newKey.wrapKey(dataKey, h.aad(id)); err != nil {
+		return err
+	}
+	if err := s.backend.Put(ctx, headerName(id), h.encode()); err != nil {
+		return internalf("blob %s: write re-wrapped header: %w", id, err)
+	}
+	rep.Rewrapped++
+	return nil
 }
 
 // Sweep deletes orphan bodies (see Report.Orphans) last written more than

@@ -139,6 +139,15 @@ func (s *Service) orgBy(ctx context.Context, col string, v any) (platform.Org, e
 	return o, nil
 }
 
+// isHost reports whether orgID is the host organisation.
+func (s *Service) isHost(ctx context.Context, orgID string) (bool, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM orgs WHERE id = ? AND host = 1", orgID).Scan(&n); err != nil {
+		return false, platform.Internal(err)
+	}
+	return n == 1, nil
+}
+
 // checkHostAdmin allows the system subject, or an admin of the host
 // organisation, and audits any refusal. A foreign organisation ID asked for by
 // anyone else is reported as not found, as everywhere else.

@@ -27,10 +27,11 @@ const (
 	ScopeRead         = "read"
 	ScopeWrite        = "write"
 	ScopeAdmin        = "admin"
+	ScopeMetrics      = platform.ScopeMetrics // GET /metrics only; admins of the host organisation
 	tokenNameMaxRunes = 100
 )
 
-var allScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
+var allScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, ScopeMetrics}
 
 var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -75,11 +76,13 @@ func decodeAPIToken(tok string) ([]byte, bool) {
 	return raw, true
 }
 
-// scopesAllowed keeps the scopes the roles permit: admin needs the admin role.
+// scopesAllowed keeps the scopes the roles permit: admin and metrics need
+// the admin role. (Metrics also need the host organisation, which
+// createToken checks; an organisation never stops being the host.)
 func scopesAllowed(scopes []string, roles []platform.Role) []string {
 	out := make([]string, 0, len(scopes))
 	for _, sc := range scopes {
-		if sc == ScopeAdmin && !slices.Contains(roles, platform.RoleAdmin) {
+		if (sc == ScopeAdmin || sc == ScopeMetrics) && !slices.Contains(roles, platform.RoleAdmin) {
 			continue
 		}
 		out = append(out, sc)
@@ -135,10 +138,21 @@ func (s *Service) createToken(ctx context.Context, sub *platform.Subject, ownerI
 		}
 	}
 	if len(scopes) == 0 || len(scopes) != len(slices.Compact(slices.Sorted(slices.Values(in.Scopes)))) {
-		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Choose one or more of read, write and admin"})
+		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Choose one or more of read, write, admin and metrics"})
 	}
 	if len(scopesAllowed(scopes, ownerRoles)) != len(scopes) {
-		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Only admins can create tokens with the admin scope"})
+		return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Only admins can create tokens with the admin or metrics scope"})
+	}
+	if slices.Contains(scopes, ScopeMetrics) {
+		// Metrics count every organisation's requests together, so only
+		// the host, which runs the platform, may read them.
+		host, err := s.isHost(ctx, sub.OrgID)
+		if err != nil {
+			return CreatedToken{}, err
+		}
+		if !host {
+			return CreatedToken{}, platform.Invalid("Check the scopes", platform.FieldError{Field: "scopes", Message: "Only admins of the host organisation can create tokens with the metrics scope"})
+		}
 	}
 	if slices.Contains(scopes, ScopeAdmin) {
 		if err := s.requireRecentSecondFactor(ctx, sub, "token.create", "token", "", "create tokens with the admin scope"); err != nil {

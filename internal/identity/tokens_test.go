@@ -194,3 +194,31 @@ func TestCreateTokenFor(t *testing.T) {
 		}
 	})
 }
+
+// The metrics scope reads the whole platform's metrics, so it is for
+// admins of the host organisation only, and it shrinks with the role.
+func TestMetricsScope(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ops := e.mustUser(e.sys, "ops@northshire.gov.uk", "Ops", []platform.Role{platform.RoleAdmin}, nil, "")
+		ct, err := e.svc.CreateToken(e.ctx, e.subjectOf(ops), NewToken{Name: "prometheus", Scopes: []string{ScopeMetrics}})
+		noErr(t, err)
+		sub, err := e.svc.TokenSubject(e.ctx, ct.Secret, "")
+		noErr(t, err)
+		if !slices.Equal(sub.Scopes, []string{ScopeMetrics}) {
+			t.Fatalf("scopes %v", sub.Scopes)
+		}
+		staff := e.subjectOf(e.mustUser(e.sys, "sam@northshire.gov.uk", "Sam", []platform.Role{platform.RoleStaff}, nil, ""))
+		_, err = e.svc.CreateToken(e.ctx, staff, NewToken{Name: "x", Scopes: []string{ScopeMetrics}})
+		wantField(t, err, "scopes")
+		_, otherAdmin, _ := e.otherOrg()
+		_, err = e.svc.CreateToken(e.ctx, otherAdmin, NewToken{Name: "x", Scopes: []string{ScopeMetrics}})
+		wantField(t, err, "scopes")
+		_, err = e.svc.UpdateUser(e.ctx, e.admin, ops.ID, UserChanges{Name: ops.Name, Roles: []platform.Role{platform.RoleManager}})
+		noErr(t, err)
+		sub, err = e.svc.TokenSubject(e.ctx, ct.Secret, "")
+		if err == nil && slices.Contains(sub.Scopes, ScopeMetrics) {
+			t.Fatalf("metrics scope kept after demotion: %v", sub.Scopes)
+		}
+	})
+}

@@ -244,3 +244,13 @@ func (s *Service) ResetTOTP(ctx context.Context, sub *platform.Subject, id strin
 	})
 	return asPlatform(err)
 }
+
+// TOTPCode is the code an authenticator app shows at t for a secret as
+// enrolment displays it, for tests and tools that sign in as a person would.
+func TOTPCode(secret string, t time.Time) (string, error) {
+	raw, err := totpEncoding.DecodeString(strings.ReplaceAll(secret, " ", ""))
+	if err != nil {
+		return "", err
+	}
+	return totpCode(raw, uint64(t.Unix()/totpPeriod)), nil
+}

@@ -2,8 +2,6 @@ package services
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -30,22 +28,27 @@ type Attachment struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// fileIn is a file on its way to becoming an attachment: its content is
+// already in the file store under blobID, given with the request (content
+// kept for ensureStored) or held since its upload (held).
 type fileIn struct {
 	file    definition.File
 	fieldID string
+	blobID  string
 	content []byte
+	held    bool
 }
 
 // cleanFile checks and normalises an upload's metadata, and gives it an ID.
-func (s *Service) cleanFile(f definition.File, content []byte, limit int64, field string) (definition.File, error) {
+func (s *Service) cleanFile(f definition.File, size, limit int64, field string) (definition.File, error) {
 	if limit <= 0 || limit > s.opts.MaxAttachmentBytes {
 		limit = s.opts.MaxAttachmentBytes
 	}
-	if int64(len(content)) > limit {
+	if size > limit {
 		return f, &platform.Error{Code: platform.CodeTooLarge, Message: fmt.Sprintf("The file must be smaller than %s", humanBytes(limit)),
 			Fields: []platform.FieldError{{Field: field, Message: "The file must be smaller than " + humanBytes(limit)}}}
 	}
-	if len(content) == 0 {
+	if size == 0 {
 		return f, platform.Invalid("The selected file is empty", platform.FieldError{Field: field, Message: "The selected file is empty"})
 	}
 	name := path.Base(strings.ReplaceAll(strings.TrimSpace(f.Name), `\`, "/"))
@@ -73,7 +76,7 @@ func (s *Service) cleanFile(f definition.File, content []byte, limit int64, fiel
 	if !platform.ValidID("att", id) {
 		id = platform.NewID("att")
 	}
-	return definition.File{ID: id, Name: name, MediaType: mt, Size: int64(len(content))}, nil
+	return definition.File{ID: id, Name: name, MediaType: mt, Size: size}, nil
 }
 
 func humanBytes(n int64) string {
@@ -83,11 +86,19 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d KB", max(1, n>>10))
 }
 
-// submittedFiles pairs the content given with a submission to its file
-// answers, correcting each answer's metadata to what is stored.
-func (s *Service) submittedFiles(def *definition.Definition, answers definition.Answers, content map[string][]byte) ([]fileIn, error) {
+// submittedFiles pairs the files of a submission with its file answers,
+// correcting each answer's metadata to what is stored: content given with
+// the submission (o.Files) is put in the file store now; files uploaded
+// earlier are found among those held for o.Held. With o.Held set, a file
+// answer whose file is not there any more is an error naming its question.
+func (s *Service) submittedFiles(ctx context.Context, orgID string, def *definition.Definition, answers definition.Answers, o SubmitOptions) ([]fileIn, error) {
+	held, err := s.heldFiles(ctx, orgID, o.Held)
+	if err != nil {
+		return nil, err
+	}
 	used := map[string]bool{}
 	var out []fileIn
+	var missing []platform.FieldError
 	for _, fd := range def.Fields {
 		if fd.Type != definition.TypeFile {
 			continue
@@ -96,24 +107,75 @@ func (s *Service) submittedFiles(def *definition.Definition, answers definition.
 		if !ok {
 			continue
 		}
-		b, ok := content[f.ID]
-		if !ok {
+		in := fileIn{fieldID: fd.ID}
+		var size int64
+		if b, ok := o.Files[f.ID]; ok {
+			in.content, size = b, int64(len(b))
+			used[f.ID] = true
+		} else if h, ok := held[f.ID]; ok {
+			in.blobID, in.held, size = h.blobID, true, h.size
+		} else {
+			if o.Held != "" {
+				missing = append(missing, platform.FieldError{Field: fd.ID, Message: fmt.Sprintf("Upload %s again: we no longer have the copy you sent", f.Name)})
+			}
 			continue
 		}
-		clean, err := s.cleanFile(f, b, fd.MaxBytes, fd.ID)
+		clean, err := s.cleanFile(f, size, fd.MaxBytes, fd.ID)
 		if err != nil {
 			return nil, err
 		}
-		used[f.ID] = true
 		answers[fd.ID] = clean
-		out = append(out, fileIn{file: clean, fieldID: fd.ID, content: b})
+		in.file = clean
+		out = append(out, in)
 	}
-	for id := range content {
+	for id := range o.Files {
 		if !used[id] {
 			return nil, platform.Invalid("A file was sent that no question asked for", platform.FieldError{Field: "files", Message: "no file answer has this ID"})
 		}
 	}
+	if len(missing) > 0 {
+		return nil, platform.Invalid("Upload your files again", missing...)
+	}
 	return out, nil
+}
+
+// storeGiven puts the content given with a submission in the file store,
+// once everything else about the submission has been checked.
+func (s *Service) storeGiven(ctx context.Context, files []fileIn) error {
+	for i := range files {
+		if files[i].held {
+			continue
+		}
+		id, err := s.storeFile(ctx, files[i].content)
+		if err != nil {
+			s.abandonFiles(ctx, given(files[:i]))
+			return err
+		}
+		files[i].blobID = id
+	}
+	return nil
+}
+
+// given lists the blobs stored for a request's own content.
+func given(files []fileIn) []string {
+	var ids []string
+	for _, f := range files {
+		if !f.held && f.blobID != "" {
+			ids = append(ids, f.blobID)
+		}
+	}
+	return ids
+}
+
+// abandonFiles releases blobs stored for a write that then failed, so the
+// collection removes them unless something else names them. It is best
+// effort: the write's own error is the one to report.
+func (s *Service) abandonFiles(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	at := store.Millis(s.now())
+	s.db.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return releaseFiles(ctx, tx, ids, at) })
 }
 
 // asFile reads a file answer as stored in memory or decoded from JSON.
@@ -137,11 +199,13 @@ func asFile(v any) (definition.File, bool) {
 	return definition.File{}, false
 }
 
+// insertAttachment writes an attachment row naming its blob, inside
+// writeNaming.
 func insertAttachment(ctx context.Context, tx *store.Tx, c *Case, f fileIn, by string, at time.Time) error {
-	sum := sha256.Sum256(f.content)
-	_, err := tx.Exec(ctx, `INSERT INTO case_attachments (id, org_id, case_id, field_id, name, media_type, size, sha256, content, uploaded_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.file.ID, c.OrgID, c.ID, f.fieldID, f.file.Name, f.file.MediaType, f.file.Size, hex.EncodeToString(sum[:]), f.content, by, store.Millis(at))
+	// The blob ID is the SHA-256 of the content, which the row records.
+	_, err := tx.Exec(ctx, `INSERT INTO case_attachments (id, org_id, case_id, field_id, name, media_type, size, sha256, blob_id, content, uploaded_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.file.ID, c.OrgID, c.ID, f.fieldID, f.file.Name, f.file.MediaType, f.file.Size, f.blobID, f.blobID, []byte{}, by, store.Millis(at))
 	if store.IsUniqueViolation(err) {
 		return platform.Errorf(platform.CodeConflict, "this file has already been uploaded")
 	}
@@ -155,15 +219,19 @@ func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, case
 	if err != nil {
 		return Attachment{}, err
 	}
-	clean, err := s.cleanFile(file, content, 0, "file")
+	clean, err := s.cleanFile(file, int64(len(content)), 0, "file")
+	if err != nil {
+		return Attachment{}, err
+	}
+	blobID, err := s.storeFile(ctx, content)
 	if err != nil {
 		return Attachment{}, err
 	}
 	now := s.now()
-	sum := sha256.Sum256(content)
-	a := Attachment{File: clean, CaseID: c.ID, SHA256: hex.EncodeToString(sum[:]), UploadedBy: sub.UserID, CreatedAt: now}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := insertAttachment(ctx, tx, &c, fileIn{file: clean, content: content}, sub.UserID, now); err != nil {
+	a := Attachment{File: clean, CaseID: c.ID, SHA256: blobID, UploadedBy: sub.UserID, CreatedAt: now}
+	in := fileIn{file: clean, blobID: blobID, content: content}
+	err = s.writeNaming(ctx, []fileIn{in}, func(tx *store.Tx) error {
+		if err := insertAttachment(ctx, tx, &c, in, sub.UserID, now); err != nil {
 			return err
 		}
 		if err := s.addEvent(ctx, tx, sub, &c, now, EventAttachment, "", "", "added "+clean.Name, true); err != nil {
@@ -174,6 +242,7 @@ func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, case
 		return s.rec.Record(tx, e)
 	})
 	if err != nil {
+		s.abandonFiles(ctx, []string{blobID})
 		return Attachment{}, asPlatform(err)
 	}
 	return a, nil
@@ -224,14 +293,26 @@ func (s *Service) GetAttachment(ctx context.Context, sub *platform.Subject, case
 	if !platform.ValidID("att", attachmentID) {
 		return Attachment{}, nil, platform.NotFound("attachment")
 	}
+	var blobID string
 	var content []byte
-	a, err := scanAttachment(s.db.QueryRow(ctx, "SELECT "+attachmentColumns+", content FROM case_attachments WHERE org_id = ? AND case_id = ? AND id = ?",
-		c.OrgID, c.ID, attachmentID), &content)
+	a, err := scanAttachment(s.db.QueryRow(ctx, "SELECT "+attachmentColumns+", blob_id, content FROM case_attachments WHERE org_id = ? AND case_id = ? AND id = ?",
+		c.OrgID, c.ID, attachmentID), &blobID, &content)
 	if store.IsNoRows(err) {
 		return Attachment{}, nil, platform.NotFound("attachment")
 	}
 	if err != nil {
 		return Attachment{}, nil, platform.Internal(err)
+	}
+	if blobID == "" {
+		return a, content, nil // written before the blob store, not yet moved (see MoveAttachmentContent)
+	}
+	if s.opts.Files == nil {
+		return Attachment{}, nil, platform.Internal(errNoFileStore)
+	}
+	// Verified in full before anything is returned: all or nothing.
+	content, err = s.opts.Files.ReadAll(ctx, blobID, max(a.Size, 1))
+	if err != nil {
+		return Attachment{}, nil, platform.Internal(fmt.Errorf("attachment %s of case %s: %w", a.ID, c.ID, err))
 	}
 	return a, content, nil
 }

@@ -11,6 +11,8 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
+	"dbtp/internal/blob"
+	"dbtp/internal/blob/blobtest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/platform/platformtest"
@@ -63,6 +65,7 @@ type env struct {
 	log      *audit.Log
 	id       *identity.Service
 	svc      *Service
+	files    *blob.Store
 	clock    *platformtest.Clock
 	notifier *failingNotifier
 	org      platform.Org
@@ -83,8 +86,9 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.notifier = &failingNotifier{out: NewOutbox(db, nil)}
+	e.files = blobtest.Disk(t)
 	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.id.UnitID,
-		UserExists: e.id.UserExists})
+		UserExists: e.id.UserExists, Files: e.files})
 
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)

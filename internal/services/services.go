@@ -68,6 +68,10 @@ type Options struct {
 	// UserExists, when set, confirms that an assignee or an assisted-digital
 	// applicant is a user of the organisation.
 	UserExists func(ctx context.Context, orgID, userID string) (bool, error)
+	// Files keeps the content of attachments and of files uploaded before
+	// submission (cmd/dbtp: the kernel's blob store). Without it the engine
+	// refuses files.
+	Files FileStore
 	// MaxAttachmentBytes caps one attachment; default 10 MiB.
 	MaxAttachmentBytes int64
 	// DraftLifetime is how long an untouched draft is kept; default 28 days.

@@ -25,8 +25,13 @@ type SubmitOptions struct {
 	// verifies it before submitting).
 	ApplicantEmail string
 	// Files holds the content of file answers, keyed by definition.File.ID;
-	// each is stored as an attachment of the new case in the same write.
+	// each is stored as an attachment of the new case.
 	Files map[string][]byte
+	// Held names the journey whose held uploads (HoldFile) supply the file
+	// answers not in Files. The submission takes them, and lets go of the
+	// journey's other uploads (files replaced on the way). With Held set,
+	// a file answer with no file is refused, naming its question.
+	Held string
 }
 
 // maxAnswersBytes bounds a case's stored answers.
@@ -117,7 +122,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 	if err := s.checkAnswers(def, c.Answers, true); err != nil {
 		return Case{}, err
 	}
-	files, err := s.submittedFiles(def, c.Answers, o.Files)
+	files, err := s.submittedFiles(ctx, sub.OrgID, def, c.Answers, o)
 	if err != nil {
 		return Case{}, err
 	}
@@ -147,7 +152,10 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		}
 		hasDraft = n > 0
 	}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
+	if err := s.storeGiven(ctx, files); err != nil {
+		return Case{}, err
+	}
+	err = s.writeNaming(ctx, files, func(tx *store.Tx) error {
 		ref, err := nextReference(ctx, tx, c.OrgID, def.ReferencePrefix, now)
 		if err != nil {
 			return err
@@ -160,7 +168,17 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 			return err
 		}
 		for _, f := range files {
+			if f.held {
+				if err := takeHeld(ctx, tx, c.OrgID, o.Held, f); err != nil {
+					return err
+				}
+			}
 			if err := insertAttachment(ctx, tx, &c, f, actor.UserID, now); err != nil {
+				return err
+			}
+		}
+		if o.Held != "" {
+			if err := dropHeld(ctx, tx, c.OrgID, o.Held, now); err != nil {
 				return err
 			}
 		}
@@ -184,6 +202,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		return s.rec.Record(tx, e)
 	})
 	if err != nil {
+		s.abandonFiles(ctx, given(files))
 		return Case{}, asPlatform(err)
 	}
 	return c, nil

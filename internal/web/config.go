@@ -22,6 +22,12 @@ type Config struct {
 	ServiceName string // optional product name shown after the council name
 	BrandColour string // header colour as "#rrggbb"; must give 4.5:1 contrast with white text (default "#1d70b8")
 
+	// MetricsAddr, when set, is where GET /metrics is served on a listener
+	// of its own (see ServeMetrics), without authentication; the main
+	// address then does not serve /metrics at all. When empty, /metrics is
+	// on the main address and needs a bearer token with the metrics scope.
+	MetricsAddr string
+
 	MaxBodyBytes  int64  // default request body limit (default 1 MiB); routes may raise it with MaxBody
 	SessionCookie string // session cookie base name (default "dbtp_session"); "__Host-" is prefixed over TLS
 	CSRFCookie    string // CSRF cookie base name (default "dbtp_csrf")

@@ -23,7 +23,8 @@ import (
 //go:embed testdata/templates
 var testTemplates embed.FS
 
-// fakeAuth accepts session "good-session" and token "good-token".
+// fakeAuth accepts session "good-session", token "good-token" and token
+// "metrics-token" (which has the metrics scope).
 type fakeAuth struct{}
 
 func (fakeAuth) SessionSubject(_ context.Context, v, addr string) (*platform.Subject, error) {
@@ -37,8 +38,11 @@ func (fakeAuth) SessionSubject(_ context.Context, v, addr string) (*platform.Sub
 }
 
 func (fakeAuth) TokenSubject(_ context.Context, tok, addr string) (*platform.Subject, error) {
-	if tok == "good-token" {
+	switch {
+	case tok == "good-token":
 		return &platform.Subject{Kind: platform.SubjectToken, TokenID: "tok_1", UserID: "usr_1", Scopes: []string{"cases:write"}}, nil
+	case tok == "metrics-token":
+		return &platform.Subject{Kind: platform.SubjectToken, TokenID: "tok_2", UserID: "usr_2", Scopes: []string{"read", ScopeMetrics}}, nil
 	}
 	return nil, platform.Errorf(platform.CodeUnauthorized, "no such token")
 }

@@ -3,14 +3,24 @@ package web
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"dbtp/internal/platform"
 )
+
+// ScopeMetrics is the API token scope GET /metrics needs on the main
+// address. Metrics describe the whole platform (every organisation's
+// traffic together), so identity grants the scope only to admins of the
+// host organisation.
+const ScopeMetrics = platform.ScopeMetrics
 
 // metrics uses its own registry, not the global one, so two servers in one
 // test binary do not collide and nothing registers behind our back.
@@ -70,13 +80,59 @@ func (s *Server) routeOperational() {
 		w.Write([]byte("ok\n"))
 	}))
 	rt.Handle("GET /readyz", http.HandlerFunc(s.serveReady))
-	rt.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
-		ErrorLog: promLogger{s}, Registry: s.metrics.reg,
-	}))
+	if s.cfg.MetricsAddr == "" {
+		rt.Handle("GET /metrics", http.HandlerFunc(s.serveMetricsWithToken))
+	}
 	rt.Handle("GET /static/", staticHandler())
 	rt.Handle("GET /favicon.ico", http.RedirectHandler(AssetURL("images/favicon.svg"), http.StatusMovedPermanently))
 	rt.Handle("/", http.HandlerFunc(NotFound))
 	s.api.routeDocument()
+}
+
+// exposition is the Prometheus text handler for the server's registry.
+func (s *Server) exposition() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: promLogger{s}, Registry: s.metrics.reg})
+}
+
+// serveMetricsWithToken answers a scrape on the main address, which may
+// face the internet: only a bearer token with the metrics scope gets the
+// metrics. The middleware has already resolved the token (and refused a bad
+// one); session cookies are never read for /metrics, so a signed-in browser
+// is anonymous here. A token without the scope is refused through the
+// scope gate when there is one, which audits the refusal.
+func (s *Server) serveMetricsWithToken(w http.ResponseWriter, r *http.Request) {
+	subj := SubjectOf(r)
+	if subj.Kind != platform.SubjectToken {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		http.Error(w, "GET /metrics needs an API token with the metrics scope (Authorization: Bearer ...)", http.StatusUnauthorized)
+		return
+	}
+	if s.gate != nil {
+		if err := s.gate(r.Context(), subj, ScopeMetrics, "GET /metrics"); err != nil {
+			Error(w, r, err)
+			return
+		}
+	}
+	if !slices.Contains(subj.Scopes, ScopeMetrics) {
+		http.Error(w, "this API token lacks the metrics scope", http.StatusForbidden)
+		return
+	}
+	s.exposition().ServeHTTP(w, r)
+}
+
+// MetricsHandler serves GET /metrics without authentication and nothing
+// else, for the separate listener Config.MetricsAddr names. That address
+// must be reachable only by the monitoring network.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.exposition())
+	return mux
+}
+
+// ServeMetrics serves MetricsHandler on ln until ctx is cancelled, like
+// Serve does for the main handler.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	return s.serveOn(ctx, ln, s.MetricsHandler(), "web: serving metrics")
 }
 
 // serveReady runs the readiness check with a short deadline so a hung

@@ -52,8 +52,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 // skipAuth lists paths that never need a subject, so fetching a stylesheet
 // or polling health does not cost a session lookup.
 func skipAuth(p string) bool {
-	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/favicon.ico"
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/favicon.ico"
 }
+
+// quietPath lists probes, scrapes and assets, logged at Debug only.
+func quietPath(p string) bool { return skipAuth(p) || p == "/metrics" }
 
 // recoverPanic turns a panic into a generic 500; the panic value and stack
 // go to the log only, never to the client.
@@ -103,10 +106,11 @@ func (s *Server) securityHeaders(h http.Header, nonce string) {
 }
 
 // authenticate finds the subject of a request. A bearer token wins and
-// cookies are then ignored; under /api/ the session cookie is never read,
-// so a browser's ambient session cannot drive the API (and so the API needs
-// no CSRF token). A stale session cookie is cleared and the visitor treated
-// as signed out; only an internal failure stops the request.
+// cookies are then ignored; under /api/ and for /metrics the session cookie
+// is never read, so a browser's ambient session cannot drive the API (and
+// so the API needs no CSRF token) or scrape metrics. A stale session cookie
+// is cleared and the visitor treated as signed out; only an internal
+// failure stops the request.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, addr string) (*platform.Subject, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
@@ -132,7 +136,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, addr strin
 		}
 		return subj, nil
 	}
-	if s.auth == nil || isAPIPath(r.URL.Path) {
+	if s.auth == nil || isAPIPath(r.URL.Path) || r.URL.Path == "/metrics" {
 		return anonymous(addr), nil
 	}
 	c, err := r.Cookie(s.cookieName(s.cfg.SessionCookie))
@@ -209,7 +213,7 @@ func (s *Server) observe(r *http.Request, st *state, sw *statusWriter, d time.Du
 	switch {
 	case status >= 500:
 		level = slog.LevelWarn
-	case skipAuth(r.URL.Path):
+	case quietPath(r.URL.Path):
 		// Probes, scrapes and assets would drown the log at Info.
 		level = slog.LevelDebug
 	}

@@ -105,8 +105,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // it stops accepting, lets in-flight requests finish for up to
 // ShutdownTimeout, and returns nil when that went cleanly.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serveOn(ctx, ln, s.handler, "web: serving")
+}
+
+func (s *Server) serveOn(ctx context.Context, ln net.Listener, h http.Handler, what string) error {
 	hs := &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
@@ -119,7 +123,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("web: serving", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
+	s.log.Info(what, "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
 	select {
 	case err := <-errc:
 		return err

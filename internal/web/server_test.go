@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -414,7 +416,10 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("readyz not ready: %d", res.StatusCode)
 	}
 	ts.do(c, "GET", "/no/such/page", nil, nil)
-	_, body := ts.do(c, "GET", "/metrics", nil, nil)
+	res, body := ts.do(c, "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer metrics-token"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("metrics with a metrics-scope token: %d %s", res.StatusCode, body)
+	}
 	for _, want := range []string{
 		`dbtp_http_requests_total{code="2xx",route="GET /healthz"} 1`,
 		`dbtp_http_requests_total{code="5xx",route="GET /readyz"} 1`,
@@ -428,6 +433,67 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "/no/such/page") {
 		t.Error("raw path used as a metric label")
+	}
+}
+
+// On the main address /metrics answers only a bearer token with the
+// metrics scope: anonymous scrapes (and signed-in browsers, whose cookie
+// is not read there) get 401, other tokens 403.
+func TestMetricsNeedMetricsScope(t *testing.T) {
+	ts := startServer(t, Config{})
+	c := ts.client()
+	for name, hdr := range map[string]map[string]string{
+		"anonymous":      nil,
+		"session cookie": {"Cookie": "dbtp_session=good-session"},
+	} {
+		res, body := ts.do(c, "GET", "/metrics", nil, hdr)
+		if res.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") || strings.Contains(body, "go_goroutines") {
+			t.Errorf("%s: %d %q %.100s", name, res.StatusCode, res.Header.Get("WWW-Authenticate"), body)
+		}
+	}
+	if res, body := ts.do(c, "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer good-token"}); res.StatusCode != http.StatusForbidden || strings.Contains(body, "go_goroutines") {
+		t.Errorf("token without the metrics scope: %d %.100s", res.StatusCode, body)
+	}
+	if res, _ := ts.do(c, "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer forged"}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unknown token: %d", res.StatusCode)
+	}
+	if res, body := ts.do(c, "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer metrics-token"}); res.StatusCode != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics token: %d %.100s", res.StatusCode, body)
+	}
+}
+
+// With MetricsAddr the metrics move to a listener of their own, open to
+// whoever can reach it, and the main address no longer serves them.
+func TestMetricsOnSeparateListener(t *testing.T) {
+	ts := startServer(t, Config{MetricsAddr: "127.0.0.1:0"})
+	if res, body := ts.do(ts.client(), "GET", "/metrics", nil, map[string]string{"Authorization": "Bearer metrics-token"}); res.StatusCode != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+		t.Fatalf("main address still serves metrics: %d", res.StatusCode)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ts.srv.ServeMetrics(ctx, ln) }()
+	get := func(path string) (int, string) {
+		res, err := http.Get("http://" + ln.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, `dbtp_http_requests_total{code="4xx"`) {
+		t.Errorf("metrics listener: %d %.300s", code, body)
+	}
+	if code, _ := get("/demo"); code != http.StatusNotFound {
+		t.Errorf("metrics listener serves pages: %d", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("metrics listener shutdown: %v", err)
 	}
 }
 

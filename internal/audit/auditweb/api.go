@@ -21,12 +21,14 @@ type EntryDetail struct {
 	LeafHash string `json:"leaf_hash"` // base64 SHA-256 record hash
 }
 
-// TreeHead is the latest signed tree head in a form clients can check:
-// note.Open(Note, verifier for VerifierKey) and tlog.ParseTree of its text.
+// TreeHead is the latest signed tree head of the organisation's log in a
+// form clients can check: note.Open(Note, verifier for VerifierKey), then
+// the checkpoint text (Origin, size and root hash on three lines).
 type TreeHead struct {
+	Origin      string    `json:"origin"` // "dbtp-audit/<organisation ID>": whose log the head is of
 	Size        int64     `json:"size"`
 	RootHash    string    `json:"root_hash"` // base64
-	Note        string    `json:"note"`      // the signed note: tlog.FormatTree text plus signature lines
+	Note        string    `json:"note"`      // the signed note: checkpoint text plus signature lines
 	CreatedAt   time.Time `json:"created_at"`
 	KeyName     string    `json:"key_name"`
 	KeyHash     string    `json:"key_hash"`               // 8 hex digits, as in the verifier key
@@ -79,19 +81,20 @@ func (h *handlers) registerAPI(api *web.API) {
 	}, h.api(h.listEntries))
 	api.Handle("GET /api/v1/audit/entries/{index}", web.Op{
 		Summary: "Get an audit entry", OperationID: "getAuditEntry", Tags: tags, Scopes: scopes,
-		Description: "One entry of the token's organisation with its leaf hash; another organisation's entry is not found. Reading is recorded in the audit log. " + denied,
-		Params:      []web.Param{{Name: "index", In: "path", Required: true, Description: "The entry's position in the log.", Schema: count}},
+		Description: "One entry of the token's organisation with its leaf hash. Reading is recorded in the audit log. " + denied,
+		Params:      []web.Param{{Name: "index", In: "path", Required: true, Description: "The entry's position in the organisation's log.", Schema: count}},
 		Responses:   map[int]web.Response{200: {Description: "The entry.", Schema: web.SchemaOf(EntryDetail{})}},
 	}, h.api(h.getEntry))
 	api.Handle("GET /api/v1/audit/tree-head", web.Op{
 		Summary: "Latest signed tree head", OperationID: "getAuditTreeHead", Tags: tags, Scopes: scopes,
-		Description: "The size and root hash of the whole log (all organisations), signed with the platform's Ed25519 audit key " +
-			"as a golang.org/x/mod/sumdb/note. Keep copies and ask for consistency proofs between them to detect rewriting. " + denied,
+		Description: "The size and root hash of the organisation's own log (each organisation has its own Merkle tree, so this says nothing about any other), " +
+			"as a checkpoint (origin dbtp-audit/<organisation ID>, size, root hash) signed with the platform's Ed25519 audit key as a golang.org/x/mod/sumdb/note. " +
+			"Keep copies and ask for consistency proofs between them to detect rewriting. " + denied,
 		Responses: map[int]web.Response{200: {Description: "The signed tree head.", Schema: web.SchemaOf(TreeHead{})}},
 	}, h.api(h.getTreeHead))
 	api.Handle("GET /api/v1/audit/proofs/inclusion", web.Op{
 		Summary: "Inclusion proof for an entry", OperationID: "getAuditInclusionProof", Tags: tags, Scopes: scopes,
-		Description: "Proof that an entry of the token's organisation is in a signed tree; check it with tlog.CheckRecord. " + denied,
+		Description: "Proof that an entry is in a signed tree of the token's organisation's log; check it with tlog.CheckRecord. " + denied,
 		Params: []web.Param{
 			{Name: "index", In: "query", Required: true, Description: "The entry's index.", Schema: count},
 			{Name: "size", In: "query", Description: "Tree size to prove against; default the latest signed head's.", Schema: sizeS},
@@ -100,7 +103,7 @@ func (h *handlers) registerAPI(api *web.API) {
 	}, h.api(h.getInclusionProof))
 	api.Handle("GET /api/v1/audit/proofs/consistency", web.Op{
 		Summary: "Consistency proof between two tree sizes", OperationID: "getAuditConsistencyProof", Tags: tags, Scopes: scopes,
-		Description: "Proof that the tree of old entries is a prefix of the tree of new entries; check it with tlog.CheckTree. " + denied,
+		Description: "Proof that the organisation's tree of old entries is a prefix of its tree of new entries; check it with tlog.CheckTree. " + denied,
 		Params: []web.Param{
 			{Name: "old", In: "query", Required: true, Description: "The earlier tree size.", Schema: sizeS},
 			{Name: "new", In: "query", Description: "The later tree size; default the latest signed head's.", Schema: sizeS},
@@ -178,13 +181,14 @@ func (h *handlers) getEntry(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handlers) getTreeHead(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.authorize(r); err != nil {
+	s, err := h.authorize(r)
+	if err != nil {
 		return err
 	}
 	if err := invalidParams(onlyParams(r.URL.Query())); err != nil {
 		return err
 	}
-	head, ok, err := h.treeHead(r.Context())
+	head, ok, err := h.treeHead(r.Context(), s.OrgID)
 	if err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func (h *handlers) getTreeHead(w http.ResponseWriter, r *http.Request) error {
 	}
 	st := h.checkHead(head)
 	return web.WriteJSON(w, http.StatusOK, TreeHead{
-		Size: head.Size, RootHash: head.Root.String(), Note: head.Note, CreatedAt: head.CreatedAt,
+		Origin: head.Origin, Size: head.Size, RootHash: head.Root.String(), Note: head.Note, CreatedAt: head.CreatedAt,
 		KeyName: st.KeyName, KeyHash: fmt.Sprintf("%08x", st.KeyHash), VerifierKey: h.vkey,
 	})
 }
@@ -224,7 +228,7 @@ func (h *handlers) getInclusionProof(w http.ResponseWriter, r *http.Request) err
 	if err := invalidParams(onlyParams(q, "index", "size")); err != nil {
 		return err
 	}
-	head, ok, err := h.treeHead(r.Context())
+	head, ok, err := h.treeHead(r.Context(), s.OrgID)
 	if err != nil {
 		return err
 	}
@@ -246,7 +250,7 @@ func (h *handlers) getInclusionProof(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	proof, err := h.log.InclusionProof(r.Context(), idx, size)
+	proof, err := h.log.InclusionProof(r.Context(), s.OrgID, idx, size)
 	if err != nil {
 		return err
 	}
@@ -258,14 +262,15 @@ func (h *handlers) getInclusionProof(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *handlers) getConsistencyProof(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.authorize(r); err != nil {
+	s, err := h.authorize(r)
+	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	if err := invalidParams(onlyParams(q, "old", "new")); err != nil {
 		return err
 	}
-	head, ok, err := h.treeHead(r.Context())
+	head, ok, err := h.treeHead(r.Context(), s.OrgID)
 	if err != nil {
 		return err
 	}
@@ -286,7 +291,7 @@ func (h *handlers) getConsistencyProof(w http.ResponseWriter, r *http.Request) e
 	if oldSize > newSize {
 		return invalidParams([]platform.FieldError{{Field: "old", Message: fmt.Sprintf("must be at most new, %d", newSize)}})
 	}
-	proof, err := h.log.ConsistencyProof(r.Context(), oldSize, newSize)
+	proof, err := h.log.ConsistencyProof(r.Context(), s.OrgID, oldSize, newSize)
 	if err != nil {
 		return err
 	}

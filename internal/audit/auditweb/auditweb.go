@@ -5,10 +5,13 @@
 //
 // Every request is decided by access.Point.Check (access.Administer on the
 // "audit" resource of the subject's organisation) and every query is
-// scoped to that organisation. Listing or opening entries is itself a
-// sensitive read and is recorded as "audit.read"; tree heads and proofs
-// reveal only hashes and are not recorded, so a witness polling them does
-// not grow the log it watches.
+// scoped to that organisation. Each organisation has a log of its own, so
+// the entries, indexes, tree heads and proofs an admin sees are about their
+// organisation alone and say nothing about how busy another is. Listing or
+// opening entries is itself a sensitive read and is recorded as
+// "audit.read"; tree heads and proofs reveal only hashes and sizes of the
+// organisation's own log and are not recorded, so a witness polling them
+// does not grow the log it watches.
 package auditweb
 
 import (
@@ -22,7 +25,6 @@ import (
 	_ "time/tzdata" // Europe/London must load on hosts without a zoneinfo database
 
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
@@ -107,16 +109,12 @@ func (h *handlers) authorize(r *http.Request) (*platform.Subject, error) {
 	return s, nil
 }
 
-// entry reads entry idx of the subject's organisation. Another
-// organisation's entry is not found, like one that does not exist, and the
-// attempt is audited as a denial ("audit.read").
+// entry reads entry idx of the subject's organisation's log. Every index
+// names a position in that log, so there is no other organisation's entry
+// to ask for (and no foreign probe to audit): an index beyond the log is
+// simply not found.
 func (h *handlers) entry(ctx context.Context, s *platform.Subject, idx int64) (audit.Entry, error) {
-	e, err := h.log.Get(ctx, s.OrgID, idx)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		res := access.Resource{Type: "audit", ID: strconv.FormatInt(idx, 10)}
-		return e, h.ap.Missing(ctx, s, access.Read, res, func(ctx context.Context) (string, bool, error) { return h.log.OrgOf(ctx, idx) }, err)
-	}
-	return e, err
+	return h.log.Get(ctx, s.OrgID, idx)
 }
 
 // recordRead writes the audit entry for reading entries. It runs after the
@@ -158,7 +156,8 @@ type headStatus struct {
 
 // checkHead opens the head's signed note: with the configured key it checks
 // the signature; without one it still reads the signed text and the name
-// and hash of the key that signed it.
+// and hash of the key that signed it. The signed text must name the
+// organisation's log, its size and root.
 func (h *handlers) checkHead(head audit.Head) headStatus {
 	var st headStatus
 	var n *note.Note
@@ -184,14 +183,15 @@ func (h *handlers) checkHead(head audit.Head) headStatus {
 	if len(sigs) > 0 {
 		st.KeyName, st.KeyHash = sigs[0].Name, sigs[0].Hash
 	}
-	tree, err := tlog.ParseTree([]byte(n.Text))
-	st.Matches = err == nil && tree.N == head.Size && tree.Hash == head.Root
+	cp, err := audit.ParseCheckpoint(n.Text)
+	st.Matches = err == nil && cp.Origin == head.Origin && cp.Size == head.Size && cp.Root == head.Root
 	return st
 }
 
-// treeHead returns the latest signed head, or ok false for an empty log.
-func (h *handlers) treeHead(ctx context.Context) (audit.Head, bool, error) {
-	head, err := h.log.TreeHead(ctx)
+// treeHead returns the latest signed head of the organisation's log, or ok
+// false for an empty log.
+func (h *handlers) treeHead(ctx context.Context, orgID string) (audit.Head, bool, error) {
+	head, err := h.log.TreeHead(ctx, orgID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		return audit.Head{}, false, nil
 	}

@@ -123,7 +123,7 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request) error {
 	} else if err := h.recordRead(r.Context(), s, "", filterDetail(f, len(page.Entries))); err != nil {
 		return err
 	}
-	head, ok, err := h.treeHead(r.Context())
+	head, ok, err := h.treeHead(r.Context(), s.OrgID)
 	if err != nil {
 		return err
 	}
@@ -180,14 +180,14 @@ func (h *handlers) entryPage(w http.ResponseWriter, r *http.Request) error {
 	if err := h.recordRead(ctx, s, strconv.FormatInt(idx, 10), "read entry"); err != nil {
 		return err
 	}
-	head, ok, err := h.treeHead(ctx)
+	head, ok, err := h.treeHead(ctx, s.OrgID)
 	if err != nil {
 		return err
 	}
 	leaf := leafHash(e)
 	data := EntryPage{Row: rowOf(e), Head: h.headView(head, ok), LeafHash: leaf.String(), Covered: ok && idx < head.Size}
 	if data.Covered {
-		proof, err := h.log.InclusionProof(ctx, idx, head.Size)
+		proof, err := h.log.InclusionProof(ctx, s.OrgID, idx, head.Size)
 		switch {
 		case err != nil:
 			// Damaged stored hashes are exactly when a reader needs to see

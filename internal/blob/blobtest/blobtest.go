@@ -175,3 +175,18 @@ func (s *Server) String() string { return fmt.Sprintf("versitygw at %s over %s",
 func (s *Server) File(name string) string {
 	return filepath.Join(s.Root, s.Bucket, filepath.FromSlash(name))
 }
+
+// Disk returns a store on the local disk under a temporary directory, with
+// a new master key: what a test of code that keeps files needs.
+func Disk(t testing.TB) *blob.Store {
+	t.Helper()
+	d, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := blob.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob.New(d, k)
+}

@@ -22,6 +22,7 @@ type Module struct {
 	module.Base
 	Identity  *identity.Service
 	providers []*oidc.Provider
+	d         *module.Deps
 }
 
 var _ module.Module = (*Module)(nil)
@@ -39,7 +40,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err != nil {
 		return err
 	}
-	m.providers = ps
+	m.providers, m.d = ps, d
 	if err := d.Jobs.Handle("identity.prune", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
 		return m.Identity.Prune(ctx)
 	}}); err != nil {
@@ -48,7 +49,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	return d.Jobs.Every("identity.prune", "identity.prune", 24*time.Hour)
 }
 
-func (m *Module) Web(srv *web.Server) error { return m.Identity.RegisterWeb(srv, m.providers) }
+func (m *Module) Web(srv *web.Server) error {
+	return Register(srv, m.Identity, m.d.Access, m.providers)
+}
 
 func splitList(s string) []string {
 	var out []string

@@ -13,6 +13,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
+	"dbtp/internal/blob/blobtest"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/platform/platformtest"
@@ -118,7 +119,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	ap := access.New(log)
 	e := &env{t: t, ctx: context.Background(), clock: platformtest.NewClock(start), units: map[string]string{}, subs: map[string]*platform.Subject{}, log: log}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
-	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists})
+	e.svc = services.New(db, log, ap, services.Options{Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists, Files: blobtest.Disk(t)})
 	o, err := e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
 	noErr(t, err)
 	e.org = o

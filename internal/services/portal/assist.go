@@ -149,6 +149,9 @@ func (p *portal) assistPost(w http.ResponseWriter, r *http.Request, sub *platfor
 	case "check-answers":
 		return p.submit(w, r, j)
 	case "cancel":
+		if err := p.svc.DropHeldFiles(r.Context(), sub, j.key()); err != nil {
+			return err
+		}
 		p.held.drop(j.key())
 		return seeOther(w, r, "/services/assist", "The answers for "+j.Acting.Name+" were discarded")
 	}

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -187,13 +186,17 @@ func (p *portal) pagePost(w http.ResponseWriter, r *http.Request, j *journey, pa
 		if !ok {
 			continue
 		}
-		// The engine keeps a file's ID if it is well formed, so the
-		// answer saved now names the content handed over at submission.
-		file.ID = platform.NewID("att")
-		if !p.held.putFile(j.key(), file.ID, content) {
-			return web.WithRetryAfter(platform.Errorf(platform.CodeRateLimited, "We cannot take more files just now. Try again in a few minutes."), 300e9)
+		// Held in the file store for this journey: the answer saved now
+		// names it, and the submission hands it to the case, on any node
+		// and after a restart.
+		held, err := p.svc.HoldFile(ctx, j.sub, j.def.ID, id, j.key(), file, content)
+		if about(err) {
+			return p.page(w, r, j, pageID, web.StatusOf(err), web.FormErrors(r, err))
 		}
-		decoded[id] = file
+		if err != nil {
+			return err
+		}
+		decoded[id] = held
 	}
 	merged := forms.Merge(pg, answers, decoded)
 	next, err := forms.Next(j.def, pageID, merged)
@@ -316,23 +319,9 @@ func (p *portal) submit(w http.ResponseWriter, r *http.Request, j *journey) erro
 	if perr != nil {
 		return p.checkAnswers(w, r, j, http.StatusUnprocessableEntity, &web.Form{Errors: summaryErrors(j, perr.Fields)})
 	}
-	var ids []string
-	for _, fd := range j.def.Fields {
-		if file, ok := canon[fd.ID].(definition.File); ok {
-			ids = append(ids, file.ID)
-		}
-	}
-	held := p.held.files(j.key(), ids)
-	var missing []platform.FieldError
-	for _, fd := range j.def.Fields {
-		if file, ok := canon[fd.ID].(definition.File); ok && held[file.ID] == nil {
-			missing = append(missing, platform.FieldError{Field: fd.ID, Message: fmt.Sprintf("Upload %s again: we no longer have the copy you sent", file.Name)})
-		}
-	}
-	if len(missing) > 0 {
-		return p.checkAnswers(w, r, j, http.StatusUnprocessableEntity, &web.Form{Errors: summaryErrors(j, missing)})
-	}
-	o := services.SubmitOptions{Files: held}
+	// The engine takes the files held for this journey, and names any
+	// question whose file it no longer has.
+	o := services.SubmitOptions{Held: j.key()}
 	if j.Acting != nil {
 		o.OnBehalfOf = j.Acting.ID
 	}
@@ -420,6 +409,9 @@ func (p *portal) saved(w http.ResponseWriter, r *http.Request, j *journey) error
 
 func (p *portal) deleteDraft(w http.ResponseWriter, r *http.Request, j *journey) error {
 	if err := p.svc.DeleteDraft(r.Context(), j.sub, j.def.ID); err != nil {
+		return err
+	}
+	if err := p.svc.DropHeldFiles(r.Context(), j.sub, j.key()); err != nil {
 		return err
 	}
 	p.held.drop(j.key())

@@ -11,6 +11,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
+	"dbtp/internal/blob"
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -37,10 +38,15 @@ type env struct {
 	log   *audit.Log
 	id    *identity.Service
 	svc   *services.Service
-	srv   *webtest.Server
-	org   platform.Org
-	sys   *platform.Subject
-	users map[string]identity.User
+	files *blob.Store
+	// blobDir and blobKey are the file store's folder and key, the same
+	// across a restart (boot).
+	blobDir string
+	blobKey blob.MasterKey
+	srv     *webtest.Server
+	org     platform.Org
+	sys     *platform.Subject
+	users   map[string]identity.User
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {
@@ -49,19 +55,11 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
 	e.id = identity.New(db, e.log, ap, identity.Options{})
-	e.svc = services.New(db, e.log, ap, services.Options{
-		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {
-			if !applicant {
-				return nil
-			}
-			if err := forms.ValidateAll(def, a, forms.Options{People: func(id string) (string, bool) { return id, true }}); err != nil {
-				return err
-			}
-			return nil
-		},
-		UnitID: e.id.UnitID,
-	})
+	e.blobDir = t.TempDir()
 	var err error
+	e.blobKey, err = blob.GenerateMasterKey()
+	noErr(t, err)
+	e.boot()
 	e.org, err = e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
 	noErr(t, err)
 	e.sys = platform.System(e.org.ID)
@@ -88,7 +86,32 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		}
 	}
 	noErr(t, e.svc.EnsureBuiltins(e.ctx, e.org.ID, defs, yamls))
+	return e
+}
 
+// boot builds what a start of dbtp builds over the database and the file
+// store: the engine and the web server. Calling it again is a restart:
+// nothing held in memory survives it.
+func (e *env) boot() {
+	t := e.t
+	t.Helper()
+	d, err := blob.NewDisk(e.blobDir)
+	noErr(t, err)
+	e.files = blob.New(d, e.blobKey)
+	ap := access.New(e.log)
+	e.svc = services.New(e.db, e.log, ap, services.Options{
+		Files: e.files,
+		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {
+			if !applicant {
+				return nil
+			}
+			if err := forms.ValidateAll(def, a, forms.Options{People: func(id string) (string, bool) { return id, true }}); err != nil {
+				return err
+			}
+			return nil
+		},
+		UnitID: e.id.UnitID,
+	})
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), web.WithAuthenticator(e.id))
 	noErr(t, err)
 	noErr(t, Register(ws, e.svc, Options{
@@ -117,7 +140,6 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		},
 	}))
 	e.srv = webtest.Start(t, ws)
-	return e
 }
 
 // browser signs the named user in through identity and returns a browser

@@ -33,7 +33,8 @@ func (j *journey) Base() string { return j.base }
 // Title is the service's title, for templates.
 func (j *journey) Title() string { return j.def.Title }
 
-// key identifies the journey's held files and (for assisted digital) answers.
+// key identifies the journey's held files (in the engine) and, for
+// assisted digital, its answers (in memory).
 func (j *journey) key() string {
 	k := j.sub.OrgID + "|" + j.sub.UserID + "|" + j.def.ID
 	if j.anon != nil {
@@ -100,6 +101,15 @@ func (p *portal) load(ctx context.Context, j *journey) (definition.Answers, stri
 // memory for the sitting, because drafts belong to the signed-in person and
 // a member of staff's own draft of the service must not be overwritten.
 func (p *portal) save(ctx context.Context, j *journey, answers definition.Answers, page string) error {
+	for _, f := range j.def.Fields {
+		if f.Type == definition.TypeFile && answers[f.ID] != nil {
+			// The files held for the journey last as long as its answers.
+			if err := p.svc.KeepHeldFiles(ctx, j.sub, j.key()); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	if j.Acting != nil {
 		p.held.setAnswers(j.key(), answers, page)
 		return nil

@@ -152,11 +152,9 @@ func TestAssistedDigital(t *testing.T) {
 	want(t, e.browser("Ray").Get(base+"/start"), 403)
 }
 
-// TestUploadsAndCSRF: a file question refuses a file too large or of the
-// wrong type with a clear message; a post without a CSRF token is 403.
-func TestUploadsAndCSRF(t *testing.T) {
-	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
-	e.publish(&definition.Definition{
+// evidenceService asks for one PNG of at most 1 KiB.
+func evidenceService() *definition.Definition {
+	return &definition.Definition{
 		ID: "evidence", Version: 1, Title: "Send evidence", ReferencePrefix: "EVID", OwnerUnit: "Customer Services",
 		Classification: platform.Official, Retention: "complaints-6y",
 		Start:  definition.Start{Who: []definition.Audience{definition.AudienceResidents}},
@@ -164,7 +162,14 @@ func TestUploadsAndCSRF(t *testing.T) {
 		Pages:  []definition.Page{{ID: "photo", Fields: []string{"photo"}}},
 		Workflow: definition.Workflow{Initial: "received", States: []definition.State{{ID: "received", Label: "Received"}, {ID: "done", Label: "Done", Terminal: true}},
 			Transitions: []definition.Transition{{ID: "close", Label: "Close", From: []string{"received"}, To: "done"}}},
-	})
+	}
+}
+
+// TestUploadsAndCSRF: a file question refuses a file too large or of the
+// wrong type with a clear message; a post without a CSRF token is 403.
+func TestUploadsAndCSRF(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	e.publish(evidenceService())
 	b := e.browser("Rita")
 	want(t, b.Get("/services/evidence/pages/photo"), 200, `enctype="multipart/form-data"`, `type="file"`)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)

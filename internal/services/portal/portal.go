@@ -50,9 +50,6 @@ type Options struct {
 	// largest file any question can take; default 10 MiB plus room for the
 	// rest of the form. Each file question's own max_bytes is enforced too.
 	MaxUploadBytes int64
-	// HeldUploadBytes caps the memory holding uploaded files between the
-	// question page and submission, across everyone; default 256 MiB.
-	HeldUploadBytes int64
 	// AnonymousOrg is the organisation of signed-out visitors (cmd/dbtp:
 	// the host organisation). With it, services whose start.who includes
 	// anonymous can be used without an account after confirming an email
@@ -63,7 +60,7 @@ type Options struct {
 type portal struct {
 	svc  *services.Service
 	opts Options
-	held *heldFiles
+	held *heldAnswers
 }
 
 // Register adds the portal's pages and its "Services" navigation item.
@@ -83,10 +80,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = forms.DefaultMaxBytes
 	}
-	if opts.HeldUploadBytes <= 0 {
-		opts.HeldUploadBytes = 256 << 20
-	}
-	p := &portal{svc: svc, opts: opts, held: newHeldFiles(opts.HeldUploadBytes, 24*time.Hour, opts.Now)}
+	p := &portal{svc: svc, opts: opts, held: newHeldAnswers(24*time.Hour, opts.Now)}
 	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services"})
 
 	rt := srv.Router()

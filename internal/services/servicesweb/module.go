@@ -54,7 +54,12 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	m.d, m.cal = d, cal
+	var files services.FileStore
+	if d.Blob != nil {
+		files = d.Blob
+	}
 	m.svc = services.New(d.DB, d.Audit, d.Access, services.Options{
+		Files:    files,
 		Calendar: cal,
 		Validate: validate,
 		Clock:    d.Clock,
@@ -95,6 +100,25 @@ func (m *Module) registerJobs(d *module.Deps) error {
 		return err
 	}
 	if err := q.Every("services.prune_drafts", "services.prune_drafts", 24*time.Hour); err != nil {
+		return err
+	}
+	// Files uploaded on question pages and never submitted go once their
+	// journey's draft lifetime has passed; then every blob that lost its
+	// last reference is deleted from the store.
+	if err := q.Handle("services.prune_uploads", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+		n, err := m.svc.PruneHeldFiles(ctx, d.Clock.Now())
+		if err != nil {
+			return err
+		}
+		gone, err := m.svc.CollectFiles(ctx)
+		if n > 0 || gone > 0 {
+			d.Log.Info("expired uploads removed", "uploads", n, "files_deleted", gone)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
+	if err := q.Every("services.prune_uploads", "services.prune_uploads", time.Hour); err != nil {
 		return err
 	}
 	// Every node may record mail; only nodes with a relay send it.
@@ -183,11 +207,15 @@ func (m *Module) Web(srv *web.Server) error {
 
 // Start publishes the built-in services to every organisation, and the
 // council's own definitions from the data folder's services/ directory to
-// the host organisation, then gives any unsent email a delivery job. It
+// the host organisation, moves attachments still kept in the database to
+// the file store, then gives any unsent email a delivery job. It
 // runs at every start and after the demo seeds; publishing is idempotent
 // per version.
 func (m *Module) Start(ctx context.Context) error {
 	if err := m.Publish(ctx); err != nil {
+		return err
+	}
+	if err := m.moveAttachments(ctx); err != nil {
 		return err
 	}
 	out := services.NewOutbox(m.d.DB, m.d.Jobs)
@@ -196,6 +224,31 @@ func (m *Module) Start(ctx context.Context) error {
 		m.d.Log.Info("unsent email queued for delivery", "count", n)
 	}
 	return err
+}
+
+// moveAttachments moves attachment content written before the blob store
+// out of the database into it, in batches, once; later starts find
+// nothing to move.
+func (m *Module) moveAttachments(ctx context.Context) error {
+	if m.d.Blob == nil {
+		return nil
+	}
+	total := 0
+	for {
+		n, err := m.svc.MoveAttachmentContent(ctx)
+		total += n
+		if err != nil {
+			return fmt.Errorf("moving attachments to the file store (%d moved so far; it resumes at the next start): %w", total, err)
+		}
+		if n == 0 {
+			break
+		}
+		m.d.Log.Info("moving attachments from the database to the file store", "moved", total)
+	}
+	if total > 0 {
+		m.d.Log.Info("attachments moved to the file store", "count", total)
+	}
+	return nil
 }
 
 // Publish makes sure every organisation has the built-in services.

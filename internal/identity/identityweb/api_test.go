@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,8 +23,8 @@ func TestWebTokenLifecycle(t *testing.T) {
 	wantBody(t, sam.get("/tokens"), "You have no API tokens.")
 	form := sam.get("/tokens/new")
 	want(t, form, http.StatusOK, "new token form")
-	if strings.Contains(form.body, `value="admin"`) {
-		t.Fatal("the admin scope is offered to a non-admin")
+	if strings.Contains(form.body, `value="admin"`) || strings.Contains(form.body, `value="metrics"`) {
+		t.Fatal("the admin or metrics scope is offered to a non-admin")
 	}
 	r := sam.post("/tokens/new", url.Values{"name": {""}, "expires": {"never"}})
 	want(t, r, http.StatusUnprocessableEntity, "invalid token form")
@@ -64,6 +65,14 @@ func TestWebTokenLifecycle(t *testing.T) {
 	// Admins see the organisation's tokens too.
 	admin := w.sessionFor(t, "northshire", "admin@northshire.gov.uk", testPassword)
 	wantBody(t, admin.get("/tokens"), "All tokens in your organisation", "Sam Staff", "Reporting")
+	// A host admin may make a metrics token for Prometheus.
+	wantBody(t, admin.get("/tokens/new"), `value="metrics"`)
+	r = admin.post("/tokens/new", url.Values{"name": {"Prometheus"}, "scopes": {"metrics"}, "expires": {"365"}})
+	want(t, r, http.StatusCreated, "metrics token created")
+	sub, err := w.svc.TokenSubject(w.ctx, secretIn(t, r), "")
+	if err != nil || !slices.Equal(sub.Scopes, []string{identity.ScopeMetrics}) {
+		t.Fatalf("metrics token subject %+v %v", sub, err)
+	}
 }
 
 func toStrings(v any) []string {
@@ -86,8 +95,8 @@ func TestWebUsersAPI(t *testing.T) {
 		wantRedirect(t, admin.post("/sign-out", nil), "/sign-in", "sign-out")
 		admin.signInAdmin(secret)
 
-		tok := w.tokenFor(t, w.admin, ScopeRead, ScopeWrite, ScopeAdmin)
-		res, body := w.api(t, tok, "POST", "/api/v1/users", `{"email":"api@northshire.gov.uk","name":"Api User","roles":["caseworker"]}`)
+		tok := w.tokenFor(t, w.admin, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
+		res, body := w.api(t, tok, "POST", "/api/v1/users", `{"email":"api@northshire.gov.uk","name":"Api identity.User","roles":["caseworker"]}`)
 		want(t, res, http.StatusCreated, "create user")
 		id, _ := body["id"].(string)
 		if loc := res.header.Get("Location"); loc != "/api/v1/users/"+id || !platform.ValidID("usr", id) {
@@ -159,7 +168,7 @@ func TestWebUsersAPI(t *testing.T) {
 		if _, err := w.svc.GetUser(w.ctx, w.admin, id); err != nil {
 			t.Fatal(err)
 		}
-		page, err := w.svc.ListUsers(w.ctx, w.admin, UserFilter{Text: "x@y.example"})
+		page, err := w.svc.ListUsers(w.ctx, w.admin, identity.UserFilter{Text: "x@y.example"})
 		noErr(t, err)
 		if len(page.Users) != 0 {
 			t.Fatal("a refused request stored a user")
@@ -168,7 +177,7 @@ func TestWebUsersAPI(t *testing.T) {
 		// No token: 401 problem; a read token cannot change users.
 		res, _ = w.api(t, "", "GET", "/api/v1/users", "")
 		wantProblem(t, res, http.StatusUnauthorized, "no token")
-		read := w.tokenFor(t, w.admin, ScopeRead)
+		read := w.tokenFor(t, w.admin, identity.ScopeRead)
 		res, _ = w.api(t, read, "GET", "/api/v1/users", "")
 		want(t, res, http.StatusOK, "read token lists")
 		res, _ = w.api(t, read, "POST", "/api/v1/users", `{"email":"r@northshire.gov.uk","name":"R","roles":["staff"]}`)
@@ -180,7 +189,7 @@ func TestWebUsersAPI(t *testing.T) {
 
 func TestWebOtherAPIs(t *testing.T) {
 	w := sqliteWeb(t)
-	tok := w.tokenFor(t, w.admin, ScopeRead, ScopeWrite, ScopeAdmin)
+	tok := w.tokenFor(t, w.admin, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
 	res, body := w.api(t, tok, "POST", "/api/v1/business-units", `{"name":"Adults"}`)
 	want(t, res, http.StatusCreated, "create unit")
 	unit := body["id"].(string)
@@ -238,7 +247,7 @@ func TestWebOtherAPIs(t *testing.T) {
 	res, _ = w.api(t, tok, "POST", "/api/v1/organisations", `{"slug":"Bad!","name":"X","kind":"partner"}`)
 	wantProblem(t, res, http.StatusUnprocessableEntity, "bad slug")
 	_, bAdmin, _ := w.otherOrg()
-	btok := w.tokenFor(t, bAdmin, ScopeRead, ScopeWrite, ScopeAdmin)
+	btok := w.tokenFor(t, bAdmin, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
 	res, body = w.api(t, btok, "GET", "/api/v1/organisations", "")
 	if res.status != http.StatusOK || len(body["items"].([]any)) != 1 || strings.Contains(res.body, w.org.ID) {
 		t.Fatalf("partner's list: %s", res.body)

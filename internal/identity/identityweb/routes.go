@@ -1,7 +1,8 @@
-package identity
+package identityweb
 
 import (
 	"context"
+	"dbtp/internal/identity"
 	"embed"
 	"fmt"
 	"net/http"
@@ -20,23 +21,24 @@ var webTemplates embed.FS // a file pattern, not the folder: folders leave out "
 
 // webUI holds what the identity pages and API handlers share.
 type webUI struct {
-	s         *Service
+	s         *identity.Service
+	ap        *access.Point
 	cookie    string // session cookie base name, from the web config
 	providers map[string]*oidc.Provider
 	order     []*oidc.Provider // as configured, for the sign-in buttons
 }
 
-// RegisterWeb mounts the identity module on srv: sign-in (password, TOTP,
+// Register mounts the identity module on srv: sign-in (password, TOTP,
 // OIDC), sign-out, the account page, the admin pages for users, business
 // units, API tokens and organisations, and the /api/v1 identity routes. The
 // server must also have been built with web.WithAuthenticator(s), so cookies
 // and bearer tokens become subjects. providers may be empty. A template or
 // configuration mistake is returned, so start-up stops with its message.
-func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) error {
+func Register(srv *web.Server, s *identity.Service, ap *access.Point, providers []*oidc.Provider) error {
 	if err := srv.Renderer().Add(webTemplates, "templates/identity/*.html"); err != nil {
 		return fmt.Errorf("identity: templates: %w", err)
 	}
-	ui := &webUI{s: s, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
+	ui := &webUI{s: s, ap: ap, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
 	for _, p := range providers {
 		if p == nil {
 			continue
@@ -70,7 +72,7 @@ func (s *Service) RegisterWeb(srv *web.Server, providers []*oidc.Provider) error
 // withRetry turns the identity throttle's wait into the web layer's
 // Retry-After decoration.
 func withRetry(err error) error {
-	if d, ok := RetryAfter(err); ok {
+	if d, ok := identity.RetryAfter(err); ok {
 		return web.WithRetryAfter(err, d)
 	}
 	return err
@@ -92,12 +94,12 @@ func signedIn(h func(http.ResponseWriter, *http.Request, *platform.Subject) erro
 // requireAdmin asks the access point whether sub administers resources of
 // typ in its organisation; a refusal is audited and becomes a 403.
 func (ui *webUI) requireAdmin(ctx context.Context, sub *platform.Subject, typ string) error {
-	return ui.s.ap.Check(ctx, sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+	return ui.ap.Check(ctx, sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
 }
 
 // isAdmin is the side-effect-free version, for choosing what to show.
-func (s *Service) isAdmin(sub *platform.Subject, typ string) bool {
-	return s.ap.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
+func (ui *webUI) isAdmin(sub *platform.Subject, typ string) bool {
+	return ui.ap.Allowed(sub, access.Administer, access.Resource{Type: typ, OrgID: sub.OrgID})
 }
 
 // about reports whether err is about the submitted input (so the form is
@@ -187,34 +189,6 @@ func formRoles(vs []string) []platform.Role {
 	return out
 }
 
-// unitNames maps the organisation's business unit IDs to names. It reads the
-// table directly: people may always see the names of their own units, even
-// in roles the access policy does not let list them all.
-func (s *Service) unitNames(ctx context.Context, orgID string) (map[string]string, error) {
-	return s.namesByID(ctx, "SELECT id, name FROM business_units WHERE org_id = ? ORDER BY name_key, id", orgID)
-}
-
-// namesByID runs a two-column (id, name) query scoped to one organisation.
-func (s *Service) namesByID(ctx context.Context, query, orgID string) (map[string]string, error) {
-	rows, err := s.db.Query(ctx, query, orgID)
-	if err != nil {
-		return nil, platform.Internal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, platform.Internal(err)
-		}
-		out[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, platform.Internal(err)
-	}
-	return out, nil
-}
-
 func namesOf(ids []string, names map[string]string) string {
 	if len(ids) == 0 {
 		return "None"
@@ -228,7 +202,7 @@ func namesOf(ids []string, names map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-func unitOptions(units []Unit) []web.Option {
+func unitOptions(units []identity.Unit) []web.Option {
 	out := make([]web.Option, 0, len(units))
 	for _, u := range units {
 		out = append(out, web.Option{Value: u.ID, Text: u.Name})
@@ -254,7 +228,18 @@ func dateTimeText(t time.Time) string {
 // retryAfterHeader sets Retry-After on a page rendered for a throttled
 // request (web.Error does it for error pages; forms are rendered directly).
 func retryAfterHeader(w http.ResponseWriter, err error) {
-	if d, ok := RetryAfter(err); ok && d > 0 {
+	if d, ok := identity.RetryAfter(err); ok && d > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
+}
+
+// orgChoices lists organisations for the sign-in select (names are public)
+// and the short name to preselect: the host organisation.
+func (ui *webUI) orgChoices(ctx context.Context) ([]web.Option, string, error) {
+	orgs, host, err := ui.s.OrgChoices(ctx)
+	out := make([]web.Option, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, web.Option{Value: o.Slug, Text: o.Name})
+	}
+	return out, host, err
 }

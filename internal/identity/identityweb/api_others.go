@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"time"
 
@@ -39,22 +40,22 @@ func (ui *webUI) routeAPIOthers(api *web.API) {
 	api.Handle("GET /api/v1/business-units", web.Op{
 		Summary: "List business units", Description: "Every business unit of your organisation, by name (organisations have a handful, so there is one page).",
 		OperationID: "listBusinessUnits", Tags: tagUnits, Scopes: scopeRead,
-		Responses: map[int]web.Response{200: {Description: "The business units.", Schema: listOf[Unit]()}},
+		Responses: map[int]web.Response{200: {Description: "The business units.", Schema: listOf[identity.Unit]()}},
 	}, signedIn(ui.apiListUnits))
 	api.Handle("POST /api/v1/business-units", web.Op{
 		Summary: "Add a business unit", OperationID: "createBusinessUnit", Tags: tagUnits, Scopes: scopeAdmin,
 		Request:   web.SchemaOf(apiUnitIn{}),
-		Responses: map[int]web.Response{201: {Description: "The new unit; Location names it.", Schema: web.SchemaOf(Unit{})}},
+		Responses: map[int]web.Response{201: {Description: "The new unit; Location names it.", Schema: web.SchemaOf(identity.Unit{})}},
 	}, signedIn(ui.apiCreateUnit))
 	api.Handle("GET /api/v1/business-units/{id}", web.Op{
 		Summary: "Get a business unit", OperationID: "getBusinessUnit", Tags: tagUnits, Scopes: scopeRead, Params: idParam("business unit"),
-		Responses: map[int]web.Response{200: {Description: "The unit.", Schema: web.SchemaOf(Unit{})}},
+		Responses: map[int]web.Response{200: {Description: "The unit.", Schema: web.SchemaOf(identity.Unit{})}},
 	}, signedIn(ui.apiGetUnit))
 	api.Handle("PATCH /api/v1/business-units/{id}", web.Op{
 		Summary: "Rename a business unit", Description: "The ID, and so every reference to the unit, stays the same.",
 		OperationID: "renameBusinessUnit", Tags: tagUnits, Scopes: scopeAdmin, Params: idParam("business unit"),
 		Request:   web.SchemaOf(apiUnitIn{}),
-		Responses: map[int]web.Response{200: {Description: "The renamed unit.", Schema: web.SchemaOf(Unit{})}},
+		Responses: map[int]web.Response{200: {Description: "The renamed unit.", Schema: web.SchemaOf(identity.Unit{})}},
 	}, signedIn(ui.apiRenameUnit))
 	api.Handle("DELETE /api/v1/business-units/{id}", web.Op{
 		Summary: "Delete a business unit", Description: "Only a unit with no members that owns nothing can be deleted (409 otherwise).",
@@ -67,23 +68,23 @@ func (ui *webUI) routeAPIOthers(api *web.API) {
 		OperationID: "listTokens", Tags: tagTokens, Scopes: scopeRead,
 		Params: append([]web.Param{{Name: "all", In: "query", Description: "true for every token of the organisation (needs the admin scope).",
 			Schema: web.Schema{"type": "boolean"}}}, pageParams...),
-		Responses: map[int]web.Response{200: {Description: "One page of tokens.", Schema: listOf[Token]()}},
+		Responses: map[int]web.Response{200: {Description: "One page of tokens.", Schema: listOf[identity.Token]()}},
 	}, signedIn(ui.apiListTokens))
 	api.Handle("POST /api/v1/tokens", web.Op{
 		Summary: "Create an API token for another user", Description: "For service accounts: an admin mints a token acting as another user of the organisation. The secret is in the response only. " +
 			"Tokens with the admin scope cannot be minted here (403): an admin creates them on the API tokens page, or the operator with dbtp token create.",
 		OperationID: "createToken", Tags: tagTokens, Scopes: scopeAdmin,
 		Request:   web.SchemaOf(apiNewToken{}),
-		Responses: map[int]web.Response{201: {Description: "The token with its secret (field token), shown once.", Schema: web.SchemaOf(CreatedToken{})}},
+		Responses: map[int]web.Response{201: {Description: "The token with its secret (field token), shown once.", Schema: web.SchemaOf(identity.CreatedToken{})}},
 	}, signedIn(ui.apiCreateToken))
 	api.Handle("GET /api/v1/tokens/{id}", web.Op{
 		Summary: "Get an API token", Description: "One of the token user's own tokens, or with the admin scope any token of the organisation. The secret is never returned.",
 		OperationID: "getToken", Tags: tagTokens, Scopes: scopeRead, Params: idParam("token"),
-		Responses: map[int]web.Response{200: {Description: "The token.", Schema: web.SchemaOf(Token{})}},
+		Responses: map[int]web.Response{200: {Description: "The token.", Schema: web.SchemaOf(identity.Token{})}},
 	}, signedIn(ui.apiGetToken))
 	api.Handle("DELETE /api/v1/tokens/{id}", web.Op{
 		Summary: "Revoke an API token", Description: "Owners revoke their own tokens (write scope); admins anyone's in the organisation (admin scope).",
-		OperationID: "revokeToken", Tags: tagTokens, Scopes: []string{ScopeWrite}, Params: idParam("token"),
+		OperationID: "revokeToken", Tags: tagTokens, Scopes: []string{identity.ScopeWrite}, Params: idParam("token"),
 		Responses: map[int]web.Response{204: {Description: "Revoked (also when it already was)."}},
 	}, signedIn(ui.apiRevokeToken))
 
@@ -110,7 +111,7 @@ func (ui *webUI) apiListUnits(w http.ResponseWriter, r *http.Request, sub *platf
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, web.List[Unit]{Items: units})
+	return web.WriteJSON(w, http.StatusOK, web.List[identity.Unit]{Items: units})
 }
 
 func (ui *webUI) apiCreateUnit(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
@@ -159,7 +160,7 @@ func (ui *webUI) apiListTokens(w http.ResponseWriter, r *http.Request, sub *plat
 	if err != nil {
 		return err
 	}
-	var tokens []Token
+	var tokens []identity.Token
 	switch r.URL.Query().Get("all") {
 	case "", "false":
 		tokens, err = ui.s.ListTokens(r.Context(), sub)
@@ -171,7 +172,7 @@ func (ui *webUI) apiListTokens(w http.ResponseWriter, r *http.Request, sub *plat
 	if err != nil {
 		return err
 	}
-	out, err := pageByID(tokens, func(t Token) string { return t.ID }, pr)
+	out, err := pageByID(tokens, func(t identity.Token) string { return t.ID }, pr)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func (ui *webUI) apiCreateToken(w http.ResponseWriter, r *http.Request, sub *pla
 	if !platform.ValidID("usr", in.UserID) {
 		return platform.Invalid("Check the user", platform.FieldError{Field: "user_id", Message: "must be the ID of a user of your organisation"})
 	}
-	t, err := ui.s.CreateTokenFor(r.Context(), sub, in.UserID, NewToken{Name: in.Name, Scopes: in.Scopes,
+	t, err := ui.s.CreateTokenFor(r.Context(), sub, in.UserID, identity.NewToken{Name: in.Name, Scopes: in.Scopes,
 		ExpiresIn: time.Duration(in.ExpiresInDays) * 24 * time.Hour})
 	if err != nil {
 		return err
@@ -223,7 +224,7 @@ func (ui *webUI) apiListOrgs(w http.ResponseWriter, r *http.Request, sub *platfo
 		return err
 	}
 	ctx := r.Context()
-	hostAdmin, _, err := ui.s.hostAdmin(ctx, sub)
+	hostAdmin, _, err := ui.s.HostAdmin(ctx, sub)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func (ui *webUI) apiCreateOrg(w http.ResponseWriter, r *http.Request, sub *platf
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	o, err := ui.s.CreateOrg(r.Context(), sub, NewOrg(in))
+	o, err := ui.s.CreateOrg(r.Context(), sub, identity.NewOrg(in))
 	if err != nil {
 		return err
 	}

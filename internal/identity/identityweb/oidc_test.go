@@ -1,7 +1,8 @@
-package identity
+package identityweb
 
 import (
 	"crypto/rand"
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"testing"
@@ -103,7 +104,7 @@ func TestWebOIDCSignIn(t *testing.T) {
 	// The second sign-in finds the linked user rather than making another.
 	b2 := w.browser(t)
 	wantRedirect(t, b2.getAbs(b2.oidcCallback("/")), "/", "second OIDC sign-in")
-	page, err := w.svc.ListUsers(w.ctx, w.admin, UserFilter{Text: "sam.case"})
+	page, err := w.svc.ListUsers(w.ctx, w.admin, identity.UserFilter{Text: "sam.case"})
 	noErr(t, err)
 	if len(page.Users) != 1 || page.Users[0].HasPassword {
 		t.Fatalf("users after two sign-ins: %+v", page.Users)

@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,7 +37,7 @@ func (ui *webUI) renderAccount(w http.ResponseWriter, r *http.Request, sub *plat
 	if err != nil {
 		return err
 	}
-	names, err := ui.s.unitNames(ctx, sub.OrgID)
+	names, err := ui.s.UnitNames(ctx, sub.OrgID)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ type confirmPage struct {
 // ret, when err is a refusal that a recent second factor would lift. It
 // reports whether it did.
 func (ui *webUI) confirmFirst(w http.ResponseWriter, r *http.Request, err error, ret string) bool {
-	if !NeedsRecentSecondFactor(err) {
+	if !identity.NeedsRecentSecondFactor(err) {
 		return false
 	}
 	http.Redirect(w, r, withReturn("/account/confirm", ret), http.StatusSeeOther)

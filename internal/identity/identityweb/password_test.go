@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,7 +30,7 @@ func TestWebWeakPasswordsRefused(t *testing.T) {
 	}
 	wantRedirect(t, w.browser(t).signIn("sam.staff@northshire.gov.uk", testPassword, ""), "/", "the old password still works")
 
-	tok := w.tokenFor(t, w.admin, ScopeRead, ScopeWrite, ScopeAdmin)
+	tok := w.tokenFor(t, w.admin, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
 	r, problem := w.api(t, tok, "POST", "/api/v1/users", `{"email":"jo@northshire.gov.uk","name":"Jo Bloggs","roles":["staff"],"password":"Password1234"}`)
 	wantProblem(t, r, http.StatusUnprocessableEntity, "API: common password")
 	if !strings.Contains(r.body, "most common passwords") {

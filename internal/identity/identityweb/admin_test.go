@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"fmt"
 	"html"
 	"net/http"
@@ -47,7 +48,7 @@ func TestWebUsersPages(t *testing.T) {
 	want(t, casey.get("/users"), http.StatusForbidden, "users page for a caseworker")
 	want(t, casey.get("/business-units"), http.StatusForbidden, "units page for a caseworker")
 
-	page, err := w.svc.ListUsers(w.ctx, w.admin, UserFilter{Text: "casey"})
+	page, err := w.svc.ListUsers(w.ctx, w.admin, identity.UserFilter{Text: "casey"})
 	noErr(t, err)
 	id := page.Users[0].ID
 	filtered := admin.get("/users?role=caseworker&unit=" + fin.ID + "&q=CAS")
@@ -122,7 +123,7 @@ func TestWebUsersSegregatedByOrg(t *testing.T) {
 	}
 	// And over the API with an admin token.
 	bSub := w.subjectOf(bAdmin)
-	tok := w.tokenFor(t, bSub, ScopeRead, ScopeWrite, ScopeAdmin)
+	tok := w.tokenFor(t, bSub, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
 	r, _ := w.api(t, tok, "GET", "/api/v1/users/"+w.adminU.ID, "")
 	wantProblem(t, r, http.StatusNotFound, "API: other org's user")
 	r, _ = w.api(t, tok, "PATCH", "/api/v1/users/"+w.adminU.ID, `{"name":"Pwned"}`)

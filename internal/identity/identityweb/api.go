@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"strconv"
 
@@ -12,10 +13,10 @@ import (
 // of the API; every request is decoded strictly (unknown fields refused).
 
 type apiMe struct {
-	User    User         `json:"user"`
-	Org     platform.Org `json:"organisation"`
-	Scopes  []string     `json:"scopes"`
-	TokenID string       `json:"token_id,omitempty"`
+	User    identity.User `json:"user"`
+	Org     platform.Org  `json:"organisation"`
+	Scopes  []string      `json:"scopes"`
+	TokenID string        `json:"token_id,omitempty"`
 }
 
 type apiNewUser struct {
@@ -44,8 +45,8 @@ var (
 		{Name: "cursor", In: "query", Description: "The next_cursor of the previous page; omit for the first page."},
 		{Name: "limit", In: "query", Description: "Items per page, 1 to 200 (default 50).", Schema: web.Schema{"type": "integer", "minimum": 1, "maximum": 200}},
 	}
-	scopeRead  = []string{ScopeRead}
-	scopeAdmin = []string{ScopeAdmin}
+	scopeRead  = []string{identity.ScopeRead}
+	scopeAdmin = []string{identity.ScopeAdmin}
 )
 
 func listOf[T any]() web.Schema { return web.SchemaOf(web.List[T]{}) }
@@ -64,24 +65,24 @@ func (ui *webUI) routeAPIUsers(api *web.API) {
 			{Name: "role", In: "query", Description: "Only users with this role.", Schema: web.Schema{"type": "string", "enum": platform.Roles}},
 			{Name: "unit", In: "query", Description: "Only members of this business unit (its ID)."},
 		}, pageParams...),
-		Responses: map[int]web.Response{200: {Description: "One page of users.", Schema: listOf[User]()}},
+		Responses: map[int]web.Response{200: {Description: "One page of users.", Schema: listOf[identity.User]()}},
 	}, signedIn(ui.apiListUsers))
 	api.Handle("POST /api/v1/users", web.Op{
 		Summary: "Add a user", Description: "API tokens cannot add admins (403): that needs an admin signed in to the web pages with their authenticator app.",
 		OperationID: "createUser", Tags: tagUsers, Scopes: scopeAdmin,
 		Request:   web.SchemaOf(apiNewUser{}),
-		Responses: map[int]web.Response{201: {Description: "The new user; Location names it.", Schema: web.SchemaOf(User{})}},
+		Responses: map[int]web.Response{201: {Description: "The new user; Location names it.", Schema: web.SchemaOf(identity.User{})}},
 	}, signedIn(ui.apiCreateUser))
 	api.Handle("GET /api/v1/users/{id}", web.Op{
 		Summary: "Get a user", OperationID: "getUser", Tags: tagUsers, Scopes: scopeRead, Params: idParam("user"),
-		Responses: map[int]web.Response{200: {Description: "The user.", Schema: web.SchemaOf(User{})}},
+		Responses: map[int]web.Response{200: {Description: "The user.", Schema: web.SchemaOf(identity.User{})}},
 	}, signedIn(ui.apiGetUser))
 	api.Handle("PATCH /api/v1/users/{id}", web.Op{
 		Summary: "Change a user", Description: "Changes the name, roles or business units given; roles and business_units replace the current lists. " +
 			"API tokens cannot grant the admin role (403): that needs an admin signed in to the web pages with their authenticator app.",
 		OperationID: "updateUser", Tags: tagUsers, Scopes: scopeAdmin, Params: idParam("user"),
 		Request:   web.SchemaOf(apiUserPatch{}),
-		Responses: map[int]web.Response{200: {Description: "The changed user.", Schema: web.SchemaOf(User{})}},
+		Responses: map[int]web.Response{200: {Description: "The changed user.", Schema: web.SchemaOf(identity.User{})}},
 	}, signedIn(ui.apiUpdateUser))
 	api.Handle("POST /api/v1/users/{id}/disable", web.Op{
 		Summary: "Disable a user", Description: "Stops the user signing in, ends their sessions and revokes their API tokens.",
@@ -137,7 +138,7 @@ func (ui *webUI) apiListUsers(w http.ResponseWriter, r *http.Request, sub *platf
 		return err
 	}
 	q := r.URL.Query()
-	f := UserFilter{Text: q.Get("q"), Role: platform.Role(q.Get("role")), Unit: q.Get("unit"), Limit: pr.Limit}
+	f := identity.UserFilter{Text: q.Get("q"), Role: platform.Role(q.Get("role")), Unit: q.Get("unit"), Limit: pr.Limit}
 	if len(pr.Cursor) > 0 {
 		f.After = pr.Cursor[0]
 	}
@@ -145,7 +146,7 @@ func (ui *webUI) apiListUsers(w http.ResponseWriter, r *http.Request, sub *platf
 	if err != nil {
 		return err
 	}
-	out := web.List[User]{Items: page.Users}
+	out := web.List[identity.User]{Items: page.Users}
 	if page.Next != "" {
 		out.NextCursor = web.EncodeCursor(page.Next)
 	}
@@ -157,7 +158,7 @@ func (ui *webUI) apiCreateUser(w http.ResponseWriter, r *http.Request, sub *plat
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := ui.s.CreateUser(r.Context(), sub, NewUser(in))
+	u, err := ui.s.CreateUser(r.Context(), sub, identity.NewUser(in))
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (ui *webUI) apiUpdateUser(w http.ResponseWriter, r *http.Request, sub *plat
 	if err != nil {
 		return err
 	}
-	ch := UserChanges{Name: cur.Name, Roles: cur.Roles, BusinessUnits: cur.BusinessUnits}
+	ch := identity.UserChanges{Name: cur.Name, Roles: cur.Roles, BusinessUnits: cur.BusinessUnits}
 	if in.Name != nil {
 		ch.Name = *in.Name
 	}

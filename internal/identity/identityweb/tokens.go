@@ -1,10 +1,10 @@
-package identity
+package identityweb
 
 import (
 	"context"
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +20,7 @@ type tokensPage struct {
 }
 
 type tokenRow struct {
-	Token
+	identity.Token
 	Owner    string
 	Scopes   string
 	Expires  string
@@ -38,7 +38,7 @@ type tokenFormPage struct {
 
 // tokenCreatedPage is the data of identity/token-created.
 type tokenCreatedPage struct {
-	Token   CreatedToken
+	Token   identity.CreatedToken
 	Expires string
 }
 
@@ -67,8 +67,8 @@ func (ui *webUI) tokens(w http.ResponseWriter, r *http.Request, sub *platform.Su
 	if err != nil {
 		return err
 	}
-	now := ui.s.now()
-	page := tokensPage{IsAdmin: ui.s.isAdmin(sub, "token")}
+	now := ui.s.Now()
+	page := tokensPage{IsAdmin: ui.isAdmin(sub, "token")}
 	for _, t := range mine {
 		page.Mine = append(page.Mine, tokenRowOf(t, sub.Name, now))
 	}
@@ -77,7 +77,7 @@ func (ui *webUI) tokens(w http.ResponseWriter, r *http.Request, sub *platform.Su
 		if err != nil {
 			return err
 		}
-		owners, err := ui.s.userNames(ctx, sub.OrgID)
+		owners, err := ui.s.UserNames(ctx, sub.OrgID)
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (ui *webUI) tokens(w http.ResponseWriter, r *http.Request, sub *platform.Su
 	return web.Render(w, r, http.StatusOK, "identity/tokens", page)
 }
 
-func tokenRowOf(t Token, owner string, now time.Time) tokenRow {
+func tokenRowOf(t identity.Token, owner string, now time.Time) tokenRow {
 	row := tokenRow{Token: t, Owner: owner, Scopes: strings.Join(t.Scopes, ", "), Expires: dateText(t.ExpiresAt),
 		LastUsed: dateTimeText(t.LastUsedAt), Status: "Active", Active: true}
 	switch {
@@ -100,41 +100,45 @@ func tokenRowOf(t Token, owner string, now time.Time) tokenRow {
 	return row
 }
 
-// userNames maps the organisation's user IDs to names, for token owners.
-func (s *Service) userNames(ctx context.Context, orgID string) (map[string]string, error) {
-	return s.namesByID(ctx, "SELECT id, display_name FROM users WHERE org_id = ?", orgID)
-}
-
-func tokenForm(sub *platform.Subject, f *web.Form) tokenFormPage {
+func (ui *webUI) tokenForm(ctx context.Context, sub *platform.Subject, f *web.Form) (tokenFormPage, error) {
 	page := tokenFormPage{Form: f, Scopes: []web.Option{
-		{Value: ScopeRead, Text: "Read", Hint: "Look things up"},
-		{Value: ScopeWrite, Text: "Write", Hint: "Create and change things"},
+		{Value: identity.ScopeRead, Text: "Read", Hint: "Look things up"},
+		{Value: identity.ScopeWrite, Text: "Write", Hint: "Create and change things"},
 	}}
 	if sub.HasRole(platform.RoleAdmin) {
-		page.Scopes = append(page.Scopes, web.Option{Value: ScopeAdmin, Text: "Admin", Hint: "Manage users, business units and tokens"})
+		page.Scopes = append(page.Scopes, web.Option{Value: identity.ScopeAdmin, Text: "Admin", Hint: "Manage users, business units and tokens"})
+		host, err := ui.s.IsHost(ctx, sub.OrgID)
+		if err != nil {
+			return page, err
+		}
+		if host {
+			page.Scopes = append(page.Scopes, web.Option{Value: identity.ScopeMetrics, Text: "Metrics", Hint: "Let Prometheus scrape GET /metrics, and nothing else"})
+		}
 	}
 	for _, l := range tokenLifetimes {
 		page.Expires = append(page.Expires, web.Option{Value: l.value, Text: l.text})
 	}
-	return page
+	return page, nil
+}
+
+func (ui *webUI) renderTokenForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {
+	page, err := ui.tokenForm(r.Context(), sub, f)
+	if err != nil {
+		return err
+	}
+	return web.Render(w, r, status, "identity/token-new", page)
 }
 
 func (ui *webUI) newTokenForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	f := web.NewForm(url.Values{"scopes": {ScopeRead}, "expires": {"90"}})
-	return web.Render(w, r, http.StatusOK, "identity/token-new", tokenForm(sub, f))
+	f := web.NewForm(url.Values{"scopes": {identity.ScopeRead}, "expires": {"90"}})
+	return ui.renderTokenForm(w, r, sub, http.StatusOK, f)
 }
 
 // parseTokenForm reads the new-token form. Every mistake is reported at
 // once; the service checks the same rules again.
-func parseTokenForm(v url.Values) (NewToken, []platform.FieldError) {
-	in := NewToken{Name: v.Get("name"), Scopes: v["scopes"]}
-	var errs []platform.FieldError
-	if _, err := cleanText("name", "name", in.Name, tokenNameMaxRunes); err != nil {
-		errs = append(errs, platform.AsError(err).Fields...)
-	}
-	if len(in.Scopes) == 0 || slices.ContainsFunc(in.Scopes, func(s string) bool { return !slices.Contains(allScopes, s) }) {
-		errs = append(errs, platform.FieldError{Field: "scopes", Message: "Select what the token may do"})
-	}
+func parseTokenForm(v url.Values) (identity.NewToken, []platform.FieldError) {
+	in := identity.NewToken{Name: v.Get("name"), Scopes: v["scopes"]}
+	errs := identity.CheckTokenFields(in)
 	choice := v.Get("expires")
 	for _, l := range tokenLifetimes {
 		if l.value == choice {
@@ -160,10 +164,10 @@ func (ui *webUI) createToken(w http.ResponseWriter, r *http.Request, sub *platfo
 		if !about(err) {
 			return err
 		}
-		return web.Render(w, r, web.StatusOf(err), "identity/token-new", tokenForm(sub, web.FormErrors(r, err)))
+		return ui.renderTokenForm(w, r, sub, web.StatusOf(err), web.FormErrors(r, err))
 	}
 	f := web.FormErrors(r, platform.Invalid("Check the token", errs...))
-	return web.Render(w, r, http.StatusUnprocessableEntity, "identity/token-new", tokenForm(sub, f))
+	return ui.renderTokenForm(w, r, sub, http.StatusUnprocessableEntity, f)
 }
 
 func (ui *webUI) revokeToken(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {

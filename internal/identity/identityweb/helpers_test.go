@@ -1,7 +1,9 @@
-package identity
+package identityweb
 
 import (
 	"context"
+	"dbtp/internal/access"
+	"dbtp/internal/identity"
 	"encoding/json"
 	"html"
 	"io"
@@ -48,7 +50,9 @@ func newWebEnv(t *testing.T, db *store.DB, providers func(e *env, base string) [
 	if providers != nil {
 		ps = providers(e, base)
 	}
-	e.svc.RegisterWeb(srv, ps)
+	if err := Register(srv, e.svc, access.New(e.log), ps); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
@@ -247,13 +251,13 @@ func (w *webEnv) sessionFor(t *testing.T, org, email, password string) *browser 
 	t.Helper()
 	res, err := w.svc.SignIn(w.ctx, org, email, password, "127.0.0.1")
 	noErr(t, err)
-	if res.State == StateNeedsTOTPSetup {
+	if res.State == identity.StateNeedsTOTPSetup {
 		enr, err := w.svc.BeginTOTPSetup(w.ctx, res.Token)
 		noErr(t, err)
 		res, err = w.svc.ConfirmTOTPSetup(w.ctx, res.Token, w.code(enr.Secret), "127.0.0.1")
 		noErr(t, err)
 	}
-	if res.State != StateSignedIn {
+	if res.State != identity.StateSignedIn {
 		t.Fatalf("session for %s is %s", email, res.State)
 	}
 	b := w.browser(t)
@@ -290,7 +294,7 @@ func (w *webEnv) api(t *testing.T, token, method, path string, body string) (rep
 // token create (admin-scope tokens need the platform or a fresh second factor).
 func (w *webEnv) tokenFor(t *testing.T, sub *platform.Subject, scopes ...string) string {
 	t.Helper()
-	ct, err := w.svc.CreateTokenFor(w.ctx, platform.System(sub.OrgID), sub.UserID, NewToken{Name: "test " + strings.Join(scopes, "+"), Scopes: scopes})
+	ct, err := w.svc.CreateTokenFor(w.ctx, platform.System(sub.OrgID), sub.UserID, identity.NewToken{Name: "test " + strings.Join(scopes, "+"), Scopes: scopes})
 	noErr(t, err)
 	return ct.Secret
 }

@@ -1,7 +1,7 @@
-package identity
+package identityweb
 
 import (
-	"context"
+	"dbtp/internal/identity"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -59,35 +59,8 @@ func withReturn(path, ret string) string {
 	return path + "?return=" + url.QueryEscape(ret)
 }
 
-// orgChoices lists organisations for the sign-in select (names are public)
-// and the short name to preselect: the host organisation.
-func (s *Service) orgChoices(ctx context.Context) ([]web.Option, string, error) {
-	rows, err := s.db.Query(ctx, "SELECT slug, name, host FROM orgs ORDER BY name, id")
-	if err != nil {
-		return nil, "", platform.Internal(err)
-	}
-	defer rows.Close()
-	var out []web.Option
-	host := ""
-	for rows.Next() {
-		var slug, name string
-		var h int
-		if err := rows.Scan(&slug, &name, &h); err != nil {
-			return nil, "", platform.Internal(err)
-		}
-		out = append(out, web.Option{Value: slug, Text: name})
-		if h == 1 {
-			host = slug
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", platform.Internal(err)
-	}
-	return out, host, nil
-}
-
 func (ui *webUI) renderSignIn(w http.ResponseWriter, r *http.Request, status int, f *web.Form, wantOrg string) error {
-	orgs, host, err := ui.s.orgChoices(r.Context())
+	orgs, host, err := ui.orgChoices(r.Context())
 	if err != nil {
 		return err
 	}
@@ -171,7 +144,7 @@ func (ui *webUI) signIn(w http.ResponseWriter, r *http.Request) error {
 // startSession sets the cookie of a new (possibly pending) session and sends
 // the browser to the next step. A session the browser held before is ended,
 // so signing in again never leaves an orphan behind.
-func (ui *webUI) startSession(w http.ResponseWriter, r *http.Request, res SignInResult, ret string) error {
+func (ui *webUI) startSession(w http.ResponseWriter, r *http.Request, res identity.SignInResult, ret string) error {
 	if old := web.Cookie(r, ui.cookie); old != "" && old != res.Token {
 		if err := ui.s.SignOut(r.Context(), old, web.SubjectOf(r).Addr); err != nil {
 			return err
@@ -179,9 +152,9 @@ func (ui *webUI) startSession(w http.ResponseWriter, r *http.Request, res SignIn
 	}
 	web.SetSessionCookie(w, r, res.Token, 0)
 	switch res.State {
-	case StateNeedsTOTP:
+	case identity.StateNeedsTOTP:
 		http.Redirect(w, r, withReturn("/sign-in/totp", ret), http.StatusSeeOther)
-	case StateNeedsTOTPSetup:
+	case identity.StateNeedsTOTPSetup:
 		http.Redirect(w, r, withReturn("/sign-in/totp/setup", ret), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, ret, http.StatusSeeOther)
@@ -199,7 +172,7 @@ func (ui *webUI) keepPending(w http.ResponseWriter, r *http.Request, cookie stri
 
 // pendingStep finds the step the browser's session is at and redirects when
 // it is not want; it returns the cookie and whether the handler goes on.
-func (ui *webUI) pendingStep(w http.ResponseWriter, r *http.Request, want SignInState) (string, bool, error) {
+func (ui *webUI) pendingStep(w http.ResponseWriter, r *http.Request, want identity.SignInState) (string, bool, error) {
 	cookie := web.Cookie(r, ui.cookie)
 	ret := returnOf(r)
 	state, err := ui.s.SessionState(r.Context(), cookie)
@@ -214,12 +187,12 @@ func (ui *webUI) pendingStep(w http.ResponseWriter, r *http.Request, want SignIn
 	switch {
 	case state == want:
 		return cookie, true, nil
-	case want == StateNeedsTOTPSetup && state == StateSignedIn:
+	case want == identity.StateNeedsTOTPSetup && state == identity.StateSignedIn:
 		// A complete session may enrol a second factor from the account page.
 		return cookie, true, nil
-	case state == StateNeedsTOTP:
+	case state == identity.StateNeedsTOTP:
 		http.Redirect(w, r, withReturn("/sign-in/totp", ret), http.StatusSeeOther)
-	case state == StateNeedsTOTPSetup:
+	case state == identity.StateNeedsTOTPSetup:
 		http.Redirect(w, r, withReturn("/sign-in/totp/setup", ret), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, ret, http.StatusSeeOther)
@@ -228,7 +201,7 @@ func (ui *webUI) pendingStep(w http.ResponseWriter, r *http.Request, want SignIn
 }
 
 func (ui *webUI) totpForm(w http.ResponseWriter, r *http.Request) error {
-	cookie, ok, err := ui.pendingStep(w, r, StateNeedsTOTP)
+	cookie, ok, err := ui.pendingStep(w, r, identity.StateNeedsTOTP)
 	if !ok || err != nil {
 		return err
 	}
@@ -237,7 +210,7 @@ func (ui *webUI) totpForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (ui *webUI) totpVerify(w http.ResponseWriter, r *http.Request) error {
-	cookie, ok, err := ui.pendingStep(w, r, StateNeedsTOTP)
+	cookie, ok, err := ui.pendingStep(w, r, identity.StateNeedsTOTP)
 	if !ok || err != nil {
 		return err
 	}
@@ -276,7 +249,7 @@ func (ui *webUI) totpFailed(w http.ResponseWriter, r *http.Request, cookie strin
 }
 
 func (ui *webUI) totpSetupForm(w http.ResponseWriter, r *http.Request) error {
-	cookie, ok, err := ui.pendingStep(w, r, StateNeedsTOTPSetup)
+	cookie, ok, err := ui.pendingStep(w, r, identity.StateNeedsTOTPSetup)
 	if !ok || err != nil {
 		return err
 	}
@@ -290,7 +263,7 @@ func (ui *webUI) totpSetupForm(w http.ResponseWriter, r *http.Request) error {
 	return web.Render(w, r, http.StatusOK, "identity/totp-setup", page)
 }
 
-func enrolmentPage(enr TOTPEnrolment) totpPage {
+func enrolmentPage(enr identity.TOTPEnrolment) totpPage {
 	var groups []string
 	for s := enr.Secret; len(s) > 0; {
 		n := min(4, len(s))
@@ -300,25 +273,12 @@ func enrolmentPage(enr TOTPEnrolment) totpPage {
 	return totpPage{QRCode: template.URL(enr.QRCode), Secret: strings.Join(groups, " ")}
 }
 
-// pendingEnrolment rebuilds the enrolment the session's user is part way
-// through, so a mistyped code does not change the secret already scanned.
-func (s *Service) pendingEnrolment(ctx context.Context, cookie string) (TOTPEnrolment, error) {
-	r, err := s.pendingSession(ctx, cookie)
-	if err != nil {
-		return TOTPEnrolment{}, err
-	}
-	if r.user.totpPending == "" {
-		return TOTPEnrolment{}, platform.Errorf(platform.CodeConflict, "Start setting up two-factor authentication again")
-	}
-	return s.enrolment(r.user.totpPending, r.user.Email)
-}
-
 func (ui *webUI) totpSetupConfirm(w http.ResponseWriter, r *http.Request) error {
-	cookie, ok, err := ui.pendingStep(w, r, StateNeedsTOTPSetup)
+	cookie, ok, err := ui.pendingStep(w, r, identity.StateNeedsTOTPSetup)
 	if !ok || err != nil {
 		return err
 	}
-	enr, err := ui.s.pendingEnrolment(r.Context(), cookie)
+	enr, err := ui.s.PendingEnrolment(r.Context(), cookie)
 	if err != nil {
 		if platform.CodeOf(err) == platform.CodeConflict {
 			// No secret pending (another tab finished, or never began):

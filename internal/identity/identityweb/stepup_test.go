@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,7 +19,7 @@ import (
 func TestWebAPITokensCannotMakeAdmins(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		w := newWebEnv(t, db, nil)
-		tok := w.tokenFor(t, w.admin, ScopeRead, ScopeWrite, ScopeAdmin)
+		tok := w.tokenFor(t, w.admin, identity.ScopeRead, identity.ScopeWrite, identity.ScopeAdmin)
 		refused := func(method, path, body, what string) {
 			t.Helper()
 			r, problem := w.api(t, tok, method, path, body)
@@ -67,7 +68,7 @@ func TestWebAdminKeysAskForTheCodeAgain(t *testing.T) {
 	r := newAdmin("deputy@northshire.gov.uk")
 	want(t, r, http.StatusCreated, "an admin added just after sign-in")
 
-	w.clock.Add(StepUpWindow + time.Minute)
+	w.clock.Add(identity.StepUpWindow + time.Minute)
 	r = newAdmin("second@northshire.gov.uk")
 	wantRedirect(t, r, "/account/confirm?return=%2Fusers%2Fnew", "a stale second factor")
 	page := b.get(r.location())
@@ -85,7 +86,7 @@ func TestWebAdminKeysAskForTheCodeAgain(t *testing.T) {
 	want(t, newAdmin("second@northshire.gov.uk"), http.StatusCreated, "an admin added after confirming")
 
 	// The same for a token with the admin scope on the tokens page.
-	w.clock.Add(StepUpWindow + time.Minute)
+	w.clock.Add(identity.StepUpWindow + time.Minute)
 	b.get("/tokens/new")
 	r = b.post("/tokens/new", url.Values{"name": {"Ops"}, "scopes": {"read", "admin"}, "expires": {"30"}})
 	wantRedirect(t, r, "/account/confirm?return=%2Ftokens%2Fnew", "admin-scope token with a stale second factor")

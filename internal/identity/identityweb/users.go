@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +25,7 @@ type usersPage struct {
 // identity/user-new.
 type userPage struct {
 	*web.Form
-	User   User
+	User   identity.User
 	Rows   []web.SummaryRow
 	Roles  []web.Option
 	Units  []web.Option
@@ -34,7 +35,7 @@ type userPage struct {
 // secretPage shows a password once, after creating a user or resetting one.
 type secretPage struct {
 	Title    string
-	User     User
+	User     identity.User
 	Password string
 }
 
@@ -62,7 +63,7 @@ func (ui *webUI) users(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 		return err
 	}
 	q := r.URL.Query()
-	filter := UserFilter{Text: q.Get("q"), Role: platform.Role(q.Get("role")), Unit: q.Get("unit"), Limit: usersPerPage}
+	filter := identity.UserFilter{Text: q.Get("q"), Role: platform.Role(q.Get("role")), Unit: q.Get("unit"), Limit: usersPerPage}
 	if len(pr.Cursor) > 0 {
 		filter.After = pr.Cursor[0]
 	}
@@ -107,7 +108,7 @@ func (ui *webUI) users(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 	return web.Render(w, r, http.StatusOK, "identity/users", page)
 }
 
-func statusText(u User) string {
+func statusText(u identity.User) string {
 	if u.Disabled {
 		return "Disabled"
 	}
@@ -138,25 +139,9 @@ func (ui *webUI) newUserForm(w http.ResponseWriter, r *http.Request, sub *platfo
 
 // userForm reads the user fields of a form and checks each one, so every
 // mistake is reported at once rather than one per submission.
-func userForm(v url.Values, withEmail bool) (NewUser, []platform.FieldError) {
-	in := NewUser{Email: v.Get("email"), Name: v.Get("name"), Roles: formRoles(trimAll(v["roles"])), BusinessUnits: trimAll(v["business_units"])}
-	var errs []platform.FieldError
-	collect := func(err error) {
-		if err != nil {
-			errs = append(errs, platform.AsError(err).Fields...)
-		}
-	}
-	_, err := cleanText("name", "name", in.Name, 200)
-	collect(err)
-	if withEmail {
-		_, _, err = normaliseEmail(in.Email)
-		collect(err)
-	}
-	_, err = normaliseRoles(in.Roles)
-	collect(err)
-	_, err = normaliseIDs("business_units", "bu", in.BusinessUnits)
-	collect(err)
-	return in, errs
+func userForm(v url.Values, withEmail bool) (identity.NewUser, []platform.FieldError) {
+	in := identity.NewUser{Email: v.Get("email"), Name: v.Get("name"), Roles: formRoles(trimAll(v["roles"])), BusinessUnits: trimAll(v["business_units"])}
+	return in, identity.CheckUserFields(in, withEmail)
 }
 
 func (ui *webUI) createUser(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
@@ -171,7 +156,7 @@ func (ui *webUI) createUser(w http.ResponseWriter, r *http.Request, sub *platfor
 	}
 	if len(errs) == 0 {
 		if mode == "password" {
-			in.Password = GeneratePasswordFor(strings.TrimSpace(in.Email), in.Name)
+			in.Password = identity.GeneratePasswordFor(strings.TrimSpace(in.Email), in.Name)
 		}
 		u, err := ui.s.CreateUser(ctx, sub, in)
 		if err == nil {
@@ -217,7 +202,7 @@ func (ui *webUI) renderUser(w http.ResponseWriter, r *http.Request, sub *platfor
 	if err != nil {
 		return err
 	}
-	names, err := ui.s.unitNames(ctx, sub.OrgID)
+	names, err := ui.s.UnitNames(ctx, sub.OrgID)
 	if err != nil {
 		return err
 	}
@@ -251,7 +236,7 @@ func (ui *webUI) updateUser(w http.ResponseWriter, r *http.Request, sub *platfor
 		return ui.renderUser(w, r, sub, http.StatusUnprocessableEntity, web.FormErrors(r, platform.Invalid("Check the user", errs...)))
 	}
 	id := r.PathValue("id")
-	_, err := ui.s.UpdateUser(r.Context(), sub, id, UserChanges{Name: in.Name, Roles: in.Roles, BusinessUnits: in.BusinessUnits})
+	_, err := ui.s.UpdateUser(r.Context(), sub, id, identity.UserChanges{Name: in.Name, Roles: in.Roles, BusinessUnits: in.BusinessUnits})
 	if ui.confirmFirst(w, r, err, "/users/"+id) {
 		return nil
 	}

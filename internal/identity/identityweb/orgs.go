@@ -1,7 +1,7 @@
-package identity
+package identityweb
 
 import (
-	"context"
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 
@@ -36,23 +36,9 @@ func (ui *webUI) routeOrgs(rt *web.Router) {
 	rt.Handle("POST /organisations", signedIn(ui.createOrg))
 }
 
-// hostAdmin reports whether sub administers the host organisation, which
-// alone may see and add organisations. Asking costs no audit entry; the
-// service checks again (and audits) when acting.
-func (s *Service) hostAdmin(ctx context.Context, sub *platform.Subject) (bool, string, error) {
-	host, err := s.HostOrg(ctx)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		return false, "", nil
-	}
-	if err != nil {
-		return false, "", err
-	}
-	return host.ID == sub.OrgID && s.isAdmin(sub, "org"), host.ID, nil
-}
-
 func (ui *webUI) renderOrgs(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form) error {
 	ctx := r.Context()
-	hostAdmin, hostID, err := ui.s.hostAdmin(ctx, sub)
+	hostAdmin, hostID, err := ui.s.HostAdmin(ctx, sub)
 	if err != nil {
 		return err
 	}
@@ -91,7 +77,7 @@ func (ui *webUI) orgs(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 }
 
 func (ui *webUI) createOrg(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	o, err := ui.s.CreateOrg(r.Context(), sub, NewOrg{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), Kind: platform.OrgKind(r.PostFormValue("kind"))})
+	o, err := ui.s.CreateOrg(r.Context(), sub, identity.NewOrg{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), Kind: platform.OrgKind(r.PostFormValue("kind"))})
 	if about(err) {
 		return ui.renderOrgs(w, r, sub, web.StatusOf(err), web.FormErrors(r, err))
 	}

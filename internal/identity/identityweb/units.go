@@ -1,6 +1,7 @@
-package identity
+package identityweb
 
 import (
+	"dbtp/internal/identity"
 	"net/http"
 	"net/url"
 
@@ -11,13 +12,13 @@ import (
 // unitsPage is the data of identity/units.
 type unitsPage struct {
 	*web.Form
-	Units []Unit
+	Units []identity.Unit
 }
 
 // unitPage is the data of identity/unit (rename) and identity/unit-delete.
 type unitPage struct {
 	*web.Form
-	Unit Unit
+	Unit identity.Unit
 }
 
 func (ui *webUI) routeUnits(rt *web.Router) {
