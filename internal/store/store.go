@@ -52,6 +52,7 @@ type DB struct {
 	writerWG  sync.WaitGroup
 	stats     WriteStats
 	statsMu   sync.Mutex
+	stmts     *stmtCache // the SQLite writer's prepared statements; nil on PostgreSQL
 }
 
 // WriteStats counts group commits, for metrics and benchmarks.
@@ -120,7 +121,7 @@ func openSQLite(ctx context.Context, dir string, log *slog.Logger) (*DB, error) 
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	db := &DB{dialect: SQLite, read: r, write: w, log: log, path: path,
+	db := &DB{dialect: SQLite, read: r, write: w, log: log, path: path, stmts: newStmtCache(),
 		writes: make(chan *writeRequest, 4096), closing: make(chan struct{})}
 	db.writerWG.Add(1)
 	go db.writer()
@@ -173,6 +174,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.closing) })
 	db.writerWG.Wait()
+	db.stmts.close()
 	var errs []error
 	if db.write != db.read {
 		errs = append(errs, db.write.Close())
