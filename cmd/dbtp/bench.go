@@ -31,11 +31,20 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f.String(&pbURL, "pocketbase", "", "", "write mix: base URL of a PocketBase server with a fresh data directory, to compare against")
 	f.String(&pbAdmin, "pocketbase-admin", "", "", "write mix: that PocketBase's superuser, as email:password")
 	f.Int(&signInConc, "sign-in-concurrency", "", 8, "sign-ins in parallel")
-	f.String(&rateStr, "rate", "", "100", "scenarios started per second in the steady phase (open model)")
+	f.String(&rateStr, "rate", "", "100", "scenarios started per second in the steady phase (open model); several, comma-separated, run one phase each with the same signed-in users")
 	f.Duration(&duration, "duration", "", 30*time.Second, "length of the steady phase")
 	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
-		if _, err := fmt.Sscan(rateStr, &rate); err != nil || rate < 0 {
-			return badUsage("--rate must be a number of scenarios per second")
+		var more []float64
+		for i, r := range strings.Split(rateStr, ",") {
+			var v float64
+			if _, err := fmt.Sscan(strings.TrimSpace(r), &v); err != nil || v < 0 {
+				return badUsage("--rate must be a number of scenarios per second, or several separated by commas")
+			}
+			if i == 0 {
+				rate = v
+			} else {
+				more = append(more, v)
+			}
 		}
 		if _, err := fmt.Sscan(staffStr, &staffShare); err != nil || staffShare <= 0 || staffShare >= 1 {
 			return badUsage("--staff-share must be between 0 and 1")
@@ -57,7 +66,7 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 			return benchWrites(ctx, env, strings.TrimRight(url, "/"), world.mix.WriteToken, pbURL, pbAdmin, conc, rounds, duration)
 		}
 		cfg := loadgen.Config{BaseURL: strings.TrimRight(url, "/"), Users: world.creds, SignInConc: signInConc,
-			Rate: rate, Duration: duration, Progress: progress}
+			Rate: rate, MoreRates: more, Duration: duration, Progress: progress}
 		if mix == "real" {
 			progress("%d complaints (%d open) in the bench organisation", len(world.mix.CaseIDs), world.open)
 			cfg.Scenarios = world.mix.Scenarios()
@@ -125,6 +134,14 @@ func printBench(env *cliEnv, r loadgen.Result) {
 	s := r.SignIn
 	fmt.Fprintf(w, "sign-in: %d signed in in %s = %.1f/s; p50 %s p95 %s p99 %s; errors %d\n",
 		r.SignedIn, s.Elapsed.Round(time.Millisecond), r.SignInPerSec, ms(s.P50), ms(s.P95), ms(s.P99), s.Errors)
+	printSteady(env, r)
+	for _, m := range r.More {
+		printSteady(env, m)
+	}
+}
+
+func printSteady(env *cliEnv, r loadgen.Result) {
+	w := env.stdout
 	st := r.Steady
 	if st.Requests == 0 {
 		return

@@ -31,9 +31,13 @@ type Credential struct {
 type Config struct {
 	BaseURL    string
 	Users      []Credential
-	SignInConc int           // parallel sign-ins (default 8)
-	Rate       float64       // scenarios started per second in the steady phase
-	Duration   time.Duration // length of the steady phase
+	SignInConc int     // parallel sign-ins (default 8)
+	Rate       float64 // scenarios started per second in the steady phase
+	// MoreRates are further steady phases, run one after another with the
+	// same signed-in users (signing thousands in again costs minutes of
+	// password hashing); each is reported in Result.More.
+	MoreRates []float64
+	Duration  time.Duration // length of the steady phase
 	// Scenarios is the weighted mix of the steady phase. When empty, a
 	// plain mix is made of Pages (viewed in turn by any signed-in user)
 	// and, APIShare of the time, APIPaths called with APIToken.
@@ -54,6 +58,7 @@ type Result struct {
 	PerScenario  []NamedSummary
 	HTTPRequests int // requests sent in the steady phase (a scenario may send several)
 	SignInPerSec float64
+	More         []Result // the phases at MoreRates, with only their steady fields set
 }
 
 // NamedSummary is one scenario's share of the steady phase.
@@ -112,7 +117,23 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, nil
 	}
 	progress("steady phase: %.0f scenarios/s for %s across %d signed-in users", cfg.Rate, cfg.Duration, len(sessions))
-	return steady(ctx, cfg, tr, sessions, res)
+	if res, err = steady(ctx, cfg, tr, sessions, res); err != nil {
+		return res, err
+	}
+	for _, r := range cfg.MoreRates {
+		if r <= 0 || ctx.Err() != nil {
+			continue
+		}
+		c := cfg
+		c.Rate = r
+		progress("steady phase: %.0f scenarios/s for %s across %d signed-in users", r, cfg.Duration, len(sessions))
+		more, err := steady(ctx, c, tr, sessions, Result{})
+		res.More = append(res.More, more)
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 func signInAll(ctx context.Context, cfg Config, tr *http.Transport, progress func(string, ...any)) ([]*session, Summary, error) {
