@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ type casePage struct {
 	Tasks       []taskItem
 	Attachments []attachmentItem
 	Staff       []web.Option
+	StaffHTML   template.HTML // Staff drawn for the reassignment (see optionsHTML)
 	Visibility  []web.Option
 }
 
@@ -143,6 +145,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		}
 		p.Form.Input.Set("visibility", string(services.Internal))
 	}
+	p.StaffHTML = optionsHTML(p.Staff, p.Form, "assignee_id")
 	return web.Render(w, r, status, "console/case", p)
 }
 

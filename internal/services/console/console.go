@@ -9,9 +9,12 @@ package console
 import (
 	"context"
 	"embed"
+	"html"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -229,3 +232,24 @@ func tagFor(cs *services.Case, now time.Time) slaTag {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// optionsHTML draws a select's options as the select component would, with
+// the form's value for name selected. The staff lists hold up to 200
+// people and appear on every queue and case page; drawn by the template,
+// each option was a reflective method call and two escapes, a fifth of the
+// queue page's time under load.
+func optionsHTML(opts []web.Option, form *web.Form, name string) template.HTML {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString("\n    <option value=\"")
+		b.WriteString(html.EscapeString(o.Value))
+		b.WriteString("\"")
+		if form.Has(name, o.Value) {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		b.WriteString(html.EscapeString(o.Text))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
