@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Roles of the people the dbtp mix signs in.
@@ -58,11 +59,16 @@ var queueViews = []string{
 	"/cases?unit={unit}",
 }
 
+// apiSearches are what other systems ask: by service, state, deadline and
+// reference, and now and then by a name (a text search, which reads every
+// open case); {ref} is a complaint's reference.
 var apiSearches = []string{
 	"/api/v1/cases?service=complaints&limit=20",
 	"/api/v1/cases?state=stage1&open=true&sort=due&limit=20",
-	"/api/v1/cases?text={name}&limit=20",
+	"/api/v1/cases?reference={ref}",
 	"/api/v1/cases?sla=at_risk&limit=20",
+	"/api/v1/cases?service=complaints&state=submitted&sort=due&limit=20",
+	"/api/v1/cases?text={name}&limit=20",
 }
 
 var formPages = []string{
@@ -117,6 +123,9 @@ func (m Mix) Scenarios() []Scenario {
 			p := paths[n%len(paths)]
 			if strings.Contains(p, "{name}") {
 				p = strings.ReplaceAll(p, "{name}", url.QueryEscape("Resident "+strconv.Itoa(n%997)))
+			}
+			if strings.Contains(p, "{ref}") {
+				p = strings.ReplaceAll(p, "{ref}", fmt.Sprintf("COMP-%d-%06d", time.Now().Year(), 1+n%max(1, len(m.CaseIDs))))
 			}
 			_, err := c.Get(ctx, p)
 			return err
