@@ -18,9 +18,9 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	var url, mix string
 	var users, cases, signInConc, conc, rounds int
 	var pbURL, pbAdmin string
-	var rate, staffShare float64
+	var rate, staffShare, apiShare float64
 	var duration time.Duration
-	var rateStr, staffStr string
+	var rateStr, staffStr, shareStr string
 	f.String(&url, "url", "DBTP_BENCH_URL", "http://127.0.0.1:8080", "base URL of the running server to drive")
 	f.Int(&users, "users", "", 200, "people to sign in (created once in the bench organisation): staff and residents")
 	f.String(&staffStr, "staff-share", "", "0.25", "fraction of --users who are staff (caseworkers, one in ten a manager); the rest are residents")
@@ -30,6 +30,7 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f.Int(&rounds, "rounds", "", 2, "write mix: rounds of dbtp then PocketBase, each --duration long")
 	f.String(&pbURL, "pocketbase", "", "", "write mix: base URL of a PocketBase server with a fresh data directory, to compare against")
 	f.String(&pbAdmin, "pocketbase-admin", "", "", "write mix: that PocketBase's superuser, as email:password")
+	f.String(&shareStr, "api-share", "", "0.2", "pages mix: fraction of requests that are API calls (0 to 1)")
 	f.Int(&signInConc, "sign-in-concurrency", "", 8, "sign-ins in parallel")
 	f.String(&rateStr, "rate", "", "100", "scenarios started per second in the steady phase (open model); several, comma-separated, run one phase each with the same signed-in users")
 	f.Duration(&duration, "duration", "", 30*time.Second, "length of the steady phase")
@@ -48,6 +49,9 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if _, err := fmt.Sscan(staffStr, &staffShare); err != nil || staffShare <= 0 || staffShare >= 1 {
 			return badUsage("--staff-share must be between 0 and 1")
+		}
+		if _, err := fmt.Sscan(shareStr, &apiShare); err != nil || apiShare < 0 || apiShare > 1 {
+			return badUsage("--api-share must be between 0 and 1")
 		}
 		if users < 2 {
 			return badUsage("--users must be at least 2")
@@ -72,7 +76,7 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 			cfg.Scenarios = world.mix.Scenarios()
 		} else {
 			cfg.Pages = []string{"/", "/account", "/tokens"}
-			cfg.APIPaths, cfg.APIToken, cfg.APIShare = []string{"/api/v1/me", "/api/v1/business-units"}, world.mix.ReadToken, 0.2
+			cfg.APIPaths, cfg.APIToken, cfg.APIShare = []string{"/api/v1/me", "/api/v1/business-units"}, world.mix.ReadToken, apiShare
 		}
 		res, err := loadgen.Run(ctx, cfg)
 		printBench(env, res)
