@@ -271,7 +271,6 @@ func scanJob(r rowScanner) (Job, error) {
 	return j, nil
 }
 
-
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	if len(lines) > n {
