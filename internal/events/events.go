@@ -171,15 +171,21 @@ type eventArgs struct {
 	Endpoint   string `json:"endpoint,omitempty"`
 }
 
+// jobEvent decodes a delivery job's arguments and loads its event.
+func (b *Bus) jobEvent(ctx context.Context, j jobs.Job) (eventArgs, Event, error) {
+	var a eventArgs
+	if err := j.Decode(&a); err != nil {
+		return a, Event{}, err
+	}
+	e, err := b.Event(ctx, a.Event)
+	return a, e, err
+}
+
 // dispatch fans one event out: a job per matching subscriber and per
 // matching webhook endpoint, all added in one write and each keyed so that
 // dispatching again (after a crash) adds nothing twice.
 func (b *Bus) dispatch(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
-		return err
-	}
-	e, err := b.Event(ctx, a.Event)
+	_, e, err := b.jobEvent(ctx, j)
 	if err != nil {
 		return err
 	}
@@ -217,8 +223,8 @@ func (b *Bus) dispatch(ctx context.Context, j jobs.Job) error {
 
 // deliver hands one event to one in-process subscriber.
 func (b *Bus) deliver(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
+	a, e, err := b.jobEvent(ctx, j)
+	if err != nil {
 		return err
 	}
 	b.mu.RLock()
@@ -226,10 +232,6 @@ func (b *Bus) deliver(ctx context.Context, j jobs.Job) error {
 	b.mu.RUnlock()
 	if !ok {
 		return fmt.Errorf("no subscriber %q on this node", a.Subscriber)
-	}
-	e, err := b.Event(ctx, a.Event)
-	if err != nil {
-		return err
 	}
 	return s.fn(ctx, e)
 }

@@ -240,11 +240,7 @@ type body struct {
 // 2xx answer completes the job; anything else (a timeout, a 500, a
 // redirect) is an error the job retries with backoff.
 func (b *Bus) deliverWebhook(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
-		return err
-	}
-	e, err := b.Event(ctx, a.Event)
+	a, e, err := b.jobEvent(ctx, j)
 	if err != nil {
 		return err
 	}
