@@ -47,7 +47,7 @@ func TestWebhookPages(t *testing.T) {
 		log := audittest.NewLog(t, db)
 		ap := access.New(log)
 		q := jobs.New(db, jobs.Options{})
-		bus, err := events.New(db, q, ap, log, events.Options{})
+		bus, err := events.New(db, q, ap, log, events.Options{PrivateNetworks: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,9 +82,14 @@ func TestWebhookPages(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "starting with https://") {
 			t.Fatalf("bad address: %d", r.Status)
 		}
-		r = admin.PostForm("/admin/webhooks", url.Values{"url": {crm.URL}, "types": {"case.submitted, case.transitioned"}, "description": {"CRM"}})
+		form := url.Values{"url": {crm.URL}, "types": {"case.submitted, case.transitioned"}, "description": {"CRM"}, "once": {"form-1"}}
+		r = admin.PostForm("/admin/webhooks", form)
 		if r.Status != http.StatusCreated || !strings.Contains(r.Body, "whsec_") || r.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("created: %d %q", r.Status, r.Header.Get("Cache-Control"))
+		}
+		// A reload sends the form again: the same webhook, no second secret.
+		if r := admin.PostForm("/admin/webhooks", form); r.Status != http.StatusSeeOther || strings.Contains(r.Body, "whsec_") {
+			t.Fatalf("form sent twice: %d", r.Status)
 		}
 		eps, _ := bus.ListEndpoints(ctx, who["admin"])
 		if len(eps) != 1 || len(eps[0].Types) != 2 {
@@ -133,8 +138,11 @@ func TestWebhookPages(t *testing.T) {
 		if r := admin.PostForm("/admin/webhooks/"+id+"/pause", url.Values{}); r.Status != http.StatusSeeOther {
 			t.Fatalf("pause: %d", r.Status)
 		}
-		if page := admin.Get("/admin/webhooks/" + id); !strings.Contains(page.Body, "Resume webhook") {
-			t.Fatal("a paused webhook offers no resume")
+		if page := admin.Get("/admin/webhooks/" + id); !strings.Contains(page.Body, "Resume webhook") || strings.Contains(page.Body, "Send again") {
+			t.Fatal("a paused webhook offers no resume, or offers to send again")
+		}
+		if r := admin.Get("/admin/webhooks/" + id + "/delete"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Yes, delete the webhook") {
+			t.Fatalf("delete confirmation: %d", r.Status)
 		}
 		if r := admin.PostForm("/admin/webhooks/"+id+"/delete", url.Values{}); r.Status != http.StatusSeeOther {
 			t.Fatalf("delete: %d", r.Status)
