@@ -3,55 +3,82 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"sort"
 	"strings"
-	"sync"
 	"time"
 
-	"dbtp/internal/identity"
 	"dbtp/internal/loadgen"
-	"dbtp/internal/platform"
 )
 
-// cmdBench prepares load-test users in an organisation of their own (once per
-// data folder), then drives a running server through loadgen and prints the
-// figures docs/performance.md records.
+// cmdBench prepares the bench organisation (once per data folder), then
+// drives a running server through loadgen and prints the figures
+// docs/performance.md records.
 func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "bench", "")
-	var url string
-	var users, signInConc int
-	var rate, apiShare float64
+	var url, mix string
+	var users, cases, signInConc, conc, rounds int
+	var pbURL, pbAdmin string
+	var rate, staffShare, apiShare float64
 	var duration time.Duration
-	var rateStr, shareStr string
+	var rateStr, staffStr, shareStr string
 	f.String(&url, "url", "DBTP_BENCH_URL", "http://127.0.0.1:8080", "base URL of the running server to drive")
-	f.Int(&users, "users", "", 200, "people to sign in (created once in the bench organisation)")
+	f.Int(&users, "users", "", 200, "people to sign in (created once in the bench organisation): staff and residents")
+	f.String(&staffStr, "staff-share", "", "0.25", "fraction of --users who are staff (caseworkers, one in ten a manager); the rest are residents")
+	f.Int(&cases, "cases", "", 22000, "complaints the bench organisation holds before the run (submitted once through the engine)")
+	f.String(&mix, "mix", "", "real", "real: staff queue and case pages, transitions, the portal and the API; pages: the home, account and tokens pages and two API reads; write: complaints submitted through the API at --concurrency, beside PocketBase record creates when --pocketbase is set")
+	f.Int(&conc, "concurrency", "", 32, "write mix: submissions in flight at once (closed model)")
+	f.Int(&rounds, "rounds", "", 2, "write mix: rounds of dbtp then PocketBase, each --duration long")
+	f.String(&pbURL, "pocketbase", "", "", "write mix: base URL of a PocketBase server with a fresh data directory, to compare against")
+	f.String(&pbAdmin, "pocketbase-admin", "", "", "write mix: that PocketBase's superuser, as email:password")
+	f.String(&shareStr, "api-share", "", "0.2", "pages mix: fraction of requests that are API calls (0 to 1)")
 	f.Int(&signInConc, "sign-in-concurrency", "", 8, "sign-ins in parallel")
-	f.String(&rateStr, "rate", "", "100", "requests per second in the steady phase (open model)")
+	f.String(&rateStr, "rate", "", "100", "scenarios started per second in the steady phase (open model); several, comma-separated, run one phase each with the same signed-in users")
 	f.Duration(&duration, "duration", "", 30*time.Second, "length of the steady phase")
-	f.String(&shareStr, "api-share", "", "0.2", "fraction of requests that are API calls (0 to 1)")
 	return withApp(ctx, env, f, args, 0, func(a *app, _ []string) error {
-		if _, err := fmt.Sscan(rateStr, &rate); err != nil || rate < 0 {
-			return badUsage("--rate must be a number of requests per second")
+		var more []float64
+		for i, r := range strings.Split(rateStr, ",") {
+			var v float64
+			if _, err := fmt.Sscan(strings.TrimSpace(r), &v); err != nil || v < 0 {
+				return badUsage("--rate must be a number of scenarios per second, or several separated by commas")
+			}
+			if i == 0 {
+				rate = v
+			} else {
+				more = append(more, v)
+			}
+		}
+		if _, err := fmt.Sscan(staffStr, &staffShare); err != nil || staffShare <= 0 || staffShare >= 1 {
+			return badUsage("--staff-share must be between 0 and 1")
 		}
 		if _, err := fmt.Sscan(shareStr, &apiShare); err != nil || apiShare < 0 || apiShare > 1 {
 			return badUsage("--api-share must be between 0 and 1")
 		}
-		if users < 1 {
-			return badUsage("--users must be at least 1")
+		if users < 2 {
+			return badUsage("--users must be at least 2")
+		}
+		if mix != "real" && mix != "pages" && mix != "write" {
+			return badUsage("--mix must be real, pages or write")
 		}
 		progress := func(format string, args ...any) { fmt.Fprintf(env.stderr, "bench: "+format+"\n", args...) }
-		creds, token, err := benchUsers(ctx, a, users, progress)
+		staff := max(1, int(float64(users)*staffShare+0.5))
+		world, err := prepareBench(ctx, a, benchPlan{staff: staff, residents: max(1, users-staff), cases: cases}, progress)
 		if err != nil {
 			return err
 		}
 		a.Close() // the server under test owns the database from here on
-		res, err := loadgen.Run(ctx, loadgen.Config{
-			BaseURL: strings.TrimRight(url, "/"), Users: creds, SignInConc: signInConc,
-			Rate: rate, Duration: duration, Pages: []string{"/", "/account", "/tokens"},
-			APIPaths: []string{"/api/v1/me", "/api/v1/business-units"}, APIToken: token, APIShare: apiShare,
-			Progress: progress,
-		})
+		if mix == "write" {
+			return benchWrites(ctx, env, strings.TrimRight(url, "/"), world.mix.WriteToken, pbURL, pbAdmin, conc, rounds, duration)
+		}
+		cfg := loadgen.Config{BaseURL: strings.TrimRight(url, "/"), Users: world.creds, SignInConc: signInConc,
+			Rate: rate, MoreRates: more, Duration: duration, Progress: progress}
+		if mix == "real" {
+			progress("%d complaints (%d open) in the bench organisation", len(world.mix.CaseIDs), world.open)
+			cfg.Scenarios = world.mix.Scenarios()
+		} else {
+			cfg.Pages = []string{"/", "/account", "/tokens"}
+			cfg.APIPaths, cfg.APIToken, cfg.APIShare = []string{"/api/v1/me", "/api/v1/business-units"}, world.mix.ReadToken, apiShare
+		}
+		res, err := loadgen.Run(ctx, cfg)
 		printBench(env, res)
 		return err
 	})
@@ -59,88 +86,51 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 
 const benchOrg = "bench"
 
-// benchUsers creates (or finds) the bench organisation and its users. They
-// share one generated password kept in the data folder, so a second run can
-// sign them in again without hashing thousands of passwords anew.
-func benchUsers(ctx context.Context, a *app, n int, progress func(string, ...any)) ([]loadgen.Credential, string, error) {
-	org, err := a.identity.OrgBySlug(ctx, benchOrg)
-	if err != nil {
-		if org, err = a.identity.CreateOrg(ctx, cliSubject(), identity.NewOrg{Slug: benchOrg, Name: "Load test organisation", Kind: platform.OrgPartner}); err != nil {
-			return nil, "", err
+// benchWrites measures complaints submitted through dbtp's API against
+// record creates with an auth rule on PocketBase, at the same concurrency,
+// in alternating rounds so a busy moment on the machine falls on both.
+func benchWrites(ctx context.Context, env *cliEnv, base, token, pbURL, pbAdmin string, conc, rounds int, d time.Duration) error {
+	dbtp := loadgen.Submitter(base, token)
+	var pb *loadgen.Client
+	if pbURL != "" {
+		email, pw, ok := strings.Cut(pbAdmin, ":")
+		if !ok {
+			return badUsage("--pocketbase-admin must be email:password")
+		}
+		var err error
+		if pb, err = loadgen.PocketBase(ctx, strings.TrimRight(pbURL, "/"), email, pw); err != nil {
+			return err
 		}
 	}
-	sys := platform.System(org.ID)
-	sys.Name, sys.Addr = "dbtp bench", "cli"
-	pwFile := filepath.Join(filepath.Dir(a.db.Path()), "bench-password")
-	pw := ""
-	if b, err := os.ReadFile(pwFile); err == nil {
-		pw = strings.TrimSpace(string(b))
-	} else {
-		pw = identity.GeneratePassword()
-		if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
-			return nil, "", err
+	line := func(name string, s loadgen.Summary) {
+		fmt.Fprintf(env.stdout, "  %-28s %6d in %s = %6.0f/s; p50 %s p95 %s p99 %s; errors %d\n",
+			name, s.Requests-s.Errors, s.Elapsed.Round(time.Millisecond), float64(s.Requests-s.Errors)/s.Elapsed.Seconds(), ms(s.P50), ms(s.P95), ms(s.P99), s.Errors)
+		reasons := make([]string, 0, len(s.Reasons))
+		for r := range s.Reasons {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		for _, r := range reasons {
+			fmt.Fprintf(env.stdout, "    error %q x%d\n", r, s.Reasons[r])
 		}
 	}
-	existing := map[string]string{}
-	after := ""
-	for {
-		page, err := a.identity.ListUsers(ctx, sys, identity.UserFilter{After: after, Limit: 200})
-		if err != nil {
-			return nil, "", err
-		}
-		for _, u := range page.Users {
-			existing[u.Email] = u.ID
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
-	}
-	creds := make([]loadgen.Credential, n)
-	var missing []int
-	for i := range n {
-		email := fmt.Sprintf("user%05d@bench.example", i)
-		creds[i] = loadgen.Credential{Org: benchOrg, Email: email, Password: pw}
-		if existing[email] == "" {
-			missing = append(missing, i)
+	rate := func(s loadgen.Summary) float64 { return float64(s.Requests-s.Errors) / s.Elapsed.Seconds() }
+	var ours, theirs float64
+	for r := range max(1, rounds) {
+		fmt.Fprintf(env.stdout, "write round %d, %d at once:\n", r+1, conc)
+		s := loadgen.Closed(ctx, conc, d, func(ctx context.Context, n int) error { return loadgen.Submit(ctx, dbtp, n) })
+		line("dbtp API case submissions", s)
+		ours += rate(s)
+		if pb != nil {
+			s = loadgen.Closed(ctx, conc, d, func(ctx context.Context, n int) error { return loadgen.PocketBaseCreate(ctx, pb, n) })
+			line("PocketBase record creates", s)
+			theirs += rate(s)
 		}
 	}
-	if len(missing) > 0 {
-		progress("creating %d bench users (argon2id hashing; once per data folder)", len(missing))
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		next := make(chan int)
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					u, err := a.identity.CreateUser(ctx, sys, identity.NewUser{Email: creds[i].Email, Name: fmt.Sprintf("Bench user %d", i),
-						Roles: []platform.Role{platform.RoleStaff}, Password: pw})
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					existing[creds[i].Email] = u.ID
-					mu.Unlock()
-				}
-			}()
-		}
-		for _, i := range missing {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		if firstErr != nil {
-			return nil, "", firstErr
-		}
+	if theirs > 0 {
+		fmt.Fprintf(env.stdout, "dbtp / PocketBase: %.2fx\n", ours/theirs)
 	}
-	ct, err := a.identity.CreateTokenFor(ctx, sys, existing[creds[0].Email], identity.NewToken{Name: "bench", Scopes: []string{"read"}, ExpiresIn: 2 * time.Hour})
-	if err != nil {
-		return nil, "", err
-	}
-	return creds, ct.Secret, nil
+	return nil
 }
 
 func printBench(env *cliEnv, r loadgen.Result) {
@@ -148,12 +138,32 @@ func printBench(env *cliEnv, r loadgen.Result) {
 	s := r.SignIn
 	fmt.Fprintf(w, "sign-in: %d signed in in %s = %.1f/s; p50 %s p95 %s p99 %s; errors %d\n",
 		r.SignedIn, s.Elapsed.Round(time.Millisecond), r.SignInPerSec, ms(s.P50), ms(s.P95), ms(s.P99), s.Errors)
-	if st := r.Steady; st.Requests > 0 {
-		fmt.Fprintf(w, "steady: %d requests in %s = %.0f/s (scheduled %.0f/s); p50 %s p95 %s p99 %s max %s; errors %d (%.3f%%)\n",
-			st.Requests, st.Elapsed.Round(time.Millisecond), st.Throughput, st.ScheduledPerSec, ms(st.P50), ms(st.P95), ms(st.P99), ms(st.Max), st.Errors, 100*st.ErrorRate)
-		for reason, n := range st.Reasons {
-			fmt.Fprintf(w, "  error %q x%d\n", reason, n)
-		}
+	printSteady(env, r)
+	for _, m := range r.More {
+		printSteady(env, m)
+	}
+}
+
+func printSteady(env *cliEnv, r loadgen.Result) {
+	w := env.stdout
+	st := r.Steady
+	if st.Requests == 0 {
+		return
+	}
+	fmt.Fprintf(w, "steady: %d scenarios in %s = %.0f/s (scheduled %.0f/s), %d HTTP requests = %.0f/s; p50 %s p95 %s p99 %s max %s; errors %d (%.3f%%); conflicts %d\n",
+		st.Requests, st.Elapsed.Round(time.Millisecond), st.Throughput, st.ScheduledPerSec, r.HTTPRequests, float64(r.HTTPRequests)/st.Elapsed.Seconds(),
+		ms(st.P50), ms(st.P95), ms(st.P99), ms(st.Max), st.Errors, 100*st.ErrorRate, st.Conflicts)
+	for _, p := range r.PerScenario {
+		fmt.Fprintf(w, "  %-17s %7d = %6.1f/s; p50 %7s p95 %7s p99 %7s max %7s; errors %d; conflicts %d\n",
+			p.Name, p.Requests, p.Throughput, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), p.Errors, p.Conflicts)
+	}
+	reasons := make([]string, 0, len(st.Reasons))
+	for reason := range st.Reasons {
+		reasons = append(reasons, reason)
+	}
+	sort.Strings(reasons)
+	for _, reason := range reasons {
+		fmt.Fprintf(w, "  error %q x%d\n", reason, st.Reasons[reason])
 	}
 }
 

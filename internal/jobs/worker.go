@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -97,31 +98,41 @@ func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
 		if tx.Dialect() == store.Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
-		args := []any{now, now}
-		for _, k := range kinds {
-			args = append(args, k)
+		// One query per kind, each a seek on jobs_due_kind, so jobs of
+		// kinds this node does not run are never read; the oldest due
+		// across kinds are then taken, as one query over all kinds would.
+		type pick struct {
+			id, kind string
+			runAt    int64
 		}
-		args = append(args, n)
-		rows, err := tx.Query(ctx, `SELECT id, kind FROM jobs
-			WHERE state IN ('available', 'running') AND run_at <= ? AND (state = 'available' OR locked_until < ?)
-			AND kind IN (`+marks(len(kinds))+`) ORDER BY run_at, id LIMIT ?`+lock, args...)
-		if err != nil {
-			return err
-		}
-		type pick struct{ id, kind string }
 		var picks []pick
-		for rows.Next() {
-			var p pick
-			if err := rows.Scan(&p.id, &p.kind); err != nil {
-				rows.Close()
+		for _, k := range kinds {
+			rows, err := tx.Query(ctx, `SELECT id, kind, run_at FROM jobs
+				WHERE kind = ? AND state IN ('available', 'running') AND run_at <= ? AND (state = 'available' OR locked_until < ?)
+				ORDER BY run_at, id LIMIT ?`+lock, k, now, now, n)
+			if err != nil {
 				return err
 			}
-			picks = append(picks, p)
+			for rows.Next() {
+				var p pick
+				if err := rows.Scan(&p.id, &p.kind, &p.runAt); err != nil {
+					rows.Close()
+					return err
+				}
+				picks = append(picks, p)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		sort.Slice(picks, func(a, b int) bool {
+			if picks[a].runAt != picks[b].runAt {
+				return picks[a].runAt < picks[b].runAt
+			}
+			return picks[a].id < picks[b].id
+		})
+		picks = picks[:min(n, len(picks))]
 		for _, p := range picks {
 			k, _ := q.kind(p.kind)
 			until := now + (k.Timeout + leaseGrace).Milliseconds()
@@ -259,8 +270,6 @@ func scanJob(r rowScanner) (Job, error) {
 	j.RunAt, j.CreatedAt, j.FinishedAt = store.Time(runAt), store.Time(created), store.Time(finished)
 	return j, nil
 }
-
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)

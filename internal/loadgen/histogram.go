@@ -11,10 +11,11 @@ import (
 // sample (a few hundred thousand durations is a few MB), so percentiles are
 // exact rather than bucketed.
 type Recorder struct {
-	mu      sync.Mutex
-	samples []time.Duration
-	errors  int
-	reasons map[string]int
+	mu        sync.Mutex
+	samples   []time.Duration
+	errors    int
+	conflicts int
+	reasons   map[string]int
 }
 
 // NewRecorder returns an empty recorder.
@@ -31,10 +32,20 @@ func (r *Recorder) Observe(d time.Duration, reason string) {
 	r.mu.Unlock()
 }
 
+// Conflict records one completed request the server refused as stale
+// (409): its latency counts, but not as an error.
+func (r *Recorder) Conflict(d time.Duration) {
+	r.mu.Lock()
+	r.samples = append(r.samples, d)
+	r.conflicts++
+	r.mu.Unlock()
+}
+
 // Summary is what a run reports.
 type Summary struct {
 	Requests         int
 	Errors           int
+	Conflicts        int // stale changes refused with 409, not errors
 	ErrorRate        float64
 	Throughput       float64 // completed requests per second of wall time
 	P50, P95, P99    time.Duration
@@ -49,7 +60,7 @@ type Summary struct {
 func (r *Recorder) Summarise(elapsed time.Duration) Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Summary{Requests: len(r.samples), Errors: r.errors, Elapsed: elapsed, Reasons: map[string]int{}}
+	s := Summary{Requests: len(r.samples), Errors: r.errors, Conflicts: r.conflicts, Elapsed: elapsed, Reasons: map[string]int{}}
 	for k, v := range r.reasons {
 		s.Reasons[k] = v
 	}

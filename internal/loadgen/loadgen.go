@@ -21,23 +21,32 @@ import (
 	"time"
 )
 
-// Credential is one person to sign in as.
+// Credential is one person to sign in as. Role groups people for the
+// scenarios they run (see Scenario.Role).
 type Credential struct {
-	Org, Email, Password string
+	Org, Email, Password, Role string
 }
 
 // Config describes a run.
 type Config struct {
-	BaseURL     string
-	Users       []Credential
-	SignInConc  int           // parallel sign-ins (default 8)
-	Rate        float64       // requests per second in the steady phase
-	Duration    time.Duration // length of the steady phase
-	Pages       []string      // paths of pages to view, chosen in turn
-	APIPaths    []string      // API paths to call with APIToken
+	BaseURL    string
+	Users      []Credential
+	SignInConc int     // parallel sign-ins (default 8)
+	Rate       float64 // scenarios started per second in the steady phase
+	// MoreRates are further steady phases, run one after another with the
+	// same signed-in users (signing thousands in again costs minutes of
+	// password hashing); each is reported in Result.More.
+	MoreRates []float64
+	Duration  time.Duration // length of the steady phase
+	// Scenarios is the weighted mix of the steady phase. When empty, a
+	// plain mix is made of Pages (viewed in turn by any signed-in user)
+	// and, APIShare of the time, APIPaths called with APIToken.
+	Scenarios   []Scenario
+	Pages       []string
+	APIPaths    []string
 	APIToken    string
 	APIShare    float64 // fraction of requests that are API calls (0..1)
-	MaxInFlight int     // beyond this, a scheduled request counts as an error (default 20000)
+	MaxInFlight int     // beyond this, a scheduled scenario counts as an error (default 20000)
 	Progress    func(format string, a ...any)
 }
 
@@ -45,12 +54,22 @@ type Config struct {
 type Result struct {
 	SignIn       Summary
 	SignedIn     int
-	Steady       Summary
+	Steady       Summary // every scenario together
+	PerScenario  []NamedSummary
+	HTTPRequests int // requests sent in the steady phase (a scenario may send several)
 	SignInPerSec float64
+	More         []Result // the phases at MoreRates, with only their steady fields set
+}
+
+// NamedSummary is one scenario's share of the steady phase.
+type NamedSummary struct {
+	Name string
+	Summary
 }
 
 type session struct {
 	client *http.Client
+	role   string
 }
 
 var csrfField = regexp.MustCompile(`name="csrf_token"\s+value="([^"]+)"`)
@@ -76,8 +95,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 20000
 	}
-	if len(cfg.Pages) == 0 {
-		cfg.Pages = []string{"/"}
+	if len(cfg.Scenarios) == 0 {
+		cfg.Scenarios = pageScenarios(cfg)
 	}
 	progress := cfg.Progress
 	if progress == nil {
@@ -97,8 +116,23 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return res, nil
 	}
-	progress("steady phase: %.0f requests/s for %s across %d signed-in users", cfg.Rate, cfg.Duration, len(sessions))
-	res.Steady = steady(ctx, cfg, tr, sessions)
+	progress("steady phase: %.0f scenarios/s for %s across %d signed-in users", cfg.Rate, cfg.Duration, len(sessions))
+	if res, err = steady(ctx, cfg, tr, sessions, res); err != nil {
+		return res, err
+	}
+	for _, r := range cfg.MoreRates {
+		if r <= 0 || ctx.Err() != nil {
+			continue
+		}
+		c := cfg
+		c.Rate = r
+		progress("steady phase: %.0f scenarios/s for %s across %d signed-in users", r, cfg.Duration, len(sessions))
+		more, err := steady(ctx, c, tr, sessions, Result{})
+		res.More = append(res.More, more)
+		if err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -179,70 +213,136 @@ func signIn(ctx context.Context, base string, c Credential, tr *http.Transport) 
 	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
 		return nil, fmt.Errorf("sign-in answered %d", resp.StatusCode)
 	}
-	return &session{client: client}, nil
+	return &session{client: client, role: c.Role}, nil
 }
 
-func steady(ctx context.Context, cfg Config, tr *http.Transport, sessions []*session) Summary {
-	rec := NewRecorder()
-	apiClient := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+// steady starts scenarios on schedule, each chosen by weight from a fixed
+// wheel (so the mix is exact and runs repeat), run by the next signed-in
+// user of its role in turn.
+func steady(ctx context.Context, cfg Config, tr *http.Transport, sessions []*session, res Result) (Result, error) {
+	byRole := map[string][]*session{}
+	for _, s := range sessions {
+		byRole[s.role] = append(byRole[s.role], s)
+		byRole[anyRole] = append(byRole[anyRole], s)
+	}
+	var httpReqs atomic.Int64
+	count := func() { httpReqs.Add(1) }
+	apiHTTP := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	clients := make([][]*Client, len(cfg.Scenarios))
+	for i, sc := range cfg.Scenarios {
+		if sc.Weight <= 0 || sc.Run == nil {
+			continue
+		}
+		if sc.Role == "" {
+			clients[i] = []*Client{{base: cfg.BaseURL, http: apiHTTP, token: sc.Token, counts: count}}
+		} else {
+			for _, s := range byRole[sc.Role] {
+				clients[i] = append(clients[i], &Client{base: cfg.BaseURL, http: s.client, counts: count})
+			}
+			if len(clients[i]) == 0 {
+				return res, fmt.Errorf("loadgen: scenario %s needs signed-in users with role %q and none signed in", sc.Name, sc.Role)
+			}
+		}
+	}
+	wheel := spread(cfg.Scenarios)
+	if len(wheel) == 0 {
+		return res, errors.New("loadgen: no scenario has a weight")
+	}
+
+	total := NewRecorder()
+	per := make([]*Recorder, len(cfg.Scenarios))
+	runs := make([]atomic.Int64, len(cfg.Scenarios))
+	for i := range per {
+		per[i] = NewRecorder()
+	}
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
-	total := int(cfg.Duration.Seconds() * cfg.Rate)
-	var inFlight atomic.Int64
-	var dropped atomic.Int64
+	n := int(cfg.Duration.Seconds() * cfg.Rate)
+	var inFlight, dropped atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	apiEvery := 0
-	if cfg.APIShare > 0 && cfg.APIToken != "" && len(cfg.APIPaths) > 0 {
-		apiEvery = max(1, int(1/cfg.APIShare+0.5))
-	}
-	for i := range total {
+	for i := range n {
 		due := start.Add(time.Duration(i) * interval)
 		if d := time.Until(due); d > 0 {
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
-				wg.Wait()
-				return rec.Summarise(time.Since(start))
 			}
 		}
+		if ctx.Err() != nil {
+			break
+		}
+		si := wheel[i%len(wheel)]
 		if inFlight.Load() >= int64(cfg.MaxInFlight) {
 			dropped.Add(1)
-			rec.Observe(time.Since(due), "client overloaded: too many requests in flight")
+			const reason = "client overloaded: too many requests in flight"
+			total.Observe(time.Since(due), reason)
+			per[si].Observe(time.Since(due), reason)
 			continue
 		}
 		inFlight.Add(1)
 		wg.Add(1)
-		go func(i int, due time.Time) {
+		go func(si int, due time.Time) {
 			defer wg.Done()
 			defer inFlight.Add(-1)
-			var req *http.Request
-			client := sessions[i%len(sessions)].client
-			if apiEvery > 0 && i%apiEvery == 0 {
-				req, _ = http.NewRequestWithContext(ctx, "GET", cfg.BaseURL+cfg.APIPaths[i%len(cfg.APIPaths)], nil)
-				req.Header.Set("Authorization", "Bearer "+cfg.APIToken)
-				client = apiClient
-			} else {
-				req, _ = http.NewRequestWithContext(ctx, "GET", cfg.BaseURL+cfg.Pages[i%len(cfg.Pages)], nil)
+			k := int(runs[si].Add(1)) - 1
+			cs := clients[si]
+			err := cfg.Scenarios[si].Run(ctx, cs[k%len(cs)], k)
+			d := time.Since(due)
+			switch {
+			case err == nil:
+				total.Observe(d, "")
+				per[si].Observe(d, "")
+			case errors.Is(err, ErrConflict):
+				total.Conflict(d)
+				per[si].Conflict(d)
+			default:
+				total.Observe(d, cfg.Scenarios[si].Name+": "+reasonOf(err))
+				per[si].Observe(d, reasonOf(err))
 			}
-			resp, err := client.Do(req)
-			reason := ""
-			if err != nil {
-				reason = "transport: " + shortErr(err)
-			} else {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					reason = fmt.Sprintf("status %d", resp.StatusCode)
-				}
-			}
-			rec.Observe(time.Since(due), reason)
-		}(i, due)
+		}(si, due)
 	}
 	wg.Wait()
-	s := rec.Summarise(time.Since(start))
-	s.ScheduledPerSec = cfg.Rate
-	s.DroppedOverloads = int(dropped.Load())
-	return s
+	elapsed := time.Since(start)
+	res.Steady = total.Summarise(elapsed)
+	res.Steady.ScheduledPerSec = cfg.Rate
+	res.Steady.DroppedOverloads = int(dropped.Load())
+	res.HTTPRequests = int(httpReqs.Load())
+	for i, sc := range cfg.Scenarios {
+		if sc.Weight > 0 && sc.Run != nil {
+			res.PerScenario = append(res.PerScenario, NamedSummary{Name: sc.Name, Summary: per[i].Summarise(elapsed)})
+		}
+	}
+	return res, nil
+}
+
+// spread lays the scenarios out on a wheel of sum(weights) slots, each
+// scenario as evenly spaced as its weight allows (smooth weighted round
+// robin), so any stretch of the run carries the whole mix.
+func spread(scs []Scenario) []int {
+	sum := 0
+	for _, sc := range scs {
+		if sc.Weight > 0 && sc.Run != nil {
+			sum += sc.Weight
+		}
+	}
+	cur := make([]int, len(scs))
+	wheel := make([]int, 0, sum)
+	for range sum {
+		best := -1
+		for i, sc := range scs {
+			if sc.Weight <= 0 || sc.Run == nil {
+				continue
+			}
+			cur[i] += sc.Weight
+			if best < 0 || cur[i] > cur[best] {
+				best = i
+			}
+		}
+		cur[best] -= sum
+		wheel = append(wheel, best)
+	}
+	return wheel
 }
 
 func shortErr(err error) string {

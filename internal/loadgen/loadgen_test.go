@@ -103,3 +103,20 @@ func TestPercentilesNearestRank(t *testing.T) {
 		t.Fatalf("errors: %+v", s)
 	}
 }
+
+func TestMoreRatesRunFurtherPhasesWithTheSameUsers(t *testing.T) {
+	base, pages := fakeServer(t)
+	res, err := loadgen.Run(context.Background(), loadgen.Config{
+		BaseURL: base, Users: []loadgen.Credential{{Email: "a", Password: "right"}},
+		Rate: 200, MoreRates: []float64{400}, Duration: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SignIn.Requests != 1 || res.Steady.Requests != 20 || len(res.More) != 1 || res.More[0].Steady.Requests != 40 {
+		t.Fatalf("sign-ins %d, phases %d then %+v", res.SignIn.Requests, res.Steady.Requests, res.More)
+	}
+	if got := pages.Load(); got != 60 {
+		t.Fatalf("page views = %d, want 60", got)
+	}
+}

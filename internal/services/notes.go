@@ -88,8 +88,13 @@ func (s *Service) ListNotes(ctx context.Context, sub *platform.Subject, caseID s
 	if err != nil {
 		return nil, err
 	}
+	return s.notes(ctx, sub, &c)
+}
+
+// notes reads the notes of c, which the caller has loaded and checked.
+func (s *Service) notes(ctx context.Context, sub *platform.Subject, c *Case) ([]Note, error) {
 	q := "SELECT id, case_id, author_id, author_name, acting_for, visibility, body, created_at FROM case_notes WHERE org_id = ? AND case_id = ?"
-	if s.applicantView(sub, &c) {
+	if s.applicantView(sub, c) {
 		q += " AND visibility = 'applicant'"
 	}
 	rows, err := s.db.Query(ctx, q+" ORDER BY created_at, id", c.OrgID, c.ID)

@@ -102,6 +102,12 @@ func (s *Service) ListTasks(ctx context.Context, sub *platform.Subject, caseID s
 	if err != nil {
 		return nil, err
 	}
+	return s.tasks(ctx, &c)
+}
+
+// tasks reads the tasks of c, which the caller has loaded and checked as
+// staff work.
+func (s *Service) tasks(ctx context.Context, c *Case) ([]Task, error) {
 	rows, err := s.db.Query(ctx, `SELECT id, case_id, title, state, assignee_id, due_at, done, done_at, done_by, created_by, created_at
 		FROM case_tasks WHERE org_id = ? AND case_id = ? ORDER BY done, CASE WHEN due_at = 0 THEN 1 ELSE 0 END, due_at, created_at, id`, c.OrgID, c.ID)
 	if err != nil {

@@ -100,9 +100,14 @@ func (s *Service) Timeline(ctx context.Context, sub *platform.Subject, caseID st
 	if err != nil {
 		return nil, err
 	}
+	return s.timeline(ctx, sub, &c)
+}
+
+// timeline reads the events of c, which the caller has loaded and checked.
+func (s *Service) timeline(ctx context.Context, sub *platform.Subject, c *Case) ([]Event, error) {
 	q := `SELECT id, case_id, at, actor_id, actor_name, acting_for, kind, from_state, to_state, detail, applicant_visible
 		FROM case_events WHERE org_id = ? AND case_id = ?`
-	if s.applicantView(sub, &c) {
+	if s.applicantView(sub, c) {
 		q += " AND applicant_visible = 1"
 	}
 	rows, err := s.db.Query(ctx, q+" ORDER BY at, id", c.OrgID, c.ID)

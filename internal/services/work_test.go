@@ -337,6 +337,12 @@ func TestSearchPagesAndFilters(t *testing.T) {
 		if len(page.Cases) != 2 {
 			t.Fatalf("text search found %d", len(page.Cases))
 		}
+		// Case does not matter, on either engine.
+		page, err = e.svc.Search(e.ctx, e.cara, CaseFilter{Text: "BiNS"}, "", 10)
+		noErr(t, err)
+		if len(page.Cases) != 2 {
+			t.Fatalf("text search in mixed case found %d", len(page.Cases))
+		}
 		page, err = e.svc.Search(e.ctx, e.cara, CaseFilter{Text: "comp-2026-000003"}, "", 10)
 		noErr(t, err)
 		if len(page.Cases) != 1 || page.Cases[0].Summary != "Noise" {

@@ -36,17 +36,29 @@ func (t *Tx) Dialect() Dialect { return t.db.dialect }
 
 // Exec runs a statement inside the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.db.rebind(query), args...)
+	q := t.db.rebind(query)
+	if st := t.db.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 // Query reads inside the transaction, seeing its own uncommitted writes.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.rebind(query), args...)
+	q := t.db.rebind(query)
+	if st := t.db.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 // QueryRow reads at most one row inside the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
+	q := t.db.rebind(query)
+	if st := t.db.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // AfterCommit runs fn once this write is durably committed (never if it fails).
@@ -131,7 +143,17 @@ func (db *DB) writer() {
 			}
 		}
 		db.runBatch(batch)
+		db.stmts.prepare(db.write)
 	}
+}
+
+// execPrepared runs one of the group commit's own statements, prepared
+// once like the writes' statements.
+func (db *DB) execPrepared(tx *sql.Tx, q string) (sql.Result, error) {
+	if st := db.stmts.get(q); st != nil {
+		return tx.Stmt(st).Exec()
+	}
+	return tx.Exec(q)
 }
 
 // runBatch commits a group of writes in one SQLite transaction.
@@ -159,17 +181,17 @@ func (db *DB) runBatch(batch []*writeRequest) {
 				results[i], keeps[i] = splitCommit(runFn(t, r.fn))
 				continue
 			}
-			if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
+			if _, err := db.execPrepared(sqlTx, "SAVEPOINT w"); err != nil {
 				sqlTx.Rollback()
 				return err
 			}
 			if results[i], keeps[i] = splitCommit(runFn(t, r.fn)); results[i] != nil {
-				if _, err := sqlTx.Exec("ROLLBACK TO w"); err != nil {
+				if _, err := db.execPrepared(sqlTx, "ROLLBACK TO w"); err != nil {
 					sqlTx.Rollback()
 					return err
 				}
 			}
-			if _, err := sqlTx.Exec("RELEASE w"); err != nil {
+			if _, err := db.execPrepared(sqlTx, "RELEASE w"); err != nil {
 				sqlTx.Rollback()
 				return err
 			}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ type casePage struct {
 	Tasks       []taskItem
 	Attachments []attachmentItem
 	Staff       []web.Option
+	StaffHTML   template.HTML // Staff drawn for the reassignment (see optionsHTML)
 	Visibility  []web.Option
 }
 
@@ -63,15 +65,16 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		return err
 	}
 	ctx := r.Context()
-	cs, err := c.svc.GetCase(ctx, sub, r.PathValue("id"))
+	detail, err := c.svc.GetCaseDetail(ctx, sub, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	cs := detail.Case
 	def, err := c.svc.PinnedDefinition(ctx, cs)
 	if err != nil {
 		return err
 	}
-	name := c.names(ctx, sub)
+	name := c.names(ctx, sub, cs.ApplicantID, cs.AssigneeID, cs.SubmittedBy)
 	p := &casePage{Form: form, Case: cs, Service: def.Title, State: stateName(def, cs.State), Tag: tagFor(&cs, c.opts.Now())}
 	if p.Form == nil {
 		p.Form = &web.Form{}
@@ -121,7 +124,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	for _, t := range allowed {
 		p.Transitions = append(p.Transitions, transitionButton{ID: t.ID, Label: t.Label, Form: len(t.Requires) > 0})
 	}
-	if err := c.loadCaseLists(ctx, sub, def, p, name); err != nil {
+	if err := c.loadCaseLists(ctx, sub, def, p, detail, name); err != nil {
 		return err
 	}
 	staff, err := c.opts.People.StaffIn(ctx, sub)
@@ -142,16 +145,14 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		}
 		p.Form.Input.Set("visibility", string(services.Internal))
 	}
+	p.StaffHTML = optionsHTML(p.Staff, p.Form, "assignee_id")
 	return web.Render(w, r, status, "console/case", p)
 }
 
 // loadCaseLists fills the timeline, notes, tasks and attachments.
-func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def *definition.Definition, p *casePage, name func(string) string) error {
+func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def *definition.Definition, p *casePage, detail services.CaseDetail, name func(string) string) error {
 	id := p.Case.ID
-	events, err := c.svc.Timeline(ctx, sub, id)
-	if err != nil {
-		return err
-	}
+	events := detail.Timeline
 	for i := len(events) - 1; i >= 0; i-- { // newest first
 		e := events[i]
 		who := e.ActorName
@@ -163,10 +164,7 @@ func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def 
 		}
 		p.Timeline = append(p.Timeline, timelineItem{When: dateTime(e.At), Who: who, What: eventText(def, e, name)})
 	}
-	notes, err := c.svc.ListNotes(ctx, sub, id)
-	if err != nil {
-		return err
-	}
+	notes := detail.Notes
 	for i := len(notes) - 1; i >= 0; i-- {
 		n := notes[i]
 		who := n.AuthorName
@@ -175,11 +173,7 @@ func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def 
 		}
 		p.Notes = append(p.Notes, noteItem{When: dateTime(n.CreatedAt), Who: who, Body: n.Body, ToApplicant: n.Visibility == services.ToApplicant})
 	}
-	tasks, err := c.svc.ListTasks(ctx, sub, id)
-	if err != nil {
-		return err
-	}
-	for _, t := range tasks {
+	for _, t := range detail.Tasks {
 		it := taskItem{ID: t.ID, Title: t.Title, Due: shortDate(t.DueAt), IsDone: t.Done}
 		if t.Done {
 			it.Done = "Done " + shortDate(t.DoneAt)

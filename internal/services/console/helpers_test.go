@@ -75,6 +75,18 @@ func (p people) Name(ctx context.Context, sub *platform.Subject, userID string) 
 	return u.Name
 }
 
+func (p people) Names(ctx context.Context, sub *platform.Subject, ids []string) map[string]string {
+	found, err := p.id.Directory().People(ctx, platform.System(sub.OrgID), ids)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for id, u := range found {
+		out[id] = u.Name
+	}
+	return out
+}
+
 func (p people) StaffIn(ctx context.Context, sub *platform.Subject) ([]Person, error) {
 	page, err := p.id.ListUsers(ctx, platform.System(sub.OrgID), identity.UserFilter{Limit: 200})
 	if err != nil {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,9 +24,12 @@ type queuePage struct {
 	States   []web.Option
 	Units    []web.Option
 	Assign   []web.Option
-	SLA      []web.Option
-	Return   string // this queue's address, where the bulk form comes back to
-	Filtered bool
+	// AssignHTML and BulkHTML are Assign drawn for the filter and for
+	// the bulk reassignment (see optionsHTML).
+	AssignHTML, BulkHTML template.HTML
+	SLA                  []web.Option
+	Return               string // this queue's address, where the bulk form comes back to
+	Filtered             bool
 }
 
 type tab struct {
@@ -141,6 +145,7 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	for _, s := range staff {
 		p.Assign = append(p.Assign, web.Option{Value: s.ID, Text: s.Name})
 	}
+	p.AssignHTML, p.BulkHTML = optionsHTML(p.Assign, p.Form, "assignee"), optionsHTML(p.Assign, p.Form, "bulk_assignee")
 	p.SLA = []web.Option{{Value: "", Text: "Any"}, {Value: string(services.SLAOnTrack), Text: "On track"},
 		{Value: string(services.SLAAtRisk), Text: "At risk"}, {Value: string(services.SLABreached), Text: "Breached"}}
 	p.Tabs = queueTabs(q, defs, units)
@@ -164,7 +169,11 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	if err != nil {
 		return err
 	}
-	name := c.names(ctx, sub)
+	people := make([]string, 0, 2*len(res.Cases))
+	for i := range res.Cases {
+		people = append(people, res.Cases[i].AssigneeID, res.Cases[i].ApplicantID)
+	}
+	name := c.names(ctx, sub, people...)
 	now := c.opts.Now()
 	for i := range res.Cases {
 		cs := &res.Cases[i]

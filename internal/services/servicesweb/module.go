@@ -196,7 +196,7 @@ func mustLondon() *time.Location {
 // Web mounts the console, the portal and the API.
 func (m *Module) Web(srv *web.Server) error {
 	dir := m.d.Directory
-	pp := people{dir}
+	pp := people{dir: dir, staff: newStaffCache(m.d.Access, 10*time.Second, time.Now)}
 	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp}); err != nil {
 		return err
 	}
