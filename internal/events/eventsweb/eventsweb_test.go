@@ -25,19 +25,6 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-type subjects map[string]*platform.Subject
-
-func (s subjects) SessionSubject(_ context.Context, v, _ string) (*platform.Subject, error) {
-	if sub, ok := s[v]; ok {
-		return sub, nil
-	}
-	return nil, platform.Errorf(platform.CodeUnauthorized, "no session")
-}
-
-func (subjects) TokenSubject(context.Context, string, string) (*platform.Subject, error) {
-	return nil, platform.Errorf(platform.CodeUnauthorized, "no tokens")
-}
-
 // Through the pages an admin adds a webhook, sees its secret once, sees a
 // delivery in the log, sends it again, pauses and deletes it; a caseworker
 // and another organisation's admin get nowhere.
@@ -57,7 +44,7 @@ func TestWebhookPages(t *testing.T) {
 		if err := module.Init(ctx, []module.Module{m}, d); err != nil {
 			t.Fatal(err)
 		}
-		who := subjects{
+		who := webtest.Subjects{
 			"admin": {Kind: platform.SubjectUser, UserID: "usr_admin", Name: "Alex Morgan", OrgID: "org_kent", Roles: []platform.Role{platform.RoleAdmin}},
 			"cw":    {Kind: platform.SubjectUser, UserID: "usr_cw", OrgID: "org_kent", Roles: []platform.Role{platform.RoleCaseworker}},
 			"nhs":   {Kind: platform.SubjectUser, UserID: "usr_nhs", OrgID: "org_nhs", Roles: []platform.Role{platform.RoleAdmin}},
