@@ -70,6 +70,8 @@ type appOptions struct {
 	web      web.Config // base URL and council name, for modules' messages
 	mail     *mail.Sender
 	getenv   func(string) string
+	// webhookPrivate lets webhooks reach private networks (events.Options).
+	webhookPrivate bool
 }
 
 // openApp opens the database, applies pending migrations, builds the
@@ -129,7 +131,7 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
 	a.jobs = jobs.New(db, jobs.Options{Logger: log})
-	if a.events, err = events.New(db, a.jobs, a.access, a.audit, events.Options{Logger: log}); err != nil {
+	if a.events, err = events.New(db, a.jobs, a.access, a.audit, events.Options{Logger: log, PrivateNetworks: opts.webhookPrivate}); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func signIn(t *testing.T, ctx context.Context, base string, l demoLogin, next st
 // the shell opens and is free of WCAG 2.2 AA violations.
 func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 	ctx := browsertest.New(t, true)
-	r := startDemo(t, t.TempDir())
+	r := startDemo(t, t.TempDir(), "--webhook-private-networks") // the test's receiver is on loopback
 	admin := r.login(t, "admin")
 
 	for _, p := range []string{"/", "/services"} {
@@ -233,4 +233,16 @@ func adminConnectsAWebhook(t *testing.T, ctx context.Context, r *running) {
 	if body := text(t, ctx, "main"); !strings.Contains(body, "case.submitted") || !strings.Contains(body, "Send again") {
 		t.Fatalf("delivery log: %q", body)
 	}
+	// The admin pages reflow at 320 px: wide tables scroll in their own box.
+	do(t, ctx, "narrow the window", chromedp.EmulateViewport(320, 800))
+	for _, p := range []string{"/admin/jobs", "/admin/webhooks", attr.Value} {
+		open(t, ctx, r.url+p)
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil || w > 320 {
+			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".dbtp-table-wrap")].map(e => e.clientWidth + "/" + e.scrollWidth + " " + getComputedStyle(e).overflowX + " parent " + e.parentElement.className + " " + e.parentElement.clientWidth).join("; ") + " html " + document.documentElement.clientWidth + " body " + document.body.scrollWidth`))
+			t.Errorf("%s at 320 px is %d px wide (%v): %s", p, w, err, wide)
+		}
+		browsertest.CheckAccessible(t, ctx, p+" at 320 px")
+	}
+	do(t, ctx, "widen the window", chromedp.EmulateViewport(1280, 900))
 }

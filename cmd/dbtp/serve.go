@@ -34,6 +34,7 @@ type serveConfig struct {
 	trustedProxies  string
 	idle, absolute  time.Duration
 	smtp            smtpConfig
+	webhookPrivate  bool
 }
 
 // smtpConfig is the relay outbox messages are sent through.
@@ -60,6 +61,7 @@ func (f *flags) serveFlags(c *serveConfig) {
 	f.String(&c.smtp.from, "smtp-from", "DBTP_SMTP_FROM", "", "sender address of email, e.g. \"Kent County Council <noreply@kent.gov.uk>\"")
 	f.String(&c.smtp.username, "smtp-username", "DBTP_SMTP_USERNAME", "", "SMTP username (AUTH PLAIN); empty for a relay that needs none")
 	f.String(&c.smtp.password, "smtp-password", "DBTP_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable: flags show in ps)")
+	f.Bool(&c.webhookPrivate, "webhook-private-networks", "DBTP_WEBHOOK_PRIVATE_NETWORKS", false, "let webhooks reach private and local addresses and plain http (the council's own network); any organisation admin chooses webhook addresses")
 	f.String(&c.smtp.startTLS, "smtp-starttls", "DBTP_SMTP_STARTTLS", "require", "require, opportunistic or none: whether to upgrade the SMTP connection to TLS")
 }
 
@@ -174,7 +176,7 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
-	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: sender, getenv: env.getenv,
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: sender, getenv: env.getenv, webhookPrivate: c.webhookPrivate,
 		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// Retention is how long events and the delivery log are kept; default 90 days.
 	Retention time.Duration
+	// PrivateNetworks lets webhooks reach private and local addresses, and
+	// plain http: for councils whose receiving systems are on their own
+	// network. Off by default, because any organisation's admin chooses
+	// webhook addresses.
+	PrivateNetworks bool
 }
 
 // Bus records events and delivers them.
@@ -70,6 +76,7 @@ type Bus struct {
 	opts   Options
 	mu     sync.RWMutex
 	subs   map[string]subscription
+	types  []string // event types modules declared they publish
 }
 
 // Job kinds the bus runs on.
@@ -89,7 +96,7 @@ func New(db *store.DB, q *jobs.Queue, ap *access.Point, rec audit.Recorder, opts
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second, Transport: webhookTransport(opts.PrivateNetworks)}
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = 90 * 24 * time.Hour
@@ -100,10 +107,10 @@ func New(db *store.DB, q *jobs.Queue, ap *access.Point, rec audit.Recorder, opts
 	opts.HTTPClient = &client
 	b := &Bus{db: db, jobs: q, access: ap, rec: rec, opts: opts, subs: map[string]subscription{}}
 	for kind, k := range map[string]jobs.Kind{
-		kindDispatch: {Handler: b.dispatch},
-		kindDeliver:  {Handler: b.deliver},
-		kindWebhook:  {Handler: b.deliverWebhook, MaxAttempts: 12, Timeout: time.Minute},
-		kindPrune:    {Handler: b.prune},
+		kindDispatch: {Label: "Pass an event to its subscribers and webhooks", Handler: b.dispatch},
+		kindDeliver:  {Label: "Give an event to a module", Handler: b.deliver},
+		kindWebhook:  {Label: "Deliver a webhook", Handler: b.deliverWebhook, MaxAttempts: 12, Timeout: time.Minute},
+		kindPrune:    {Label: "Delete events and delivery records past 90 days", Handler: b.prune},
 	} {
 		if err := q.Handle(kind, k); err != nil {
 			return nil, err
@@ -116,6 +123,42 @@ func New(db *store.DB, q *jobs.Queue, ap *access.Point, rec audit.Recorder, opts
 }
 
 func (b *Bus) audit(tx *store.Tx, e audit.Entry) error { return b.rec.Record(tx, e) }
+
+// Declare records event types a module publishes, so that webhooks can
+// only be set up for events that exist (a typo is refused, not silent).
+func (b *Bus) Declare(types ...string) error {
+	for _, t := range types {
+		if !validType(t) {
+			return fmt.Errorf("events: %q is not an event type like case.submitted", t)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.types = append(b.types, types...)
+	slices.Sort(b.types)
+	b.types = slices.Compact(b.types)
+	return nil
+}
+
+// known reports whether pattern names or covers a declared type; with
+// nothing declared every valid pattern is taken.
+func (b *Bus) known(pattern string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if len(b.types) == 0 || pattern == "*" {
+		return true
+	}
+	return slices.ContainsFunc(b.types, func(t string) bool { return matchesAny([]string{pattern}, t) })
+}
+
+// Types lists the declared event types, for help text.
+func (b *Bus) Types() []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return slices.Clone(b.types)
+}
+
+func (b *Bus) knownList() string { return strings.Join(b.Types(), ", ") }
 
 // Subscribe registers fn under a unique name for events whose type matches
 // one of types: an exact type, a prefix such as "case.*", or "*".
@@ -171,15 +214,21 @@ type eventArgs struct {
 	Endpoint   string `json:"endpoint,omitempty"`
 }
 
+// jobEvent decodes a delivery job's arguments and loads its event.
+func (b *Bus) jobEvent(ctx context.Context, j jobs.Job) (eventArgs, Event, error) {
+	var a eventArgs
+	if err := j.Decode(&a); err != nil {
+		return a, Event{}, err
+	}
+	e, err := b.Event(ctx, a.Event)
+	return a, e, err
+}
+
 // dispatch fans one event out: a job per matching subscriber and per
 // matching webhook endpoint, all added in one write and each keyed so that
 // dispatching again (after a crash) adds nothing twice.
 func (b *Bus) dispatch(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
-		return err
-	}
-	e, err := b.Event(ctx, a.Event)
+	_, e, err := b.jobEvent(ctx, j)
 	if err != nil {
 		return err
 	}
@@ -217,8 +266,8 @@ func (b *Bus) dispatch(ctx context.Context, j jobs.Job) error {
 
 // deliver hands one event to one in-process subscriber.
 func (b *Bus) deliver(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
+	a, e, err := b.jobEvent(ctx, j)
+	if err != nil {
 		return err
 	}
 	b.mu.RLock()
@@ -226,10 +275,6 @@ func (b *Bus) deliver(ctx context.Context, j jobs.Job) error {
 	b.mu.RUnlock()
 	if !ok {
 		return fmt.Errorf("no subscriber %q on this node", a.Subscriber)
-	}
-	e, err := b.Event(ctx, a.Event)
-	if err != nil {
-		return err
 	}
 	return s.fn(ctx, e)
 }

@@ -60,7 +60,7 @@ func newEnv(t *testing.T, db *store.DB, client *http.Client) *env {
 	log := audittest.NewLog(t, db)
 	clock := platformtest.NewClock(time.Now())
 	q := jobs.New(db, jobs.Options{Clock: clock})
-	bus, err := events.New(db, q, access.New(log), log, events.Options{Clock: clock, HTTPClient: client})
+	bus, err := events.New(db, q, access.New(log), log, events.Options{Clock: clock, HTTPClient: client, PrivateNetworks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,3 +316,81 @@ func TestWebhookEndpointsBelongToAdminsOfTheirOrganisation(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { storetest.Main(m) }
+
+// By default a webhook reaches only public addresses over https: an
+// organisation's admin cannot use the platform to probe the machines
+// around it, by address or by a name that resolves to a local one.
+func TestWebhooksStayOffPrivateNetworks(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, mods)
+	log := audittest.NewLog(t, db)
+	clock := platformtest.NewClock(time.Now())
+	q := jobs.New(db, jobs.Options{Clock: clock})
+	bus, err := events.New(db, q, access.New(log), log, events.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Declare("case.submitted", "case.transitioned"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin := &platform.Subject{Kind: platform.SubjectUser, UserID: "usr_admin", OrgID: "org_a", Roles: []platform.Role{platform.RoleAdmin}}
+	for _, bad := range []string{"http://crm.example.org/hook", "https://127.0.0.1/hook", "https://10.0.0.1/hook", "https://[::1]/hook", "https://169.254.169.254/latest"} {
+		if _, _, err := bus.CreateEndpoint(ctx, admin, events.NewEndpoint{URL: bad, Types: []string{"case.*"}}); platform.CodeOf(err) != platform.CodeInvalid {
+			t.Errorf("%s accepted: %v", bad, err)
+		}
+	}
+	if _, _, err := bus.CreateEndpoint(ctx, admin, events.NewEndpoint{URL: "https://crm.example.org", Types: []string{"case.submited"}}); platform.CodeOf(err) != platform.CodeInvalid {
+		t.Errorf("a misspelt event type was accepted: %v", err)
+	}
+	// A name resolving to loopback passes the form but is refused when dialled.
+	reached := false
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	ep, _, err := bus.CreateEndpoint(ctx, admin, events.NewEndpoint{URL: "https://localhost:" + port + "/hook", Types: []string{"case.submitted"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		_, err := bus.Publish(ctx, tx, "org_a", "case.submitted", "cas_1", nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log2, err := bus.Deliveries(ctx, admin, ep.ID, "", 0)
+	if err != nil || len(log2) != 1 {
+		t.Fatalf("deliveries %+v %v", log2, err)
+	}
+	if reached || !strings.Contains(log2[0].Error, "private or local network") || strings.Contains(log2[0].Error, "127.0.0.1") {
+		t.Fatalf("delivery to a local address: reached %v, logged %q", reached, log2[0].Error)
+	}
+}
+
+// Sending the add form twice (a reload) adds one webhook; a paused one
+// cannot be sent to again.
+func TestAddingTwiceAddsOnceAndPausedRefusesReplay(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, mods)
+	e := newEnv(t, db, nil)
+	ctx := context.Background()
+	first, secret, err := e.bus.CreateEndpoint(ctx, e.admin, events.NewEndpoint{URL: "https://crm.example.org", Types: []string{"*"}, Once: "form-1"})
+	if err != nil || secret == "" {
+		t.Fatal(err)
+	}
+	again, secret2, err := e.bus.CreateEndpoint(ctx, e.admin, events.NewEndpoint{URL: "https://crm.example.org", Types: []string{"*"}, Once: "form-1"})
+	if err != nil || again.ID != first.ID || secret2 != "" {
+		t.Fatalf("second send: %+v %q %v", again, secret2, err)
+	}
+	if list, _ := e.bus.ListEndpoints(ctx, e.admin); len(list) != 1 {
+		t.Fatalf("%d webhooks after a reload", len(list))
+	}
+	ev := e.publish(t, "case.submitted", "cas_1")
+	if err := e.bus.SetDisabled(ctx, e.admin, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.bus.Replay(ctx, e.admin, first.ID, ev.ID); platform.CodeOf(err) != platform.CodeConflict {
+		t.Fatalf("replay to a paused webhook: %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +51,9 @@ type NewEndpoint struct {
 	URL         string
 	Types       []string
 	Description string
+	// Once is the add form's one-time key: a second request with the same
+	// key (a reload) returns the webhook already added, with no secret.
+	Once string
 }
 
 func (b *Bus) checkAdmin(ctx context.Context, s *platform.Subject, id string) error {
@@ -59,13 +61,15 @@ func (b *Bus) checkAdmin(ctx context.Context, s *platform.Subject, id string) er
 }
 
 // CreateEndpoint registers a webhook receiver for the subject's
-// organisation and returns it with its signing secret, shown only now.
+// organisation and returns it with its signing secret, shown only now. When
+// n.Once names a webhook already added, that one is returned with an empty
+// secret: it was shown the first time.
 func (b *Bus) CreateEndpoint(ctx context.Context, s *platform.Subject, n NewEndpoint) (Endpoint, string, error) {
 	if err := b.checkAdmin(ctx, s, ""); err != nil {
 		return Endpoint{}, "", err
 	}
 	var bad []platform.FieldError
-	if msg := checkURL(n.URL); msg != "" {
+	if msg := checkURL(n.URL, b.opts.PrivateNetworks); msg != "" {
 		bad = append(bad, platform.FieldError{Field: "url", Message: msg})
 	}
 	if len(n.Types) == 0 {
@@ -74,6 +78,8 @@ func (b *Bus) CreateEndpoint(ctx context.Context, s *platform.Subject, n NewEndp
 	for _, t := range n.Types {
 		if !validPattern(t) {
 			bad = append(bad, platform.FieldError{Field: "types", Message: fmt.Sprintf("%q is not an event type such as case.submitted, a prefix such as case.* or *", t)})
+		} else if !b.known(t) {
+			bad = append(bad, platform.FieldError{Field: "types", Message: fmt.Sprintf("No event is called %q; the events are %s", t, b.knownList())})
 		}
 	}
 	if len(n.Description) > 200 {
@@ -82,12 +88,25 @@ func (b *Bus) CreateEndpoint(ctx context.Context, s *platform.Subject, n NewEndp
 	if len(bad) > 0 {
 		return Endpoint{}, "", platform.Invalid("Check the webhook", bad...)
 	}
+	if len(n.Once) > 64 {
+		return Endpoint{}, "", platform.Invalid("The form is out of date: go back to the webhooks page and try again")
+	}
 	ep := Endpoint{ID: platform.NewID("whk"), OrgID: s.OrgID, URL: n.URL, Types: n.Types, Description: strings.TrimSpace(n.Description),
 		CreatedAt: b.opts.Clock.Now(), secret: NewSecret()}
+	var again string
 	err := b.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, org_id, url, secret, types, description, disabled, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`, ep.ID, ep.OrgID, ep.URL, ep.secret, strings.Join(ep.Types, " "), ep.Description,
-			store.Millis(ep.CreatedAt), s.UserID); err != nil {
+		if n.Once != "" {
+			err := tx.QueryRow(ctx, "SELECT id FROM webhook_endpoints WHERE org_id = ? AND create_key = ?", s.OrgID, n.Once).Scan(&again)
+			if err == nil {
+				return nil
+			}
+			if !store.IsNoRows(err) {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, org_id, url, secret, types, description, disabled, created_at, created_by, create_key)
+			VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`, ep.ID, ep.OrgID, ep.URL, ep.secret, strings.Join(ep.Types, " "), ep.Description,
+			store.Millis(ep.CreatedAt), s.UserID, n.Once); err != nil {
 			return err
 		}
 		e := audit.For(s, "webhook.create", "webhook", ep.ID, audit.Success)
@@ -97,23 +116,11 @@ func (b *Bus) CreateEndpoint(ctx context.Context, s *platform.Subject, n NewEndp
 	if err != nil {
 		return Endpoint{}, "", err
 	}
-	return ep, ep.secret, nil
-}
-
-// checkURL says what is wrong with a receiver's address, or "".
-func checkURL(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
-		return "Enter the address that receives the webhooks"
-	case len(raw) > 2000:
-		return "The address must be 2,000 characters or fewer"
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		return "Enter a full address starting with https://"
-	case u.User != nil:
-		return "The address must not contain a user name or password; the signature proves who sent it"
+	if again != "" {
+		existing, err := b.GetEndpoint(ctx, s, again)
+		return existing, "", err
 	}
-	return ""
+	return ep, ep.secret, nil
 }
 
 // ListEndpoints returns the organisation's endpoints, oldest first.
@@ -210,8 +217,12 @@ func (b *Bus) Deliveries(ctx context.Context, s *platform.Subject, endpointID, b
 
 // Replay sends an event to an endpoint again, as a new delivery job.
 func (b *Bus) Replay(ctx context.Context, s *platform.Subject, endpointID, eventID string) error {
-	if _, err := b.GetEndpoint(ctx, s, endpointID); err != nil {
+	ep, err := b.GetEndpoint(ctx, s, endpointID)
+	if err != nil {
 		return err
+	}
+	if ep.Disabled {
+		return platform.Errorf(platform.CodeConflict, "The webhook is paused: resume it before sending events to it again")
 	}
 	e, err := b.Event(ctx, eventID)
 	if err != nil || e.OrgID != s.OrgID {
@@ -240,11 +251,7 @@ type body struct {
 // 2xx answer completes the job; anything else (a timeout, a 500, a
 // redirect) is an error the job retries with backoff.
 func (b *Bus) deliverWebhook(ctx context.Context, j jobs.Job) error {
-	var a eventArgs
-	if err := j.Decode(&a); err != nil {
-		return err
-	}
-	e, err := b.Event(ctx, a.Event)
+	a, e, err := b.jobEvent(ctx, j)
 	if err != nil {
 		return err
 	}
@@ -292,7 +299,8 @@ func (b *Bus) deliverWebhook(ctx context.Context, j jobs.Job) error {
 			d.Error = "receiver answered " + resp.Status
 		}
 	} else {
-		d.Error = sendErr.Error()
+		d.Error = deliveryError(sendErr)
+		b.opts.Logger.Info("webhook delivery failed", "endpoint", ep.ID, "event", e.ID, "err", sendErr)
 	}
 	d.Duration = time.Since(start).Milliseconds()
 	if err := b.db.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {

@@ -74,6 +74,8 @@ type Handler func(ctx context.Context, j Job) error
 
 // Kind is how a kind of job is run.
 type Kind struct {
+	// Label says what the job does, in words for the jobs page.
+	Label       string
 	Handler     Handler
 	MaxAttempts int           // default 10
 	Timeout     time.Duration // per attempt; default 5 minutes
@@ -279,6 +281,20 @@ func (q *Queue) registered() []string {
 		}
 	}
 	return out
+}
+
+// Label is what a kind of job does, in words, or the kind itself.
+func (q *Queue) Label(kind string) string {
+	if k, ok := q.kind(kind); ok && k.Label != "" {
+		return k.Label
+	}
+	return kind
+}
+
+// Runs reports whether this node runs jobs of kind (it has a handler).
+func (q *Queue) Runs(kind string) bool {
+	k, ok := q.kind(kind)
+	return ok && k.Handler != nil
 }
 
 func (q *Queue) kind(name string) (Kind, bool) {

@@ -72,6 +72,15 @@ var domainEventTypes = map[string]string{
 	EventAssigned: "case.assigned", EventTask: "case.task_changed", EventAttachment: "case.file_added", EventEscalated: "case.escalated",
 }
 
+// EventTypes lists the domain events the engine publishes.
+func EventTypes() []string {
+	out := make([]string, 0, len(domainEventTypes))
+	for _, t := range domainEventTypes {
+		out = append(out, t)
+	}
+	return out
+}
+
 // caseEvent is the data of every case.* domain event.
 type caseEvent struct {
 	CaseID         string `json:"case_id"`

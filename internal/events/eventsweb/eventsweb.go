@@ -58,6 +58,7 @@ func (m *Module) Web(srv *web.Server) error {
 	rt.Handle("GET /admin/webhooks/{id}", web.RequireSignedInFunc(m.show))
 	rt.Handle("POST /admin/webhooks/{id}/pause", web.RequireSignedInFunc(m.pause(true)))
 	rt.Handle("POST /admin/webhooks/{id}/resume", web.RequireSignedInFunc(m.pause(false)))
+	rt.Handle("GET /admin/webhooks/{id}/delete", web.RequireSignedInFunc(m.confirmRemove))
 	rt.Handle("POST /admin/webhooks/{id}/delete", web.RequireSignedInFunc(m.remove))
 	rt.Handle("POST /admin/webhooks/{id}/replay", web.RequireSignedInFunc(m.replay))
 	return nil
@@ -66,6 +67,8 @@ func (m *Module) Web(srv *web.Server) error {
 type listPage struct {
 	Form      *web.Form
 	Endpoints []events.Endpoint
+	Types     string // the events there are, for the hint
+	Once      string // the add form's one-time key
 }
 
 func (m *Module) renderList(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
@@ -76,7 +79,8 @@ func (m *Module) renderList(w http.ResponseWriter, r *http.Request, status int, 
 	if f == nil {
 		f = web.NewForm(url.Values{"types": {"case.*"}})
 	}
-	return web.Render(w, r, status, "webhooks/list", listPage{Form: f, Endpoints: eps})
+	return web.Render(w, r, status, "webhooks/list", listPage{Form: f, Endpoints: eps,
+		Types: strings.Join(m.bus.Types(), ", "), Once: platform.NewID("once")})
 }
 
 func (m *Module) list(w http.ResponseWriter, r *http.Request) error {
@@ -91,12 +95,17 @@ type createdPage struct {
 func (m *Module) create(w http.ResponseWriter, r *http.Request) error {
 	types := strings.FieldsFunc(r.PostFormValue("types"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })
 	ep, secret, err := m.bus.CreateEndpoint(r.Context(), web.SubjectOf(r), events.NewEndpoint{
-		URL: strings.TrimSpace(r.PostFormValue("url")), Types: types, Description: r.PostFormValue("description")})
+		URL: strings.TrimSpace(r.PostFormValue("url")), Types: types, Description: r.PostFormValue("description"),
+		Once: r.PostFormValue("once")})
 	if platform.CodeOf(err) == platform.CodeInvalid {
 		return m.renderList(w, r, web.StatusOf(err), web.FormErrors(r, err))
 	}
 	if err != nil {
 		return err
+	}
+	if secret == "" {
+		// The same form sent again (a reload): nothing new was added.
+		return back(w, r, "/admin/webhooks/"+ep.ID, "This webhook was added already; its signing secret was shown then")
 	}
 	// The secret is shown once, on this response; it is never shown again.
 	w.Header().Set("Cache-Control", "no-store")
@@ -141,11 +150,25 @@ func (m *Module) pause(paused bool) func(http.ResponseWriter, *http.Request) err
 	}
 }
 
-func (m *Module) remove(w http.ResponseWriter, r *http.Request) error {
-	if err := m.bus.DeleteEndpoint(r.Context(), web.SubjectOf(r), r.PathValue("id")); err != nil {
+// confirmRemove asks before deleting: the integration stops at once.
+func (m *Module) confirmRemove(w http.ResponseWriter, r *http.Request) error {
+	ep, err := m.bus.GetEndpoint(r.Context(), web.SubjectOf(r), r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	return back(w, r, "/admin/webhooks", "Webhook deleted")
+	return web.Render(w, r, http.StatusOK, "webhooks/delete", showPage{Endpoint: ep})
+}
+
+func (m *Module) remove(w http.ResponseWriter, r *http.Request) error {
+	ctx, sub := r.Context(), web.SubjectOf(r)
+	ep, err := m.bus.GetEndpoint(ctx, sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := m.bus.DeleteEndpoint(ctx, sub, ep.ID); err != nil {
+		return err
+	}
+	return back(w, r, "/admin/webhooks", "Webhook to "+ep.URL+" deleted")
 }
 
 func (m *Module) replay(w http.ResponseWriter, r *http.Request) error {

@@ -41,7 +41,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	m.providers, m.d = ps, d
-	if err := d.Jobs.Handle("identity.prune", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+	if err := d.Jobs.Handle("identity.prune", jobs.Kind{Label: "Delete ended sessions and old sign-in counters", Handler: func(ctx context.Context, _ jobs.Job) error {
 		return m.Identity.Prune(ctx)
 	}}); err != nil {
 		return err

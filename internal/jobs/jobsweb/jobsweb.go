@@ -8,6 +8,7 @@ import (
 	"embed"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"dbtp/internal/access"
@@ -35,7 +36,7 @@ func (*Module) Name() string { return "jobs" }
 func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	m.d = d
 	// Completed and discarded jobs are kept a fortnight for the page.
-	if err := d.Jobs.Handle("jobs.prune", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+	if err := d.Jobs.Handle("jobs.prune", jobs.Kind{Label: "Delete finished jobs after a fortnight", Handler: func(ctx context.Context, _ jobs.Job) error {
 		_, err := d.Jobs.Prune(ctx, d.Clock.Now().AddDate(0, 0, -14))
 		return err
 	}}); err != nil {
@@ -71,11 +72,20 @@ func (m *Module) resource(ctx context.Context, orgID, id string) (access.Resourc
 
 type listPage struct {
 	Form   *web.Form
-	Jobs   []jobs.Job
+	Jobs   []jobRow
 	Counts map[string]int
 	States []web.Option
 	Next   string
 	Empty  string
+}
+
+// jobRow is a job as the page shows it.
+type jobRow struct {
+	jobs.Job
+	Label string
+	// NotHere says a waiting job is of a kind this server does not run
+	// (email on a node without a relay), so nobody waits for it in vain.
+	NotHere bool
 }
 
 func (m *Module) list(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +95,11 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := jobs.Filter{OrgID: sub.OrgID, State: q.Get("state"), After: q.Get("after"), Limit: 50}
+	state := q.Get("state")
+	if state == "waiting" { // the word the page uses for "available"
+		state = jobs.Available
+	}
+	f := jobs.Filter{OrgID: sub.OrgID, State: state, After: q.Get("after"), Limit: 50}
 	page, err := m.d.Jobs.List(ctx, f)
 	if platform.CodeOf(err) == platform.CodeInvalid {
 		f.State = ""
@@ -98,10 +112,13 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := listPage{Form: web.NewForm(url.Values{"state": {f.State}}), Jobs: page.Jobs, Counts: counts}
+	p := listPage{Form: web.NewForm(url.Values{"state": {f.State}}), Counts: counts}
+	for _, j := range page.Jobs {
+		p.Jobs = append(p.Jobs, jobRow{Job: j, Label: m.d.Jobs.Label(j.Kind), NotHere: j.State == jobs.Available && !m.d.Jobs.Runs(j.Kind)})
+	}
 	p.States = []web.Option{{Value: "", Text: "All states"}}
 	for _, s := range []string{jobs.Failed, jobs.Available, jobs.Running, jobs.Completed, jobs.Discarded} {
-		p.States = append(p.States, web.Option{Value: s, Text: stateLabel(s)})
+		p.States = append(p.States, web.Option{Value: s, Text: strings.ToUpper(stateLabel(s)[:1]) + stateLabel(s)[1:]})
 	}
 	if page.Next != "" {
 		p.Next = "/admin/jobs?" + url.Values{"state": {f.State}, "after": {page.Next}}.Encode()

@@ -27,20 +27,6 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// subjects is the test's Authenticator: the session cookie names a subject.
-type subjects map[string]*platform.Subject
-
-func (s subjects) SessionSubject(_ context.Context, v, _ string) (*platform.Subject, error) {
-	if sub, ok := s[v]; ok {
-		return sub, nil
-	}
-	return nil, platform.Errorf(platform.CodeUnauthorized, "no session")
-}
-
-func (subjects) TokenSubject(context.Context, string, string) (*platform.Subject, error) {
-	return nil, platform.Errorf(platform.CodeUnauthorized, "no tokens")
-}
-
 // An admin sees their organisation's failed job, retries it from the page
 // and it runs again; a caseworker is refused, and another organisation's
 // admin cannot see or touch it. Each change is audited.
@@ -81,7 +67,7 @@ func TestJobsPageRetryDiscardAndAccess(t *testing.T) {
 		if _, err := q.RunDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		who := subjects{
+		who := webtest.Subjects{
 			"admin":    {Kind: platform.SubjectUser, UserID: "usr_admin", Name: "Alex Morgan", OrgID: kent.ID, Roles: []platform.Role{platform.RoleAdmin}},
 			"cw":       {Kind: platform.SubjectUser, UserID: "usr_cw", Name: "Sam Okafor", OrgID: kent.ID, Roles: []platform.Role{platform.RoleCaseworker}},
 			"nhsadmin": {Kind: platform.SubjectUser, UserID: "usr_nhs", Name: "Ruth Evans", OrgID: nhs.ID, Roles: []platform.Role{platform.RoleAdmin}},

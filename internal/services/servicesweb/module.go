@@ -54,6 +54,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	m.d, m.cal = d, cal
+	if err := d.Events.Declare(services.EventTypes()...); err != nil {
+		return err
+	}
 	var files services.FileStore
 	if d.Blob != nil {
 		files = d.Blob
@@ -81,7 +84,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 
 func (m *Module) registerJobs(d *module.Deps) error {
 	q := d.Jobs
-	if err := q.Handle("services.escalate", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+	if err := q.Handle("services.escalate", jobs.Kind{Label: "Escalate cases past their deadline", Handler: func(ctx context.Context, _ jobs.Job) error {
 		n, err := m.svc.EscalateBreached(ctx, d.Clock.Now())
 		if n > 0 {
 			d.Log.Info("cases escalated", "count", n)
@@ -93,7 +96,7 @@ func (m *Module) registerJobs(d *module.Deps) error {
 	if err := q.Every("services.escalate", "services.escalate", time.Minute); err != nil {
 		return err
 	}
-	if err := q.Handle("services.prune_drafts", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+	if err := q.Handle("services.prune_drafts", jobs.Kind{Label: "Delete abandoned saved answers", Handler: func(ctx context.Context, _ jobs.Job) error {
 		_, err := m.svc.PruneDrafts(ctx, d.Clock.Now())
 		return err
 	}}); err != nil {
@@ -105,7 +108,7 @@ func (m *Module) registerJobs(d *module.Deps) error {
 	// Files uploaded on question pages and never submitted go once their
 	// journey's draft lifetime has passed; then every blob that lost its
 	// last reference is deleted from the store.
-	if err := q.Handle("services.prune_uploads", jobs.Kind{Handler: func(ctx context.Context, _ jobs.Job) error {
+	if err := q.Handle("services.prune_uploads", jobs.Kind{Label: "Delete files never submitted", Handler: func(ctx context.Context, _ jobs.Job) error {
 		n, err := m.svc.PruneHeldFiles(ctx, d.Clock.Now())
 		if err != nil {
 			return err
@@ -122,7 +125,7 @@ func (m *Module) registerJobs(d *module.Deps) error {
 		return err
 	}
 	// Every node may record mail; only nodes with a relay send it.
-	mailKind := jobs.Kind{MaxAttempts: services.MailAttempts}
+	mailKind := jobs.Kind{Label: "Send an email", MaxAttempts: services.MailAttempts}
 	if d.Mail != nil {
 		out := services.NewOutbox(d.DB, d.Jobs)
 		mailKind.Handler = out.MailHandler(d.Mail, m.userEmail, d.Clock.Now)

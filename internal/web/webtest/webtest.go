@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/web"
 )
 
@@ -147,4 +148,19 @@ func (s *Server) send(c *http.Client, req *http.Request) *Response {
 		s.t.Fatal(err)
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+// Subjects is an Authenticator for module tests: a browser signed in with
+// SignIn(name) is the subject stored under name; there are no API tokens.
+type Subjects map[string]*platform.Subject
+
+func (s Subjects) SessionSubject(_ context.Context, v, _ string) (*platform.Subject, error) {
+	if sub, ok := s[v]; ok {
+		return sub, nil
+	}
+	return nil, platform.Errorf(platform.CodeUnauthorized, "no session")
+}
+
+func (Subjects) TokenSubject(context.Context, string, string) (*platform.Subject, error) {
+	return nil, platform.Errorf(platform.CodeUnauthorized, "no tokens")
 }

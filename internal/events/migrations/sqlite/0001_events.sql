@@ -24,9 +24,13 @@ CREATE TABLE webhook_endpoints (
     description TEXT NOT NULL DEFAULT '',
     disabled    INTEGER NOT NULL DEFAULT 0,
     created_at  BIGINT NOT NULL,
-    created_by  TEXT NOT NULL DEFAULT ''
+    created_by  TEXT NOT NULL DEFAULT '',
+    create_key  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id, id);
+-- The add form carries a one-time key, so sending it twice (a reload)
+-- adds one webhook, not two with different secrets.
+CREATE UNIQUE INDEX webhook_endpoints_once ON webhook_endpoints (org_id, create_key) WHERE create_key <> '';
 
 -- Every attempt to deliver an event to an endpoint, for the delivery log.
 CREATE TABLE webhook_deliveries (
