@@ -59,9 +59,9 @@ func (m *Module) Web(srv *web.Server) error {
 
 // resource is a job as the decision point sees it. Platform jobs (no
 // organisation) belong to the host organisation, which runs the platform.
-func (m *Module) resource(ctx context.Context, orgID, id string) (access.Resource, error) {
+func resource(ctx context.Context, dir platform.Directory, orgID, id string) (access.Resource, error) {
 	if orgID == "" {
-		host, err := m.d.Directory.HostOrg(ctx)
+		host, err := dir.HostOrg(ctx)
 		if err != nil {
 			return access.Resource{}, err
 		}
@@ -173,7 +173,6 @@ func Change(ctx context.Context, d *module.Deps, sub *platform.Subject, action, 
 	if !platform.ValidID("job", id) {
 		return platform.NotFound("job")
 	}
-	m := &Module{d: d}
 	return d.DB.Write(ctx, func(tx *store.Tx) error {
 		org, err := d.Jobs.OrgOf(ctx, tx, id)
 		if err != nil {
@@ -183,7 +182,7 @@ func Change(ctx context.Context, d *module.Deps, sub *platform.Subject, action, 
 			sub = platform.System(org)
 			sub.Name, sub.Addr = "dbtp CLI", "cli"
 		}
-		res, err := m.resource(ctx, org, id)
+		res, err := resource(ctx, d.Directory, org, id)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ func (m *Module) Verbs() []module.Verb {
 	var state, kind string
 	var limit int
 	return []module.Verb{
-		{Name: "jobs list", Summary: "list background jobs, newest first (failed ones first to look at)", Open: true,
+		{Name: "jobs list", Summary: "list background jobs, newest first (--state failed shows what needs looking at)", Open: true,
 			Flags: func(f *module.Flags) {
 				f.String(&state, "state", "", "", "only jobs in this state: available, running, completed, failed or discarded")
 				f.String(&kind, "kind", "", "", "only jobs of this kind, e.g. services.mail")
