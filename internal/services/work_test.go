@@ -238,6 +238,27 @@ func TestTasks(t *testing.T) {
 		}
 		_, err = e.svc.CreateTask(e.ctx, e.rita, c.ID, NewTask{Title: "Hurry up"})
 		wantCode(t, err, platform.CodeForbidden)
+
+		// Leaving the state closes the task it made on entry, as done by
+		// whoever made the move; a task staff added stays theirs to close.
+		own, err := e.svc.CreateTask(e.ctx, e.cara, c.ID, NewTask{Title: "Ring the depot"})
+		noErr(t, err)
+		c, err = e.svc.GetCase(e.ctx, e.cara, c.ID)
+		noErr(t, err)
+		_, err = e.svc.Transition(e.ctx, e.rita, c.ID, "escalate", c.Version, nil)
+		noErr(t, err)
+		tasks, err = e.svc.ListTasks(e.ctx, e.cara, c.ID)
+		noErr(t, err)
+		byTitle := map[string]Task{}
+		for _, tk := range tasks {
+			byTitle[tk.Title] = tk
+		}
+		if ack := byTitle["Acknowledge the complaint"]; !ack.Done || ack.DoneBy != e.rita.UserID {
+			t.Fatalf("the stage's own task after leaving it: %+v", ack)
+		}
+		if mine := byTitle[own.Title]; mine.Done {
+			t.Fatalf("a task staff added was closed by the move: %+v", mine)
+		}
 		_, err = e.svc.CreateTask(e.ctx, e.cara, c.ID, NewTask{Title: " "})
 		wantField(t, err, "title")
 	})

@@ -108,7 +108,7 @@ func (p *portal) page(w http.ResponseWriter, r *http.Request, j *journey, pageID
 	}
 	change := r.URL.Query().Get("change") == "1"
 	if f == nil {
-		f = web.NewForm(forms.Inputs(j.def, pg, answers))
+		f = web.NewForm(forms.Inputs(j.def, pg, p.known(r.Context(), j, pg, answers)))
 	}
 	q := questionPage{Form: f, J: j, Action: j.base + "/pages/" + pageID, Change: change, Save: j.Acting == nil && j.anon == nil}
 	if change {

@@ -31,6 +31,7 @@ func fillComplaint(t *testing.T, b *webtest.Browser, base, name string) string {
 		{"address", url.Values{}},
 		{"service-area", url.Values{"service_area": {"waste"}}},
 		{"details", url.Values{"details": {"The recycling centre was shut without notice."}}},
+		{"evidence", url.Values{}},
 		{"complained-before", url.Values{"complained_before": {"no"}}},
 		{"desired-outcome", url.Values{"desired_outcome": {"Post opening hours"}}},
 	} {
@@ -97,13 +98,37 @@ func TestStageTwoByApplicant(t *testing.T) {
 	}
 	c, err = e.svc.Transition(e.ctx, cara, c.ID, "acknowledge", c.Version, nil)
 	noErr(t, err)
+	if r := rita.Get("/services/requests/" + ref); strings.Contains(r.Body, "Our response") {
+		t.Fatal("a response shown before staff gave one")
+	}
 	c, err = e.svc.Transition(e.ctx, cara, c.ID, "send_stage1_response", c.Version, definition.Answers{"stage1_response": "We are sorry.", "outcome": "partly_upheld"})
 	noErr(t, err)
-	want(t, rita.Get("/services/requests/"+ref), 200, "Ask for a stage 2 review", "Stage 1 response sent")
+	// The response and outcome are shared with her as soon as they are sent;
+	// the internal Ombudsman reference field, empty, is not shown.
+	r := rita.Get("/services/requests/" + ref)
+	want(t, r, 200, "Our response", "We are sorry.", "Partly upheld", "Ask for a stage 2 review", "Stage 1 response sent")
+	if strings.Contains(r.Body, "Ombudsman reference") {
+		t.Fatal("an unshared internal field shown to the applicant")
+	}
+	// The move is a link to a page that says it cannot be undone and asks why.
+	move := "/services/requests/" + ref + "/move/escalate_stage2"
+	want(t, rita.Get(move), 200, "You cannot undo this", "Why are you not satisfied with our stage 1 response?")
+	want(t, rita.Get("/services/requests/"+ref+"/move/resolve"), 303)
+	// No reason: refused, and nothing changes.
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}, "reason": {"  "}}), 422, "Tell us why")
+	if now, _ := e.svc.FindByReference(e.ctx, e.sys, ref); now.State != "stage1_responded" {
+		t.Fatalf("a move without its reason changed the case to %s", now.State)
+	}
 	// A page shown before staff changed the case is a clear conflict.
-	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {"1"}}), 409, "There is a problem")
-	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}}), "/services/requests/"+ref)
-	want(t, rita.Get("/services/requests/"+ref), 200, "Stage 2: review", "Status changed to Stage 2: review")
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {"1"}, "reason": {"Still shut"}}), 409, "There is a problem")
+	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}, "reason": {"It was shut again on Saturday."}}), "/services/requests/"+ref)
+	want(t, rita.Get("/services/requests/"+ref), 200, "Stage 2: review", "Status changed to Stage 2: review", "It was shut again on Saturday.")
+	// Staff read her reason as a message on the case.
+	notes, err := e.svc.ListNotes(e.ctx, cara, c.ID)
+	noErr(t, err)
+	if len(notes) != 1 || notes[0].AuthorID != e.users["Rita"].ID || !strings.Contains(notes[0].Body, "It was shut again on Saturday.") {
+		t.Fatalf("reason not given to staff: %+v", notes)
+	}
 	// Rita cannot resolve her own complaint: only her own moves are offered.
 	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"resolve"}}), 403)
 }
