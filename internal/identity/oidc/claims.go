@@ -125,7 +125,7 @@ func (p *Provider) buildIdentity(issuer string, claims idClaims, all map[string]
 			// iss already names the tenant, so this is a token without
 			// tid or oid (a v1 token, or a misconfigured app registration).
 			return nil, p.fail(platform.CodeUnauthorized, "the sign-in token from "+p.cfg.DisplayName+" did not say which account it is for",
-				errors.New("Entra ID token without the configured tid or a valid oid"))
+				errors.New("entra ID token without the configured tid or a valid oid"))
 		}
 		id.Entra = acct
 	}
