@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -67,6 +68,11 @@ func (c *Config) entraTenant() string {
 func (c *Config) validateEntra() (field, msg string) {
 	if entraMultiTenant.MatchString(c.Issuer) {
 		return "issuer", "issuer must be your tenant's own https://login.microsoftonline.com/<tenant-id>/v2.0, not common, organizations or consumers"
+	}
+	if c.entraTenant() != "" && len(c.Scopes) > 0 && !slices.Contains(c.Scopes, "profile") {
+		// Without it Entra leaves out oid and preferred_username, and
+		// every sign-in would be refused.
+		return "scopes", "Entra ID sends the object ID and UPN only with the profile scope; add profile to the scopes"
 	}
 	if c.EntraTenant == "" {
 		return "", ""

@@ -125,9 +125,13 @@ func TestEntraTenantConfig(t *testing.T) {
 		"organizations":   {"https://login.microsoftonline.com/organizations/v2.0", ""},
 		"tenant mismatch": {"https://login.microsoftonline.com/" + testTenant + "/v2.0", "11111111-2222-3333-4444-555555555555"},
 		"not a guid":      {"https://idp.example/kent/v2.0", "kent"},
+		"no profile":      {"https://login.microsoftonline.com/" + testTenant + "/v2.0", ""},
 	} {
 		cfg := good
 		cfg.Issuer, cfg.EntraTenant = c.issuer, c.tenant
+		if name == "no profile" {
+			cfg.Scopes = []string{"openid", "email"}
+		}
 		_, err := New(context.Background(), cfg, nil)
 		wantCode(t, err, platform.CodeInvalid)
 		t.Logf("%s: %v", name, err)
