@@ -26,6 +26,9 @@ type webUI struct {
 	cookie    string // session cookie base name, from the web config
 	providers map[string]*oidc.Provider
 	order     []*oidc.Provider // as configured, for the sign-in buttons
+	// orgs names, by provider, the organisation (short name) its people
+	// join, for providers configured without an organisation ID.
+	providerOrgs map[string]string
 }
 
 // Register mounts the identity module on srv: sign-in (password, TOTP,
@@ -35,10 +38,16 @@ type webUI struct {
 // and bearer tokens become subjects. providers may be empty. A template or
 // configuration mistake is returned, so start-up stops with its message.
 func Register(srv *web.Server, s *identity.Service, ap *access.Point, providers []*oidc.Provider) error {
+	return register(srv, s, ap, providers, nil)
+}
+
+// register is Register with the organisation short names of providers
+// whose oidc.Config has no OrgID, looked up at each sign-in.
+func register(srv *web.Server, s *identity.Service, ap *access.Point, providers []*oidc.Provider, orgs map[string]string) error {
 	if err := srv.Renderer().Add(webTemplates, "templates/identity/*.html"); err != nil {
 		return fmt.Errorf("identity: templates: %w", err)
 	}
-	ui := &webUI{s: s, ap: ap, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
+	ui := &webUI{s: s, ap: ap, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}, providerOrgs: orgs}
 	for _, p := range providers {
 		if p == nil {
 			continue
