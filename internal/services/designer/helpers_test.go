@@ -93,7 +93,9 @@ func newEnv(t testing.TB, db *store.DB) *env {
 			return portal.Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
 		},
 	}))
-	units := func(ctx context.Context, sub *platform.Subject) ([]string, error) { return []string{"Customer Services"}, nil }
+	units := func(ctx context.Context, sub *platform.Subject) ([]string, error) {
+		return []string{"Customer Services"}, nil
+	}
 	noErr(t, New(db, log, ap, e.svc, Options{Units: units}).Register(ws))
 	e.srv = webtest.Start(t, ws)
 	return e

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"dbtp/internal/platform"
-	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/web"
 )
@@ -112,13 +111,13 @@ func (d *Designer) createNew(w http.ResponseWriter, r *http.Request) error {
 func skeleton(id, title string) *definition.Definition {
 	return &definition.Definition{
 		ID: id, Version: 1, Title: title,
-		Start: definition.Start{Who: []definition.Audience{definition.AudienceResidents}},
-		Fields: []definition.Field{{ID: "details", Type: definition.TypeLongText, Label: "Tell us what you need", Required: true}},
+		Start:        definition.Start{Who: []definition.Audience{definition.AudienceResidents}},
+		Fields:       []definition.Field{{ID: "details", Type: definition.TypeLongText, Label: "Tell us what you need", Required: true}},
 		Pages:        []definition.Page{{ID: "details", Fields: []string{"details"}}},
 		CheckAnswers: true,
 		Confirmation: definition.Confirmation{Title: "Request received", Body: "Your reference is {{reference}}."},
 		Workflow: definition.Workflow{Initial: "submitted",
-			States: []definition.State{{ID: "submitted", Label: "Submitted"}, {ID: "closed", Label: "Closed", Terminal: true}},
+			States:      []definition.State{{ID: "submitted", Label: "Submitted"}, {ID: "closed", Label: "Closed", Terminal: true}},
 			Transitions: []definition.Transition{{ID: "close", Label: "Close", From: []string{"submitted"}, To: "closed"}}},
 	}
 }
@@ -366,5 +365,3 @@ func (d *Designer) yamlPage(w http.ResponseWriter, r *http.Request) error {
 		Problems []problem
 	}{dr, nameOr(dr.Def.Title, dr.ServiceID), string(dr.Source), problemsOf(dr)})
 }
-
-var _ = services.Published{}
