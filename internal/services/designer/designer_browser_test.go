@@ -92,6 +92,20 @@ func designThenUse(t *testing.T, js bool) {
 	run(t, ctx, chromedp.Click(chromedp.CSS(`input[name=type][value=choice]`)))
 	run(t, ctx, chromedp.Click(chromedp.CSS(`main form[method=get] button`)), chromedp.WaitVisible(chromedp.CSS(`#options`)))
 	check("new question")
+	if js {
+		// With scripts on, the checks follow the kind of answer at once.
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+			var kind = document.getElementById("type");
+			kind.value = "number"; kind.dispatchEvent(new Event("change"));
+			var number = document.getElementById("min").offsetParent !== null && document.getElementById("options").offsetParent === null;
+			kind.value = "choice"; kind.dispatchEvent(new Event("change"));
+			return number && document.getElementById("options").offsetParent !== null;
+		})()`))
+		noErr(t, err)
+		if !shown {
+			t.Fatal("changing the kind of answer did not show its checks")
+		}
+	}
 	typeIn(`#label`, "How deep is it?")
 	typeIn(`#id`, "depth")
 	run(t, ctx, chromedp.Click(chromedp.CSS(`#required`)))

@@ -24,7 +24,10 @@ type fieldPage struct {
 	Pages   []web.Option // where a new question is asked
 	Yes     []web.Option
 	Takes   map[string]bool
-	Delete  string
+	// TypesFor lists, per group of checks, the kinds of answer that take
+	// it, for the script that shows the groups as the kind is changed.
+	TypesFor map[string]string
+	Delete   string
 	// ChooseType asks first what kind of answer a new question takes, so
 	// the form then shows the checks that kind has, without a script.
 	ChooseType bool
@@ -102,9 +105,22 @@ func (d *Designer) renderField(w http.ResponseWriter, r *http.Request, dr Draft,
 	for _, ft := range definition.FieldTypes {
 		p.Types = append(p.Types, web.Option{Value: string(ft), Text: typeNames[ft], Hint: typeHints[ft]})
 	}
-	for k := range applies {
+	p.TypesFor = map[string]string{}
+	var any []string
+	for k, ts := range applies {
 		p.Takes[k] = takes(t, k)
+		names := make([]string, len(ts))
+		for i, ft := range ts {
+			names[i] = string(ft)
+			if !slices.Contains(any, names[i]) {
+				any = append(any, names[i])
+			}
+		}
+		p.TypesFor[k] = strings.Join(names, " ")
+		p.Takes["any"] = p.Takes["any"] || p.Takes[k]
 	}
+	slices.Sort(any)
+	p.TypesFor["any"] = strings.Join(any, " ")
 	p.Pages = []web.Option{option(pageOwn, "On a page of its own, after the last page"), option(pageNone, "Not yet")}
 	for _, pg := range dr.Def.Pages {
 		p.Pages = append(p.Pages, option(pg.ID, "On the page “"+pageHeading(dr.Def, &pg)+"”"))
