@@ -114,8 +114,9 @@ func encodeValue(v reflect.Value) *yaml.Node {
 func scalar(x any) *yaml.Node {
 	var n yaml.Node
 	if err := n.Encode(x); err != nil {
-		// Every value of a definition is a string, number or bool.
-		panic(fmt.Sprintf("designer: encode %T: %v", x, err))
+		// Every value of a definition is a string, number or bool, which
+		// yaml.v3 always encodes; this keeps the text if that ever changes.
+		n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(x), Style: yaml.DoubleQuotedStyle}
 	}
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
 		n.Style = yaml.LiteralStyle
