@@ -107,11 +107,13 @@ func TestDesignAndPublish(t *testing.T) {
 			t.Fatalf("case %+v", c)
 		}
 
-		// Version 2 starts new cases in "inspecting" and drops "submitted".
+		// Version 2 would drop "submitted", where the case is.
 		wantRedirect(t, dee.PostForm(base+"/open", url.Values{}), base)
-		wantRedirect(t, post(t, dee, base, base+"/initial", url.Values{"initial": {"inspecting"}}), base)
-		wantRedirect(t, post(t, dee, base, base+"/transitions/inspect/delete", url.Values{}), base)
-		wantRedirect(t, post(t, dee, base, base+"/states/submitted/delete", url.Values{}), base)
+		// Deleting the state the case is in is refused at once, naming it.
+		want(t, post(t, dee, base, base+"/states/submitted/delete", url.Values{}), 409, `State &#34;submitted&#34;: 1 open case (version 1) would be stranded`)
+		// Renaming it (in the start and the transitions too) is a change
+		// the publish check catches.
+		wantRedirect(t, post(t, dee, base+"/states/submitted", base+"/states/submitted", url.Values{"id": {"received"}, "label": {"Received"}}), base)
 		page := dee.Get(base + "/publish")
 		want(t, page, 200, "would strand open cases", "<strong>submitted</strong>: 1 open case")
 		refused := post(t, dee, base, base+"/publish", url.Values{})
@@ -121,13 +123,11 @@ func TestDesignAndPublish(t *testing.T) {
 		}
 		want(t, dee.Get(base), 200, "Draft of version 2")
 
-		// Keeping the state (reachable again) publishes version 2, and
-		// its page shows what changed.
-		wantRedirect(t, post(t, dee, base, base+"/new-state", url.Values{"id": {"submitted"}, "label": {"Submitted"}}), base+"/states/submitted")
-		wantRedirect(t, post(t, dee, base, base+"/initial", url.Values{"initial": {"submitted"}}), base)
-		wantRedirect(t, post(t, dee, base, base+"/new-transition", url.Values{"id": {"inspect"}, "label": {"Start inspecting"}, "from": {"submitted"}, "to": {"inspecting"}}), base)
+		// Keeping the state (its old ID back, and reachable) publishes
+		// version 2, and its page shows what changed.
+		wantRedirect(t, post(t, dee, base+"/states/received", base+"/states/received", url.Values{"id": {"submitted"}, "label": {"Received"}}), base)
 		wantRedirect(t, post(t, dee, base+"/publish", base+"/publish", url.Values{}), base+"/versions/2")
-		want(t, dee.Get(base+"/versions/2"), 200, "since version 1")
+		want(t, dee.Get(base+"/versions/2"), 200, "since version 1", "<del>- version: 1</del>", "<ins>+ version: 2</ins>", "<del>-       label: Submitted</del>", "<ins>+       label: Received</ins>")
 		got, err := e.svc.GetCase(e.ctx, e.sys, c.ID)
 		noErr(t, err)
 		if got.ServiceVersion != 1 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/web"
 )
@@ -185,7 +186,8 @@ func renameState(def *definition.Definition, from, to string) {
 
 // deleteState removes a state and drops it from the states transitions
 // start from; a transition that led to it stays and the checker names it.
-// Publishing still refuses a version without a state open cases are in.
+// A state open cases are in cannot be deleted; publishing refuses a
+// version without one too (a renamed state is caught there).
 func (d *Designer) deleteState(w http.ResponseWriter, r *http.Request) error {
 	sub, dr, err := d.loadDraft(r)
 	if err != nil {
@@ -198,6 +200,15 @@ func (d *Designer) deleteState(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("stid")
 	if def.State(id) == nil {
 		return platform.NotFound("state")
+	}
+	// Refused at once when open cases sit in the state: publishing would be
+	// refused anyway (see Stranded), and the author learns it here.
+	inUse, err := d.svc.OpenCaseStates(r.Context(), sub, dr.ServiceID)
+	if err != nil {
+		return err
+	}
+	if stranded := slices.DeleteFunc(inUse, func(s services.StateInUse) bool { return s.State != id }); len(stranded) > 0 {
+		return strandedError(stranded)
 	}
 	def.Workflow.States = slices.DeleteFunc(def.Workflow.States, func(s definition.State) bool { return s.ID == id })
 	for i := range def.Workflow.Transitions {
