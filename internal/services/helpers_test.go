@@ -88,7 +88,10 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e.notifier = &failingNotifier{out: NewOutbox(db, nil)}
 	e.files = blobtest.Disk(t)
 	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.id.UnitID,
-		UserExists: e.id.UserExists, Files: e.files})
+		UserExists: e.id.UserExists, Files: e.files,
+		Person: func(ctx context.Context, orgID, id string) (platform.Person, error) {
+			return e.id.Directory().Person(ctx, platform.System(orgID), id)
+		}})
 
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)

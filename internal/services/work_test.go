@@ -2,6 +2,7 @@ package services
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,6 +201,25 @@ func TestAssignAndBulkReassign(t *testing.T) {
 		}
 		_, err = e.svc.BulkReassign(e.ctx, e.mona, ids, Assignment{AssigneeID: e.other.UserID})
 		wantField(t, err, "assignee_id")
+		// Nor to someone who could not open them: Carl works in Finance, and
+		// the refusal names the cases; nothing changes.
+		_, err = e.svc.BulkReassign(e.ctx, e.mona, ids, Assignment{AssigneeID: e.carl.UserID})
+		wantField(t, err, "assignee_id")
+		if msg := platform.AsError(err).Fields[0].Message; !strings.Contains(msg, "cannot work on") || !strings.Contains(msg, "COMP-") {
+			t.Fatalf("refusal does not name the cases: %q", msg)
+		}
+		_, err = e.svc.Assign(e.ctx, e.mona, ids[1], Assignment{AssigneeID: e.carl.UserID})
+		wantField(t, err, "assignee_id")
+		one, err := e.svc.GetCase(e.ctx, e.mona, ids[1])
+		noErr(t, err)
+		if one.AssigneeID != e.cara.UserID {
+			t.Fatalf("a refused assignment changed the case: %+v", one)
+		}
+		carl := platform.Person{ID: e.carl.UserID, Roles: e.carl.Roles, Units: e.carl.BusinessUnits}
+		cara := platform.Person{ID: e.cara.UserID, Roles: e.cara.Roles, Units: e.cara.BusinessUnits}
+		if e.svc.CouldWorkOn(carl, one) || !e.svc.CouldWorkOn(cara, one) {
+			t.Fatal("CouldWorkOn disagrees with the access policy")
+		}
 
 		back, err := e.svc.Assign(e.ctx, e.mona, ids[0], Assignment{Queue: "complaints-senior"})
 		noErr(t, err)

@@ -131,6 +131,12 @@ func TestCaseFlow(t *testing.T) {
 			"Acknowledge and start stage 1", `name="version" value="1"`, "Timeline", "Submitted")
 		// Only transitions allowed from this state by this person.
 		wantNot(t, page, "Resolve", "Send the final response")
+		// Reassign offers only people who could work on the case: Carl, a
+		// caseworker in Finance, cannot open a Customer Services complaint.
+		wantBody(t, page, `value="`+e.cara.UserID+`"`, "Only people who can open this case are listed")
+		wantNot(t, page, `value="`+e.carl.UserID+`"`)
+		// Days left, in working days, with the due date.
+		wantBody(t, page, "days left", "Due ")
 
 		r := cara.PostForm("/cases/"+c.ID+"/transitions/acknowledge", url.Values{"version": {"1"}})
 		wantRedirect(t, r, "/cases/"+c.ID, "acknowledge")

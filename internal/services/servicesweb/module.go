@@ -83,6 +83,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 			}
 			return err == nil && !p.Disabled, err
 		},
+		Person: func(ctx context.Context, orgID, userID string) (platform.Person, error) {
+			return d.Directory.Person(ctx, platform.System(orgID), userID)
+		},
 	})
 	return m.registerJobs(d)
 }

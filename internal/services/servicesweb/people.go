@@ -63,7 +63,7 @@ func (p people) StaffIn(ctx context.Context, sub *platform.Subject) ([]console.P
 	}
 	out := make([]console.Person, 0, len(page.People))
 	for _, u := range page.People {
-		out = append(out, console.Person{ID: u.ID, Name: u.Name})
+		out = append(out, console.Person{ID: u.ID, Name: u.Name, Roles: u.Roles, Units: u.Units})
 	}
 	p.staff.put(sub, out)
 	return out, nil
