@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,11 +61,13 @@ func register(srv *web.Server, s *identity.Service, ap *access.Point, providers 
 	}
 	admin := []platform.Role{platform.RoleAdmin}
 	srv.Renderer().AddNav(
-		web.NavItem{Label: "Users", Href: "/users", Roles: admin},
-		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin},
-		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin},
-		web.NavItem{Label: "API tokens", Href: "/tokens"},
-		web.NavItem{Label: "Your account", Href: "/account"},
+		web.NavItem{Label: "Users", Href: "/users", Roles: admin, Order: 60},
+		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin, Order: 61},
+		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin, Order: 62},
+		// Residents have no use for API tokens in their menu (the page
+		// still answers them); staff and partners connect systems.
+		web.NavItem{Label: "API tokens", Href: "/tokens", Roles: append(slices.Clone(platform.StaffRoles), platform.RolePartner), Order: 80},
+		web.NavItem{Label: "Your account", Href: "/account", Order: 90},
 	)
 	rt := srv.Router()
 	ui.routeSignIn(rt)

@@ -69,7 +69,7 @@ func (d *Designer) Register(srv *web.Server) error {
 	if err := srv.Renderer().Add(templates, "templates/designer/*.html"); err != nil {
 		return err
 	}
-	srv.Renderer().AddNav(web.NavItem{Label: "Service designer", Href: Base, Roles: roles})
+	srv.Renderer().AddNav(web.NavItem{Label: "Service designer", Href: Base, Roles: roles, Order: 30})
 	rt := srv.Router()
 	page := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		rt.Handle(pattern, web.RequireSignedInFunc(h))

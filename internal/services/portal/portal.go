@@ -81,7 +81,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 		opts.MaxUploadBytes = forms.DefaultMaxBytes
 	}
 	p := &portal{svc: svc, opts: opts, held: newHeldAnswers(24*time.Hour, opts.Now)}
-	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services"})
+	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services", Order: 10})
 
 	rt := srv.Router()
 	// The page body carries files: allow the largest file plus the form.
