@@ -42,7 +42,12 @@ func TestDashboard(t *testing.T) {
 		// A left "Received" after 1 working day of 5: 100% on time.
 		wantBody(t, r, `<td class="govuk-table__cell">Received</td><td class="govuk-table__cell govuk-table__cell--numeric">100%</td>`)
 
-		wantBody(t, mona.Get("/dashboards?unit="+e.units["Finance"]), "Cases past their deadline now: <strong>0</strong>")
+		// Mona manages Customer Services: the page says what it leaves out.
+		wantBody(t, r, `id="left-out"`, "leave out OFFICIAL-SENSITIVE cases (such as complaints) owned by Finance")
+		wantNot(t, r, "owned by Customer Services")
+		wantBody(t, mona.Get("/dashboards?unit="+e.units["Finance"]), "Cases past their deadline now: <strong>0</strong>", "owned by Finance")
+		// An administrator sees every unit's cases: nothing left out.
+		wantNot(t, e.browser(e.admin).Get("/dashboards"), `id="left-out"`)
 		want(t, mona.Get("/dashboards?service=nope"), http.StatusBadRequest, "unknown service")
 		want(t, e.browser(e.cara).Get("/dashboards"), http.StatusForbidden, "caseworker")
 		want(t, e.browser(e.rita).Get("/dashboards"), http.StatusForbidden, "resident")
