@@ -88,7 +88,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		assignee = "Nobody"
 	}
 	if cs.Queue != "" {
-		assignee += " (queue: " + cs.Queue + ")"
+		assignee += " (" + queueLabel(cs.Queue) + " queue)"
 	}
 	p.Details = []web.SummaryRow{
 		{Key: "Reference", Value: cs.Reference},

@@ -29,7 +29,7 @@ func TestQueue(t *testing.T) {
 		q := cara.Get("/cases")
 		want(t, q, http.StatusOK, "queue")
 		wantBody(t, q, first.Reference, second.Reference, third.Reference, "Make a complaint", "Received", "Rita Example",
-			"Unassigned (complaints)", "My cases", "Customer Services", `name="case_ids"`, "Reassign selected", `name="csrf_token"`)
+			"Unassigned (Complaints queue)", "My cases", "Customer Services", `name="case_ids"`, "Reassign selected", `name="csrf_token"`)
 		// Soonest due first.
 		if strings.Index(q.Body, first.Reference) > strings.Index(q.Body, second.Reference) {
 			t.Fatal("queue is not sorted by due date")

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -271,6 +273,17 @@ func daysLeft(n int) string {
 		return "1 day left"
 	}
 	return itoa(n) + " days left"
+}
+
+// queueLabel reads a definition's queue name as words:
+// "complaints-escalated" is shown as "Complaints escalated".
+func queueLabel(q string) string {
+	q = strings.NewReplacer("-", " ", "_", " ").Replace(q)
+	if q == "" {
+		return q
+	}
+	r, n := utf8.DecodeRuneInString(q)
+	return string(unicode.ToUpper(r)) + q[n:]
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

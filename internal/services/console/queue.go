@@ -191,7 +191,7 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 		if row.Assignee == "" {
 			row.Assignee = "Unassigned"
 			if cs.Queue != "" {
-				row.Assignee = "Unassigned (" + cs.Queue + ")"
+				row.Assignee = "Unassigned (" + queueLabel(cs.Queue) + " queue)"
 			}
 		}
 		p.Rows = append(p.Rows, row)
