@@ -65,12 +65,17 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e.sys = platform.System(e.org.ID)
 	cs, err := e.id.CreateUnit(e.ctx, e.sys, "Customer Services")
 	noErr(t, err)
+	libraries, err := e.id.CreateUnit(e.ctx, e.sys, "Libraries")
+	noErr(t, err)
 	for _, u := range []struct {
 		name  string
 		role  platform.Role
 		units []string
 	}{{"Rita Resident", platform.RoleResident, nil}, {"Ray Resident", platform.RoleResident, nil},
-		{"Cara Caseworker", platform.RoleCaseworker, []string{cs.ID}}} {
+		{"Cara Caseworker", platform.RoleCaseworker, []string{cs.ID}},
+		// Fay works on a library front desk: staff, not in the unit that
+		// owns complaints.
+		{"Fay Frontdesk", platform.RoleStaff, []string{libraries.ID}}} {
 		email := strings.ToLower(strings.Fields(u.name)[0]) + "@example.org"
 		usr, err := e.id.CreateUser(e.ctx, e.sys, identity.NewUser{Email: email, Name: u.name, Roles: []platform.Role{u.role}, BusinessUnits: u.units, Password: password})
 		noErr(t, err)
@@ -99,6 +104,7 @@ func (e *env) boot() {
 	noErr(t, err)
 	e.files = blob.New(d, e.blobKey)
 	ap := access.New(e.log)
+	noErr(t, ap.Register("case", services.CasePolicy))
 	e.svc = services.New(e.db, e.log, ap, services.Options{
 		Files: e.files,
 		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {

@@ -133,6 +133,35 @@ func TestStageTwoByApplicant(t *testing.T) {
 	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"resolve"}}), 403)
 }
 
+// TestFrontDeskActsForResident: staff outside the unit that owns
+// complaints fill one in for a resident to the end: the case is made, they
+// see its reference to give the caller, and they still cannot open it.
+func TestFrontDeskActsForResident(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	fay := e.browser("Fay")
+	rita := e.users["Rita"]
+	base := "/services/assist/" + rita.ID + "/complaints"
+	ref := fillComplaint(t, fay, base, "Rita Resident")
+	want(t, fay.Get(base+"/confirmation/"+ref), 200, "Submitted for Rita Resident", ref)
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if c.ApplicantID != rita.ID || c.SubmittedBy != e.users["Fay"].ID {
+		t.Fatalf("applicant %s submitted by %s", c.ApplicantID, c.SubmittedBy)
+	}
+	faySub := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Fay"].ID, OrgID: e.org.ID, Roles: e.users["Fay"].Roles, BusinessUnits: e.users["Fay"].BusinessUnits}
+	if _, err := e.svc.FindByReference(e.ctx, faySub, ref); err == nil {
+		t.Fatal("front-desk staff can open the complaint they filled in")
+	}
+	// Another member of staff cannot use the confirmation to learn of it.
+	want(t, e.browser("Cara").Get(base+"/confirmation/"+ref), 404)
+	// Acting for someone does not let staff create cases for themselves
+	// in a unit they are not in.
+	_, err = e.svc.Submit(e.ctx, faySub, "complaints", c.Answers, services.SubmitOptions{})
+	if platform.CodeOf(err) != platform.CodeForbidden {
+		t.Fatalf("staff submitting their own complaint outside their unit: %v", err)
+	}
+}
+
 // TestAssistedDigital: a caseworker fills in the complaint for a resident;
 // the case is the resident's and the audit log records who acted for whom.
 func TestAssistedDigital(t *testing.T) {

@@ -59,6 +59,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	// The service designer's role may draft and publish definitions.
+	if err := d.Access.Register("case", services.CasePolicy); err != nil {
+		return err
+	}
 	if err := d.Access.Register(designer.ResourceType, designer.Policy); err != nil {
 		return err
 	}
