@@ -40,6 +40,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	m.providers, m.orgs, m.d = ps, orgs, d
+	if err := d.Access.Register(identity.ResidentRecordType, identity.ResidentRecordPolicy); err != nil {
+		return err
+	}
 	if err := d.Jobs.Handle("identity.prune", jobs.Kind{Label: "Delete ended sessions and old sign-in counters", Handler: func(ctx context.Context, _ jobs.Job) error {
 		return m.Identity.Prune(ctx)
 	}}); err != nil {
