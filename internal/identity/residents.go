@@ -42,16 +42,6 @@ const (
 	ChannelPost  = "post"
 )
 
-// Caller is what staff record about someone without an account.
-type Caller struct {
-	Name      string
-	Email     string // optional
-	Phone     string // optional
-	Postcode  string // optional
-	BirthDate string // YYYY-MM-DD, optional
-	Channel   string // email, phone or post: how they want to hear from us
-}
-
 // Resident is a resident as staff find them: the account and what was
 // recorded about them.
 type Resident struct {
@@ -62,18 +52,10 @@ type Resident struct {
 	Channel   string `json:"channel,omitempty"`
 }
 
-// ResidentQuery finds residents; at least one part must be given, and every
-// part given must match.
-type ResidentQuery struct {
-	Text      string // in the name or email
-	BirthDate string // YYYY-MM-DD
-	Postcode  string
-}
-
 const maxResidentMatches = 50
 
 // FindResidents searches the subject's organisation's residents.
-func (s *Service) FindResidents(ctx context.Context, sub *platform.Subject, q ResidentQuery) ([]Resident, error) {
+func (s *Service) FindResidents(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Resident, error) {
 	if err := s.ap.Check(ctx, sub, access.Read, access.Resource{Type: ResidentRecordType, OrgID: orgOf(sub)}); err != nil {
 		return nil, err
 	}
@@ -156,7 +138,7 @@ const ErrPossibleDuplicate = "possible_duplicate"
 // recorded: the matches are returned with a conflict error, so staff can
 // act for the person already known, and only a deliberate second call with
 // duplicateChecked true records a new person anyway. Never silently twice.
-func (s *Service) RecordCaller(ctx context.Context, sub *platform.Subject, in Caller, duplicateChecked bool) (Resident, []Resident, error) {
+func (s *Service) RecordCaller(ctx context.Context, sub *platform.Subject, in platform.Caller, duplicateChecked bool) (Resident, []Resident, error) {
 	if err := s.ap.Check(ctx, sub, access.Create, access.Resource{Type: ResidentRecordType, OrgID: orgOf(sub)}); err != nil {
 		return Resident{}, nil, err
 	}
@@ -205,7 +187,7 @@ func (s *Service) RecordCaller(ctx context.Context, sub *platform.Subject, in Ca
 
 // checkCaller validates a caller's details and returns them as a record
 // (ID unset) with the email's key ("" without one).
-func (s *Service) checkCaller(in Caller) (Resident, string, error) {
+func (s *Service) checkCaller(in platform.Caller) (Resident, string, error) {
 	var bad []platform.FieldError
 	var r Resident
 	name, err := cleanText("name", "name", in.Name, 200)

@@ -54,6 +54,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{}}
 	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
+	noErr(t, ap.Register(identity.ResidentRecordType, identity.ResidentRecordPolicy))
 	e.id = identity.New(db, e.log, ap, identity.Options{})
 	e.blobDir = t.TempDir()
 	var err error
@@ -133,16 +134,21 @@ func (e *env) boot() {
 			}
 			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
 		},
-		FindResidents: func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error) {
-			page, err := e.id.ListUsers(ctx, platform.System(sub.OrgID), identity.UserFilter{Role: platform.RoleResident, Text: text, Limit: 20})
-			if err != nil {
-				return nil, err
-			}
+		FindResidents: func(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Person, error) {
+			found, err := e.id.Directory().FindResidents(ctx, sub, q)
 			var out []Person
-			for _, u := range page.Users {
-				out = append(out, Person{ID: u.ID, Name: u.Name, Email: u.Email})
+			for _, u := range found {
+				out = append(out, Person{ID: u.ID, Name: u.Name, Email: u.Email, Postcode: u.Postcode, BirthDate: u.BirthDate, SignIn: u.SignIn})
 			}
-			return out, nil
+			return out, err
+		},
+		RecordCaller: func(ctx context.Context, sub *platform.Subject, c platform.Caller, checked bool) (Person, []Person, error) {
+			u, same, err := e.id.Directory().RecordCaller(ctx, sub, c, checked)
+			var out []Person
+			for _, s := range same {
+				out = append(out, Person{ID: s.ID, Name: s.Name, Email: s.Email, Postcode: s.Postcode, BirthDate: s.BirthDate})
+			}
+			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, out, err
 		},
 	}))
 	e.srv = webtest.Start(t, ws)

@@ -162,13 +162,58 @@ func TestFrontDeskActsForResident(t *testing.T) {
 	}
 }
 
+// TestCallerWithoutAccount: a caller who has no account is found nowhere,
+// recorded once (the same person again is offered, not duplicated), and the
+// front desk makes their complaint, which is theirs.
+func TestCallerWithoutAccount(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	fay := e.browser("Fay")
+	want(t, fay.Get("/services/assist?postcode=ME14+1XQ"), 200, "No residents match", `href="/services/assist/new"`)
+	want(t, fay.Get("/services/assist?postcode=nope"), 400, "Enter a real postcode")
+	want(t, fay.Get("/services/assist/new"), 200, "Record someone without an account", "How would they like us to contact them?")
+	// Bad input: clear errors, nothing recorded.
+	want(t, fay.PostForm("/services/assist/new", url.Values{"name": {""}, "channel": {"phone"}}), 422, `href="#name"`, `href="#phone"`)
+	caller := url.Values{"name": {"Pat Caller"}, "phone": {"01622 694000"}, "postcode": {"me14 1xq"}, "birth_date": {"27 3 1984"}, "channel": {"phone"}}
+	r := fay.PostForm("/services/assist/new", caller)
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/services/assist/usr_") {
+		t.Fatalf("record caller: %d %s\n%s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	patID := strings.TrimPrefix(r.Header.Get("Location"), "/services/assist/")
+	want(t, fay.Get("/services/assist/"+patID), 200, "Recorded Pat Caller", "by phone", "Pat Caller")
+	// Found again by date of birth or postcode.
+	want(t, fay.Get("/services/assist?birth_date=27+3+1984"), 200, "/services/assist/"+patID, "born 1984-03-27", "no account yet")
+	want(t, fay.Get("/services/assist?postcode=ME141XQ"), 200, "/services/assist/"+patID)
+	// The same person again is offered, not recorded twice.
+	r = fay.PostForm("/services/assist/new", url.Values{"name": {"pat caller"}, "postcode": {"ME14 1XQ"}, "channel": {"post"}})
+	want(t, r, 409, "We may already have a record of this person", "Act for Pat Caller", `name="not_these" value="yes"`)
+	found, err := e.id.Directory().FindResidents(e.ctx, e.sys, platform.ResidentQuery{Postcode: "ME14 1XQ"})
+	noErr(t, err)
+	if len(found) != 1 {
+		t.Fatalf("%d residents at the postcode after a refused duplicate", len(found))
+	}
+	// The complaint is filled in for Pat, with their name filled in.
+	base := "/services/assist/" + patID + "/complaints"
+	want(t, fay.Get(base+"/pages/name"), 200, `value="Pat Caller"`)
+	ref := fillComplaint(t, fay, base, "Pat Caller")
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if c.ApplicantID != patID || c.SubmittedBy != e.users["Fay"].ID {
+		t.Fatalf("the complaint is %s's, submitted by %s", c.ApplicantID, c.SubmittedBy)
+	}
+	// Residents cannot use the front desk's pages.
+	want(t, e.browser("Rita").Get("/services/assist/new"), 403)
+	if r := e.browser("Rita").PostForm("/services/assist/new", caller); r.Status != 403 {
+		t.Fatalf("a resident recorded a caller: %d", r.Status)
+	}
+}
+
 // TestAssistedDigital: a caseworker fills in the complaint for a resident;
 // the case is the resident's and the audit log records who acted for whom.
 func TestAssistedDigital(t *testing.T) {
 	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
 	cara := e.browser("Cara")
 	want(t, cara.Get("/services"), 200, "/services/assist")
-	want(t, cara.Get("/services/assist?q="), 400, "Enter the resident")
+	want(t, cara.Get("/services/assist?q="), 400, "Enter a name, email address, date of birth or postcode")
 	rita := e.users["Rita"]
 	want(t, cara.Get("/services/assist?q=rita"), 200, "/services/assist/"+rita.ID)
 	want(t, cara.Get("/services/assist?q=nobody-here"), 200, "No residents match")

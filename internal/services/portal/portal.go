@@ -32,6 +32,10 @@ type Person struct {
 	ID    string
 	Name  string
 	Email string
+	// Recorded by staff about residents (assisted digital), when found.
+	Phone, Postcode, BirthDate string
+	// SignIn is false for a resident recorded by staff without an account.
+	SignIn bool
 }
 
 // Options wire the portal to the rest of dbtp; cmd/dbtp fills them from
@@ -44,8 +48,13 @@ type Options struct {
 	// there is no such active user.
 	Person func(ctx context.Context, sub *platform.Subject, id string) (p Person, ok bool, err error)
 	// FindResidents searches the organisation's residents by name or email,
-	// for staff choosing whom to act for. Without it assisted digital is off.
-	FindResidents func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error)
+	// date of birth and postcode, for staff choosing whom to act for.
+	// Without it assisted digital is off.
+	FindResidents func(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Person, error)
+	// RecordCaller records someone without an account (see
+	// platform.Directory.RecordCaller); without it staff can act only for
+	// residents already known.
+	RecordCaller func(ctx context.Context, sub *platform.Subject, c platform.Caller, duplicateChecked bool) (Person, []Person, error)
 	// MaxUploadBytes bounds a question page's request body, and so the
 	// largest file any question can take; default 10 MiB plus room for the
 	// rest of the form. Each file question's own max_bytes is enforced too.
@@ -126,6 +135,9 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 	case "requests":
 		return p.track(w, r, sub, b, http.StatusOK, nil)
 	case "assist":
+		if b == "new" {
+			return p.callerForm(w, r, sub, http.StatusOK, nil, nil)
+		}
 		return p.assistServices(w, r, sub, b)
 	case "track":
 		return p.signedInTrack(w, r, sub)
@@ -148,6 +160,9 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 // post3 dispatches POST /services/{a}/{b}.
 func (p *portal) post3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b := r.PathValue("a"), r.PathValue("b")
+	if a == "assist" && b == "new" {
+		return p.recordCaller(w, r, sub)
+	}
 	if reserved(a) {
 		return platform.NotFound("page")
 	}

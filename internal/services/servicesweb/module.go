@@ -211,7 +211,7 @@ func (m *Module) Web(srv *web.Server) error {
 	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp}); err != nil {
 		return err
 	}
-	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents,
+	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,
 		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err }}); err != nil {
 		return err
 	}
