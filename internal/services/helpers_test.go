@@ -83,6 +83,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := audittest.NewLog(t, db)
 	ap := access.New(log)
+	noErr(t, ap.Register("case", CasePolicy))
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.notifier = &failingNotifier{out: NewOutbox(db, nil)}
