@@ -75,7 +75,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 	if none {
 		return CasePage{}, nil
 	}
-	where := []string{"org_id = ?"}
+	from, where := "cases", []string{"org_id = ?"}
 	args := []any{sub.OrgID}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
@@ -103,11 +103,18 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		if len(t) > 200 {
 			return CasePage{}, platform.Invalid("Search text is too long", platform.FieldError{Field: "text", Message: "must be at most 200 characters"})
 		}
-		cond, arg, ok := textCondition(s.db.Dialect(), t)
-		if !ok {
-			return CasePage{}, nil // only punctuation: no case can match
+		m, err := s.textMatch(ctx, sub.OrgID, t)
+		if err != nil {
+			return CasePage{}, platform.Internal(err)
 		}
-		add(cond, arg)
+		switch {
+		case m.none:
+			return CasePage{}, nil // no case has those words, or only punctuation was typed
+		case m.from != "":
+			from, args = m.from, append(m.fromArgs, args...)
+		default:
+			add(m.cond, m.arg)
+		}
 	}
 	if !f.SubmittedFrom.IsZero() {
 		add("submitted_at >= ?", store.Millis(f.SubmittedFrom))
@@ -158,7 +165,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 			add("submitted_at <= ? AND (submitted_at < ? OR id < ?)", k, k, id)
 		}
 	}
-	q := "SELECT " + caseColumns + " FROM cases WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
+	q := "SELECT " + caseColumns + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
 	rows, err := s.db.Query(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return CasePage{}, platform.Internal(err)
