@@ -52,6 +52,9 @@ type textMatch struct {
 }
 
 func (s *Service) textMatch(ctx context.Context, orgID, text string) (textMatch, error) {
+	// PostgreSQL refuses text with NUL or that is not UTF-8 (an error, not
+	// a search); neither is part of a word.
+	text = strings.ReplaceAll(strings.ToValidUTF8(text, " "), "\x00", " ")
 	words := searchWords(text)
 	if len(words) == 0 {
 		return textMatch{none: true}, nil
