@@ -29,7 +29,7 @@ type CaseFilter struct {
 	Assignee      string    // assignee user ID
 	Queue         string    // queue name
 	Unit          string    // owning business unit ID
-	Text          string    // words starting words of the reference or the list fields' answers (textsearch.go)
+	Text          string    // words, each the start of a word of the reference or the list fields' answers (textsearch.go)
 	SubmittedFrom time.Time // inclusive
 	SubmittedTo   time.Time // exclusive
 	DueBefore     time.Time // current state due before this
@@ -76,6 +76,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		return CasePage{}, nil
 	}
 	from, where := "cases", []string{"org_id = ?"}
+	var mode any // how the driver runs the statement (textMatch), or nil
 	args := []any{sub.OrgID}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
@@ -115,6 +116,7 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		default:
 			add(m.cond, m.arg)
 		}
+		mode = m.mode
 	}
 	if !f.SubmittedFrom.IsZero() {
 		add("submitted_at >= ?", store.Millis(f.SubmittedFrom))
@@ -166,7 +168,11 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 		}
 	}
 	q := "SELECT " + caseColumns + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
-	rows, err := s.db.Query(ctx, q, append(args, limit+1)...)
+	args = append(args, limit+1)
+	if mode != nil {
+		args = append([]any{mode}, args...)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return CasePage{}, platform.Internal(err)
 	}

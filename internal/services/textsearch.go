@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	"dbtp/internal/store"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Search by text (CaseFilter.Text) goes through a full-text index of each
@@ -31,13 +33,12 @@ func pgSearchText(expr string) string {
 		"length(" + pgSearchPunctuation + "))))"
 }
 
-// maxDrivingHits is how many matches a search reads case by case (found
-// through the full-text index, then sorted). With more, the case index is
-// walked in the page's order instead, testing each case, so a word that
-// most cases have stops at the end of the page rather than reading and
-// sorting them all. Neither planner can choose between the two here
-// (SQLite has no statistics in dbtp; PostgreSQL does not see the query), so
-// Search counts the matches first.
+// maxDrivingHits is how many matches a search on SQLite reads case by case
+// (found through the FTS5 index, then sorted). With more, the case index is
+// walked in the page's order instead, testing each case against the
+// matches, so a word that most cases have stops at the end of the page
+// rather than reading and sorting them all. SQLite has no statistics in
+// dbtp to choose between the two, so Search counts the matches first.
 const maxDrivingHits = 500
 
 // textMatch is how Search keeps to the cases matching text: from replaces
@@ -49,6 +50,7 @@ type textMatch struct {
 	cond     string
 	arg      any
 	none     bool
+	mode     any // a pgx.QueryExecMode to run the search with, or nil
 }
 
 func (s *Service) textMatch(ctx context.Context, orgID, text string) (textMatch, error) {
@@ -73,7 +75,7 @@ func (s *Service) textMatch(ctx context.Context, orgID, text string) (textMatch,
 		}
 	}
 	if s.db.Dialect() == store.Postgres {
-		return s.pgTextMatch(ctx, orgID, text)
+		return s.pgTextMatch(ctx, text)
 	}
 	// Each word is an FTS5 string (a word holds no double quote, so AND,
 	// NEAR, * or - typed are words like any other) and * makes it a
@@ -125,32 +127,30 @@ func (s *Service) textMatch(ctx context.Context, orgID, text string) (textMatch,
 // the cluster's locale; each lexeme is quoted (quote_literal; after
 // translate none holds a quote or a backslash) and made a prefix. The text
 // is a parameter, never part of a statement, and so is the query built from
-// it. No lexeme gives NULL, which matches nothing.
+// it. No lexeme gives NULL: nothing can match.
 //
-// A first statement builds the query and counts its matches up to
-// maxDrivingHits. The search then passes the query as a value, so the
-// planner weighs it with the column's statistics: a word most cases have is
-// served by walking the page's index in order, testing each case, rather
-// than by reading every match through the GIN index and sorting them all
-// (40 ms at 22,000 cases). The two kinds of search are written as two
-// statements so that a plan cached for one kind (pgx prepares statements,
-// and PostgreSQL may settle on one plan for a prepared statement) never
-// serves the other.
-func (s *Service) pgTextMatch(ctx context.Context, orgID, text string) (textMatch, error) {
+// The query is built by a statement of its own and passed to the search as
+// a value, so that the planner weighs it with the column's statistics: a
+// word most cases have is served by walking the page's index in order,
+// testing each case and stopping at the end of the page, rather than by
+// reading every match through the GIN index and sorting them all (40 ms at
+// 22,000 cases); a rare one goes through the GIN index. Built inside the
+// search, the query is unknown when planning and the planner always guesses
+// few matches. For the same reason the search runs as an unnamed statement
+// (pgx.QueryExecModeExec), planned for its own values each time: pgx
+// prepares statements, and after five runs PostgreSQL may settle on a
+// generic plan, which cannot see the query (it did, in BenchmarkTextSearch).
+func (s *Service) pgTextMatch(ctx context.Context, text string) (textMatch, error) {
 	var query sql.NullString
-	var n int
-	err := s.db.QueryRow(ctx, `SELECT q::text, (SELECT count(*) FROM (SELECT 1 FROM cases WHERE org_id = ? AND search @@ q LIMIT ?) AS hits)
-		FROM (SELECT string_agg(quote_literal(w) || ':*', ' & ')::tsquery AS q FROM unnest(tsvector_to_array(`+pgSearchText("?")+`)) AS w) AS t`,
-		orgID, maxDrivingHits+1, text).Scan(&query, &n)
+	err := s.db.QueryRow(ctx, "SELECT string_agg(quote_literal(w) || ':*', ' & ') FROM unnest(tsvector_to_array("+
+		pgSearchText("?")+")) AS w", text).Scan(&query)
 	switch {
 	case err != nil:
 		return textMatch{}, err
-	case n == 0:
+	case !query.Valid:
 		return textMatch{none: true}, nil
-	case n > maxDrivingHits:
-		return textMatch{cond: "search @@ ?::tsquery AND search IS NOT NULL", arg: query.String}, nil
 	}
-	return textMatch{cond: "search @@ ?::tsquery", arg: query.String}, nil
+	return textMatch{cond: "search @@ ?::tsquery", arg: query.String, mode: pgx.QueryExecModeExec}, nil
 }
 
 // searchWords splits text into lowercase words: runs of letters, digits and

@@ -1,12 +1,14 @@
 package services
 
 import (
+	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"dbtp/internal/audit"
 	"dbtp/internal/identity"
@@ -254,4 +256,56 @@ func TestTextSearchPostgresExpressionMatchesMigration(t *testing.T) {
 	if want := pgSearchText("reference || ' ' || summary"); !strings.Contains(string(b), want) {
 		t.Fatalf("the migration does not generate the column with\n%s", want)
 	}
+}
+
+// More matches than maxDrivingHits take the other plan on SQLite (the case
+// index walked in order); both plans page by cursor through exactly the
+// matching cases, in due order, on both engines.
+func TestTextSearchPagesThroughManyMatches(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.publish(complaints(1))
+		const n = maxDrivingHits + 40
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			for i := range n {
+				due := start.Add(time.Duration((i*7919)%n) * time.Hour) // due dates out of insertion order
+				c := Case{ID: platform.NewID("case"), OrgID: e.org.ID, Reference: fmt.Sprintf("COMP-2026-%06d", i+1), ServiceID: "complaints",
+					ServiceVersion: 1, Title: "Make a complaint", State: "stage1", UnitID: e.units["Customer Services"],
+					Classification: platform.Official, Summary: fmt.Sprintf("Common complaint %d", i), Version: 1,
+					SubmittedAt: start, UpdatedAt: start, StateEnteredAt: start, DueAt: due, AtRiskAt: due}
+				if err := insertCase(e.ctx, tx, &c, []byte(`{}`)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		for _, text := range []string{"common", "common 7", "complaint 12"} {
+			want := 0
+			for i := range n {
+				if wordsStartWith(fmt.Sprintf("Common complaint %d", i), searchWords(text)) {
+					want++
+				}
+			}
+			seen := map[string]bool{}
+			var lastDue time.Time
+			cursor := ""
+			for pages := 0; ; pages++ {
+				p, err := e.svc.Search(e.ctx, e.cara, CaseFilter{Text: text, OpenOnly: true}, cursor, 50)
+				noErr(t, err)
+				for _, c := range p.Cases {
+					if seen[c.ID] || c.DueAt.Before(lastDue) || !wordsStartWith(c.Summary, searchWords(text)) {
+						t.Fatalf("%q: page %d: %s (%q, due %v) repeated, out of order or not matching", text, pages, c.Reference, c.Summary, c.DueAt)
+					}
+					seen[c.ID], lastDue = true, c.DueAt
+				}
+				if p.Next == "" {
+					break
+				}
+				cursor = p.Next
+			}
+			if len(seen) != want {
+				t.Fatalf("%q: paged through %d cases, want %d", text, len(seen), want)
+			}
+		}
+	})
 }
