@@ -1,5 +1,5 @@
 -- Search by text (CaseFilter.Text) read every open case of the organisation
--- with summary LIKE '%...%' (6 to 47 ms at 22,000 cases). cases_search is a
+-- with summary LIKE '%...%' (6 to 34 ms at 22,000 cases). cases_search is a
 -- full-text index (FTS5) of each case's reference and summary (the list
 -- fields' answers), whose rows are the cases' own rows (rowid), so a search
 -- reads only the cases that match. It is an external-content table: the
