@@ -157,9 +157,13 @@ func TestTextSearchStaysInItsOrganisation(t *testing.T) {
 	})
 }
 
-// A transition that fills in an internal list field changes the summary,
-// and the index follows in the same transaction.
-func TestTextSearchFollowsTransitions(t *testing.T) {
+// The index follows every write to a case in its transaction. A transition
+// rewrites the case's row but cannot change its summary: it takes internal
+// fields only, and the summary (which the applicant sees, in the API's case
+// lists) is made of the answers given at submission. An internal list field
+// filled in by a transition is neither summarised nor found. Any other write
+// that changes the summary, or deletes the case, changes what is found.
+func TestTextSearchFollowsWrites(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		d := pingPong()
@@ -169,24 +173,45 @@ func TestTextSearchFollowsTransitions(t *testing.T) {
 		noErr(t, err)
 		c, err = e.svc.Transition(e.ctx, e.cara, c.ID, "wait", c.Version, definition.Answers{"outcome": "Wibble contractor"})
 		noErr(t, err)
-		if c.Summary != "Streetlight out · Wibble contractor" {
+		if got, _ := e.searchRefs(e.cara, "street", 10); !slices.Equal(got, []string{c.Reference}) {
+			t.Fatalf("after a transition found %v", got)
+		}
+		if got, _ := e.searchRefs(e.cara, "wibble", 10); got != nil {
+			t.Fatalf("an internal answer is found: %v", got)
+		}
+		if c.Summary != "Streetlight out" {
 			t.Fatalf("summary %q", c.Summary)
 		}
-		if got, _ := e.searchRefs(e.cara, "wibble street", 10); !slices.Equal(got, []string{c.Reference}) {
-			t.Fatalf("after the first move found %v", got)
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(e.ctx, "UPDATE cases SET summary = ? WHERE id = ?", "Zebedee fixed the lamp", c.ID)
+			return err
+		}))
+		if got, _ := e.searchRefs(e.cara, "streetlight", 10); got != nil {
+			t.Fatalf("the old summary is still found: %v", got)
 		}
-		c, err = e.svc.Transition(e.ctx, e.cara, c.ID, "resume", c.Version, definition.Answers{"outcome": "Zebedee fixed it"})
-		noErr(t, err)
-		if got, _ := e.searchRefs(e.cara, "wibble", 10); got != nil {
-			t.Fatalf("the replaced outcome is still found: %v", got)
+		if got, _ := e.searchRefs(e.cara, "zeb lamp", 10); !slices.Equal(got, []string{c.Reference}) {
+			t.Fatalf("the new summary is not found: %v", got)
 		}
-		if got, _ := e.searchRefs(e.cara, "zeb", 10); !slices.Equal(got, []string{c.Reference}) {
-			t.Fatalf("the new outcome is not found: %v", got)
+		// A write that fails leaves the index as it was.
+		err = db.Write(e.ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(e.ctx, "UPDATE cases SET summary = ? WHERE id = ?", "Quartz", c.ID); err != nil {
+				return err
+			}
+			return platform.Invalid("changed my mind")
+		})
+		wantCode(t, err, platform.CodeInvalid)
+		if got, _ := e.searchRefs(e.cara, "quartz", 10); got != nil {
+			t.Fatalf("a rolled-back summary is found: %v", got)
 		}
-		stored, err := e.svc.GetCase(e.ctx, e.cara, c.ID)
-		noErr(t, err)
-		if stored.Summary != "Streetlight out · Zebedee fixed it" {
-			t.Fatalf("stored summary %q", stored.Summary)
+		if got, _ := e.searchRefs(e.cara, "zebedee", 10); !slices.Equal(got, []string{c.Reference}) {
+			t.Fatalf("after a rollback the summary is not found: %v", got)
+		}
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(e.ctx, "DELETE FROM cases WHERE id = ?", c.ID)
+			return err
+		}))
+		if got, _ := e.searchRefs(e.cara, "zebedee", 10); got != nil {
+			t.Fatalf("a deleted case is found: %v", got)
 		}
 	})
 }

@@ -94,15 +94,12 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 	from := c.State
 	next := c
 	next.Answers, next.UpdatedAt, next.Version = merged, now, c.Version+1
-	// Internal fields given with the move may be list fields: the summary
-	// (shown in queues, and the text search's index) follows the answers.
-	next.Summary = summarize(def, merged)
 	plan.apply(&next)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, state_terminal = ?, unit_id = ?, assignee_id = ?, queue = ?, answers = ?, summary = ?,
+		res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, state_terminal = ?, unit_id = ?, assignee_id = ?, queue = ?, answers = ?,
 			version = version + 1, updated_at = ?, state_entered_at = ?, due_at = ?, at_risk_at = ?, escalated = 0, closed_at = ?
 			WHERE org_id = ? AND id = ? AND version = ?`,
-			next.State, boolInt(next.Terminal), next.UnitID, next.AssigneeID, next.Queue, string(body), next.Summary,
+			next.State, boolInt(next.Terminal), next.UnitID, next.AssigneeID, next.Queue, string(body),
 			store.Millis(now), store.Millis(next.StateEnteredAt), clockMillis(next.DueAt), clockMillis(next.AtRiskAt), store.Millis(next.ClosedAt),
 			c.OrgID, c.ID, expectedVersion)
 		if err != nil {

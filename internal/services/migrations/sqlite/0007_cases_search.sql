@@ -7,9 +7,10 @@
 -- anything that is not a letter or a digit and folds case and diacritics
 -- ("Zoë" is found by "zoe").
 --
--- The triggers keep it in the transaction of every write to cases (submit,
--- a transition that changes the summary, anything later), whatever the
--- code path. If the index ever disagrees with cases (say a tool copied the
+-- The triggers keep it in the transaction of every write to cases that
+-- adds one, changes its reference or summary, or deletes it, whatever the
+-- code path (today the summary is set at submission: transitions take
+-- internal fields only, which are not summarised). If the index ever disagrees with cases (say a tool copied the
 -- table in a way that renumbered rowids), it is rebuilt from cases with
 -- INSERT INTO cases_search(cases_search) VALUES('rebuild').
 CREATE VIRTUAL TABLE cases_search USING fts5(
