@@ -95,7 +95,8 @@ func BenchmarkTransition(b *testing.B) {
 // seedOpenCases inserts n open complaint cases straight into the table, in
 // large batches, spread over queues and due dates the way a busy council's
 // would be: the benchmark is about reading a page, not about submitting.
-func seedOpenCases(b *testing.B, e *env, n int) {
+// summary gives the i-th case's summary (the list fields' answers).
+func seedOpenCases(b *testing.B, e *env, n int, summary func(i int) string) {
 	b.Helper()
 	def, err := e.svc.latestDefinition(e.ctx, e.org.ID, "complaints")
 	noErr(b, err)
@@ -111,7 +112,7 @@ func seedOpenCases(b *testing.B, e *env, n int) {
 				}
 				c := Case{ID: platform.NewID("case"), OrgID: e.org.ID, Reference: fmt.Sprintf("COMP-2026-%06d", i+1),
 					ServiceID: def.ID, ServiceVersion: def.Version, Title: def.Title, State: "stage1", UnitID: e.units["Customer Services"],
-					Classification: platform.Official, ApplicantID: applicant, Queue: queues[i%len(queues)], Summary: fmt.Sprintf("Complaint %d", i),
+					Classification: platform.Official, ApplicantID: applicant, Queue: queues[i%len(queues)], Summary: summary(i),
 					Version: 1, SubmittedAt: store.Time(base + int64(i)*60_000), UpdatedAt: store.Time(base), StateEnteredAt: store.Time(base),
 					DueAt: store.Time(base + int64(i%20_000)*3_600_000), AtRiskAt: store.Time(base)}
 				if err := insertCase(e.ctx, tx, &c, []byte(`{"summary":"Complaint"}`)); err != nil {
@@ -135,7 +136,7 @@ func BenchmarkQueuePage(b *testing.B) {
 			db := storetest.Open(b, d, testMods)
 			e := newEnv(b, db)
 			e.publish(complaints(1))
-			seedOpenCases(b, e, 100_000)
+			seedOpenCases(b, e, 100_000, func(i int) string { return fmt.Sprintf("Complaint %d", i) })
 			e.clock.Set(start.Add(1000 * time.Hour)) // about one case in twenty is past due
 			filter := CaseFilter{Queue: "complaints", OpenOnly: true}
 			var deep string

@@ -1,8 +1,13 @@
 package services
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/store/storetest"
 )
 
 // FuzzDecodeCursor feeds page cursors, which come from URLs, to the decoder:
@@ -32,4 +37,73 @@ func FuzzDecodeCursor(f *testing.F) {
 			t.Fatalf("cursor %q decoded to (%d, %q) and re-encoded as %q", cursor, k, id, got)
 		}
 	})
+}
+
+// FuzzTextSearch types anything into the search box of a council with the
+// cases of textCorpus, on both engines: a search never fails but for being
+// too long, and where the text and the case are plain ASCII the cases found
+// are exactly those with, for every word typed, a word starting with it.
+func FuzzTextSearch(f *testing.F) {
+	var envs []*env
+	for _, d := range storetest.Engines {
+		e := newEnv(f, storetest.Open(f, d, testMods))
+		e.publish(complaints(1))
+		for _, s := range textCorpus {
+			e.submit(e.rita, s)
+		}
+		envs = append(envs, e)
+	}
+	for text := range textWant {
+		f.Add(text)
+	}
+	f.Add("")
+	f.Add("Résident NEAR/2 \"x\" OR y* -z ^a:b (c) {d e} [f] 'g' `h` \\ % _ ; -- /* */ \x00 \u200b")
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, e := range envs {
+			p, err := e.svc.Search(e.ctx, e.cara, CaseFilter{Text: text}, "", 50)
+			if len(strings.TrimSpace(text)) > 200 {
+				wantCode(t, err, platform.CodeInvalid)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %q: %v", e.db.Dialect(), text, err)
+			}
+			if !isASCII(text) || strings.TrimSpace(text) == "" {
+				continue // nothing typed does not filter
+			}
+			found := map[string]bool{}
+			for _, c := range p.Cases {
+				found[c.Reference] = true
+			}
+			for i, s := range textCorpus {
+				if !isASCII(s) {
+					continue
+				}
+				if want := wordsStartWith(ref(i)+" "+s, searchWords(text)); want != found[ref(i)] {
+					t.Fatalf("%s: %q: found %s is %v, want %v", e.db.Dialect(), text, ref(i), found[ref(i)], want)
+				}
+			}
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// wordsStartWith is the search's meaning, written plainly: every word typed
+// starts some word of the text, and something was typed.
+func wordsStartWith(text string, typed []string) bool {
+	words := searchWords(text)
+	for _, w := range typed {
+		if !slices.ContainsFunc(words, func(x string) bool { return strings.HasPrefix(x, w) }) {
+			return false
+		}
+	}
+	return len(typed) > 0
 }

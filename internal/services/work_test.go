@@ -397,7 +397,7 @@ func TestSearchPagesAndFilters(t *testing.T) {
 		page, err = e.svc.Search(e.ctx, e.cara, CaseFilter{Text: "100%_"}, "", 10)
 		noErr(t, err)
 		if len(page.Cases) != 0 {
-			t.Fatal("LIKE wildcards were not escaped")
+			t.Fatal("wildcards typed were taken as syntax, not as text")
 		}
 		_, err = e.svc.Search(e.ctx, e.cara, CaseFilter{}, "bogus", 10)
 		wantField(t, err, "cursor")

@@ -21,7 +21,7 @@ var searchParams = append([]web.Param{
 	{Name: "mine", In: "query", Description: "true: only cases assigned to you.", Schema: web.Schema{"type": "boolean"}},
 	{Name: "queue", In: "query", Description: "Only cases in this queue."},
 	{Name: "unit", In: "query", Description: "Only cases owned by this business unit (ID)."},
-	{Name: "text", In: "query", Description: "Words in the reference or the service's list fields (at most 200 characters)."},
+	{Name: "text", In: "query", Description: "Words, each the start of a word of the reference or of the service's list fields, in any order and any case; punctuation only separates words; a reference typed whole finds that case (at most 200 characters)."},
 	{Name: "sla", In: "query", Description: "Only open cases whose state's clock is on_track (also written due), at_risk or breached now.",
 		Schema: web.Schema{"type": "string", "enum": []string{"on_track", "due", "at_risk", "breached"}}},
 	{Name: "submitted_from", In: "query", Description: "Submitted at or after this time (RFC 3339; escape + as %2B) or from the start of this day (YYYY-MM-DD, UK time)."},
