@@ -14,7 +14,7 @@ import (
 )
 
 // Search by text (CaseFilter.Text) goes through a full-text index of each
-// case's reference and summary (migrations 0007): FTS5 on SQLite, a
+// case's reference and summary (migration 0009): FTS5 on SQLite, a
 // generated tsvector with a GIN index on PostgreSQL. Every word typed must be
 // the start of a word of the case, in any case and any order ("jan smi"
 // finds "Janet Smith"); punctuation only separates words, and nothing typed

@@ -240,7 +240,7 @@ func servicesUpTo(t *testing.T, v int) store.Migrations {
 func TestTextSearchMigrationIndexesExistingCases(t *testing.T) {
 	for _, d := range storetest.Engines {
 		t.Run(string(d), func(t *testing.T) {
-			db := storetest.Open(t, d, []store.Migrations{audit.Migrations, identity.Migrations, servicesUpTo(t, 6)})
+			db := storetest.Open(t, d, []store.Migrations{audit.Migrations, identity.Migrations, servicesUpTo(t, 8)})
 			e := newEnv(t, db)
 			e.publish(complaints(1))
 			for _, s := range textCorpus {
@@ -249,7 +249,7 @@ func TestTextSearchMigrationIndexesExistingCases(t *testing.T) {
 			e.foreignCase(e.other.OrgID, "COMP-2026-000001", "Janet Smith · trading account")
 			applied, err := db.Migrate(e.ctx, testMods)
 			noErr(t, err)
-			if len(applied) != 1 || applied[0].Name != "0007_cases_search.sql" {
+			if len(applied) != 1 || applied[0].Name != "0009_cases_search.sql" {
 				t.Fatalf("applied %+v", applied)
 			}
 			for _, text := range []string{"jan smi", "o'brien", "comp 2026 000004", "trading"} {
@@ -276,7 +276,7 @@ func TestTextSearchMigrationIndexesExistingCases(t *testing.T) {
 // Search splits what was typed with the same expression the PostgreSQL
 // index is built with; if the two differ, words are cut differently.
 func TestTextSearchPostgresExpressionMatchesMigration(t *testing.T) {
-	b, err := fs.ReadFile(Migrations.FS, "postgres/0007_cases_search.sql")
+	b, err := fs.ReadFile(Migrations.FS, "postgres/0009_cases_search.sql")
 	noErr(t, err)
 	if want := pgSearchText("reference || ' ' || summary"); !strings.Contains(string(b), want) {
 		t.Fatalf("the migration does not generate the column with\n%s", want)
