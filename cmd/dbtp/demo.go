@@ -24,7 +24,7 @@ var demoOrgs = []struct {
 	people     []demoPerson
 }{
 	{"kent", "Kent County Council", platform.OrgCouncil,
-		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services"},
+		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services", "Democratic Services"},
 		[]demoPerson{
 			{"admin@kent.example", "Alex Morgan", "admin", "Infrastructure"},
 			// The Head of Strategy manages the units whose work the demo's
@@ -34,6 +34,9 @@ var demoOrgs = []struct {
 			{"staff@kent.example", "Jo Baker", "staff", "Finance"},
 			{"stores@kent.example", "Kim Adeyemi", "caseworker", "Property"},
 			{"designer@kent.example", "Lee Carter", "designer", "Customer Services"},
+			// Democratic Services runs key decisions from the forward plan
+			// to the published decision notice.
+			{"democratic@kent.example", "Dana Whitfield", "caseworker", "Democratic Services"},
 			{"resident@kent.example", "Chris Walker", "resident", ""},
 		}},
 	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,

@@ -20,6 +20,7 @@ import (
 	"dbtp/internal/identity"
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
+	"dbtp/internal/services/definition"
 	"dbtp/internal/web"
 )
 
@@ -318,5 +319,44 @@ func TestDemoServicesComeFromTheSeeds(t *testing.T) {
 	}
 	if full.Answers["decision_reference"] != "21/00097" || full.Answers["committee_meeting_date"] != "2020-11-06" {
 		t.Errorf("decision answers: %v", full.Answers)
+	}
+
+	// The forward plan is public: signed out, 21/00097 is there with its
+	// public details and status, and nothing else of the proposal.
+	code, body := get(t, r.url+"/registers/key-decisions")
+	for _, want := range []string{"Forward plan and decisions", "21/00097", "The Kent County Council Technology Strategy 2020-2023",
+		"Cabinet Member decision", "Policy and Resources Cabinet Committee"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("forward plan (%d) lacks %q", code, want)
+		}
+	}
+	for _, private := range []string{"Rebecca Spore", "seeks endorsement", "Members asked about"} {
+		if strings.Contains(body, private) {
+			t.Fatalf("the forward plan shows %q, which is not public", private)
+		}
+	}
+	if code, body := get(t, r.url+"/services"); code != http.StatusOK || !strings.Contains(body, `href="/registers/key-decisions"`) {
+		t.Fatalf("the services page (%d) does not link the forward plan", code)
+	}
+	if code, _ := get(t, r.url+"/registers/complaints"); code != http.StatusNotFound {
+		t.Fatalf("complaints have no public register, got %d", code)
+	}
+	// Democratic Services moves it on: they record and publish the Cabinet
+	// Member's decision, which the decision notice then shows.
+	dana, err := r.app.identity.Directory().SearchPeople(ctx, sys, platform.PeopleQuery{Text: "democratic@kent.example"})
+	if err != nil || len(dana.People) != 1 {
+		t.Fatalf("the Democratic Services officer: %v", err)
+	}
+	ds := &platform.Subject{Kind: platform.SubjectUser, UserID: dana.People[0].ID, OrgID: org.ID, Roles: dana.People[0].Roles, BusinessUnits: dana.People[0].Units}
+	if _, err := r.app.services().Transition(ctx, ds, full.ID, "publish_decision", full.Version, definition.Answers{
+		"outcome": "approved", "decision_date": "2021-01-11",
+		"decision_notes": "To adopt the Technology Strategy 2020-2023 and publish it on an interim basis while it is reviewed in the light of COVID-19."}); err != nil {
+		t.Fatalf("Democratic Services publishing 21/00097: %v", err)
+	}
+	code, body = get(t, r.url+"/registers/key-decisions/"+full.Reference)
+	for _, want := range []string{"Published", "Approved", "11 January 2021", "interim basis"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("decision notice (%d) lacks %q", code, want)
+		}
 	}
 }

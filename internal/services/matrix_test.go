@@ -24,7 +24,7 @@ func TestAccessMatrix(t *testing.T) {
 		org := e.mustOrg("kent", "Kent County Council", platform.OrgCouncil)
 		sys := platform.System(org.ID)
 		units := map[string]string{}
-		for _, n := range []string{"Adults", "Customer Services", "Finance", "Infrastructure", "Property"} {
+		for _, n := range []string{"Adults", "Customer Services", "Democratic Services", "Finance", "Infrastructure", "Property"} {
 			u, err := e.id.CreateUnit(e.ctx, sys, n)
 			noErr(t, err)
 			units[n] = u.ID
@@ -38,8 +38,9 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		noErr(t, e.svc.EnsureBuiltins(e.ctx, org.ID, ds, ys))
 
-		// People: "own" work in the unit that owns the service; "other" in
-		// Adults, which owns none of the built-ins.
+		// People: "own" work in the unit that holds the case (the service's
+		// owner, or the unit its first state assigns it to: key decisions go
+		// to Democratic Services); "other" in Adults, which holds none.
 		people := map[string]*platform.Subject{
 			"resident":  e.user(sys, "res", platform.RoleResident),
 			"frontdesk": e.user(sys, "desk", platform.RoleStaff, units["Adults"]),
@@ -49,10 +50,10 @@ func TestAccessMatrix(t *testing.T) {
 			"designer":  e.user(sys, "des", platform.RoleDesigner),
 			"partner":   e.user(sys, "par", platform.RolePartner),
 		}
-		own := map[string][2]*platform.Subject{}
+		own := map[string][2]*platform.Subject{} // by unit ID
 		for n, id := range units {
 			slug := strings.ToLower(strings.ReplaceAll(n, " ", ""))
-			own[n] = [2]*platform.Subject{e.user(sys, "cw"+slug, platform.RoleCaseworker, id), e.user(sys, "mg"+slug, platform.RoleManager, id)}
+			own[id] = [2]*platform.Subject{e.user(sys, "cw"+slug, platform.RoleCaseworker, id), e.user(sys, "mg"+slug, platform.RoleManager, id)}
 		}
 		roles := []string{"resident", "frontdesk", "cw-own", "cw-other", "mgr-own", "mgr-other", "admin", "designer", "partner"}
 
@@ -67,7 +68,7 @@ func TestAccessMatrix(t *testing.T) {
 			"equipment-collection": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
 			"key-decisions": {start: staffAll, actFor: "",
-				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "mgr-own admin"},
+				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
 			"risk-register": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
 			"technology-roadmap": {start: staffAll, actFor: "",
@@ -81,24 +82,23 @@ func TestAccessMatrix(t *testing.T) {
 				diffs = append(diffs, def.ID+": a built-in service with no row in the matrix")
 				continue
 			}
-			subject := func(role string) *platform.Subject {
-				switch role {
-				case "cw-own":
-					return own[def.OwnerUnit][0]
-				case "mgr-own":
-					return own[def.OwnerUnit][1]
-				}
-				return people[role]
-			}
 			// One case of the service, made by whoever may start it (the
-			// resident, or the owning unit's caseworker), as the system
-			// would for anyone else.
+			// resident, or the owning unit's caseworker).
 			maker := people["resident"]
 			if !CanStart(maker, def) {
-				maker = own[def.OwnerUnit][0]
+				maker = own[units[def.OwnerUnit]][0]
 			}
 			c, err := e.svc.Submit(e.ctx, maker, def.ID, definition.Answers{}, SubmitOptions{})
 			noErr(t, err)
+			subject := func(role string) *platform.Subject {
+				switch role {
+				case "cw-own":
+					return own[c.UnitID][0]
+				case "mgr-own":
+					return own[c.UnitID][1]
+				}
+				return people[role]
+			}
 			first := ""
 			for _, tr := range def.Workflow.Transitions {
 				if slices.Contains(tr.From, def.Workflow.Initial) && !tr.Applicant {

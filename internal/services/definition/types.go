@@ -26,6 +26,17 @@ type Definition struct {
 	Workflow        Workflow                `yaml:"workflow" json:"workflow"`
 	// Summary fields shown in queues and search results, by field ID.
 	ListFields []string `yaml:"list_fields" json:"list_fields,omitempty"`
+	// PublicRegister publishes the service's cases to everyone, signed in
+	// or not, showing only the fields marked public: a forward plan of key
+	// decisions and their decision notices, a register of licences.
+	PublicRegister *PublicRegister `yaml:"public_register" json:"public_register,omitempty"`
+}
+
+// PublicRegister is a service's public list of cases.
+type PublicRegister struct {
+	Title   string   `yaml:"title" json:"title"`                       // "Forward plan and decisions"
+	Summary string   `yaml:"summary" json:"summary,omitempty"`         // a paragraph under the title
+	Hide    []string `yaml:"hide_states" json:"hide_states,omitempty"` // states whose cases are not shown (withdrawn)
 }
 
 // Audience is who may start a service.
@@ -99,6 +110,8 @@ type Field struct {
 	// FromAccount fills the question in from the person's account ("name"
 	// or "email") when they begin; they may still change it.
 	FromAccount string `yaml:"from_account" json:"from_account,omitempty"`
+	// Public shows the answer on the service's public register, to anyone.
+	Public bool `yaml:"public" json:"public,omitempty"`
 }
 
 // Option is one choice.

@@ -94,6 +94,7 @@ func (c *checker) check() {
 	c.checkFields()
 	c.checkPages()
 	c.checkListFields()
+	c.checkPublicRegister()
 	c.required("confirmation.title", d.Confirmation.Title)
 	c.placeholders("confirmation.title", d.Confirmation.Title)
 	c.placeholders("confirmation.body", d.Confirmation.Body)
@@ -172,6 +173,43 @@ func (c *checker) checkListFields() {
 			c.add(p, "%q is listed twice", id)
 		}
 		seen[id] = true
+	}
+}
+
+// checkPublicRegister: a register shows only OFFICIAL services, at least one
+// public field, and never a person's internal ID or a file; public fields
+// need a register to appear on.
+func (c *checker) checkPublicRegister() {
+	d, reg := c.d, c.d.PublicRegister
+	public := 0
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		if !f.Public {
+			continue
+		}
+		public++
+		p := fmt.Sprintf("fields[%d].public", i)
+		switch {
+		case reg == nil:
+			c.add(p, "a public field needs a public_register to appear on")
+		case f.Type == TypePerson || f.Type == TypeFile:
+			c.add(p, "%s answers cannot be published (a person's ID, a file)", f.Type)
+		}
+	}
+	if reg == nil {
+		return
+	}
+	c.required("public_register.title", reg.Title)
+	if d.Classification == platform.OfficialSensitive {
+		c.add("public_register", "an OFFICIAL-SENSITIVE service cannot have a public register")
+	}
+	if public == 0 {
+		c.add("public_register", "mark at least one field public: true to show on the register")
+	}
+	for i, st := range reg.Hide {
+		if c.d.State(st) == nil {
+			c.add(fmt.Sprintf("public_register.hide_states[%d]", i), "unknown state %q", st)
+		}
 	}
 }
 

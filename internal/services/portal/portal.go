@@ -97,6 +97,8 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	upload := web.MaxBody(opts.MaxUploadBytes + 1<<20)
 	rt.Handle("GET /services", p.orAnon(p.list, p.list)) // signed out: the services that admit anonymous starts
 	rt.Handle("GET /services/requests", signedIn(p.requests))
+	rt.Handle("GET /registers/{service}", p.orAnon(p.register, p.register))
+	rt.Handle("GET /registers/{service}/{reference}", p.orAnon(p.registerEntry, p.registerEntry))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
 	rt.Handle("GET /services/track", p.orAnon(p.signedInTrack, p.trackForm))
 	rt.Handle("POST /services/track", p.orAnon(p.signedInTrack, p.trackPost))
@@ -233,8 +235,9 @@ type serviceCard struct {
 
 type listPage struct {
 	Services  []serviceCard
-	Assist    bool // offer assisted digital
-	SignedOut bool // a visitor without an account: offer tracking by email and signing in
+	Registers []serviceCard // public registers, such as the forward plan
+	Assist    bool          // offer assisted digital
+	SignedOut bool          // a visitor without an account: offer tracking by email and signing in
 }
 
 // list shows the services the person may start.
@@ -243,14 +246,17 @@ func (p *portal) list(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 	if err != nil {
 		return err
 	}
-	var cards []serviceCard
+	var cards, registers []serviceCard
 	for _, d := range defs {
+		if reg := d.Def.PublicRegister; reg != nil && d.Def.Classification != platform.OfficialSensitive {
+			registers = append(registers, serviceCard{ID: d.Def.ID, Title: reg.Title, Summary: reg.Summary, Href: "/registers/" + d.Def.ID})
+		}
 		if reserved(d.Def.ID) || !services.CanStart(sub, d.Def) || len(d.Def.Pages) == 0 {
 			continue
 		}
 		cards = append(cards, serviceCard{ID: d.Def.ID, Title: d.Def.Title, Summary: d.Def.Summary, Href: "/services/" + d.Def.ID + "/start"})
 	}
-	return web.Render(w, r, http.StatusOK, "portal/list", listPage{Services: cards, Assist: isStaff(sub) && p.opts.FindResidents != nil,
+	return web.Render(w, r, http.StatusOK, "portal/list", listPage{Services: cards, Registers: registers, Assist: isStaff(sub) && p.opts.FindResidents != nil,
 		SignedOut: !sub.Authenticated()})
 }
 
