@@ -66,9 +66,9 @@ func (s *Service) FindResidents(ctx context.Context, sub *platform.Subject, q pl
 	}
 	birth, postcode := "", ""
 	if strings.TrimSpace(q.BirthDate) != "" {
-		var err error
-		if birth, err = birthDate(q.BirthDate, s.now()); err != nil {
-			bad = append(bad, platform.FieldError{Field: "birth_date", Message: err.Error()})
+		var msg string
+		if birth, msg = birthDate(q.BirthDate, s.now()); msg != "" {
+			bad = append(bad, platform.FieldError{Field: "birth_date", Message: msg})
 		}
 	}
 	if strings.TrimSpace(q.Postcode) != "" {
@@ -214,8 +214,9 @@ func (s *Service) checkCaller(in platform.Caller) (Resident, string, error) {
 		}
 	}
 	if strings.TrimSpace(in.BirthDate) != "" {
-		if r.BirthDate, err = birthDate(in.BirthDate, s.now()); err != nil {
-			bad = append(bad, platform.FieldError{Field: "birth_date", Message: err.Error()})
+		var msg string
+		if r.BirthDate, msg = birthDate(in.BirthDate, s.now()); msg != "" {
+			bad = append(bad, platform.FieldError{Field: "birth_date", Message: msg})
 		}
 	}
 	r.Channel = in.Channel
@@ -268,8 +269,9 @@ func (s *Service) sameResidents(ctx context.Context, orgID string, r Resident, e
 }
 
 // birthDate accepts YYYY-MM-DD (what a date input sends) or D M YYYY, and
-// refuses dates in the future or more than 130 years ago.
-func birthDate(raw string, now time.Time) (string, error) {
+// refuses dates in the future or more than 130 years ago, with the message
+// to show.
+func birthDate(raw string, now time.Time) (date, problem string) {
 	raw = strings.TrimSpace(raw)
 	var t time.Time
 	var err error
@@ -288,13 +290,13 @@ func birthDate(raw string, now time.Time) (string, error) {
 	}
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("Enter a real date of birth, like 27 3 1984")
+		return "", "Enter a real date of birth, like 27 3 1984"
 	case t.After(now):
-		return "", fmt.Errorf("Date of birth must be in the past")
+		return "", "Date of birth must be in the past"
 	case t.Before(now.AddDate(-130, 0, 0)):
-		return "", fmt.Errorf("Check the year of birth")
+		return "", "Check the year of birth"
 	}
-	return t.Format("2006-01-02"), nil
+	return t.Format("2006-01-02"), ""
 }
 
 func prefixed(p, columns string) string {
