@@ -53,6 +53,11 @@ func For(s *platform.Subject, action, resourceType, resourceID string, outcome O
 	e := Entry{Action: action, ResourceType: resourceType, ResourceID: resourceID, Outcome: outcome}
 	if s != nil {
 		e.OrgID, e.ActorID, e.ActorName, e.ActingFor, e.Addr = s.OrgID, s.UserID, s.Name, s.ActingFor, s.Addr
+		if s.Agreement != "" {
+			// A partner's every act in the host organisation names the
+			// data-sharing agreement it was done under.
+			e.ActorName += " under sharing agreement " + s.Agreement
+		}
 		if s.Kind == platform.SubjectToken {
 			e.ActorID = s.TokenID
 		}

@@ -73,6 +73,13 @@ type Subject struct {
 	Roles         []Role
 	BusinessUnits []string
 	ActingFor     string // user ID of the person this subject acts on behalf of, if any
+	// A partner acting under a data-sharing agreement acts in the host
+	// organisation (OrgID) with the partner role only: HomeOrgID is their
+	// own organisation and Agreement the agreement's ID. Only the services
+	// engine makes such a subject (services.ActUnder), after checking that
+	// the agreement is in force and covers what they do.
+	HomeOrgID string
+	Agreement string
 	Scopes        []string
 	TokenID       string
 	SessionID     string

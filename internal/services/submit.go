@@ -90,6 +90,9 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 	if err != nil {
 		return Case{}, err
 	}
+	if err := s.checkAgreement(ctx, sub, def.ID); err != nil {
+		return Case{}, err
+	}
 	// Assisted digital is governed by the definition's assisted_digital
 	// and checked in setApplicant: staff start it for a resident.
 	if o.OnBehalfOf == "" && !CanStart(sub, def) {

@@ -14,7 +14,7 @@ func TestBuiltinsParseCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a built-in definition is broken:\n%v", err)
 	}
-	want := []string{"complaints", "equipment-collection", "key-decisions", "risk-register", "technology-roadmap"}
+	want := []string{"adult-social-care-referral", "complaints", "equipment-collection", "key-decisions", "risk-register", "technology-roadmap"}
 	if len(defs) != len(want) {
 		t.Fatalf("%d built-ins, want %d", len(defs), len(want))
 	}
