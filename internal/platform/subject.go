@@ -80,11 +80,11 @@ type Subject struct {
 	// the agreement is in force and covers what they do.
 	HomeOrgID string
 	Agreement string
-	Scopes        []string
-	TokenID       string
-	SessionID     string
-	Addr          string // remote address, for the audit log
-	AuthTime      time.Time
+	Scopes    []string
+	TokenID   string
+	SessionID string
+	Addr      string // remote address, for the audit log
+	AuthTime  time.Time
 }
 
 // HasRole reports whether the subject holds r.
