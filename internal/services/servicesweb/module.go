@@ -31,9 +31,9 @@ type Module struct {
 	// Addresses is the council's gazetteer for address questions (the
 	// gazetteer module, wired in cmd/dbtp); nil means addresses are typed.
 	Addresses portal.Addresses
-	d   *module.Deps
-	svc *services.Service
-	cal *calendar.Calendar
+	d         *module.Deps
+	svc       *services.Service
+	cal       *calendar.Calendar
 }
 
 var _ module.Module = (*Module)(nil)
