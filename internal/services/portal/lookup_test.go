@@ -112,8 +112,8 @@ func TestAddressTypedWithoutGazetteer(t *testing.T) {
 func pickerDef() *definition.Definition {
 	return &definition.Definition{ID: "kit", Version: 1, Title: "Ask for kit", ReferencePrefix: "KIT", OwnerUnit: "Customer Services",
 		Classification: "OFFICIAL", Start: definition.Start{Who: []definition.Audience{"staff"}},
-		Fields: []definition.Field{{ID: "line_manager", Type: definition.TypePerson, Label: "Your line manager", Required: true}},
-		Pages:  []definition.Page{{ID: "manager", Fields: []string{"line_manager"}}},
+		Fields:   []definition.Field{{ID: "line_manager", Type: definition.TypePerson, Label: "Your line manager", Required: true}},
+		Pages:    []definition.Page{{ID: "manager", Fields: []string{"line_manager"}}},
 		Workflow: definition.Workflow{Initial: "submitted", States: []definition.State{{ID: "submitted", Label: "Submitted"}}}}
 }
 
