@@ -50,12 +50,12 @@ func TestLoadVerb(t *testing.T) {
 		if err == nil {
 			t.Fatal("rejected rows did not fail the command")
 		}
-		for _, s := range []string{"row 3 rejected: has no UPRN", `row 4 rejected: postcode "ME14 4A" is not a UK postcode`, "1 addresses stored, 2 rows rejected"} {
+		for _, s := range []string{"row 3 rejected: has no UPRN", `row 4 rejected: postcode "ME14 4A" is not a UK postcode`, "1 address stored, 2 rows rejected"} {
 			if !strings.Contains(out.String(), s) {
 				t.Fatalf("report lacks %q:\n%s", s, out.String())
 			}
 		}
-		if !strings.Contains(errOut.String(), "3 rows read, 1 addresses stored") {
+		if !strings.Contains(errOut.String(), "3 rows read, 1 address stored") {
 			t.Fatalf("no progress: %q", errOut.String())
 		}
 		as, err := m.AddressesByPostcode(ctx, "me144aa")

@@ -36,7 +36,7 @@ func load(ctx context.Context, c *module.Call) error {
 	defer f.Close()
 	g := newGazetteer(c.Deps)
 	rep, err := g.Load(ctx, f, filepath.Base(c.Args[0]), func(read, loaded int) {
-		fmt.Fprintf(c.Stderr, "%d rows read, %d addresses stored\n", read, loaded)
+		fmt.Fprintf(c.Stderr, "%s read, %s stored\n", count(read, "row", "rows"), count(loaded, "address", "addresses"))
 	})
 	for i, r := range rep.Rejected {
 		if i == maxReported {
@@ -55,8 +55,8 @@ func load(ctx context.Context, c *module.Call) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "%d rows read: %d addresses stored, %d rows rejected. The gazetteer now holds %d addresses.\n",
-		rep.Rows, rep.Loaded, len(rep.Rejected), n)
+	fmt.Fprintf(c.Stdout, "%s read: %s stored, %s rejected. The gazetteer now holds %s.\n",
+		count(rep.Rows, "row", "rows"), count(rep.Loaded, "address", "addresses"), count(len(rep.Rejected), "row", "rows"), count(n, "address", "addresses"))
 	if len(rep.Rejected) > 0 {
 		return errors.New("some rows were rejected (listed above); the other rows were stored")
 	}
@@ -81,4 +81,11 @@ func find(ctx context.Context, c *module.Call) error {
 		fmt.Fprintf(c.Stdout, "%s\t%s, %s, %s\n", a.UPRN, line, a.Town, a.Postcode)
 	}
 	return nil
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
