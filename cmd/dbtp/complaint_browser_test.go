@@ -34,7 +34,8 @@ func TestBrowserComplaintAcrossRoles(t *testing.T) {
 			answer := func(sel, text, page string) {
 				t.Helper()
 				if sel != "" {
-					do(t, resident, "answer "+page, chromedp.SendKeys(chromedp.CSS(sel), text))
+					// Name and email come filled in from the account: replace them.
+					do(t, resident, "answer "+page, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
 				}
 				submitAndWait(t, resident, next, "main h1")
 				check(resident, page)
@@ -49,6 +50,7 @@ func TestBrowserComplaintAcrossRoles(t *testing.T) {
 			do(t, resident, "service area", chromedp.Click(chromedp.CSS(`#service_area`)))
 			answer("", "", "service area")
 			answer("#details", "The bus stop timetable at Week Street, Maidstone has been missing for a month.", "details")
+			answer("", "", "evidence")
 			do(t, resident, "not before", chromedp.Click(chromedp.CSS(`#complained_before-2`)))
 			answer("", "", "complained before")
 			answer("#desired_outcome", "Replace the timetable.", "desired outcome")

@@ -27,10 +27,13 @@ var demoOrgs = []struct {
 		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services"},
 		[]demoPerson{
 			{"admin@kent.example", "Alex Morgan", "admin", "Infrastructure"},
-			{"manager@kent.example", "Priya Shah", "manager", "Adults"},
+			// The Head of Strategy manages the units whose work the demo's
+			// dashboards, complaints, risk register and key decisions show.
+			{"manager@kent.example", "Priya Shah", "manager", "Adults,Customer Services,Finance,Infrastructure"},
 			{"caseworker@kent.example", "Sam Okafor", "caseworker", "Customer Services,Children's"},
 			{"staff@kent.example", "Jo Baker", "staff", "Finance"},
 			{"stores@kent.example", "Kim Adeyemi", "caseworker", "Property"},
+			{"designer@kent.example", "Lee Carter", "designer", "Customer Services"},
 			{"resident@kent.example", "Chris Walker", "resident", ""},
 		}},
 	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,

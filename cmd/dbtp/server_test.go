@@ -36,16 +36,22 @@ type running struct {
 // extra flags are appended to the command line.
 func startDemo(t *testing.T, dir string, extra ...string) *running {
 	t.Helper()
+	return startDemoEnv(t, dir, func(string) string { return "" }, extra...)
+}
+
+// startDemoEnv is startDemo with environment variables (DBTP_OIDC_*, say).
+func startDemoEnv(t *testing.T, dir string, getenv func(string) string, extra ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var c serveConfig
-	f := newFlags(&cliEnv{getenv: func(string) string { return "" }}, "demo", "")
+	f := newFlags(&cliEnv{getenv: getenv}, "demo", "")
 	f.serveFlags(&c)
 	if _, err := f.parse(append([]string{"--data", dir, "--addr", "127.0.0.1:0", "--log-level", "error"}, extra...), 0); err != nil {
 		t.Fatal(err)
 	}
 	r := &running{out: &bytes.Buffer{}}
 	logs := &syncBuffer{}
-	env := &cliEnv{stdout: r.out, stderr: logs, getenv: func(string) string { return "" }}
+	env := &cliEnv{stdout: r.out, stderr: logs, getenv: getenv}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())

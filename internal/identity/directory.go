@@ -21,7 +21,8 @@ func (s *Service) Directory() Directory { return Directory{s} }
 var _ platform.Directory = Directory{}
 
 func person(u User) platform.Person {
-	return platform.Person{ID: u.ID, OrgID: u.OrgID, Name: u.Name, Email: u.Email, Roles: u.Roles, Units: u.BusinessUnits, Disabled: u.Disabled}
+	return platform.Person{ID: u.ID, OrgID: u.OrgID, Name: u.Name, Email: u.Email, Roles: u.Roles, Units: u.BusinessUnits, Disabled: u.Disabled,
+		SignIn: u.HasPassword || u.Email != ""}
 }
 
 // Person returns one person of the subject's organisation.
@@ -97,6 +98,35 @@ func (d Directory) SearchPeople(ctx context.Context, sub *platform.Subject, q pl
 		out.People = append(out.People, person(u))
 	}
 	return out, nil
+}
+
+// FindResidents finds residents for staff helping them.
+func (d Directory) FindResidents(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]platform.Person, error) {
+	rs, err := d.s.FindResidents(ctx, sub, q)
+	return residentPeople(rs), err
+}
+
+// RecordCaller records a resident without an account.
+func (d Directory) RecordCaller(ctx context.Context, sub *platform.Subject, c platform.Caller, duplicateChecked bool) (platform.Person, []platform.Person, error) {
+	r, same, err := d.s.RecordCaller(ctx, sub, c, duplicateChecked)
+	if err != nil {
+		return platform.Person{}, residentPeople(same), err
+	}
+	return residentPerson(r), nil, nil
+}
+
+func residentPerson(r Resident) platform.Person {
+	p := person(r.User)
+	p.Phone, p.Postcode, p.BirthDate, p.Channel = r.Phone, r.Postcode, r.BirthDate, r.Channel
+	return p
+}
+
+func residentPeople(rs []Resident) []platform.Person {
+	out := make([]platform.Person, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, residentPerson(r))
+	}
+	return out
 }
 
 // Units lists the subject's organisation's business units.

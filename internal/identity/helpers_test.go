@@ -40,8 +40,12 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := audittest.NewLog(t, db)
 	clock := platformtest.NewClock(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	ap := access.New(log)
+	if err := ap.Register(ResidentRecordType, ResidentRecordPolicy); err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: clock,
-		svc: New(db, log, access.New(log), Options{Clock: clock, Issuer: "Northshire Council"})}
+		svc: New(db, log, ap, Options{Clock: clock, Issuer: "Northshire Council"})}
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)
 	e.adminU = e.mustUser(e.sys, "admin@northshire.gov.uk", "Ada Admin", []platform.Role{platform.RoleAdmin}, nil, testPassword)

@@ -12,6 +12,33 @@ type Person struct {
 	Roles    []Role   `json:"roles"`
 	Units    []string `json:"business_units"`
 	Disabled bool     `json:"disabled,omitempty"`
+	// What staff recorded about a resident (assisted digital), when they
+	// find residents; empty elsewhere.
+	Phone     string `json:"phone,omitempty"`
+	Postcode  string `json:"postcode,omitempty"`
+	BirthDate string `json:"birth_date,omitempty"` // YYYY-MM-DD
+	Channel   string `json:"channel,omitempty"`    // email, phone or post
+	// SignIn is false for a resident recorded by staff who has not yet
+	// claimed an account (no password, no single sign-on link).
+	SignIn bool `json:"sign_in"`
+}
+
+// ResidentQuery finds residents for staff helping them; every part given
+// must match, and at least one must be given.
+type ResidentQuery struct {
+	Text      string // in the name or email
+	BirthDate string // YYYY-MM-DD, or D M YYYY
+	Postcode  string
+}
+
+// Caller is what front-desk staff record about someone without an account.
+type Caller struct {
+	Name      string
+	Email     string // optional
+	Phone     string // optional
+	Postcode  string // optional
+	BirthDate string // optional
+	Channel   string // email, phone or post: how they want to hear from the council
 }
 
 // IsStaff reports whether the person holds a staff role.
@@ -59,6 +86,14 @@ type Directory interface {
 	People(ctx context.Context, s *Subject, ids []string) (map[string]Person, error)
 	// SearchPeople pages through people matching q.
 	SearchPeople(ctx context.Context, s *Subject, q PeopleQuery) (PeoplePage, error)
+	// FindResidents finds the organisation's residents for staff helping
+	// them (assisted digital).
+	FindResidents(ctx context.Context, s *Subject, q ResidentQuery) ([]Person, error)
+	// RecordCaller records someone without an account as a resident who
+	// cannot sign in yet. If people like them are already recorded, nothing
+	// is and they are returned with a conflict error, unless
+	// duplicateChecked says staff have seen them and this is someone else.
+	RecordCaller(ctx context.Context, s *Subject, c Caller, duplicateChecked bool) (Person, []Person, error)
 	// Units lists the organisation's business units by name.
 	Units(ctx context.Context, s *Subject) ([]Unit, error)
 	// UnitID resolves a business unit's name within an organisation, as

@@ -14,13 +14,14 @@ const (
 	RoleAdmin      Role = "admin"
 	RoleManager    Role = "manager"
 	RoleCaseworker Role = "caseworker"
+	RoleDesigner   Role = "designer" // creates and changes services in the browser designer; no access to their cases
 	RoleStaff      Role = "staff"
 	RoleResident   Role = "resident"
 	RolePartner    Role = "partner"
 )
 
 // Roles lists every role in order of decreasing power.
-var Roles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleStaff, RoleResident, RolePartner}
+var Roles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleDesigner, RoleStaff, RoleResident, RolePartner}
 
 // ParseRole accepts a role name exactly as listed in Roles.
 func ParseRole(s string) (Role, bool) {
@@ -105,7 +106,7 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // StaffRoles are the roles of people who work for the organisation, as
 // against residents and partners. It is the one definition of "staff":
 // who may act for a resident, be assigned work, or see staff pages.
-var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleStaff}
+var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleDesigner, RoleStaff}
 
 // IsStaff reports whether r is one of StaffRoles.
 func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }

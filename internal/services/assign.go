@@ -83,6 +83,9 @@ func (s *Service) Assign(ctx context.Context, sub *platform.Subject, caseID stri
 	if err := s.checkAssignment(ctx, c.OrgID, &a); err != nil {
 		return Case{}, err
 	}
+	if err := s.checkAssignee(ctx, a.AssigneeID, []Case{c}); err != nil {
+		return Case{}, err
+	}
 	next := applyAssignment(c, a)
 	next.UpdatedAt, next.Version = s.now(), c.Version+1
 	err = s.db.Write(ctx, func(tx *store.Tx) error { return s.writeAssignment(ctx, tx, sub, c, next, false) })
@@ -121,6 +124,9 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 			return 0, s.denied(ctx, sub, "case.staff", "case", cases[i].ID, "applicant view only", "only staff can do this")
 		}
 	}
+	if err := s.checkAssignee(ctx, a.AssigneeID, cases); err != nil {
+		return 0, err
+	}
 	now := s.now()
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		for _, c := range cases {
@@ -136,6 +142,48 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 		return 0, asPlatform(err)
 	}
 	return len(cases), nil
+}
+
+// CouldWorkOn reports whether p could work on c (the access point would
+// let them update it as staff): who the console offers as an assignee.
+func (s *Service) CouldWorkOn(p platform.Person, c Case) bool {
+	sub := &platform.Subject{Kind: platform.SubjectUser, UserID: p.ID, OrgID: p.OrgID, Roles: p.Roles, BusinessUnits: p.Units}
+	if p.OrgID == "" {
+		sub.OrgID = c.OrgID
+	}
+	r := c.resource()
+	r.OwnerID = "" // being its applicant is not working on it
+	return !p.Disabled && p.IsStaff() && s.ap.Allowed(sub, access.Update, r)
+}
+
+// checkAssignee refuses to give cases to someone who could not work on
+// every one of them, naming the cases: an assignment nobody can act on
+// only hides a case.
+func (s *Service) checkAssignee(ctx context.Context, userID string, cases []Case) error {
+	if userID == "" || s.opts.Person == nil || len(cases) == 0 {
+		return nil
+	}
+	p, err := s.opts.Person(ctx, cases[0].OrgID, userID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return platform.Invalid("Choose a person", platform.FieldError{Field: "assignee_id", Message: "Choose a person of this organisation"})
+	}
+	if err != nil {
+		return platform.AsError(err)
+	}
+	var refs []string
+	for _, c := range cases {
+		if !s.CouldWorkOn(p, c) {
+			refs = append(refs, c.Reference)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	msg := p.Name + " cannot work on " + strings.Join(refs, ", ") + ": choose someone who can open the case"
+	if len(refs) > 5 {
+		msg = fmt.Sprintf("%s cannot work on %d of the chosen cases (%s, ...): choose someone who can open them", p.Name, len(refs), strings.Join(refs[:5], ", "))
+	}
+	return platform.Invalid(msg, platform.FieldError{Field: "assignee_id", Message: msg})
 }
 
 // loadMany reads cases of the subject's organisation by ID (without

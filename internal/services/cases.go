@@ -241,6 +241,13 @@ func isStaff(sub *platform.Subject) bool {
 	if sub == nil {
 		return false
 	}
-	return sub.Kind == platform.SubjectSystem || sub.HasRole(platform.RoleAdmin) || sub.HasRole(platform.RoleManager) ||
-		sub.HasRole(platform.RoleCaseworker) || sub.HasRole(platform.RoleStaff)
+	if sub.Kind == platform.SubjectSystem {
+		return true
+	}
+	for _, r := range sub.Roles {
+		if r.IsStaff() { // the one rule of who is staff (platform.StaffRoles)
+			return true
+		}
+	}
+	return false
 }

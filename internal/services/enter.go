@@ -101,7 +101,7 @@ func (p *entryPlan) apply(c *Case) {
 // run creates the state's tasks and sends its notifications inside tx.
 func (s *Service) run(ctx context.Context, tx *store.Tx, sub *platform.Subject, def *definition.Definition, c *Case, p *entryPlan) error {
 	for _, t := range p.tasks {
-		if _, err := insertTask(ctx, tx, c, NewTask{Title: t.title, DueAt: t.due}, c.State, actorID(sub), p.at); err != nil {
+		if _, err := insertTask(ctx, tx, c, NewTask{Title: t.title, DueAt: t.due}, c.State, actorID(sub), p.at, true); err != nil {
 			return err
 		}
 	}

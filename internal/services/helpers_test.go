@@ -83,12 +83,16 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := audittest.NewLog(t, db)
 	ap := access.New(log)
+	noErr(t, ap.Register("case", CasePolicy))
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.notifier = &failingNotifier{out: NewOutbox(db, nil)}
 	e.files = blobtest.Disk(t)
 	e.svc = New(db, log, ap, Options{Calendar: weekendCalendar{}, Notifier: e.notifier, Clock: e.clock, UnitID: e.id.UnitID,
-		UserExists: e.id.UserExists, Files: e.files})
+		UserExists: e.id.UserExists, Files: e.files,
+		Person: func(ctx context.Context, orgID, id string) (platform.Person, error) {
+			return e.id.Directory().Person(ctx, platform.System(orgID), id)
+		}})
 
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)

@@ -42,9 +42,9 @@ const maxNote = 10000
 // kind; the applicant writes to staff (their note is applicant-visible
 // whatever they ask for, so they can always read what they wrote).
 func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, text string, vis Visibility) (Note, error) {
-	text = strings.TrimSpace(text)
-	if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxNote {
-		return Note{}, platform.Invalid("Enter a message", platform.FieldError{Field: "text", Message: fmt.Sprintf("Enter a message of at most %d characters", maxNote)})
+	text, err := checkNoteText(text)
+	if err != nil {
+		return Note{}, err
 	}
 	if vis != Internal && vis != ToApplicant {
 		return Note{}, platform.Invalid("Choose who can see the note", platform.FieldError{Field: "visibility", Message: "Choose internal or applicant"})
@@ -57,28 +57,49 @@ func (s *Service) AddNote(ctx context.Context, sub *platform.Subject, caseID, te
 		vis = ToApplicant
 	}
 	now := s.now()
-	n := Note{ID: platform.NewID("note"), CaseID: c.ID, AuthorID: sub.UserID, AuthorName: sub.Name, ActingFor: sub.ActingFor,
-		Visibility: vis, Body: text, CreatedAt: now}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_notes (id, org_id, case_id, author_id, author_name, acting_for, visibility, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, c.OrgID, c.ID, n.AuthorID, n.AuthorName, n.ActingFor, string(vis), text, store.Millis(now)); err != nil {
-			return err
-		}
-		detail := "internal note"
-		if vis == ToApplicant {
-			detail = "message"
-		}
-		if err := s.addEvent(ctx, tx, sub, &c, now, EventNote, "", "", detail, vis == ToApplicant); err != nil {
-			return err
-		}
-		e := audit.For(sub, "case.note", "case", c.ID, audit.Success)
-		e.Detail = fmt.Sprintf("%s: %s note %s", c.Reference, vis, n.ID)
-		return s.rec.Record(tx, e)
-	})
+	n := newNote(sub, c.ID, text, vis, now)
+	err = s.db.Write(ctx, func(tx *store.Tx) error { return s.insertNote(ctx, tx, sub, &c, n) })
 	if err != nil {
 		return Note{}, asPlatform(err)
 	}
 	return n, nil
+}
+
+func newNote(sub *platform.Subject, caseID, text string, vis Visibility, at time.Time) Note {
+	return Note{ID: platform.NewID("note"), CaseID: caseID, AuthorID: sub.UserID, AuthorName: sub.Name, ActingFor: sub.ActingFor,
+		Visibility: vis, Body: text, CreatedAt: at}
+}
+
+// insertNote stores n on c with its timeline event and audit entry.
+func (s *Service) insertNote(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case, n Note) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO case_notes (id, org_id, case_id, author_id, author_name, acting_for, visibility, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, c.OrgID, c.ID, n.AuthorID, n.AuthorName, n.ActingFor, string(n.Visibility), n.Body, store.Millis(n.CreatedAt)); err != nil {
+		return err
+	}
+	detail := "internal note"
+	if n.Visibility == ToApplicant {
+		detail = "message"
+	}
+	if err := s.addEvent(ctx, tx, sub, c, n.CreatedAt, EventNote, "", "", detail, n.Visibility == ToApplicant); err != nil {
+		return err
+	}
+	e := audit.For(sub, "case.note", "case", c.ID, audit.Success)
+	e.Detail = fmt.Sprintf("%s: %s note %s", c.Reference, n.Visibility, n.ID)
+	return s.rec.Record(tx, e)
+}
+
+// checkNoteText trims a message and refuses an empty or overlong one.
+func checkNoteText(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return "", platform.Invalid("Enter a message", platform.FieldError{Field: "text", Message: "Enter a message"})
+	case !utf8.ValidString(text):
+		return "", platform.Invalid("Check the message", platform.FieldError{Field: "text", Message: "The message contains characters that cannot be read; type it again"})
+	case utf8.RuneCountInString(text) > maxNote:
+		return "", platform.Invalid("The message is too long", platform.FieldError{Field: "text", Message: "The message must be 10,000 characters or fewer"})
+	}
+	return text, nil
 }
 
 // ListNotes lists a case's notes, oldest first; someone who sees the case

@@ -68,6 +68,9 @@ type Options struct {
 	// UserExists, when set, confirms that an assignee or an assisted-digital
 	// applicant is a user of the organisation.
 	UserExists func(ctx context.Context, orgID, userID string) (bool, error)
+	// Person, when set, looks up a user's roles and business units, so a
+	// case is only ever given to someone who could work on it.
+	Person func(ctx context.Context, orgID, userID string) (platform.Person, error)
 	// Files keeps the content of attachments and of files uploaded before
 	// submission (cmd/dbtp: the kernel's blob store). Without it the engine
 	// refuses files.

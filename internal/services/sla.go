@@ -134,3 +134,29 @@ func (s *Service) escalate(ctx context.Context, cases []Case, now time.Time) (in
 	}
 	return done, nil
 }
+
+// WorkingDaysLeft counts the working days from now's date to due's: 0 when
+// due today, negative when overdue (the working days since). Calendars
+// that can count (the England and Wales one) count bank holidays out; the
+// default counts Monday to Friday.
+func (s *Service) WorkingDaysLeft(due, now time.Time) int {
+	if c, ok := s.opts.Calendar.(interface{ WorkingDaysBetween(a, b time.Time) int }); ok {
+		return c.WorkingDaysBetween(now, due)
+	}
+	a, b, sign := now, due, 1
+	if b.Before(a) {
+		a, b, sign = b, a, -1
+	}
+	n := 0
+	for d := dateOf(a).AddDate(0, 0, 1); !d.After(dateOf(b)); d = d.AddDate(0, 0, 1) {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n++
+		}
+	}
+	return sign * n
+}
+
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}

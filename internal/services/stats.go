@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/access"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
 )
@@ -217,4 +218,18 @@ func (s *Service) spans(ctx context.Context, orgID, cond string, args []any, sin
 		}
 	}
 	return kept, nil
+}
+
+// UnitsOutOfSight lists which of unitIDs own cases of classification c
+// that sub may not read: the parts of the organisation a dashboard of
+// sub's cannot count, so it can say so rather than look complete.
+func (s *Service) UnitsOutOfSight(sub *platform.Subject, unitIDs []string, c platform.Classification) []string {
+	var out []string
+	for _, u := range unitIDs {
+		r := access.Resource{Type: "case", OrgID: sub.OrgID, BusinessUnit: u, Classification: c}
+		if !s.ap.Allowed(sub, access.Read, r) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -297,9 +297,25 @@ func answerKeys(def *definition.Definition, answers definition.Answers, applican
 func summarize(def *definition.Definition, answers definition.Answers) string {
 	var parts []string
 	for _, id := range def.ListFields {
-		if v, ok := answers[id].(string); ok && v != "" {
-			parts = append(parts, v)
+		v, ok := answers[id].(string)
+		if !ok || v == "" {
+			continue
 		}
+		// Queues show what people read: a choice's label, never its stored
+		// value; a person is an internal ID the queue names separately.
+		if f := def.Field(id); f != nil {
+			switch f.Type {
+			case definition.TypePerson:
+				continue
+			case definition.TypeChoice:
+				for _, o := range f.Options {
+					if o.Value == v {
+						v = o.Label
+					}
+				}
+			}
+		}
+		parts = append(parts, v)
 	}
 	out := strings.Join(parts, " · ")
 	if len(out) > 500 {

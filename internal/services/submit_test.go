@@ -225,3 +225,20 @@ func TestVersionPinning(t *testing.T) {
 		}
 	})
 }
+
+// TestSummaryShowsLabels: a queue's summary line reads as people do: a
+// choice by its label, not its stored value, and no internal person IDs.
+func TestSummaryShowsLabels(t *testing.T) {
+	def := &definition.Definition{
+		Fields: []definition.Field{
+			{ID: "name", Type: definition.TypeText, Label: "Name"},
+			{ID: "area", Type: definition.TypeChoice, Label: "Area", Options: []definition.Option{{Value: "invicta_house", Label: "Invicta House"}}},
+			{ID: "manager", Type: definition.TypePerson, Label: "Manager"},
+		},
+		ListFields: []string{"name", "area", "manager"},
+	}
+	got := summarize(def, definition.Answers{"name": "Jo Baker", "area": "invicta_house", "manager": "usr_06h2830vtkbva84fjexvvc21w8"})
+	if got != "Jo Baker · Invicta House" {
+		t.Fatalf("summary %q", got)
+	}
+}

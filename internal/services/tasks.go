@@ -35,16 +35,26 @@ type NewTask struct {
 	AssigneeID string
 }
 
-func insertTask(ctx context.Context, tx *store.Tx, c *Case, in NewTask, state, by string, at time.Time) (Task, error) {
+func insertTask(ctx context.Context, tx *store.Tx, c *Case, in NewTask, state, by string, at time.Time, closesOnExit bool) (Task, error) {
 	t := Task{ID: platform.NewID("task"), CaseID: c.ID, Title: in.Title, State: state, AssigneeID: in.AssigneeID,
 		DueAt: in.DueAt.UTC().Truncate(time.Millisecond), CreatedBy: by, CreatedAt: at}
 	if in.DueAt.IsZero() {
 		t.DueAt = time.Time{}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO case_tasks (id, org_id, case_id, title, state, assignee_id, due_at, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, c.OrgID, c.ID, t.Title, t.State, t.AssigneeID, store.Millis(t.DueAt), t.CreatedBy, store.Millis(at))
+	_, err := tx.Exec(ctx, `INSERT INTO case_tasks (id, org_id, case_id, title, state, assignee_id, due_at, created_by, created_at, closes_on_exit)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, c.OrgID, c.ID, t.Title, t.State, t.AssigneeID, store.Millis(t.DueAt), t.CreatedBy, store.Millis(at), boolInt(closesOnExit))
 	return t, err
+}
+
+// closeStateTasks closes the open tasks that state made on entry, as the
+// case leaves it: the move that leaves the state is the work they asked for
+// (or makes it moot). They are recorded as done by whoever made the move.
+func closeStateTasks(ctx context.Context, tx *store.Tx, c *Case, state, by string, at time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE case_tasks SET done = 1, done_at = ?, done_by = ?
+		WHERE org_id = ? AND case_id = ? AND state = ? AND closes_on_exit = 1 AND done = 0`,
+		store.Millis(at), by, c.OrgID, c.ID, state)
+	return err
 }
 
 // staffCase loads a case for a change only staff make: the access point
@@ -80,7 +90,7 @@ func (s *Service) CreateTask(ctx context.Context, sub *platform.Subject, caseID 
 	var t Task
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if t, err = insertTask(ctx, tx, &c, in, c.State, sub.UserID, now); err != nil {
+		if t, err = insertTask(ctx, tx, &c, in, c.State, sub.UserID, now, false); err != nil {
 			return err
 		}
 		if err := s.addEvent(ctx, tx, sub, &c, now, EventTask, "", "", "task added: "+in.Title, false); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
@@ -38,6 +39,35 @@ func nowInState(def *definition.Definition, c *Case) error {
 // so no change is ever lost. fields are internal fields given with the move
 // (the transition's "requires" asks for them when the case lacks them).
 func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, fields definition.Answers) (Case, error) {
+	return s.transition(ctx, sub, caseID, transitionID, expectedVersion, fields, "")
+}
+
+// ApplicantMove makes a move the definition gives the applicant (asking
+// for a stage 2 review), with their reason when the move asks for one: the
+// reason is stored as their message to staff in the same change, so a
+// review is never started without it, nor a reason kept for a move that
+// did not happen.
+func (s *Service) ApplicantMove(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, reason string) (Case, error) {
+	return s.transition(ctx, sub, caseID, transitionID, expectedVersion, nil, reason)
+}
+
+// applicantReason checks the applicant's answer to the move's question.
+func applicantReason(t definition.Transition, reason string) (string, error) {
+	if t.ApplicantReason == "" {
+		return "", nil
+	}
+	text, err := checkNoteText(reason)
+	if err != nil {
+		fe := platform.AsError(err).Fields[0]
+		if strings.TrimSpace(reason) == "" {
+			fe.Message = "Tell us why"
+		}
+		return "", platform.Invalid(fe.Message, platform.FieldError{Field: "reason", Message: fe.Message})
+	}
+	return text, nil
+}
+
+func (s *Service) transition(ctx context.Context, sub *platform.Subject, caseID, transitionID string, expectedVersion int64, fields definition.Answers, reason string) (Case, error) {
 	c, err := s.findCase(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Case{}, err
@@ -55,18 +85,27 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 	if err := s.ap.Check(ctx, sub, access.Update, c.resource()); err != nil {
 		return Case{}, err
 	}
-	reason, err := s.guardReason(ctx, sub, &c, t)
+	refusal, err := s.guardReason(ctx, sub, &c, t)
 	if err != nil {
 		return Case{}, err
 	}
-	if reason != "" {
-		return Case{}, s.denied(ctx, sub, "case.transition", "case", c.ID, t.ID+": "+reason, "you cannot "+lowerFirst(t.Label)+" on this case")
+	if refusal != "" {
+		return Case{}, s.denied(ctx, sub, "case.transition", "case", c.ID, t.ID+": "+refusal, "you cannot "+lowerFirst(t.Label)+" on this case")
 	}
 	if !slices.Contains(t.From, c.State) {
 		return Case{}, nowInState(def, &c)
 	}
 	if expectedVersion != c.Version {
 		return Case{}, staleCase()
+	}
+	var note *Note
+	if s.applicantView(sub, &c) && t.ApplicantReason != "" {
+		text, err := applicantReason(t, reason)
+		if err != nil {
+			return Case{}, err
+		}
+		n := newNote(sub, c.ID, t.ApplicantReason+"\n\n"+text, ToApplicant, s.now())
+		note = &n
 	}
 	if len(fields) > 0 && s.applicantView(sub, &c) {
 		return Case{}, platform.Invalid("Internal fields are filled in by staff", platform.FieldError{Field: "fields", Message: "are filled in by staff"})
@@ -108,11 +147,22 @@ func (s *Service) Transition(ctx context.Context, sub *platform.Subject, caseID,
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return staleCase()
 		}
+		// The old state's tasks close before the new state's are made, so
+		// a move back into the same state leaves only its fresh ones open.
+		if err := closeStateTasks(ctx, tx, &next, from, actorID(sub), now); err != nil {
+			return err
+		}
 		if err := s.run(ctx, tx, sub, def, &next, &plan); err != nil {
 			return err
 		}
 		if err := s.addEvent(ctx, tx, sub, &next, now, EventTransition, from, next.State, t.Label, true); err != nil {
 			return err
+		}
+		if note != nil {
+			note.CreatedAt = now
+			if err := s.insertNote(ctx, tx, sub, &next, *note); err != nil {
+				return err
+			}
 		}
 		e := audit.For(sub, "case.transition", "case", c.ID, audit.Success)
 		e.Detail = fmt.Sprintf("%s: %s -> %s (%s)", c.Reference, from, next.State, t.ID)

@@ -2,6 +2,7 @@ package services
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,6 +201,25 @@ func TestAssignAndBulkReassign(t *testing.T) {
 		}
 		_, err = e.svc.BulkReassign(e.ctx, e.mona, ids, Assignment{AssigneeID: e.other.UserID})
 		wantField(t, err, "assignee_id")
+		// Nor to someone who could not open them: Carl works in Finance, and
+		// the refusal names the cases; nothing changes.
+		_, err = e.svc.BulkReassign(e.ctx, e.mona, ids, Assignment{AssigneeID: e.carl.UserID})
+		wantField(t, err, "assignee_id")
+		if msg := platform.AsError(err).Fields[0].Message; !strings.Contains(msg, "cannot work on") || !strings.Contains(msg, "COMP-") {
+			t.Fatalf("refusal does not name the cases: %q", msg)
+		}
+		_, err = e.svc.Assign(e.ctx, e.mona, ids[1], Assignment{AssigneeID: e.carl.UserID})
+		wantField(t, err, "assignee_id")
+		one, err := e.svc.GetCase(e.ctx, e.mona, ids[1])
+		noErr(t, err)
+		if one.AssigneeID != e.cara.UserID {
+			t.Fatalf("a refused assignment changed the case: %+v", one)
+		}
+		carl := platform.Person{ID: e.carl.UserID, Roles: e.carl.Roles, Units: e.carl.BusinessUnits}
+		cara := platform.Person{ID: e.cara.UserID, Roles: e.cara.Roles, Units: e.cara.BusinessUnits}
+		if e.svc.CouldWorkOn(carl, one) || !e.svc.CouldWorkOn(cara, one) {
+			t.Fatal("CouldWorkOn disagrees with the access policy")
+		}
 
 		back, err := e.svc.Assign(e.ctx, e.mona, ids[0], Assignment{Queue: "complaints-senior"})
 		noErr(t, err)
@@ -238,6 +258,27 @@ func TestTasks(t *testing.T) {
 		}
 		_, err = e.svc.CreateTask(e.ctx, e.rita, c.ID, NewTask{Title: "Hurry up"})
 		wantCode(t, err, platform.CodeForbidden)
+
+		// Leaving the state closes the task it made on entry, as done by
+		// whoever made the move; a task staff added stays theirs to close.
+		own, err := e.svc.CreateTask(e.ctx, e.cara, c.ID, NewTask{Title: "Ring the depot"})
+		noErr(t, err)
+		c, err = e.svc.GetCase(e.ctx, e.cara, c.ID)
+		noErr(t, err)
+		_, err = e.svc.Transition(e.ctx, e.rita, c.ID, "escalate", c.Version, nil)
+		noErr(t, err)
+		tasks, err = e.svc.ListTasks(e.ctx, e.cara, c.ID)
+		noErr(t, err)
+		byTitle := map[string]Task{}
+		for _, tk := range tasks {
+			byTitle[tk.Title] = tk
+		}
+		if ack := byTitle["Acknowledge the complaint"]; !ack.Done || ack.DoneBy != e.rita.UserID {
+			t.Fatalf("the stage's own task after leaving it: %+v", ack)
+		}
+		if mine := byTitle[own.Title]; mine.Done {
+			t.Fatalf("a task staff added was closed by the move: %+v", mine)
+		}
 		_, err = e.svc.CreateTask(e.ctx, e.cara, c.ID, NewTask{Title: " "})
 		wantField(t, err, "title")
 	})

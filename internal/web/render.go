@@ -34,6 +34,10 @@ type NavItem struct {
 	Href   string
 	Roles  []platform.Role // shown to subjects holding any of these; empty means every signed-in subject
 	Public bool            // shown to everyone, including signed-out visitors
+	// Order places the link: lower first, ties in the order added. Each
+	// role's most used page comes first (cases for staff, services for
+	// residents); administration and the person's own account come last.
+	Order int
 }
 
 // NavLink is a NavItem as rendered for one request.
@@ -144,6 +148,7 @@ func (rn *Renderer) AddNav(items ...NavItem) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.nav = append(rn.nav, items...)
+	slices.SortStableFunc(rn.nav, func(a, b NavItem) int { return a.Order - b.Order })
 }
 
 // AddFooterLink adds a link to the footer, such as the accessibility

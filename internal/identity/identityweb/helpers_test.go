@@ -36,6 +36,13 @@ type webEnv struct {
 // server's base URL (callback URLs need it) before routes are registered.
 func newWebEnv(t *testing.T, db *store.DB, providers func(e *env, base string) []*oidc.Provider) *webEnv {
 	t.Helper()
+	return newWebEnvOrgs(t, db, providers, nil)
+}
+
+// newWebEnvOrgs is newWebEnv with providers' organisations by short name,
+// as the module registers providers read from DBTP_OIDC_*.
+func newWebEnvOrgs(t *testing.T, db *store.DB, providers func(e *env, base string) []*oidc.Provider, orgs map[string]string) *webEnv {
+	t.Helper()
 	e := newEnv(t, db)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -50,7 +57,7 @@ func newWebEnv(t *testing.T, db *store.DB, providers func(e *env, base string) [
 	if providers != nil {
 		ps = providers(e, base)
 	}
-	if err := Register(srv, e.svc, access.New(e.log), ps); err != nil {
+	if err := register(srv, e.svc, access.New(e.log), ps, orgs); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -19,19 +19,24 @@ import (
 //	DBTP_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _PRIVATE_KEY_FILE,
 //	_PRIVATE_KEY_ID, _CLIENT_AUTH, _DISPLAY_NAME, _SCOPES, _ROLE_CLAIM,
 //	_ROLE_MAP (value=role,...), _DEFAULT_ROLE, _AUTH_PARAMS (k=v;...),
-//	_USERINFO (true/false), _ORG (organisation short name users join)
+//	_USERINFO (true/false), _ENTRA_TENANT (directory ID), _ORG (organisation
+//	short name users join)
 //
-// orgID resolves an organisation short name. Providers are discovered at
-// start, so a wrong issuer stops the server with a clear message.
-func oidcFromEnv(ctx context.Context, getenv func(string) string, baseURL string, orgID func(string) (string, error)) ([]*oidc.Provider, error) {
+// docs/operations.md describes each. Providers are discovered at start, so
+// a wrong issuer stops the server with a clear message. The organisation is
+// returned by short name (provider name to slug) and looked up at each
+// sign-in, not here: `dbtp demo` creates its organisations after start, and
+// an administrator may create the organisation while the server runs.
+func oidcFromEnv(ctx context.Context, getenv func(string) string, baseURL string) ([]*oidc.Provider, map[string]string, error) {
 	names := splitList(getenv("DBTP_OIDC_PROVIDERS"))
 	if len(names) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	key, err := oidc.ParseCookieKey(getenv("DBTP_OIDC_COOKIE_KEY"))
 	if err != nil {
-		return nil, fmt.Errorf("DBTP_OIDC_COOKIE_KEY: %w", err)
+		return nil, nil, fmt.Errorf("DBTP_OIDC_COOKIE_KEY: %w", err)
 	}
+	orgs := map[string]string{}
 	client := &http.Client{Timeout: 15 * time.Second}
 	var out []*oidc.Provider
 	for _, name := range names {
@@ -43,21 +48,21 @@ func oidcFromEnv(ctx context.Context, getenv func(string) string, baseURL string
 			ClientAuth: get("CLIENT_AUTH"), RoleClaim: get("ROLE_CLAIM"), CookieKey: key,
 			RedirectURL: strings.TrimRight(baseURL, "/") + "/sign-in/oidc/" + name + "/callback",
 			Scopes:      splitList(strings.ReplaceAll(get("SCOPES"), " ", ",")),
-			UserInfo:    get("USERINFO") == "true",
+			UserInfo:    get("USERINFO") == "true", EntraTenant: get("ENTRA_TENANT"),
 		}
 		if f := get("PRIVATE_KEY_FILE"); f != "" {
 			pem, err := os.ReadFile(f)
 			if err != nil {
-				return nil, fmt.Errorf("%sPRIVATE_KEY_FILE: %w", p, err)
+				return nil, nil, fmt.Errorf("%sPRIVATE_KEY_FILE: %w", p, err)
 			}
 			if cfg.PrivateKey, err = oidc.ParsePrivateKeyPEM(pem); err != nil {
-				return nil, fmt.Errorf("%sPRIVATE_KEY_FILE: %w", p, err)
+				return nil, nil, fmt.Errorf("%sPRIVATE_KEY_FILE: %w", p, err)
 			}
 		}
 		if r := get("DEFAULT_ROLE"); r != "" {
 			role, ok := platform.ParseRole(r)
 			if !ok {
-				return nil, fmt.Errorf("%sDEFAULT_ROLE=%q is not a role", p, r)
+				return nil, nil, fmt.Errorf("%sDEFAULT_ROLE=%q is not a role", p, r)
 			}
 			cfg.DefaultRole = role
 		}
@@ -67,7 +72,7 @@ func oidcFromEnv(ctx context.Context, getenv func(string) string, baseURL string
 				k, v, ok := strings.Cut(pair, "=")
 				role, rok := platform.ParseRole(strings.TrimSpace(v))
 				if !ok || !rok {
-					return nil, fmt.Errorf("%sROLE_MAP entry %q must be claim-value=role", p, pair)
+					return nil, nil, fmt.Errorf("%sROLE_MAP entry %q must be claim-value=role", p, pair)
 				}
 				cfg.RoleMap[strings.TrimSpace(k)] = role
 			}
@@ -77,23 +82,21 @@ func oidcFromEnv(ctx context.Context, getenv func(string) string, baseURL string
 			for _, pair := range strings.Split(ap, ";") {
 				k, v, ok := strings.Cut(pair, "=")
 				if !ok {
-					return nil, fmt.Errorf("%sAUTH_PARAMS entry %q must be key=value", p, pair)
+					return nil, nil, fmt.Errorf("%sAUTH_PARAMS entry %q must be key=value", p, pair)
 				}
 				cfg.ExtraAuthParams[strings.TrimSpace(k)] = strings.TrimSpace(v)
 			}
 		}
 		org := get("ORG")
 		if org == "" {
-			return nil, fmt.Errorf("%sORG must name the organisation whose users sign in with %s", p, name)
+			return nil, nil, fmt.Errorf("%sORG must name the organisation whose users sign in with %s", p, name)
 		}
-		if cfg.OrgID, err = orgID(org); err != nil {
-			return nil, fmt.Errorf("%sORG: %w", p, err)
-		}
+		orgs[name] = org
 		prov, err := oidc.New(ctx, cfg, client)
 		if err != nil {
-			return nil, fmt.Errorf("single sign-on provider %s: %w", name, err)
+			return nil, nil, fmt.Errorf("single sign-on provider %s: %w", name, err)
 		}
 		out = append(out, prov)
 	}
-	return out, nil
+	return out, orgs, nil
 }

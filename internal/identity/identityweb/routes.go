@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type webUI struct {
 	cookie    string // session cookie base name, from the web config
 	providers map[string]*oidc.Provider
 	order     []*oidc.Provider // as configured, for the sign-in buttons
+	// orgs names, by provider, the organisation (short name) its people
+	// join, for providers configured without an organisation ID.
+	providerOrgs map[string]string
 }
 
 // Register mounts the identity module on srv: sign-in (password, TOTP,
@@ -35,10 +39,16 @@ type webUI struct {
 // and bearer tokens become subjects. providers may be empty. A template or
 // configuration mistake is returned, so start-up stops with its message.
 func Register(srv *web.Server, s *identity.Service, ap *access.Point, providers []*oidc.Provider) error {
+	return register(srv, s, ap, providers, nil)
+}
+
+// register is Register with the organisation short names of providers
+// whose oidc.Config has no OrgID, looked up at each sign-in.
+func register(srv *web.Server, s *identity.Service, ap *access.Point, providers []*oidc.Provider, orgs map[string]string) error {
 	if err := srv.Renderer().Add(webTemplates, "templates/identity/*.html"); err != nil {
 		return fmt.Errorf("identity: templates: %w", err)
 	}
-	ui := &webUI{s: s, ap: ap, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}}
+	ui := &webUI{s: s, ap: ap, cookie: srv.Config().SessionCookie, providers: map[string]*oidc.Provider{}, providerOrgs: orgs}
 	for _, p := range providers {
 		if p == nil {
 			continue
@@ -51,11 +61,13 @@ func Register(srv *web.Server, s *identity.Service, ap *access.Point, providers 
 	}
 	admin := []platform.Role{platform.RoleAdmin}
 	srv.Renderer().AddNav(
-		web.NavItem{Label: "Users", Href: "/users", Roles: admin},
-		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin},
-		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin},
-		web.NavItem{Label: "API tokens", Href: "/tokens"},
-		web.NavItem{Label: "Your account", Href: "/account"},
+		web.NavItem{Label: "Users", Href: "/users", Roles: admin, Order: 60},
+		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin, Order: 61},
+		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin, Order: 62},
+		// Residents have no use for API tokens in their menu (the page
+		// still answers them); staff and partners connect systems.
+		web.NavItem{Label: "API tokens", Href: "/tokens", Roles: append(slices.Clone(platform.StaffRoles), platform.RolePartner), Order: 80},
+		web.NavItem{Label: "Your account", Href: "/account", Order: 90},
 	)
 	rt := srv.Router()
 	ui.routeSignIn(rt)
@@ -145,6 +157,7 @@ var roleText = map[platform.Role]string{
 	platform.RoleAdmin:      "Admin",
 	platform.RoleManager:    "Manager",
 	platform.RoleCaseworker: "Caseworker",
+	platform.RoleDesigner:   "Service designer",
 	platform.RoleStaff:      "Staff",
 	platform.RoleResident:   "Resident",
 	platform.RolePartner:    "Partner",
@@ -154,6 +167,7 @@ var roleHint = map[platform.Role]string{
 	platform.RoleAdmin:      "Manages users, business units, tokens and the audit log; must use two-factor authentication",
 	platform.RoleManager:    "Manages the work of their business units",
 	platform.RoleCaseworker: "Works on cases in their business units",
+	platform.RoleDesigner:   "Creates and changes digital services in the service designer",
 	platform.RoleStaff:      "Reads what their organisation shares with staff",
 	platform.RoleResident:   "A member of the public using council services",
 	platform.RolePartner:    "Works for a partner organisation",

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -117,6 +118,16 @@ func (p *Provider) buildIdentity(issuer string, claims idClaims, all map[string]
 		// An Entra UPN looks like an email but is not verified as one.
 		id.Email = claims.PreferredUsername
 		id.EmailVerified = false
+	}
+	if p.entraTenant != "" {
+		acct, ok := entraAccount(p.entraTenant, issuer, claims, all)
+		if !ok {
+			// iss already names the tenant, so this is a token without
+			// tid or oid (a v1 token, or a misconfigured app registration).
+			return nil, p.fail(platform.CodeUnauthorized, "the sign-in token from "+p.cfg.DisplayName+" did not say which account it is for",
+				errors.New("entra ID token without the configured tid or a valid oid"))
+		}
+		id.Entra = acct
 	}
 	if claims.AuthTime != nil && *claims.AuthTime > 0 {
 		id.AuthTime = time.Unix(int64(*claims.AuthTime), 0).UTC()

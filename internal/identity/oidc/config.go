@@ -66,6 +66,8 @@ type Config struct {
 	// e.g. https://council.example/sign-in/oidc/entra/callback.
 	RedirectURL string
 	// Scopes are requested in addition to "openid", which is always sent.
+	// Empty means DefaultScopes, less any the provider's discovery document
+	// says it does not support (One Login, say, has no "profile").
 	Scopes []string
 	// RoleClaim names the ID token claim whose values map to roles
 	// ("groups" or "roles" for Entra). Empty means roles come only from
@@ -85,6 +87,12 @@ type Config struct {
 	UserInfo bool
 	// OrgID is the organisation people signing in here belong to.
 	OrgID string
+	// EntraTenant is the Microsoft Entra ID directory (tenant) ID. It
+	// switches on Entra account matching (see EntraAccount): every token
+	// must carry this tid and an oid. It must be the tenant the issuer URL
+	// names; a https://login.microsoftonline.com/<tenant>/v2.0 issuer sets it
+	// without being asked.
+	EntraTenant string
 
 	// CookieKey is the AES-256-GCM key that seals the state cookie. It must
 	// be CookieKeySize random bytes and the same on every node, or a sign-in
@@ -113,7 +121,16 @@ type Identity struct {
 	Groups        []string // the raw RoleClaim values, for audit and diagnosis
 	OrgID         string
 	AuthTime      time.Time // when the person authenticated at the provider
+	// Entra is set when the provider is Microsoft Entra ID (EntraTenant);
+	// link accounts with LinkKey rather than Issuer and Subject.
+	Entra *EntraAccount
 }
+
+// DefaultScopes are asked for when Config.Scopes is empty: without email
+// and profile most providers (Dex, Keycloak, Google, Entra) leave the
+// email address and name out of the ID token, and nobody can be matched
+// to an account.
+var DefaultScopes = []string{"openid", "email", "profile"}
 
 var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
@@ -130,6 +147,9 @@ func (c *Config) validate() error {
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return bad("issuer", "issuer must be an absolute http(s) URL")
+	}
+	if f, msg := c.validateEntra(); f != "" {
+		return bad(f, msg)
 	}
 	if c.ClientID == "" {
 		return bad("client_id", "client ID is required")

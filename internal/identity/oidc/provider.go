@@ -31,6 +31,7 @@ type Provider struct {
 	clock        platform.Clock
 	replay       ReplayGuard
 	assertionAlg string
+	entraTenant  string // lower case; empty for a generic provider
 }
 
 // New validates cfg and fetches the provider's discovery document with
@@ -61,6 +62,7 @@ func New(ctx context.Context, cfg Config, httpClient *http.Client) (*Provider, e
 	var meta struct {
 		ChallengeMethods []string `json:"code_challenge_methods_supported"`
 		AuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+		Scopes           []string `json:"scopes_supported"`
 	}
 	if err := discovered.Claims(&meta); err != nil {
 		return nil, &platform.Error{Code: platform.CodeInvalid, Message: "oidc provider " + cfg.Name + ": discovery document is not valid JSON", Err: err}
@@ -77,8 +79,8 @@ func New(ctx context.Context, cfg Config, httpClient *http.Client) (*Provider, e
 	p.verifier = discovered.Verifier(&gooidc.Config{ClientID: cfg.ClientID, Now: p.clock.Now})
 
 	endpoint := discovered.Endpoint()
-	p.oauth = oauth2.Config{ClientID: cfg.ClientID, RedirectURL: cfg.RedirectURL,
-		Scopes: append([]string{gooidc.ScopeOpenID}, slices.DeleteFunc(slices.Clone(cfg.Scopes), func(s string) bool { return s == gooidc.ScopeOpenID })...)}
+	p.entraTenant = cfg.entraTenant()
+	p.oauth = oauth2.Config{ClientID: cfg.ClientID, RedirectURL: cfg.RedirectURL, Scopes: scopes(cfg.Scopes, meta.Scopes)}
 	switch cfg.clientAuth() {
 	case AuthClientSecretBasic:
 		endpoint.AuthStyle = oauth2.AuthStyleInHeader
@@ -99,6 +101,30 @@ func New(ctx context.Context, cfg Config, httpClient *http.Client) (*Provider, e
 	}
 	return p, nil
 }
+
+// scopes is what to ask for: "openid" first, then the configured scopes,
+// or DefaultScopes less those a provider's published list leaves out
+// (configured scopes are sent as given: the operator asked for them).
+func scopes(configured, supported []string) []string {
+	out := []string{gooidc.ScopeOpenID}
+	want := configured
+	if len(want) == 0 {
+		want = DefaultScopes
+	}
+	for _, s := range want {
+		if s == gooidc.ScopeOpenID || slices.Contains(out, s) {
+			continue
+		}
+		if len(configured) == 0 && len(supported) > 0 && !slices.Contains(supported, s) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Scopes are the scopes sent in the authorisation request.
+func (p *Provider) Scopes() []string { return slices.Clone(p.oauth.Scopes) }
 
 // Name is the provider's route name.
 func (p *Provider) Name() string { return p.cfg.Name }
@@ -158,13 +184,7 @@ func (p *Provider) Complete(w http.ResponseWriter, r *http.Request) (*Identity, 
 	p.clearCookie(w, r)
 
 	if e := q.Get("error"); e != "" {
-		// error_description is chosen by whoever built the URL, so it goes
-		// to the log only, never into the message.
-		detail := errors.New("provider error " + truncate(e, 64) + ": " + truncate(q.Get("error_description"), 200))
-		if e == "access_denied" {
-			return nil, "", p.fail(platform.CodeForbidden, "sign-in with "+p.cfg.DisplayName+" was cancelled or refused", detail)
-		}
-		return nil, "", p.fail(platform.CodeUnauthorized, p.cfg.DisplayName+" could not sign you in; please try again", detail)
+		return nil, "", p.callbackError(e, q.Get("error_description"))
 	}
 	// RFC 9207: a provider that names itself must be the one we asked, which
 	// stops a malicious provider replaying a code it got from another.
@@ -206,7 +226,7 @@ func (p *Provider) exchange(ctx context.Context, code string, st flowState, now 
 	}
 	tok, err := p.oauth.Exchange(ctx, code, opts...)
 	if err != nil {
-		return nil, p.fail(platform.CodeUnauthorized, "could not complete sign-in with "+p.cfg.DisplayName+"; please start again", err)
+		return nil, p.tokenError(err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {

@@ -42,7 +42,12 @@ func TestDashboard(t *testing.T) {
 		// A left "Received" after 1 working day of 5: 100% on time.
 		wantBody(t, r, `<td class="govuk-table__cell">Received</td><td class="govuk-table__cell govuk-table__cell--numeric">100%</td>`)
 
-		wantBody(t, mona.Get("/dashboards?unit="+e.units["Finance"]), "Cases past their deadline now: <strong>0</strong>")
+		// Mona manages Customer Services: the page says what it leaves out.
+		wantBody(t, r, `id="left-out"`, "leave out OFFICIAL-SENSITIVE cases (such as complaints) owned by Finance")
+		wantNot(t, r, "owned by Customer Services")
+		wantBody(t, mona.Get("/dashboards?unit="+e.units["Finance"]), "Cases past their deadline now: <strong>0</strong>", "owned by Finance")
+		// An administrator sees every unit's cases: nothing left out.
+		wantNot(t, e.browser(e.admin).Get("/dashboards"), `id="left-out"`)
 		want(t, mona.Get("/dashboards?service=nope"), http.StatusBadRequest, "unknown service")
 		want(t, e.browser(e.cara).Get("/dashboards"), http.StatusForbidden, "caseworker")
 		want(t, e.browser(e.rita).Get("/dashboards"), http.StatusForbidden, "resident")
@@ -83,35 +88,35 @@ func TestDefinitionUpload(t *testing.T) {
 		}
 		defs, err := e.svc.ListDefinitions(e.ctx, e.admin)
 		noErr(t, err)
-		if len(defs) != 1 || defs[0].Def.Version != 1 {
+		if len(defs) != 1 || defs[0].Def.Version != 2 {
 			t.Fatalf("definitions after a bad upload: %d", len(defs))
 		}
 		r = upload(admin, "", "  ")
 		want(t, r, http.StatusUnprocessableEntity, "empty upload")
 		wantBody(t, r, "Choose a YAML file or paste the definition")
 
-		// Version 2, pasted; then the same again is refused.
+		// Version 3, pasted; then the same again is refused.
 		src, err := os.ReadFile("../definition/builtin/complaints.yaml")
 		noErr(t, err)
-		v2 := strings.Replace(string(src), "version: 1", "version: 2", 1)
+		v2 := strings.Replace(string(src), "version: 2", "version: 3", 1)
 		v2 = strings.Replace(v2, "title: Make a complaint", "title: Complain about a service", 1)
 		r = upload(admin, "", v2)
-		wantRedirect(t, r, "/services/admin/complaints", "publish version 2")
+		wantRedirect(t, r, "/services/admin/complaints", "publish version 3")
 		r = admin.Get("/services/admin/complaints")
-		wantBody(t, r, "Published Complain about a service version 2", "Complain about a service", "Earlier version", "?version=1")
-		wantBody(t, admin.Get("/services/admin/complaints?version=1"), "Make a complaint")
+		wantBody(t, r, "Published Complain about a service version 3", "Complain about a service", "Earlier version", "?version=2")
+		wantBody(t, admin.Get("/services/admin/complaints?version=2"), "Make a complaint")
 		r = upload(admin, v2, "")
 		want(t, r, http.StatusUnprocessableEntity, "same version again")
-		wantBody(t, r, "must be greater than 2")
+		wantBody(t, r, "must be greater than 3")
 
-		// Cases in flight stay on version 1; new ones start on version 2.
+		// Cases in flight stay on version 2; new ones start on version 3.
 		got, err := e.svc.GetCase(e.ctx, e.cara, old.ID)
 		noErr(t, err)
-		if got.ServiceVersion != 1 {
+		if got.ServiceVersion != 2 {
 			t.Fatalf("old case moved to version %d", got.ServiceVersion)
 		}
-		wantBody(t, e.browser(e.cara).Get("/cases/"+old.ID), "Make a complaint (version 1)")
-		if c := e.complaint("After"); c.ServiceVersion != 2 {
+		wantBody(t, e.browser(e.cara).Get("/cases/"+old.ID), "Make a complaint (version 2)")
+		if c := e.complaint("After"); c.ServiceVersion != 3 {
 			t.Fatalf("new case on version %d", c.ServiceVersion)
 		}
 

@@ -75,7 +75,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		return err
 	}
 	name := c.names(ctx, sub, cs.ApplicantID, cs.AssigneeID, cs.SubmittedBy)
-	p := &casePage{Form: form, Case: cs, Service: def.Title, State: stateName(def, cs.State), Tag: tagFor(&cs, c.opts.Now())}
+	p := &casePage{Form: form, Case: cs, Service: def.Title, State: stateName(def, cs.State), Tag: c.tagFor(&cs, c.opts.Now())}
 	if p.Form == nil {
 		p.Form = &web.Form{}
 	}
@@ -88,7 +88,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		assignee = "Nobody"
 	}
 	if cs.Queue != "" {
-		assignee += " (queue: " + cs.Queue + ")"
+		assignee += " (" + queueLabel(cs.Queue) + " queue)"
 	}
 	p.Details = []web.SummaryRow{
 		{Key: "Reference", Value: cs.Reference},
@@ -131,10 +131,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	if err != nil {
 		return err
 	}
-	p.Staff = []web.Option{{Value: "", Text: "Choose a person"}}
-	for _, s := range staff {
-		p.Staff = append(p.Staff, web.Option{Value: s.ID, Text: s.Name})
-	}
+	p.Staff = append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(sub.OrgID, staff, cs)...)
 	p.Visibility = []web.Option{
 		{Value: string(services.Internal), Text: "Internal note", Hint: "Only staff can see it"},
 		{Value: string(services.ToApplicant), Text: "Message to the applicant", Hint: "The applicant can read it on their case page"},

@@ -29,7 +29,7 @@ func TestQueue(t *testing.T) {
 		q := cara.Get("/cases")
 		want(t, q, http.StatusOK, "queue")
 		wantBody(t, q, first.Reference, second.Reference, third.Reference, "Make a complaint", "Received", "Rita Example",
-			"Unassigned (complaints)", "My cases", "Customer Services", `name="case_ids"`, "Reassign selected", `name="csrf_token"`)
+			"Unassigned (Complaints queue)", "My cases", "Customer Services", `name="case_ids"`, "Reassign selected", `name="csrf_token"`)
 		// Soonest due first.
 		if strings.Index(q.Body, first.Reference) > strings.Index(q.Body, second.Reference) {
 			t.Fatal("queue is not sorted by due date")
@@ -131,6 +131,12 @@ func TestCaseFlow(t *testing.T) {
 			"Acknowledge and start stage 1", `name="version" value="1"`, "Timeline", "Submitted")
 		// Only transitions allowed from this state by this person.
 		wantNot(t, page, "Resolve", "Send the final response")
+		// Reassign offers only people who could work on the case: Carl, a
+		// caseworker in Finance, cannot open a Customer Services complaint.
+		wantBody(t, page, `value="`+e.cara.UserID+`"`, "Only people who can open this case are listed")
+		wantNot(t, page, `value="`+e.carl.UserID+`"`)
+		// Days left, in working days, with the due date.
+		wantBody(t, page, "days left", "Due ")
 
 		r := cara.PostForm("/cases/"+c.ID+"/transitions/acknowledge", url.Values{"version": {"1"}})
 		wantRedirect(t, r, "/cases/"+c.ID, "acknowledge")

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -30,6 +32,25 @@ var templates embed.FS
 type Person struct {
 	ID   string
 	Name string
+	// Roles and Units say what cases they could work on (see
+	// services.CouldWorkOn), so only those are offered as assignees.
+	Roles []platform.Role
+	Units []string
+}
+
+// workers are the people of staff who could work on at least one of cases.
+func (c *console) workers(orgID string, staff []Person, cases ...services.Case) []web.Option {
+	var out []web.Option
+	for _, s := range staff {
+		p := platform.Person{ID: s.ID, OrgID: orgID, Name: s.Name, Roles: s.Roles, Units: s.Units}
+		for i := range cases {
+			if c.svc.CouldWorkOn(p, cases[i]) {
+				out = append(out, web.Option{Value: s.ID, Text: s.Name})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Unit is a business unit of the organisation.
@@ -101,9 +122,9 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 		return err
 	}
 	srv.Renderer().AddNav(
-		web.NavItem{Label: "Cases", Href: "/cases", Roles: staffRoles},
-		web.NavItem{Label: "Dashboards", Href: "/dashboards", Roles: []platform.Role{platform.RoleManager, platform.RoleAdmin}},
-		web.NavItem{Label: "Service definitions", Href: "/services/admin", Roles: []platform.Role{platform.RoleAdmin}},
+		web.NavItem{Label: "Cases", Href: "/cases", Roles: staffRoles, Order: 5},
+		web.NavItem{Label: "Dashboards", Href: "/dashboards", Roles: []platform.Role{platform.RoleManager, platform.RoleAdmin}, Order: 20},
+		web.NavItem{Label: "Service definitions", Href: "/services/admin", Roles: []platform.Role{platform.RoleAdmin}, Order: 31},
 	)
 	c := &console{svc: svc, opts: opts}
 	rt := srv.Router()
@@ -214,25 +235,59 @@ func dateTime(t time.Time) string {
 	return t.In(london).Format("2 Jan 2006 at 15:04")
 }
 
-// slaTag is the GOV.UK tag for a case's clock.
+// slaTag is the GOV.UK tag for a case's clock: red when overdue, amber
+// when at risk, green on track, with the working days left (what a
+// caseworker plans by) and the date under it.
 type slaTag struct {
 	Text  string
 	Class string // govuk-tag modifier
+	Due   string // "Due 2 Jan", or empty
 }
 
-func tagFor(cs *services.Case, now time.Time) slaTag {
-	switch cs.SLA(now) {
+func (c *console) tagFor(cs *services.Case, now time.Time) slaTag {
+	status := cs.SLA(now)
+	if status == "" {
+		if cs.Terminal {
+			return slaTag{Text: "Closed", Class: "govuk-tag--grey"}
+		}
+		return slaTag{Text: "No deadline", Class: "govuk-tag--grey"}
+	}
+	due := "Due " + cs.DueAt.In(london).Format("2 Jan")
+	left := c.svc.WorkingDaysLeft(cs.DueAt.In(london), now.In(london))
+	switch status {
 	case services.SLABreached:
-		return slaTag{"Breached", "govuk-tag--red"}
+		switch {
+		case left >= 0:
+			return slaTag{Text: "Overdue", Class: "govuk-tag--red", Due: due}
+		case left == -1:
+			return slaTag{Text: "1 day overdue", Class: "govuk-tag--red", Due: due}
+		}
+		return slaTag{Text: itoa(-left) + " days overdue", Class: "govuk-tag--red", Due: due}
 	case services.SLAAtRisk:
-		return slaTag{"At risk", "govuk-tag--yellow"}
-	case services.SLAOnTrack:
-		return slaTag{"Due " + cs.DueAt.In(london).Format("2 Jan"), "govuk-tag--blue"}
+		return slaTag{Text: daysLeft(left), Class: "govuk-tag--orange", Due: due}
 	}
-	if cs.Terminal {
-		return slaTag{"Closed", "govuk-tag--grey"}
+	return slaTag{Text: daysLeft(left), Class: "govuk-tag--green", Due: due}
+}
+
+func daysLeft(n int) string {
+	switch {
+	case n <= 0:
+		return "Due today"
+	case n == 1:
+		return "1 day left"
 	}
-	return slaTag{"No deadline", "govuk-tag--grey"}
+	return itoa(n) + " days left"
+}
+
+// queueLabel reads a definition's queue name as words:
+// "complaints-escalated" is shown as "Complaints escalated".
+func queueLabel(q string) string {
+	q = strings.NewReplacer("-", " ", "_", " ").Replace(q)
+	if q == "" {
+		return q
+	}
+	r, n := utf8.DecodeRuneInString(q)
+	return string(unicode.ToUpper(r)) + q[n:]
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

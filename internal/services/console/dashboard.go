@@ -3,6 +3,8 @@ package console
 import (
 	"html/template"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"dbtp/internal/chart"
@@ -20,6 +22,9 @@ type dashboardPage struct {
 	Services []web.Option
 	Units    []web.Option
 	Scope    string // what the figures cover, in words
+	// LeftOut names the business units whose cases the viewer may not
+	// read, which the figures therefore leave out.
+	LeftOut  string
 	Since    string
 	Breached int
 	Panels   []panel
@@ -80,6 +85,29 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) error {
 		p.Scope = title[f.Service]
 	case f.Unit != "":
 		p.Scope = unitName[f.Unit]
+	}
+	var hidden []string
+	for _, u := range units {
+		if f.Unit == "" || f.Unit == u.ID {
+			hidden = append(hidden, u.ID)
+		}
+	}
+	var all, sensitive []string
+	for _, id := range c.svc.UnitsOutOfSight(sub, hidden, platform.Official) {
+		all = append(all, unitName[id])
+	}
+	for _, id := range c.svc.UnitsOutOfSight(sub, hidden, platform.OfficialSensitive) {
+		if !slices.Contains(all, unitName[id]) {
+			sensitive = append(sensitive, unitName[id])
+		}
+	}
+	switch {
+	case len(all) > 0 && len(sensitive) > 0:
+		p.LeftOut = "cases owned by " + strings.Join(all, ", ") + ", and OFFICIAL-SENSITIVE cases (such as complaints) owned by " + strings.Join(sensitive, ", ")
+	case len(all) > 0:
+		p.LeftOut = "cases owned by " + strings.Join(all, ", ")
+	case len(sensitive) > 0:
+		p.LeftOut = "OFFICIAL-SENSITIVE cases (such as complaints) owned by " + strings.Join(sensitive, ", ")
 	}
 	now := c.opts.Now()
 	f.Since = weekStart(now).AddDate(0, 0, -7*(dashboardWeeks-1))

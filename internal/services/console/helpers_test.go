@@ -95,7 +95,7 @@ func (p people) StaffIn(ctx context.Context, sub *platform.Subject) ([]Person, e
 	var out []Person
 	for _, u := range page.Users {
 		if slices.ContainsFunc(u.Roles, func(r platform.Role) bool { return slices.Contains(staffRoles, r) }) {
-			out = append(out, Person{ID: u.ID, Name: u.Name})
+			out = append(out, Person{ID: u.ID, Name: u.Name, Roles: u.Roles, Units: u.BusinessUnits})
 		}
 	}
 	return out, nil

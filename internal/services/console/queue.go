@@ -145,7 +145,7 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	for _, s := range staff {
 		p.Assign = append(p.Assign, web.Option{Value: s.ID, Text: s.Name})
 	}
-	p.AssignHTML, p.BulkHTML = optionsHTML(p.Assign, p.Form, "assignee"), optionsHTML(p.Assign, p.Form, "bulk_assignee")
+	p.AssignHTML = optionsHTML(p.Assign, p.Form, "assignee")
 	p.SLA = []web.Option{{Value: "", Text: "Any"}, {Value: string(services.SLAOnTrack), Text: "On track"},
 		{Value: string(services.SLAAtRisk), Text: "At risk"}, {Value: string(services.SLABreached), Text: "Breached"}}
 	p.Tabs = queueTabs(q, defs, units)
@@ -178,7 +178,7 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	for i := range res.Cases {
 		cs := &res.Cases[i]
 		row := queueRow{ID: cs.ID, Reference: cs.Reference, Service: cs.Title, State: cs.State,
-			Assignee: name(cs.AssigneeID), Summary: cs.Summary, Tag: tagFor(cs, now)}
+			Assignee: name(cs.AssigneeID), Summary: cs.Summary, Tag: c.tagFor(cs, now)}
 		if d := byID[cs.ServiceID]; d != nil {
 			if st := d.State(cs.State); st != nil && st.Label != "" {
 				row.State = st.Label
@@ -191,11 +191,15 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 		if row.Assignee == "" {
 			row.Assignee = "Unassigned"
 			if cs.Queue != "" {
-				row.Assignee = "Unassigned (" + cs.Queue + ")"
+				row.Assignee = "Unassigned (" + queueLabel(cs.Queue) + " queue)"
 			}
 		}
 		p.Rows = append(p.Rows, row)
 	}
+	// The bulk reassignment offers those who could work on at least one
+	// of the cases shown; the engine names any chosen case they cannot.
+	bulk := append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(sub.OrgID, staff, res.Cases...)...)
+	p.BulkHTML = optionsHTML(bulk, p.Form, "bulk_assignee")
 	if res.Next != "" {
 		p.Pages.Next = pageURL(q, res.Next)
 	}

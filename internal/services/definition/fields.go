@@ -63,6 +63,30 @@ func (c *checker) checkFields() {
 			}
 		}
 		c.checkFieldRules(p, f)
+		c.checkFieldAudience(p, f)
+	}
+}
+
+// checkFieldAudience checks the two settings about who a field is for.
+func (c *checker) checkFieldAudience(p string, f *Field) {
+	if f.SharedWithApplicant && !f.Internal {
+		c.add(p+".shared_with_applicant", "applies only to internal fields; the applicant always sees their own answers")
+	}
+	switch f.FromAccount {
+	case "":
+	case "name":
+		if f.Type != TypeText {
+			c.add(p+".from_account", "name fills in only text fields, not %s", f.Type)
+		}
+	case "email":
+		if f.Type != TypeEmail {
+			c.add(p+".from_account", "email fills in only email fields, not %s", f.Type)
+		}
+	default:
+		c.add(p+".from_account", "unknown %q; want name or email", f.FromAccount)
+	}
+	if f.FromAccount != "" && f.Internal {
+		c.add(p+".from_account", "an internal field is never asked, so nothing is filled in")
 	}
 }
 

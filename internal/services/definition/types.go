@@ -92,6 +92,13 @@ type Field struct {
 	// Internal fields are filled by staff during the workflow, never asked of
 	// the person starting the service.
 	Internal bool `yaml:"internal" json:"internal,omitempty"`
+	// SharedWithApplicant shows an internal field's answer (a response, an
+	// outcome) to the applicant on their request page as soon as staff
+	// give it. Other internal fields stay with staff.
+	SharedWithApplicant bool `yaml:"shared_with_applicant" json:"shared_with_applicant,omitempty"`
+	// FromAccount fills the question in from the person's account ("name"
+	// or "email") when they begin; they may still change it.
+	FromAccount string `yaml:"from_account" json:"from_account,omitempty"`
 }
 
 // Option is one choice.
@@ -199,6 +206,11 @@ type Transition struct {
 	// Applicant lets the person who started the case make it (e.g. escalate
 	// a complaint to stage 2).
 	Applicant bool `yaml:"applicant" json:"applicant,omitempty"`
+	// ApplicantReason, on an applicant move, is the question the applicant
+	// must answer to make it ("Why are you not satisfied?"); their answer
+	// goes to staff as a message with the move. Applicant moves are always
+	// confirmed on a page of their own first.
+	ApplicantReason string `yaml:"applicant_reason" json:"applicant_reason,omitempty"`
 	// Requires lists internal field IDs that must have values for the move
 	// (asked on the transition form when empty).
 	Requires []string `yaml:"requires" json:"requires,omitempty"`

@@ -145,6 +145,12 @@ func (c *checker) checkAction(p string, a *Action) {
 }
 
 func (c *checker) checkGuards(p string, t *Transition) {
+	if t.ApplicantReason != "" && !t.Applicant {
+		c.add(p+".applicant_reason", "applies only to moves the applicant may make (applicant: true)")
+	}
+	if len(t.ApplicantReason) > 200 {
+		c.add(p+".applicant_reason", "want a question of at most 200 characters")
+	}
 	for j, r := range t.Roles {
 		if _, ok := platform.ParseRole(string(r)); !ok {
 			c.add(fmt.Sprintf("%s.roles[%d]", p, j), "unknown role %q; want one of %s", r, roleNames())

@@ -149,6 +149,9 @@ func (p *portal) anonPost3(w http.ResponseWriter, r *http.Request, sub *platform
 // of confirming the email address.
 func (p *portal) anonPost4(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b, c := r.PathValue("a"), r.PathValue("b"), r.PathValue("c")
+	if a == "track" && c == "messages" {
+		return p.trackReply(w, r, sub, b)
+	}
 	if reserved(a) {
 		return errSignIn
 	}

@@ -85,10 +85,13 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 		}
 		want(t, b.PostForm(base+"/pages/name", url.Values{"name": {""}}), 422, `href="#name"`)
 		wantRedirect(t, b.PostForm(base+"/pages/name", url.Values{"name": {"Pat Public"}}), base+"/pages/contact")
+		// The address just proved is filled in.
+		want(t, b.Get(base+"/pages/contact"), 200, `value="Pat@example.com"`)
 		wantRedirect(t, b.PostForm(base+"/pages/contact", url.Values{"email": {"pat@example.com"}}), base+"/pages/address")
 		wantRedirect(t, b.PostForm(base+"/pages/address", url.Values{}), base+"/pages/service-area")
 		wantRedirect(t, b.PostForm(base+"/pages/service-area", url.Values{"service_area": {"highways"}}), base+"/pages/details")
-		wantRedirect(t, b.PostForm(base+"/pages/details", url.Values{"details": {"Bins not collected on Elm Road."}}), base+"/pages/complained-before")
+		wantRedirect(t, b.PostForm(base+"/pages/details", url.Values{"details": {"Bins not collected on Elm Road."}}), base+"/pages/evidence")
+		wantRedirect(t, b.PostForm(base+"/pages/evidence", url.Values{}), base+"/pages/complained-before")
 		wantRedirect(t, b.PostForm(base+"/pages/complained-before", url.Values{"complained_before": {"no"}}), base+"/pages/desired-outcome")
 		wantRedirect(t, b.PostForm(base+"/pages/desired-outcome", url.Values{"desired_outcome": {"Collect them"}}), base+"/check-answers")
 		want(t, b.Get(base+"/check-answers"), 200, "Check your answers", "Pat Public", "Bins not collected on Elm Road.")
@@ -131,13 +134,39 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 		code = e.codeSentTo("pat@example.com")
 		want(t, track.PostForm("/services/track/code", url.Values{"code": {otherCode(code)}}), 422, `href="#code"`, "The code is not correct")
 		wantRedirect(t, track.PostForm("/services/track/code", url.Values{"code": {code}}), "/services/track/"+ref)
-		want(t, track.Get("/services/track/"+ref), 200, ref, "Received", "Bins not collected on Elm Road.", "Make a complaint")
+		want(t, track.Get("/services/track/"+ref), 200, ref, "Received", "Bins not collected on Elm Road.", "Make a complaint", "There are no messages yet.")
+		// The council asks a question and answers at stage 1; Pat reads both
+		// and replies, all without an account.
+		cara := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Cara"].ID, Name: "Cara Caseworker", OrgID: e.org.ID,
+			Roles: e.users["Cara"].Roles, BusinessUnits: e.users["Cara"].BusinessUnits}
+		_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Which bin was missed?", services.ToApplicant)
+		noErr(t, err)
+		_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Internal: crew short-staffed", services.Internal)
+		noErr(t, err)
+		e.sendStage1(ref, "The crew will return on Friday.")
+		r = track.Get("/services/track/" + ref)
+		want(t, r, 200, "Our response", "The crew will return on Friday.", "Partly upheld", "Which bin was missed?", "Stage 1 response sent")
+		if strings.Contains(r.Body, "short-staffed") {
+			t.Fatal("an internal note shown to the applicant")
+		}
+		want(t, track.PostForm("/services/track/"+ref+"/messages", url.Values{"text": {" "}}), 422, `href="#text"`, "Enter a message")
+		wantRedirect(t, track.PostForm("/services/track/"+ref+"/messages", url.Values{"text": {"The green one."}}), "/services/track/"+ref)
+		want(t, track.Get("/services/track/"+ref), 200, "The green one.", "Your message has been sent")
+		notes, err := e.svc.ListNotes(e.ctx, cara, c.ID)
+		noErr(t, err)
+		if last := notes[len(notes)-1]; last.Body != "The green one." || !strings.EqualFold(last.AuthorName, "pat@example.com") || last.AuthorID != "" {
+			t.Fatalf("Pat's reply as staff see it: %+v", last)
+		}
 		wantRedirect(t, other.PostForm("/services/track", url.Values{"reference": {ref}, "email": {"eve@example.net"}}), "/services/track/code")
 		wantRedirect(t, other.PostForm("/services/track/code", url.Values{"code": {e.codeSentTo("eve@example.net")}}), "/services/track/"+ref)
 		r = other.Get("/services/track/" + ref)
 		want(t, r, 404, "We could not find a request")
 		if strings.Contains(r.Body, "Bins not collected") {
 			t.Fatal("case shown to another address")
+		}
+		// Nor can it post to it.
+		if r := other.PostForm("/services/track/"+ref+"/messages", url.Values{"text": {"hijack"}}); r.Status == 303 && r.Header.Get("Location") == "/services/track/"+ref {
+			t.Fatal("another address replied on the case")
 		}
 		// A tracking session is for its reference only, and signed-in
 		// people are sent to their requests.

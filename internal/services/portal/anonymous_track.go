@@ -118,21 +118,36 @@ func (p *portal) trackCodePost(w http.ResponseWriter, r *http.Request, sub *plat
 }
 
 type anonTrackPage struct {
+	*web.Form
 	Case      services.Case
 	Status    string
 	Submitted string
 	Answers   []answerRow
-	Outcome   []answerRow
+	Response  []answerRow
+	Messages  []messageRow
+	Action    string
 }
 
-// trackCase shows a case to the address it was started with.
+// trackCase shows a case to the address it was started with: its status,
+// the council's response and messages, and a box to reply.
 func (p *portal) trackCase(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) error {
-	ctx := r.Context()
-	sess, err := p.svc.Session(ctx, sub.OrgID, web.Cookie(r, trackCookie))
+	return p.trackCasePage(w, r, sub, ref, http.StatusOK, nil)
+}
+
+// trackSession is the verified-email session following ref, or ok false
+// when the person has been sent to prove their address again.
+func (p *portal) trackSession(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) (services.EmailSession, bool, error) {
+	sess, err := p.svc.Session(r.Context(), sub.OrgID, web.Cookie(r, trackCookie))
 	if platform.CodeOf(err) == platform.CodeUnauthorized || err == nil && sess.Purpose != services.PurposeTrack+ref {
-		return seeOther(w, r, "/services/track", "Enter your reference number and email address to see your request.")
+		return sess, false, seeOther(w, r, "/services/track", "Enter your reference number and email address to see your request.")
 	}
-	if err != nil {
+	return sess, err == nil, err
+}
+
+func (p *portal) trackCasePage(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string, status int, f *web.Form) error {
+	ctx := r.Context()
+	sess, ok, err := p.trackSession(w, r, sub, ref)
+	if !ok {
 		return err
 	}
 	c, err := p.svc.CaseForEmail(ctx, sess, ref)
@@ -148,16 +163,41 @@ func (p *portal) trackCase(w http.ResponseWriter, r *http.Request, sub *platform
 	if err != nil {
 		return err
 	}
-	d := anonTrackPage{Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt)}
+	notes, err := p.svc.NotesForEmail(ctx, sess, ref)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = web.NewForm(nil)
+	}
+	d := anonTrackPage{Form: f, Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt),
+		Response: response(def, c.Answers), Action: "/services/track/" + url.PathEscape(c.Reference) + "/messages"}
 	for _, row := range forms.Summary(def, c.Answers, forms.Options{}) {
 		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
 	}
-	if c.Terminal {
-		for _, fd := range def.Fields {
-			if fd.Internal && c.Answers[fd.ID] != nil {
-				d.Outcome = append(d.Outcome, answerRow{Key: fd.Label, Lines: forms.DisplayLines(&fd, c.Answers[fd.ID])})
-			}
+	for _, n := range notes {
+		mine := n.AuthorID == "" && strings.EqualFold(n.AuthorName, sess.Email)
+		from := "The council"
+		if mine {
+			from = "You"
 		}
+		d.Messages = append(d.Messages, messageRow{When: showTime(n.CreatedAt), From: from, Body: n.Body, Mine: mine})
 	}
-	return web.Render(w, r, http.StatusOK, "portal/anonymous-track", d)
+	return web.Render(w, r, status, "portal/anonymous-track", d)
+}
+
+// trackReply adds the message of someone without an account to their case.
+func (p *portal) trackReply(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) error {
+	sess, ok, err := p.trackSession(w, r, sub, ref)
+	if !ok {
+		return err
+	}
+	_, err = p.svc.ReplyForEmail(r.Context(), sess, ref, r.PostFormValue("text"), sub.Addr)
+	if about(err) {
+		return p.trackCasePage(w, r, sub, ref, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, "/services/track/"+url.PathEscape(ref), "Your message has been sent")
 }

@@ -42,28 +42,93 @@ type assistPage struct {
 	*web.Form
 	Searched bool
 	People   []Person
+	// CanRecord offers to record a caller without an account.
+	CanRecord bool
 }
 
 // assist asks whom the member of staff is helping: a search by name or
-// email (a GET form, so it works without JavaScript and can be bookmarked).
+// email, date of birth or postcode (a GET form, so it works without
+// JavaScript and can be bookmarked), and, for a caller without an account,
+// the way to record them.
 func (p *portal) assist(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	if err := p.needStaff(sub); err != nil {
 		return err
 	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	d := assistPage{Form: web.NewForm(url.Values{"q": {q}})}
-	if _, ok := r.URL.Query()["q"]; ok {
-		if q == "" || len(q) > 200 {
-			d.Form.Errors = []platform.FieldError{{Field: "q", Message: "Enter the resident's name or email address"}}
+	in := r.URL.Query()
+	q := platform.ResidentQuery{Text: strings.TrimSpace(in.Get("q")), BirthDate: strings.TrimSpace(in.Get("birth_date")),
+		Postcode: strings.TrimSpace(in.Get("postcode"))}
+	d := assistPage{Form: web.NewForm(url.Values{"q": {q.Text}, "birth_date": {q.BirthDate}, "postcode": {q.Postcode}}),
+		CanRecord: p.opts.RecordCaller != nil}
+	if in.Has("q") || in.Has("birth_date") || in.Has("postcode") {
+		people, err := p.opts.FindResidents(r.Context(), sub, q)
+		if platform.CodeOf(err) == platform.CodeInvalid {
+			d.Form = web.FormErrors(r, err)
+			d.Form.Input = url.Values{"q": {q.Text}, "birth_date": {q.BirthDate}, "postcode": {q.Postcode}}
 			return web.Render(w, r, http.StatusBadRequest, "portal/assist", d)
 		}
-		people, err := p.opts.FindResidents(r.Context(), sub, q)
 		if err != nil {
 			return err
 		}
 		d.Searched, d.People = true, people
 	}
 	return web.Render(w, r, http.StatusOK, "portal/assist", d)
+}
+
+type callerPage struct {
+	*web.Form
+	Channels []web.Option
+	// Same are the residents who may be this caller, shown before anyone
+	// is recorded twice.
+	Same []Person
+}
+
+// callerForm asks for the details of a caller without an account.
+func (p *portal) callerForm(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form, same []Person) error {
+	if err := p.needStaff(sub); err != nil {
+		return err
+	}
+	if p.opts.RecordCaller == nil {
+		return platform.NotFound("page")
+	}
+	if f == nil {
+		f = web.NewForm(nil)
+	}
+	d := callerPage{Form: f, Same: same, Channels: []web.Option{
+		{Value: "email", Text: "Email"}, {Value: "phone", Text: "Phone"}, {Value: "post", Text: "Letter by post"}}}
+	return web.Render(w, r, status, "portal/assist-caller", d)
+}
+
+// recordCaller records the caller and goes on to act for them; if people
+// like them are known, it shows them instead, and records someone new only
+// when staff say none of them is the caller.
+func (p *portal) recordCaller(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	if err := p.needStaff(sub); err != nil {
+		return err
+	}
+	if p.opts.RecordCaller == nil {
+		return platform.NotFound("page")
+	}
+	in := r.PostForm
+	c := platform.Caller{Name: in.Get("name"), Email: in.Get("email"), Phone: in.Get("phone"), Postcode: in.Get("postcode"),
+		BirthDate: in.Get("birth_date"), Channel: in.Get("channel")}
+	per, same, err := p.opts.RecordCaller(r.Context(), sub, c, in.Get("not_these") == "yes")
+	switch platform.CodeOf(err) {
+	case "":
+	case platform.CodeConflict:
+		f := web.NewForm(in)
+		f.Message = platform.AsError(err).Message
+		return p.callerForm(w, r, sub, http.StatusConflict, f, same)
+	case platform.CodeInvalid:
+		return p.callerForm(w, r, sub, http.StatusUnprocessableEntity, web.FormErrors(r, err), nil)
+	default:
+		return err
+	}
+	how := map[string]string{"email": "by email", "phone": "by phone", "post": "by letter"}[c.Channel]
+	msg := "Recorded " + per.Name + ". The council will contact them " + how + "."
+	if per.Email != "" {
+		msg += " They can claim an account later by signing in with " + per.Email + "."
+	}
+	return seeOther(w, r, "/services/assist/"+per.ID, msg)
 }
 
 // resident looks up the person staff act for; an unknown ID is not found.

@@ -2,6 +2,8 @@ package portal
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,12 +61,25 @@ func TestBrowserComplaint(t *testing.T) {
 			check("start")
 			next(`a.govuk-button--start`, "/services/complaints/pages/name")
 			check("name")
+			// Her name and address come from her account; she may change them.
+			value := func(sel string) string {
+				t.Helper()
+				v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+				noErr(t, err)
+				return v
+			}
+			if got := value(`#name`); got != "Rita Resident" {
+				t.Fatalf("name filled in as %q, want her account's name", got)
+			}
+			run(t, ctx, chromedp.Clear(chromedp.CSS(`#name`)))
 			run(t, ctx, chromedp.Click(chromedp.CSS(cont)), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 			check("name with errors")
 			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#name`), "Rita Resident"))
 			next(cont, "/services/complaints/pages/contact")
 			check("contact")
-			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#email`), "rita@example.org"))
+			if got := value(`#email`); got != e.users["Rita"].Email {
+				t.Fatalf("email filled in as %q, want %q", got, e.users["Rita"].Email)
+			}
 			next(cont, "/services/complaints/pages/address")
 			check("address")
 			next(cont, "/services/complaints/pages/service-area")
@@ -73,6 +88,11 @@ func TestBrowserComplaint(t *testing.T) {
 			next(cont, "/services/complaints/pages/details")
 			check("details")
 			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#details`), "The library closed early twice this week."))
+			next(cont, "/services/complaints/pages/evidence")
+			check("evidence")
+			photo := filepath.Join(t.TempDir(), "opening-hours.png")
+			noErr(t, os.WriteFile(photo, tinyPNG, 0o600))
+			run(t, ctx, chromedp.SetUploadFiles(chromedp.CSS(`#evidence`), []string{photo}))
 			next(cont, "/services/complaints/pages/complained-before")
 			check("complained before")
 			run(t, ctx, chromedp.Click(chromedp.CSS(`#complained_before`)))
@@ -84,6 +104,9 @@ func TestBrowserComplaint(t *testing.T) {
 			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#desired_outcome`), "Keep to the opening hours"))
 			next(cont, "/services/complaints/check-answers")
 			check("check answers")
+			if answers, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))); err != nil || !strings.Contains(answers, "opening-hours.png") {
+				t.Fatalf("check answers do not name the evidence file (%v): %s", err, answers)
+			}
 			next(`main form button[type=submit]`, "/services/complaints/confirmation/")
 			check("confirmation")
 			ref, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#reference`)))
@@ -100,6 +123,32 @@ func TestBrowserComplaint(t *testing.T) {
 			check("track after reply")
 			run(t, ctx, chromedp.Navigate(base+"/services/requests"))
 			check("requests")
+
+			// The council answers at stage 1; Rita reads the response on her
+			// request page, then asks for a stage 2 review, giving her reason.
+			e.sendStage1(ref, "We are sorry. The library will keep to its hours from Monday.")
+			run(t, ctx, chromedp.Navigate(base+"/services/requests/"+ref))
+			check("track with response")
+			page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
+			noErr(t, err)
+			for _, want := range []string{"Our response", "The library will keep to its hours from Monday.", "Partly upheld", "Stage 1 response sent"} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("request page lacks %q:\n%s", want, page)
+				}
+			}
+			next(`main a[href$="/move/escalate_stage2"]`, "/services/requests/"+ref+"/move/escalate_stage2")
+			check("confirm stage 2")
+			run(t, ctx, chromedp.Click(chromedp.CSS(cont)), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+			check("confirm stage 2 with errors")
+			run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#reason`), "It closed early again on Tuesday."))
+			run(t, ctx, chromedp.Click(chromedp.CSS(cont)), chromedp.WaitVisible(chromedp.CSS(`.govuk-notification-banner--success`)))
+			page, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
+			noErr(t, err)
+			for _, want := range []string{"Stage 2: review", "It closed early again on Tuesday."} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("after asking for stage 2 the page lacks %q:\n%s", want, page)
+				}
+			}
 		})
 	}
 }

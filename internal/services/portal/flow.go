@@ -110,7 +110,7 @@ func (p *portal) page(w http.ResponseWriter, r *http.Request, j *journey, pageID
 	}
 	change := r.URL.Query().Get("change") == "1"
 	if f == nil {
-		f = web.NewForm(forms.Inputs(j.def, pg, answers))
+		f = web.NewForm(forms.Inputs(j.def, pg, p.known(r.Context(), j, pg, answers)))
 	}
 	q := questionPage{Form: f, J: j, Action: j.base + "/pages/" + pageID, Change: change, Save: j.Acting == nil && j.anon == nil}
 	if change {
@@ -391,7 +391,16 @@ type confirmationPage struct {
 }
 
 func (p *portal) confirmation(w http.ResponseWriter, r *http.Request, j *journey, reference string) error {
-	c, err := p.svc.FindByReference(r.Context(), j.sub, reference)
+	var c services.Case
+	var err error
+	if j.Acting != nil {
+		// Front-desk staff who filled the service in may not be able to
+		// open the case (it belongs to the owning unit), but they see the
+		// reference of what they submitted, to give the caller.
+		c, err = p.svc.SubmittedCase(r.Context(), j.sub, reference)
+	} else {
+		c, err = p.svc.FindByReference(r.Context(), j.sub, reference)
+	}
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ func TestResidentCompletesComplaint(t *testing.T) {
 		want(t, b.Get("/services"), 200, "Make a complaint", `href="/services/complaints/start"`, "Your requests")
 		want(t, b.Get(base+"/start"), 200, "Start now", base+"/pages/name")
 
+		// Her name and email come from her account.
+		want(t, b.Get(base+"/pages/name"), 200, `value="Rita Resident"`)
 		// Validation: nothing typed, then a bad email with the name kept.
 		want(t, b.PostForm(base+"/pages/name", url.Values{"name": {""}}), 422, "There is a problem", "Error:", `href="#name"`)
 		wantRedirect(t, b.PostForm(base+"/pages/name", url.Values{"name": {"Rita Resident"}}), base+"/pages/contact")
@@ -34,8 +36,8 @@ func TestResidentCompletesComplaint(t *testing.T) {
 		// Save and come back later.
 		wantRedirect(t, b.PostForm(base+"/pages/details", url.Values{"details": {"The pothole on Mill Lane is still there."}, "action": {"save"}}), base+"/saved")
 		want(t, b.Get(base+"/saved"), 200, "Your answers have been saved", "/services/requests")
-		want(t, b.Get("/services/requests"), 200, "Make a complaint", base+"/pages/complained-before", "You have not sent any requests yet.")
-		want(t, b.Get(base+"/start"), 200, "Continue", base+"/pages/complained-before")
+		want(t, b.Get("/services/requests"), 200, "Make a complaint", base+"/pages/evidence", "You have not sent any requests yet.")
+		want(t, b.Get(base+"/start"), 200, "Continue", base+"/pages/evidence")
 		want(t, b.Get(base+"/pages/details"), 200, "The pothole on Mill Lane is still there.")
 
 		// Branch: yes asks for the previous reference.

@@ -56,6 +56,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{}}
 	e.log = audittest.NewLog(t, db)
 	ap := access.New(e.log)
+	noErr(t, ap.Register(identity.ResidentRecordType, identity.ResidentRecordPolicy))
 	e.id = identity.New(db, e.log, ap, identity.Options{})
 	e.blobDir = t.TempDir()
 	var err error
@@ -67,12 +68,17 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e.sys = platform.System(e.org.ID)
 	cs, err := e.id.CreateUnit(e.ctx, e.sys, "Customer Services")
 	noErr(t, err)
+	libraries, err := e.id.CreateUnit(e.ctx, e.sys, "Libraries")
+	noErr(t, err)
 	for _, u := range []struct {
 		name  string
 		role  platform.Role
 		units []string
 	}{{"Rita Resident", platform.RoleResident, nil}, {"Ray Resident", platform.RoleResident, nil},
-		{"Cara Caseworker", platform.RoleCaseworker, []string{cs.ID}}} {
+		{"Cara Caseworker", platform.RoleCaseworker, []string{cs.ID}},
+		// Fay works on a library front desk: staff, not in the unit that
+		// owns complaints.
+		{"Fay Frontdesk", platform.RoleStaff, []string{libraries.ID}}} {
 		email := strings.ToLower(strings.Fields(u.name)[0]) + "@example.org"
 		usr, err := e.id.CreateUser(e.ctx, e.sys, identity.NewUser{Email: email, Name: u.name, Roles: []platform.Role{u.role}, BusinessUnits: u.units, Password: password})
 		noErr(t, err)
@@ -101,6 +107,7 @@ func (e *env) boot() {
 	noErr(t, err)
 	e.files = blob.New(d, e.blobKey)
 	ap := access.New(e.log)
+	noErr(t, ap.Register("case", services.CasePolicy))
 	e.svc = services.New(e.db, e.log, ap, services.Options{
 		Files: e.files,
 		Validate: func(def *definition.Definition, a definition.Answers, applicant bool) error {
@@ -129,16 +136,21 @@ func (e *env) boot() {
 			}
 			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
 		},
-		FindResidents: func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error) {
-			page, err := e.id.ListUsers(ctx, platform.System(sub.OrgID), identity.UserFilter{Role: platform.RoleResident, Text: text, Limit: 20})
-			if err != nil {
-				return nil, err
-			}
+		FindResidents: func(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Person, error) {
+			found, err := e.id.Directory().FindResidents(ctx, sub, q)
 			var out []Person
-			for _, u := range page.Users {
-				out = append(out, Person{ID: u.ID, Name: u.Name, Email: u.Email})
+			for _, u := range found {
+				out = append(out, Person{ID: u.ID, Name: u.Name, Email: u.Email, Postcode: u.Postcode, BirthDate: u.BirthDate, SignIn: u.SignIn})
 			}
-			return out, nil
+			return out, err
+		},
+		RecordCaller: func(ctx context.Context, sub *platform.Subject, c platform.Caller, checked bool) (Person, []Person, error) {
+			u, same, err := e.id.Directory().RecordCaller(ctx, sub, c, checked)
+			var out []Person
+			for _, s := range same {
+				out = append(out, Person{ID: s.ID, Name: s.Name, Email: s.Email, Postcode: s.Postcode, BirthDate: s.BirthDate})
+			}
+			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, out, err
 		},
 	}
 	if e.more != nil {
@@ -206,4 +218,22 @@ type testLog struct{ t testing.TB }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// tinyPNG is a file a browser can upload as a photo: the PNG signature
+// is all the content check looks at.
+var tinyPNG = append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+
+// sendStage1 has Cara acknowledge the complaint ref and send the stage 1
+// response text, partly upheld.
+func (e *env) sendStage1(ref, text string) {
+	e.t.Helper()
+	cara := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Cara"].ID, Name: "Cara Caseworker", OrgID: e.org.ID,
+		Roles: e.users["Cara"].Roles, BusinessUnits: e.users["Cara"].BusinessUnits}
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(e.t, err)
+	c, err = e.svc.Transition(e.ctx, cara, c.ID, "acknowledge", c.Version, nil)
+	noErr(e.t, err)
+	_, err = e.svc.Transition(e.ctx, cara, c.ID, "send_stage1_response", c.Version, definition.Answers{"stage1_response": text, "outcome": "partly_upheld"})
+	noErr(e.t, err)
 }

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -135,6 +136,55 @@ func (p *portal) formOpts(ctx context.Context, j *journey, saved definition.Answ
 	}
 	o.Address = p.addressResolver(ctx)
 	return o
+}
+
+// known adds to answers what the page's questions can take from the
+// person's account (from_account): their name and email address, or those of
+// the resident staff act for, or the address someone without an account
+// proved. Only questions not yet answered are filled in, and only on the
+// page: nothing is kept until the person continues.
+func (p *portal) known(ctx context.Context, j *journey, pg *definition.Page, answers definition.Answers) definition.Answers {
+	var who Person
+	switch {
+	case j.Acting != nil:
+		who = *j.Acting
+	case j.anon != nil:
+		who.Email = j.anon.Email
+	case p.opts.Person != nil:
+		per, ok, err := p.opts.Person(ctx, j.sub, j.sub.UserID)
+		if err != nil || !ok {
+			return answers
+		}
+		who = per
+	}
+	var out definition.Answers
+	for _, id := range pg.Fields {
+		fd := fieldOf(j.def, id)
+		if fd == nil || fd.FromAccount == "" {
+			continue
+		}
+		if _, ok := answers[id]; ok {
+			continue
+		}
+		v := who.Name
+		if fd.FromAccount == "email" {
+			v = who.Email
+		}
+		if v == "" {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(answers)
+			if out == nil {
+				out = definition.Answers{}
+			}
+		}
+		out[id] = v
+	}
+	if out == nil {
+		return answers
+	}
+	return out
 }
 
 func pageOf(def *definition.Definition, id string) *definition.Page {

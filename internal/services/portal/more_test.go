@@ -31,6 +31,7 @@ func fillComplaint(t *testing.T, b *webtest.Browser, base, name string) string {
 		{"address", url.Values{}},
 		{"service-area", url.Values{"service_area": {"waste"}}},
 		{"details", url.Values{"details": {"The recycling centre was shut without notice."}}},
+		{"evidence", url.Values{}},
 		{"complained-before", url.Values{"complained_before": {"no"}}},
 		{"desired-outcome", url.Values{"desired_outcome": {"Post opening hours"}}},
 	} {
@@ -97,15 +98,113 @@ func TestStageTwoByApplicant(t *testing.T) {
 	}
 	c, err = e.svc.Transition(e.ctx, cara, c.ID, "acknowledge", c.Version, nil)
 	noErr(t, err)
+	if r := rita.Get("/services/requests/" + ref); strings.Contains(r.Body, "Our response") {
+		t.Fatal("a response shown before staff gave one")
+	}
 	c, err = e.svc.Transition(e.ctx, cara, c.ID, "send_stage1_response", c.Version, definition.Answers{"stage1_response": "We are sorry.", "outcome": "partly_upheld"})
 	noErr(t, err)
-	want(t, rita.Get("/services/requests/"+ref), 200, "Ask for a stage 2 review", "Stage 1 response sent")
+	// The response and outcome are shared with her as soon as they are sent;
+	// the internal Ombudsman reference field, empty, is not shown.
+	r := rita.Get("/services/requests/" + ref)
+	want(t, r, 200, "Our response", "We are sorry.", "Partly upheld", "Ask for a stage 2 review", "Stage 1 response sent")
+	if strings.Contains(r.Body, "Ombudsman reference") {
+		t.Fatal("an unshared internal field shown to the applicant")
+	}
+	// The move is a link to a page that says it cannot be undone and asks why.
+	move := "/services/requests/" + ref + "/move/escalate_stage2"
+	want(t, rita.Get(move), 200, "You cannot undo this", "Why are you not satisfied with our stage 1 response?")
+	want(t, rita.Get("/services/requests/"+ref+"/move/resolve"), 303)
+	// No reason: refused, and nothing changes.
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}, "reason": {"  "}}), 422, "Tell us why")
+	if now, _ := e.svc.FindByReference(e.ctx, e.sys, ref); now.State != "stage1_responded" {
+		t.Fatalf("a move without its reason changed the case to %s", now.State)
+	}
 	// A page shown before staff changed the case is a clear conflict.
-	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {"1"}}), 409, "There is a problem")
-	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}}), "/services/requests/"+ref)
-	want(t, rita.Get("/services/requests/"+ref), 200, "Stage 2: review", "Status changed to Stage 2: review")
+	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {"1"}, "reason": {"Still shut"}}), 409, "There is a problem")
+	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(c.Version)}, "reason": {"It was shut again on Saturday."}}), "/services/requests/"+ref)
+	want(t, rita.Get("/services/requests/"+ref), 200, "Stage 2: review", "Status changed to Stage 2: review", "It was shut again on Saturday.")
+	// Staff read her reason as a message on the case.
+	notes, err := e.svc.ListNotes(e.ctx, cara, c.ID)
+	noErr(t, err)
+	if len(notes) != 1 || notes[0].AuthorID != e.users["Rita"].ID || !strings.Contains(notes[0].Body, "It was shut again on Saturday.") {
+		t.Fatalf("reason not given to staff: %+v", notes)
+	}
 	// Rita cannot resolve her own complaint: only her own moves are offered.
 	want(t, rita.PostForm("/services/requests/"+ref+"/transition", url.Values{"transition": {"resolve"}}), 403)
+}
+
+// TestFrontDeskActsForResident: staff outside the unit that owns
+// complaints fill one in for a resident to the end: the case is made, they
+// see its reference to give the caller, and they still cannot open it.
+func TestFrontDeskActsForResident(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	fay := e.browser("Fay")
+	rita := e.users["Rita"]
+	base := "/services/assist/" + rita.ID + "/complaints"
+	ref := fillComplaint(t, fay, base, "Rita Resident")
+	want(t, fay.Get(base+"/confirmation/"+ref), 200, "Submitted for Rita Resident", ref)
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if c.ApplicantID != rita.ID || c.SubmittedBy != e.users["Fay"].ID {
+		t.Fatalf("applicant %s submitted by %s", c.ApplicantID, c.SubmittedBy)
+	}
+	faySub := &platform.Subject{Kind: platform.SubjectUser, UserID: e.users["Fay"].ID, OrgID: e.org.ID, Roles: e.users["Fay"].Roles, BusinessUnits: e.users["Fay"].BusinessUnits}
+	if _, err := e.svc.FindByReference(e.ctx, faySub, ref); err == nil {
+		t.Fatal("front-desk staff can open the complaint they filled in")
+	}
+	// Another member of staff cannot use the confirmation to learn of it.
+	want(t, e.browser("Cara").Get(base+"/confirmation/"+ref), 404)
+	// Acting for someone does not let staff create cases for themselves
+	// in a unit they are not in.
+	_, err = e.svc.Submit(e.ctx, faySub, "complaints", c.Answers, services.SubmitOptions{})
+	if platform.CodeOf(err) != platform.CodeForbidden {
+		t.Fatalf("staff submitting their own complaint outside their unit: %v", err)
+	}
+}
+
+// TestCallerWithoutAccount: a caller who has no account is found nowhere,
+// recorded once (the same person again is offered, not duplicated), and the
+// front desk makes their complaint, which is theirs.
+func TestCallerWithoutAccount(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	fay := e.browser("Fay")
+	want(t, fay.Get("/services/assist?postcode=ME14+1XQ"), 200, "No residents match", `href="/services/assist/new"`)
+	want(t, fay.Get("/services/assist?postcode=nope"), 400, "Enter a real postcode")
+	want(t, fay.Get("/services/assist/new"), 200, "Record someone without an account", "How would they like us to contact them?")
+	// Bad input: clear errors, nothing recorded.
+	want(t, fay.PostForm("/services/assist/new", url.Values{"name": {""}, "channel": {"phone"}}), 422, `href="#name"`, `href="#phone"`)
+	caller := url.Values{"name": {"Pat Caller"}, "phone": {"01622 694000"}, "postcode": {"me14 1xq"}, "birth_date": {"27 3 1984"}, "channel": {"phone"}}
+	r := fay.PostForm("/services/assist/new", caller)
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/services/assist/usr_") {
+		t.Fatalf("record caller: %d %s\n%s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	patID := strings.TrimPrefix(r.Header.Get("Location"), "/services/assist/")
+	want(t, fay.Get("/services/assist/"+patID), 200, "Recorded Pat Caller", "by phone", "Pat Caller")
+	// Found again by date of birth or postcode.
+	want(t, fay.Get("/services/assist?birth_date=27+3+1984"), 200, "/services/assist/"+patID, "born 1984-03-27", "no account yet")
+	want(t, fay.Get("/services/assist?postcode=ME141XQ"), 200, "/services/assist/"+patID)
+	// The same person again is offered, not recorded twice.
+	r = fay.PostForm("/services/assist/new", url.Values{"name": {"pat caller"}, "postcode": {"ME14 1XQ"}, "channel": {"post"}})
+	want(t, r, 409, "We may already have a record of this person", "Act for Pat Caller", `name="not_these" value="yes"`)
+	found, err := e.id.Directory().FindResidents(e.ctx, e.sys, platform.ResidentQuery{Postcode: "ME14 1XQ"})
+	noErr(t, err)
+	if len(found) != 1 {
+		t.Fatalf("%d residents at the postcode after a refused duplicate", len(found))
+	}
+	// The complaint is filled in for Pat, with their name filled in.
+	base := "/services/assist/" + patID + "/complaints"
+	want(t, fay.Get(base+"/pages/name"), 200, `value="Pat Caller"`)
+	ref := fillComplaint(t, fay, base, "Pat Caller")
+	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+	noErr(t, err)
+	if c.ApplicantID != patID || c.SubmittedBy != e.users["Fay"].ID {
+		t.Fatalf("the complaint is %s's, submitted by %s", c.ApplicantID, c.SubmittedBy)
+	}
+	// Residents cannot use the front desk's pages.
+	want(t, e.browser("Rita").Get("/services/assist/new"), 403)
+	if r := e.browser("Rita").PostForm("/services/assist/new", caller); r.Status != 403 {
+		t.Fatalf("a resident recorded a caller: %d", r.Status)
+	}
 }
 
 // TestAssistedDigital: a caseworker fills in the complaint for a resident;
@@ -114,7 +213,7 @@ func TestAssistedDigital(t *testing.T) {
 	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
 	cara := e.browser("Cara")
 	want(t, cara.Get("/services"), 200, "/services/assist")
-	want(t, cara.Get("/services/assist?q="), 400, "Enter the resident")
+	want(t, cara.Get("/services/assist?q="), 400, "Enter a name, email address, date of birth or postcode")
 	rita := e.users["Rita"]
 	want(t, cara.Get("/services/assist?q=rita"), 200, "/services/assist/"+rita.ID)
 	want(t, cara.Get("/services/assist?q=nobody-here"), 200, "No residents match")

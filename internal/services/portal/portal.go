@@ -32,6 +32,10 @@ type Person struct {
 	ID    string
 	Name  string
 	Email string
+	// Recorded by staff about residents (assisted digital), when found.
+	Phone, Postcode, BirthDate string
+	// SignIn is false for a resident recorded by staff without an account.
+	SignIn bool
 }
 
 // Options wire the portal to the rest of dbtp; cmd/dbtp fills them from
@@ -52,8 +56,13 @@ type Options struct {
 	// address questions offer "find the address by postcode".
 	Addresses Addresses
 	// FindResidents searches the organisation's residents by name or email,
-	// for staff choosing whom to act for. Without it assisted digital is off.
-	FindResidents func(ctx context.Context, sub *platform.Subject, text string) ([]Person, error)
+	// date of birth and postcode, for staff choosing whom to act for.
+	// Without it assisted digital is off.
+	FindResidents func(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Person, error)
+	// RecordCaller records someone without an account (see
+	// platform.Directory.RecordCaller); without it staff can act only for
+	// residents already known.
+	RecordCaller func(ctx context.Context, sub *platform.Subject, c platform.Caller, duplicateChecked bool) (Person, []Person, error)
 	// MaxUploadBytes bounds a question page's request body, and so the
 	// largest file any question can take; default 10 MiB plus room for the
 	// rest of the form. Each file question's own max_bytes is enforced too.
@@ -89,7 +98,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 		opts.MaxUploadBytes = forms.DefaultMaxBytes
 	}
 	p := &portal{svc: svc, opts: opts, held: newHeldAnswers(24*time.Hour, opts.Now)}
-	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services"})
+	srv.Renderer().AddNav(web.NavItem{Label: "Services", Href: "/services", Order: 10})
 
 	rt := srv.Router()
 	// The page body carries files: allow the largest file plus the form.
@@ -109,6 +118,9 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services/{id}/anonymous/{step}", p.orAnon(p.signedInAnonymous, p.anonStep))
 	rt.Handle("POST /services/{a}/{b}/{c}", p.orAnon(p.post4, p.anonPost4), upload)
 	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.assistGet))
+	rt.Handle("GET /services/requests/{ref}/move/{transition}", signedIn(func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+		return p.move(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
+	}))
 	rt.Handle("POST /services/assist/{user}/{id}/{action}", signedIn(p.assistPost))
 	rt.Handle("GET /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPage))
 	rt.Handle("POST /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPagePost), upload)
@@ -132,6 +144,9 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 	case "requests":
 		return p.track(w, r, sub, b, http.StatusOK, nil)
 	case "assist":
+		if b == "new" {
+			return p.callerForm(w, r, sub, http.StatusOK, nil, nil)
+		}
 		return p.assistServices(w, r, sub, b)
 	case "track":
 		return p.signedInTrack(w, r, sub)
@@ -154,6 +169,9 @@ func (p *portal) get3(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 // post3 dispatches POST /services/{a}/{b}.
 func (p *portal) post3(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	a, b := r.PathValue("a"), r.PathValue("b")
+	if a == "assist" && b == "new" {
+		return p.recordCaller(w, r, sub)
+	}
 	if reserved(a) {
 		return platform.NotFound("page")
 	}

@@ -84,7 +84,7 @@ type messageRow struct {
 }
 
 type actionButton struct {
-	ID, Label string
+	ID, Label, Href string
 }
 
 type trackPage struct {
@@ -96,7 +96,7 @@ type trackPage struct {
 	Messages  []messageRow
 	Actions   []actionButton
 	Answers   []answerRow
-	Outcome   []answerRow
+	Response  []answerRow
 	Action    string
 }
 
@@ -147,23 +147,28 @@ func (p *portal) track(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 		// The portal offers only the moves meant for the applicant; staff
 		// use the console, where required fields can be asked for.
 		if t.Applicant && c.ApplicantID == sub.UserID {
-			d.Actions = append(d.Actions, actionButton{ID: t.ID, Label: t.Label})
+			d.Actions = append(d.Actions, actionButton{ID: t.ID, Label: t.Label, Href: d.Action + "/move/" + t.ID})
 		}
 	}
 	opts := forms.Options{}
 	for _, row := range forms.Summary(def, c.Answers, opts) {
 		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
 	}
-	if c.Terminal {
-		// Staff fill in the outcome as internal fields; once the case is
-		// closed the applicant is told what was decided.
-		for _, fd := range def.Fields {
-			if fd.Internal && c.Answers[fd.ID] != nil {
-				d.Outcome = append(d.Outcome, answerRow{Key: fd.Label, Lines: forms.DisplayLines(&fd, c.Answers[fd.ID])})
-			}
+	d.Response = response(def, c.Answers)
+	return web.Render(w, r, status, "portal/track", d)
+}
+
+// response is what staff have given the applicant in the fields the
+// definition shares with them (a response, an outcome), as soon as given.
+func response(def *definition.Definition, answers definition.Answers) []answerRow {
+	var rows []answerRow
+	for i := range def.Fields {
+		fd := &def.Fields[i]
+		if fd.Internal && fd.SharedWithApplicant && answers[fd.ID] != nil {
+			rows = append(rows, answerRow{Key: fd.Label, Lines: forms.DisplayLines(fd, answers[fd.ID])})
 		}
 	}
-	return web.Render(w, r, status, "portal/track", d)
+	return rows
 }
 
 func eventText(def *definition.Definition, e services.Event) string {
@@ -201,9 +206,54 @@ func (p *portal) reply(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 	return seeOther(w, r, "/services/requests/"+c.Reference, "Your message has been sent")
 }
 
-// transition makes a move the applicant may make, such as asking for a
-// stage 2 review. The version on the form means a case changed by staff
-// since the page was shown is a clear conflict, not a surprise.
+// movePage asks the applicant to confirm a move they may make (asking for
+// a stage 2 review), with its reason when the move asks for one: such moves
+// cannot be undone, so they are never one click on the request page.
+type movePage struct {
+	*web.Form
+	Case     services.Case
+	ID       string
+	Label    string
+	ToState  string
+	Question string
+	Action   string
+	Back     string
+}
+
+func (p *portal) move(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference, transitionID string, status int, f *web.Form) error {
+	ctx := r.Context()
+	c, err := p.svc.FindByReference(ctx, sub, reference)
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(ctx, c)
+	if err != nil {
+		return err
+	}
+	allowed, err := p.svc.AllowedTransitions(ctx, sub, c)
+	if err != nil {
+		return err
+	}
+	back := "/services/requests/" + c.Reference
+	for _, t := range allowed {
+		if t.ID != transitionID || !t.Applicant || c.ApplicantID != sub.UserID {
+			continue
+		}
+		if f == nil {
+			f = web.NewForm(nil)
+		}
+		d := movePage{Form: f, Case: c, ID: t.ID, Label: t.Label, ToState: labelOf(def, t.To), Question: t.ApplicantReason,
+			Action: back + "/transition", Back: back}
+		return web.Render(w, r, status, "portal/move", d)
+	}
+	// Not (or no longer) a move this person can make here, e.g. the case
+	// moved on since the request page was shown: say where it stands.
+	return seeOther(w, r, back, "The status of this request has changed. Check it below.")
+}
+
+// transition makes a move the applicant may make, once confirmed. The
+// version on the form means a case changed by staff since the page was
+// shown is a clear conflict, not a surprise.
 func (p *portal) transition(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference string) error {
 	ctx := r.Context()
 	c, err := p.svc.FindByReference(ctx, sub, reference)
@@ -214,7 +264,11 @@ func (p *portal) transition(w http.ResponseWriter, r *http.Request, sub *platfor
 	if _, err := fmt.Sscan(r.PostFormValue("version"), &version); err != nil {
 		version = c.Version
 	}
-	c2, err := p.svc.Transition(ctx, sub, c.ID, r.PostFormValue("transition"), version, nil)
+	id := r.PostFormValue("transition")
+	c2, err := p.svc.ApplicantMove(ctx, sub, c.ID, id, version, r.PostFormValue("reason"))
+	if platform.CodeOf(err) == platform.CodeInvalid {
+		return p.move(w, r, sub, reference, id, web.StatusOf(err), web.FormErrors(r, err))
+	}
 	if about(err) {
 		return p.track(w, r, sub, reference, web.StatusOf(err), web.FormErrors(r, err))
 	}

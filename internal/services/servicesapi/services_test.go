@@ -73,10 +73,10 @@ func TestReadDefinitionAndSchema(t *testing.T) {
 	r := e.call(e.rita, "GET", "/api/v1/services/complaints", "")
 	want(t, r, http.StatusOK, "get complaints")
 	def := r.json["definition"].(map[string]any)
-	if def["id"] != "complaints" || def["version"] != 1.0 || r.json["builtin"] != true || !strings.Contains(str(r.json, "source"), "reference_prefix: COMP") {
+	if def["id"] != "complaints" || def["version"] != 2.0 || r.json["builtin"] != true || !strings.Contains(str(r.json, "source"), "reference_prefix: COMP") {
 		t.Fatalf("definition: %.300s", r.body)
 	}
-	want(t, e.call(e.rita, "GET", "/api/v1/services/complaints?version=1", ""), http.StatusOK, "version 1")
+	want(t, e.call(e.rita, "GET", "/api/v1/services/complaints?version=2", ""), http.StatusOK, "version 2")
 	want(t, e.call(e.rita, "GET", "/api/v1/services/complaints?version=7", ""), http.StatusNotFound, "version 7")
 	r = e.call(e.rita, "GET", "/api/v1/services/complaints?version=x", "")
 	want(t, r, http.StatusBadRequest, "version x")
@@ -99,7 +99,7 @@ func TestPublishDefinition(t *testing.T) {
 	cur := e.call(e.admin, "GET", "/api/v1/services/complaints", "")
 	want(t, cur, http.StatusOK, "current")
 	src := str(cur.json, "source")
-	v2 := strings.Replace(src, "\nversion: 1\n", "\nversion: 2\n", 1)
+	v2 := strings.Replace(src, "\nversion: 2\n", "\nversion: 3\n", 1)
 
 	bad := strings.Replace(v2, "reference_prefix: COMP", "reference_prefix: comp", 1)
 	bad = strings.Replace(bad, "initial: submitted", "initial: nowhere", 1)
@@ -117,7 +117,7 @@ func TestPublishDefinition(t *testing.T) {
 			t.Fatalf("problem without line or path: %v", p)
 		}
 	}
-	if got := e.call(e.admin, "GET", "/api/v1/services/complaints", ""); got.json["definition"].(map[string]any)["version"] != 1.0 {
+	if got := e.call(e.admin, "GET", "/api/v1/services/complaints", ""); got.json["definition"].(map[string]any)["version"] != 2.0 {
 		t.Fatal("an invalid definition changed the latest version")
 	}
 	r = e.send(e.admin, "POST", "/api/v1/services", "text/yaml", "id: [unclosed\n")
@@ -129,17 +129,17 @@ func TestPublishDefinition(t *testing.T) {
 
 	r = e.send(e.admin, "POST", "/api/v1/services", "application/yaml; charset=utf-8", v2)
 	want(t, r, http.StatusCreated, "publish v2")
-	if loc := r.header.Get("Location"); loc != "/api/v1/services/complaints?version=2" {
+	if loc := r.header.Get("Location"); loc != "/api/v1/services/complaints?version=3" {
 		t.Fatalf("Location %q", loc)
 	}
 	got := e.call(e.rita, "GET", "/api/v1/services/complaints", "")
-	if got.json["definition"].(map[string]any)["version"] != 2.0 || got.json["builtin"] != false || str(got.json, "source") != v2 {
+	if got.json["definition"].(map[string]any)["version"] != 3.0 || got.json["builtin"] != false || str(got.json, "source") != v2 {
 		t.Fatalf("latest after publish: %.300s", got.body)
 	}
 	// The same version again is a conflict; the JSON form works too.
 	body, _ := json.Marshal(UploadRequest{Source: v2})
 	want(t, e.call(e.admin, "POST", "/api/v1/services", string(body)), http.StatusConflict, "v2 again")
-	v3 := strings.Replace(v2, "\nversion: 2\n", "\nversion: 3\n", 1)
+	v3 := strings.Replace(v2, "\nversion: 3\n", "\nversion: 4\n", 1)
 	body, _ = json.Marshal(UploadRequest{Source: v3})
 	want(t, e.call(e.admin, "POST", "/api/v1/services", string(body)), http.StatusCreated, "v3 as JSON")
 

@@ -22,6 +22,10 @@ type TransitionRequest struct {
 	Version *int64 `json:"version"`
 	// Fields are internal fields given with the move, by field ID.
 	Fields definition.Answers `json:"fields,omitempty"`
+	// Reason is the applicant's answer to the move's applicant_reason
+	// question, required when the applicant makes such a move; it reaches
+	// staff as their message on the case.
+	Reason string `json:"reason,omitempty"`
 }
 
 // NoteRequest adds a note to a case.
@@ -95,7 +99,12 @@ func (a *api) transition(w http.ResponseWriter, r *http.Request, sub *platform.S
 	if err != nil {
 		return err
 	}
-	next, err := a.svc.Transition(r.Context(), sub, c.ID, t.ID, *in.Version, fields)
+	var next services.Case
+	if len(fields) == 0 && in.Reason != "" {
+		next, err = a.svc.ApplicantMove(r.Context(), sub, c.ID, t.ID, *in.Version, in.Reason)
+	} else {
+		next, err = a.svc.Transition(r.Context(), sub, c.ID, t.ID, *in.Version, fields)
+	}
 	if err != nil {
 		if platform.CodeOf(err) == platform.CodeConflict {
 			return conflict(def, c, t, *in.Version, err)

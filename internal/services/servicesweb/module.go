@@ -18,6 +18,7 @@ import (
 	"dbtp/internal/services/calendar"
 	"dbtp/internal/services/console"
 	"dbtp/internal/services/definition"
+	"dbtp/internal/services/designer"
 	"dbtp/internal/services/forms"
 	"dbtp/internal/services/portal"
 	"dbtp/internal/services/servicesapi"
@@ -60,6 +61,13 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Events.Declare(services.EventTypes()...); err != nil {
 		return err
 	}
+	// The service designer's role may draft and publish definitions.
+	if err := d.Access.Register("case", services.CasePolicy); err != nil {
+		return err
+	}
+	if err := d.Access.Register(designer.ResourceType, designer.Policy); err != nil {
+		return err
+	}
 	var files services.FileStore
 	if d.Blob != nil {
 		files = d.Blob
@@ -80,6 +88,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 				return false, nil
 			}
 			return err == nil && !p.Disabled, err
+		},
+		Person: func(ctx context.Context, orgID, userID string) (platform.Person, error) {
+			return d.Directory.Person(ctx, platform.System(orgID), userID)
 		},
 	})
 	return m.registerJobs(d)
@@ -196,20 +207,32 @@ func mustLondon() *time.Location {
 	return l
 }
 
-// Web mounts the console, the portal and the API.
+// Web mounts the console, the portal, the API and the service designer.
 func (m *Module) Web(srv *web.Server) error {
 	dir := m.d.Directory
 	pp := people{dir: dir, staff: newStaffCache(m.d.Access, 10*time.Second, time.Now)}
 	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff}); err != nil {
 		return err
 	}
-	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents,
+	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,
 		FindPeople: pp.findPeople, Addresses: m.Addresses,
 		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err }}); err != nil {
 		return err
 	}
 	servicesapi.Register(srv, m.svc, servicesapi.Options{UnitID: dir.UnitID, People: pp.name})
-	return nil
+	return designer.New(m.d.DB, m.d.Audit, m.d.Access, m.svc, designer.Options{Now: m.d.Clock.Now,
+		// Unit names only, offered as choices; the engine checks them again on publishing.
+		Units: func(ctx context.Context, sub *platform.Subject) ([]string, error) {
+			us, err := dir.Units(ctx, platform.System(sub.OrgID))
+			if err != nil {
+				return nil, err
+			}
+			names := make([]string, len(us))
+			for i, u := range us {
+				names[i] = u.Name
+			}
+			return names, nil
+		}}).Register(srv)
 }
 
 // Start publishes the built-in services to every organisation, and the

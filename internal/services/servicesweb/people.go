@@ -64,7 +64,7 @@ func (p people) StaffIn(ctx context.Context, sub *platform.Subject) ([]console.P
 	}
 	out := make([]console.Person, 0, len(page.People))
 	for _, u := range page.People {
-		out = append(out, console.Person{ID: u.ID, Name: u.Name})
+		out = append(out, console.Person{ID: u.ID, Name: u.Name, Roles: u.Roles, Units: u.Units})
 	}
 	p.staff.put(sub, out)
 	return out, nil
@@ -94,17 +94,28 @@ func (p people) portalPerson(ctx context.Context, sub *platform.Subject, id stri
 	return portal.Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
 }
 
-// findResidents searches residents by name or email, for assisted digital.
-func (p people) findResidents(ctx context.Context, sub *platform.Subject, text string) ([]portal.Person, error) {
-	page, err := p.dir.SearchPeople(ctx, sub, platform.PeopleQuery{Role: platform.RoleResident, Text: text, Active: true, Limit: 20})
-	if err != nil {
-		return nil, err
+// findResidents searches residents, for assisted digital.
+func (p people) findResidents(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]portal.Person, error) {
+	found, err := p.dir.FindResidents(ctx, sub, q)
+	return portalPeople(found), err
+}
+
+// recordCaller records a resident without an account.
+func (p people) recordCaller(ctx context.Context, sub *platform.Subject, c platform.Caller, checked bool) (portal.Person, []portal.Person, error) {
+	per, same, err := p.dir.RecordCaller(ctx, sub, c, checked)
+	return portalPerson(per), portalPeople(same), err
+}
+
+func portalPerson(u platform.Person) portal.Person {
+	return portal.Person{ID: u.ID, Name: u.Name, Email: u.Email, Phone: u.Phone, Postcode: u.Postcode, BirthDate: u.BirthDate, SignIn: u.SignIn}
+}
+
+func portalPeople(us []platform.Person) []portal.Person {
+	out := make([]portal.Person, 0, len(us))
+	for _, u := range us {
+		out = append(out, portalPerson(u))
 	}
-	out := make([]portal.Person, 0, len(page.People))
-	for _, u := range page.People {
-		out = append(out, portal.Person{ID: u.ID, Name: u.Name, Email: u.Email})
-	}
-	return out, nil
+	return out
 }
 
 // findPeople searches active staff by name or email, a page at a time,

@@ -54,6 +54,9 @@ type User struct {
 	Name          string
 	Groups        []string       // sent under Config.GroupsClaim
 	Claims        map[string]any // any other ID token claims
+	// NoEmailVerified leaves email_verified out altogether, as Microsoft
+	// Entra ID does.
+	NoEmailVerified bool
 }
 
 // Config sets up the provider.
@@ -74,6 +77,12 @@ type Config struct {
 	User         User
 	// Clock drives code, token and assertion expiry; nil means time.Now.
 	Clock func() time.Time
+	// Path puts the issuer, and every endpoint, under a path, as Entra's
+	// /<tenant>/v2.0 is. Empty means the server's root.
+	Path string
+	// ScopesSupported is published in discovery; nil means openid, email
+	// and profile.
+	ScopesSupported []string
 }
 
 // codeLifetime is short, as at real providers; tests move the clock past it.
@@ -99,6 +108,7 @@ type Server struct {
 	// the right check refused them rather than any check.
 	rejections []string
 	lastAuth   string
+	lastScope  string
 }
 
 type grant struct {
@@ -144,13 +154,17 @@ func Start(tb testing.TB, cfg Config) *Server {
 	s := &Server{cfg: cfg, key: k[0], rogue: k[1], keyID: "oidctest-1", user: cfg.User,
 		codes: map[string]*grant{}, access: map[string]accessGrant{}, jtis: map[string]time.Time{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", s.discovery)
-	mux.HandleFunc("GET /jwks", s.jwks)
-	mux.HandleFunc("GET /authorize", s.authorize)
-	mux.HandleFunc("POST /token", s.token)
-	mux.HandleFunc("GET /userinfo", s.userinfo)
+	if cfg.ScopesSupported == nil {
+		s.cfg.ScopesSupported = []string{"openid", "email", "profile"}
+	}
+	at := strings.TrimRight(cfg.Path, "/")
+	mux.HandleFunc("GET "+at+"/.well-known/openid-configuration", s.discovery)
+	mux.HandleFunc("GET "+at+"/jwks", s.jwks)
+	mux.HandleFunc("GET "+at+"/authorize", s.authorize)
+	mux.HandleFunc("POST "+at+"/token", s.token)
+	mux.HandleFunc("GET "+at+"/userinfo", s.userinfo)
 	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL
+	s.URL = s.srv.URL + at
 	tb.Cleanup(s.srv.Close)
 	return s
 }
@@ -179,6 +193,13 @@ func (s *Server) Rejections() []string {
 	return slices.Clone(s.rejections)
 }
 
+// LastScope is the scope parameter of the last /authorize request.
+func (s *Server) LastScope() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastScope
+}
+
 // LastClientAuth is the authentication method of the last accepted token request.
 func (s *Server) LastClientAuth() string {
 	s.mu.Lock()
@@ -199,7 +220,7 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 		"token_endpoint_auth_methods_supported":            s.cfg.AuthMethods,
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "ES256", "EdDSA"},
 		"code_challenge_methods_supported":                 []string{"S256"},
-		"scopes_supported":                                 []string{"openid", "email", "profile"},
+		"scopes_supported":                                 s.cfg.ScopesSupported,
 		"authorization_response_iss_parameter_supported":   true,
 	})
 }
@@ -215,6 +236,9 @@ func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
 // (RFC 6749 4.1.2.1); all others go back to the client as error=.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	s.mu.Lock()
+	s.lastScope = q.Get("scope")
+	s.mu.Unlock()
 	if q.Get("client_id") != s.cfg.ClientID {
 		http.Error(w, "unknown client_id", http.StatusBadRequest)
 		return

@@ -177,7 +177,9 @@ func (s *Server) idToken(g *grant, fault Fault, now time.Time) (string, error) {
 	}
 	if !s.cfg.UserInfoOnly {
 		claims["email"] = g.user.Email
-		claims["email_verified"] = g.user.EmailVerified
+		if !g.user.NoEmailVerified {
+			claims["email_verified"] = g.user.EmailVerified
+		}
 		claims["name"] = g.user.Name
 	}
 	if g.user.Groups != nil {
