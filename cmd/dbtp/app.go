@@ -14,6 +14,7 @@ import (
 	"dbtp/internal/blob"
 	"dbtp/internal/events"
 	"dbtp/internal/events/eventsweb"
+	"dbtp/internal/gazetteer/gazetteerweb"
 	"dbtp/internal/home"
 	"dbtp/internal/identity"
 	"dbtp/internal/identity/identityweb"
@@ -39,12 +40,14 @@ func kernelMigrations() []store.Migrations {
 // and their pages registered. Adding a module is its own folder plus one
 // line here. a may be an unopened app (for listing CLI verbs).
 func modules(a *app) []module.Module {
+	gazetteer := &gazetteerweb.Module{} // address questions find addresses in it
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
 		&jobsweb.Module{},
 		&eventsweb.Module{},
-		&servicesweb.Module{},
+		gazetteer,
+		&servicesweb.Module{Addresses: gazetteer},
 		&home.Module{},
 	}
 }

@@ -44,7 +44,7 @@ func TestDataFolderDefinitions(t *testing.T) {
 		}
 	}()
 
-	broken := strings.Replace(own, "\nversion: 1\n", "\nversion: 2\nwidget: true\n", 1)
+	broken := strings.Replace(own, "\nversion: 2\n", "\nversion: 3\nwidget: true\n", 1)
 	if err := os.WriteFile(filepath.Join(dir, "services", "council-complaints-v2.yaml"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}

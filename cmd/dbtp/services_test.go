@@ -21,11 +21,11 @@ func TestServicesValidate(t *testing.T) {
 		return p
 	}
 	okFile := write("complaints.yaml", string(good))
-	bad := write("bad.yaml", strings.NewReplacer("version: 1", "version: 0", "      to: stage2\n", "      to: stage3\n").Replace(string(good)))
+	bad := write("bad.yaml", strings.NewReplacer("version: 2", "version: 0", "      to: stage2\n", "      to: stage3\n").Replace(string(good)))
 	missing := filepath.Join(dir, "missing.yaml")
 
 	c := &cli{t: t, env: map[string]string{}}
-	if out := c.ok("services", "validate", okFile); out != "ok: "+okFile+": complaints v1 (13 fields, 7 states)\n" {
+	if out := c.ok("services", "validate", okFile); out != "ok: "+okFile+": complaints v2 (14 fields, 7 states)\n" {
 		t.Errorf("good file: %q", out)
 	}
 	r := c.run("services", "validate", okFile, bad, missing)
@@ -33,9 +33,9 @@ func TestServicesValidate(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"ok: " + okFile + ": complaints v1",
+		"ok: " + okFile + ": complaints v2",
 		bad + ":5:10: version: want 1 or more",
-		bad + `:238:11: workflow.transitions[3].to: unknown state "stage3"`,
+		bad + `:251:11: workflow.transitions[3].to: unknown state "stage3"`,
 		missing + ": cannot read: no such file or directory",
 	} {
 		if !strings.Contains(r.stdout, want) {

@@ -114,7 +114,11 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	for i := range def.Fields {
 		f := &def.Fields[i]
 		if v, ok := cs.Answers[f.ID]; ok && f.Internal {
-			p.Internal = append(p.Internal, web.SummaryRow{Key: f.Label, Value: orNotAnswered(forms.DisplayLines(f, v))})
+			lines := forms.DisplayLines(f, v)
+			if f.Type == definition.TypePerson && len(lines) == 1 {
+				lines = []string{name(lines[0])} // the person, never their ID
+			}
+			p.Internal = append(p.Internal, web.SummaryRow{Key: f.Label, Value: orNotAnswered(lines)})
 		}
 	}
 	allowed, err := c.svc.AllowedTransitions(ctx, sub, cs)

@@ -87,6 +87,10 @@ type Options struct {
 	Now      func() time.Time // default time.Now; the SLA tags are worked out at this instant
 	Calendar Calendar         // default calendar.Default()
 	People   People           // default: IDs shown as they are, nobody to assign to
+	// FindPeople searches active staff for the person questions of
+	// transition forms (forms.BuildPicker); without it they are a list of
+	// the staff StaffIn gives.
+	FindPeople StaffSearch
 	// MaxUploadBytes caps an attachment or definition upload; default 10 MiB.
 	MaxUploadBytes int64
 }

@@ -1,9 +1,11 @@
 package console
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -30,9 +32,10 @@ type transitionPage struct {
 // fieldView is one definition field as the _field partial draws it.
 type fieldView struct {
 	ID, Label, Hint string
-	Kind            string // input, textarea, radios, checkboxes, date, address, select
+	Kind            string // input, textarea, radios, checkboxes, date, address, select, picker
 	Type            string // input type for "input"
 	Options         []web.Option
+	Picker          *forms.Picker // Kind "picker": a person question
 }
 
 // conflictPage is the data of console/conflict.
@@ -102,7 +105,12 @@ func (c *console) renderTransition(w http.ResponseWriter, r *http.Request, cs se
 		Action: "/cases/" + cs.ID + "/transitions/" + t.ID}
 	for _, id := range t.Requires {
 		if f := def.Field(id); f != nil {
-			p.Fields = append(p.Fields, viewOf(f, staff))
+			v := viewOf(f, staff)
+			if f.Type == definition.TypePerson && c.opts.FindPeople != nil {
+				v.Kind, v.Options = "picker", nil
+				v.Picker = c.picker(r, f, form)
+			}
+			p.Fields = append(p.Fields, v)
 		}
 	}
 	return web.Render(w, r, status, "console/transition", p)
@@ -121,6 +129,18 @@ func (c *console) transition(w http.ResponseWriter, r *http.Request) error {
 	if verr != nil {
 		return platform.Invalid("The form is missing the case version. Go back, reload the case and try again.")
 	}
+	if button := r.PostFormValue(forms.LookupButton); button != "" {
+		// A person question's Search: the form again with the people
+		// found, nothing changed.
+		in := url.Values{}
+		for _, name := range forms.InputNames(def, t.Requires) {
+			if v, ok := r.PostForm[name]; ok {
+				in[name] = v
+			}
+		}
+		in.Set(forms.LookupButton, button)
+		return c.renderTransition(w, r, cs, def, t, version, web.NewForm(in), http.StatusOK)
+	}
 	var fields definition.Answers
 	if len(t.Requires) > 0 {
 		staff, err := c.opts.People.StaffIn(r.Context(), sub)
@@ -131,8 +151,7 @@ func (c *console) transition(w http.ResponseWriter, r *http.Request) error {
 		for _, s := range staff {
 			known[s.ID] = s.Name
 		}
-		opts := forms.Options{AllowInternal: true, Now: c.opts.Now, Saved: cs.Answers,
-			People: func(id string) (string, bool) { n, ok := known[id]; return n, ok }}
+		opts := forms.Options{AllowInternal: true, Now: c.opts.Now, Saved: cs.Answers, People: c.personName(r, known)}
 		var perr *platform.Error
 		fields, _, perr = forms.DecodeFields(def, t.Requires, r.PostForm, nil, opts)
 		if perr != nil {
@@ -167,6 +186,39 @@ func containsState(states []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// StaffSearch finds active staff by name or email, a page at a time
+// (forms.PeopleSearch with the asker).
+type StaffSearch func(ctx context.Context, sub *platform.Subject, text, after string, limit int) ([]forms.PersonMatch, string, error)
+
+// personName resolves a person answer: one of the staff listed, or, when
+// the picker can find anyone, any person the directory names.
+func (c *console) personName(r *http.Request, known map[string]string) forms.PersonLookup {
+	return func(id string) (string, bool) {
+		if n, ok := known[id]; ok {
+			return n, true
+		}
+		if c.opts.FindPeople == nil || !platform.ValidID("usr", id) {
+			return "", false
+		}
+		n := c.opts.People.Name(r.Context(), web.SubjectOf(r), id)
+		return n, n != ""
+	}
+}
+
+// picker builds a person question's search-and-choose picker.
+func (c *console) picker(r *http.Request, f *definition.Field, form *web.Form) *forms.Picker {
+	sub := web.SubjectOf(r)
+	search := func(text, after string, limit int) ([]forms.PersonMatch, string, error) {
+		return c.opts.FindPeople(r.Context(), sub, text, after, limit)
+	}
+	var in url.Values
+	if form != nil {
+		in = form.Input
+	}
+	p := forms.BuildPicker(f, in, search, c.personName(r, nil))
+	return &p
 }
 
 // viewOf chooses the GOV.UK component for a field.

@@ -70,7 +70,9 @@ func inputNames(f *definition.Field) []string {
 		return n[:]
 	case definition.TypeAddress:
 		n := addressInputs(f.ID)
-		return n[:]
+		return append(n[:], AddressPostcodeSearch(f.ID), AddressManual(f.ID))
+	case definition.TypePerson:
+		return []string{f.ID, PersonQuery(f.ID)}
 	}
 	return []string{f.ID}
 }
@@ -115,6 +117,9 @@ func decodeField(f *definition.Field, values url.Values, up *UploadedFile, opts 
 	case definition.TypeAddress:
 		names := addressInputs(f.ID)
 		a := definition.Address{Line1: get(names[0]), Line2: get(names[1]), Town: get(names[2]), Postcode: get(names[3]), UPRN: get(names[4])}
+		if opts.Address != nil && get(AddressManual(f.ID)) == "" {
+			return decodeChosenAddress(f, a.UPRN, get(AddressPostcodeSearch(f.ID)), opts, e)
+		}
 		if a == (definition.Address{}) {
 			if f.Required {
 				// GOV.UK points at each part a person must fill in.

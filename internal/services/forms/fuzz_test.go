@@ -24,10 +24,11 @@ func fuzzValues(names []string, data string) url.Values {
 
 // validFuzzSeed answers every input of everyField's page:
 // name|ref|story|count|amount|dob d|m|y|visit d|m|y|email|phone|postcode|
-// home l1|l2|town|pc|uprn|contact|services|reply|evidence|officer, then
+// home l1|l2|town|pc|uprn|lookup|manual|contact|services|reply|evidence|
+// officer|officer search, then
 // wraps round to give a second checkbox.
 const validFuzzSeed = "Ann Smith|AB1234|It all went wrong|3|£1,234.50|6|11|2020|1|4|2026|ann@example.com|+44 7700 900982|sw1a 2aa|" +
-	"1 High St||Maidstone|ME14 1XQ|123|post|bins|yes||usr_ann|Ann||||||||||||||||||||tax"
+	"1 High St||Maidstone|ME14 1XQ|123|||post|bins|yes||usr_ann||Ann||||||||||||||||||||||tax"
 
 // TestFuzzSeedIsAccepted keeps the fuzzer honest: at least one seed must
 // get past validation, or the accepted-answers checks would never run.

@@ -35,6 +35,11 @@ type Options struct {
 	Location *time.Location
 	// People resolves person fields; without it no person answer is valid.
 	People PersonLookup
+	// Address resolves a UPRN chosen from a postcode's addresses in the
+	// council's gazetteer. With it, an address question is answered by
+	// choosing (see addresslookup.go) unless the page says the address was
+	// entered by hand; without it, addresses are always typed.
+	Address func(uprn string) (definition.Address, bool)
 	// AllowInternal lets internal (staff-only) fields be answered: set it for
 	// staff filling in the workflow, never for applicants.
 	AllowInternal bool

@@ -60,6 +60,8 @@ type fieldView struct {
 	Hidden                bool   // the label repeats the page's h1, so screen readers only
 	Saved                 string // a file already uploaded
 	Parts                 []datePart
+	Picker                *forms.Picker // a person question
+	Address               *addressView  // an address question
 }
 
 // datePart is one box of a date question.
@@ -121,6 +123,7 @@ func (p *portal) page(w http.ResponseWriter, r *http.Request, j *journey, pageID
 	}
 	q.Heading = pg.Title
 	single := len(pg.Fields) == 1
+	loaded := p.gazetteerLoaded(r.Context())
 	for _, id := range pg.Fields {
 		fd := fieldOf(j.def, id)
 		if fd == nil || fd.Internal {
@@ -138,6 +141,12 @@ func (p *portal) page(w http.ResponseWriter, r *http.Request, j *journey, pageID
 		}
 		if fd.Type == definition.TypeDate {
 			v.Parts = []datePart{{"Day", fd.ID + "-day"}, {"Month", fd.ID + "-month"}, {"Year", fd.ID + "-year"}}
+		}
+		switch fd.Type {
+		case definition.TypePerson:
+			v.Picker = p.pickerOf(r.Context(), j, fd, f.Input)
+		case definition.TypeAddress:
+			v.Address = p.addressViewOf(r, fd, f.Input, q.Action, loaded)
 		}
 		if fd.Type == definition.TypeFile {
 			v.Saved = forms.Display(fd, answers[fd.ID])
@@ -165,6 +174,9 @@ func (p *portal) pagePost(w http.ResponseWriter, r *http.Request, j *journey, pa
 	pg := pageOf(j.def, pageID)
 	if pg == nil {
 		return platform.NotFound("page")
+	}
+	if button := r.PostFormValue(forms.LookupButton); button != "" {
+		return p.lookup(w, r, j, pg, button)
 	}
 	answers, _, err := p.load(ctx, j)
 	if err != nil {

@@ -47,6 +47,8 @@ type env struct {
 	org     platform.Org
 	sys     *platform.Subject
 	users   map[string]identity.User
+	// more adds options to the portal at the next boot (lookup_test.go).
+	more func(*Options)
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {
@@ -121,7 +123,7 @@ func (e *env) boot() {
 	})
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), web.WithAuthenticator(e.id))
 	noErr(t, err)
-	noErr(t, Register(ws, e.svc, Options{
+	opts := Options{
 		Now:          func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
 		AnonymousOrg: func(context.Context) (string, error) { return e.org.ID, nil },
 		Person: func(ctx context.Context, sub *platform.Subject, id string) (Person, bool, error) {
@@ -150,7 +152,11 @@ func (e *env) boot() {
 			}
 			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, out, err
 		},
-	}))
+	}
+	if e.more != nil {
+		e.more(&opts)
+	}
+	noErr(t, Register(ws, e.svc, opts))
 	e.srv = webtest.Start(t, ws)
 }
 

@@ -134,6 +134,7 @@ func (p *portal) formOpts(ctx context.Context, j *journey, saved definition.Answ
 			return per.Name, true
 		}
 	}
+	o.Address = p.addressResolver(ctx)
 	return o
 }
 

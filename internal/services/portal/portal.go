@@ -47,6 +47,14 @@ type Options struct {
 	// questions and for showing whom staff are acting for. ok is false when
 	// there is no such active user.
 	Person func(ctx context.Context, sub *platform.Subject, id string) (p Person, ok bool, err error)
+	// FindPeople searches the organisation's active staff by name or email
+	// for person questions, a page at a time (after is the cursor of the
+	// previous page; next is "" on the last). Without it person questions
+	// find no one.
+	FindPeople func(ctx context.Context, sub *platform.Subject, text, after string, limit int) (found []Person, next string, err error)
+	// Addresses is the council's gazetteer; with it (and addresses loaded)
+	// address questions offer "find the address by postcode".
+	Addresses Addresses
 	// FindResidents searches the organisation's residents by name or email,
 	// date of birth and postcode, for staff choosing whom to act for.
 	// Without it assisted digital is off.
@@ -99,6 +107,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services/requests", signedIn(p.requests))
 	rt.Handle("GET /registers/{service}", p.orAnon(p.register, p.register))
 	rt.Handle("GET /registers/{service}/{reference}", p.orAnon(p.registerEntry, p.registerEntry))
+	rt.Handle("GET /services/people", signedIn(p.peopleJSON)) // the person picker's script
 	rt.Handle("GET /services/assist", signedIn(p.assist))
 	rt.Handle("GET /services/track", p.orAnon(p.signedInTrack, p.trackForm))
 	rt.Handle("POST /services/track", p.orAnon(p.signedInTrack, p.trackPost))

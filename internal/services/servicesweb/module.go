@@ -29,9 +29,12 @@ import (
 // Module is the services module. Its zero value is ready to be listed.
 type Module struct {
 	module.Base
-	d   *module.Deps
-	svc *services.Service
-	cal *calendar.Calendar
+	// Addresses is the council's gazetteer for address questions (the
+	// gazetteer module, wired in cmd/dbtp); nil means addresses are typed.
+	Addresses portal.Addresses
+	d         *module.Deps
+	svc       *services.Service
+	cal       *calendar.Calendar
 }
 
 var _ module.Module = (*Module)(nil)
@@ -208,10 +211,11 @@ func mustLondon() *time.Location {
 func (m *Module) Web(srv *web.Server) error {
 	dir := m.d.Directory
 	pp := people{dir: dir, staff: newStaffCache(m.d.Access, 10*time.Second, time.Now)}
-	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp}); err != nil {
+	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff}); err != nil {
 		return err
 	}
 	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,
+		FindPeople: pp.findPeople, Addresses: m.Addresses,
 		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err }}); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"dbtp/internal/platform"
 	"dbtp/internal/services/console"
+	"dbtp/internal/services/forms"
 	"dbtp/internal/services/portal"
 )
 
@@ -115,6 +116,30 @@ func portalPeople(us []platform.Person) []portal.Person {
 		out = append(out, portalPerson(u))
 	}
 	return out
+}
+
+// findPeople searches active staff by name or email, a page at a time,
+// for the person questions of forms.
+func (p people) findPeople(ctx context.Context, sub *platform.Subject, text, after string, limit int) ([]portal.Person, string, error) {
+	page, err := p.dir.SearchPeople(ctx, sub, platform.PeopleQuery{Staff: true, Active: true, Text: text, After: after, Limit: limit})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]portal.Person, 0, len(page.People))
+	for _, u := range page.People {
+		out = append(out, portal.Person{ID: u.ID, Name: u.Name, Email: u.Email})
+	}
+	return out, page.Next, nil
+}
+
+// findStaff is findPeople for the console's transition forms.
+func (p people) findStaff(ctx context.Context, sub *platform.Subject, text, after string, limit int) ([]forms.PersonMatch, string, error) {
+	found, next, err := p.findPeople(ctx, sub, text, after, limit)
+	out := make([]forms.PersonMatch, 0, len(found))
+	for _, f := range found {
+		out = append(out, forms.PersonMatch{ID: f.ID, Name: f.Name, Email: f.Email})
+	}
+	return out, next, err
 }
 
 // staffCache keeps each organisation's assignable staff for a short while.

@@ -6,9 +6,9 @@
 //
 // Output goes to ../static: css/app.css (minified), js/govuk-frontend.min.js
 // (the ES module bundle), js/init.js (adds the js-enabled class and calls
-// initAll, as an external script because CSP forbids inline ones) and
-// images/favicon.svg (a neutral mark: the GOV.UK favicons are the crown).
-import { mkdirSync, copyFileSync, writeFileSync, rmSync, readFileSync } from "node:fs";
+// initAll, as an external script because CSP forbids inline ones), dbtp's
+// own scripts from js/ here, and images/favicon.svg (a neutral mark: the GOV.UK favicons are the crown).
+import { mkdirSync, copyFileSync, writeFileSync, rmSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -41,6 +41,12 @@ if ("noModule" in HTMLScriptElement.prototype) {
 }
 initAll();
 `);
+
+// dbtp's own scripts (progressive enhancement, one file per component)
+// are kept beside this file and copied as they are.
+for (const f of readdirSync(join(here, "js"))) {
+  if (f.endsWith(".js")) copyFileSync(join(here, "js", f), join(out, "js", f));
+}
 
 writeFileSync(join(out, "images", "favicon.svg"), `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b0c0c"/><rect x="7" y="7" width="18" height="18" rx="3" fill="none" stroke="#ffffff" stroke-width="3"/></svg>
 `);
