@@ -136,6 +136,13 @@ func (e *env) boot() {
 			}
 			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
 		},
+		OrgName: func(ctx context.Context, id string) string {
+			o, err := e.id.GetOrg(ctx, platform.System(id), id)
+			if err != nil {
+				return ""
+			}
+			return o.Name
+		},
 		FindResidents: func(ctx context.Context, sub *platform.Subject, q platform.ResidentQuery) ([]Person, error) {
 			found, err := e.id.Directory().FindResidents(ctx, sub, q)
 			var out []Person

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"dbtp/internal/platform"
@@ -23,6 +24,17 @@ type journey struct {
 	// anon is the verified-email session of someone without an account;
 	// their answers live in it rather than in a draft.
 	anon *services.EmailSession
+	// under says, for a partner acting under a data-sharing agreement, for
+	// whom they act and where what they send goes.
+	under string
+}
+
+// Under is the partner's banner text (templates), or "".
+func (j *journey) Under() string { return j.under }
+
+// Referral is where a partner follows the referral ref (templates).
+func (j *journey) Referral(ref string) string {
+	return "/partners/" + url.PathEscape(j.sub.Agreement) + "/referrals/" + url.PathEscape(ref)
 }
 
 // Anonymous reports whether the person has no account (templates).

@@ -63,6 +63,9 @@ type Options struct {
 	// platform.Directory.RecordCaller); without it staff can act only for
 	// residents already known.
 	RecordCaller func(ctx context.Context, sub *platform.Subject, c platform.Caller, duplicateChecked bool) (Person, []Person, error)
+	// OrgName names an organisation on partners' pages ("NHS Kent and
+	// Medway"); without it they are unnamed.
+	OrgName func(ctx context.Context, orgID string) string
 	// MaxUploadBytes bounds a question page's request body, and so the
 	// largest file any question can take; default 10 MiB plus room for the
 	// rest of the form. Each file question's own max_bytes is enforced too.
@@ -108,6 +111,16 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /registers/{service}", p.orAnon(p.register, p.register))
 	rt.Handle("GET /registers/{service}/{reference}", p.orAnon(p.registerEntry, p.registerEntry))
 	rt.Handle("GET /services/people", signedIn(p.peopleJSON)) // the person picker's script
+	// Partners, under data-sharing agreements (partners.go).
+	srv.Renderer().AddNav(web.NavItem{Label: "Referrals and shared services", Href: "/partners", Roles: []platform.Role{platform.RolePartner}, Order: 8})
+	rt.Handle("GET /partners", signedIn(p.partners))
+	rt.Handle("GET /partners/{dsa}/{id}/{action}", signedIn(p.partnerGet))
+	rt.Handle("POST /partners/{dsa}/{id}/{action}", signedIn(p.partnerPost))
+	rt.Handle("GET /partners/{dsa}/{id}/pages/{page}", signedIn(p.partnerPage))
+	rt.Handle("POST /partners/{dsa}/{id}/pages/{page}", signedIn(p.partnerPagePost), upload)
+	rt.Handle("GET /partners/{dsa}/{id}/confirmation/{reference}", signedIn(p.partnerConfirmation))
+	rt.Handle("GET /partners/{dsa}/referrals/{ref}", signedIn(p.referral))
+	rt.Handle("POST /partners/{dsa}/referrals/{ref}", signedIn(p.referral))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
 	rt.Handle("GET /services/track", p.orAnon(p.signedInTrack, p.trackForm))
 	rt.Handle("POST /services/track", p.orAnon(p.signedInTrack, p.trackPost))

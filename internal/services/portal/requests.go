@@ -98,11 +98,19 @@ type trackPage struct {
 	Answers   []answerRow
 	Response  []answerRow
 	Action    string
+	Reply     string // where a message is posted
+	Back      string // the list this page came from
 }
 
 // track shows one of the person's cases. Another person's reference is
 // "not found", exactly like a reference that does not exist.
 func (p *portal) track(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference string, status int, f *web.Form) error {
+	return p.trackAt(w, r, sub, reference, "/services/requests/"+reference, status, f)
+}
+
+// trackAt is track with the page's own address: a partner's referral is at
+// /partners/{agreement}/referrals/{ref}, and a reply is posted to it.
+func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.Subject, reference, base string, status int, f *web.Form) error {
 	ctx := r.Context()
 	c, err := p.svc.FindByReference(ctx, sub, reference)
 	if err != nil {
@@ -125,7 +133,10 @@ func (p *portal) track(w http.ResponseWriter, r *http.Request, sub *platform.Sub
 		return err
 	}
 	d := trackPage{Form: f, Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt),
-		Action: "/services/requests/" + c.Reference}
+		Action: base, Reply: base + "/messages"}
+	if sub.Agreement != "" {
+		d.Reply, d.Back = base, "/partners"
+	}
 	for _, e := range events {
 		if !e.ApplicantVisible || e.Kind == services.EventNote {
 			continue // messages are listed in full below

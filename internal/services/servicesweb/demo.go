@@ -94,6 +94,41 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	e = d.move(stores, e, "accept", nil)
 	d.move(stores, e, "book_collection", definition.Answers{"asset_tags": "KCC-LT-04211, KCC-MN-11873",
 		"collection_date": time.Now().AddDate(0, 0, 7).Format(time.DateOnly), "collection_slot": "morning"})
+	if d.err != nil {
+		return d.err
+	}
+	return m.demoPartners(ctx, env, admin)
+}
+
+// demoPartners records the council's data-sharing agreement with NHS Kent
+// and Medway for referrals to adult social care, and one referral made
+// under it by the NHS partner.
+func (m *Module) demoPartners(ctx context.Context, env *module.DemoEnv, admin *platform.Subject) error {
+	nhs, err := env.Org(ctx, "nhs-kent-medway")
+	if err != nil {
+		return err
+	}
+	tom, err := env.Person(ctx, nhs, "partner@nhs-kent-medway.example")
+	if err != nil {
+		return err
+	}
+	a, err := m.svc.AddAgreement(ctx, admin, services.NewAgreement{PartnerOrgID: nhs.ID, Title: "Hospital discharge and community referrals",
+		Purpose:  "So that people leaving hospital, or known to community health teams, get the care and support they need (Care Act 2014, section 6).",
+		Services: []string{"adult-social-care-referral"}, EndsAt: time.Now().AddDate(2, 0, 0)})
+	if err != nil {
+		return err
+	}
+	as, _, err := m.svc.ActUnder(ctx, tom, a.ID, nhs.Name)
+	if err != nil {
+		return err
+	}
+	d := &demoSeeder{ctx: ctx, svc: m.svc}
+	d.submit(as, "adult-social-care-referral", definition.Answers{
+		"person_name": "Edna Pratt", "birth_date": "1941-06-14", "nhs_number": "943 476 5919",
+		"address": map[string]any{"line1": "4 Tonbridge Road", "town": "Maidstone", "postcode": "ME16 8RY"},
+		"consent": "yes", "urgency": "this_week", "referrer_phone": "01622224000",
+		"reason": "Mrs Pratt, 85, is ready to leave Maidstone Hospital after a fall at home. She lives alone and will need help with washing and dressing for some weeks.",
+	})
 	return d.err
 }
 
@@ -115,7 +150,7 @@ func (d *demoSeeder) submit(sub *platform.Subject, service string, answers defin
 	}
 	c, err := d.svc.Submit(d.ctx, sub, service, answers, services.SubmitOptions{})
 	if err != nil {
-		d.err = fmt.Errorf("demo %s: %w", service, err)
+		d.err = fmt.Errorf("demo %s: %w %v", service, err, platform.AsError(err).Fields)
 		return caseRef{}
 	}
 	return caseRef{c.ID, c.Version}

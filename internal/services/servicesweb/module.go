@@ -216,6 +216,15 @@ func (m *Module) Web(srv *web.Server) error {
 	}
 	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,
 		FindPeople: pp.findPeople, Addresses: m.Addresses,
+		// Organisations' names are public facts about them (the partner
+		// pages say whom a person acts for and where a referral goes).
+		OrgName: func(ctx context.Context, id string) string {
+			o, err := dir.Org(ctx, platform.System(id), id)
+			if err != nil {
+				return ""
+			}
+			return o.Name
+		},
 		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err }}); err != nil {
 		return err
 	}
@@ -317,4 +326,6 @@ func (m *Module) Publish(ctx context.Context) error {
 }
 
 // Verbs are the definition tools.
-func (*Module) Verbs() []module.Verb { return verbs }
+func (*Module) Verbs() []module.Verb {
+	return append(append([]module.Verb{}, verbs...), sharingVerbs()...)
+}
