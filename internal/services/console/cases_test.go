@@ -50,6 +50,12 @@ func TestQueue(t *testing.T) {
 		wantBody(t, cara.Get("/cases?unit="+e.units["Customer Services"]), first.Reference)
 		wantBody(t, cara.Get("/cases?unit="+e.units["Finance"]), "No cases match these filters.")
 		wantBody(t, cara.Get("/cases?service=complaints&state=submitted"), third.Reference)
+		// Statuses are grouped by service; one chosen from the groups names
+		// its service and filters by both.
+		r0 := cara.Get("/cases")
+		wantBody(t, r0, `<optgroup label="Make a complaint">`, `value="complaints/submitted"`)
+		r0 = cara.Get("/cases?state=complaints/submitted")
+		wantBody(t, r0, third.Reference, `value="complaints/submitted" selected`)
 		r := cara.Get("/cases?q=" + second.Reference)
 		wantBody(t, r, second.Reference)
 		wantNot(t, r, third.Reference)

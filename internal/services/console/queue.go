@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -16,14 +17,14 @@ import (
 // queuePage is the data of console/queue.
 type queuePage struct {
 	*web.Form
-	Filter   url.Values // the filters as typed, for the filter form
-	Tabs     []tab
-	Rows     []queueRow
-	Pages    web.Pagination
-	Services []web.Option
-	States   []web.Option
-	Units    []web.Option
-	Assign   []web.Option
+	Filter     url.Values // the filters as typed, for the filter form
+	Tabs       []tab
+	Rows       []queueRow
+	Pages      web.Pagination
+	Services   []web.Option
+	StatesHTML template.HTML // grouped by service (see optionsHTML)
+	Units      []web.Option
+	Assign     []web.Option
 	// AssignHTML and BulkHTML are Assign drawn for the filter and for
 	// the bulk reassignment (see optionsHTML).
 	AssignHTML, BulkHTML template.HTML
@@ -49,6 +50,11 @@ func queueFilter(sub *platform.Subject, q url.Values) (services.CaseFilter, erro
 	f := services.CaseFilter{
 		Service: q.Get("service"), State: q.Get("state"), Unit: q.Get("unit"), Queue: strings.TrimSpace(q.Get("queue")),
 		Text: strings.TrimSpace(q.Get("q")), SLA: services.SLAStatus(q.Get("sla")), Sort: services.SortDue,
+	}
+	// A status chosen from the list of every service's statuses names its
+	// service too ("complaints/stage1"), so the two are filtered together.
+	if sv, st, ok := strings.Cut(f.State, "/"); ok && (f.Service == "" || f.Service == sv) {
+		f.Service, f.State = sv, st
 	}
 	switch a := q.Get("assignee"); a {
 	case "":
@@ -122,21 +128,34 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	p.Form.Input = mergeValues(q, p.Form.Input)
 	byID := map[string]*definition.Definition{}
 	p.Services = []web.Option{{Value: "", Text: "All services"}}
-	p.States = []web.Option{{Value: "", Text: "All open cases"}}
-	seenState := map[string]bool{}
+	// Statuses are grouped by service, then listed in workflow order: the
+	// same word means different things in different services.
+	var states strings.Builder
+	states.WriteString(string(optionsHTML([]web.Option{{Value: "", Text: "All open cases"}}, p.Form, "state")))
 	for _, d := range defs {
 		byID[d.Def.ID] = d.Def
 		p.Services = append(p.Services, web.Option{Value: d.Def.ID, Text: d.Def.Title})
-		if sv := q.Get("service"); sv != "" && sv != d.Def.ID {
+		sv := q.Get("service")
+		if sv != "" && sv != d.Def.ID {
 			continue
 		}
+		var opts []web.Option
 		for _, st := range d.Def.Workflow.States {
-			if !seenState[st.ID] {
-				seenState[st.ID] = true
-				p.States = append(p.States, web.Option{Value: st.ID, Text: st.Label})
+			v := d.Def.ID + "/" + st.ID
+			if sv != "" {
+				v = st.ID
 			}
+			opts = append(opts, web.Option{Value: v, Text: st.Label})
 		}
+		if sv != "" {
+			states.WriteString(string(optionsHTML(opts, p.Form, "state")))
+			continue
+		}
+		states.WriteString("\n    <optgroup label=\"" + html.EscapeString(d.Def.Title) + "\">")
+		states.WriteString(string(optionsHTML(opts, p.Form, "state")))
+		states.WriteString("\n    </optgroup>")
 	}
+	p.StatesHTML = template.HTML(states.String())
 	p.Units = []web.Option{{Value: "", Text: "All business units"}}
 	for _, u := range units {
 		p.Units = append(p.Units, web.Option{Value: u.ID, Text: u.Name})
