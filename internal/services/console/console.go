@@ -144,6 +144,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	page("GET /cases/{id}/transitions/{tid}", c.transitionForm)
 	page("POST /cases/{id}/transitions/{tid}", c.transition)
 	page("GET /dashboards", c.dashboard)
+	page("GET /timelines/{service}", c.timeline)
 	page("GET /services/admin", c.definitions)
 	page("POST /services/admin", c.upload, upload)
 	page("GET /services/admin/{sid}", c.definition)

@@ -28,6 +28,8 @@ type dashboardPage struct {
 	Since    string
 	Breached int
 	Panels   []panel
+	// Timelines link the services drawn as timelines (the roadmap).
+	Timelines []web.Option
 }
 
 // panel is one chart with its data table beside it.
@@ -57,6 +59,9 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) error {
 	p.Services = []web.Option{{Value: "", Text: "All services"}}
 	title := map[string]string{}
 	for _, d := range defs {
+		if tl := d.Def.Timeline; tl != nil {
+			p.Timelines = append(p.Timelines, web.Option{Value: "/timelines/" + d.Def.ID, Text: tl.Title})
+		}
 		title[d.Def.ID] = d.Def.Title
 		p.Services = append(p.Services, web.Option{Value: d.Def.ID, Text: d.Def.Title})
 	}

@@ -30,6 +30,20 @@ type Definition struct {
 	// or not, showing only the fields marked public: a forward plan of key
 	// decisions and their decision notices, a register of licences.
 	PublicRegister *PublicRegister `yaml:"public_register" json:"public_register,omitempty"`
+	// Timeline shows the service's cases to staff as a timeline grouped by
+	// a choice (a programme's projects by theme, coloured by RAG status)
+	// rather than as a list.
+	Timeline *Timeline `yaml:"timeline" json:"timeline,omitempty"`
+}
+
+// Timeline names the fields a service's timeline is drawn from.
+type Timeline struct {
+	Title string `yaml:"title" json:"title"`       // "Technology roadmap"
+	Label string `yaml:"label" json:"label"`       // a text field naming each item
+	Group string `yaml:"group" json:"group"`       // a choice field the items are grouped by
+	Start string `yaml:"start" json:"start"`       // a date field
+	End   string `yaml:"end" json:"end"`           // a date field
+	RAG   string `yaml:"rag" json:"rag,omitempty"` // a choice field with the values red, amber and green
 }
 
 // PublicRegister is a service's public list of cases.

@@ -95,6 +95,7 @@ func (c *checker) check() {
 	c.checkPages()
 	c.checkListFields()
 	c.checkPublicRegister()
+	c.checkTimeline()
 	c.required("confirmation.title", d.Confirmation.Title)
 	c.placeholders("confirmation.title", d.Confirmation.Title)
 	c.placeholders("confirmation.body", d.Confirmation.Body)
@@ -209,6 +210,44 @@ func (c *checker) checkPublicRegister() {
 	for i, st := range reg.Hide {
 		if c.d.State(st) == nil {
 			c.add(fmt.Sprintf("public_register.hide_states[%d]", i), "unknown state %q", st)
+		}
+	}
+}
+
+// checkTimeline: every field a timeline names exists and has the kind of
+// answer it is drawn from.
+func (c *checker) checkTimeline() {
+	tl := c.d.Timeline
+	if tl == nil {
+		return
+	}
+	c.required("timeline.title", tl.Title)
+	want := func(key, id string, types ...FieldType) {
+		if id == "" {
+			c.add("timeline."+key, "missing; name a %s field", typeNames(types))
+			return
+		}
+		f := c.field(id)
+		switch {
+		case f == nil:
+			c.add("timeline."+key, "unknown field %q", id)
+		case !slices.Contains(types, f.Type):
+			c.add("timeline."+key, "%q is a %s field; want %s", id, f.Type, typeNames(types))
+		}
+	}
+	want("label", tl.Label, TypeText)
+	want("group", tl.Group, TypeChoice)
+	want("start", tl.Start, TypeDate)
+	want("end", tl.End, TypeDate)
+	if tl.RAG != "" {
+		want("rag", tl.RAG, TypeChoice)
+		if f := c.field(tl.RAG); f != nil {
+			for _, o := range f.Options {
+				if o.Value != "red" && o.Value != "amber" && o.Value != "green" {
+					c.add("timeline.rag", "%q has the option %q; a RAG field's values are red, amber and green", tl.RAG, o.Value)
+					break
+				}
+			}
 		}
 	}
 }

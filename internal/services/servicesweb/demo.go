@@ -31,10 +31,18 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	caseworker, stores := people["caseworker@kent.example"], people["stores@kent.example"]
 	d := &demoSeeder{ctx: ctx, svc: m.svc}
 
-	for _, p := range roadmapProjects {
+	for i, p := range roadmapProjects {
+		// The activity plan runs from April 2020 to March 2023; projects
+		// start a quarter apart and run 18 to 30 months within it (the
+		// report gives the plan's span, not each project's dates).
+		from := time.Date(2020, 4, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 3*(i%5), 0)
+		to := from.AddDate(0, 18+6*(i%3), -1)
+		if end := time.Date(2023, 3, 31, 0, 0, 0, 0, time.UTC); to.After(end) {
+			to = end
+		}
 		c := d.submit(admin, "technology-roadmap", definition.Answers{
 			"project_name": p.name, "theme": p.theme, "work_programme": p.programme, "description": p.description,
-			"project_owner": admin.UserID, "funding_model": p.funding, "start_date": "2020-04-01", "target_date": "2023-03-31",
+			"project_owner": admin.UserID, "funding_model": p.funding, "start_date": from.Format(time.DateOnly), "target_date": to.Format(time.DateOnly),
 			"milestones": p.milestones,
 		})
 		c = d.move(admin, c, "start_project", definition.Answers{"rag_status": p.rag})
