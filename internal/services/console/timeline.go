@@ -24,7 +24,7 @@ const timelineLimit = 500
 
 type roadmapItem struct {
 	Href, Label, Start, End, RAG, RAGClass, State string
-	from, to                                     time.Time
+	from, to                                      time.Time
 }
 
 type timelineGroup struct {
