@@ -79,6 +79,20 @@ func (s *Service) insertNote(ctx context.Context, tx *store.Tx, sub *platform.Su
 	detail := "internal note"
 	if n.Visibility == ToApplicant {
 		detail = "message"
+		// Staff writing to the applicant tell them by email that a message
+		// waits (not what it says: the request page is behind sign-in or
+		// an emailed code). The applicant's own messages tell nobody.
+		if !s.applicantView(sub, c) && n.AuthorID != c.ApplicantID {
+			if to, ok := recipient("applicant", c); ok {
+				m := Message{ID: platform.NewID("msg"), OrgID: c.OrgID, CaseID: c.ID, Reference: c.Reference, To: to,
+					Template: "case-message", Subject: "A message about your request " + c.Reference,
+					Body: "We have sent you a message about your request " + c.Reference + ". Sign in, or track your request, to read it and reply.",
+					CreatedAt: n.CreatedAt}
+				if err := s.opts.Notifier.Notify(ctx, tx, m); err != nil {
+					return fmt.Errorf("services: notify: %w", err)
+				}
+			}
+		}
 	}
 	if err := s.addEvent(ctx, tx, sub, c, n.CreatedAt, EventNote, "", "", detail, n.Visibility == ToApplicant); err != nil {
 		return err

@@ -141,6 +141,18 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 			Roles: e.users["Cara"].Roles, BusinessUnits: e.users["Cara"].BusinessUnits}
 		_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Which bin was missed?", services.ToApplicant)
 		noErr(t, err)
+		// Pat is told by email that a message waits (not what it says).
+		pending, err := services.NewOutbox(e.db, nil).Pending(e.ctx, 1000)
+		noErr(t, err)
+		told := false
+		for _, m := range pending {
+			if m.Template == "case-message" && strings.EqualFold(m.To.Value, "pat@example.com") && strings.Contains(m.Subject, ref) && !strings.Contains(m.Body, "Which bin") {
+				told = true
+			}
+		}
+		if !told {
+			t.Fatal("no email told Pat of the council's message")
+		}
 		_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Internal: crew short-staffed", services.Internal)
 		noErr(t, err)
 		e.sendStage1(ref, "The crew will return on Friday.")
