@@ -92,6 +92,43 @@ func (s *Service) transition(ctx context.Context, sub *platform.Subject, caseID,
 	if refusal != "" {
 		return Case{}, s.denied(ctx, sub, "case.transition", "case", c.ID, t.ID+": "+refusal, "you cannot "+lowerFirst(t.Label)+" on this case")
 	}
+	return s.move(ctx, sub, c, def, t, expectedVersion, fields, reason)
+}
+
+// ApplicantMoveForEmail makes an applicant move (a stage 2 review) for
+// someone without an account, on the case their verified-email session
+// follows: the session, not a role, shows they are its applicant.
+func (s *Service) ApplicantMoveForEmail(ctx context.Context, sess EmailSession, reference, transitionID string, expectedVersion int64, reason, addr string) (Case, error) {
+	c, err := s.CaseForEmail(ctx, sess, reference)
+	if err != nil {
+		return Case{}, err
+	}
+	def, err := s.PinnedDefinition(ctx, c)
+	if err != nil {
+		return Case{}, err
+	}
+	t, ok := findTransition(def, transitionID)
+	if !ok || !t.Applicant {
+		return Case{}, platform.NotFound("transition")
+	}
+	return s.move(ctx, emailApplicant(sess, addr), c, def, t, expectedVersion, nil, reason)
+}
+
+// ApplicantMovesForEmail lists the moves the applicant of a case followed
+// by email may make now.
+func ApplicantMovesForEmail(def *definition.Definition, c Case) []definition.Transition {
+	var out []definition.Transition
+	for _, t := range def.Workflow.Transitions {
+		if t.Applicant && slices.Contains(t.From, c.State) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// move makes transition t on c, which the caller has loaded and found sub
+// may make.
+func (s *Service) move(ctx context.Context, sub *platform.Subject, c Case, def *definition.Definition, t definition.Transition, expectedVersion int64, fields definition.Answers, reason string) (Case, error) {
 	if !slices.Contains(t.From, c.State) {
 		return Case{}, nowInState(def, &c)
 	}
@@ -165,6 +202,9 @@ func (s *Service) transition(ctx context.Context, sub *platform.Subject, caseID,
 			}
 		}
 		e := audit.For(sub, "case.transition", "case", c.ID, audit.Success)
+		if e.ActorID == "" {
+			e.ActorID = "anonymous" // the applicant, by their verified email
+		}
 		e.Detail = fmt.Sprintf("%s: %s -> %s (%s)", c.Reference, from, next.State, t.ID)
 		return s.rec.Record(tx, e)
 	})

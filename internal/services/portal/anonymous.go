@@ -152,6 +152,9 @@ func (p *portal) anonPost4(w http.ResponseWriter, r *http.Request, sub *platform
 	if a == "track" && c == "messages" {
 		return p.trackReply(w, r, sub, b)
 	}
+	if a == "track" && c == "move" {
+		return p.trackMove(w, r, sub, b)
+	}
 	if reserved(a) {
 		return errSignIn
 	}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,9 +165,22 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 		want(t, track.PostForm("/services/track/"+ref+"/messages", url.Values{"text": {" "}}), 422, `href="#text"`, "Enter a message")
 		wantRedirect(t, track.PostForm("/services/track/"+ref+"/messages", url.Values{"text": {"The green one."}}), "/services/track/"+ref)
 		want(t, track.Get("/services/track/"+ref), 200, "The green one.", "Your message has been sent")
+		// Not satisfied, Pat asks for a stage 2 review, giving the reason.
+		want(t, track.Get("/services/track/"+ref), 200, "Ask for a stage 2 review", "/services/track/"+ref+"/move/escalate_stage2")
+		want(t, track.Get("/services/track/"+ref+"/move/escalate_stage2"), 200, "You cannot undo this", "Why are you not satisfied")
+		now, err := e.svc.FindByReference(e.ctx, e.sys, ref)
+		noErr(t, err)
+		moveTo := url.Values{"transition": {"escalate_stage2"}, "version": {fmt.Sprint(now.Version)}}
+		want(t, track.PostForm("/services/track/"+ref+"/move", moveTo), 422, "Tell us why")
+		moveTo.Set("reason", "The green bin was missed again.")
+		if r := other.PostForm("/services/track/"+ref+"/move", moveTo); r.Status == 303 && r.Header.Get("Location") == "/services/track/"+ref {
+			t.Fatal("another address moved Pat's complaint")
+		}
+		wantRedirect(t, track.PostForm("/services/track/"+ref+"/move", moveTo), "/services/track/"+ref)
+		want(t, track.Get("/services/track/"+ref), 200, "Stage 2: review", "The green bin was missed again.")
 		notes, err := e.svc.ListNotes(e.ctx, cara, c.ID)
 		noErr(t, err)
-		if last := notes[len(notes)-1]; last.Body != "The green one." || !strings.EqualFold(last.AuthorName, "pat@example.com") || last.AuthorID != "" {
+		if last := notes[len(notes)-2]; last.Body != "The green one." || !strings.EqualFold(last.AuthorName, "pat@example.com") || last.AuthorID != "" {
 			t.Fatalf("Pat's reply as staff see it: %+v", last)
 		}
 		wantRedirect(t, other.PostForm("/services/track", url.Values{"reference": {ref}, "email": {"eve@example.net"}}), "/services/track/code")

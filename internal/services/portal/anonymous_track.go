@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -126,6 +127,7 @@ type anonTrackPage struct {
 	Response  []answerRow
 	Messages  []messageRow
 	Action    string
+	Actions   []actionButton // moves the applicant may make (a stage 2 review)
 }
 
 // trackCase shows a case to the address it was started with: its status,
@@ -175,6 +177,9 @@ func (p *portal) trackCasePage(w http.ResponseWriter, r *http.Request, sub *plat
 	for _, row := range forms.Summary(def, c.Answers, forms.Options{}) {
 		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
 	}
+	for _, t := range services.ApplicantMovesForEmail(def, c) {
+		d.Actions = append(d.Actions, actionButton{ID: t.ID, Label: t.Label, Href: "/services/track/" + url.PathEscape(c.Reference) + "/move/" + url.PathEscape(t.ID)})
+	}
 	for _, n := range notes {
 		mine := n.AuthorID == "" && strings.EqualFold(n.AuthorName, sess.Email)
 		from := "The council"
@@ -200,4 +205,60 @@ func (p *portal) trackReply(w http.ResponseWriter, r *http.Request, sub *platfor
 		return err
 	}
 	return seeOther(w, r, "/services/track/"+url.PathEscape(ref), "Your message has been sent")
+}
+
+// trackMovePage asks someone without an account to confirm a move they may
+// make on their request (a stage 2 review), with its reason.
+func (p *portal) trackMovePage(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref, transitionID string, status int, f *web.Form) error {
+	ctx := r.Context()
+	sess, ok, err := p.trackSession(w, r, sub, ref)
+	if !ok {
+		return err
+	}
+	c, err := p.svc.CaseForEmail(ctx, sess, ref)
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(ctx, c)
+	if err != nil {
+		return err
+	}
+	back := "/services/track/" + url.PathEscape(c.Reference)
+	for _, t := range services.ApplicantMovesForEmail(def, c) {
+		if t.ID != transitionID {
+			continue
+		}
+		if f == nil {
+			f = web.NewForm(nil)
+		}
+		return web.Render(w, r, status, "portal/move", movePage{Form: f, Case: c, ID: t.ID, Label: t.Label, ToState: labelOf(def, t.To),
+			Question: t.ApplicantReason, Action: back + "/move", Back: back})
+	}
+	return seeOther(w, r, back, "The status of this request has changed. Check it below.")
+}
+
+// trackMove makes the confirmed move.
+func (p *portal) trackMove(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) error {
+	sess, ok, err := p.trackSession(w, r, sub, ref)
+	if !ok {
+		return err
+	}
+	var version int64
+	fmt.Sscan(r.PostFormValue("version"), &version)
+	id := r.PostFormValue("transition")
+	c, err := p.svc.ApplicantMoveForEmail(r.Context(), sess, ref, id, version, r.PostFormValue("reason"), sub.Addr)
+	if platform.CodeOf(err) == platform.CodeInvalid {
+		return p.trackMovePage(w, r, sub, ref, id, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	if about(err) {
+		return p.trackCasePage(w, r, sub, ref, web.StatusOf(err), web.FormErrors(r, err))
+	}
+	if err != nil {
+		return err
+	}
+	def, err := p.svc.PinnedDefinition(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, "/services/track/"+url.PathEscape(ref), "Status changed to "+labelOf(def, c.State))
 }

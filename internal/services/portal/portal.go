@@ -133,6 +133,9 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services/{id}/anonymous/{step}", p.orAnon(p.signedInAnonymous, p.anonStep))
 	rt.Handle("POST /services/{a}/{b}/{c}", p.orAnon(p.post4, p.anonPost4), upload)
 	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.assistGet))
+	rt.Handle("GET /services/track/{ref}/move/{transition}", p.orAnon(p.signedInTrack, func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+		return p.trackMovePage(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
+	}))
 	rt.Handle("GET /services/requests/{ref}/move/{transition}", signedIn(func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 		return p.move(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
 	}))
