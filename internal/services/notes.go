@@ -86,7 +86,7 @@ func (s *Service) insertNote(ctx context.Context, tx *store.Tx, sub *platform.Su
 			if to, ok := recipient("applicant", c); ok {
 				m := Message{ID: platform.NewID("msg"), OrgID: c.OrgID, CaseID: c.ID, Reference: c.Reference, To: to,
 					Template: "case-message", Subject: "A message about your request " + c.Reference,
-					Body: "We have sent you a message about your request " + c.Reference + ". Sign in, or track your request, to read it and reply.",
+					Body:      "We have sent you a message about your request " + c.Reference + ". Sign in, or track your request, to read it and reply.",
 					CreatedAt: n.CreatedAt}
 				if err := s.opts.Notifier.Notify(ctx, tx, m); err != nil {
 					return fmt.Errorf("services: notify: %w", err)

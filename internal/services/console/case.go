@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,7 @@ type casePage struct {
 	Tasks       []taskItem
 	Attachments []attachmentItem
 	Staff       []web.Option
+	OthersCan   []string      // moves from this state other people make, and who
 	StaffHTML   template.HTML // Staff drawn for the reassignment (see optionsHTML)
 	Visibility  []web.Option
 }
@@ -127,6 +129,25 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	}
 	for _, t := range allowed {
 		p.Transitions = append(p.Transitions, transitionButton{ID: t.ID, Label: t.Label, Form: len(t.Requires) > 0})
+	}
+	// Moves from here that others make: say who, rather than leave a
+	// caseworker looking at a task only a manager can finish.
+	for _, t := range def.Workflow.Transitions {
+		if !slices.Contains(t.From, cs.State) || t.Applicant && len(t.Roles) == 0 || slices.ContainsFunc(allowed, func(a definition.Transition) bool { return a.ID == t.ID }) {
+			continue
+		}
+		who := "staff who can work on the case"
+		if len(t.Roles) > 0 {
+			var rs []string
+			for _, r := range t.Roles {
+				rs = append(rs, roleNames[r])
+			}
+			who = "a " + strings.Join(rs, " or a ")
+		}
+		if len(t.Units) > 0 {
+			who += " in " + strings.Join(t.Units, " or ")
+		}
+		p.OthersCan = append(p.OthersCan, t.Label+": "+who)
 	}
 	if err := c.loadCaseLists(ctx, sub, def, p, detail, name); err != nil {
 		return err

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"dbtp/internal/audit"
+	"dbtp/internal/services/definition"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -293,4 +294,24 @@ func between(s, a, b string) string {
 		return ""
 	}
 	return s[i+len(a) : j]
+}
+
+// TestCasePageSaysWhoCanMoveIt: at stage 2 only a manager sends the final
+// response; the caseworker's page says so instead of leaving them stuck.
+func TestCasePageSaysWhoCanMoveIt(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		c := e.complaint("Stage two")
+		var err error
+		for _, step := range []struct {
+			id     string
+			fields definition.Answers
+		}{{"acknowledge", nil}, {"send_stage1_response", definition.Answers{"stage1_response": "Sorry.", "outcome": "not_upheld"}}, {"escalate_stage2", nil}} {
+			c, err = e.svc.Transition(e.ctx, e.cara, c.ID, step.id, c.Version, step.fields)
+			noErr(t, err)
+		}
+		r := e.browser(e.cara).Get("/cases/" + c.ID)
+		wantBody(t, r, "There is nothing you can do to move this case on", `id="others-can"`, "Send the final response: a manager")
+		wantNot(t, e.browser(e.mona).Get("/cases/"+c.ID), `id="others-can"`)
+	})
 }

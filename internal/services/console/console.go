@@ -280,6 +280,11 @@ func daysLeft(n int) string {
 	return itoa(n) + " days left"
 }
 
+// roleNames say roles in words.
+var roleNames = map[platform.Role]string{platform.RoleAdmin: "administrator", platform.RoleManager: "manager",
+	platform.RoleCaseworker: "caseworker", platform.RoleStaff: "member of staff", platform.RoleResident: "resident",
+	platform.RolePartner: "partner", platform.RoleDesigner: "service designer"}
+
 // queueLabel reads a definition's queue name as words:
 // "complaints-escalated" is shown as "Complaints escalated".
 func queueLabel(q string) string {
