@@ -90,7 +90,6 @@ func niceCeil(v float64) float64 {
 
 const (
 	width     = 640.0
-	labelW    = 180.0
 	barH      = 18.0
 	groupGap  = 10.0
 	legendH   = 28.0
@@ -126,25 +125,28 @@ func (c Chart) legend(b *strings.Builder) {
 	}
 }
 
+// bars draws each category's label on a line of its own above its bars,
+// across the chart's whole width: beside the bars a long label ("Make a
+// complaint: Stage 1: investigating") was cut off on a narrow screen.
 func (c Chart) bars(b *strings.Builder) {
 	n := max(1, len(c.Series))
-	groupH := float64(n)*barH + groupGap
+	const labelLine = 20.0
+	groupH := labelLine + float64(n)*barH + groupGap
 	h := legendH + float64(len(c.Categories))*groupH + axisH
 	c.open(b, h)
-	scale := (width - labelW - 60) / c.max()
+	scale := (width - 60) / c.max()
 	for i, cat := range c.Categories {
 		y := legendH + float64(i)*groupH
-		fmt.Fprintf(b, `<text x="%.0f" y="%.1f" font-size="14" text-anchor="end" fill="#0b0c0c">%s</text>`,
-			labelW-8, y+float64(n)*barH/2+5, esc(truncate(cat, 24)))
+		fmt.Fprintf(b, `<text x="0" y="%.1f" font-size="14" fill="#0b0c0c">%s</text>`, y+15, esc(truncate(cat, 70)))
 		for j, s := range c.Series {
 			v := value(s, i)
 			w := v * scale
-			by := y + float64(j)*barH
-			fmt.Fprintf(b, `<rect x="%.0f" y="%.1f" width="%.1f" height="%.0f" fill="%s"/>`, labelW, by, w, barH-2, Palette[j%len(Palette)])
-			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="12" fill="#0b0c0c">%s</text>`, labelW+w+4, by+barH-5, esc(c.format(v)))
+			by := y + labelLine + float64(j)*barH
+			fmt.Fprintf(b, `<rect x="0" y="%.1f" width="%.1f" height="%.0f" fill="%s"/>`, by, w, barH-2, Palette[j%len(Palette)])
+			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="12" fill="#0b0c0c">%s</text>`, w+4, by+barH-5, esc(c.format(v)))
 		}
 	}
-	fmt.Fprintf(b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#505a5f"/>`, labelW, legendH, labelW, h-axisH)
+	fmt.Fprintf(b, `<line x1="0" y1="%.0f" x2="0" y2="%.0f" stroke="#505a5f"/>`, legendH, h-axisH)
 	b.WriteString(`</svg>`)
 }
 

@@ -67,3 +67,14 @@ func TestScaleAndEmptyData(t *testing.T) {
 		t.Fatalf("empty table %v", rows)
 	}
 }
+
+// A bar chart's category labels are whole: on a line above their bars, not
+// squeezed beside them where a narrow screen cut them off.
+func TestBarLabelsAreWhole(t *testing.T) {
+	label := "Make a complaint: Stage 1: investigating"
+	c := Chart{ID: "b", Title: "t", Description: "d", Categories: []string{label, "Make a complaint: Received"},
+		Series: []Series{{Label: "Open", Values: []float64{3, 5}}}}
+	if svg := string(c.SVG()); !strings.Contains(svg, ">"+label+"<") {
+		t.Fatalf("label cut: %s", svg)
+	}
+}
