@@ -2,10 +2,12 @@ package identity
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"dbtp/internal/access"
 	"dbtp/internal/platform"
+	"dbtp/internal/store"
 )
 
 // Directory is identity as the platform's one directory of people, units
@@ -31,7 +33,17 @@ func (d Directory) Person(ctx context.Context, sub *platform.Subject, id string)
 	if err != nil {
 		return platform.Person{}, err
 	}
-	return person(u), nil
+	p := person(u)
+	if slices.Contains(u.Roles, platform.RoleResident) {
+		// What front-desk staff recorded (a caller's phone and postcode),
+		// so a service filled in for them starts with it.
+		err := d.s.db.QueryRow(ctx, "SELECT phone, postcode, birth_date, channel FROM resident_records WHERE org_id = ? AND user_id = ?",
+			u.OrgID, u.ID).Scan(&p.Phone, &p.Postcode, &p.BirthDate, &p.Channel)
+		if err != nil && !store.IsNoRows(err) {
+			return platform.Person{}, platform.Internal(err)
+		}
+	}
+	return p, nil
 }
 
 // People returns the people with these IDs in one query (plus one for

@@ -82,8 +82,12 @@ func (c *checker) checkFieldAudience(p string, f *Field) {
 		if f.Type != TypeEmail {
 			c.add(p+".from_account", "email fills in only email fields, not %s", f.Type)
 		}
+	case "phone":
+		if f.Type != TypeUKPhone {
+			c.add(p+".from_account", "phone fills in only uk_phone fields, not %s", f.Type)
+		}
 	default:
-		c.add(p+".from_account", "unknown %q; want name or email", f.FromAccount)
+		c.add(p+".from_account", "unknown %q; want name, email or phone", f.FromAccount)
 	}
 	if f.FromAccount != "" && f.Internal {
 		c.add(p+".from_account", "an internal field is never asked, so nothing is filled in")

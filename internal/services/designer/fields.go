@@ -105,7 +105,7 @@ func (d *Designer) renderField(w http.ResponseWriter, r *http.Request, dr Draft,
 	}
 	t := definition.FieldType(form.Value("type"))
 	p := &fieldPage{editPage: newEdit(dr, form, action), New: fid == "", FieldID: fid, Type: t, Yes: []web.Option{option("yes", "Yes")},
-		FromAccount: []web.Option{option("", "Nothing"), option("name", "Their name"), option("email", "Their email address")}, Takes: map[string]bool{}, ChooseType: choose}
+		FromAccount: []web.Option{option("", "Nothing"), option("name", "Their name"), option("email", "Their email address"), option("phone", "Their phone number")}, Takes: map[string]bool{}, ChooseType: choose}
 	if fid != "" {
 		p.Delete = draftURL(dr.ServiceID, "fields", fid, "delete")
 	}

@@ -127,14 +127,14 @@ func (e *env) boot() {
 		Now:          func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
 		AnonymousOrg: func(context.Context) (string, error) { return e.org.ID, nil },
 		Person: func(ctx context.Context, sub *platform.Subject, id string) (Person, bool, error) {
-			u, err := e.id.GetUser(ctx, platform.System(sub.OrgID), id)
+			u, err := e.id.Directory().Person(ctx, platform.System(sub.OrgID), id)
 			if platform.CodeOf(err) == platform.CodeNotFound {
 				return Person{}, false, nil
 			}
 			if err != nil {
 				return Person{}, false, err
 			}
-			return Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
+			return Person{ID: u.ID, Name: u.Name, Email: u.Email, Phone: u.Phone, Postcode: u.Postcode}, !u.Disabled, nil
 		},
 		OrgName: func(ctx context.Context, id string) string {
 			o, err := e.id.GetOrg(ctx, platform.System(id), id)

@@ -179,8 +179,11 @@ func (p *portal) known(ctx context.Context, j *journey, pg *definition.Page, ans
 			continue
 		}
 		v := who.Name
-		if fd.FromAccount == "email" {
+		switch fd.FromAccount {
+		case "email":
 			v = who.Email
+		case "phone":
+			v = who.Phone
 		}
 		if v == "" {
 			continue

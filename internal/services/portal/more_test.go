@@ -181,7 +181,7 @@ func TestCallerWithoutAccount(t *testing.T) {
 	patID := strings.TrimPrefix(r.Header.Get("Location"), "/services/assist/")
 	want(t, fay.Get("/services/assist/"+patID), 200, "Recorded Pat Caller", "by phone", "Pat Caller")
 	// Found again by date of birth or postcode.
-	want(t, fay.Get("/services/assist?birth_date=27+3+1984"), 200, "/services/assist/"+patID, "born 1984-03-27", "no account yet")
+	want(t, fay.Get("/services/assist?birth_date=27+3+1984"), 200, "/services/assist/"+patID, "born 27 March 1984", "no account yet")
 	want(t, fay.Get("/services/assist?postcode=ME141XQ"), 200, "/services/assist/"+patID)
 	// The same person again is offered, not recorded twice.
 	r = fay.PostForm("/services/assist/new", url.Values{"name": {"pat caller"}, "postcode": {"ME14 1XQ"}, "channel": {"post"}})
@@ -194,7 +194,9 @@ func TestCallerWithoutAccount(t *testing.T) {
 	// The complaint is filled in for Pat, with their name filled in.
 	base := "/services/assist/" + patID + "/complaints"
 	want(t, fay.Get(base+"/pages/name"), 200, `value="Pat Caller"`)
+	want(t, fay.Get(base+"/pages/contact"), 200, `value="01622694000"`) // the phone the front desk recorded
 	ref := fillComplaint(t, fay, base, "Pat Caller")
+	want(t, fay.Get(base+"/confirmation/"+ref), 200, ref, "They have no email address, so they cannot track it online")
 	c, err := e.svc.FindByReference(e.ctx, e.sys, ref)
 	noErr(t, err)
 	if c.ApplicantID != patID || c.SubmittedBy != e.users["Fay"].ID {

@@ -38,6 +38,15 @@ type Person struct {
 	SignIn bool
 }
 
+// Born is the date of birth as people write it ("27 March 1984"), or "".
+func (p Person) Born() string {
+	t, err := time.Parse(time.DateOnly, p.BirthDate)
+	if err != nil {
+		return p.BirthDate
+	}
+	return t.Format("2 January 2006")
+}
+
 // Options wire the portal to the rest of dbtp; cmd/dbtp fills them from
 // identity (the portal does not import other modules).
 type Options struct {

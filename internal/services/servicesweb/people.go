@@ -91,7 +91,7 @@ func (p people) portalPerson(ctx context.Context, sub *platform.Subject, id stri
 	if err != nil {
 		return portal.Person{}, false, err
 	}
-	return portal.Person{ID: u.ID, Name: u.Name, Email: u.Email}, !u.Disabled, nil
+	return portalPerson(u), !u.Disabled, nil
 }
 
 // findResidents searches residents, for assisted digital.
