@@ -25,7 +25,7 @@ func TestServicesValidate(t *testing.T) {
 	missing := filepath.Join(dir, "missing.yaml")
 
 	c := &cli{t: t, env: map[string]string{}}
-	if out := c.ok("services", "validate", okFile); out != "ok: "+okFile+": complaints v2 (14 fields, 7 states)\n" {
+	if out := c.ok("services", "validate", okFile); out != "ok: "+okFile+": complaints v2 (15 fields, 7 states)\n" {
 		t.Errorf("good file: %q", out)
 	}
 	r := c.run("services", "validate", okFile, bad, missing)
@@ -35,7 +35,7 @@ func TestServicesValidate(t *testing.T) {
 	for _, want := range []string{
 		"ok: " + okFile + ": complaints v2",
 		bad + ":5:10: version: want 1 or more",
-		bad + `:251:11: workflow.transitions[3].to: unknown state "stage3"`,
+		bad + `:263:11: workflow.transitions[3].to: unknown state "stage3"`,
 		missing + ": cannot read: no such file or directory",
 	} {
 		if !strings.Contains(r.stdout, want) {

@@ -153,7 +153,7 @@ func TestCaseFlow(t *testing.T) {
 		// Resolve asks for the outcome; leaving it out keeps the person on the form.
 		form := cara.Get("/cases/" + c.ID + "/transitions/resolve")
 		want(t, form, http.StatusOK, "resolve form")
-		wantBody(t, form, "Outcome", `value="partly_upheld"`, `name="version" value="2"`)
+		wantBody(t, form, "Stage 1 outcome", `value="partly_upheld"`, `name="version" value="2"`)
 		r = cara.PostForm("/cases/"+c.ID+"/transitions/resolve", url.Values{"version": {"2"}})
 		want(t, r, http.StatusUnprocessableEntity, "resolve without outcome")
 		wantBody(t, r, "govuk-error-summary", `href="#outcome"`)
