@@ -249,7 +249,7 @@ func TestTextSearchMigrationIndexesExistingCases(t *testing.T) {
 			e.foreignCase(e.other.OrgID, "COMP-2026-000001", "Janet Smith · trading account")
 			applied, err := db.Migrate(e.ctx, testMods)
 			noErr(t, err)
-			if len(applied) != 1 || applied[0].Name != "0009_cases_search.sql" {
+			if len(applied) == 0 || applied[0].Name != "0009_cases_search.sql" { // later migrations may follow
 				t.Fatalf("applied %+v", applied)
 			}
 			for _, text := range []string{"jan smi", "o'brien", "comp 2026 000004", "trading"} {
