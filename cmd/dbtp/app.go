@@ -71,7 +71,7 @@ type appOptions struct {
 	auditKey string // a note signer key; empty = the key file in the data folder
 	identity identity.Options
 	web      web.Config // base URL and council name, for modules' messages
-	mail     *mail.Sender
+	mail     mail.Transport
 	getenv   func(string) string
 	// webhookPrivate lets webhooks reach private networks (events.Options).
 	webhookPrivate bool

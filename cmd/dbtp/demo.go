@@ -72,6 +72,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
+	c.demoMail = true // a newcomer reads the codes and notices in the terminal
 	return serve(ctx, env, c, func(a *app, url string) error {
 		logins, err := seedDemo(ctx, a, c.data.Data)
 		if err != nil {

@@ -34,6 +34,7 @@ type serveConfig struct {
 	trustedProxies  string
 	idle, absolute  time.Duration
 	smtp            smtpConfig
+	demoMail        bool // without a relay, print email to the terminal (dbtp demo)
 	webhookPrivate  bool
 }
 
@@ -176,7 +177,14 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
-	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: sender, getenv: env.getenv, webhookPrivate: c.webhookPrivate,
+	var transport mail.Transport
+	switch {
+	case sender != nil:
+		transport = sender
+	case c.demoMail:
+		transport = &mail.Printer{W: env.stdout}
+	}
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: transport, getenv: env.getenv, webhookPrivate: c.webhookPrivate,
 		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ type running struct {
 	url    string
 	app    *app
 	logins []demoLogin
-	out    *bytes.Buffer
+	out    *syncBuffer
 }
 
 // startDemo runs the demo verb's code path on a fresh (or given) data folder.
@@ -50,7 +50,8 @@ func startDemoEnv(t *testing.T, dir string, getenv func(string) string, extra ..
 	if _, err := f.parse(append([]string{"--data", dir, "--addr", "127.0.0.1:0", "--log-level", "error"}, extra...), 0); err != nil {
 		t.Fatal(err)
 	}
-	r := &running{out: &bytes.Buffer{}}
+	c.demoMail = true // as cmdDemo does
+	r := &running{out: &syncBuffer{}}
 	logs := &syncBuffer{}
 	env := &cliEnv{stdout: r.out, stderr: logs, getenv: getenv}
 	t.Cleanup(func() {
@@ -188,7 +189,7 @@ func TestDemoSeedsOnceAndReusesData(t *testing.T) {
 			t.Fatalf("demo made %d sign-ins", len(first))
 		}
 		if !strings.Contains(r.out.String(), r.url+"/sign-in") || !strings.Contains(r.out.String(), first[0].Password) {
-			t.Fatalf("demo output lacks the URL or passwords: %s", r.out)
+			t.Fatalf("demo output lacks the URL or passwords: %s", r.out.String())
 		}
 		seen := map[string]bool{}
 		for _, l := range first {

@@ -16,12 +16,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -223,3 +225,31 @@ func (s *Sender) compose(to *mail.Address, m Message) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// Transport is what sends email: a Sender through a relay, or a Printer.
+type Transport interface {
+	Send(ctx context.Context, m Message) error
+	String() string
+}
+
+// Printer "sends" by writing each message to W: what `dbtp demo` does when
+// no relay is set, so someone trying the demo can read the codes and
+// notices that would have been emailed.
+type Printer struct {
+	W  io.Writer
+	mu sync.Mutex
+}
+
+// Send writes m to W.
+func (p *Printer) Send(_ context.Context, m Message) error {
+	if _, err := checkRecipient(m.To); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := fmt.Fprintf(p.W, "\n--- email to %s (demo: printed, not sent; set DBTP_SMTP_ADDR to send) ---\nSubject: %s\n\n%s\n---\n", m.To, m.Subject, m.Text)
+	return err
+}
+
+// String describes the printer for logs.
+func (p *Printer) String() string { return "printed to the terminal (demo)" }

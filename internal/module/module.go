@@ -78,7 +78,7 @@ type Deps struct {
 	Events *events.Bus
 	// Mail sends email through the council's relay; nil when none is
 	// configured (messages then wait in their outbox).
-	Mail   *mail.Sender
+	Mail   mail.Transport // nil: email waits in the outbox
 	Clock  platform.Clock
 	Log    *slog.Logger
 	Config Config
