@@ -86,8 +86,9 @@ func TestAnonymousCompletesComplaint(t *testing.T) {
 		}
 		want(t, b.PostForm(base+"/pages/name", url.Values{"name": {""}}), 422, `href="#name"`)
 		wantRedirect(t, b.PostForm(base+"/pages/name", url.Values{"name": {"Pat Public"}}), base+"/pages/contact")
-		// The address just proved is filled in.
+		// The address just proved is filled in, and is the one kept.
 		want(t, b.Get(base+"/pages/contact"), 200, `value="Pat@example.com"`)
+		want(t, b.PostForm(base+"/pages/contact", url.Values{"email": {"someone.else@example.com"}}), 422, "Use the email address you confirmed")
 		wantRedirect(t, b.PostForm(base+"/pages/contact", url.Values{"email": {"pat@example.com"}}), base+"/pages/address")
 		wantRedirect(t, b.PostForm(base+"/pages/address", url.Values{}), base+"/pages/service-area")
 		wantRedirect(t, b.PostForm(base+"/pages/service-area", url.Values{"service_area": {"highways"}}), base+"/pages/details")

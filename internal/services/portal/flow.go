@@ -193,6 +193,9 @@ func (p *portal) pagePost(w http.ResponseWriter, r *http.Request, j *journey, pa
 		}
 		return p.page(w, r, j, pageID, http.StatusUnprocessableEntity, &web.Form{Input: raw, Errors: perr.Fields})
 	}
+	if bad := verifiedEmail(j, pg, decoded); bad != nil {
+		return p.page(w, r, j, pageID, http.StatusUnprocessableEntity, &web.Form{Input: raw, Errors: bad})
+	}
 	for id, content := range contents {
 		file, ok := decoded[id].(definition.File)
 		if !ok {
@@ -437,4 +440,24 @@ func (p *portal) deleteDraft(w http.ResponseWriter, r *http.Request, j *journey)
 	}
 	p.held.drop(j.key())
 	return seeOther(w, r, "/services/requests", "Your saved answers to "+j.def.Title+" were deleted")
+}
+
+// verifiedEmail keeps someone without an account to the address they
+// proved: the council writes to it, so an answer naming another would
+// mislead staff. (A different address means starting again with it.)
+func verifiedEmail(j *journey, pg *definition.Page, decoded definition.Answers) []platform.FieldError {
+	if j.anon == nil {
+		return nil
+	}
+	for _, id := range pg.Fields {
+		fd := fieldOf(j.def, id)
+		if fd == nil || fd.FromAccount != "email" {
+			continue
+		}
+		if v, _ := decoded[id].(string); v != "" && !strings.EqualFold(strings.TrimSpace(v), j.anon.Email) {
+			return []platform.FieldError{{Field: id, Message: "Use the email address you confirmed, " + j.anon.Email +
+				". To use another, start again and confirm that one."}}
+		}
+	}
+	return nil
 }
