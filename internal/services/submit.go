@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
@@ -315,6 +316,10 @@ func summarize(def *definition.Definition, answers definition.Answers) string {
 					if o.Value == v {
 						v = o.Label
 					}
+				}
+			case definition.TypeDate:
+				if d, err := time.Parse(time.DateOnly, v); err == nil {
+					v = d.Format("2 Jan 2006")
 				}
 			}
 		}

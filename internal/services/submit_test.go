@@ -240,11 +240,12 @@ func TestSummaryShowsLabels(t *testing.T) {
 			{ID: "name", Type: definition.TypeText, Label: "Name"},
 			{ID: "area", Type: definition.TypeChoice, Label: "Area", Options: []definition.Option{{Value: "invicta_house", Label: "Invicta House"}}},
 			{ID: "manager", Type: definition.TypePerson, Label: "Manager"},
+			{ID: "when", Type: definition.TypeDate, Label: "When"},
 		},
-		ListFields: []string{"name", "area", "manager"},
+		ListFields: []string{"name", "area", "manager", "when"},
 	}
-	got := summarize(def, definition.Answers{"name": "Jo Baker", "area": "invicta_house", "manager": "usr_06h2830vtkbva84fjexvvc21w8"})
-	if got != "Jo Baker · Invicta House" {
+	got := summarize(def, definition.Answers{"name": "Jo Baker", "area": "invicta_house", "manager": "usr_06h2830vtkbva84fjexvvc21w8", "when": "2026-12-08"})
+	if got != "Jo Baker · Invicta House · 8 Dec 2026" {
 		t.Fatalf("summary %q", got)
 	}
 }

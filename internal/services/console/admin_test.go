@@ -43,7 +43,7 @@ func TestDashboard(t *testing.T) {
 		wantBody(t, r, `<td class="govuk-table__cell">Received</td><td class="govuk-table__cell govuk-table__cell--numeric">100%</td>`)
 
 		// Mona manages Customer Services: the page says what it leaves out.
-		wantBody(t, r, `id="left-out"`, "leave out OFFICIAL-SENSITIVE cases (such as complaints) owned by Finance")
+		wantBody(t, r, `id="left-out"`, "leave out sensitive cases (such as complaints and risks) owned by Finance")
 		wantNot(t, r, "owned by Customer Services")
 		wantBody(t, mona.Get("/dashboards?unit="+e.units["Finance"]), "Cases past their deadline now: <strong>0</strong>", "owned by Finance")
 		// An administrator sees every unit's cases: nothing left out.

@@ -108,11 +108,11 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case len(all) > 0 && len(sensitive) > 0:
-		p.LeftOut = "cases owned by " + strings.Join(all, ", ") + ", and OFFICIAL-SENSITIVE cases (such as complaints) owned by " + strings.Join(sensitive, ", ")
+		p.LeftOut = "cases owned by " + strings.Join(all, ", ") + ", and sensitive cases (such as complaints and risks) owned by " + strings.Join(sensitive, ", ")
 	case len(all) > 0:
 		p.LeftOut = "cases owned by " + strings.Join(all, ", ")
 	case len(sensitive) > 0:
-		p.LeftOut = "OFFICIAL-SENSITIVE cases (such as complaints) owned by " + strings.Join(sensitive, ", ")
+		p.LeftOut = "sensitive cases (such as complaints and risks) owned by " + strings.Join(sensitive, ", ")
 	}
 	now := c.opts.Now()
 	f.Since = weekStart(now).AddDate(0, 0, -7*(dashboardWeeks-1))
