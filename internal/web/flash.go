@@ -18,8 +18,22 @@ const flashCookie = "dbtp_flash"
 
 const maxFlashLen = 300
 
-// SetFlash queues msg for the next page this browser renders.
-func SetFlash(w http.ResponseWriter, r *http.Request, msg string) {
+// SetFlash queues msg for the next page this browser renders, as a
+// success ("Your message has been sent").
+func SetFlash(w http.ResponseWriter, r *http.Request, msg string) { setFlash(w, r, msg, flashSuccess) }
+
+// SetNotice queues msg as something to know rather than a success ("Enter
+// your reference number to see your request"): an "Important" banner.
+func SetNotice(w http.ResponseWriter, r *http.Request, msg string) { setFlash(w, r, msg, flashNotice) }
+
+// The kind is the first character of the MACed text, so it cannot be
+// changed without the key either.
+const (
+	flashSuccess = "s"
+	flashNotice  = "n"
+)
+
+func setFlash(w http.ResponseWriter, r *http.Request, msg, kind string) {
 	st := stateOf(r)
 	if st == nil || st.srv == nil || msg == "" || !validText(msg) {
 		return
@@ -28,7 +42,7 @@ func SetFlash(w http.ResponseWriter, r *http.Request, msg string) {
 		// Cut on a rune boundary so the message stays valid UTF-8.
 		msg = strings.ToValidUTF8(msg[:maxFlashLen], "")
 	}
-	raw := base64.RawURLEncoding.EncodeToString([]byte(msg))
+	raw := base64.RawURLEncoding.EncodeToString([]byte(kind + msg))
 	val := raw + "." + base64.RawURLEncoding.EncodeToString(flashMAC(st.srv.cfg.SecretKey, raw))
 	http.SetCookie(w, st.srv.cookie(flashCookie, val, 5*time.Minute))
 }
@@ -40,8 +54,17 @@ func flashMAC(key []byte, raw string) []byte {
 	return m.Sum(nil)
 }
 
-// takeFlash reads and clears the flash message, if any.
-func takeFlash(w http.ResponseWriter, r *http.Request) string {
+// takeFlash reads and clears the flash message, if any, and whether it is a
+// notice rather than a success.
+func takeFlash(w http.ResponseWriter, r *http.Request) (string, bool) {
+	m := takeFlashText(w, r)
+	if m == "" {
+		return "", false
+	}
+	return m[1:], m[:1] == flashNotice
+}
+
+func takeFlashText(w http.ResponseWriter, r *http.Request) string {
 	st := stateOf(r)
 	if st == nil || st.srv == nil {
 		return ""

@@ -130,6 +130,11 @@ func startServer(t *testing.T, cfg Config) *testServer {
 		http.Redirect(w, r, "/demo", http.StatusSeeOther)
 		return nil
 	})
+	rt.HandleFunc("POST /note", func(w http.ResponseWriter, r *http.Request) error {
+		SetNotice(w, r, "Enter your reference number to see your request")
+		http.Redirect(w, r, "/demo", http.StatusSeeOther)
+		return nil
+	})
 	rt.HandleFunc("POST /sign-out", func(w http.ResponseWriter, r *http.Request) error {
 		ClearSessionCookie(w, r)
 		SetFlash(w, r, "You have signed out")

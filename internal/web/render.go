@@ -172,6 +172,7 @@ type View struct {
 	Nonce   string
 	Path    string
 	Flash   string
+	Notice  bool // the flash is something to know, not a success
 	req     *http.Request
 }
 
@@ -213,7 +214,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	if status < 400 {
 		// An error page (say, a missing image) must not swallow the
 		// confirmation meant for the page the person is going to.
-		v.Flash = takeFlash(w, r)
+		v.Flash, v.Notice = takeFlash(w, r)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

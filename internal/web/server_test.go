@@ -124,6 +124,14 @@ func TestCSRF(t *testing.T) {
 	if _, body = ts.do(c, "GET", "/demo", nil, nil); strings.Contains(body, "Saved Ada") {
 		t.Error("flash message shown twice")
 	}
+	// A notice is something to know: an "Important" banner, not a success.
+	if res, _ := ts.postForm(c, "/note", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /note: %d", res.StatusCode)
+	}
+	if _, body = ts.do(c, "GET", "/demo", nil, nil); !strings.Contains(body, "Enter your reference number") ||
+		!strings.Contains(body, "Important") || strings.Contains(body, "govuk-notification-banner--success") {
+		t.Errorf("notice not shown as Important: %s", body)
+	}
 	// Each page masks the token afresh, and every mask verifies.
 	again := ts.csrfToken(c)
 	if again == token {

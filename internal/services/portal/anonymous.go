@@ -110,7 +110,7 @@ func (p *portal) inSession(w http.ResponseWriter, r *http.Request, sub *platform
 		return err
 	}
 	if !ok {
-		return seeOther(w, r, j.base+"/start", "Your session has ended. Confirm your email address again to continue.")
+		return seeOtherNote(w, r, j.base+"/start", "Your session has ended. Confirm your email address again to continue.")
 	}
 	return h(j)
 }

@@ -141,7 +141,7 @@ func (p *portal) trackCase(w http.ResponseWriter, r *http.Request, sub *platform
 func (p *portal) trackSession(w http.ResponseWriter, r *http.Request, sub *platform.Subject, ref string) (services.EmailSession, bool, error) {
 	sess, err := p.svc.Session(r.Context(), sub.OrgID, web.Cookie(r, trackCookie))
 	if platform.CodeOf(err) == platform.CodeUnauthorized || err == nil && sess.Purpose != services.PurposeTrack+ref {
-		return sess, false, seeOther(w, r, "/services/track", "Enter your reference number and email address to see your request.")
+		return sess, false, seeOtherNote(w, r, "/services/track", "Enter your reference number and email address to see your request.")
 	}
 	return sess, err == nil, err
 }
@@ -234,7 +234,7 @@ func (p *portal) trackMovePage(w http.ResponseWriter, r *http.Request, sub *plat
 		return web.Render(w, r, status, "portal/move", movePage{Form: f, Case: c, ID: t.ID, Label: t.Label, ToState: labelOf(def, t.To),
 			Question: t.ApplicantReason, Action: back + "/move", Back: back})
 	}
-	return seeOther(w, r, back, "The status of this request has changed. Check it below.")
+	return seeOtherNote(w, r, back, "The status of this request has changed. Check it below.")
 }
 
 // trackMove makes the confirmed move.

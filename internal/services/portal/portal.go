@@ -312,6 +312,13 @@ func seeOther(w http.ResponseWriter, r *http.Request, to, flash string) error {
 	return nil
 }
 
+// seeOtherNote redirects with something to know, not a success.
+func seeOtherNote(w http.ResponseWriter, r *http.Request, to, note string) error {
+	web.SetNotice(w, r, note)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
 // london is the zone dates are shown in: a council's day is London's.
 var london = func() *time.Location {
 	if l, err := time.LoadLocation("Europe/London"); err == nil {

@@ -259,7 +259,7 @@ func (p *portal) move(w http.ResponseWriter, r *http.Request, sub *platform.Subj
 	}
 	// Not (or no longer) a move this person can make here, e.g. the case
 	// moved on since the request page was shown: say where it stands.
-	return seeOther(w, r, back, "The status of this request has changed. Check it below.")
+	return seeOtherNote(w, r, back, "The status of this request has changed. Check it below.")
 }
 
 // transition makes a move the applicant may make, once confirmed. The
