@@ -113,10 +113,15 @@ func TestBrowserShellWithTOTPIsAccessible(t *testing.T) {
 
 	pages := []string{"/", "/account", "/users", "/users/new", "/business-units", "/tokens", "/tokens/new",
 		"/organisations", "/audit", "/accessibility", "/cases", "/dashboards", "/dashboards?service=risk-register", "/services/admin",
-		"/admin/jobs", "/admin/jobs?state=failed", "/admin/webhooks"}
+		"/admin/jobs", "/admin/jobs?state=failed", "/admin/webhooks", "/administration", "/timelines/technology-roadmap", "/registers/key-decisions"}
 	for _, p := range pages {
 		open(t, ctx, r.url+p)
 		browsertest.CheckAccessible(t, ctx, p)
+	}
+	// Administration is one menu item leading to its pages.
+	open(t, ctx, r.url+"/administration")
+	if list := text(t, ctx, "#group-links"); !strings.Contains(list, "Users") || !strings.Contains(list, "Audit log") || !strings.Contains(list, "Webhooks") {
+		t.Fatalf("the administration page lists %q", list)
 	}
 	// Detail pages reached by following links, as a person would.
 	for _, link := range []struct{ list, sel string }{{"/users", "main table a[href^='/users/usr_']"}, {"/audit", "main table a[href^='/audit/']"}, {"/cases", "main table a[href^='/cases/']"}} {

@@ -83,6 +83,7 @@ func (s *Server) routeOperational() {
 	if s.cfg.MetricsAddr == "" {
 		rt.Handle("GET /metrics", http.HandlerFunc(s.serveMetricsWithToken))
 	}
+	rt.Handle("GET "+AdminGroupPath, RequireSignedInFunc(s.serveAdminGroup))
 	rt.Handle("GET /static/", staticHandler())
 	rt.Handle("GET /favicon.ico", http.RedirectHandler(AssetURL("images/favicon.svg"), http.StatusMovedPermanently))
 	rt.Handle("/", http.HandlerFunc(NotFound))

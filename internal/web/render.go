@@ -34,6 +34,10 @@ type NavItem struct {
 	Href   string
 	Roles  []platform.Role // shown to subjects holding any of these; empty means every signed-in subject
 	Public bool            // shown to everyone, including signed-out visitors
+	// Group gathers links under one menu item leading to a page that lists
+	// them (AdminGroup: the administration pages, which would otherwise
+	// fill a narrow screen before the content).
+	Group string
 	// Order places the link: lower first, ties in the order added. Each
 	// role's most used page comes first (cases for staff, services for
 	// residents); administration and the person's own account come last.
@@ -66,7 +70,7 @@ func NewRenderer(site Site) (*Renderer, error) {
 		return nil, fmt.Errorf("web: parsing layout: %w", err)
 	}
 	rn := &Renderer{site: site, base: base, pages: map[string]*template.Template{}}
-	if err := rn.Add(webTemplates, "templates/errors/*.html"); err != nil {
+	if err := rn.Add(webTemplates, "templates/errors/*.html", "templates/web/*.html"); err != nil {
 		return nil, err
 	}
 	return rn, nil
@@ -238,13 +242,46 @@ func Render(w http.ResponseWriter, r *http.Request, status int, name string, dat
 	return st.srv.renderer.Render(w, r, status, name, data)
 }
 
+// AdminGroup is the menu group of the administration pages, at
+// AdminGroupPath.
+const (
+	AdminGroup     = "Administration"
+	AdminGroupPath = "/administration"
+)
+
+func visibleTo(it NavItem, s *platform.Subject) bool {
+	return it.Public || s.Authenticated() && (len(it.Roles) == 0 || slices.ContainsFunc(it.Roles, s.HasRole))
+}
+
+// groupLinks are the links of group that s may see, in order.
+func groupLinks(items []NavItem, s *platform.Subject, group string) []NavLink {
+	var out []NavLink
+	for _, it := range items {
+		if it.Group == group && visibleTo(it, s) {
+			out = append(out, NavLink{Label: it.Label, Href: it.Href})
+		}
+	}
+	return out
+}
+
 func navFor(items []NavItem, s *platform.Subject, current string) []NavLink {
 	var links []NavLink
 	best := -1
+	grouped := map[string]int{} // group -> index of its link
 	for _, it := range items {
-		visible := it.Public ||
-			s.Authenticated() && (len(it.Roles) == 0 || slices.ContainsFunc(it.Roles, s.HasRole))
-		if !visible {
+		if !visibleTo(it, s) {
+			continue
+		}
+		if it.Group != "" {
+			i, seen := grouped[it.Group]
+			if !seen {
+				links = append(links, NavLink{Label: it.Group, Href: AdminGroupPath})
+				i = len(links) - 1
+				grouped[it.Group] = i
+			}
+			if current == AdminGroupPath || current == it.Href || strings.HasPrefix(current, strings.TrimSuffix(it.Href, "/")+"/") {
+				best = i
+			}
 			continue
 		}
 		links = append(links, NavLink{Label: it.Label, Href: it.Href})
@@ -288,4 +325,20 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"add": func(a, b int) int { return a + b },
+}
+
+// serveAdminGroup lists the administration pages the person may use: one
+// menu item instead of a dozen on a narrow screen.
+func (s *Server) serveAdminGroup(w http.ResponseWriter, r *http.Request) error {
+	rn := s.Renderer()
+	rn.mu.RLock()
+	links := groupLinks(rn.nav, SubjectOf(r), AdminGroup)
+	rn.mu.RUnlock()
+	if len(links) == 0 {
+		return platform.Errorf(platform.CodeForbidden, "You do not have access to administration.")
+	}
+	return rn.Render(w, r, http.StatusOK, "web/group", struct {
+		Title string
+		Links []NavLink
+	}{AdminGroup, links})
 }

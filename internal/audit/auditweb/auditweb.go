@@ -85,7 +85,7 @@ func Register(srv *web.Server, log *audit.Log, ap *access.Point, opts ...Option)
 	if err := srv.Renderer().Add(templates, "templates/audit/*.html"); err != nil {
 		return err
 	}
-	srv.Renderer().AddNav(web.NavItem{Label: "Audit log", Href: "/audit", Roles: []platform.Role{platform.RoleAdmin}, Order: 65})
+	srv.Renderer().AddNav(web.NavItem{Label: "Audit log", Href: "/audit", Roles: []platform.Role{platform.RoleAdmin}, Order: 65, Group: web.AdminGroup})
 	rt := srv.Router()
 	rt.Handle("GET /audit", web.RequireSignedInFunc(h.listPage))
 	rt.Handle("GET /audit/{index}", web.RequireSignedInFunc(h.entryPage))

@@ -51,7 +51,7 @@ func (m *Module) Web(srv *web.Server) error {
 	if err := srv.Renderer().Add(templates, "templates/webhooks/*.html"); err != nil {
 		return err
 	}
-	srv.Renderer().AddNav(web.NavItem{Label: "Webhooks", Href: "/admin/webhooks", Roles: []platform.Role{platform.RoleAdmin}, Order: 71})
+	srv.Renderer().AddNav(web.NavItem{Label: "Webhooks", Href: "/admin/webhooks", Roles: []platform.Role{platform.RoleAdmin}, Order: 71, Group: web.AdminGroup})
 	rt := srv.Router()
 	rt.Handle("GET /admin/webhooks", web.RequireSignedInFunc(m.list))
 	rt.Handle("POST /admin/webhooks", web.RequireSignedInFunc(m.create))

@@ -61,9 +61,9 @@ func register(srv *web.Server, s *identity.Service, ap *access.Point, providers 
 	}
 	admin := []platform.Role{platform.RoleAdmin}
 	srv.Renderer().AddNav(
-		web.NavItem{Label: "Users", Href: "/users", Roles: admin, Order: 60},
-		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin, Order: 61},
-		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin, Order: 62},
+		web.NavItem{Label: "Users", Href: "/users", Roles: admin, Order: 60, Group: web.AdminGroup},
+		web.NavItem{Label: "Business units", Href: "/business-units", Roles: admin, Order: 61, Group: web.AdminGroup},
+		web.NavItem{Label: "Organisations", Href: "/organisations", Roles: admin, Order: 62, Group: web.AdminGroup},
 		// Residents have no use for API tokens in their menu (the page
 		// still answers them); staff and partners connect systems.
 		web.NavItem{Label: "API tokens", Href: "/tokens", Roles: append(slices.Clone(platform.StaffRoles), platform.RolePartner), Order: 80},

@@ -49,7 +49,7 @@ func (m *Module) Web(srv *web.Server) error {
 	if err := srv.Renderer().Add(templates, "templates/jobs/*.html"); err != nil {
 		return err
 	}
-	srv.Renderer().AddNav(web.NavItem{Label: "Background jobs", Href: "/admin/jobs", Roles: []platform.Role{platform.RoleAdmin}, Order: 70})
+	srv.Renderer().AddNav(web.NavItem{Label: "Background jobs", Href: "/admin/jobs", Roles: []platform.Role{platform.RoleAdmin}, Order: 70, Group: web.AdminGroup})
 	rt := srv.Router()
 	rt.Handle("GET /admin/jobs", web.RequireSignedInFunc(m.list))
 	rt.Handle("POST /admin/jobs/{id}/retry", web.RequireSignedInFunc(m.change("retry")))

@@ -124,7 +124,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	srv.Renderer().AddNav(
 		web.NavItem{Label: "Cases", Href: "/cases", Roles: staffRoles, Order: 5},
 		web.NavItem{Label: "Dashboards", Href: "/dashboards", Roles: []platform.Role{platform.RoleManager, platform.RoleAdmin}, Order: 20},
-		web.NavItem{Label: "Service definitions", Href: "/services/admin", Roles: []platform.Role{platform.RoleAdmin}, Order: 31},
+		web.NavItem{Label: "Service definitions", Href: "/services/admin", Roles: []platform.Role{platform.RoleAdmin}, Order: 31, Group: web.AdminGroup},
 	)
 	c := &console{svc: svc, opts: opts}
 	rt := srv.Router()
