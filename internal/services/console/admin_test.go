@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 	"dbtp/internal/web/webtest"
@@ -122,5 +123,29 @@ func TestDefinitionUpload(t *testing.T) {
 
 		want(t, e.browser(e.mona).Get("/services/admin"), http.StatusForbidden, "manager")
 		want(t, upload(e.browser(e.cara), v2, ""), http.StatusForbidden, "caseworker upload")
+	})
+}
+
+// TestDashboardsByRole is the access matrix's dashboard column: managers and
+// administrators see dashboards and timelines; everyone else is refused,
+// whatever their other rights.
+func TestDashboardsByRole(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		sys := platform.System(e.org.ID)
+		for _, c := range []struct {
+			sub  *platform.Subject
+			want int
+		}{
+			{e.admin, http.StatusOK}, {e.mona, http.StatusOK},
+			{e.cara, http.StatusForbidden}, {e.rita, http.StatusForbidden},
+			{e.user(sys, "sam", platform.RoleStaff), http.StatusForbidden},
+			{e.user(sys, "dee", platform.RoleDesigner), http.StatusForbidden},
+			{e.user(sys, "pat", platform.RolePartner), http.StatusForbidden},
+		} {
+			if r := e.browser(c.sub).Get("/dashboards"); r.Status != c.want {
+				t.Errorf("%v: /dashboards %d, want %d", c.sub.Roles, r.Status, c.want)
+			}
+		}
 	})
 }
