@@ -126,6 +126,9 @@ type Field struct {
 	FromAccount string `yaml:"from_account" json:"from_account,omitempty"`
 	// Public shows the answer on the service's public register, to anyone.
 	Public bool `yaml:"public" json:"public,omitempty"`
+	// PublicLabel names the answer on the register when the question reads
+	// wrongly there ("Decision maker" for "Who will take the decision?").
+	PublicLabel string `yaml:"public_label" json:"public_label,omitempty"`
 }
 
 // Option is one choice.

@@ -185,6 +185,9 @@ func (c *checker) checkPublicRegister() {
 	public := 0
 	for i := range d.Fields {
 		f := &d.Fields[i]
+		if f.PublicLabel != "" && !f.Public {
+			c.add(fmt.Sprintf("fields[%d].public_label", i), "applies only to public fields")
+		}
 		if !f.Public {
 			continue
 		}

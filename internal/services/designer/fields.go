@@ -70,6 +70,10 @@ func fieldValues(f *definition.Field) url.Values {
 		in.Set("shared_with_applicant", "yes")
 	}
 	in.Set("from_account", f.FromAccount)
+	if f.Public {
+		in.Set("public", "yes")
+	}
+	in.Set("public_label", f.PublicLabel)
 	if f.MinLength > 0 {
 		in.Set("min_length", strconv.Itoa(f.MinLength))
 	}
@@ -213,7 +217,8 @@ func readField(in url.Values, f *definition.Field) []platform.FieldError {
 	}
 	f.Required, f.Internal = in.Get("required") == "yes", in.Get("internal") == "yes"
 	*f = definition.Field{ID: f.ID, Type: f.Type, Label: f.Label, Hint: f.Hint, Required: f.Required, Internal: f.Internal,
-		SharedWithApplicant: in.Get("shared_with_applicant") == "yes", FromAccount: in.Get("from_account")}
+		SharedWithApplicant: in.Get("shared_with_applicant") == "yes", FromAccount: in.Get("from_account"),
+		Public: in.Get("public") == "yes", PublicLabel: strings.TrimSpace(in.Get("public_label"))}
 	whole := func(key, what string) int {
 		v := strings.TrimSpace(in.Get(key))
 		if v == "" || !takes(f.Type, key) {

@@ -73,7 +73,11 @@ func registerRowOf(base string, e services.PublicEntry) registerRow {
 		if row.Title == "" && f.Type == definition.TypeText && f.ID != "" && len(lines) == 1 && f.Pattern == "" {
 			row.Title = lines[0]
 		}
-		row.Answers = append(row.Answers, answerRow{Key: f.Label, Lines: lines})
+		key := f.Label
+		if f.PublicLabel != "" {
+			key = f.PublicLabel
+		}
+		row.Answers = append(row.Answers, answerRow{Key: key, Lines: lines})
 	}
 	if row.Title == "" {
 		row.Title = e.Reference
