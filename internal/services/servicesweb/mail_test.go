@@ -45,8 +45,11 @@ func newNode(t *testing.T, db *store.DB, log *audit.Log, clock platform.Clock, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: ids.Directory(), Jobs: q, Events: bus, Mail: sender,
+	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: ids.Directory(), Jobs: q, Events: bus,
 		Clock: clock, Log: slog.New(slog.DiscardHandler), Config: module.Config{DataDir: t.TempDir()}}
+	if sender != nil { // a nil *mail.Sender in the interface would not be "no mail"
+		d.Mail = sender
+	}
 	m := &servicesweb.Module{}
 	if err := module.Init(context.Background(), []module.Module{m}, d); err != nil {
 		t.Fatal(err)
