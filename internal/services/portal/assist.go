@@ -191,20 +191,6 @@ func (p *portal) assisted(r *http.Request, sub *platform.Subject) (*journey, err
 	return &journey{sub: sub, def: def, base: "/services/assist/" + per.ID + "/" + def.ID, Acting: per}, nil
 }
 
-func (p *portal) assistGet(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.assisted(r, sub)
-	if err != nil {
-		return err
-	}
-	switch r.PathValue("action") {
-	case "start":
-		return p.start(w, r, j)
-	case "check-answers":
-		return p.checkAnswers(w, r, j, http.StatusOK, nil)
-	}
-	return platform.NotFound("page")
-}
-
 func (p *portal) assistPost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	j, err := p.assisted(r, sub)
 	if err != nil {
@@ -221,28 +207,4 @@ func (p *portal) assistPost(w http.ResponseWriter, r *http.Request, sub *platfor
 		return seeOther(w, r, "/services/assist", "The answers for "+j.Acting.Name+" were discarded")
 	}
 	return platform.NotFound("page")
-}
-
-func (p *portal) assistPage(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.assisted(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.page(w, r, j, r.PathValue("page"), http.StatusOK, nil)
-}
-
-func (p *portal) assistPagePost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.assisted(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.pagePost(w, r, j, r.PathValue("page"))
-}
-
-func (p *portal) assistConfirmation(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.assisted(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.confirmation(w, r, j, r.PathValue("reference"))
 }

@@ -110,20 +110,6 @@ func (p *portal) partnerJourney(r *http.Request, sub *platform.Subject) (*journe
 	return j, nil
 }
 
-func (p *portal) partnerGet(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.partnerJourney(r, sub)
-	if err != nil {
-		return err
-	}
-	switch r.PathValue("action") {
-	case "start":
-		return p.start(w, r, j)
-	case "check-answers":
-		return p.checkAnswers(w, r, j, http.StatusOK, nil)
-	}
-	return platform.NotFound("page")
-}
-
 func (p *portal) partnerPost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	j, err := p.partnerJourney(r, sub)
 	if err != nil {
@@ -136,30 +122,6 @@ func (p *portal) partnerPost(w http.ResponseWriter, r *http.Request, sub *platfo
 		return p.deleteDraft(w, r, j)
 	}
 	return platform.NotFound("page")
-}
-
-func (p *portal) partnerPage(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.partnerJourney(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.page(w, r, j, r.PathValue("page"), http.StatusOK, nil)
-}
-
-func (p *portal) partnerPagePost(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.partnerJourney(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.pagePost(w, r, j, r.PathValue("page"))
-}
-
-func (p *portal) partnerConfirmation(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
-	j, err := p.partnerJourney(r, sub)
-	if err != nil {
-		return err
-	}
-	return p.confirmation(w, r, j, r.PathValue("reference"))
 }
 
 // referral shows a partner one of their referrals (status, the council's

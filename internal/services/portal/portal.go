@@ -123,11 +123,11 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	// Partners, under data-sharing agreements (partners.go).
 	srv.Renderer().AddNav(web.NavItem{Label: "Referrals and shared services", Href: "/partners", Roles: []platform.Role{platform.RolePartner}, Order: 8})
 	rt.Handle("GET /partners", signedIn(p.partners))
-	rt.Handle("GET /partners/{dsa}/{id}/{action}", signedIn(p.partnerGet))
+	rt.Handle("GET /partners/{dsa}/{id}/{action}", signedIn(p.journeyGet(p.partnerJourney)))
 	rt.Handle("POST /partners/{dsa}/{id}/{action}", signedIn(p.partnerPost))
-	rt.Handle("GET /partners/{dsa}/{id}/pages/{page}", signedIn(p.partnerPage))
-	rt.Handle("POST /partners/{dsa}/{id}/pages/{page}", signedIn(p.partnerPagePost), upload)
-	rt.Handle("GET /partners/{dsa}/{id}/confirmation/{reference}", signedIn(p.partnerConfirmation))
+	rt.Handle("GET /partners/{dsa}/{id}/pages/{page}", signedIn(p.journeyPage(p.partnerJourney)))
+	rt.Handle("POST /partners/{dsa}/{id}/pages/{page}", signedIn(p.journeyPagePost(p.partnerJourney)), upload)
+	rt.Handle("GET /partners/{dsa}/{id}/confirmation/{reference}", signedIn(p.journeyConfirmation(p.partnerJourney)))
 	rt.Handle("GET /partners/{dsa}/referrals/{ref}", signedIn(p.referral))
 	rt.Handle("POST /partners/{dsa}/referrals/{ref}", signedIn(p.referral))
 	rt.Handle("GET /services/assist", signedIn(p.assist))
@@ -141,7 +141,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services/{id}/confirmation/{reference}", signedIn(p.selfConfirmation))
 	rt.Handle("GET /services/{id}/anonymous/{step}", p.orAnon(p.signedInAnonymous, p.anonStep))
 	rt.Handle("POST /services/{a}/{b}/{c}", p.orAnon(p.post4, p.anonPost4), upload)
-	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.assistGet))
+	rt.Handle("GET /services/assist/{user}/{id}/{action}", signedIn(p.journeyGet(p.assisted)))
 	rt.Handle("GET /services/track/{ref}/move/{transition}", p.orAnon(p.signedInTrack, func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 		return p.trackMovePage(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
 	}))
@@ -149,9 +149,9 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 		return p.move(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
 	}))
 	rt.Handle("POST /services/assist/{user}/{id}/{action}", signedIn(p.assistPost))
-	rt.Handle("GET /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPage))
-	rt.Handle("POST /services/assist/{user}/{id}/pages/{page}", signedIn(p.assistPagePost), upload)
-	rt.Handle("GET /services/assist/{user}/{id}/confirmation/{reference}", signedIn(p.assistConfirmation))
+	rt.Handle("GET /services/assist/{user}/{id}/pages/{page}", signedIn(p.journeyPage(p.assisted)))
+	rt.Handle("POST /services/assist/{user}/{id}/pages/{page}", signedIn(p.journeyPagePost(p.assisted)), upload)
+	rt.Handle("GET /services/assist/{user}/{id}/confirmation/{reference}", signedIn(p.journeyConfirmation(p.assisted)))
 	return nil
 }
 
