@@ -79,11 +79,7 @@ func (d *Designer) renderDetails(w http.ResponseWriter, r *http.Request, dr Draf
 }
 
 func (d *Designer) saveDetails(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}

@@ -143,11 +143,7 @@ func (d *Designer) renderField(w http.ResponseWriter, r *http.Request, dr Draft,
 // validation that type takes; a changed ID is changed everywhere the
 // question is named (pages, conditions, list fields, transitions).
 func (d *Designer) saveField(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -341,11 +337,7 @@ func renameField(def *definition.Definition, from, to string) {
 // deleteField removes a question and every list that names it; a
 // condition that tests it stays, and the checker points at it.
 func (d *Designer) deleteField(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}

@@ -114,11 +114,7 @@ func (d *Designer) renderPage(w http.ResponseWriter, r *http.Request, dr Draft, 
 // savePage adds or changes a page: its ID, title, questions and branching
 // rules, in the order written.
 func (d *Designer) savePage(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -231,11 +227,7 @@ func uniquePageID(def *definition.Definition, id string) string {
 // movePage moves a page up or down the list; the first page is where the
 // questions start.
 func (d *Designer) movePage(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -258,11 +250,7 @@ func (d *Designer) movePage(w http.ResponseWriter, r *http.Request) error {
 // deletePage removes a page; its questions are then asked nowhere and a
 // rule that went to it points nowhere, which the checker names.
 func (d *Designer) deletePage(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,20 @@ func (d *Designer) loadDraft(r *http.Request) (*platform.Subject, Draft, error) 
 
 // working is a copy of the draft's definition for a form to change, read
 // again from the YAML so a failed change leaves nothing behind.
+// loadWorking is loadDraft with a working copy of its definition to change:
+// what every form that saves a part of a draft starts with.
+func (d *Designer) loadWorking(r *http.Request) (*platform.Subject, Draft, *definition.Definition, error) {
+	sub, dr, err := d.loadDraft(r)
+	if err != nil {
+		return nil, Draft{}, nil, err
+	}
+	def, err := working(dr)
+	if err != nil {
+		return nil, Draft{}, nil, err
+	}
+	return sub, dr, def, nil
+}
+
 func working(dr Draft) (*definition.Definition, error) {
 	def, err := decodeDraft(dr.Source)
 	if err != nil {

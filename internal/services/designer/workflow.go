@@ -102,11 +102,7 @@ func (d *Designer) renderState(w http.ResponseWriter, r *http.Request, dr Draft,
 // saveState adds or changes a state and its clock; a changed ID is changed
 // in the workflow's start and in every transition.
 func (d *Designer) saveState(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -189,11 +185,7 @@ func renameState(def *definition.Definition, from, to string) {
 // A state open cases are in cannot be deleted; publishing refuses a
 // version without one too (a renamed state is caught there).
 func (d *Designer) deleteState(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -220,11 +212,7 @@ func (d *Designer) deleteState(w http.ResponseWriter, r *http.Request) error {
 // addAction adds what happens when a case enters the state: a
 // notification, a task or a queue.
 func (d *Designer) addAction(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -283,11 +271,7 @@ func (d *Designer) addAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d *Designer) deleteAction(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -306,11 +290,7 @@ func (d *Designer) deleteAction(w http.ResponseWriter, r *http.Request) error {
 
 // saveInitial chooses the state new cases enter.
 func (d *Designer) saveInitial(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -395,11 +375,7 @@ func (d *Designer) renderTransition(w http.ResponseWriter, r *http.Request, dr D
 
 // saveTransition adds or changes a transition and its guards.
 func (d *Designer) saveTransition(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
@@ -466,11 +442,7 @@ func (d *Designer) saveTransition(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (d *Designer) deleteTransition(w http.ResponseWriter, r *http.Request) error {
-	sub, dr, err := d.loadDraft(r)
-	if err != nil {
-		return err
-	}
-	def, err := working(dr)
+	sub, dr, def, err := d.loadWorking(r)
 	if err != nil {
 		return err
 	}
