@@ -50,6 +50,7 @@ type Timeline struct {
 type PublicRegister struct {
 	Title   string   `yaml:"title" json:"title"`                       // "Forward plan and decisions"
 	Summary string   `yaml:"summary" json:"summary,omitempty"`         // a paragraph under the title
+	Label   string   `yaml:"label" json:"label,omitempty"`             // a public text field naming each entry; default its reference
 	Hide    []string `yaml:"hide_states" json:"hide_states,omitempty"` // states whose cases are not shown (withdrawn)
 }
 

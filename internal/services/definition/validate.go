@@ -210,6 +210,14 @@ func (c *checker) checkPublicRegister() {
 	if public == 0 {
 		c.add("public_register", "mark at least one field public: true to show on the register")
 	}
+	if reg.Label != "" {
+		switch f := c.field(reg.Label); {
+		case f == nil:
+			c.add("public_register.label", "unknown field %q", reg.Label)
+		case f.Type != TypeText || !f.Public:
+			c.add("public_register.label", "%q must be a public text field", reg.Label)
+		}
+	}
 	for i, st := range reg.Hide {
 		if c.d.State(st) == nil {
 			c.add(fmt.Sprintf("public_register.hide_states[%d]", i), "unknown state %q", st)

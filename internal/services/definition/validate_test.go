@@ -101,6 +101,7 @@ func TestEachRuleReportsLineAndPath(t *testing.T) {
 		{"public without register", []string{"    label: Where is it?\n", "    label: Where is it?\n    public: true # HERE\n"}, "fields[0].public", "needs a public_register"},
 		{"register needs a public field", []string{"owner_unit: Highways", "owner_unit: Highways\npublic_register: {title: Potholes} # HERE"}, "public_register", "at least one field public"},
 		{"register hides unknown state", []string{"owner_unit: Highways", "owner_unit: Highways\npublic_register: {title: Potholes, hide_states: [nowhere]} # HERE"}, "public_register.hide_states[0]", `unknown state "nowhere"`},
+		{"register label not public", []string{"owner_unit: Highways", "owner_unit: Highways\npublic_register: {title: Potholes, label: location} # HERE"}, "public_register.label", "must be a public text field"},
 		{"sensitive register", []string{"owner_unit: Highways", "owner_unit: Highways\nclassification: OFFICIAL-SENSITIVE\npublic_register: {title: Potholes} # HERE"}, "public_register", "OFFICIAL-SENSITIVE"},
 		{"shared but not internal", []string{"    label: Where is it?\n", "    label: Where is it?\n    shared_with_applicant: true # HERE\n"}, "fields[0].shared_with_applicant", "only to internal fields"},
 		{"from account on a choice", []string{"    label: How big is it?\n", "    label: How big is it?\n    from_account: name # HERE\n"}, "fields[1].from_account", "only text fields"},

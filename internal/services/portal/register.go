@@ -6,7 +6,6 @@ import (
 
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
-	"dbtp/internal/services/definition"
 	"dbtp/internal/services/forms"
 	"dbtp/internal/web"
 )
@@ -60,7 +59,7 @@ func (p *portal) registerEntry(w http.ResponseWriter, r *http.Request, sub *plat
 }
 
 // registerRowOf shows an entry's public answers in the definition's order,
-// labelled as the form labels them; the first text answer is its title.
+// named as the register names them; the register's label field titles it.
 func registerRowOf(base string, e services.PublicEntry) registerRow {
 	row := registerRow{Reference: e.Reference, Href: base + "/" + url.PathEscape(e.Reference), Status: e.State, Updated: showDate(e.UpdatedAt)}
 	for i := range e.Def.Fields {
@@ -70,7 +69,7 @@ func registerRowOf(base string, e services.PublicEntry) registerRow {
 			continue
 		}
 		lines := forms.DisplayLines(f, v)
-		if row.Title == "" && f.Type == definition.TypeText && f.ID != "" && len(lines) == 1 && f.Pattern == "" {
+		if f.ID == e.Def.PublicRegister.Label && len(lines) > 0 {
 			row.Title = lines[0]
 		}
 		key := f.Label
