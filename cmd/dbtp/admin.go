@@ -157,7 +157,7 @@ func cmdUserAdd(ctx context.Context, env *cliEnv, args []string) error {
 	var in identity.NewUser
 	f.String(&in.Email, "email", "", "", "email address (required)")
 	f.String(&in.Name, "name", "", "", "display name (required)")
-	f.String(&roles, "roles", "", "staff", "comma-separated roles: admin, manager, caseworker, designer, staff, resident, partner")
+	f.String(&roles, "roles", "", "staff", "comma-separated roles: admin, manager, caseworker, records, designer, staff, resident, partner")
 	f.String(&units, "units", "", "", "comma-separated business unit names or IDs")
 	return withOrg(ctx, env, f, args, 0, func(a *app, sub *platform.Subject, _ []string) error {
 		if err := required("user add", "email", in.Email, "name", in.Name); err != nil {
@@ -186,7 +186,7 @@ func parseRoles(s string) ([]platform.Role, error) {
 	for _, r := range splitList(s) {
 		role, ok := platform.ParseRole(r)
 		if !ok {
-			return nil, badUsage("unknown role %q: use admin, manager, caseworker, designer, staff, resident or partner", r)
+			return nil, badUsage("unknown role %q: use admin, manager, caseworker, records, designer, staff, resident or partner", r)
 		}
 		out = append(out, role)
 	}
