@@ -1,5 +1,7 @@
 package records
 
+import "strings"
+
 // The vocabulary of generated corpora (corpus.go): what a county council's
 // letters, notes, minutes and invoices are made of. The general words come
 // roughly in order of frequency, and are drawn with a Zipf-like weight, so
@@ -29,47 +31,48 @@ open closed outstanding overdue progress delay delayed extension deadline timesc
 north south east west central district ward parish town village road street lane avenue close
 hall centre building office depot library school hospital surgery station unit block floor room`)
 
-// corpusTopics are the words of each function of the default file plan.
+// corpusTopics are the words and phrases (joined by _) of each function of
+// the default file plan.
 var corpusTopics = map[string][]string{
-	"ADM": splitWords(`care assessment carer carers home care package domiciliary residential nursing placement
-safeguarding adult concern enquiry section 42 mental capacity deprivation liberty best interests
-occupational therapy equipment adaptation direct payments personal budget reablement hospital discharge
-dementia learning disability physical disability sensory impairment continuing healthcare
-support plan review eligibility needs outcomes wellbeing financial assessment charging respite`),
-	"CHI": splitWords(`child protection plan looked after children foster carer fostering adoption placement
-special guardianship care proceedings court order social worker visit strategy discussion
-section 47 enquiry early help family support school admissions exclusion attendance SEND
-education health care plan EHCP transport youth offending pathway plan leaving care
-independent reviewing officer contact supervision kinship residential home`),
-	"CUS": splitWords(`complaint stage one stage two ombudsman compliment feedback enquiry response apology
-resolution escalated investigation upheld partially upheld not upheld remedy learning
-contact centre call handling front desk telephone webchat missed collection bins waiting
-repairs noise nuisance parking fine penalty charge notice council tax bill`),
-	"FIN": splitWords(`invoice purchase order payment remittance supplier creditor debtor accounts payable
-receivable VAT net gross budget monitoring forecast outturn variance reserves capital revenue
-council tax business rates collection arrears recovery write off procurement tender contract
-framework quotation audit internal audit external auditor risk register mitigation controls
-treasury management pension fund insurance claim`),
-	"GOV": splitWords(`minutes agenda cabinet committee full council scrutiny resolution motion decision notice
-key decision forward plan call in officer delegation constitution standards monitoring officer
-declaration interest freedom of information request subject access request data protection
-breach information governance retention disposal records management privacy notice
-consultation equality impact assessment petition`),
-	"HRS": splitWords(`recruitment vacancy job description person specification interview shortlisting
-appointment offer contract employment probation appraisal training development sickness absence
-occupational health return to work grievance disciplinary capability redundancy restructure
-pay grade salary overtime leave maternity paternity flexible working pension payroll DBS check`),
-	"ICT": splitWords(`project initiation document business case requirements specification supplier
-implementation migration testing go live rollout network server cloud Microsoft 365 SharePoint
-OneDrive laptop device licence security incident cyber phishing firewall backup recovery
-service desk ticket change request architecture integration API data platform`),
-	"PRO": splitWords(`lease licence landlord tenant rent review asbestos survey fire risk assessment
-legionella inspection maintenance repair boiler roof heating ventilation electrical test
-condition survey estates asset disposal acquisition valuation planning application building
-control highways pothole street lighting gritting drainage road closure traffic regulation order
-fly tipping recycling waste collection equipment loan stores vehicle fleet depot`),
-	"GEN": splitWords(`miscellaneous correspondence general enquiry note scanned post unsorted awaiting
-classification transferred archive box legacy file shared drive`),
+	"ADM": splitWords(`care_assessment carer carers home_care_package domiciliary residential nursing placement
+safeguarding adult safeguarding_concern enquiry section_42 mental_capacity deprivation_of_liberty best_interests
+occupational_therapy equipment adaptation direct_payments personal_budget reablement hospital_discharge
+dementia learning_disability physical_disability sensory_impairment continuing_healthcare care_plan
+support_plan review eligibility needs outcomes wellbeing financial_assessment charging respite`),
+	"CHI": splitWords(`child_protection_plan looked_after_children foster_carer fostering adoption placement
+special_guardianship care_proceedings court_order social_worker visit strategy_discussion
+section_47 enquiry early_help family_support school_admissions exclusion attendance SEND
+education_health_care_plan EHCP transport youth_offending pathway_plan leaving_care
+independent_reviewing_officer contact supervision kinship residential_home`),
+	"CUS": splitWords(`complaint stage_one stage_two ombudsman compliment feedback enquiry response apology
+resolution escalated investigation upheld partially_upheld not_upheld remedy learning
+contact_centre call_handling front_desk telephone webchat missed_collection bins waiting
+repairs noise nuisance parking_fine penalty_charge_notice council_tax bill`),
+	"FIN": splitWords(`invoice purchase_order payment remittance supplier creditor debtor accounts_payable
+receivable VAT net gross budget_monitoring forecast outturn variance reserves capital revenue
+council_tax business_rates collection arrears recovery write_off procurement tender contract
+framework quotation audit internal_audit external_auditor risk_register mitigation controls
+treasury_management pension_fund insurance_claim budget`),
+	"GOV": splitWords(`minutes agenda cabinet committee full_council scrutiny resolution motion decision_notice
+key_decision forward_plan call_in officer_delegation constitution standards monitoring_officer
+declaration_of_interest freedom_of_information_request subject_access_request data_protection
+breach information_governance retention disposal records_management privacy_notice
+consultation equality_impact_assessment petition`),
+	"HRS": splitWords(`recruitment vacancy job_description person_specification interview shortlisting
+appointment offer contract employment probation appraisal training development sickness_absence
+occupational_health return_to_work grievance disciplinary capability redundancy restructure
+pay grade salary overtime annual_leave maternity paternity flexible_working pension payroll DBS_check`),
+	"ICT": splitWords(`project_initiation_document business_case requirements specification supplier
+implementation migration testing go_live rollout network server cloud Microsoft_365 SharePoint
+OneDrive laptop device licence security_incident cyber phishing firewall backup recovery
+service_desk ticket change_request architecture integration API data_platform`),
+	"PRO": splitWords(`lease licence landlord tenant rent_review asbestos_survey fire_risk_assessment
+legionella inspection maintenance repair boiler roof heating ventilation electrical_test
+condition_survey estates asset disposal acquisition valuation planning_application building
+control highways pothole street_lighting gritting drainage road_closure traffic_regulation_order
+fly_tipping recycling waste_collection equipment_loan stores vehicle fleet depot`),
+	"GEN": splitWords(`miscellaneous correspondence general_enquiry note scanned post unsorted awaiting
+classification transferred archive box legacy file shared_drive`),
 }
 
 var corpusFirstNames = splitWords(`Olivia Amelia Isla Ava Mia Ivy Lily Isabella Sophia Grace Freya Florence
@@ -111,6 +114,7 @@ var corpusTags = []string{"urgent", "legal", "finance", "safeguarding", "review"
 var corpusSuppliers = splitWords(`Acme Northgate Capita Kier Serco Amey Veolia Biffa Mitie Balfour Sodexo
 Civica Idox Agilisys Tunstall Allpay Xerox Ricoh Dell Softcat`)
 
+// splitWords splits s at white space; _ inside an entry stands for a space.
 func splitWords(s string) []string {
 	var out []string
 	start := -1
@@ -118,7 +122,7 @@ func splitWords(s string) []string {
 		switch {
 		case r == ' ' || r == '\n' || r == '\t':
 			if start >= 0 {
-				out = append(out, s[start:i])
+				out = append(out, strings.ReplaceAll(s[start:i], "_", " "))
 				start = -1
 			}
 		case start < 0:
