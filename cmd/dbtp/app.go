@@ -23,6 +23,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
+	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/store"
@@ -48,6 +49,7 @@ func modules(a *app) []module.Module {
 		&eventsweb.Module{},
 		gazetteer,
 		&servicesweb.Module{Addresses: gazetteer},
+		&recordsweb.Module{},
 		&home.Module{},
 	}
 }

@@ -76,3 +76,6 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 func (s *Store) DB() *store.DB { return s.db }
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
+
+// MaxBytes is the largest version the store accepts.
+func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
