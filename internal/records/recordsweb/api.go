@@ -52,6 +52,12 @@ func (h *handlers) routeAPI(api *web.API) {
 		Request:     multipartBody,
 		Responses:   map[int]web.Response{201: {Description: "The new document; Location names it.", Schema: web.SchemaOf(records.Document{})}},
 	}, h.apiCreate, upload)
+	api.HandleFunc("POST /api/v1/records/capture/m365", web.Op{Summary: "Declare a Microsoft 365 file a record", OperationID: "captureM365", Tags: tagRecords, Scopes: write,
+		Description: "Fetches a OneDrive or SharePoint file by its link through Microsoft Graph, checks Microsoft's hash of it, and files it as a declared record. " +
+			"A file captured before is 409 with Location naming its record. 400 when capture is not set up.",
+		Request:   web.SchemaOf(CaptureRequest{}),
+		Responses: map[int]web.Response{201: {Description: "The new record.", Schema: web.SchemaOf(records.Document{})}},
+	}, h.apiCaptureM365)
 	api.HandleFunc("GET /api/v1/records/file-plan", web.Op{Summary: "The file plan", OperationID: "getFilePlan", Tags: tagRecords, Scopes: read,
 		Description: "Every class of the organisation's file plan in code order, with its own and its effective retention schedule.",
 		Responses:   map[int]web.Response{200: {Description: "The classes.", Schema: web.SchemaOf(web.List[records.Class]{})}},

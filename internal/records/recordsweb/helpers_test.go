@@ -55,7 +55,7 @@ func (l testLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newEnv(t testing.TB, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), db: db, units: map[string]string{}, users: map[string]identity.User{}}
 	log := audittest.NewLog(t, db)
@@ -89,6 +89,9 @@ func newEnv(t testing.TB, db *store.DB) *env {
 			return ""
 		}}}
 	e.m = &Module{}
+	for _, o := range opts {
+		o(e.m)
+	}
 	noErr(t, e.m.Init(e.ctx, d))
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		web.WithAuthenticator(e.id))

@@ -13,6 +13,7 @@ import (
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
+	"dbtp/internal/records/graph"
 	"dbtp/internal/store"
 	"dbtp/internal/web"
 )
@@ -23,8 +24,12 @@ var templates embed.FS
 // Module is the records module. Its zero value is ready to be listed.
 type Module struct {
 	module.Base
-	d  *module.Deps
-	rs *records.Store
+	// Graph overrides the Microsoft 365 settings read from the
+	// environment (tests point it at graphtest); nil: DBTP_RECORDS_GRAPH_*.
+	Graph *graph.Config
+	d     *module.Deps
+	rs    *records.Store
+	gc    *graph.Client
 }
 
 var _ module.Module = (*Module)(nil)
@@ -55,6 +60,11 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 		}
 		maxBytes = n << 20
 	}
+	gc, err := newGraph(m.Graph, d.Config.Getenv)
+	if err != nil {
+		return err
+	}
+	m.gc = gc
 	m.rs = records.New(d.DB, d.Audit, d.Access, records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes})
 	return nil
 }
@@ -65,7 +75,7 @@ func (m *Module) Web(srv *web.Server) error {
 		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
-	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes()}
+	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc}
 	h.routePages(srv.Router())
 	h.routeAPI(srv.API())
 	return nil

@@ -10,6 +10,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
+	"dbtp/internal/records/graph"
 	"dbtp/internal/web"
 )
 
@@ -17,6 +18,7 @@ type handlers struct {
 	rs       *records.Store
 	dir      platform.Directory
 	maxBytes int64
+	graph    *graph.Client // nil: capture from Microsoft 365 is not set up
 }
 
 func (h *handlers) routePages(rt *web.Router) {
@@ -30,6 +32,8 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("POST /file-plan/new", h.saveClass)
 	page("GET /file-plan/{id}/edit", h.classForm)
 	page("POST /file-plan/{id}/edit", h.saveClass)
+	page("GET /records/capture/m365", h.m365Form)
+	page("POST /records/capture/m365", h.m365Capture)
 	page("GET /records/new", h.newForm)
 	page("POST /records/new", h.create, upload)
 	page("GET /records/{id}", h.docPage)
