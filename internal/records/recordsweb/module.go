@@ -27,6 +27,9 @@ type Module struct {
 	// Graph overrides the Microsoft 365 settings read from the
 	// environment (tests point it at graphtest); nil: DBTP_RECORDS_GRAPH_*.
 	Graph *graph.Config
+	// Cases is the digital services engine, whose case files are filed
+	// as records (wired in cmd/dbtp); nil: case files are not filed.
+	Cases CaseFiles
 	d     *module.Deps
 	rs    *records.Store
 	gc    *graph.Client
@@ -65,8 +68,12 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 		return err
 	}
 	m.gc = gc
-	m.rs = records.New(d.DB, d.Audit, d.Access, records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes})
-	return nil
+	opts := records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes}
+	if m.Cases != nil {
+		opts.FilesInUseElsewhere = m.Cases.FileInUse
+	}
+	m.rs = records.New(d.DB, d.Audit, d.Access, opts)
+	return m.subscribe(d.Events)
 }
 
 // Web mounts the pages and the API.
