@@ -154,21 +154,48 @@ func orient(src *image.RGBA, o int) *image.RGBA {
 	return dst
 }
 
-// encodePage encodes a page picture as the smaller of PNG (best for text
-// and drawings) and JPEG at quality 90 (for scans and photos, often a tenth
-// of the size), and says which it chose for fpdf.
+// encodePage encodes a page picture for fpdf and says in which format. Most
+// pages are black on white: those are stored grey, as the smaller of PNG
+// (sharpest for text) and JPEG (far smaller for a noisy photocopy). A page
+// with colour is stored as JPEG at quality 90: encoding it as PNG too costs
+// more time than the few bytes it would sometimes save.
 func encodePage(img *image.RGBA) ([]byte, string, error) {
-	var p, j bytes.Buffer
-	if err := png.Encode(&p, img); err != nil {
-		return nil, "", platform.Internal(err)
+	var j bytes.Buffer
+	if g := asGray(img); g != nil {
+		var p bytes.Buffer
+		if err := png.Encode(&p, g); err != nil {
+			return nil, "", platform.Internal(err)
+		}
+		if err := jpeg.Encode(&j, g, &jpeg.Options{Quality: 90}); err != nil {
+			return nil, "", platform.Internal(err)
+		}
+		if p.Len() <= j.Len() {
+			return p.Bytes(), "PNG", nil
+		}
+		return j.Bytes(), "JPG", nil
 	}
 	if err := jpeg.Encode(&j, img, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, "", platform.Internal(err)
 	}
-	if j.Len() < p.Len() {
-		return j.Bytes(), "JPG", nil
+	return j.Bytes(), "JPG", nil
+}
+
+// asGray returns img as grey levels if every pixel is grey, or nil.
+func asGray(img *image.RGBA) *image.Gray {
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		row := img.Pix[y*img.Stride:][:4*b.Dx()]
+		out := g.Pix[y*g.Stride:][:b.Dx()]
+		for x := range out {
+			r, gg, bb := row[4*x], row[4*x+1], row[4*x+2]
+			if r != gg || r != bb {
+				return nil
+			}
+			out[x] = r
+		}
 	}
-	return p.Bytes(), "PNG", nil
+	return g
 }
 
 // placeImage draws an encoded picture at x, y (points from the top left of

@@ -1,12 +1,10 @@
 package pdfs
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/draw"
-	"image/png"
 	"math"
 	"os"
 	"strconv"
@@ -33,7 +31,8 @@ const redactDPI = 150
 
 // pagesPerRender is how many pages one pdftoppm run renders: enough to
 // spare parsing the PDF again for every page, few enough that one run stays
-// well inside Options.Timeout and the work directory stays small.
+// well inside Options.Timeout and the uncompressed pictures in the work
+// directory stay small (an A4 page at 150 dpi is 6.5 MB).
 const pagesPerRender = 10
 
 // Redact returns a new PDF in which every page is a picture of the original
@@ -101,7 +100,7 @@ func pageDPI(s pageSize) (int, error) {
 // their boxes painted. Each picture is deleted as soon as it is read.
 func redactPages(ctx context.Context, w *workdir, out *fpdf.Fpdf, d docInfo, first, last, dpi int, byPage map[int][]Box) error {
 	prefix := fmt.Sprintf("r%d", first)
-	_, err := w.run(ctx, "pdftoppm", "-png", "-cropbox", "-r", strconv.Itoa(dpi),
+	_, err := w.run(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(dpi),
 		"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), "in.pdf", prefix)
 	if err != nil {
 		return toolError(err, "")
@@ -154,35 +153,73 @@ func renderedPages(w *workdir, prefix string) (map[int]string, error) {
 		if !ok {
 			continue
 		}
-		if n, err := strconv.Atoi(strings.TrimSuffix(num, ".png")); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSuffix(num, ".ppm")); err == nil {
 			files[n] = e.Name()
 		}
 	}
 	return files, nil
 }
 
-// decodeRendered decodes a page picture and checks it has the size the page
-// should have at dpi: a blank stand-in written after a failed allocation
-// must not pass for the page.
+// decodeRendered reads a page picture (PPM: pdftoppm writes it without
+// compressing, several times faster than PNG) and checks it has the size
+// the page should have at dpi: a blank stand-in written after a failed
+// allocation must not pass for the page.
 func decodeRendered(data []byte, s pageSize, dpi int) (*image.RGBA, error) {
-	src, err := png.Decode(bytes.NewReader(data))
+	img, err := parsePPM(data)
 	if err != nil {
-		return nil, platform.Internal(fmt.Errorf("decode pdftoppm output: %w", err))
+		return nil, platform.Internal(fmt.Errorf("read pdftoppm output: %w", err))
 	}
 	sw, sh := s.shown()
-	b := src.Bounds()
+	b := img.Bounds()
 	wantW, wantH := sw*float64(dpi)/72, sh*float64(dpi)/72
 	if math.Abs(float64(b.Dx())-wantW) > 2 || math.Abs(float64(b.Dy())-wantH) > 2 {
 		return nil, &platform.Error{Code: platform.CodeInvalid, Message: msgComplex,
 			Err: fmt.Errorf("pdftoppm gave %dx%d, want %.0fx%.0f", b.Dx(), b.Dy(), wantW, wantH)}
 	}
-	if rgba, ok := src.(*image.RGBA); ok && b.Min == (image.Point{}) {
-		return rgba, nil
-	}
-	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Src)
-	return rgba, nil
+	return img, nil
 }
+
+// parsePPM reads a binary PPM (P6, 8 bits per sample) as pdftoppm writes
+// it: "P6", width, height and maximum value separated by white space, one
+// white space character, then the pixels.
+func parsePPM(data []byte) (*image.RGBA, error) {
+	var fields [4]int
+	pos := 0
+	for i := range fields {
+		for pos < len(data) && isSpace(data[pos]) {
+			pos++
+		}
+		start := pos
+		for pos < len(data) && !isSpace(data[pos]) {
+			pos++
+		}
+		tok := string(data[start:pos])
+		if i == 0 {
+			if tok != "P6" {
+				return nil, fmt.Errorf("not a binary PPM")
+			}
+			continue
+		}
+		n, err := strconv.Atoi(tok)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad PPM header field %q", tok)
+		}
+		fields[i] = n
+	}
+	w, h := fields[1], fields[2]
+	pos++ // the single white space after the maximum value
+	if fields[3] != 255 || w*h > maxPagePixels*2 || len(data)-pos != 3*w*h {
+		return nil, fmt.Errorf("PPM of %dx%d (max %d) with %d bytes of pixels", w, h, fields[3], len(data)-pos)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	px := data[pos:]
+	for i, j := 0, 0; i < len(px); i, j = i+3, j+4 {
+		img.Pix[j], img.Pix[j+1], img.Pix[j+2], img.Pix[j+3] = px[i], px[i+1], px[i+2], 255
+	}
+	return img, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // RedactImage returns a one-page PDF of a PNG or JPEG picture with the boxes
 // painted black into its pixels (see Redact). A box's Page is 1, or 0. The

@@ -10,8 +10,13 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-pdf/fpdf"
 )
 
 func TestRedact(t *testing.T) {
@@ -212,4 +217,72 @@ func FuzzExifOrientation(f *testing.F) {
 			t.Fatalf("orientation %d", o)
 		}
 	})
+}
+
+// On a page turned a quarter, boxes are measured on the page as shown (as
+// on its preview), and the redacted copy shows the page the same way.
+func TestRedactRotatedPage(t *testing.T) {
+	needTools(t)
+	ctx := context.Background()
+	pdf, s := samplePDF(t)
+	dir := t.TempDir()
+	in, rot := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "rot.pdf")
+	os.WriteFile(in, pdf, 0o600)
+	if b, err := exec.Command("qpdf", "--rotate=+90:1", in, rot).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --rotate: %v\n%s", err, b)
+	}
+	rotated, _ := os.ReadFile(rot)
+	// Turned clockwise, the page's left edge becomes its top.
+	box := Box{Page: 1, X: 1 - (s.Y + s.H), Y: s.X, W: s.H, H: s.W}
+	preview, err := RenderPage(ctx, rotated, 1, 600, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, preview)
+	if dark, _ := darkness(img, boxPixels(box, img.Bounds().Dx(), img.Bounds().Dy(), 0)); dark == 0 {
+		t.Fatal("the turned box is not over the word on the preview")
+	}
+	out, err := Redact(ctx, rotated, []Box{box}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, err := RenderPage(ctx, out, 1, 600, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img = decodePNG(t, red)
+	b := img.Bounds()
+	if b.Dy() > b.Dx() {
+		t.Fatalf("the redacted page is %v, want landscape as shown", b)
+	}
+	if dark, all := darkness(img, boxPixels(box, b.Dx(), b.Dy(), 2)); dark != all {
+		t.Fatalf("%d of %d pixels inside the turned box are black, want all", dark, all)
+	}
+}
+
+// A page too large for 150 dpi within the pixel limit (a plan, a poster)
+// is rasterised at a lower resolution and keeps its size.
+func TestRedactLargePage(t *testing.T) {
+	needTools(t)
+	f := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: 3000, Ht: 3000}})
+	f.SetFont("Helvetica", "", 200)
+	f.AddPage()
+	f.Text(200, 600, "PLAN")
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if dpi, _ := pageDPI(pageSize{W: 3000, H: 3000}); dpi >= redactDPI {
+		t.Fatalf("pageDPI = %d for a 3000 pt page, want below %d", dpi, redactDPI)
+	}
+	out, err := Redact(context.Background(), buf.Bytes(), []Box{{Page: 1, X: 0, Y: 0, W: 0.5, H: 0.5}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := tool(t, out, "pdfinfo", "IN"); !strings.Contains(info, "3000 x 3000 pts") && !strings.Contains(info, "2999.") {
+		t.Fatalf("the large page changed size:\n%s", info)
+	}
+	if got := strings.TrimSpace(text(t, out, 0, 0)); got != "" {
+		t.Fatalf("text left: %q", got)
+	}
 }
