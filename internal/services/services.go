@@ -62,11 +62,11 @@ type Options struct {
 	// nothing else shares the store.
 	FilesInUseElsewhere func(ctx context.Context, blobID string) (bool, error)
 	Calendar            Calendar        // default: Monday to Friday, no holidays
-	Validate AnswerValidator // default: only the engine's own checks (known, non-internal fields)
-	Notifier Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
-	Jobs     *jobs.Queue     // durable background work; nil: messages wait in the outbox
-	Events   EventPublisher  // domain events (case.submitted, ...); nil: none are published
-	Clock    platform.Clock  // default platform.SystemClock
+	Validate            AnswerValidator // default: only the engine's own checks (known, non-internal fields)
+	Notifier            Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
+	Jobs                *jobs.Queue     // durable background work; nil: messages wait in the outbox
+	Events              EventPublisher  // domain events (case.submitted, ...); nil: none are published
+	Clock               platform.Clock  // default platform.SystemClock
 	// UnitID resolves owner_unit, assign.unit and transition unit guards.
 	// Without it a definition naming a unit cannot be used.
 	UnitID UnitResolver
