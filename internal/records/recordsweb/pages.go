@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"dbtp/internal/access"
@@ -44,6 +45,7 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("POST /records/{id}/versions", h.addVersion, upload)
 	page("GET /records/{id}/versions/{n}/content", h.download)
 	page("GET /records/{id}/versions/{n}/preview", h.preview)
+	page("GET /records/{id}/versions/{n}/pages/{p}", h.pagePicture)
 }
 
 // staff refuses anyone who is not staff: records pages are the council's.
@@ -191,7 +193,12 @@ type docPage struct {
 	UnitName   string
 	Versions   []records.Version
 	Latest     records.Version
-	Preview    string // "image" when the latest version can be shown in the page
+	Preview    string // "image" or "pdf" when the latest version can be shown in the page
+	Page       int    // the PDF page shown
+	Pages      int    // how many pages the PDF has
+	PrevPage   int
+	NextPage   int
+	PreviewMsg string // why a PDF is not previewed
 	CanEdit    bool
 	CanDeclare bool
 	CanDelete  bool
@@ -228,8 +235,23 @@ func (h *handlers) renderDoc(w http.ResponseWriter, r *http.Request, status int,
 	}
 	if len(vs) > 0 {
 		p.Latest = vs[0]
-		if previewable(p.Latest.MediaType) && d.State == records.StateActive {
+		switch {
+		case d.State != records.StateActive:
+		case previewable(p.Latest.MediaType):
 			p.Preview = "image"
+		case p.Latest.MediaType == "application/pdf":
+			p.Pages, p.PreviewMsg = h.pdfPages(r, d.ID, p.Latest.Number, p.Latest.Size)
+			if p.Pages > 0 {
+				p.Preview = "pdf"
+				p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+				p.Page = min(max(p.Page, 1), p.Pages)
+				if p.Page > 1 {
+					p.PrevPage = p.Page - 1
+				}
+				if p.Page < p.Pages {
+					p.NextPage = p.Page + 1
+				}
+			}
 		}
 	}
 	active := d.State == records.StateActive
