@@ -49,7 +49,7 @@ var demoDocs = []demoDoc{
 		people: []records.Person{{Name: "Jamie Carter", BirthDate: "2012-06-30"}}, tags: []string{"placement"},
 		pages: []string{"Placement with foster carers in Maidstone. School: continues at current primary school. Contact with birth family fortnightly."}},
 	{class: "ICT.01.01", title: "Cloud migration plan: moving the remaining 50% of services to Azure", unit: "Infrastructure", by: "manager@kent.example", yearsAgo: 0,
-		tags: []string{"technology strategy", "azure"},
+		tags:  []string{"technology strategy", "azure"},
 		pages: []string{"Draft plan. About half of the council's computer architecture already runs in Microsoft Azure; this plan covers the rest, service by service, with the Kent Public Sector Network as the backbone."}},
 	{class: "CUS.01.01", title: "Letter to Chris Walker about his complaint", unit: "Customer Services", by: "caseworker@kent.example", declare: true, yearsAgo: 0,
 		people: []records.Person{{Name: "Chris Walker"}}, tags: []string{"complaint", "letter"},
