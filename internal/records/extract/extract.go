@@ -220,9 +220,24 @@ func Text(ctx context.Context, name, mediaType string, r io.Reader, size int64, 
 		return Result{MediaType: res.MediaType}, serr
 	}
 	if err != nil {
-		return Result{MediaType: res.MediaType}, err
+		return Result{MediaType: res.MediaType}, asPlatform(err)
 	}
 	return res, nil
+}
+
+// asPlatform keeps platform and context errors as they are and makes any
+// other (which would be a bug here) an internal one, so every error this
+// package returns has a code and a message fit to show.
+func asPlatform(err error) error {
+	if passThrough(err) {
+		return err
+	}
+	return platform.Internal(err)
+}
+
+func passThrough(err error) bool {
+	var pe *platform.Error
+	return errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // choose returns the detected media type unless the declared one refines
@@ -305,8 +320,10 @@ func (s *sourceReader) failed() error {
 // context and platform errors as they are, anything else as internal.
 func (s *sourceReader) failure() error {
 	err := s.failed()
-	var pe *platform.Error
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &pe) {
+	if err == nil {
+		return nil
+	}
+	if passThrough(err) {
 		return err
 	}
 	return platform.Internal(fmt.Errorf("extract: reading content: %w", err))

@@ -23,7 +23,7 @@ func FuzzDOCX(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := extractBytes(t, "f.docx", typeDOCX, data, fuzzOptions)
 		checkResult(t, res, err, fuzzOptions)
-		res, err = extractBytes(t, "f.docx", "", docxFile(string(data)), fuzzOptions)
+		res, err = extractBytes(t, "f.docx", "", storedZip(docxEntries(string(data))), fuzzOptions)
 		checkResult(t, res, err, fuzzOptions)
 	})
 }
@@ -35,7 +35,7 @@ func FuzzODT(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := extractBytes(t, "f.odt", typeODT, data, fuzzOptions)
 		checkResult(t, res, err, fuzzOptions)
-		res, err = extractBytes(t, "f.odt", "", odtFile(string(data), string(data)), fuzzOptions)
+		res, err = extractBytes(t, "f.odt", "", storedZip(odtEntries(string(data), string(data))), fuzzOptions)
 		checkResult(t, res, err, fuzzOptions)
 	})
 }

@@ -37,14 +37,20 @@ func pdfText(ctx context.Context, r io.Reader, o Options, res Result) (Result, e
 	}
 	tctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, bin, "-enc", "UTF-8", "-", "-")
+	// sh caps the address space and then becomes pdftotext (exec), so the
+	// timeout kills pdftotext itself. A small PDF can declare a huge image
+	// or stream; with the cap poppler fails instead of pushing the server
+	// into swap. (internal/records/pdfs runs its tools the same way.)
+	script := fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, memoryLimitKB)
+	cmd := exec.CommandContext(tctx, "/bin/sh", "-c", script, bin, "-enc", "UTF-8", "-", "-")
 	// A fixed, minimal environment: poppler's messages stay in English for
 	// the classification below, and a program parsing hostile input is not
 	// handed the server's environment (which may hold secrets).
-	cmd.Env = []string{"LC_ALL=C"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
 	cmd.Dir = "/"
 	stderr := &cappedBuffer{max: 8 << 10}
 	cmd.Stderr = stderr
+	cmd.WaitDelay = time.Second // for exec's stderr copier, should anything hold the pipe
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return res, platform.Internal(err)
@@ -86,18 +92,30 @@ func pdfText(ctx context.Context, r io.Reader, o Options, res Result) (Result, e
 		return res, ctx.Err()
 	case tctx.Err() != nil:
 		return res, timedOut(o.Timeout)
-	case waitErr == nil && readErr == nil:
+	case waitErr == nil && readErr == nil && !outOfMemory(stderr.String()):
 		res.Text, res.Truncated = b.result()
 		res.Pages = pages
 		return res, nil
 	}
 	var exit *exec.ExitError
+	if waitErr == nil && readErr == nil {
+		// Out of memory, yet exited 0: the text may be missing pages.
+		return res, pdfFailure(0, stderr.String())
+	}
 	if !errors.As(waitErr, &exit) {
 		// The pipes failed, not the PDF: a read error of the content is
 		// reported by Text from its source; anything else is ours.
 		return res, platform.Internal(fmt.Errorf("extract: pdftotext: %w (output: %v)", waitErr, readErr))
 	}
 	return res, pdfFailure(exit.ExitCode(), stderr.String())
+}
+
+// memoryLimitKB is the address space pdftotext may use: the whole PDF
+// (it reads standard input into memory) and its working data.
+const memoryLimitKB = 2 << 20 // 2 GiB
+
+func outOfMemory(stderr string) bool {
+	return strings.Contains(strings.ToLower(stderr), "out of memory")
 }
 
 func timedOut(d time.Duration) error {
@@ -143,6 +161,8 @@ func pdfFailure(code int, stderr string) error {
 		return fail(ErrEncrypted, "", detail)
 	case code == 3:
 		return fail(ErrEncrypted, "The PDF's permissions do not allow its text to be copied, so it was not read", detail)
+	case outOfMemory(stderr):
+		return damaged("reading it needed more memory than is allowed, so it may be damaged or too complex", detail)
 	case code < 0:
 		return damaged("the program reading the PDF stopped unexpectedly", detail)
 	case strings.Contains(stderr, "Document stream is empty"):

@@ -128,6 +128,7 @@ func TestPDFFailureMessages(t *testing.T) {
 		{1, "Syntax Error: Document stream is empty\n", ErrDamaged, "the PDF is empty"},
 		{99, "Internal Error: something odd (0x1f)\n", ErrDamaged, "could not be read as a PDF"},
 		{-1, "", ErrDamaged, "stopped unexpectedly"},
+		{0, "Internal Error: Out of memory\n", ErrDamaged, "more memory than is allowed"},
 	} {
 		err := pdfFailure(c.code, c.stderr)
 		pe := wantKind(t, err, c.kind)

@@ -124,12 +124,16 @@ func wordXML(root, body string) string {
 // docxFile builds a DOCX with the given document body and extra parts
 // (name to whole XML).
 func docxFile(body string, extra ...zipEntry) []byte {
+	return zipFile(docxEntries(body, extra...)...)
+}
+
+func docxEntries(body string, extra ...zipEntry) []zipEntry {
 	entries := []zipEntry{
 		{name: "[Content_Types].xml", body: `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
 		{name: "_rels/.rels", body: `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`},
 		{name: "word/document.xml", body: wordXML("document", "<w:body>"+body+"</w:body>")},
 	}
-	return zipFile(append(entries, extra...)...)
+	return append(entries, extra...)
 }
 
 const odfNS = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"`
@@ -138,13 +142,26 @@ const odfNS = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" x
 // content.xml with the given office:text body, and styles.xml with the
 // given master-page content (headers and footers).
 func odtFile(body, masterPage string, extra ...zipEntry) []byte {
+	return zipFile(odtEntries(body, masterPage, extra...)...)
+}
+
+func odtEntries(body, masterPage string, extra ...zipEntry) []zipEntry {
 	entries := []zipEntry{
 		{name: "mimetype", body: typeODT, stored: true},
 		{name: "META-INF/manifest.xml", body: `<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/></manifest:manifest>`},
 		{name: "content.xml", body: `<?xml version="1.0" encoding="UTF-8"?><office:document-content ` + odfNS + `><office:automatic-styles><style:style style:name="P1"/></office:automatic-styles><office:body><office:text>` + body + `</office:text></office:body></office:document-content>`},
 		{name: "styles.xml", body: `<?xml version="1.0" encoding="UTF-8"?><office:document-styles ` + odfNS + `><office:master-styles><style:master-page style:name="Standard">` + masterPage + `</style:master-page></office:master-styles></office:document-styles>`},
 	}
-	return zipFile(append(entries, extra...)...)
+	return append(entries, extra...)
+}
+
+// storedZip builds a container without compression: the fuzzers build one
+// per input, and deflate would cost more than the reading under test.
+func storedZip(entries []zipEntry) []byte {
+	for i := range entries {
+		entries[i].stored = true
+	}
+	return zipFile(entries...)
 }
 
 // sampleEmail is a message with a quoted-printable body (in
