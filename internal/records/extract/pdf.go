@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,7 +120,8 @@ func outOfMemory(stderr string) bool {
 }
 
 func timedOut(d time.Duration) error {
-	return fail(ErrTimeout, fmt.Sprintf("Reading the file's text took longer than %s, so it was stopped", d), nil)
+	secs := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	return fail(ErrTimeout, fmt.Sprintf("Reading the file's text took longer than %s seconds, so it was stopped", secs), nil)
 }
 
 // pdfOutput copies pdftotext's output into b and counts pages. Once b is

@@ -98,7 +98,9 @@ func TestPDFTimeout(t *testing.T) {
 	go pw.Write(pdf[:sniffLen+1000])
 	res, err := Text(context.Background(), "slow.pdf", "", pr, 1<<20, Options{Timeout: 200 * time.Millisecond})
 	checkResult(t, res, err, Options{})
-	wantKind(t, err, ErrTimeout)
+	if pe := wantKind(t, err, ErrTimeout); pe.Message != "Reading the file's text took longer than 0.2 seconds, so it was stopped" {
+		t.Fatalf("message %q", pe.Message)
+	}
 }
 
 // A cancelled context is the caller's business, not the document's: it
