@@ -77,7 +77,8 @@ func (s *Store) orgsWithPlans(ctx context.Context) ([]string, error) {
 // made) and releases those no hold covers any more.
 func (s *Store) tidyQueue(ctx context.Context, orgID string, now time.Time, run *QueueRun) error {
 	sys := platform.System(orgID)
-	return s.db.Write(ctx, func(tx *store.Tx) error {
+	var withdrawn, held, released int
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		stale, err := idsWhere(ctx, tx, `SELECT x.document_id FROM records_disposals x WHERE x.org_id = ? AND x.state IN (?, ?, ?)
 			AND NOT EXISTS (SELECT 1 FROM records_documents d WHERE d.id = x.document_id AND d.state = ? AND d.due_at > 0 AND d.due_at <= ?)`,
 			orgID, DisposalPending, DisposalHeld, DisposalApproved, StateActive, store.Millis(now))
@@ -98,28 +99,32 @@ func (s *Store) tidyQueue(ctx context.Context, orgID string, now time.Time, run 
 			id, hold string
 			doc      *Document
 		}
-		var held []item
+		var toHold []item
 		for rows.Next() {
 			var it item
 			if it.doc, err = scanDocument(prefixScan{rows, []any{&it.id, &it.hold}}); err != nil {
 				rows.Close()
 				return err
 			}
-			held = append(held, it)
+			toHold = append(toHold, it)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, it := range held {
+		for _, it := range toHold {
 			if err := s.markHeld(ctx, tx, sys, it.id, it.doc, it.hold); err != nil {
 				return err
 			}
 		}
-		released, err := s.releaseHeld(ctx, tx, sys, orgID)
-		run.Withdrawn, run.Held, run.Released = run.Withdrawn+len(stale), run.Held+len(held), run.Released+released
+		withdrawn, held = len(stale), len(toHold)
+		released, err = s.releaseHeld(ctx, tx, sys, orgID)
 		return err
 	})
+	if err == nil {
+		run.Withdrawn, run.Held, run.Released = run.Withdrawn+withdrawn, run.Held+held, run.Released+released
+	}
+	return err
 }
 
 func idsWhere(ctx context.Context, tx *store.Tx, q string, args ...any) ([]string, error) {

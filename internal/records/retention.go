@@ -94,9 +94,12 @@ const recomputeBatch = 500
 func (s *Store) recompute(ctx context.Context, orgID string, classIDs []string) (int, error) {
 	total, after := 0, ""
 	for {
-		var seen int
+		// The closure may run twice (PostgreSQL retries a serialization
+		// failure), so it only sets these, and the loop moves on after.
+		var seen, changed int
+		var lastID string
 		err := s.db.Write(ctx, func(tx *store.Tx) error {
-			seen = 0
+			seen, changed, lastID = 0, 0, after
 			classes, err := s.classes(ctx, tx.Query, orgID)
 			if err != nil {
 				return err
@@ -132,7 +135,7 @@ func (s *Store) recompute(ctx context.Context, orgID string, classIDs []string) 
 					return err
 				}
 				seen++
-				after = d.ID
+				lastID = d.ID
 				due := DueAt(eff[d.ClassID], d, optTime(last))
 				if !due.Equal(d.DueAt) {
 					changes = append(changes, change{d.ID, due})
@@ -153,7 +156,7 @@ func (s *Store) recompute(ctx context.Context, orgID string, classIDs []string) 
 					return err
 				}
 			}
-			total += len(changes)
+			changed = len(changes)
 			if len(changes) == 0 {
 				return nil
 			}
@@ -164,6 +167,7 @@ func (s *Store) recompute(ctx context.Context, orgID string, classIDs []string) 
 		if err != nil {
 			return total, err
 		}
+		total, after = total+changed, lastID
 		if seen < recomputeBatch {
 			return total, nil
 		}
