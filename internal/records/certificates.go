@@ -64,6 +64,8 @@ func certificateItem(p *planned) CertificateItem {
 	switch {
 	case p.x.Action == ActionTransfer:
 		it.Note = "Content kept for the transfer package to the archive"
+	case p.elsewhere > 0:
+		it.Note = fmt.Sprintf("%d of its contents are still part of a case or another record, and stay until the last of those goes", len(p.kept))
 	case len(p.kept) > 0:
 		it.Note = fmt.Sprintf("%d of its contents are the same bytes as records still kept, and stay until the last of those goes", len(p.kept))
 	default:

@@ -30,12 +30,13 @@ func (s *Store) Dispose(ctx context.Context, sub *platform.Subject, ids ...strin
 
 // planned is one item being carried out.
 type planned struct {
-	x        *Disposal
-	doc      *Document
-	versions []Version
-	delete   []string // content no live document shares: deleted and checked gone
-	kept     []string // content another live document still uses
-	failed   error
+	x         *Disposal
+	doc       *Document
+	versions  []Version
+	delete    []string // content no live document shares: deleted and checked gone
+	kept      []string // content another live document, or another module, still uses
+	elsewhere int      // how many of kept another module uses
+	failed    error
 }
 
 // execute carries out approved items in three steps. First, one write
@@ -113,7 +114,7 @@ func (s *Store) execute(ctx context.Context, sub *platform.Subject, ids []string
 		return res, err
 	}
 	for _, p := range plan {
-		p.failed = s.removeContent(ctx, p.delete)
+		p.failed = s.removeContent(ctx, p)
 	}
 	var failed []*planned
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -217,11 +218,24 @@ func (s *Store) destroyableBlobs(ctx context.Context, tx *store.Tx, id string) (
 	return out, rows.Err()
 }
 
-// removeContent deletes each blob and checks that the store no longer has
-// it: a deletion that reports success but leaves the object behind is a
-// failure, not a destruction.
-func (s *Store) removeContent(ctx context.Context, ids []string) error {
-	for _, id := range ids {
+// removeContent deletes each blob of p.delete and checks that the store
+// no longer has it: a deletion that reports success but leaves the object
+// behind is a failure, not a destruction. Content another module still
+// names (a case's attachment the record was filed from) is kept, and the
+// certificate says so; when that cannot be told, the disposal fails and is
+// tried again rather than certify a guess.
+func (s *Store) removeContent(ctx context.Context, p *planned) error {
+	for _, id := range p.delete {
+		if s.opts.FilesInUseElsewhere != nil {
+			used, err := s.opts.FilesInUseElsewhere(ctx, id)
+			if err != nil {
+				return fmt.Errorf("ask whether %s is used elsewhere: %w", id, err)
+			}
+			if used {
+				p.kept, p.elsewhere = append(p.kept, id), p.elsewhere+1
+				continue
+			}
+		}
 		if err := s.opts.Files.Delete(ctx, id); err != nil && platform.CodeOf(err) != platform.CodeNotFound {
 			return fmt.Errorf("delete %s: %w", id, err)
 		}

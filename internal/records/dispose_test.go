@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"dbtp/internal/audit"
@@ -78,6 +79,47 @@ func TestDestructionVerified(t *testing.T) {
 		noErr(t, err)
 		if len(cp.Certificates) != 1 || !cp.Certificates[0].Items[0].Verified || cp.Certificates[0].Approvals[0].Name != "Rosa" {
 			t.Fatalf("certificates after the retry %+v", cp.Certificates)
+		}
+	})
+}
+
+// TestContentUsedElsewhere: content another module still names (the case
+// attachment a record was filed from) is kept at destruction, and the
+// certificate says so instead of claiming it gone; the record's own
+// content goes. A destroyed record no longer counts as using content,
+// a transferred one does.
+func TestContentUsedElsewhere(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		var attachment string
+		e.rs = New(db, e.log, e.rs.access, Options{Files: e.files, Now: e.clock.Now,
+			FilesInUseElsewhere: func(_ context.Context, id string) (bool, error) { return id == attachment, nil }})
+		d := e.file(e.mel, "FIN.01.01", "Invoice 8001", "Finance", platform.Official, "from the case")
+		attachment = e.blobs(d.ID)[0]
+		_, err := e.rs.AddVersion(e.ctx, e.mel, d.ID, NewVersion{Name: "v2.txt", Content: strings.NewReader("records' own")})
+		noErr(t, err)
+		own := e.blobs(d.ID)[0]
+		e.clock.Set(start.AddDate(6, 0, 1))
+		e.fill()
+		res, err := e.rs.ApproveDisposal(e.ctx, e.rosa, []string{e.queued(d.ID).ID}, "")
+		noErr(t, err)
+		it := res.Certificates[0].Items[0]
+		if it.Verified || len(it.Kept) != 1 || it.Kept[0] != attachment || !strings.Contains(it.Note, "case") {
+			t.Fatalf("certificate item %+v", it)
+		}
+		if !e.exists(attachment) || e.exists(own) {
+			t.Fatalf("attachment kept %v, own content kept %v", e.exists(attachment), e.exists(own))
+		}
+		if used, err := e.rs.FileInUse(e.ctx, own); err != nil || used {
+			t.Fatalf("a destroyed record still uses its content: %v %v", used, err)
+		}
+		minutes := e.file(e.rosa, "GOV.01.02", "Minutes", "", platform.Official, "minutes")
+		e.clock.Set(start.AddDate(27, 0, 0))
+		e.fill()
+		_, err = e.rs.ApproveDisposal(e.ctx, e.rosa, []string{e.queued(minutes.ID).ID}, "")
+		noErr(t, err)
+		if used, err := e.rs.FileInUse(e.ctx, e.blobs(minutes.ID)[0]); err != nil || !used {
+			t.Fatalf("a transferred record's content is not in use: %v %v", used, err)
 		}
 	})
 }
