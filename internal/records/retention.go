@@ -14,14 +14,6 @@ import (
 	"dbtp/internal/store"
 )
 
-// CanManage reports whether sub manages retention, disposal and legal
-// holds: records managers and organisation admins (and the platform, for
-// its scheduled work). Pages use it to choose what to show; every action
-// still checks through mayManage.
-func CanManage(sub *platform.Subject) bool {
-	return sub.Kind == platform.SubjectSystem || (sub.IsStaff() && (sub.HasRole(platform.RoleAdmin) || sub.HasRole(platform.RoleRecords)))
-}
-
 // mayManage is the one rule for retention, disposal and holds. The
 // records policy lets a records manager do anything to a record, but
 // approving destruction or placing a hold is not something a unit's
@@ -36,7 +28,7 @@ func (s *Store) mayManage(ctx context.Context, tx *store.Tx, sub *platform.Subje
 	if !sub.Authenticated() {
 		return platform.Errorf(platform.CodeUnauthorized, "sign in to continue")
 	}
-	if !CanManage(sub) {
+	if !CanKeepPlan(sub) {
 		e := audit.For(sub, "records."+what+"_"+string(a), ResourceType, what, audit.Denied)
 		e.Detail = "only records managers and admins manage retention, disposal and legal holds"
 		refused := platform.Errorf(platform.CodeForbidden, "Only records managers and administrators can do this")
