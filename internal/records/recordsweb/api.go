@@ -48,10 +48,10 @@ func (h *handlers) routeAPI(api *web.API) {
 		Responses: map[int]web.Response{200: {Description: "One page.", Schema: web.SchemaOf(web.List[records.Document]{})}},
 	}, h.apiList)
 	api.HandleFunc("POST /api/v1/records", web.Op{Summary: "File a document", OperationID: "createRecord", Tags: tagRecords, Scopes: write,
-		Description: "multipart/form-data with a part named metadata (a JSON DocumentInput) and a part named file. The content is streamed into encrypted storage; its type is detected from the content.",
+		Description: "multipart/form-data with a part named metadata (a JSON DocumentInput) and then a part named file, in that order. The content is streamed into encrypted storage; its type is detected from the content.",
 		Request:     multipartBody,
 		Responses:   map[int]web.Response{201: {Description: "The new document; Location names it.", Schema: web.SchemaOf(records.Document{})}},
-	}, h.apiCreate, upload)
+	}, h.apiCreate, upload, web.StreamBody())
 	api.HandleFunc("POST /api/v1/records/capture/m365", web.Op{Summary: "Declare a Microsoft 365 file a record", OperationID: "captureM365", Tags: tagRecords, Scopes: write,
 		Description: "Fetches a OneDrive or SharePoint file by its link through Microsoft Graph, checks Microsoft's hash of it, and files it as a declared record. " +
 			"A file captured before is 409 with Location naming its record. 400 when capture is not set up.",
@@ -87,7 +87,7 @@ func (h *handlers) routeAPI(api *web.API) {
 		Params: []web.Param{idParam}, Request: web.Schema{"type": "object", "description": "multipart/form-data: a part named file; optional fields note and expected (the version number you last saw)."},
 		Description: "New content for a document not yet declared. A declared record is 409; a stale expected version is 409.",
 		Responses:   map[int]web.Response{201: {Description: "The document.", Schema: web.SchemaOf(records.Document{})}},
-	}, h.apiAddVersion, upload)
+	}, h.apiAddVersion, upload, web.StreamBody())
 	api.HandleFunc("GET /api/v1/records/{id}/versions/{n}/content", web.Op{Summary: "Download a version", OperationID: "getRecordContent", Tags: tagRecords, Scopes: read,
 		Params:    []web.Param{idParam, numParam},
 		Responses: map[int]web.Response{200: {Description: "The content, with its stored type. Every download is audited."}},
@@ -143,12 +143,11 @@ func (h *handlers) apiGet(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, d)
 }
 
-// metadataPart reads the metadata part of a multipart request.
-func metadataPart(r *http.Request) (DocumentInput, error) {
+// metadataField decodes the metadata field of an upload.
+func metadataField(raw string) (DocumentInput, error) {
 	var in DocumentInput
-	raw := r.PostFormValue("metadata")
 	if raw == "" {
-		return in, platform.Invalid("Send the document's details as a part named metadata", platform.FieldError{Field: "metadata", Message: "is missing"})
+		return in, platform.Invalid("Send the document's details as a part named metadata, before the file", platform.FieldError{Field: "metadata", Message: "is missing"})
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -163,17 +162,16 @@ func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := metadataPart(r)
+	fields, part, err := streamParts(r)
 	if err != nil {
 		return err
 	}
-	fh, hdr, err := r.FormFile("file")
+	in, err := metadataField(fields["metadata"])
 	if err != nil {
-		return platform.Invalid("Send the content as a part named file", platform.FieldError{Field: "file", Message: "is missing"})
+		return err
 	}
-	defer fh.Close()
-	br := bufio.NewReaderSize(fh, 64<<10)
-	d, err := h.rs.Create(r.Context(), sub, records.NewDocument{Metadata: in.metadata(), Name: hdr.Filename, MediaType: sniff(br, hdr.Filename),
+	br := bufio.NewReaderSize(part, 64<<10)
+	d, err := h.rs.Create(r.Context(), sub, records.NewDocument{Metadata: in.metadata(), Name: part.FileName(), MediaType: sniff(br, part.FileName()),
 		Content: br, Source: records.SourceAPI, Declare: in.Declare})
 	if err != nil {
 		return err
@@ -239,20 +237,19 @@ func (h *handlers) apiAddVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fh, hdr, err := r.FormFile("file")
+	fields, part, err := streamParts(r)
 	if err != nil {
-		return platform.Invalid("Send the content as a part named file", platform.FieldError{Field: "file", Message: "is missing"})
+		return err
 	}
-	defer fh.Close()
-	br := bufio.NewReaderSize(fh, 64<<10)
+	br := bufio.NewReaderSize(part, 64<<10)
 	expected := 0
-	if s := r.PostFormValue("expected"); s != "" {
+	if s := fields["expected"]; s != "" {
 		if expected, err = strconv.Atoi(s); err != nil || expected < 1 {
 			return platform.Invalid("Check the request", platform.FieldError{Field: "expected", Message: "must be the version number you last saw"})
 		}
 	}
-	d, err := h.rs.AddVersion(r.Context(), sub, r.PathValue("id"), records.NewVersion{Name: hdr.Filename, MediaType: sniff(br, hdr.Filename), Content: br,
-		Note: r.PostFormValue("note"), Expected: expected})
+	d, err := h.rs.AddVersion(r.Context(), sub, r.PathValue("id"), records.NewVersion{Name: part.FileName(), MediaType: sniff(br, part.FileName()), Content: br,
+		Note: fields["note"], Expected: expected})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,10 @@ var testMods = []store.Migrations{audit.Migrations, identity.Migrations, records
 
 const password = "correct horse battery staple"
 
+// testUploadMB is the upload limit tests run with: small, so the limit is
+// easy to pass; the upload benchmark raises it.
+var testUploadMB = "1"
+
 // env is a council with the records module mounted on a real server over
 // a real database, audit log, access point, identity and blob store, as
 // cmd/dbtp builds it.
@@ -84,7 +88,7 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blobtest.Disk(t), Clock: platform.SystemClock{},
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil)), Config: module.Config{Getenv: func(k string) string {
 			if k == "DBTP_RECORDS_MAX_UPLOAD_MB" {
-				return "1"
+				return testUploadMB
 			}
 			return ""
 		}}}
