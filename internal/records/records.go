@@ -83,11 +83,12 @@ func (s *Store) DB() *store.DB { return s.db }
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
 
 // FileInUse reports whether a document's version names the content, for
-// other modules sharing the file store.
+// other modules sharing the file store. A transferred record's content is
+// in use (the archive's package is made from it); a destroyed record's is not.
 func (s *Store) FileInUse(ctx context.Context, blobID string) (bool, error) {
 	var n int
 	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM records_versions v JOIN records_documents d ON d.id = v.document_id
-		WHERE v.blob_id = ? AND d.state = 'active'`, blobID).Scan(&n)
+		WHERE v.blob_id = ? AND d.state <> 'destroyed'`, blobID).Scan(&n)
 	return n > 0, err
 }
 

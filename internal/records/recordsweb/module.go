@@ -9,7 +9,9 @@ import (
 	"embed"
 	"errors"
 	"strconv"
+	"time"
 
+	"dbtp/internal/jobs"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
@@ -73,7 +75,31 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 		opts.FilesInUseElsewhere = m.Cases.FileInUse
 	}
 	m.rs = records.New(d.DB, d.Audit, d.Access, opts)
+	if err := m.scheduleDisposal(d); err != nil {
+		return err
+	}
 	return m.subscribe(d.Events)
+}
+
+// scheduleDisposal runs the disposal queue's daily run as a job: due
+// dates, holds and the queue are brought up to date for every
+// organisation, and disposals that stopped part way are finished.
+func (m *Module) scheduleDisposal(d *module.Deps) error {
+	if d.Jobs == nil {
+		return nil
+	}
+	err := d.Jobs.Handle("records.disposal", jobs.Kind{Label: "Queue records due for disposal", Timeout: time.Hour, Handler: func(ctx context.Context, _ jobs.Job) error {
+		run, err := m.rs.FillDisposalQueue(ctx, d.Clock.Now())
+		if run.Queued > 0 || run.Held > 0 || run.Released > 0 || run.Withdrawn > 0 || run.Completed > 0 {
+			d.Log.Info("disposal queue updated", "queued", run.Queued, "held", run.Held, "released", run.Released,
+				"withdrawn", run.Withdrawn, "completed", run.Completed, "due_dates_changed", run.Recomputed)
+		}
+		return err
+	}})
+	if err != nil {
+		return err
+	}
+	return d.Jobs.Every("records.disposal", "records.disposal", 24*time.Hour)
 }
 
 // Web mounts the pages and the API.
@@ -84,6 +110,7 @@ func (m *Module) Web(srv *web.Server) error {
 	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
 	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc}
 	h.routePages(srv.Router())
+	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())
 	return nil
 }
