@@ -48,6 +48,13 @@ func (s *Store) UpdateMetadata(ctx context.Context, sub *platform.Subject, id st
 		if err := s.access.CheckTx(tx, sub, access.Update, d.resource()); err != nil {
 			return err
 		}
+		if next.ClassID != d.ClassID || next.CaseID != d.CaseID {
+			// A hold may cover the document through its class or case:
+			// moving it must not take it out of the hold's reach.
+			if err := s.refuseHeld(ctx, tx, d, "moved to another class or case"); err != nil {
+				return err
+			}
+		}
 		if next.UnitID != d.UnitID || next.Classification != d.Classification {
 			// Moving it is filing it again, where it goes.
 			if err := s.access.CheckTx(tx, sub, access.Create, next.resource()); err != nil {
@@ -170,6 +177,9 @@ func (s *Store) Delete(ctx context.Context, sub *platform.Subject, id string) er
 		if err := s.access.CheckTx(tx, sub, access.Delete, d.resource()); err != nil {
 			return err
 		}
+		if err := s.refuseHeld(ctx, tx, d, "deleted"); err != nil {
+			return err
+		}
 		if blobs, err = s.unsharedBlobs(ctx, tx, id); err != nil {
 			return err
 		}
@@ -186,6 +196,11 @@ func (s *Store) Delete(ctx context.Context, sub *platform.Subject, id string) er
 	// The rows are gone; content no other document shares goes too. A
 	// failure here leaves unreferenced ciphertext, never a dangling row.
 	for _, b := range blobs {
+		if s.opts.FilesInUseElsewhere != nil {
+			if used, err := s.opts.FilesInUseElsewhere(ctx, b); err != nil || used {
+				continue // kept: a case still names it (or we could not tell)
+			}
+		}
 		if err := s.opts.Files.Delete(ctx, b); err != nil && platform.CodeOf(err) != platform.CodeNotFound {
 			return err
 		}
@@ -194,10 +209,13 @@ func (s *Store) Delete(ctx context.Context, sub *platform.Subject, id string) er
 }
 
 // unsharedBlobs lists the content of document id that no other document's
-// version uses.
+// version uses. A destroyed document keeps its version rows as evidence
+// but no claim on the content: the bytes it shared must go with the last
+// live document that holds them.
 func (s *Store) unsharedBlobs(ctx context.Context, tx *store.Tx, id string) ([]string, error) {
 	rows, err := tx.Query(ctx, `SELECT DISTINCT v.blob_id FROM records_versions v WHERE v.document_id = ?
-		AND NOT EXISTS (SELECT 1 FROM records_versions o WHERE o.blob_id = v.blob_id AND o.document_id <> v.document_id)`, id)
+		AND NOT EXISTS (SELECT 1 FROM records_versions o JOIN records_documents od ON od.id = o.document_id
+			WHERE o.blob_id = v.blob_id AND o.document_id <> v.document_id AND od.state <> '`+StateDestroyed+`')`, id)
 	if err != nil {
 		return nil, err
 	}

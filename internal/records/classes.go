@@ -241,6 +241,7 @@ func (s *Store) SaveClass(ctx context.Context, sub *platform.Subject, id string,
 		return Class{}, err
 	}
 	res := access.Resource{Type: ResourceType, ID: "file-plan", OrgID: sub.OrgID}
+	action := "records.class_create"
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := s.mayKeepPlan(tx, sub, res); err != nil {
 			return err
@@ -265,7 +266,6 @@ func (s *Store) SaveClass(ctx context.Context, sub *platform.Subject, id string,
 			}
 		}
 		now := store.Millis(s.now())
-		action := "records.class_create"
 		if id == "" {
 			id = platform.NewID("rcl")
 			_, err := tx.Exec(ctx, `INSERT INTO records_classes (`+classColumns+`, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -302,6 +302,13 @@ func (s *Store) SaveClass(ctx context.Context, sub *platform.Subject, id string,
 	})
 	if err != nil {
 		return Class{}, err
+	}
+	if action == "records.class_update" {
+		// The schedule may have changed: documents' due dates follow it
+		// now rather than at the next daily run.
+		if err := s.recomputeClass(ctx, sub.OrgID, id); err != nil {
+			return Class{}, err
+		}
 	}
 	return s.Class(ctx, sub, id)
 }

@@ -61,6 +61,11 @@ type Document struct {
 	TextError      string                  `json:"text_error,omitempty"`
 	CreatedAt      time.Time               `json:"created_at"`
 	UpdatedAt      time.Time               `json:"updated_at"`
+
+	// RetainUntil is a floor a records manager set on this document alone
+	// (ExtendRetention, a rejected disposal): its due date never falls
+	// before it, whatever its class's schedule says.
+	RetainUntil time.Time `json:"retain_until,omitzero"`
 }
 
 // Declared reports whether the document is a record.
@@ -82,15 +87,15 @@ type Version struct {
 
 const docColumns = `d.id, d.org_id, d.class_id, d.title, d.author_id, d.author_name, d.unit_id, d.classification, d.subjects, d.case_id, d.case_ref,
 	d.tags, d.source, d.source_ref, d.versions, d.declared_at, d.declared_by, d.trigger_at, d.due_at, d.state, d.disposed_at,
-	d.text_status, d.text_error, d.created_at, d.updated_at`
+	d.text_status, d.text_error, d.created_at, d.updated_at, d.retain_until`
 
 func scanDocument(sc interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
 	var subjects, tags string
-	var declared, trigger, due, disposed, created, updated int64
+	var declared, trigger, due, disposed, created, updated, retain int64
 	err := sc.Scan(&d.ID, &d.OrgID, &d.ClassID, &d.Title, &d.AuthorID, &d.AuthorName, &d.UnitID, &d.Classification, &subjects,
 		&d.CaseID, &d.CaseRef, &tags, &d.Source, &d.SourceRef, &d.Versions, &declared, &d.DeclaredBy, &trigger, &due, &d.State,
-		&disposed, &d.TextStatus, &d.TextError, &created, &updated)
+		&disposed, &d.TextStatus, &d.TextError, &created, &updated, &retain)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +106,7 @@ func scanDocument(sc interface{ Scan(...any) error }) (*Document, error) {
 		return nil, fmt.Errorf("document %s tags: %w", d.ID, err)
 	}
 	d.DeclaredAt, d.TriggerAt, d.DueAt, d.DisposedAt = optTime(declared), optTime(trigger), optTime(due), optTime(disposed)
-	d.CreatedAt, d.UpdatedAt = store.Time(created), store.Time(updated)
+	d.CreatedAt, d.UpdatedAt, d.RetainUntil = store.Time(created), store.Time(updated), optTime(retain)
 	return &d, nil
 }
 
@@ -307,8 +312,9 @@ func classFor(ctx context.Context, tx *store.Tx, orgID, id string) (Class, error
 }
 
 // DueAt is when a schedule's action falls due for a document: the
-// trigger's date plus the period. Zero means not yet known (the case is
-// still open, no date of birth was given).
+// trigger's date plus the period, or the document's own RetainUntil when
+// that is later. Zero means not yet known (the case is still open, no date
+// of birth was given): an extension alone does not make a document due.
 func DueAt(sc Schedule, d *Document, lastVersion time.Time) time.Time {
 	var from time.Time
 	switch sc.Trigger {
@@ -330,7 +336,11 @@ func DueAt(sc Schedule, d *Document, lastVersion time.Time) time.Time {
 	if from.IsZero() || !sc.Set() {
 		return time.Time{}
 	}
-	return from.AddDate(0, sc.PeriodMonths, 0)
+	due := from.AddDate(0, sc.PeriodMonths, 0)
+	if due.Before(d.RetainUntil) {
+		return d.RetainUntil
+	}
+	return due
 }
 
 // recordDocEntry writes an audit entry about a document.
@@ -341,4 +351,12 @@ func (s *Store) recordDocEntry(tx *store.Tx, sub *platform.Subject, action strin
 	}
 	e.Detail = detail
 	return s.audit.Record(tx, e)
+}
+
+// SizeText says a version's size for people: "2 MB".
+func (v Version) SizeText() string {
+	if v.Size < 1024 {
+		return fmt.Sprintf("%d bytes", v.Size)
+	}
+	return humanBytes(v.Size)
 }
