@@ -112,6 +112,7 @@ func (m *Module) Web(srv *web.Server) error {
 	h.routePages(srv.Router())
 	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())
+	h.routeSearch(srv.Router(), srv.API())
 	return nil
 }
 
