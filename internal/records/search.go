@@ -125,7 +125,7 @@ func (s *Store) Search(ctx context.Context, sub *platform.Subject, q Query) (Res
 	if err != nil {
 		return Results{}, err
 	}
-	m := s.matchFor(ctx, terms)
+	m := s.matchFor(terms)
 	if strings.TrimSpace(q.Text) != "" {
 		if err := m.prepare(ctx); err != nil {
 			return Results{}, err

@@ -21,7 +21,7 @@ type textMatch struct {
 	tsq   string // PostgreSQL's query
 }
 
-func (s *Store) matchFor(_ context.Context, terms []term) *textMatch {
+func (s *Store) matchFor(terms []term) *textMatch {
 	return &textMatch{s: s, terms: terms, none: len(terms) == 0}
 }
 
