@@ -23,14 +23,14 @@ import (
 // condition of every statement, so nothing a person may not read is
 // returned, counted, faceted or quoted in a snippet.
 //
-// Totals and facets are exact up to SearchCap matches; beyond it the
-// total says "more than" and the facets count SearchCap of them. Ordered
-// by relevance, the RankPool most recently filed matches are ranked (bm25
-// on SQLite, ts_rank on PostgreSQL, title weighing most and the text
-// least) and paged through; ordered by newest, every match can be paged
-// through. Both bounds keep a search's cost to a few thousand rows however
-// many documents a common word is in (docs/performance.md, "Records
-// search").
+// A common word can be in most of a million documents, so a search with
+// words reads at most SearchPool matches, the most recently filed: its
+// total (exact up to SearchPool, else "more than"), facets, ranking and
+// pages are of those (searchpool.go). Reading more costs too much on
+// PostgreSQL, where each match walked is a tsvector read from its row
+// (docs/performance.md, "Records search"). A search by filters alone
+// reads no text: its total and facets are exact up to SearchCap, and its
+// pages reach every match.
 
 // Query is a search: words, filters, order and page.
 type Query struct {
@@ -55,18 +55,19 @@ const (
 )
 
 const (
-	// SearchCap is how many matches totals and facets count exactly.
+	// SearchPool is how many matches, the most recently filed, a search
+	// with words reads: counts, facets, ranking and pages are of those.
+	SearchPool = 1_000
+	// SearchCap is how many documents a search by filters alone counts
+	// exactly.
 	SearchCap = 10_000
-	// RankPool is how many of the most recent matches are ranked by
-	// relevance.
-	RankPool = 1_000
 	// snippetChars is how much of a document's text is read for its
 	// snippet: what the indexes hold.
 	snippetChars = 200_000
 )
 
-// searchCap and rankPool are SearchCap and RankPool; tests lower them.
-var searchCap, rankPool = SearchCap, RankPool
+// searchPool and searchCap are SearchPool and SearchCap; tests lower them.
+var searchPool, searchCap = SearchPool, SearchCap
 
 // Results are one page of a search.
 type Results struct {
@@ -113,20 +114,20 @@ func (s *Store) Search(ctx context.Context, sub *platform.Subject, q Query) (Res
 	if err != nil {
 		return Results{}, err
 	}
-	terms := parseTerms(q.Text)
-	if strings.TrimSpace(q.Text) == "" {
+	words := strings.TrimSpace(q.Text) != ""
+	if !words {
 		q.Order = OrderNewest
 	} else if q.Order == "" {
 		q.Order = OrderRelevance
 	}
-	res := Results{Order: q.Order, Hits: []Hit{}, Facets: Facets{Classes: []FacetValue{}, Units: []FacetValue{}, Classifications: []FacetValue{},
-		Records: []FacetValue{}, Years: []FacetValue{}}}
-	cur, err := decodeSearchCursor(q.After, q.Order)
+	res := Results{Order: q.Order, Hits: []Hit{}, Facets: newTally().facets(classes)}
+	cur, err := decodeSearchCursor(q.After, words)
 	if err != nil {
 		return Results{}, err
 	}
-	m := s.matchFor(terms)
-	if strings.TrimSpace(q.Text) != "" {
+	m := s.matchFor(parseTerms(q.Text))
+	var docs []*Document
+	if words {
 		if err := m.prepare(ctx); err != nil {
 			return Results{}, err
 		}
@@ -134,24 +135,23 @@ func (s *Store) Search(ctx context.Context, sub *platform.Subject, q Query) (Res
 			// Only punctuation was typed, or nothing PostgreSQL keeps.
 			return res, nil
 		}
-	}
-	if err := s.countFacets(ctx, m, conds, args, classes, &res); err != nil {
-		return Results{}, err
-	}
-	if res.Total == 0 {
-		return res, nil
-	}
-	docs, err := s.page(ctx, m, conds, args, q, cur)
-	if err != nil {
-		return Results{}, err
-	}
-	if len(docs) > q.Limit {
-		docs = docs[:q.Limit]
-		last := docs[len(docs)-1]
-		if q.Order == OrderNewest {
+		if docs, err = s.poolSearch(ctx, m, conds, args, classes, q, cur, &res); err != nil {
+			return Results{}, err
+		}
+	} else {
+		if err := s.countFacets(ctx, m, conds, args, classes, &res); err != nil {
+			return Results{}, err
+		}
+		if res.Total == 0 {
+			return res, nil
+		}
+		if docs, err = s.page(ctx, m, conds, args, q, cur); err != nil {
+			return Results{}, err
+		}
+		if len(docs) > q.Limit {
+			docs = docs[:q.Limit]
+			last := docs[len(docs)-1]
 			res.Next = encodeSearchCursor("n", store.Millis(last.CreatedAt), last.ID)
-		} else if cur.offset+q.Limit < rankPool {
-			res.Next = encodeSearchCursor("r", int64(cur.offset+q.Limit), "")
 		}
 	}
 	return res, s.hits(ctx, m, docs, &res)
@@ -249,8 +249,8 @@ func (s *Store) searchConds(ctx context.Context, sub *platform.Subject, q *Query
 	return conds, args, nil
 }
 
-// searchCursor is where a page starts: after a document (newest first)
-// or after a number of ranked matches.
+// searchCursor is where a page starts: after a document (filters alone,
+// newest first) or after a number of the pool's matches (with words).
 type searchCursor struct {
 	at     int64
 	id     string
@@ -261,7 +261,7 @@ func encodeSearchCursor(kind string, n int64, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%s|%d|%s", kind, n, id)))
 }
 
-func decodeSearchCursor(c, order string) (searchCursor, error) {
+func decodeSearchCursor(c string, words bool) (searchCursor, error) {
 	if c == "" {
 		return searchCursor{}, nil
 	}
@@ -278,9 +278,9 @@ func decodeSearchCursor(c, order string) (searchCursor, error) {
 	switch {
 	case err != nil:
 		return searchCursor{}, bad
-	case parts[0] == "n" && order == OrderNewest && platform.ValidID("rec", parts[2]):
+	case parts[0] == "n" && !words && platform.ValidID("rec", parts[2]):
 		return searchCursor{at: n, id: parts[2]}, nil
-	case parts[0] == "r" && order == OrderRelevance && n > 0 && n < int64(rankPool) && parts[2] == "":
+	case parts[0] == "o" && words && n > 0 && n < int64(searchPool) && parts[2] == "":
 		return searchCursor{offset: int(n)}, nil
 	}
 	return searchCursor{}, bad

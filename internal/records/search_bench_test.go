@@ -86,6 +86,9 @@ func BenchmarkSearch(b *testing.B) {
 				{"caseworker", caseworker, Query{Text: "dementia"}},
 				{"caseworker-name", caseworker, Query{Text: "patel"}},
 			}
+			if only := os.Getenv("DBTP_BENCH_RECORDS_ONLY"); only != "" {
+				searches = slices.DeleteFunc(searches, func(s search) bool { return s.name != only })
+			}
 			for _, s := range searches {
 				if _, err := rs.Search(ctx, s.sub, s.q); err != nil {
 					b.Fatalf("%s: %v", s.name, err)
@@ -121,8 +124,8 @@ func BenchmarkSearch(b *testing.B) {
 				for _, s := range searches {
 					if ts := per[s.name]; len(ts) > 0 {
 						res, _ := rs.Search(ctx, s.sub, s.q)
-						b.Logf("%-18s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  total %d%s", s.name, pct(ts, 0.5), pct(ts, 0.95), pct(ts, 1), res.Total,
-							map[bool]string{true: "+", false: ""}[res.More])
+						fmt.Fprintf(os.Stderr, "%s %-18s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  total %d%s\n", d, s.name, pct(ts, 0.5), pct(ts, 0.95), pct(ts, 1),
+							res.Total, map[bool]string{true: "+", false: ""}[res.More])
 					}
 				}
 			}

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -405,9 +406,10 @@ func TestSearchIndexFollows(t *testing.T) {
 	})
 }
 
-// TestSearchPages: newest first, cursors walk every match once; by
-// relevance, they walk the ranked matches; totals stop at the cap and say
-// so, with facets counting as many as the total.
+// TestSearchPages: cursors walk every match once, in either order; a
+// search with words counts, ranks and pages through its pool of the most
+// recently filed matches and says when there are more; a search by
+// filters alone counts up to its cap; facets count as many as the total.
 func TestSearchPages(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -438,34 +440,70 @@ func TestSearchPages(t *testing.T) {
 		}
 		_, err := e.rs.Search(e.ctx, e.mel, Query{Text: "payment", After: "bm9wZQ"})
 		wantField(t, err, "cursor")
-		_, res := e.search(e.mel, Query{Text: "payment", Order: OrderNewest, Limit: 3})
-		_, err = e.rs.Search(e.ctx, e.mel, Query{Text: "payment", After: res.Next}) // a newest cursor, by relevance
+		_, res := e.search(e.mel, Query{Limit: 3})
+		_, err = e.rs.Search(e.ctx, e.mel, Query{Text: "payment", After: res.Next}) // a cursor of a search without words
 		wantField(t, err, "cursor")
 
-		defer func(c, p int) { searchCap, rankPool = c, p }(searchCap, rankPool)
-		searchCap, rankPool = 5, 4
-		for _, q := range []Query{{Text: "payment"}, {}} {
-			_, res = e.search(e.mel, q)
+		defer func(c, p int) { searchCap, searchPool = c, p }(searchCap, searchPool)
+		searchCap, searchPool = 5, 4
+		for q, want := range map[*Query]int{{Text: "payment"}: 4, {}: 5} {
+			_, res = e.search(e.mel, *q)
 			sum := 0
 			for _, y := range res.Facets.Years {
 				sum += y.Count
 			}
-			if res.Total != 5 || !res.More || sum != 5 {
+			if res.Total != want || !res.More || sum != want {
 				t.Errorf("%+v past the cap: total %d more %v, facets count %d", q, res.Total, res.More, sum)
 			}
 		}
-		q := Query{Text: "payment", Limit: 3}
-		n := 0
-		for {
-			got, res := e.search(e.mel, q)
-			n += len(got)
-			if res.Next == "" {
-				break
+		for _, order := range []string{OrderRelevance, OrderNewest} {
+			q := Query{Text: "payment", Limit: 3, Order: order}
+			n := 0
+			for {
+				got, res := e.search(e.mel, q)
+				n += len(got)
+				if res.Next == "" {
+					break
+				}
+				q.After = res.Next
 			}
-			q.After = res.Next
+			if n != 4 {
+				t.Errorf("by %s, %d matches were paged through, want the pool of 4", order, n)
+			}
 		}
-		if n != 4 {
-			t.Errorf("by relevance, %d matches were paged through, want the pool of 4", n)
+	})
+}
+
+// TestSearchPoolSteps: the pool holds the most recently filed matches
+// whichever way it is read: on PostgreSQL a sample of the newest
+// documents, then a walk when the words are common or the GIN index when
+// they are rare (both forced here with a small sample).
+func TestSearchPoolSteps(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		var want []string
+		for i := range 12 {
+			title := fmt.Sprintf("Note %02d", i)
+			d := e.file(e.ann, "ADM.01.02", title, "Adults", platform.Official, "x")
+			if i%3 == 0 {
+				e.setText(d, "the needle is here")
+				want = append([]string{title}, want...)
+			}
+			e.clock.Add(time.Minute)
+		}
+		defer func(p, s int, d float64) { searchPool, pgSample, pgDense = p, s, d }(searchPool, pgSample, pgDense)
+		searchPool, pgSample = 3, 2
+		for _, dense := range []float64{0, 2} { // always walk on; never
+			pgDense = dense
+			got, res := e.search(e.ann, Query{Text: "needle", Order: OrderNewest})
+			if !slices.Equal(got, want[:3]) || res.Total != 3 || !res.More {
+				t.Errorf("dense %v: found %q (total %d, more %v), want %q", dense, got, res.Total, res.More, want[:3])
+			}
+		}
+		searchPool = 10
+		got, res := e.search(e.ann, Query{Text: "needle", Order: OrderNewest})
+		if !slices.Equal(got, want) || res.Total != 4 || res.More {
+			t.Errorf("found %q (total %d, more %v), want %q", got, res.Total, res.More, want)
 		}
 	})
 }

@@ -42,14 +42,20 @@ func tokens(text string) []token {
 // matcher tells which words of a text match the words typed: a typed word
 // matches a word it starts (whole for one letter), folding case and the
 // common Latin diacritics, as the indexes do.
-type matcher struct{ words []string }
+type matcher struct {
+	words []string // every word typed, folded
+	terms []term   // the terms, their words folded
+}
 
 func newMatcher(terms []term) matcher {
 	var m matcher
 	for _, t := range terms {
+		f := term{prefix: t.prefix}
 		for _, w := range t.words {
 			m.words = append(m.words, fold(w))
+			f.words = append(f.words, fold(w))
 		}
+		m.terms = append(m.terms, f)
 	}
 	return m
 }
@@ -63,6 +69,36 @@ func (m matcher) match(w string) int {
 		}
 	}
 	return -1
+}
+
+// holds reports whether text holds term t as the index finds it: its
+// words next to each other, in order, all whole but the last, which may
+// start a longer word when t is a prefix.
+func (m matcher) holds(text string, t term) bool {
+	toks := tokens(text)
+	words := make([]string, len(toks))
+	for i, tk := range toks {
+		words[i] = fold(text[tk.start:tk.end])
+	}
+	n := len(t.words)
+	for i := 0; i+n <= len(words); i++ {
+		ok := true
+		for j, w := range t.words {
+			got := words[i+j]
+			if j == n-1 && t.prefix {
+				ok = strings.HasPrefix(got, w)
+			} else {
+				ok = got == w
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // highlight marks the matching words of a short text (a title).

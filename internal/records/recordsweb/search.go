@@ -81,7 +81,7 @@ type searchPage struct {
 	Searched  bool // words or a filter were given
 	Results   records.Results
 	TotalText string // the total with thousands separated
-	RankPool  string
+	Words     bool   // the search has words (its results are of a pool)
 	Hits      []searchHit
 	Facets    []facetGroup
 	Active    []activeFilter
@@ -158,7 +158,7 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.labelUnits(ctx, sub, &p.Results)
-	p.TotalText, p.RankPool = thousands(p.Results.Total), thousands(records.RankPool)
+	p.TotalText, p.Words = thousands(p.Results.Total), strings.TrimSpace(q.Get("q")) != ""
 	byID := map[string]records.Class{}
 	for _, c := range classes {
 		byID[c.ID] = c
@@ -365,8 +365,9 @@ func (h *handlers) routeSearch(rt *web.Router, api *web.API) {
 	api.HandleFunc("GET /api/v1/records/search", web.Op{Summary: "Search documents and records", OperationID: "searchRecords", Tags: tagRecords, Scopes: read,
 		Description: "Full-text search of the documents you may read (their text, title, people, case reference, tags and file names), with filters and counts by " +
 			"class, business unit, classification, declaration and year. Every word is matched as the start of a word, in any order; words in double quotes, or " +
-			"joined by punctuation, are a phrase. Nothing you may not read is returned, counted or quoted. Totals and counts are exact up to 10,000 matches " +
-			"(total_is_lower_bound says there are more); by relevance the 1,000 most recently filed matches are ranked and paged through.",
+			"joined by punctuation, are a phrase. Nothing you may not read is returned, counted or quoted. A search with words reads at most the 1,000 most " +
+			"recently filed matches: its total, counts, order and pages are of those, and total_is_lower_bound says there are more. A search by filters " +
+			"alone counts exactly up to 10,000 and pages through every match.",
 		Params: []web.Param{q("q", "The words to find."), q("class", "A class ID (rcl_...): that class and the classes under it."), q("unit", "A business unit ID."),
 			q("classification", "OFFICIAL or OFFICIAL-SENSITIVE."), q("records", "yes: declared records only; no: documents not yet declared."),
 			q("from", "Filed on or after this day (YYYY-MM-DD, London)."), q("to", "Filed on or before this day (YYYY-MM-DD, London)."),
