@@ -1,6 +1,7 @@
 package records
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -506,4 +507,15 @@ func TestSearchPoolSteps(t *testing.T) {
 			t.Errorf("found %q (total %d, more %v), want %q", got, res.Total, res.More, want)
 		}
 	})
+}
+
+func TestJSONNames(t *testing.T) {
+	b, _ := json.Marshal([]Person{{Name: `Zoë "Zed" O’Brien`, BirthDate: "2001-02-03"}, {Name: "Ann Lee"}})
+	if got := jsonNames(string(b)); got != "Zoë \\\"Zed\\\" O’Brien\nAnn Lee\n" {
+		t.Fatalf("names %q from %s", got, b)
+	}
+	m := newMatcher(parseTerms(`zed "ann lee" 2001`))
+	if got := m.relevance("Note", string(b), "", `["zed"]`); got != 5+5+1 {
+		t.Fatalf("relevance %d", got)
+	}
 }

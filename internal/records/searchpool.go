@@ -33,17 +33,24 @@ type candidate struct {
 	score   int
 }
 
-const poolColumns = `d.id, d.class_id, d.unit_id, d.classification, d.declared_at, d.created_at, d.title, d.subjects, d.case_ref, d.tags`
+// poolFields are what the pool reads of each match.
+var poolFields = []string{"id", "class_id", "unit_id", "classification", "declared_at", "created_at", "title", "subjects", "case_ref", "tags"}
+
+// poolColumns lists poolFields of the table aliased as.
+func poolColumns(as string) string {
+	return as + "." + strings.Join(poolFields, ", "+as+".")
+}
 
 // poolSearch fills res from the pool of a search with words and returns
 // the page's documents, in order.
 func (s *Store) poolSearch(ctx context.Context, m *textMatch, conds []string, args []any, classes []Class, q Query, cur searchCursor, res *Results) ([]*Document, error) {
+	ranked := q.Order == OrderRelevance
 	var pool []candidate
 	var err error
 	if m.pg() {
-		pool, err = s.pgPool(ctx, m, conds, args)
+		pool, err = s.pgPool(ctx, m, conds, args, ranked)
 	} else {
-		pool, err = s.sqlitePool(ctx, m, conds, args)
+		pool, err = s.sqlitePool(ctx, m, conds, args, ranked)
 	}
 	if err != nil {
 		return nil, err
@@ -57,7 +64,6 @@ func (s *Store) poolSearch(ctx context.Context, m *textMatch, conds []string, ar
 	}
 	res.Total, res.Facets = t.total, t.facets(classes)
 
-	ranked := q.Order == OrderRelevance
 	slices.SortFunc(pool, func(a, b candidate) int {
 		if ranked && a.score != b.score {
 			return cmp.Compare(b.score, a.score)
@@ -83,14 +89,14 @@ func (s *Store) poolSearch(ctx context.Context, m *textMatch, conds []string, ar
 // up by rowid and checked against the access rule and the filters, and
 // the LIMIT stops the walk. The order must be the statement's own: SQLite
 // drops an ORDER BY inside a subquery it flattens into a join.
-func (s *Store) sqlitePool(ctx context.Context, m *textMatch, conds []string, args []any) ([]candidate, error) {
+func (s *Store) sqlitePool(ctx context.Context, m *textMatch, conds []string, args []any, ranked bool) ([]candidate, error) {
 	from, fromArgs := m.source()
-	rows, err := m.query(ctx, `SELECT `+poolColumns+` FROM `+from+` WHERE `+strings.Join(conds, " AND ")+` ORDER BY h.hit DESC LIMIT ?`,
+	rows, err := m.query(ctx, `SELECT `+poolColumns("d")+` FROM `+from+` WHERE `+strings.Join(conds, " AND ")+` ORDER BY h.hit DESC LIMIT ?`,
 		append(append(slices.Clone(fromArgs), args...), searchPool+1))
 	if err != nil {
 		return nil, err
 	}
-	return scanPool(rows, m.match, nil)
+	return scanPool(rows, m.match, ranked, nil)
 }
 
 // On PostgreSQL the pool is read in two steps, because the planner cannot
@@ -101,28 +107,36 @@ func (s *Store) sqlitePool(ctx context.Context, m *textMatch, conds []string, ar
 // the newest documents and testing each would have stopped after a few
 // thousand. First the pgSample newest documents under the access rule and
 // filters are tested (ts_match_vq, which no index serves, so they are
-// walked); their matches begin the pool. If the words are common there
+// walked); their matches begin the pool, and only they and the last
+// document come back. If the words are common there
 // (pgDense or more), the walk goes on until the pool is full; if rare,
 // the rest is read through the GIN index. The two cost the same, about
 // 30,000 documents tested or matches read, where the share is
 // sqrt(searchPool / a million), 3%.
 var (
-	pgSample = 2_000
+	pgSample = 1_000
 	pgDense  = 0.03
 )
 
-func (s *Store) pgPool(ctx context.Context, m *textMatch, conds []string, args []any) ([]candidate, error) {
+func (s *Store) pgPool(ctx context.Context, m *textMatch, conds []string, args []any, ranked bool) ([]candidate, error) {
 	where := strings.Join(conds, " AND ")
-	const order = ` ORDER BY d.created_at DESC, d.id DESC LIMIT ?`
-	rows, err := m.query(ctx, `SELECT `+poolColumns+`, ts_match_vq(d.search, ?::tsquery) FROM records_documents AS d WHERE `+where+order,
-		append(append([]any{m.tsq}, args...), pgSample))
+	const order = ` ORDER BY d.created_at DESC, d.id DESC`
+	// The sample's matches, and its last document (n = pgSample), where
+	// the next step starts; no last one means every document was seen.
+	rows, err := m.query(ctx, `SELECT `+poolColumns("s")+`, s.m, s.n FROM (SELECT `+poolColumns("d")+`, ts_match_vq(d.search, ?::tsquery) AS m,
+		row_number() OVER (`+order+`) AS n FROM records_documents AS d WHERE `+where+order+` LIMIT ?) AS s WHERE s.m OR s.n = ?`,
+		append(append([]any{m.tsq}, args...), pgSample, pgSample))
 	if err != nil {
 		return nil, err
 	}
-	var seen int
-	var last candidate
-	pool, err := scanPool(rows, m.match, func(c candidate) { seen, last = seen+1, c })
-	if err != nil || len(pool) > searchPool || seen < pgSample {
+	var last *candidate
+	pool, err := scanPool(rows, m.match, ranked, func(c candidate, matched bool, n int) bool {
+		if n == pgSample {
+			last = &c
+		}
+		return matched
+	})
+	if err != nil || len(pool) > searchPool || last == nil {
 		return pool, err
 	}
 	bound := `(d.created_at < ? OR (d.created_at = ? AND d.id < ?))`
@@ -131,23 +145,24 @@ func (s *Store) pgPool(ctx context.Context, m *textMatch, conds []string, args [
 	var stmt string
 	var all []any
 	if float64(len(pool))/float64(pgSample) >= pgDense {
-		stmt = `SELECT ` + poolColumns + ` FROM records_documents AS d WHERE ` + where + ` AND ` + bound + ` AND ts_match_vq(d.search, ?::tsquery)` + order
+		stmt = `SELECT ` + poolColumns("d") + ` FROM records_documents AS d WHERE ` + where + ` AND ` + bound + ` AND ts_match_vq(d.search, ?::tsquery)` + order + ` LIMIT ?`
 		all = append(append(append(slices.Clone(args), boundArgs...), m.tsq), need)
 	} else {
-		stmt = `SELECT ` + poolColumns + ` FROM records_documents AS d WHERE d.search @@ ?::tsquery AND ` + where + ` AND ` + bound + order
+		stmt = `SELECT ` + poolColumns("d") + ` FROM records_documents AS d WHERE d.search @@ ?::tsquery AND ` + where + ` AND ` + bound + order + ` LIMIT ?`
 		all = append(append(append([]any{m.tsq}, args...), boundArgs...), need)
 	}
 	rows, err = m.query(ctx, stmt, all)
 	if err != nil {
 		return nil, err
 	}
-	more, err := scanPool(rows, m.match, nil)
+	more, err := scanPool(rows, m.match, ranked, nil)
 	return append(pool, more...), err
 }
 
-// scanPool reads pool rows, scoring each; with a trailing match column
-// (the sample) only the matches are kept, and every row is told to seen.
-func scanPool(rows *sql.Rows, match matcher, seen func(candidate)) ([]candidate, error) {
+// scanPool reads pool rows, scoring each when ranked. With keep, each row has two
+// more columns, whether it matched and its place in the sample, and keep
+// decides which rows join the pool.
+func scanPool(rows *sql.Rows, match matcher, ranked bool, keep func(c candidate, matched bool, n int) bool) ([]candidate, error) {
 	defer rows.Close()
 	var pool []candidate
 	for rows.Next() {
@@ -156,8 +171,9 @@ func scanPool(rows *sql.Rows, match matcher, seen func(candidate)) ([]candidate,
 		var title, subjects, caseRef, tags string
 		dest := []any{&c.id, &c.class, &c.unit, &c.mark, &declared, &c.created, &title, &subjects, &caseRef, &tags}
 		var matched sql.NullBool
-		if seen != nil {
-			dest = append(dest, &matched)
+		var n int
+		if keep != nil {
+			dest = append(dest, &matched, &n)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -167,43 +183,59 @@ func scanPool(rows *sql.Rows, match matcher, seen func(candidate)) ([]candidate,
 			c.declared = 1
 		}
 		c.year = time.UnixMilli(c.created).UTC().Year()
-		if seen != nil {
-			seen(c)
-			if !matched.Bool {
-				continue
-			}
+		if keep != nil && !keep(c, matched.Bool, n) {
+			continue
 		}
-		c.score = match.relevance(title, subjects, caseRef, tags)
+		if ranked {
+			c.score = match.relevance(title, subjects, caseRef, tags)
+		}
 		pool = append(pool, c)
 	}
 	return pool, rows.Err()
 }
 
-// relevance weighs where each word or phrase typed is found.
+// relevance weighs where each word or phrase typed is found. It runs on
+// every match of the pool, so it reads the people's names and the tags
+// straight from their JSON text rather than decoding it: the names are
+// the "name" strings; in the tags the JSON's quotes and commas only
+// separate words.
 func (m matcher) relevance(title, subjects, caseRef, tags string) int {
-	var people []Person
-	var tagList []string
-	json.Unmarshal([]byte(subjects), &people)
-	json.Unmarshal([]byte(tags), &tagList)
-	names := make([]string, len(people))
-	for i, p := range people {
-		names[i] = p.Name
-	}
-	fields := []struct {
-		text   string
+	fields := [...]struct {
+		words  []string
 		weight int
-	}{{title, 10}, {strings.Join(names, " · "), 5}, {caseRef, 5}, {strings.Join(tagList, " · "), 3}}
+	}{{foldWords(title), 10}, {foldWords(jsonNames(subjects)), 5}, {foldWords(caseRef), 5}, {foldWords(tags), 3}}
 	score := 0
 	for _, t := range m.terms {
 		best := 1
 		for _, f := range fields {
-			if f.weight > best && m.holds(f.text, t) {
+			if f.weight > best && holds(f.words, t) {
 				best = f.weight
 			}
 		}
 		score += best
 	}
 	return score
+}
+
+// jsonNames picks the "name" strings out of a JSON list of people, one
+// line each.
+func jsonNames(people string) string {
+	const key = `"name":"`
+	var b strings.Builder
+	for {
+		i := strings.Index(people, key)
+		if i < 0 {
+			return b.String()
+		}
+		people = people[i+len(key):]
+		end := 0
+		for end < len(people) && (people[end] != '"' || (end > 0 && people[end-1] == '\\')) {
+			end++
+		}
+		b.WriteString(people[:end])
+		b.WriteByte('\n')
+		people = people[min(end+1, len(people)):]
+	}
 }
 
 // docsByID reads the page's documents, in the pool's order. The access

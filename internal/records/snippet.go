@@ -71,21 +71,25 @@ func (m matcher) match(w string) int {
 	return -1
 }
 
-// holds reports whether text holds term t as the index finds it: its
-// words next to each other, in order, all whole but the last, which may
-// start a longer word when t is a prefix.
-func (m matcher) holds(text string, t term) bool {
+// foldWords is text's words, folded.
+func foldWords(text string) []string {
 	toks := tokens(text)
 	words := make([]string, len(toks))
 	for i, tk := range toks {
 		words[i] = fold(text[tk.start:tk.end])
 	}
+	return words
+}
+
+// holds reports whether words (folded) hold term t as the index finds it:
+// its words next to each other, in order, all whole but the last, which
+// may start a longer word when t is a prefix.
+func holds(words []string, t term) bool {
 	n := len(t.words)
 	for i := 0; i+n <= len(words); i++ {
 		ok := true
 		for j, w := range t.words {
-			got := words[i+j]
-			if j == n-1 && t.prefix {
+			if got := words[i+j]; j == n-1 && t.prefix {
 				ok = strings.HasPrefix(got, w)
 			} else {
 				ok = got == w
@@ -227,6 +231,16 @@ var foldMap = func() map[rune]rune {
 
 // fold lowercases w and strips the common diacritics.
 func fold(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(w)
+	}
 	return strings.Map(func(r rune) rune {
 		r = unicode.ToLower(r)
 		if f, ok := foldMap[r]; ok {
