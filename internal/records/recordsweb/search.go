@@ -367,7 +367,7 @@ func (h *handlers) routeSearch(rt *web.Router, api *web.API) {
 			"class, business unit, classification, declaration and year. Every word is matched as the start of a word, in any order; words in double quotes, or " +
 			"joined by punctuation, are a phrase. Nothing you may not read is returned, counted or quoted. A search with words reads at most the 1,000 most " +
 			"recently filed matches: its total, counts, order and pages are of those, and total_is_lower_bound says there are more. A search by filters " +
-			"alone counts exactly up to 10,000 and pages through every match.",
+			"alone counts exactly up to 1,000 and pages through every match.",
 		Params: []web.Param{q("q", "The words to find."), q("class", "A class ID (rcl_...): that class and the classes under it."), q("unit", "A business unit ID."),
 			q("classification", "OFFICIAL or OFFICIAL-SENSITIVE."), q("records", "yes: declared records only; no: documents not yet declared."),
 			q("from", "Filed on or after this day (YYYY-MM-DD, London)."), q("to", "Filed on or before this day (YYYY-MM-DD, London)."),
