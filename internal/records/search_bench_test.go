@@ -73,6 +73,7 @@ func BenchmarkSearch(b *testing.B) {
 				{"rare-surname", officer, Query{Text: "Kowalski"}},
 				{"two-words", officer, Query{Text: "care plan"}},
 				{"name", officer, Query{Text: "john smith"}},
+				{"quoted-name", officer, Query{Text: `"john smith"`}},
 				{"three-words", officer, Query{Text: "fire risk assessment"}},
 				{"partial-word", officer, Query{Text: "asbest surv"}},
 				{"phrase", officer, Query{Text: `"council tax"`}},
