@@ -8,8 +8,8 @@
 -- It is contentless (content = ''): the text already lives in
 -- records_text and records_documents, and is not stored a third time.
 -- contentless_delete = 1 lets a row be deleted by rowid alone, so the
--- triggers need not know what was indexed before; bm25() works from the
--- index itself. Snippets are cut in Go from records_text.
+-- triggers need not know what was indexed before. Snippets are cut in Go
+-- from records_text.
 --
 -- unicode61 splits words at anything that is not a letter or a digit and
 -- folds case and diacritics, as the services' case search does.
