@@ -34,7 +34,7 @@ func TestCaseFilesBecomeRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := r.app.services()
-	page, err := eng.Search(ctx, sys, services.CaseFilter{Service: "complaints"}, "", 1)
+	page, err := eng.Search(ctx, sys, services.CaseFilter{Service: "complaints", State: "submitted"}, "", 1)
 	if err != nil || len(page.Cases) == 0 {
 		t.Fatalf("no demo complaint: %v", err)
 	}
@@ -88,5 +88,32 @@ func TestCaseFilesBecomeRecords(t *testing.T) {
 	}
 	if _, err := r.app.records().FileCase(ctx, sys.OrgID, "case_00000000000000000000000000"); platform.CodeOf(err) != platform.CodeNotFound {
 		t.Fatalf("an unknown case: %v", err)
+	}
+
+	// Closing the case starts the record's six years.
+	c, err = eng.Transition(ctx, sys, c.ID, "acknowledge", c.Version, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = eng.Transition(ctx, sys, c.ID, "resolve", c.Version, definition.Answers{"outcome": "upheld"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClosedAt.IsZero() {
+		t.Fatalf("resolved complaint not closed: %+v", c)
+	}
+	want := c.ClosedAt.AddDate(6, 0, 0)
+	for {
+		d, err := rs.Document(ctx, sys, doc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.DueAt.Equal(want) {
+			break
+		}
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("due %v after the case closed %v, want %v", d.DueAt, c.ClosedAt, want)
+		}
+		<-time.After(100 * time.Millisecond)
 	}
 }
