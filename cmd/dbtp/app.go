@@ -23,6 +23,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
+	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/store"
@@ -41,13 +42,19 @@ func kernelMigrations() []store.Migrations {
 // line here. a may be an unopened app (for listing CLI verbs).
 func modules(a *app) []module.Module {
 	gazetteer := &gazetteerweb.Module{} // address questions find addresses in it
+	svc := &servicesweb.Module{Addresses: gazetteer}
+	recs := &recordsweb.Module{Cases: caseFiles{svc}} // case files become records
+	// Both keep files in the one content-addressed store: neither deletes
+	// content the other still names.
+	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
 		&jobsweb.Module{},
 		&eventsweb.Module{},
 		gazetteer,
-		&servicesweb.Module{Addresses: gazetteer},
+		svc,
+		recs,
 		&home.Module{},
 	}
 }

@@ -24,7 +24,7 @@ var demoOrgs = []struct {
 	people     []demoPerson
 }{
 	{"kent", "Kent County Council", platform.OrgCouncil,
-		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services", "Democratic Services"},
+		[]string{"Adults", "Children's", "Finance", "Property", "Infrastructure", "Customer Services", "Democratic Services", "Information Governance"},
 		[]demoPerson{
 			{"admin@kent.example", "Alex Morgan", "admin", "Infrastructure"},
 			// The Head of Strategy manages the units whose work the demo's
@@ -37,6 +37,9 @@ var demoOrgs = []struct {
 			// Democratic Services runs key decisions from the forward plan
 			// to the published decision notice.
 			{"democratic@kent.example", "Dana Whitfield", "caseworker", "Democratic Services"},
+			// The records manager keeps the file plan, approves disposal,
+			// places legal holds and answers subject access requests.
+			{"records@kent.example", "Rosa Reid", "records", "Information Governance"},
 			{"resident@kent.example", "Chris Walker", "resident", ""},
 		}},
 	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,

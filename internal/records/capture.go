@@ -29,6 +29,10 @@ type NewDocument struct {
 	Name      string    // the file's name as given; cleaned
 	MediaType string    // what the content is (detect it; never trust a browser alone)
 	Content   io.Reader // streamed to the encrypted store, never held whole
+	// BlobID names content already in the file store (a case's file),
+	// instead of Content; Size is then its size.
+	BlobID    string
+	Size      int64
 	Source    string    // default upload
 	SourceRef string    // what it was captured from, for idempotent capture
 	Declare   bool      // file it as a record at once
@@ -115,7 +119,12 @@ func (s *Store) Create(ctx context.Context, sub *platform.Subject, in NewDocumen
 	if err := s.access.Check(ctx, sub, access.Create, d.resource()); err != nil {
 		return nil, err
 	}
-	blobID, size, err := s.put(ctx, in.Content)
+	blobID, size, err := in.BlobID, in.Size, error(nil)
+	if blobID == "" {
+		blobID, size, err = s.put(ctx, in.Content)
+	} else if ok, e := s.opts.Files.Exists(ctx, blobID); e != nil || !ok {
+		err = platform.Errorf(platform.CodeNotFound, "The file's content is not in the file store")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -186,6 +186,11 @@ func (s *Store) Delete(ctx context.Context, sub *platform.Subject, id string) er
 	// The rows are gone; content no other document shares goes too. A
 	// failure here leaves unreferenced ciphertext, never a dangling row.
 	for _, b := range blobs {
+		if s.opts.FilesInUseElsewhere != nil {
+			if used, err := s.opts.FilesInUseElsewhere(ctx, b); err != nil || used {
+				continue // kept: a case still names it (or we could not tell)
+			}
+		}
 		if err := s.opts.Files.Delete(ctx, b); err != nil && platform.CodeOf(err) != platform.CodeNotFound {
 			return err
 		}

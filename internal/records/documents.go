@@ -342,3 +342,11 @@ func (s *Store) recordDocEntry(tx *store.Tx, sub *platform.Subject, action strin
 	e.Detail = detail
 	return s.audit.Record(tx, e)
 }
+
+// SizeText says a version's size for people: "2 MB".
+func (v Version) SizeText() string {
+	if v.Size < 1024 {
+		return fmt.Sprintf("%d bytes", v.Size)
+	}
+	return humanBytes(v.Size)
+}

@@ -22,6 +22,11 @@ func Policy(s *platform.Subject, a access.Action, r access.Resource) access.Deci
 	if s.HasRole(platform.RoleRecords) {
 		return access.Decision{Allowed: true, Reason: "records manager"}
 	}
+	if a == access.Delete && r.OwnerID != "" && r.OwnerID == s.UserID {
+		// Only documents not yet declared can be deleted at all (the store
+		// refuses records for everyone); a draft is its author's to remove.
+		return access.Decision{Allowed: true, Reason: "author deletes own draft"}
+	}
 	if a == access.Create {
 		// Filing is by unit and role: being the author of what one files
 		// must not let anyone file into a unit they do not work in.
@@ -73,4 +78,16 @@ func visibleSQL(sub *platform.Subject) (string, []any) {
 	}
 	args = append(args, sub.UserID)
 	return org + " AND (" + rule + " OR d.author_id = ?)", args
+}
+
+// Can reports whether sub may do a to d, for choosing what a page offers;
+// the store decides again when it is done.
+func (s *Store) Can(sub *platform.Subject, a access.Action, d *Document) bool {
+	return s.access.Allowed(sub, a, d.resource())
+}
+
+// CanKeepPlan reports whether sub keeps the file plan (records managers
+// and admins).
+func CanKeepPlan(sub *platform.Subject) bool {
+	return sub.Kind == platform.SubjectSystem || sub.HasRole(platform.RoleAdmin) || sub.HasRole(platform.RoleRecords)
 }

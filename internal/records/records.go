@@ -45,6 +45,11 @@ type Options struct {
 	Now   func() time.Time
 	// MaxBytes is the largest version accepted (default 5 GiB).
 	MaxBytes int64
+	// FilesInUseElsewhere reports whether another module still needs
+	// content in the shared, content-addressed file store (a case keeps
+	// the attachment a record was filed from), so deleting a draft keeps
+	// it; nil: nothing else shares the store.
+	FilesInUseElsewhere func(ctx context.Context, blobID string) (bool, error)
 	// Extracted is told after a version is stored, inside its write, so
 	// text extraction can be queued in the same transaction; nil: none.
 	Extracted func(ctx context.Context, tx *store.Tx, orgID, documentID string) error
@@ -76,3 +81,15 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 func (s *Store) DB() *store.DB { return s.db }
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
+
+// FileInUse reports whether a document's version names the content, for
+// other modules sharing the file store.
+func (s *Store) FileInUse(ctx context.Context, blobID string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM records_versions v JOIN records_documents d ON d.id = v.document_id
+		WHERE v.blob_id = ? AND d.state = 'active'`, blobID).Scan(&n)
+	return n > 0, err
+}
+
+// MaxBytes is the largest version the store accepts.
+func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }

@@ -147,6 +147,15 @@ func (s *Service) CollectFiles(ctx context.Context) (int, error) {
 					id, id).Scan(&used); err != nil {
 					return err
 				}
+				if used == 0 && s.opts.FilesInUseElsewhere != nil {
+					elsewhere, err := s.opts.FilesInUseElsewhere(ctx, id)
+					if err != nil {
+						return err
+					}
+					if elsewhere {
+						used = 1
+					}
+				}
 				if used == 0 && blob.ValidID(id) {
 					// Inside the write, on purpose: no reference can be
 					// written between the check and the delete.

@@ -56,12 +56,17 @@ type UnitResolver func(ctx context.Context, orgID, unitName string) (string, err
 
 // Options wire the engine. Zero values take the defaults noted.
 type Options struct {
-	Calendar Calendar        // default: Monday to Friday, no holidays
-	Validate AnswerValidator // default: only the engine's own checks (known, non-internal fields)
-	Notifier Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
-	Jobs     *jobs.Queue     // durable background work; nil: messages wait in the outbox
-	Events   EventPublisher  // domain events (case.submitted, ...); nil: none are published
-	Clock    platform.Clock  // default platform.SystemClock
+	// FilesInUseElsewhere reports whether another module still needs
+	// content in the shared, content-addressed file store (the records
+	// module keeps case files as records), so collection keeps it; nil:
+	// nothing else shares the store.
+	FilesInUseElsewhere func(ctx context.Context, blobID string) (bool, error)
+	Calendar            Calendar        // default: Monday to Friday, no holidays
+	Validate            AnswerValidator // default: only the engine's own checks (known, non-internal fields)
+	Notifier            Notifier        // default: an Outbox in the same database, with delivery jobs on Jobs
+	Jobs                *jobs.Queue     // durable background work; nil: messages wait in the outbox
+	Events              EventPublisher  // domain events (case.submitted, ...); nil: none are published
+	Clock               platform.Clock  // default platform.SystemClock
 	// UnitID resolves owner_unit, assign.unit and transition unit guards.
 	// Without it a definition naming a unit cannot be used.
 	UnitID UnitResolver

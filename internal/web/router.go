@@ -26,11 +26,18 @@ type RouteOption func(*route)
 
 type route struct {
 	maxBody int64
+	stream  bool
 }
 
 // MaxBody raises (or lowers) the request body limit for one route, for
 // example a document upload. The default is Config.MaxBodyBytes.
 func MaxBody(n int64) RouteOption { return func(rt *route) { rt.maxBody = n } }
+
+// StreamBody leaves a multipart body unread for the handler to stream
+// with r.MultipartReader, so a large upload goes from the socket to its
+// destination without being spooled to a temporary file. For API routes
+// only: a page form needs its CSRF field read before the handler runs.
+func StreamBody() RouteOption { return func(rt *route) { rt.stream = true } }
 
 // Handle registers h for a ServeMux pattern such as "GET /users/{id}".
 // Like ServeMux it panics on a malformed or conflicting pattern, which is a
@@ -90,9 +97,11 @@ func (rt *Router) wrap(pattern string, o route, h http.Handler) http.Handler {
 			Error(w, r, err)
 			return
 		}
-		if err := parseForm(r); err != nil {
-			Error(w, r, err)
-			return
+		if !o.stream || !isAPIPath(r.URL.Path) {
+			if err := parseForm(r); err != nil {
+				Error(w, r, err)
+				return
+			}
 		}
 		if rt.srv != nil {
 			if err := rt.srv.checkCSRF(r); err != nil {

@@ -32,9 +32,12 @@ type Module struct {
 	// Addresses is the council's gazetteer for address questions (the
 	// gazetteer module, wired in cmd/dbtp); nil means addresses are typed.
 	Addresses portal.Addresses
-	d         *module.Deps
-	svc       *services.Service
-	cal       *calendar.Calendar
+	// FilesInUseElsewhere reports whether another module (records) still
+	// names content in the shared file store; nil: none does.
+	FilesInUseElsewhere func(ctx context.Context, blobID string) (bool, error)
+	d                   *module.Deps
+	svc                 *services.Service
+	cal                 *calendar.Calendar
 }
 
 var _ module.Module = (*Module)(nil)
@@ -73,13 +76,14 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		files = d.Blob
 	}
 	m.svc = services.New(d.DB, d.Audit, d.Access, services.Options{
-		Files:    files,
-		Calendar: cal,
-		Validate: validate,
-		Clock:    d.Clock,
-		Jobs:     d.Jobs,
-		Events:   publisher{d.Events},
-		UnitID:   d.Directory.UnitID,
+		FilesInUseElsewhere: m.FilesInUseElsewhere,
+		Files:               files,
+		Calendar:            cal,
+		Validate:            validate,
+		Clock:               d.Clock,
+		Jobs:                d.Jobs,
+		Events:              publisher{d.Events},
+		UnitID:              d.Directory.UnitID,
 		// The engine's own integrity check that an assignee or applicant
 		// ID is a user of the organisation; nothing is shown from it.
 		UserExists: func(ctx context.Context, orgID, userID string) (bool, error) {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/records/recordsweb"
+	"dbtp/internal/services/servicesweb"
+)
+
+// caseFiles adapts the services engine to what the records module asks of
+// it (recordsweb.CaseFiles): modules never import each other, so the
+// composition root translates. The engine is looked up at each call, as
+// it is built during the modules' Init.
+type caseFiles struct{ svc *servicesweb.Module }
+
+func (c caseFiles) CaseFiles(ctx context.Context, orgID, caseID string) (recordsweb.CaseFileSet, error) {
+	eng := c.svc.Engine()
+	if eng == nil {
+		return recordsweb.CaseFileSet{}, platform.NotFound("the services engine")
+	}
+	rf, err := eng.RecordFiles(ctx, orgID, caseID)
+	if err != nil {
+		return recordsweb.CaseFileSet{}, err
+	}
+	out := recordsweb.CaseFileSet{Reference: rf.Case.Reference, Retention: rf.Retention, UnitID: rf.Case.UnitID,
+		Classification: rf.Case.Classification, ClosedAt: rf.Case.ClosedAt}
+	for _, f := range rf.Files {
+		out.Files = append(out.Files, recordsweb.CaseFile{ID: f.ID, Name: f.Name, MediaType: f.MediaType, BlobID: f.BlobID, Size: f.Size})
+	}
+	return out, nil
+}
+
+func (c caseFiles) FileInUse(ctx context.Context, blobID string) (bool, error) {
+	eng := c.svc.Engine()
+	if eng == nil {
+		return true, nil // cannot tell: keep it
+	}
+	return eng.FileInUse(ctx, blobID)
+}

@@ -1,0 +1,117 @@
+package recordsweb
+
+import (
+	"context"
+	"path"
+	"strings"
+	"time"
+
+	"dbtp/internal/events"
+	"dbtp/internal/platform"
+	"dbtp/internal/records"
+)
+
+// Case files become records of the case's retention class by themselves:
+// the module listens to the services module's case events and files each
+// new attachment as a declared record in the class whose retention key is
+// the service's retention class (the general class when none claims it).
+// The content is not copied: the record names the same content in the
+// encrypted store, which neither module deletes while the other needs it.
+
+// CaseFiles is the digital services engine as the records module needs
+// it; cmd/dbtp adapts the services module to it.
+type CaseFiles interface {
+	CaseFiles(ctx context.Context, orgID, caseID string) (CaseFileSet, error)
+	// FileInUse reports whether a case still names the content.
+	FileInUse(ctx context.Context, blobID string) (bool, error)
+}
+
+// CaseFileSet is a case as far as filing its files needs.
+type CaseFileSet struct {
+	Reference      string
+	Retention      string // the service's retention class, e.g. complaints-6y
+	UnitID         string
+	Classification platform.Classification
+	ClosedAt       time.Time // zero while the case is open
+	Files          []CaseFile
+}
+
+// CaseFile is one attachment, its content already in the file store.
+type CaseFile struct {
+	ID, Name, MediaType, BlobID string
+	Size                        int64
+}
+
+// caseEvents are the services events after which a case may have files to
+// file or may have closed.
+var caseEvents = []string{"case.submitted", "case.file_added", "case.transitioned"}
+
+func (m *Module) subscribe(bus *events.Bus) error {
+	if m.Cases == nil || bus == nil {
+		return nil
+	}
+	return bus.Subscribe("records.case_files", caseEvents, func(ctx context.Context, e events.Event) error {
+		_, err := m.FileCase(ctx, e.OrgID, e.Subject)
+		if platform.CodeOf(err) == platform.CodeNotFound {
+			return nil // the case is gone or was never this organisation's: nothing to file
+		}
+		return err
+	})
+}
+
+// FileCase files a case's attachments not yet filed and returns how many
+// it filed. It is idempotent (capture is keyed by attachment ID), so an
+// event delivered twice files nothing twice.
+func (m *Module) FileCase(ctx context.Context, orgID, caseID string) (int, error) {
+	set, err := m.Cases.CaseFiles(ctx, orgID, caseID)
+	if err != nil {
+		return 0, err
+	}
+	if len(set.Files) == 0 {
+		return 0, nil
+	}
+	sys := platform.System(orgID)
+	class, err := m.classFor(ctx, sys, set.Retention)
+	if err != nil {
+		return 0, err
+	}
+	filed := 0
+	for _, f := range set.Files {
+		title := strings.TrimSuffix(f.Name, path.Ext(f.Name)) + " (" + set.Reference + ")"
+		_, err := m.rs.Create(ctx, sys, records.NewDocument{
+			Metadata: records.Metadata{ClassID: class, Title: title, UnitID: set.UnitID, Classification: set.Classification,
+				CaseID: caseID, CaseRef: set.Reference},
+			Name: f.Name, MediaType: f.MediaType, BlobID: f.BlobID, Size: f.Size, Source: records.SourceCase, SourceRef: f.ID,
+			Declare: true, TriggerAt: set.ClosedAt, Note: "Filed from case " + set.Reference,
+		})
+		if platform.CodeOf(err) == platform.CodeConflict {
+			continue // filed already
+		}
+		if err != nil {
+			return filed, err
+		}
+		filed++
+	}
+	return filed, nil
+}
+
+// classFor is the class that receives files of a retention class.
+func (m *Module) classFor(ctx context.Context, sys *platform.Subject, retention string) (string, error) {
+	classes, err := m.rs.Classes(ctx, sys)
+	if err != nil {
+		return "", err
+	}
+	general := ""
+	for _, c := range classes {
+		if retention != "" && c.RetentionKey == retention && !c.Closed {
+			return c.ID, nil
+		}
+		if c.Code == records.GeneralClass {
+			general = c.ID
+		}
+	}
+	if general == "" {
+		return "", platform.NotFound("the general class " + records.GeneralClass)
+	}
+	return general, nil
+}

@@ -1,0 +1,103 @@
+// Package recordsweb is the records management module: it builds the
+// records engine from the kernel's dependencies, gives every organisation
+// a file plan, and puts the records pages (/records) and JSON API
+// (/api/v1/records) on the server.
+package recordsweb
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"strconv"
+
+	"dbtp/internal/module"
+	"dbtp/internal/platform"
+	"dbtp/internal/records"
+	"dbtp/internal/records/graph"
+	"dbtp/internal/store"
+	"dbtp/internal/web"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Module is the records module. Its zero value is ready to be listed.
+type Module struct {
+	module.Base
+	// Graph overrides the Microsoft 365 settings read from the
+	// environment (tests point it at graphtest); nil: DBTP_RECORDS_GRAPH_*.
+	Graph *graph.Config
+	// Cases is the digital services engine, whose case files are filed
+	// as records (wired in cmd/dbtp); nil: case files are not filed.
+	Cases CaseFiles
+	d     *module.Deps
+	rs    *records.Store
+	gc    *graph.Client
+}
+
+var _ module.Module = (*Module)(nil)
+
+func (*Module) Name() string { return "records" }
+
+func (*Module) Migrations() []store.Migrations { return []store.Migrations{records.Migrations} }
+
+// Store is the built engine, for the composition root and tests.
+func (m *Module) Store() *records.Store { return m.rs }
+
+// Init builds the engine over the encrypted blob store and registers the
+// access policy for records. DBTP_RECORDS_MAX_UPLOAD_MB sets the largest
+// file accepted (default 5 GB).
+func (m *Module) Init(_ context.Context, d *module.Deps) error {
+	m.d = d
+	if d.Blob == nil {
+		return errors.New("records need the blob store")
+	}
+	if err := d.Access.Register(records.ResourceType, records.Policy); err != nil {
+		return err
+	}
+	maxBytes := int64(records.DefaultMaxBytes)
+	if v := d.Config.Getenv("DBTP_RECORDS_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return errors.New("DBTP_RECORDS_MAX_UPLOAD_MB must be a whole number of megabytes, 1 or more")
+		}
+		maxBytes = n << 20
+	}
+	gc, err := newGraph(m.Graph, d.Config.Getenv)
+	if err != nil {
+		return err
+	}
+	m.gc = gc
+	opts := records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes}
+	if m.Cases != nil {
+		opts.FilesInUseElsewhere = m.Cases.FileInUse
+	}
+	m.rs = records.New(d.DB, d.Audit, d.Access, opts)
+	return m.subscribe(d.Events)
+}
+
+// Web mounts the pages and the API.
+func (m *Module) Web(srv *web.Server) error {
+	if err := srv.Renderer().Add(templates, "templates/records/*.html"); err != nil {
+		return err
+	}
+	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
+	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc}
+	h.routePages(srv.Router())
+	h.routeAPI(srv.API())
+	return nil
+}
+
+// Start gives every organisation the default file plan if it has none.
+func (m *Module) Start(ctx context.Context) error {
+	orgs, err := m.d.Directory.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if err := m.rs.EnsureFilePlan(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
