@@ -40,12 +40,26 @@ type Summary struct {
 	Notes          []string `json:"notes,omitempty"` // what the person importing should know
 }
 
-// mayMove is the rule for export and import: moving records out of or
-// into the organisation is a records manager's or an admin's act. The
-// access point decides (records managers pass the records policy, admins
-// the boundaries; API tokens need the admin scope) and audits a refusal.
-func (s *Store) mayMove(ctx context.Context, sub *platform.Subject, what string) error {
-	return s.access.Check(ctx, sub, access.Administer, access.Resource{Type: ResourceType, ID: what, OrgID: sub.OrgID})
+// MayMove is the rule for export and import ("export" or "import"):
+// moving records out of or into the organisation is a records manager's or
+// an admin's act. Anyone else is refused through the access point, which
+// audits the refusal; for those allowed, the access point still applies
+// the boundaries (the organisation, an API token's scope: read to export,
+// write to import). Export and Import apply it themselves; the web layer
+// asks first to refuse before reading a large upload.
+func (s *Store) MayMove(ctx context.Context, sub *platform.Subject, what string) error {
+	res := access.Resource{Type: ResourceType, ID: what, OrgID: sub.OrgID}
+	if !CanKeepPlan(sub) {
+		if err := s.access.Check(ctx, sub, access.Administer, res); err != nil {
+			return err
+		}
+		return platform.Errorf(platform.CodeForbidden, "Only records managers and administrators export or import records")
+	}
+	action := access.Read
+	if what == "import" {
+		action = access.Create
+	}
+	return s.access.Check(ctx, sub, action, res)
 }
 
 // Export writes the records of sc to w as a ZIP archive in the open
@@ -62,7 +76,7 @@ func (s *Store) mayMove(ctx context.Context, sub *platform.Subject, what string)
 // transferred document is exported as metadata and history only (a
 // tombstone).
 func (s *Store) Export(ctx context.Context, sub *platform.Subject, sc Scope, w io.Writer) (Summary, error) {
-	if err := s.mayMove(ctx, sub, "export"); err != nil {
+	if err := s.MayMove(ctx, sub, "export"); err != nil {
 		return Summary{}, err
 	}
 	log, ok := s.audit.(auditLister)

@@ -63,7 +63,7 @@ func (s *Store) Import(ctx context.Context, sub *platform.Subject, r io.ReaderAt
 // unreferenced: it is encrypted, and another upload of the same bytes
 // reuses it.
 func (s *Store) ImportLimited(ctx context.Context, sub *platform.Subject, r io.ReaderAt, size int64, lim ImportLimits) (Summary, error) {
-	if err := s.mayMove(ctx, sub, "import"); err != nil {
+	if err := s.MayMove(ctx, sub, "import"); err != nil {
 		return Summary{}, err
 	}
 	if s.opts.Files == nil {
@@ -86,7 +86,7 @@ func (s *Store) ImportLimited(ctx context.Context, sub *platform.Subject, r io.R
 func refused(format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	return &platform.Error{Code: platform.CodeInvalid, Message: "The archive was not imported and nothing was stored: " + msg,
-		Fields: []platform.FieldError{{Field: "archive", Message: msg}}}
+		Fields: []platform.FieldError{{Field: "archive", Message: "Nothing was imported: " + msg}}}
 }
 
 // archive is an archive whose every file has been checked. It keeps the
