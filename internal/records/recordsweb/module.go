@@ -57,13 +57,9 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	if err := d.Access.Register(records.ResourceType, records.Policy); err != nil {
 		return err
 	}
-	maxBytes := int64(records.DefaultMaxBytes)
-	if v := d.Config.Getenv("DBTP_RECORDS_MAX_UPLOAD_MB"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return errors.New("DBTP_RECORDS_MAX_UPLOAD_MB must be a whole number of megabytes, 1 or more")
-		}
-		maxBytes = n << 20
+	maxBytes, err := maxUpload(d.Config.Getenv)
+	if err != nil {
+		return err
 	}
 	gc, err := newGraph(m.Graph, d.Config.Getenv)
 	if err != nil {
@@ -102,16 +98,30 @@ func (m *Module) scheduleDisposal(d *module.Deps) error {
 	return d.Jobs.Every("records.disposal", "records.disposal", 24*time.Hour)
 }
 
+// maxUpload is the largest file accepted, from DBTP_RECORDS_MAX_UPLOAD_MB.
+func maxUpload(getenv func(string) string) (int64, error) {
+	v := getenv("DBTP_RECORDS_MAX_UPLOAD_MB")
+	if v == "" {
+		return records.DefaultMaxBytes, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, errors.New("DBTP_RECORDS_MAX_UPLOAD_MB must be a whole number of megabytes, 1 or more")
+	}
+	return n << 20, nil
+}
+
 // Web mounts the pages and the API.
 func (m *Module) Web(srv *web.Server) error {
 	if err := srv.Renderer().Add(templates, "templates/records/*.html"); err != nil {
 		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
-	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc}
+	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc, log: m.d.Log}
 	h.routePages(srv.Router())
 	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())
+	h.routeMove(srv.Router(), srv.API())
 	return nil
 }
 

@@ -3,6 +3,7 @@ package recordsweb
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,7 @@ type handlers struct {
 	dir      platform.Directory
 	maxBytes int64
 	graph    *graph.Client // nil: capture from Microsoft 365 is not set up
+	log      *slog.Logger  // for failures after a response has started
 }
 
 func (h *handlers) routePages(rt *web.Router) {
