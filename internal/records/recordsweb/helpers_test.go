@@ -17,6 +17,7 @@ import (
 	"dbtp/internal/audit/audittest"
 	"dbtp/internal/blob/blobtest"
 	"dbtp/internal/identity"
+	"dbtp/internal/jobs"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
@@ -28,7 +29,7 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-var testMods = []store.Migrations{audit.Migrations, identity.Migrations, records.Migrations}
+var testMods = []store.Migrations{audit.Migrations, identity.Migrations, jobs.Migrations, records.Migrations}
 
 const password = "correct horse battery staple"
 
@@ -45,6 +46,7 @@ type env struct {
 	db    *store.DB
 	id    *identity.Service
 	m     *Module
+	jobs  *jobs.Queue
 	srv   *webtest.Server
 	org   platform.Org
 	sys   *platform.Subject
@@ -85,7 +87,8 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 		noErr(t, err)
 		e.users[strings.Fields(u.name)[0]] = usr
 	}
-	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blobtest.Disk(t), Clock: platform.SystemClock{},
+	e.jobs = jobs.New(db, jobs.Options{})
+	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blobtest.Disk(t), Clock: platform.SystemClock{}, Jobs: e.jobs,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil)), Config: module.Config{Getenv: func(k string) string {
 			if k == "DBTP_RECORDS_MAX_UPLOAD_MB" {
 				return testUploadMB
@@ -104,6 +107,18 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 	noErr(t, e.m.Start(e.ctx))
 	e.srv = webtest.Start(t, ws)
 	return e
+}
+
+// runJobs runs the background work that is due, as the worker would.
+func (e *env) runJobs() {
+	e.t.Helper()
+	for {
+		n, err := e.jobs.RunDue(e.ctx)
+		noErr(e.t, err)
+		if n == 0 {
+			return
+		}
+	}
 }
 
 func (e *env) browser(name string) *webtest.Browser {

@@ -67,6 +67,12 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	}
 	m.gc = gc
 	opts := records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes}
+	if d.Jobs != nil {
+		opts.Extracted = queueExtraction(d.Jobs)
+		if err := m.registerExtraction(d); err != nil {
+			return err
+		}
+	}
 	if m.Cases != nil {
 		opts.FilesInUseElsewhere = m.Cases.FileInUse
 	}
