@@ -15,7 +15,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
-	"dbtp/internal/blob/blobtest"
+	"dbtp/internal/blob"
 	"dbtp/internal/identity"
 	"dbtp/internal/jobs"
 	"dbtp/internal/module"
@@ -47,6 +47,9 @@ type env struct {
 	id    *identity.Service
 	m     *Module
 	jobs  *jobs.Queue
+	// blobDir is where the file store keeps its files, for tests that
+	// damage one.
+	blobDir string
 	srv   *webtest.Server
 	org   platform.Org
 	sys   *platform.Subject
@@ -88,7 +91,12 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 		e.users[strings.Fields(u.name)[0]] = usr
 	}
 	e.jobs = jobs.New(db, jobs.Options{})
-	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blobtest.Disk(t), Clock: platform.SystemClock{}, Jobs: e.jobs,
+	e.blobDir = t.TempDir()
+	disk, err := blob.NewDisk(e.blobDir)
+	noErr(t, err)
+	key, err := blob.GenerateMasterKey()
+	noErr(t, err)
+	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blob.New(disk, key), Clock: platform.SystemClock{}, Jobs: e.jobs,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil)), Config: module.Config{Getenv: func(k string) string {
 			if k == "DBTP_RECORDS_MAX_UPLOAD_MB" {
 				return testUploadMB
