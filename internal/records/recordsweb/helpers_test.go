@@ -41,20 +41,20 @@ var testUploadMB = "1"
 // a real database, audit log, access point, identity and blob store, as
 // cmd/dbtp builds it.
 type env struct {
-	t     testing.TB
-	ctx   context.Context
-	db    *store.DB
-	id    *identity.Service
-	m     *Module
-	jobs  *jobs.Queue
+	t    testing.TB
+	ctx  context.Context
+	db   *store.DB
+	id   *identity.Service
+	m    *Module
+	jobs *jobs.Queue
 	// blobDir is where the file store keeps its files, for tests that
 	// damage one.
 	blobDir string
-	srv   *webtest.Server
-	org   platform.Org
-	sys   *platform.Subject
-	units map[string]string
-	users map[string]identity.User
+	srv     *webtest.Server
+	org     platform.Org
+	sys     *platform.Subject
+	units   map[string]string
+	users   map[string]identity.User
 }
 
 type testLog struct{ t testing.TB }
