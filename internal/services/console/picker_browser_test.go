@@ -129,7 +129,9 @@ func count(t *testing.T, ctx context.Context, sel string) int {
 	return n
 }
 
-func jsString(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
 
 // waitText waits until sel's text contains want (a page a form submitted
 // to is loading meanwhile).

@@ -50,10 +50,10 @@ type Picker struct {
 	// Total is how many people match, counted up to PickerCountAhead past
 	// the page; Many says more match than were counted. Zero when the
 	// count could not be made.
-	Total int
-	Many  bool
-	NotFound string        // 'No one found for "x"'
-	Failed   string        // the search could not be run (not allowed, say)
+	Total    int
+	Many     bool
+	NotFound string // 'No one found for "x"'
+	Failed   string // the search could not be run (not allowed, say)
 }
 
 // PersonQuery is the search box's input name.
