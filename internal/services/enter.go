@@ -21,6 +21,7 @@ type entryPlan struct {
 	dueAt    time.Time // zero: no clock
 	atRiskAt time.Time
 	assign   *assignPlan
+	assigned bool // apply gave the case to assign.person
 	tasks    []plannedTask
 	notify   []definition.Notify
 }
@@ -28,6 +29,11 @@ type entryPlan struct {
 type assignPlan struct {
 	queue  string
 	unitID string // "" keeps the case's unit
+	// person is who the case is given to when nobody holds it: the person
+	// named in the action's person answer, already checked to be someone
+	// who could work on it; "" for nobody.
+	person string
+	field  string // the person question's label, for the timeline
 }
 
 type plannedTask struct {
@@ -35,7 +41,10 @@ type plannedTask struct {
 	due   time.Time
 }
 
-func (s *Service) planEntry(ctx context.Context, orgID string, def *definition.Definition, stateID string, at time.Time) (entryPlan, error) {
+// planEntry works out entering stateID at at for c, the case as it is
+// before (with the answers it will have).
+func (s *Service) planEntry(ctx context.Context, c *Case, def *definition.Definition, stateID string, at time.Time) (entryPlan, error) {
+	orgID := c.OrgID
 	st, ok := findState(def, stateID)
 	if !ok {
 		return entryPlan{}, platform.Internal(fmt.Errorf("services: %s v%d has no state %q", def.ID, def.Version, stateID))
@@ -60,6 +69,9 @@ func (s *Service) planEntry(ctx context.Context, orgID string, def *definition.D
 				return entryPlan{}, err
 			}
 			p.assign = &assignPlan{queue: a.Assign.Queue, unitID: unitID}
+			if err := s.planPerson(ctx, c, def, a.Assign, p.assign); err != nil {
+				return entryPlan{}, err
+			}
 		case a.Task != nil:
 			t := plannedTask{title: a.Task.Title}
 			if a.Task.DueDays > 0 {
@@ -95,11 +107,51 @@ func (p *entryPlan) apply(c *Case) {
 		if a.queue != "" {
 			c.Queue = a.queue
 		}
+		if a.person != "" && c.AssigneeID == "" {
+			c.AssigneeID = a.person
+			p.assigned = true
+		}
 	}
+}
+
+// planPerson finds who an assign action's person answer names, and keeps
+// them in plan if the case, in the unit it will be in, could be given to
+// them (CouldWorkOn: a disabled account, a resident or someone whose role
+// does not work on cases is not given it, and it waits in the queue).
+func (s *Service) planPerson(ctx context.Context, c *Case, def *definition.Definition, a *definition.Assign, plan *assignPlan) error {
+	id, _ := c.Answers[a.Person].(string)
+	if a.Person == "" || id == "" || s.opts.Person == nil || !platform.ValidID("usr", id) {
+		return nil
+	}
+	p, err := s.opts.Person(ctx, c.OrgID, id)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return platform.AsError(err)
+	}
+	next := *c
+	if plan.unitID != "" {
+		next.UnitID = plan.unitID
+	}
+	next.AssigneeID = ""
+	if s.couldWorkOn(p, next, def) {
+		plan.person = id
+		if f := def.Field(a.Person); f != nil {
+			plan.field = f.Label
+		}
+	}
+	return nil
 }
 
 // run creates the state's tasks and sends its notifications inside tx.
 func (s *Service) run(ctx context.Context, tx *store.Tx, sub *platform.Subject, def *definition.Definition, c *Case, p *entryPlan) error {
+	if p.assigned {
+		detail := "assigned to " + c.AssigneeID + " (named as " + lowerFirst(p.assign.field) + ")"
+		if err := s.addEvent(ctx, tx, sub, c, p.at, EventAssigned, "", "", detail, false); err != nil {
+			return err
+		}
+	}
 	for _, t := range p.tasks {
 		if _, err := insertTask(ctx, tx, c, NewTask{Title: t.title, DueAt: t.due}, c.State, actorID(sub), p.at, true); err != nil {
 			return err

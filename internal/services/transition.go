@@ -163,13 +163,13 @@ func (s *Service) move(ctx context.Context, sub *platform.Subject, c Case, def *
 		return Case{}, platform.Invalid("Check the answers", platform.FieldError{Field: "answers", Message: "could not be stored"})
 	}
 	now := s.now()
-	plan, err := s.planEntry(ctx, c.OrgID, def, t.To, now)
-	if err != nil {
-		return Case{}, err
-	}
 	from := c.State
 	next := c
 	next.Answers, next.UpdatedAt, next.Version = merged, now, c.Version+1
+	plan, err := s.planEntry(ctx, &next, def, t.To, now)
+	if err != nil {
+		return Case{}, err
+	}
 	plan.apply(&next)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, state_terminal = ?, unit_id = ?, assignee_id = ?, queue = ?, answers = ?,

@@ -152,11 +152,17 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	if err := c.loadCaseLists(ctx, sub, def, p, detail, name); err != nil {
 		return err
 	}
-	staff, err := c.opts.People.StaffIn(ctx, sub)
-	if err != nil {
-		return err
+	// Giving the case to someone else is for those who may work on it in
+	// their own right: a person who holds it only because it is assigned
+	// to them (a risk's owner in another unit) works on it, but does not
+	// pass it on.
+	if c.svc.CanReassign(sub, cs) {
+		staff, err := c.opts.People.StaffIn(ctx, sub)
+		if err != nil {
+			return err
+		}
+		p.Staff = append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(ctx, sub.OrgID, staff, cs)...)
 	}
-	p.Staff = append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(sub.OrgID, staff, cs)...)
 	p.Visibility = []web.Option{
 		{Value: string(services.Internal), Text: "Internal note", Hint: "Only staff can see it"},
 		{Value: string(services.ToApplicant), Text: "Message to the applicant", Hint: "The applicant can read it on their case page"},

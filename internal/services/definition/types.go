@@ -218,10 +218,17 @@ type Task struct {
 	DueDays int    `yaml:"due_days" json:"due_days,omitempty"` // working days
 }
 
-// Assign puts the case in a queue (and optionally a business unit).
+// Assign puts the case in a queue (and optionally a business unit), and
+// optionally gives it to the person named in a person answer.
 type Assign struct {
 	Queue string `yaml:"queue" json:"queue"`
 	Unit  string `yaml:"unit" json:"unit,omitempty"`
+	// Person is a person field: when the case enters the state with nobody
+	// holding it, it is assigned to the person answered there (a risk to
+	// its owner), if they could work on it; otherwise it waits in the
+	// queue. A service that does this may be assigned to anyone who works
+	// on cases, in any unit (see services.CouldWorkOn).
+	Person string `yaml:"person" json:"person,omitempty"`
 }
 
 // Transition moves a case between states.

@@ -141,6 +141,14 @@ func (c *checker) checkAction(p string, a *Action) {
 	}
 	if as := a.Assign; as != nil {
 		c.required(p+".assign.queue", as.Queue)
+		if as.Person != "" {
+			switch f := c.field(as.Person); {
+			case f == nil:
+				c.add(p+".assign.person", "unknown field %q", as.Person)
+			case f.Type != TypePerson:
+				c.add(p+".assign.person", "%q is a %s question; want a person question", as.Person, f.Type)
+			}
+		}
 	}
 }
 
