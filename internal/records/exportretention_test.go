@@ -198,7 +198,9 @@ func TestImportHoldOnExistingClass(t *testing.T) {
 		own := e2.file(e2.mel, "FIN.01.01", "Invoice of the importing council", "Finance", platform.Official, "own")
 		got, err := e2.rs.Import(e2.ctx, e2.rosa, bytes.NewReader(archive), int64(len(archive)))
 		noErr(t, err)
-		if !slices.ContainsFunc(got.Notes, func(n string) bool { return strings.Contains(n, "Invoices inquiry") && strings.Contains(n, "FIN.01.01") }) {
+		if !slices.ContainsFunc(got.Notes, func(n string) bool {
+			return strings.Contains(n, "Invoices inquiry") && strings.Contains(n, "FIN.01.01")
+		}) {
 			t.Fatalf("notes %q", got.Notes)
 		}
 		hp, err := e2.rs.Holds(e2.ctx, e2.rosa, "yes", "")
