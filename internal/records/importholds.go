@@ -22,15 +22,20 @@ import (
 // certificate numbered there takes no number in this organisation's
 // series.
 func carryRetention(ctx context.Context, tx *store.Tx, d *Document, r fmtRetention, importID string) error {
+	// Rows left by a document of the same ID imported before and since
+	// deleted are replaced, as carry does for events: the archive being
+	// imported carries that history again.
+	for _, table := range []string{"records_extensions", "records_carried_disposals"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE org_id = ? AND document_id = ?`, d.OrgID, d.ID); err != nil {
+			return err
+		}
+	}
 	for _, x := range r.Extensions {
 		if _, err := tx.Exec(ctx, `INSERT INTO records_extensions (id, org_id, document_id, until_at, reason, disposal_id, by_id, by_name, at, import_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, platform.NewID("rxt"), d.OrgID, d.ID, store.Millis(x.Until), x.Reason, x.DisposalID,
 			x.By.ID, x.By.Name, store.Millis(x.At), importID); err != nil {
 			return err
 		}
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM records_carried_disposals WHERE org_id = ? AND document_id = ?`, d.OrgID, d.ID); err != nil {
-		return err
 	}
 	for i, x := range r.Disposal {
 		b, err := json.Marshal(x)
