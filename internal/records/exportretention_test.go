@@ -223,3 +223,36 @@ func TestImportHoldOnExistingClass(t *testing.T) {
 		}
 	})
 }
+
+// TestImportVersion1: an archive of version 1 of the format, made before
+// holds and disposal history were exported (no retain_until, no
+// extensions), still imports.
+func TestImportVersion1(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		d := e.file(e.mel, "FIN.01.01", "Invoice 8001", "Finance", platform.Official, "8001")
+		good, _ := e.export(e.rosa, Scope{})
+		meta := recordsDir + d.ID + "/" + metadataName
+		v1 := consistent(t, good, func(name string, data []byte) []byte {
+			switch name {
+			case manifestName:
+				return bytes.Replace(data, []byte(`"format_version": 2`), []byte(`"format_version": 1`), 1)
+			case meta:
+				return bytes.Replace(data, []byte(`"extensions": [],`), nil, 1)
+			}
+			return data
+		}, nil)
+		files := unzip(t, v1)
+		var m fmtManifest
+		noErr(t, json.Unmarshal(files[manifestName], &m))
+		if bytes.Contains(files[meta], []byte("extensions")) || m.FormatVersion != 1 {
+			t.Fatal("the archive was not made into version 1")
+		}
+		e2 := newEnv(t, storetest.Open(t, db.Dialect(), testMods))
+		_, err := e2.rs.Import(e2.ctx, e2.rosa, bytes.NewReader(v1), int64(len(v1)))
+		noErr(t, err)
+		if _, err := e2.rs.Document(e2.ctx, e2.rosa, d.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
