@@ -86,7 +86,8 @@ func (s *Store) Export(ctx context.Context, sub *platform.Subject, sc Scope, w i
 	if s.opts.Files == nil {
 		return Summary{}, platform.Errorf(platform.CodeInternal, "No file store is configured")
 	}
-	x := &exporter{s: s, sub: sub, log: log, at: s.now(), id: platform.NewID("rex"), caseID: strings.TrimSpace(sc.CaseID)}
+	x := &exporter{s: s, sub: sub, log: log, at: s.now(), id: platform.NewID("rex"), caseID: strings.TrimSpace(sc.CaseID),
+		written: map[string]bool{}, cases: map[string]bool{}, certs: map[string]*Certificate{}}
 	x.manifest = fmtManifest{Format: FormatName, FormatVersion: FormatVersion, ExportID: x.id, Organisation: fmtOrg{ID: sub.OrgID, Name: sc.OrgName},
 		CreatedAt: x.at, ExportedBy: agentOf(sub), Scope: fmtScope{CaseID: x.caseID}}
 	if err := x.choose(ctx, sc.ClassID); err != nil {
@@ -141,6 +142,13 @@ type exporter struct {
 	zw          *zip.Writer
 	manifest    fmtManifest
 	manifestSum string
+
+	// written and cases are the records written and their cases, which
+	// the holds are cut down to; certs caches certificates, which cover
+	// many records each.
+	written map[string]bool
+	cases   map[string]bool
+	certs   map[string]*Certificate
 }
 
 // choose fixes the classes: the whole plan, or a class with the classes
@@ -249,9 +257,6 @@ func (x *exporter) write(ctx context.Context, w io.Writer) error {
 	if err := x.json(filePlanName, plan); err != nil {
 		return err
 	}
-	if err := x.json(holdsName, fmtHolds{Holds: []fmtHold{}}); err != nil {
-		return err
-	}
 	where, args := x.where()
 	after := ""
 	for {
@@ -269,8 +274,17 @@ func (x *exporter) write(ctx context.Context, w io.Writer) error {
 		}
 		after = page[len(page)-1].ID
 	}
+	// The holds come after the records, so that what they name is cut
+	// down to exactly the records written.
+	holds, err := x.holds(ctx)
+	if err != nil {
+		return err
+	}
+	if err := x.json(holdsName, holds); err != nil {
+		return err
+	}
 	var sum hash.Hash
-	err := x.entry(manifestName, x.at, true, func(w io.Writer) error {
+	err = x.entry(manifestName, x.at, true, func(w io.Writer) error {
 		sum = sha256.New()
 		enc := json.NewEncoder(io.MultiWriter(w, sum))
 		enc.SetIndent("", "  ")
@@ -331,6 +345,9 @@ func (x *exporter) record(ctx context.Context, d *Document) error {
 	}
 	dir := recordsDir + d.ID + "/"
 	rec := recordOf(d, x.codeOf[d.ClassID])
+	if err := x.retention(ctx, d, &rec.Retention); err != nil {
+		return err
+	}
 	for _, v := range vs {
 		fv := fmtVersion{Number: v.Number, Name: v.Name, MediaType: v.MediaType, Size: v.Size, SHA256: v.BlobID, Note: v.Note,
 			CreatedBy: fmtAgent{ID: v.CreatedBy, Name: v.CreatedByName}, CreatedAt: v.CreatedAt}
@@ -359,6 +376,10 @@ func (x *exporter) record(ctx context.Context, d *Document) error {
 	if err := x.json(dir+eventsName, fmtEvents{RecordID: d.ID, Events: nonNil(ev)}); err != nil {
 		return err
 	}
+	x.written[d.ID] = true
+	if d.CaseID != "" {
+		x.cases[d.CaseID] = true
+	}
 	c := &x.manifest.Counts
 	c.Records++
 	c.Versions += len(vs)
@@ -377,7 +398,8 @@ func recordOf(d *Document, classCode string) fmtRecord {
 		BusinessUnitID: d.UnitID, Author: fmtAgent{ID: d.AuthorID, Name: d.AuthorName}, Subjects: []fmtPerson{},
 		Case: fmtCase{ID: d.CaseID, Reference: d.CaseRef}, Tags: nonNil(d.Tags), Source: d.Source, SourceRef: d.SourceRef,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Versions: []fmtVersion{},
-		Retention: fmtRetention{State: d.State, TriggerAt: d.TriggerAt, DueAt: d.DueAt, DisposedAt: d.DisposedAt, Disposal: []fmtDisposal{}}}
+		Retention: fmtRetention{State: d.State, TriggerAt: d.TriggerAt, DueAt: d.DueAt, DisposedAt: d.DisposedAt, RetainUntil: d.RetainUntil,
+			Extensions: []fmtExtension{}, Disposal: []fmtDisposal{}}}
 	for _, p := range d.Subjects {
 		rec.Subjects = append(rec.Subjects, fmtPerson(p))
 	}

@@ -17,10 +17,14 @@ import (
 // The naming follows MoReq2010's model: classes with disposal schedules,
 // records with components (here versions), holds and events.
 
-// Format names and versions the archive.
+// Format names and versions the archive. Version 2 fills what version 1
+// reserved: legal holds (holds.json), each record's disposal history and
+// extensions, and its retain_until. An import reads both versions: a
+// version 1 archive has no holds and no disposal history to carry.
 const (
-	FormatName    = "dbtp-records-export"
-	FormatVersion = 1
+	FormatName       = "dbtp-records-export"
+	FormatVersion    = 2
+	minFormatVersion = 1
 )
 
 // Fixed names inside the archive.
@@ -112,25 +116,28 @@ type fmtClass struct {
 	Events           []fmtEvent   `json:"events"`
 }
 
-// fmtHolds is holds.json. Version 1 reserves it: this build has no legal
-// holds, so it always writes an empty list and an import refuses a
-// non-empty one rather than drop a hold (a hold stops destruction).
+// fmtHolds is holds.json: the legal holds that name an exported record,
+// an exported class or the case of an exported record, active or lifted,
+// each with what it names cut down to what the archive holds.
 type fmtHolds struct {
 	Holds []fmtHold `json:"holds"`
 }
 
 type fmtHold struct {
-	ID         string    `json:"id"`
-	Title      string    `json:"title"`
-	Reason     string    `json:"reason"`
-	PlacedAt   time.Time `json:"placed_at"`
-	PlacedBy   fmtAgent  `json:"placed_by"`
-	ReleasedAt time.Time `json:"released_at,omitzero"`
-	ReleasedBy fmtAgent  `json:"released_by,omitzero"`
-	// What the hold covers: records by ID, classes by code, cases by ID.
-	RecordIDs  []string `json:"record_ids"`
-	ClassCodes []string `json:"class_codes"`
-	CaseIDs    []string `json:"case_ids"`
+	ID            string    `json:"id"`
+	Title         string    `json:"title"`
+	Reason        string    `json:"reason"`
+	PlacedAt      time.Time `json:"placed_at"`
+	PlacedBy      fmtAgent  `json:"placed_by"`
+	ReleasedAt    time.Time `json:"released_at,omitzero"`
+	ReleasedBy    fmtAgent  `json:"released_by,omitzero"`
+	ReleaseReason string    `json:"release_reason,omitempty"`
+	// What the hold covers: records by ID, classes by code (with every
+	// class under them), cases by ID.
+	RecordIDs  []string   `json:"record_ids"`
+	ClassCodes []string   `json:"class_codes"`
+	CaseIDs    []string   `json:"case_ids"`
+	Events     []fmtEvent `json:"events"`
 }
 
 type fmtRecord struct {
@@ -178,20 +185,83 @@ type fmtRetention struct {
 	TriggerAt  time.Time `json:"trigger_at,omitzero"`
 	DueAt      time.Time `json:"due_at,omitzero"`
 	DisposedAt time.Time `json:"disposed_at,omitzero"`
-	// Disposal is reserved like holds.json: the reviews, approvals and
-	// certificate of the record's disposal. Empty in this build; an import
-	// refuses a non-empty list rather than drop it.
+	// RetainUntil is the floor extensions set: the due date never falls
+	// before it, whatever the schedule.
+	RetainUntil time.Time      `json:"retain_until,omitzero"`
+	Extensions  []fmtExtension `json:"extensions"`
+	// Disposal is every item the record had in the disposal queue, oldest
+	// first, as it stood at the export.
 	Disposal []fmtDisposal `json:"disposal"`
 }
 
+// fmtExtension is one decision to keep the record longer.
+type fmtExtension struct {
+	Until      time.Time `json:"until"`
+	Reason     string    `json:"reason"`
+	DisposalID string    `json:"disposal_id,omitempty"` // the queue item a rejection kept it from
+	By         fmtAgent  `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// fmtDisposal is one item of the disposal queue: when the record fell
+// due, under which schedule, the decisions on it and, once carried out,
+// the certificate.
 type fmtDisposal struct {
-	At            time.Time   `json:"at"`
-	Decision      string      `json:"decision"` // destroy | transfer | retain | extend
-	By            fmtAgent    `json:"by"`
-	Approvals     []fmtAgent  `json:"approvals"`
-	Schedule      fmtSchedule `json:"schedule"`
-	CertificateID string      `json:"certificate_id,omitempty"`
-	Note          string      `json:"note,omitempty"`
+	ID         string        `json:"id"`
+	QueuedAt   time.Time     `json:"queued_at"`
+	DueAt      time.Time     `json:"due_at"`
+	Action     string        `json:"action"`   // destroy | review | transfer
+	Schedule   string        `json:"schedule"` // the schedule in words, when queued
+	TwoStage   bool          `json:"two_stage"`
+	Stage      int           `json:"stage"`
+	State      string        `json:"state"` // pending | held | approved | disposing | done | rejected | withdrawn
+	Approvals  []fmtApproval `json:"approvals"`
+	HoldID     string        `json:"hold_id,omitempty"`
+	Reason     string        `json:"reason,omitempty"`
+	ExtendedTo time.Time     `json:"extended_to,omitzero"`
+	DecidedAt  time.Time     `json:"decided_at,omitzero"`
+	DecidedBy  fmtAgent      `json:"decided_by,omitzero"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	// Certificate is the proof of a disposal carried out, with this
+	// record's entry only; Records says how many it covered in all.
+	Certificate *fmtCertificate `json:"certificate,omitempty"`
+}
+
+type fmtApproval struct {
+	Stage int       `json:"stage"`
+	By    fmtAgent  `json:"by"`
+	Role  string    `json:"role"`
+	At    time.Time `json:"at"`
+	Note  string    `json:"note,omitempty"`
+}
+
+type fmtCertificate struct {
+	ID         string        `json:"id"`
+	Number     string        `json:"number"`
+	Action     string        `json:"action"` // destroy | transfer
+	IssuedAt   time.Time     `json:"issued_at"`
+	Schedule   string        `json:"schedule"`
+	Note       string        `json:"note,omitempty"`
+	ExecutedBy string        `json:"executed_by"`
+	Approvals  []fmtApproval `json:"approvals"`
+	Records    int           `json:"records"`
+	Item       fmtCertItem   `json:"item"`
+}
+
+// fmtCertItem is what a certificate says of one record.
+type fmtCertItem struct {
+	Title    string    `json:"title"`
+	Class    string    `json:"class"` // code and title
+	CaseRef  string    `json:"case_reference,omitempty"`
+	Declared bool      `json:"declared"`
+	Schedule string    `json:"schedule"`
+	DueAt    time.Time `json:"due_at"`
+	Versions int       `json:"versions"`
+	SHA256   []string  `json:"sha256"`
+	Bytes    int64     `json:"bytes"`
+	Verified bool      `json:"verified"` // every SHA-256 above was checked gone from the store
+	Kept     []string  `json:"kept"`     // content kept as other live records hold the same bytes
+	Note     string    `json:"note,omitempty"`
 }
 
 type fmtVersion struct {

@@ -17,6 +17,7 @@ import (
 // history, besides ResourceType itself.
 const (
 	classResource  = "record_class"
+	holdResource   = "record_hold"
 	exportResource = "record_export"
 	importResource = "record_import"
 )

@@ -105,11 +105,13 @@ type archive struct {
 	classes     map[string]fmtClass // by code
 	records     []archRecord
 	content     []fmtFile // content files, in manifest order
+	holds       []fmtHold
 	counts      Counts
 }
 
 type archRecord struct {
 	id, classCode     string
+	caseID            string
 	source, sourceRef string
 	dir               string
 }
@@ -195,8 +197,8 @@ func (a *archive) readManifest() error {
 	switch {
 	case m.Format != FormatName:
 		return refused("%s names the format %q, not %q", manifestName, clip(m.Format), FormatName)
-	case m.FormatVersion != FormatVersion:
-		return refused("it is version %d of the format; this version of dbtp reads version %d", m.FormatVersion, FormatVersion)
+	case m.FormatVersion < minFormatVersion || m.FormatVersion > FormatVersion:
+		return refused("it is version %d of the format; this version of dbtp reads versions %d to %d", m.FormatVersion, minFormatVersion, FormatVersion)
 	case !platform.ValidID("rex", m.ExportID):
 		return refused("%s has no valid export_id", manifestName)
 	case m.CreatedAt.IsZero():

@@ -28,9 +28,10 @@ func (s *Store) checkFiles(a *archive) error {
 	if err := a.readListed(holdsName, &holds); err != nil {
 		return err
 	}
-	if len(holds.Holds) > 0 {
-		return refused("it carries %d legal holds; this version of dbtp cannot import legal holds yet, and will not drop them", len(holds.Holds))
+	if err := a.checkHolds(holds.Holds); err != nil {
+		return err
 	}
+	a.holds = holds.Holds
 	if err := a.hashListed(a.listed[readmeName]); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (s *Store) checkFiles(a *archive) error {
 			}
 			sources[key] = rec.ID
 		}
-		ar.classCode, ar.source, ar.sourceRef = rec.Class.Code, rec.Source, rec.SourceRef
+		ar.classCode, ar.caseID, ar.source, ar.sourceRef = rec.Class.Code, rec.Case.ID, rec.Source, rec.SourceRef
 		for _, v := range rec.Versions {
 			if v.Path == "" {
 				continue
@@ -80,6 +81,10 @@ func (s *Store) checkFiles(a *archive) error {
 	a.counts.Classes = len(a.plan.Classes)
 	for _, c := range a.plan.Classes {
 		a.counts.Events += len(c.Events)
+	}
+	a.counts.Holds = len(a.holds)
+	for _, h := range a.holds {
+		a.counts.Events += len(h.Events)
 	}
 	if a.counts != a.manifest.Counts {
 		return refused("%s counts %+v but the archive holds %+v", manifestName, a.manifest.Counts, a.counts)
@@ -227,12 +232,13 @@ func (a *archive) checkRecord(rec *fmtRecord, dir string, maxBytes int64) error 
 	switch {
 	case r.State != StateActive && r.State != StateDestroyed && r.State != StateTransferred:
 		return errors.New("retention.state must be active, destroyed or transferred")
-	case len(r.Disposal) > 0:
-		return errors.New("it carries disposal decisions; this version of dbtp cannot import them yet, and will not drop them")
-	case !optGood(r.TriggerAt) || !optGood(r.DueAt) || !optGood(r.DisposedAt):
+	case !optGood(r.TriggerAt) || !optGood(r.DueAt) || !optGood(r.DisposedAt) || !optGood(r.RetainUntil):
 		return errors.New("retention times must be real times after 1970")
 	case r.State == StateActive && len(rec.Versions) == 0:
 		return errors.New("a record that is not destroyed or transferred needs at least one version")
+	}
+	if err := checkRetention(rec); err != nil {
+		return err
 	}
 	return a.checkVersions(rec, dir, maxBytes)
 }

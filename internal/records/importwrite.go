@@ -136,10 +136,16 @@ func (s *Store) writeImport(ctx context.Context, sub *platform.Subject, a *archi
 				sum.Notes = append(sum.Notes, fmt.Sprintf("%d records in %s have disposal dates worked out from this file plan's schedule, which differs from the archive's", n, c.Code))
 			}
 		}
+		if err := s.importHolds(ctx, tx, sub, a, classIDs, &sum); err != nil {
+			return err
+		}
 		e := audit.For(sub, "records.import", importResource, sum.ImportID, audit.Success)
 		e.Detail = fmt.Sprintf("imported export %s of organisation %s (manifest SHA-256 %s): %d classes (%d created), %d records (%d declared, %d destroyed or transferred), %d versions, %d content files (%s), %d events carried",
 			a.manifest.ExportID, clip(a.manifest.Organisation.ID), a.manifestSum, a.counts.Classes, len(sum.ClassesCreated), a.counts.Records, a.counts.Declared,
 			a.counts.Tombstones, a.counts.Versions, a.counts.Files, humanBytes(a.counts.ContentBytes), a.counts.Events)
+		if a.counts.Holds > 0 {
+			e.Detail += fmt.Sprintf(", %d legal holds", a.counts.Holds)
+		}
 		return s.audit.Record(tx, e)
 	})
 	if err != nil {
@@ -222,7 +228,8 @@ func (s *Store) importRecord(ctx context.Context, tx *store.Tx, sub *platform.Su
 	d := &Document{ID: rec.ID, OrgID: sub.OrgID, ClassID: classIDs[rec.Class.Code], Title: m.Title, AuthorID: rec.Author.ID, AuthorName: rec.Author.Name,
 		UnitID: m.UnitID, Classification: m.Classification, Subjects: m.Subjects, CaseID: m.CaseID, CaseRef: m.CaseRef, Tags: m.Tags,
 		Source: rec.Source, SourceRef: rec.SourceRef, Versions: len(rec.Versions), TriggerAt: rec.Retention.TriggerAt, DueAt: rec.Retention.DueAt,
-		State: rec.Retention.State, DisposedAt: rec.Retention.DisposedAt, TextStatus: "none", CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}
+		State: rec.Retention.State, DisposedAt: rec.Retention.DisposedAt, RetainUntil: rec.Retention.RetainUntil, TextStatus: "none",
+		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}
 	if rec.Declaration != nil {
 		d.DeclaredAt, d.DeclaredBy = rec.Declaration.At, rec.Declaration.By
 	}
@@ -251,8 +258,14 @@ func (s *Store) importRecord(ctx context.Context, tx *store.Tx, sub *platform.Su
 	if err := carry(ctx, tx, d.OrgID, ResourceType, d.ID, importID, events); err != nil {
 		return "", err
 	}
+	if err := carryRetention(ctx, tx, d, rec.Retention, importID); err != nil {
+		return "", err
+	}
 	detail := fmt.Sprintf("imported %q into %s with %d versions and %d events of history, from export %s of organisation %s",
 		d.Title, rec.Class.Code, d.Versions, len(events), a.manifest.ExportID, clip(a.manifest.Organisation.ID))
+	if n, x := len(rec.Retention.Extensions), len(rec.Retention.Disposal); n+x > 0 {
+		detail += fmt.Sprintf("; %d extensions and %d disposal queue items carried as history", n, x)
+	}
 	if err := s.recordDocEntry(tx, sub, "records.import", d, detail); err != nil {
 		return "", err
 	}

@@ -127,6 +127,7 @@ func (m *Module) Web(srv *web.Server) error {
 	h.routePages(srv.Router())
 	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())
+	h.routeRetentionAPI(srv.API())
 	h.routeMove(srv.Router(), srv.API())
 	return nil
 }
