@@ -109,7 +109,7 @@ type corpusDoc struct {
 }
 
 // insertCorpus writes text and versions before documents, so the search
-// index (the triggers of migration 0002) is built once per document.
+// index (the triggers of migration 0003) is built once per document.
 func insertCorpus(ctx context.Context, tx *store.Tx, docs []corpusDoc) error {
 	const per = 100 // rows per statement, well under both engines' parameter limits
 	for lo := 0; lo < len(docs); lo += per {

@@ -20,12 +20,12 @@ const (
 
 // MaxTextBytes is the most extracted text kept per document. A 5 GB file
 // can hold far more text than anyone searches or reviews; the rest is
-// cut. Search indexes the first 200,000 characters of it (migration 0002).
+// cut. Search indexes the first 200,000 characters of it (migration 0003).
 const MaxTextBytes = 8 << 20
 
 // SetText stores the text read from a document's latest version, inside
 // the extraction job's write, and marks the extraction done; the search
-// index follows in the same transaction (migration 0002's triggers). A
+// index follows in the same transaction (migration 0003's triggers). A
 // document deleted or disposed of meanwhile is not found, and its text
 // is not stored.
 func (s *Store) SetText(ctx context.Context, tx *store.Tx, orgID, documentID, text string) error {

@@ -129,6 +129,7 @@ func (m *Module) Web(srv *web.Server) error {
 	h.routeAPI(srv.API())
 	h.routeRetentionAPI(srv.API())
 	h.routeMove(srv.Router(), srv.API())
+	h.routeSearch(srv.Router(), srv.API())
 	return nil
 }
 
