@@ -24,7 +24,7 @@ func TestAccessMatrix(t *testing.T) {
 		org := e.mustOrg("kent", "Kent County Council", platform.OrgCouncil)
 		sys := platform.System(org.ID)
 		units := map[string]string{}
-		for _, n := range []string{"Adults", "Customer Services", "Democratic Services", "Finance", "Infrastructure", "Property"} {
+		for _, n := range []string{"Adults", "Customer Services", "Democratic Services", "Finance", "Infrastructure", "Information Governance", "Property"} {
 			u, err := e.id.CreateUnit(e.ctx, sys, n)
 			noErr(t, err)
 			units[n] = u.ID
@@ -75,6 +75,9 @@ func TestAccessMatrix(t *testing.T) {
 				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
 			"risk-register": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
+			// Information governance answers subject access requests.
+			"subject-access-request": {start: "resident", actFor: staffAll,
+				open: "resident cw-own mgr-own admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin"},
 			"technology-roadmap": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "mgr-own admin"},
 		}
