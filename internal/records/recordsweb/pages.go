@@ -19,6 +19,7 @@ type handlers struct {
 	dir      platform.Directory
 	maxBytes int64
 	graph    *graph.Client // nil: capture from Microsoft 365 is not set up
+	sar      *sarHandlers  // nil: no services engine to answer subject access requests with
 }
 
 func (h *handlers) routePages(rt *web.Router) {
@@ -37,7 +38,7 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("GET /records/new", h.newForm)
 	page("POST /records/new", h.create, upload)
 	page("GET /records/{id}", h.docPage)
-	page("GET /records/{id}/edit", h.editForm)
+	page("GET /records/{id}/{page}", h.docSubpage) // the edit page, and /records/sars/{case} (sar.go)
 	page("POST /records/{id}/edit", h.edit)
 	page("POST /records/{id}/declare", h.declare)
 	page("POST /records/{id}/delete", h.delete)
