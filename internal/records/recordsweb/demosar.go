@@ -98,9 +98,16 @@ func (m *Module) demoSAR(ctx context.Context, env *module.DemoEnv) error {
 		return err
 	}
 	var req *SARRequest
-	for i := range reqs {
-		if reqs[i].Open && len(reqs[i].Person.Names) > 0 && reqs[i].Person.Names[0] == chris.Name {
-			req = &reqs[i]
+	for _, q := range reqs {
+		if !q.Open {
+			continue
+		}
+		full, err := m.SARs.SARRequest(ctx, rosa, q.ID)
+		if err != nil {
+			return err
+		}
+		if len(full.Person.Names) > 0 && full.Person.Names[0] == chris.Name {
+			req = &full
 		}
 	}
 	if req == nil {

@@ -43,7 +43,7 @@ type SARRequest struct {
 	Received      time.Time
 	DueAt         time.Time // zero once closed
 	AtRiskAt      time.Time
-	Extended      bool // the deadline was extended (complex request)
+	Extended      bool   // the deadline was extended (complex request)
 	Summary       string // who it is about, as queues show it
 	Person        records.SARPerson
 	Address       string
