@@ -37,7 +37,7 @@ func (h *sarHandlers) routes(rt *web.Router) {
 	page("GET /records/sars/{case}/{item}", h.itemPage)
 	page("POST /records/sars/{case}/{item}/decide", h.decide)
 	page("POST /records/sars/{case}/{item}/redact", h.redact)
-	page("GET /records/sars/{case}/{item}/pages/{n}", h.preview)
+	page("GET /records/sars/{case}/{item}/preview/{n}", h.preview) // not .../pages/{n}: that would clash with /records/{id}/versions/{n}/pages/{p}
 }
 
 // docSubpage is GET /records/{id}/{page}: a document's edit page, or, for
