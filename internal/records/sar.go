@@ -194,6 +194,14 @@ func (s *Store) OpenSAR(ctx context.Context, sub *platform.Subject, caseID, refe
 		return nil, err
 	}
 	existing, err := s.loadSAR(ctx, s.db.QueryRow, sub.OrgID, caseID)
+	if err == nil && existing.UnitID != unitID {
+		// The case moved to another unit: its people answer it now.
+		err = s.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE records_sars SET unit_id = ?, updated_at = ? WHERE case_id = ?`, unitID, store.Millis(s.now()), caseID)
+			return err
+		})
+		existing.UnitID = unitID
+	}
 	if err == nil {
 		return existing, nil
 	}

@@ -258,18 +258,20 @@ func TestSARReviewRedactAndRelease(t *testing.T) {
 		_, err = e.rs.BuildSARBundle(e.ctx, e.officer, sarCase, "Your information", "Northshire Council", start)
 		wantCode(t, err, platform.CodeInvalid)
 		noErr(t, decide(e.officer, e.transport.ID, DecisionInclude, "Part of the request"))
+		// A draft included and then deleted cannot go out: it is counted.
+		noErr(t, e.rs.Delete(e.ctx, e.rosa, e.note.ID))
 		b, err := e.rs.BuildSARBundle(e.ctx, e.officer, sarCase, "Your information", "Northshire Council", start)
 		noErr(t, err)
-		if b.Items != 4 || b.Redacted != 1 {
-			t.Fatalf("bundle of %d items, %d redacted; want 4 and 1", b.Items, b.Redacted)
+		if b.Items != 3 || b.Redacted != 1 || b.Gone != 1 {
+			t.Fatalf("bundle of %d items, %d redacted, %d gone; want 3, 1 and 1", b.Items, b.Redacted, b.Gone)
 		}
 		all := pdfText(t, b.PDF)
-		for _, want := range []string{"Care plan", "School transport for Chris Walker", "Route 12", "Visited at home", "COMP-2026-000123"} {
+		for _, want := range []string{"Care plan", "School transport for Chris Walker", "Route 12", "COMP-2026-000123"} {
 			if !strings.Contains(strings.Join(strings.Fields(all), " "), want) {
 				t.Errorf("the bundle lacks %q", want)
 			}
 		}
-		for _, gone := range []string{"DANASMITH", "ALPHAWORD", "Refund", "Invoice", "fence"} {
+		for _, gone := range []string{"DANASMITH", "ALPHAWORD", "Refund", "Invoice", "fence", "Visited at home"} {
 			if strings.Contains(all, gone) {
 				t.Errorf("the bundle holds %q", gone)
 			}
@@ -292,10 +294,10 @@ func TestSARReviewRedactAndRelease(t *testing.T) {
 		noErr(t, e.rs.MarkSARReleased(e.ctx, e.officer, sarCase, b, blobID, doc.ID))
 		r, _, err := e.rs.SAR(e.ctx, e.officer, sarCase)
 		noErr(t, err)
-		if !r.Released() || r.BundleSHA256 != blobID || r.BundleRecord != doc.ID || r.ReleasedItems != 4 {
+		if !r.Released() || r.BundleSHA256 != blobID || r.BundleRecord != doc.ID || r.ReleasedItems != 3 {
 			t.Fatalf("released %+v", r)
 		}
-		wantCode(t, decide(e.officer, e.note.ID, DecisionExclude, "Too late"), platform.CodeConflict)
+		wantCode(t, decide(e.officer, e.care.ID, DecisionExclude, "Too late"), platform.CodeConflict)
 		_, err = e.rs.FindForSAR(e.ctx, e.officer, sarCase, chris, nil)
 		wantCode(t, err, platform.CodeConflict)
 		for action, want := range map[string]int{"records.sar_open": 1, "records.sar_find": 1, "records.sar_include": 4, "records.sar_exclude": 2,

@@ -26,12 +26,15 @@ type SARBundle struct {
 	PDF      []byte
 	Items    int // documents in it
 	Redacted int // of which redacted
+	Gone     int // documents found and not left out, deleted since (drafts): not in it, and said so
 }
 
 // BuildSARBundle joins the included items, redacted copies where there
 // are, into one PDF with an index (pdfs.Bundle). Every item must have been
 // decided, and sub must be able to read every item (a caseworker cannot
-// release what only a records manager can see).
+// release what only a records manager can see). A draft deleted since it
+// was found cannot go out: it is counted in Gone, which the release's
+// audit entry states.
 func (s *Store) BuildSARBundle(ctx context.Context, sub *platform.Subject, caseID, title, council string, received time.Time) (SARBundle, error) {
 	r, err := s.sarFor(ctx, sub, caseID, access.Update)
 	if err != nil {
@@ -47,7 +50,7 @@ func (s *Store) BuildSARBundle(ctx context.Context, sub *platform.Subject, caseI
 	if err != nil {
 		return SARBundle{}, err
 	}
-	pending, hidden := 0, 0
+	pending, hidden, gone := 0, 0, 0
 	var items []pdfs.BundleItem
 	out := SARBundle{}
 	for _, it := range all {
@@ -57,6 +60,9 @@ func (s *Store) BuildSARBundle(ctx context.Context, sub *platform.Subject, caseI
 		}
 		switch {
 		case it.Decision == DecisionExclude:
+			continue
+		case !visible && it.Kind == ItemRecord && s.documentGone(ctx, it.RefID):
+			gone++
 			continue
 		case !visible:
 			hidden++
@@ -90,8 +96,15 @@ func (s *Store) BuildSARBundle(ctx context.Context, sub *platform.Subject, caseI
 	if out.PDF, err = pdfs.Bundle(ctx, title, council, received, items, pdfs.Options{}); err != nil {
 		return SARBundle{}, err
 	}
-	out.Items = len(items)
+	out.Items, out.Gone = len(items), gone
 	return out, nil
+}
+
+// documentGone reports whether a document no longer exists (a draft
+// deleted since it was found).
+func (s *Store) documentGone(ctx context.Context, id string) bool {
+	_, err := loadDocument(ctx, s.db.QueryRow, id)
+	return platform.CodeOf(err) == platform.CodeNotFound
 }
 
 func (s *Store) readAll(ctx context.Context, blobID string) ([]byte, error) {
@@ -180,7 +193,11 @@ func (s *Store) MarkSARReleased(ctx context.Context, sub *platform.Subject, case
 			WHERE case_id = ?`, now, declarer(sub), blobID, recordID, b.Items, now, r.CaseID); err != nil {
 			return err
 		}
-		return s.sarEntry(tx, sub, "records.sar_release", r, fmt.Sprintf("released %d %s (%d redacted) to the requester; bundle sha256 %s; filed as record %s",
-			b.Items, plural(b.Items, "item"), b.Redacted, blobID, recordID))
+		detail := fmt.Sprintf("released %d %s (%d redacted) to the requester; bundle sha256 %s; filed as record %s",
+			b.Items, plural(b.Items, "item"), b.Redacted, blobID, recordID)
+		if b.Gone > 0 {
+			detail += fmt.Sprintf("; %d %s found were deleted before the release and are not in it", b.Gone, plural(b.Gone, "document"))
+		}
+		return s.sarEntry(tx, sub, "records.sar_release", r, detail)
 	})
 }

@@ -288,7 +288,11 @@ func (h *sarHandlers) release(w http.ResponseWriter, r *http.Request) error {
 	if err := h.rs.MarkSARReleased(ctx, sub, req.ID, b, f.BlobID, doc.ID); err != nil {
 		return err
 	}
-	web.SetFlash(w, r, fmt.Sprintf("Released %d %s to %s and filed the bundle as a record", b.Items, map[bool]string{true: "item", false: "items"}[b.Items == 1], sar.Person.Names[0]))
+	msg := fmt.Sprintf("Released %d %s to %s and filed the bundle as a record", b.Items, map[bool]string{true: "item", false: "items"}[b.Items == 1], sar.Person.Names[0])
+	if b.Gone > 0 {
+		msg += fmt.Sprintf(". %d found were deleted before the release and are not in it", b.Gone)
+	}
+	web.SetFlash(w, r, msg)
 	http.Redirect(w, r, sarURL(req.ID), http.StatusSeeOther)
 	return nil
 }
