@@ -223,6 +223,19 @@ func sarJourney(t *testing.T, r *running) {
 		}
 	}
 
+	// The workspace is the council's: residents are refused, and staff who
+	// cannot read the request find nothing there.
+	if res := chris.Get("/records/sars"); res.Status != http.StatusForbidden {
+		t.Errorf("a resident opened the list of requests: %d", res.Status)
+	}
+	samB := signIn(sam.Email, sam.Password)
+	if res := samB.Get(base); res.Status != http.StatusForbidden && res.Status != http.StatusNotFound || strings.Contains(res.Body, "Care needs") {
+		t.Errorf("a caseworker of another unit opened the workspace: %d", res.Status)
+	}
+	if res := samB.Get("/records/sars"); res.Status != http.StatusOK || strings.Contains(res.Body, sar.Reference) {
+		t.Errorf("a caseworker of another unit sees the request listed: %d", res.Status)
+	}
+
 	entries, err := r.app.audit.List(ctx, audit.Filter{OrgID: org.ID, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)

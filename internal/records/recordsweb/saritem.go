@@ -2,6 +2,7 @@ package recordsweb
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,7 +39,9 @@ type sarItemPage struct {
 	Boxes     []boxRow
 }
 
-func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', -1, 64) }
+// percent shows a fraction of the page as a percentage to two places,
+// without float noise (0.0184 is "1.84", not "1.8399999999999999").
+func percent(f float64) string { return strconv.FormatFloat(math.Round(f*10000)/100, 'f', -1, 64) }
 
 func (h *sarHandlers) itemPage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderItem(w, r, http.StatusOK, nil)
