@@ -267,3 +267,20 @@ func TestCasesAbout(t *testing.T) {
 		}
 	})
 }
+
+// A definition published from Go (the designer, the API) is checked for
+// a deadline the engine can count, as the YAML parser checks it.
+func TestPublishRefusesADeadlineItCannotCount(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	for _, dl := range []*definition.Deadline{
+		{CalendarMonths: 1, WorkingDays: 20},
+		{},
+		{CalendarMonths: 1, Extension: &definition.Extension{Transition: "nowhere", CalendarMonths: 2}},
+	} {
+		d := complaints(1)
+		d.ID, d.ReferencePrefix = "deadlined", "DL"
+		d.Workflow.Deadline = dl
+		_, err := e.svc.PublishDefinition(e.ctx, e.admin, d, []byte("id: deadlined\n"))
+		wantCode(t, err, platform.CodeInvalid)
+	}
+}
