@@ -25,7 +25,7 @@ func TestAccessMatrix(t *testing.T) {
 		org := e.mustOrg("kent", "Kent County Council", platform.OrgCouncil)
 		sys := platform.System(org.ID)
 		units := map[string]string{}
-		for _, n := range []string{"Adults", "Customer Services", "Democratic Services", "Finance", "Infrastructure", "Property"} {
+		for _, n := range []string{"Adults", "Customer Services", "Democratic Services", "Finance", "Infrastructure", "Information Governance", "Property"} {
 			u, err := e.id.CreateUnit(e.ctx, sys, n)
 			noErr(t, err)
 			units[n] = u.ID
@@ -87,6 +87,10 @@ func TestAccessMatrix(t *testing.T) {
 			"risk-register": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own admin", assignable: "cw-own cw-other mgr-own mgr-other admin", firstMove: "cw-own mgr-own admin",
 				assigned: "cw-own cw-other mgr-own mgr-other admin", assignedMove: "cw-own cw-other mgr-own mgr-other admin"},
+			// Information governance answers subject access requests.
+			"subject-access-request": {start: "resident", actFor: staffAll,
+				open: "resident cw-own mgr-own admin", assignable: "cw-own mgr-own admin", firstMove: "cw-own mgr-own admin",
+				assigned: "cw-own mgr-own admin", assignedMove: "cw-own mgr-own admin"},
 			"technology-roadmap": {start: staffAll, actFor: "",
 				open: "cw-own mgr-own mgr-other admin", assignable: "cw-own mgr-own admin", firstMove: "mgr-own admin",
 				assigned: "cw-own mgr-own admin", assignedMove: "mgr-own admin"},

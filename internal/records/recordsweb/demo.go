@@ -66,6 +66,17 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	if p, err := m.rs.List(ctx, sys, records.Filter{State: "all", Limit: 1}); err != nil || len(p.Documents) > 0 {
 		return err // filed already
 	}
+	if err := m.demoDocuments(ctx, env, org); err != nil {
+		return err
+	}
+	// The subject access request in progress finds some of them.
+	return m.demoSAR(ctx, env)
+}
+
+// demoDocuments files the documents, places the legal hold and runs the
+// disposal queue once.
+func (m *Module) demoDocuments(ctx context.Context, env *module.DemoEnv, org platform.Org) error {
+	sys := platform.System(org.ID)
 	if err := m.rs.EnsureFilePlan(ctx, org.ID); err != nil {
 		return err
 	}

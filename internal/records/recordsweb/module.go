@@ -32,9 +32,12 @@ type Module struct {
 	// Cases is the digital services engine, whose case files are filed
 	// as records (wired in cmd/dbtp); nil: case files are not filed.
 	Cases CaseFiles
-	d     *module.Deps
-	rs    *records.Store
-	gc    *graph.Client
+	// SARs is the digital services engine as the subject access
+	// workspace needs it (wired in cmd/dbtp); nil: no workspace.
+	SARs SARCases
+	d    *module.Deps
+	rs   *records.Store
+	gc   *graph.Client
 }
 
 var _ module.Module = (*Module)(nil)
@@ -55,6 +58,9 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 		return errors.New("records need the blob store")
 	}
 	if err := d.Access.Register(records.ResourceType, records.Policy); err != nil {
+		return err
+	}
+	if err := d.Access.Register(records.SARResourceType, records.SARPolicy); err != nil {
 		return err
 	}
 	maxBytes, err := maxUpload(d.Config.Getenv)
@@ -124,6 +130,11 @@ func (m *Module) Web(srv *web.Server) error {
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
 	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc, log: m.d.Log}
+	if m.SARs != nil {
+		h.sar = &sarHandlers{handlers: h, sars: m.SARs, council: m.d.Config.CouncilName, now: m.d.Clock.Now}
+		h.sar.routes(srv.Router())
+		srv.Renderer().AddNav(web.NavItem{Label: "Subject access", Href: "/records/sars", Roles: []platform.Role{platform.RoleRecords}, Order: 26})
+	}
 	h.routePages(srv.Router())
 	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())

@@ -22,6 +22,7 @@ type handlers struct {
 	maxBytes int64
 	graph    *graph.Client // nil: capture from Microsoft 365 is not set up
 	log      *slog.Logger  // for failures after a response has started
+	sar      *sarHandlers  // nil: no services engine to answer subject access requests with
 }
 
 func (h *handlers) routePages(rt *web.Router) {
@@ -40,7 +41,7 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("GET /records/new", h.newForm)
 	page("POST /records/new", h.create, upload)
 	page("GET /records/{id}", h.docPage)
-	page("GET /records/{id}/edit", h.editForm)
+	page("GET /records/{id}/{page}", h.docSubpage) // the edit page, and /records/sars/{case} (sar.go)
 	page("POST /records/{id}/edit", h.edit)
 	page("POST /records/{id}/declare", h.declare)
 	page("POST /records/{id}/delete", h.delete)

@@ -128,6 +128,13 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		return err
 	}
 	for _, t := range allowed {
+		if f := requiredFile(def, t); f != nil {
+			// The console's forms take no files: a move that gives the
+			// applicant a file (a subject access bundle) is made where
+			// that file is prepared, which calls the engine's Respond.
+			p.OthersCan = append(p.OthersCan, t.Label+": made where "+strings.ToLower(f.Label)+" is prepared, as it gives the applicant a file")
+			continue
+		}
 		p.Transitions = append(p.Transitions, transitionButton{ID: t.ID, Label: t.Label, Form: len(t.Requires) > 0})
 	}
 	// Moves from here that others make: say who, rather than leave a
@@ -175,6 +182,16 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	}
 	p.StaffHTML = optionsHTML(p.Staff, p.Form, "assignee_id")
 	return web.Render(w, r, status, "console/case", p)
+}
+
+// requiredFile is the first file field transition t requires, or nil.
+func requiredFile(def *definition.Definition, t definition.Transition) *definition.Field {
+	for _, id := range t.Requires {
+		if f := def.Field(id); f != nil && f.Type == definition.TypeFile {
+			return f
+		}
+	}
+	return nil
 }
 
 // loadCaseLists fills the timeline, notes, tasks and attachments.

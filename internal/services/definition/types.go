@@ -175,6 +175,38 @@ type Workflow struct {
 	Initial     string       `yaml:"initial" json:"initial"` // state a new case enters
 	States      []State      `yaml:"states" json:"states"`
 	Transitions []Transition `yaml:"transitions" json:"transitions"`
+	// Deadline is one clock for the whole case, from its receipt to its
+	// close, whatever states it passes through: the time the law gives to
+	// answer (a subject access request in one calendar month). A workflow
+	// with a deadline has no per-state sla_days.
+	Deadline *Deadline `yaml:"deadline" json:"deadline,omitempty"`
+}
+
+// Deadline is a case's clock from receipt: exactly one of CalendarMonths
+// and WorkingDays.
+type Deadline struct {
+	// CalendarMonths counts as the Information Commissioner counts a
+	// subject access request's month: the same date that many months on,
+	// the month's last day when it has no such date, the next working day
+	// when that is a weekend or bank holiday.
+	CalendarMonths int `yaml:"calendar_months" json:"calendar_months,omitempty"`
+	// WorkingDays counts England and Wales working days after the day of
+	// receipt (a Freedom of Information request's 20).
+	WorkingDays int `yaml:"working_days" json:"working_days,omitempty"`
+	// AtRiskDays before the due date the case shows "at risk" (working days).
+	AtRiskDays int       `yaml:"at_risk_days" json:"at_risk_days,omitempty"`
+	Escalation *Escalate `yaml:"escalate" json:"escalate,omitempty"` // what happens when it is missed
+	// Extension lets one transition extend the deadline, once: the new due
+	// date counts the deadline and the extension together from receipt.
+	Extension *Extension `yaml:"extension" json:"extension,omitempty"`
+}
+
+// Extension is how far a transition moves a deadline, in the deadline's own
+// unit (CalendarMonths with calendar_months, WorkingDays with working_days).
+type Extension struct {
+	Transition     string `yaml:"transition" json:"transition"`
+	CalendarMonths int    `yaml:"calendar_months" json:"calendar_months,omitempty"`
+	WorkingDays    int    `yaml:"working_days" json:"working_days,omitempty"`
 }
 
 // State is one stage of a case.
