@@ -27,6 +27,7 @@ func TestBrowserRecords(t *testing.T) {
 			j := &journey{t: t, r: r, js: js}
 			t.Run("file, find and declare", j.fileFindDeclare)
 			t.Run("disposal approval", j.disposal)
+			t.Run("subject access release", j.subjectAccess)
 		})
 	}
 }
@@ -157,4 +158,83 @@ func (j *journey) disposal(t *testing.T) {
 		t.Fatalf("holds: %q", s)
 	}
 	j.check(t, rosa, "legal holds")
+}
+
+// subjectAccess: Rosa Reid decides what is still to review in Chris
+// Walker's request, releases it, and Chris downloads the bundle from his
+// request page; nobody else can.
+func (j *journey) subjectAccess(t *testing.T) {
+	r := j.r
+	rosa := j.as(t, "records@kent.example")
+	open(t, rosa, r.url+"/records/sars")
+	j.check(t, rosa, "subject access requests")
+	do(t, rosa, "open Chris Walker's request", chromedp.Click(chromedp.CSS(`main table a`)), chromedp.WaitVisible(chromedp.CSS("#items")))
+	request := location(t, rosa)
+	j.check(t, rosa, "subject access request")
+	if s := text(t, rosa, "main h1"); !strings.Contains(s, "Chris Walker") {
+		t.Fatalf("request heading %q", s)
+	}
+	for range 20 {
+		href, err := chromedp.Run(rosa, chromedp.Evaluate[string](
+			`(Array.from(document.querySelectorAll("#items ~ div table tbody tr")).find(tr => tr.textContent.includes("To review")) || {querySelector: () => null}).querySelector("th a")?.getAttribute("href") || ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if href == "" {
+			break
+		}
+		open(t, rosa, r.url+href)
+		j.check(t, rosa, "subject access item")
+		do(t, rosa, "include", chromedp.Click(chromedp.CSS(`input[name=decision][value=include]`)))
+		submitAndWait(t, rosa, `form[action$="/decide"]`, "main h1")
+		open(t, rosa, request)
+	}
+	do(t, rosa, "confirm the release", chromedp.Click(chromedp.CSS(`input[name=confirm]`)))
+	submitAndWait(t, rosa, `form[action$="/release"]`, ".govuk-notification-banner")
+	j.check(t, rosa, "after the release")
+
+	chris := j.as(t, "resident@kent.example")
+	open(t, chris, r.url+"/services/requests")
+	ref, err := chromedp.Run(chris, chromedp.Evaluate[string](
+		`(Array.from(document.querySelectorAll("main a")).find(a => a.closest("tr")?.textContent.includes("Ask for a copy of your personal information")) || {}).getAttribute?.("href") || ""`))
+	if err != nil || ref == "" {
+		t.Fatalf("Chris's requests page has no subject access request: %v\n%s", err, text(t, chris, "main"))
+	}
+	open(t, chris, r.url+ref)
+	j.check(t, chris, "the requester's page")
+	if s := text(t, chris, "#response ~ *"); s == "" {
+		t.Fatal("no response shown to Chris")
+	}
+	file, err := chromedp.Run(chris, chromedp.Evaluate[string](`(document.querySelector("main a[href*='/files/']") || {}).getAttribute?.("href") || ""`))
+	if err != nil || file == "" {
+		t.Fatalf("no bundle to download on Chris's page: %q", text(t, chris, "main"))
+	}
+	// The bundle is Chris's: a PDF for him, refused to another resident.
+	status, body := fetchAs(t, chris, r.url+file)
+	if status != 200 || !strings.HasPrefix(body, "%PDF") {
+		t.Fatalf("Chris's download: %d %.20q", status, body)
+	}
+	if _, body := get(t, r.url+file); strings.HasPrefix(body, "%PDF") {
+		t.Fatal("the bundle downloads without signing in")
+	}
+	other := j.as(t, "staff@kent.example")
+	if status, body := fetchAs(t, other, r.url+file); status == 200 || strings.HasPrefix(body, "%PDF") {
+		t.Fatalf("Jo Baker downloads Chris's bundle: %d", status)
+	}
+}
+
+// fetchAs fetches a URL in the signed-in browser's session and returns the
+// status and the start of the body.
+func fetchAs(t *testing.T, ctx context.Context, url string) (int, string) {
+	t.Helper()
+	type result struct {
+		Status int    `json:"status"`
+		Body   string `json:"body"`
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[result](fmt.Sprintf(`fetch(%q).then(async r => ({status: r.status, body: (await r.text()).slice(0, 100)}))`, url),
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Status, res.Body
 }
