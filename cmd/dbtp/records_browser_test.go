@@ -83,6 +83,18 @@ func (j *journey) fileFindDeclare(t *testing.T) {
 	if err := os.WriteFile(letter, []byte("Dear Mrs Ahmed, we are sorry your bin was missed. Kind regards, Sam Okafor"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if j.js {
+		// With scripts the field also takes a dropped file.
+		got, err := chromedp.Run(sam, chromedp.Evaluate[string](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["dropped"], "dropped-note.txt", {type: "text/plain"}));
+			document.querySelector("[data-dbtp-drop-zone]").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+			return document.querySelector("#file").files[0].name + " | " + document.querySelector(".dbtp-drop-zone__status").textContent;
+		})()`))
+		if err != nil || got != "dropped-note.txt | Chosen: dropped-note.txt" {
+			t.Fatalf("dropping a file: %q %v", got, err)
+		}
+	}
 	do(t, sam, "attach", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{letter}))
 	chooseOption(t, sam, "#class_id", "CUS.01.01")
 	chooseOption(t, sam, "#unit_id", "Customer Services")
