@@ -43,7 +43,7 @@ func kernelMigrations() []store.Migrations {
 func modules(a *app) []module.Module {
 	gazetteer := &gazetteerweb.Module{} // address questions find addresses in it
 	svc := &servicesweb.Module{Addresses: gazetteer}
-	recs := &recordsweb.Module{Cases: caseFiles{svc}} // case files become records
+	recs := &recordsweb.Module{Cases: caseFiles{svc}, SARs: sarCases{svc}} // case files become records; subject access requests are answered in records
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }

@@ -37,9 +37,10 @@ var demoOrgs = []struct {
 			// Democratic Services runs key decisions from the forward plan
 			// to the published decision notice.
 			{"democratic@kent.example", "Dana Whitfield", "caseworker", "Democratic Services"},
-			// The records manager keeps the file plan, approves disposal,
-			// places legal holds and answers subject access requests.
-			{"records@kent.example", "Rosa Reid", "records", "Information Governance"},
+			// Information Governance answers subject access requests: its
+			// records manager keeps the file plan and, as a caseworker of
+			// the unit, works the requests' cases.
+			{"records@kent.example", "Rosa Reid", "records,caseworker", "Information Governance"},
 			{"resident@kent.example", "Chris Walker", "resident", ""},
 		}},
 	{"cskl", "Commercial Services Kent Ltd", platform.OrgTradingCompany,
@@ -53,7 +54,8 @@ var demoOrgs = []struct {
 		[]demoPerson{{"admin@maidstone.example", "Helen Price", "admin", "Housing"}, {"partner@maidstone.example", "Ian Scott", "partner", ""}}},
 }
 
-// demoPerson's unit is a comma-separated list of business unit names.
+// demoPerson's role and unit are comma-separated lists of role and
+// business unit names.
 type demoPerson struct{ email, name, role, unit string }
 
 // demoLogin is one printed way in; the file keeps them so a second run can
@@ -117,8 +119,11 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 			unitIDs[u] = unit.ID
 		}
 		for _, p := range o.people {
-			role, _ := platform.ParseRole(p.role)
-			in := identity.NewUser{Email: p.email, Name: p.name, Roles: []platform.Role{role}, Password: identity.GeneratePasswordFor(p.email, p.name)}
+			in := identity.NewUser{Email: p.email, Name: p.name, Password: identity.GeneratePasswordFor(p.email, p.name)}
+			for _, r := range splitList(p.role) {
+				role, _ := platform.ParseRole(r)
+				in.Roles = append(in.Roles, role)
+			}
 			for _, u := range splitList(p.unit) {
 				in.BusinessUnits = append(in.BusinessUnits, unitIDs[u])
 			}

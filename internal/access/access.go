@@ -36,6 +36,10 @@ type Resource struct {
 	BusinessUnit   string // owning unit; empty for organisation-wide things
 	Classification platform.Classification
 	OwnerID        string // the person the resource belongs to, if any
+	// AssigneeID is the person the resource is given to work on (a case's
+	// assignee), if any. The default rule ignores it; a module's policy
+	// may admit them (services.CasePolicy does).
+	AssigneeID string
 }
 
 // Decision is the outcome with a reason fit for the audit log.

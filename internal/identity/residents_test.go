@@ -82,3 +82,44 @@ func TestRecordCallerAndFind(t *testing.T) {
 		}
 	})
 }
+
+// TestCallerClaimsTheirAccount: a caller recorded by the front desk with an
+// email address claims the record when they first sign in with GOV.UK One
+// Login using that (verified) address: the same person, with the cases
+// made for them, not a second account; afterwards One Login's identity
+// alone finds them. A recorded caller cannot sign in with a password (they
+// have none), and a different address makes a different account.
+func TestCallerClaimsTheirAccount(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		fay := e.subjectOf(e.mustUser(e.sys, "fay@northshire.gov.uk", "Fay Frontdesk", []platform.Role{platform.RoleStaff}, nil, testPassword))
+		dee, _, err := e.svc.RecordCaller(e.ctx, fay, platform.Caller{Name: "Dee Caller", Email: "dee.caller@example.org", Channel: ChannelEmail}, false)
+		noErr(t, err)
+		if _, err := e.svc.SignIn(e.ctx, "northshire", "dee.caller@example.org", testPassword, ""); err == nil {
+			t.Fatal("a recorded caller signed in with a password")
+		}
+		const iss = "https://oidc.integration.account.gov.uk/"
+		res, err := e.svc.SignInExternal(e.ctx, e.org.ID, "onelogin", iss, "urn:fdc:gov.uk:2022:dee", "Dee.Caller@example.org", "Dee Caller",
+			[]platform.Role{platform.RoleResident}, "")
+		noErr(t, err)
+		if res.UserID != dee.ID || res.State != StateSignedIn {
+			t.Fatalf("claim: %+v, recorded as %s", res, dee.ID)
+		}
+		sub, err := e.svc.SessionSubject(e.ctx, res.Token, "")
+		noErr(t, err)
+		if sub.UserID != dee.ID || !sub.HasRole(platform.RoleResident) || len(sub.Roles) != 1 {
+			t.Fatalf("signed in as %+v", sub)
+		}
+		again, err := e.svc.SignInExternal(e.ctx, e.org.ID, "onelogin", iss, "urn:fdc:gov.uk:2022:dee", "new-address@example.org", "", nil, "")
+		noErr(t, err)
+		if again.UserID != dee.ID {
+			t.Fatalf("second sign-in found %s", again.UserID)
+		}
+		other, err := e.svc.SignInExternal(e.ctx, e.org.ID, "onelogin", iss, "urn:fdc:gov.uk:2022:someone", "someone@example.org", "Someone",
+			[]platform.Role{platform.RoleResident}, "")
+		noErr(t, err)
+		if other.UserID == dee.ID {
+			t.Fatal("another person claimed Dee's record")
+		}
+	})
+}

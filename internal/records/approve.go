@@ -189,7 +189,7 @@ func (s *Store) RejectDisposal(ctx context.Context, sub *platform.Subject, id st
 			}
 			return s.recordDocEntry(tx, sub, "records.disposal_review", d, x.ID+": marked for review instead of "+x.Action+": "+reason)
 		}
-		if err := s.extend(ctx, tx, sub, d, r.Until, reason); err != nil {
+		if err := s.extend(ctx, tx, sub, d, r.Until, reason, x.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE records_disposals SET state = ?, reason = ?, extended_to = ?, hold_id = '', decided_at = ?, decided_by = ?,

@@ -187,10 +187,11 @@ func (s *Store) insertDocument(ctx context.Context, tx *store.Tx, d *Document) e
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO records_documents (id, org_id, class_id, title, author_id, author_name, unit_id, classification, subjects,
 		case_id, case_ref, tags, source, source_ref, versions, declared_at, declared_by, trigger_at, due_at, state, disposed_at, text_status, text_error,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, updated_at, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.OrgID, d.ClassID, d.Title, d.AuthorID, d.AuthorName, d.UnitID, d.Classification, string(subjects),
 		d.CaseID, d.CaseRef, string(tags), d.Source, d.SourceRef, d.Versions, optMillis(d.DeclaredAt), d.DeclaredBy, optMillis(d.TriggerAt),
-		optMillis(d.DueAt), d.State, optMillis(d.DisposedAt), d.TextStatus, d.TextError, store.Millis(d.CreatedAt), store.Millis(d.UpdatedAt))
+		optMillis(d.DueAt), d.State, optMillis(d.DisposedAt), d.TextStatus, d.TextError, store.Millis(d.CreatedAt), store.Millis(d.UpdatedAt),
+		optMillis(d.RetainUntil))
 	return err
 }
 

@@ -172,7 +172,7 @@ func (s *Store) CreateHold(ctx context.Context, sub *platform.Subject, in HoldIn
 			h.OrgID, DisposalDisposing, h.ID).Scan(&disposing); err != nil {
 			return err
 		}
-		e := audit.For(sub, "records.hold_create", "record_hold", h.ID, audit.Success)
+		e := audit.For(sub, "records.hold_create", holdResource, h.ID, audit.Success)
 		e.Detail = fmt.Sprintf("%q (%s): %d records, %d classes, %d cases named; %d queued disposals held", h.Title, h.Reason,
 			len(in.DocumentIDs), len(in.ClassIDs), len(in.CaseIDs), held)
 		if disposing > 0 {
@@ -294,7 +294,7 @@ func (s *Store) LiftHold(ctx context.Context, sub *platform.Subject, id, reason 
 		if err != nil {
 			return err
 		}
-		e := audit.For(sub, "records.hold_lift", "record_hold", id, audit.Success)
+		e := audit.For(sub, "records.hold_lift", holdResource, id, audit.Success)
 		e.Detail = fmt.Sprintf("%q lifted: %s; %d queued disposals released", h.Title, reason, released)
 		return s.audit.Record(tx, e)
 	})

@@ -312,7 +312,7 @@ func (s *Store) ExtendRetention(ctx context.Context, sub *platform.Subject, id s
 		if err != nil {
 			return err
 		}
-		if err := s.extend(ctx, tx, sub, d, until, reason); err != nil {
+		if err := s.extend(ctx, tx, sub, d, until, reason, ""); err != nil {
 			return err
 		}
 		if _, err := s.closeOpen(ctx, tx, sub, d, []string{DisposalPending, DisposalHeld, DisposalApproved}, DisposalWithdrawn,
@@ -339,8 +339,10 @@ func (s *Store) managedDocument(ctx context.Context, tx *store.Tx, sub *platform
 }
 
 // extend moves d's floor to until, refusing anything that would shorten
-// its retention, and records it.
-func (s *Store) extend(ctx context.Context, tx *store.Tx, sub *platform.Subject, d *Document, until time.Time, reason string) error {
+// its retention, and records it: in the audit log and as an extension
+// (records_extensions), which the retention view and the export list.
+// disposalID names the queue item a rejection kept it from ("" for none).
+func (s *Store) extend(ctx context.Context, tx *store.Tx, sub *platform.Subject, d *Document, until time.Time, reason, disposalID string) error {
 	if d.State != StateActive {
 		return frozen(d)
 	}
@@ -361,6 +363,10 @@ func (s *Store) extend(ctx context.Context, tx *store.Tx, sub *platform.Subject,
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE records_documents SET retain_until = ?, due_at = ? WHERE id = ?`, store.Millis(until), optMillis(d.DueAt), d.ID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO records_extensions (id, org_id, document_id, until_at, reason, disposal_id, by_id, by_name, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		platform.NewID("rxt"), d.OrgID, d.ID, store.Millis(until), reason, disposalID, sub.UserID, declarer(sub), store.Millis(s.now())); err != nil {
 		return err
 	}
 	return s.recordDocEntry(tx, sub, "records.retention_extend", d, "kept until at least "+day(until)+": "+reason)

@@ -121,7 +121,7 @@ func (s *Store) Search(ctx context.Context, sub *platform.Subject, q Query) (Res
 	} else if q.Order == "" {
 		q.Order = OrderRelevance
 	}
-	res := Results{Order: q.Order, Hits: []Hit{}, Facets: newTally().facets(classes)}
+	res := Results{Order: q.Order, Hits: []Hit{}, Facets: newFacetTally().facets(classes)}
 	cur, err := decodeSearchCursor(q.After, words)
 	if err != nil {
 		return Results{}, err

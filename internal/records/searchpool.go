@@ -58,7 +58,7 @@ func (s *Store) poolSearch(ctx context.Context, m *textMatch, conds []string, ar
 	if len(pool) > searchPool {
 		pool, res.More = pool[:searchPool], true
 	}
-	t := newTally()
+	t := newFacetTally()
 	for _, c := range pool {
 		t.add(c.count)
 	}

@@ -94,7 +94,7 @@ func (s *Store) countFacets(ctx context.Context, m *textMatch, conds []string, a
 		counts[0].n--
 		res.More = true
 	}
-	t := newTally()
+	t := newFacetTally()
 	for _, c := range counts {
 		t.add(c)
 	}
@@ -110,18 +110,18 @@ type count struct {
 	n                 int
 }
 
-// tally adds up counts into facets.
-type tally struct {
+// facetTally adds up counts into facets.
+type facetTally struct {
 	total                   int
 	byClass, byUnit, byMark map[string]int
 	byDeclared, byYear      map[int]int
 }
 
-func newTally() *tally {
-	return &tally{byClass: map[string]int{}, byUnit: map[string]int{}, byMark: map[string]int{}, byDeclared: map[int]int{}, byYear: map[int]int{}}
+func newFacetTally() *facetTally {
+	return &facetTally{byClass: map[string]int{}, byUnit: map[string]int{}, byMark: map[string]int{}, byDeclared: map[int]int{}, byYear: map[int]int{}}
 }
 
-func (t *tally) add(c count) {
+func (t *facetTally) add(c count) {
 	if c.n <= 0 {
 		return
 	}
@@ -133,7 +133,7 @@ func (t *tally) add(c count) {
 	t.byYear[c.year] += c.n
 }
 
-func (t *tally) facets(classes []Class) Facets {
+func (t *facetTally) facets(classes []Class) Facets {
 	f := Facets{Classes: []FacetValue{}, Units: []FacetValue{}, Classifications: []FacetValue{}, Records: []FacetValue{}, Years: []FacetValue{}}
 	// A class counts its own documents and those of the classes below it,
 	// so choosing it (a filter takes the class and below) finds them all.

@@ -9,6 +9,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/platform"
+	"dbtp/internal/services/definition"
 	"dbtp/internal/store"
 )
 
@@ -76,9 +77,15 @@ func (s *Service) writeAssignment(ctx context.Context, tx *store.Tx, sub *platfo
 // Assign gives a case to a person or a queue. The case's version moves on,
 // so anyone about to act on the old assignment is told to reload.
 func (s *Service) Assign(ctx context.Context, sub *platform.Subject, caseID string, a Assignment) (Case, error) {
-	c, err := s.staffCase(ctx, sub, caseID, access.Update)
+	c, err := s.findCase(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Case{}, err
+	}
+	if err := s.ap.Check(ctx, sub, access.Update, c.handOverResource()); err != nil {
+		return Case{}, err
+	}
+	if s.applicantView(sub, &c) {
+		return Case{}, s.denied(ctx, sub, "case.staff", "case", c.ID, "applicant view only", "only staff can do this")
 	}
 	if err := s.checkAssignment(ctx, c.OrgID, &a); err != nil {
 		return Case{}, err
@@ -117,7 +124,7 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 		return 0, err
 	}
 	for i := range cases {
-		if err := s.ap.Check(ctx, sub, access.Update, cases[i].resource()); err != nil {
+		if err := s.ap.Check(ctx, sub, access.Update, cases[i].handOverResource()); err != nil {
 			return 0, err
 		}
 		if s.applicantView(sub, &cases[i]) {
@@ -144,16 +151,57 @@ func (s *Service) BulkReassign(ctx context.Context, sub *platform.Subject, caseI
 	return len(cases), nil
 }
 
-// CouldWorkOn reports whether p could work on c (the access point would
-// let them update it as staff): who the console offers as an assignee.
-func (s *Service) CouldWorkOn(p platform.Person, c Case) bool {
+// handOverResource is the case as the access point sees it when someone
+// would give it to another person: without its assignee. Holding a case
+// lets a person work on it, not pass it on; who has it is the decision of
+// those who may work on it in their own right (its unit, admins).
+func (c *Case) handOverResource() access.Resource {
+	r := c.resource()
+	r.AssigneeID = ""
+	return r
+}
+
+// CanReassign reports whether sub may give c to someone else (the case
+// page offers the reassignment only then); Assign checks again.
+func (s *Service) CanReassign(sub *platform.Subject, c Case) bool {
+	return sub != nil && sub.OrgID == c.OrgID && s.ap.Allowed(sub, access.Update, c.handOverResource()) && !s.applicantView(sub, &c)
+}
+
+// CouldWorkOn reports whether p could be given c to work on: who the
+// console offers as an assignee, and whom Assign and a workflow's assign
+// action accept. That is anyone the access point lets update the case as
+// staff in their own right (neither being its applicant nor holding it
+// already counts); and, when the case's service gives its cases to a
+// person named in an answer (a risk to its owner), anyone the policy's
+// rule for assignees would let work on it once assigned, whatever their
+// unit. Nobody else may be given a case: an assignment nobody can act on
+// only hides it, and one that opened it to anybody would bypass the units.
+func (s *Service) CouldWorkOn(ctx context.Context, p platform.Person, c Case) bool {
+	def, err := s.PinnedDefinition(ctx, c)
+	if err != nil {
+		def = nil // decided by the unit alone
+	}
+	return s.couldWorkOn(p, c, def)
+}
+
+func (s *Service) couldWorkOn(p platform.Person, c Case, def *definition.Definition) bool {
+	if p.Disabled || !p.IsStaff() {
+		return false
+	}
 	sub := &platform.Subject{Kind: platform.SubjectUser, UserID: p.ID, OrgID: p.OrgID, Roles: p.Roles, BusinessUnits: p.Units}
 	if p.OrgID == "" {
 		sub.OrgID = c.OrgID
 	}
-	r := c.resource()
-	r.OwnerID = "" // being its applicant is not working on it
-	return !p.Disabled && p.IsStaff() && s.ap.Allowed(sub, access.Update, r)
+	r := c.handOverResource()
+	r.OwnerID = ""
+	if s.ap.Allowed(sub, access.Update, r) {
+		return true
+	}
+	if def == nil || !def.AssignsToPerson() {
+		return false
+	}
+	r.AssigneeID = p.ID
+	return s.ap.Allowed(sub, access.Update, r)
 }
 
 // checkAssignee refuses to give cases to someone who could not work on
@@ -172,7 +220,7 @@ func (s *Service) checkAssignee(ctx context.Context, userID string, cases []Case
 	}
 	var refs []string
 	for _, c := range cases {
-		if !s.CouldWorkOn(p, c) {
+		if !s.CouldWorkOn(ctx, p, c) {
 			refs = append(refs, c.Reference)
 		}
 	}

@@ -88,7 +88,7 @@ func clockTime(ms int64) time.Time {
 // resource describes the case to the access point.
 func (c *Case) resource() access.Resource {
 	return access.Resource{Type: "case", ID: c.ID, OrgID: c.OrgID, BusinessUnit: c.UnitID,
-		Classification: c.Classification, OwnerID: c.ApplicantID}
+		Classification: c.Classification, OwnerID: c.ApplicantID, AssigneeID: c.AssigneeID}
 }
 
 // applicantView reports whether sub sees c only as its applicant: the

@@ -103,6 +103,16 @@ func checkDefinition(def *definition.Definition, source []byte) error {
 			}
 		}
 	}
+	if dl := def.Workflow.Deadline; dl != nil {
+		// The engine counts from these: one length, not negative; an
+		// extension by a transition that exists.
+		if dl.CalendarMonths < 0 || dl.WorkingDays < 0 || (dl.CalendarMonths > 0) == (dl.WorkingDays > 0) || dl.AtRiskDays < 0 {
+			add("workflow.deadline", "must give calendar_months or working_days, not both, and nothing negative")
+		}
+		if x := dl.Extension; x != nil && (!ids[x.Transition] || x.CalendarMonths < 0 || x.WorkingDays < 0) {
+			add("workflow.deadline.extension", "must name a transition of the workflow and not be negative")
+		}
+	}
 	if len(bad) > 0 {
 		return platform.Invalid("Check the definition", bad...)
 	}

@@ -203,15 +203,20 @@ func (s *Service) Search(ctx context.Context, sub *platform.Subject, f CaseFilte
 
 // scopeSQL turns the access policy into a WHERE clause for sub: for each
 // classification it asks access.Allowed about a case in each of the
-// subject's units, in no unit, and in some other unit, and whether an
-// applicant may read their own case, then admits exactly those kinds of
-// rows. none means the subject may read no case at all.
+// subject's units, in no unit, and in some other unit, whether an
+// applicant may read their own case, and whether the person a case is
+// assigned to may read it, then admits exactly those kinds of rows. none
+// means the subject may read no case at all.
 func (s *Service) scopeSQL(sub *platform.Subject) (clause string, args []any, none bool) {
+	const otherUnit = "\x00another unit"
 	probe := func(unit string, class platform.Classification, owner string) bool {
 		return s.ap.Allowed(sub, access.Read, access.Resource{Type: "case", ID: "case_probe", OrgID: sub.OrgID,
 			BusinessUnit: unit, Classification: class, OwnerID: owner})
 	}
-	const otherUnit = "\x00another unit"
+	assigned := func(class platform.Classification) bool {
+		return sub.UserID != "" && s.ap.Allowed(sub, access.Read, access.Resource{Type: "case", ID: "case_probe", OrgID: sub.OrgID,
+			BusinessUnit: otherUnit, Classification: class, AssigneeID: sub.UserID})
+	}
 	var ors []string
 	everything := true
 	for _, class := range []platform.Classification{platform.Official, platform.OfficialSensitive} {
@@ -260,6 +265,20 @@ func (s *Service) scopeSQL(sub *platform.Subject) (clause string, args []any, no
 	if sub.UserID != "" && probe(otherUnit, platform.OfficialSensitive, sub.UserID) && probe(otherUnit, platform.Official, sub.UserID) {
 		ors = append(ors, "applicant_id = ?")
 		args = append(args, sub.UserID)
+	}
+	// The cases given to the subject, of the classifications the policy
+	// lets an assignee read (cases_assignee indexes them).
+	switch off, sens := assigned(platform.Official), assigned(platform.OfficialSensitive); {
+	case off && sens:
+		ors = append(ors, "assignee_id = ?")
+		args = append(args, sub.UserID)
+	case off || sens:
+		class := platform.Official
+		if sens {
+			class = platform.OfficialSensitive
+		}
+		ors = append(ors, "(classification = ? AND assignee_id = ?)")
+		args = append(args, string(class), sub.UserID)
 	}
 	if len(ors) == 0 {
 		return "", nil, true

@@ -78,7 +78,11 @@ func (s *Service) escalate(ctx context.Context, cases []Case, now time.Time) (in
 		st, _ := findState(def, c.State)
 		j := job{c: c, queue: c.Queue}
 		parts := []string{fmt.Sprintf("%s: %s was due %s", c.Reference, c.State, c.DueAt.Format(time.RFC3339))}
-		if esc := st.Escalation; esc != nil {
+		esc := st.Escalation
+		if dl := def.Workflow.Deadline; dl != nil {
+			esc = dl.Escalation // one clock for the whole case, one escalation
+		}
+		if esc != nil {
 			if esc.Queue != "" {
 				j.queue = esc.Queue
 				parts = append(parts, "moved to queue "+esc.Queue)

@@ -139,7 +139,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 	}
 	now := s.now()
 	c.SubmittedAt, c.UpdatedAt, c.Version, c.Summary = now, now, 1, summarize(def, c.Answers)
-	plan, err := s.planEntry(ctx, sub.OrgID, def, def.Workflow.Initial, now)
+	plan, err := s.planEntry(ctx, &c, def, def.Workflow.Initial, now)
 	if err != nil {
 		return Case{}, err
 	}

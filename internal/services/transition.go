@@ -92,7 +92,7 @@ func (s *Service) transition(ctx context.Context, sub *platform.Subject, caseID,
 	if refusal != "" {
 		return Case{}, s.denied(ctx, sub, "case.transition", "case", c.ID, t.ID+": "+refusal, "you cannot "+lowerFirst(t.Label)+" on this case")
 	}
-	return s.move(ctx, sub, c, def, t, expectedVersion, fields, reason)
+	return s.move(ctx, sub, c, def, t, expectedVersion, fields, reason, nil)
 }
 
 // ApplicantMoveForEmail makes an applicant move (a stage 2 review) for
@@ -111,7 +111,7 @@ func (s *Service) ApplicantMoveForEmail(ctx context.Context, sess EmailSession, 
 	if !ok || !t.Applicant {
 		return Case{}, platform.NotFound("transition")
 	}
-	return s.move(ctx, emailApplicant(sess, addr), c, def, t, expectedVersion, nil, reason)
+	return s.move(ctx, emailApplicant(sess, addr), c, def, t, expectedVersion, nil, reason, nil)
 }
 
 // ApplicantMovesForEmail lists the moves the applicant of a case followed
@@ -127,8 +127,10 @@ func ApplicantMovesForEmail(def *definition.Definition, c Case) []definition.Tra
 }
 
 // move makes transition t on c, which the caller has loaded and found sub
-// may make.
-func (s *Service) move(ctx context.Context, sub *platform.Subject, c Case, def *definition.Definition, t definition.Transition, expectedVersion int64, fields definition.Answers, reason string) (Case, error) {
+// may make. att, when given, is a file already in the file store that
+// becomes an attachment in the same write (Respond): the answer naming it
+// is among fields.
+func (s *Service) move(ctx context.Context, sub *platform.Subject, c Case, def *definition.Definition, t definition.Transition, expectedVersion int64, fields definition.Answers, reason string, att *fileIn) (Case, error) {
 	if !slices.Contains(t.From, c.State) {
 		return Case{}, nowInState(def, &c)
 	}
@@ -163,26 +165,32 @@ func (s *Service) move(ctx context.Context, sub *platform.Subject, c Case, def *
 		return Case{}, platform.Invalid("Check the answers", platform.FieldError{Field: "answers", Message: "could not be stored"})
 	}
 	now := s.now()
-	plan, err := s.planEntry(ctx, c.OrgID, def, t.To, now)
-	if err != nil {
-		return Case{}, err
-	}
 	from := c.State
 	next := c
 	next.Answers, next.UpdatedAt, next.Version = merged, now, c.Version+1
+	plan, err := s.planEntry(ctx, &next, def, t.To, now)
+	if err != nil {
+		return Case{}, err
+	}
+	s.keepDeadline(&plan, def, &c, t.ID)
 	plan.apply(&next)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, state_terminal = ?, unit_id = ?, assignee_id = ?, queue = ?, answers = ?,
-			version = version + 1, updated_at = ?, state_entered_at = ?, due_at = ?, at_risk_at = ?, escalated = 0, closed_at = ?
+			version = version + 1, updated_at = ?, state_entered_at = ?, due_at = ?, at_risk_at = ?, escalated = ?, closed_at = ?
 			WHERE org_id = ? AND id = ? AND version = ?`,
 			next.State, boolInt(next.Terminal), next.UnitID, next.AssigneeID, next.Queue, string(body),
-			store.Millis(now), store.Millis(next.StateEnteredAt), clockMillis(next.DueAt), clockMillis(next.AtRiskAt), store.Millis(next.ClosedAt),
+			store.Millis(now), store.Millis(next.StateEnteredAt), clockMillis(next.DueAt), clockMillis(next.AtRiskAt), boolInt(next.Escalated), store.Millis(next.ClosedAt),
 			c.OrgID, c.ID, expectedVersion)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return staleCase()
+		}
+		if att != nil {
+			if err := s.attachWithin(ctx, tx, sub, &next, *att, now); err != nil {
+				return err
+			}
 		}
 		// The old state's tasks close before the new state's are made, so
 		// a move back into the same state leaves only its fresh ones open.

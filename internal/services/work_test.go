@@ -217,7 +217,7 @@ func TestAssignAndBulkReassign(t *testing.T) {
 		}
 		carl := platform.Person{ID: e.carl.UserID, Roles: e.carl.Roles, Units: e.carl.BusinessUnits}
 		cara := platform.Person{ID: e.cara.UserID, Roles: e.cara.Roles, Units: e.cara.BusinessUnits}
-		if e.svc.CouldWorkOn(carl, one) || !e.svc.CouldWorkOn(cara, one) {
+		if e.svc.CouldWorkOn(e.ctx, carl, one) || !e.svc.CouldWorkOn(e.ctx, cara, one) {
 			t.Fatal("CouldWorkOn disagrees with the access policy")
 		}
 

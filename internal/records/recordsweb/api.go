@@ -176,6 +176,9 @@ func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := h.fileEmailParts(r.Context(), sub, d); err != nil {
+		return err
+	}
 	w.Header().Set("Location", "/api/v1/records/"+d.ID)
 	return web.WriteJSON(w, http.StatusCreated, d)
 }

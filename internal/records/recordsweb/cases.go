@@ -62,33 +62,41 @@ func (m *Module) subscribe(bus *events.Bus) error {
 // FileCase files a case's attachments not yet filed and returns how many
 // it filed. It is idempotent (capture is keyed by attachment ID), so an
 // event delivered twice files nothing twice.
-func (m *Module) FileCase(ctx context.Context, orgID, caseID string) (int, error) {
+func (m *Module) FileCase(ctx context.Context, orgID, caseID string) (filed int, err error) {
 	set, err := m.Cases.CaseFiles(ctx, orgID, caseID)
 	if err != nil {
 		return 0, err
 	}
+	sys := platform.System(orgID)
+	if !set.ClosedAt.IsZero() {
+		// Whatever is filed about the case now counts its retention from
+		// its closing (a reopened case counts from its last closing).
+		defer func() {
+			if cerr := m.rs.CaseClosed(ctx, orgID, caseID, set.ClosedAt); err == nil {
+				err = cerr
+			}
+		}()
+	}
 	if len(set.Files) == 0 {
 		return 0, nil
 	}
-	sys := platform.System(orgID)
 	class, err := m.classFor(ctx, sys, set.Retention)
 	if err != nil {
 		return 0, err
 	}
-	filed := 0
 	for _, f := range set.Files {
 		title := strings.TrimSuffix(f.Name, path.Ext(f.Name)) + " (" + set.Reference + ")"
-		_, err := m.rs.Create(ctx, sys, records.NewDocument{
+		_, cerr := m.rs.Create(ctx, sys, records.NewDocument{
 			Metadata: records.Metadata{ClassID: class, Title: title, UnitID: set.UnitID, Classification: set.Classification,
 				CaseID: caseID, CaseRef: set.Reference},
 			Name: f.Name, MediaType: f.MediaType, BlobID: f.BlobID, Size: f.Size, Source: records.SourceCase, SourceRef: f.ID,
 			Declare: true, TriggerAt: set.ClosedAt, Note: "Filed from case " + set.Reference,
 		})
-		if platform.CodeOf(err) == platform.CodeConflict {
+		if platform.CodeOf(cerr) == platform.CodeConflict {
 			continue // filed already
 		}
-		if err != nil {
-			return filed, err
+		if cerr != nil {
+			return filed, cerr
 		}
 		filed++
 	}

@@ -66,6 +66,17 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	if p, err := m.rs.List(ctx, sys, records.Filter{State: "all", Limit: 1}); err != nil || len(p.Documents) > 0 {
 		return err // filed already
 	}
+	if err := m.demoDocuments(ctx, env, org); err != nil {
+		return err
+	}
+	// The subject access request in progress finds some of them.
+	return m.demoSAR(ctx, env)
+}
+
+// demoDocuments files the documents, places the legal hold and runs the
+// disposal queue once.
+func (m *Module) demoDocuments(ctx context.Context, env *module.DemoEnv, org platform.Org) error {
+	sys := platform.System(org.ID)
 	if err := m.rs.EnsureFilePlan(ctx, org.ID); err != nil {
 		return err
 	}
@@ -78,6 +89,7 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		byCode[c.Code] = c.ID
 	}
 	now := m.d.Clock.Now()
+	filed := map[string]string{} // title to ID
 	for _, dd := range demoDocs {
 		who, err := env.Person(ctx, org, dd.by)
 		if err != nil {
@@ -98,12 +110,41 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		if err != nil {
 			return err
 		}
-		_, err = past.Create(ctx, who, records.NewDocument{
+		d, err := past.Create(ctx, who, records.NewDocument{
 			Metadata: records.Metadata{ClassID: byCode[dd.class], Title: dd.title, UnitID: unit, Classification: cl, Subjects: dd.people, Tags: dd.tags},
 			Name:     dd.title + ".pdf", MediaType: "application/pdf", Content: bytes.NewReader(pdf), Declare: dd.declare})
 		if err != nil {
 			return fmt.Errorf("demo document %q: %w", dd.title, err)
 		}
+		filed[dd.title] = d.ID
+	}
+	return m.demoHold(ctx, env, org, filed[DemoHeldInvoice], now)
+}
+
+// The demo's legal hold and what it holds: one of the two invoices past
+// their six years (the Azure invoice is the other).
+const (
+	DemoHoldTitle   = "Litigation: claim about the 2019 laptop refresh"
+	DemoHeldInvoice = "Invoice 2019-4471: laptop refresh (Total Refresh Programme)"
+)
+
+// demoHold places the records manager's legal hold on the laptop invoice
+// and runs the daily disposal run once (it is a job, which would
+// otherwise first run a day later), so the queue shows the Azure invoice
+// awaiting approval while the held one is skipped.
+func (m *Module) demoHold(ctx context.Context, env *module.DemoEnv, org platform.Org, invoiceID string, now time.Time) error {
+	rosa, err := env.Person(ctx, org, "records@kent.example")
+	if err != nil {
+		return err
+	}
+	_, err = m.rs.CreateHold(ctx, rosa, records.HoldInput{Title: DemoHoldTitle,
+		Reason:      "A supplier disputes the laptops' warranty terms; the county solicitor asked that every record of the purchase be kept until the claim is settled",
+		DocumentIDs: []string{invoiceID}})
+	if err != nil {
+		return fmt.Errorf("demo legal hold: %w", err)
+	}
+	if _, err := m.rs.FillDisposalQueue(ctx, now); err != nil {
+		return fmt.Errorf("demo disposal run: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package recordsweb
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -11,31 +13,16 @@ import (
 	"strconv"
 	"strings"
 
+	"dbtp/internal/blob"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
+	"dbtp/internal/records/extract"
 	"dbtp/internal/web"
 )
 
-// detectType is what content is: sniffed from its first bytes, with the
-// file's extension deciding between kinds sniffing cannot tell apart
-// (office documents are zip files; CSV is text).
-func detectType(name string, head []byte) string {
-	t, _, _ := mime.ParseMediaType(http.DetectContentType(head))
-	if t == "text/plain" || t == "application/octet-stream" || t == "application/zip" {
-		if byExt, _, err := mime.ParseMediaType(mime.TypeByExtension(strings.ToLower(path.Ext(name)))); err == nil && byExt != "" {
-			return byExt
-		}
-		switch strings.ToLower(path.Ext(name)) {
-		case ".docx":
-			return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-		case ".odt":
-			return "application/vnd.oasis.opendocument.text"
-		case ".eml":
-			return "message/rfc822"
-		}
-	}
-	return t
-}
+// detectType is what content is, from its first bytes and its name; the
+// browser's claim is never used (see extract.MediaType).
+func detectType(name string, head []byte) string { return extract.MediaType(name, head) }
 
 type metaForm struct {
 	*web.Form
@@ -161,6 +148,11 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 	msg := "Document filed"
 	if d.Declared() {
 		msg = "Document filed and declared a record"
+	}
+	if n, err := h.fileEmailParts(r.Context(), sub, d); err != nil {
+		return err
+	} else if n > 0 {
+		msg += fmt.Sprintf(", with the email's %d attachments filed beside it", n)
 	}
 	web.SetFlash(w, r, msg)
 	http.Redirect(w, r, docURL(d.ID), http.StatusSeeOther)
@@ -320,6 +312,13 @@ func (h *handlers) send(w http.ResponseWriter, r *http.Request, disposition stri
 	if disposition == "inline" && !previewable(v.MediaType) {
 		return platform.Errorf(platform.CodeNotFound, "This kind of file cannot be shown in the page: download it instead")
 	}
+	// The first segment is read and authenticated before anything is
+	// sent, so a damaged or altered file is refused with a page saying so
+	// rather than a blank download.
+	br := bufio.NewReaderSize(rc, 64<<10)
+	if _, err := br.Peek(1); err != nil && !errors.Is(err, io.EOF) {
+		return h.damaged(r, v, err)
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", v.MediaType)
 	hd.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": v.Name}))
@@ -328,9 +327,27 @@ func (h *handlers) send(w http.ResponseWriter, r *http.Request, disposition stri
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	hd.Set("Content-Length", strconv.FormatInt(v.Size, 10))
 	// Each 64 KiB segment is authenticated before it is released, so a
-	// tampered file stops with an error before any altered byte is sent.
-	io.Copy(w, rc) // an error here is the client gone or the content damaged: the log has it
+	// file altered further in stops before any altered byte is sent: the
+	// connection is cut, and the client sees fewer bytes than promised.
+	if _, err := io.Copy(w, br); err != nil {
+		if errors.Is(err, blob.ErrCorrupt) || errors.Is(err, blob.ErrMissing) {
+			h.damaged(r, v, err)
+		}
+		panic(http.ErrAbortHandler)
+	}
 	return nil
+}
+
+// damaged reports stored content that failed its integrity check: logged
+// for the operators with the object's ID, and a message for the person.
+func (h *handlers) damaged(r *http.Request, v records.Version, err error) error {
+	if h.log != nil {
+		h.log.ErrorContext(r.Context(), "records: stored content failed its integrity check", "document", v.DocumentID, "version", v.Number, "err", err)
+	}
+	if errors.Is(err, blob.ErrCorrupt) || errors.Is(err, blob.ErrMissing) {
+		return platform.Errorf(platform.CodeConflict, "The stored copy of this file failed its integrity check, so it is not shown. Tell your records manager: the operations guide says how to check and restore the file store")
+	}
+	return err
 }
 
 func humanBytes(n int64) string {

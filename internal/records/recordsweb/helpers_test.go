@@ -15,8 +15,9 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/audit/audittest"
-	"dbtp/internal/blob/blobtest"
+	"dbtp/internal/blob"
 	"dbtp/internal/identity"
+	"dbtp/internal/jobs"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
@@ -28,7 +29,7 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-var testMods = []store.Migrations{audit.Migrations, identity.Migrations, records.Migrations}
+var testMods = []store.Migrations{audit.Migrations, identity.Migrations, jobs.Migrations, records.Migrations}
 
 const password = "correct horse battery staple"
 
@@ -40,16 +41,20 @@ var testUploadMB = "1"
 // a real database, audit log, access point, identity and blob store, as
 // cmd/dbtp builds it.
 type env struct {
-	t     testing.TB
-	ctx   context.Context
-	db    *store.DB
-	id    *identity.Service
-	m     *Module
-	srv   *webtest.Server
-	org   platform.Org
-	sys   *platform.Subject
-	units map[string]string
-	users map[string]identity.User
+	t    testing.TB
+	ctx  context.Context
+	db   *store.DB
+	id   *identity.Service
+	m    *Module
+	jobs *jobs.Queue
+	// blobDir is where the file store keeps its files, for tests that
+	// damage one.
+	blobDir string
+	srv     *webtest.Server
+	org     platform.Org
+	sys     *platform.Subject
+	units   map[string]string
+	users   map[string]identity.User
 }
 
 type testLog struct{ t testing.TB }
@@ -85,7 +90,13 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 		noErr(t, err)
 		e.users[strings.Fields(u.name)[0]] = usr
 	}
-	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blobtest.Disk(t), Clock: platform.SystemClock{},
+	e.jobs = jobs.New(db, jobs.Options{})
+	e.blobDir = t.TempDir()
+	disk, err := blob.NewDisk(e.blobDir)
+	noErr(t, err)
+	key, err := blob.GenerateMasterKey()
+	noErr(t, err)
+	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Blob: blob.New(disk, key), Clock: platform.SystemClock{}, Jobs: e.jobs,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil)), Config: module.Config{Getenv: func(k string) string {
 			if k == "DBTP_RECORDS_MAX_UPLOAD_MB" {
 				return testUploadMB
@@ -104,6 +115,18 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Module)) *env {
 	noErr(t, e.m.Start(e.ctx))
 	e.srv = webtest.Start(t, ws)
 	return e
+}
+
+// runJobs runs the background work that is due, as the worker would.
+func (e *env) runJobs() {
+	e.t.Helper()
+	for {
+		n, err := e.jobs.RunDue(e.ctx)
+		noErr(e.t, err)
+		if n == 0 {
+			return
+		}
+	}
 }
 
 func (e *env) browser(name string) *webtest.Browser {

@@ -32,9 +32,12 @@ type Module struct {
 	// Cases is the digital services engine, whose case files are filed
 	// as records (wired in cmd/dbtp); nil: case files are not filed.
 	Cases CaseFiles
-	d     *module.Deps
-	rs    *records.Store
-	gc    *graph.Client
+	// SARs is the digital services engine as the subject access
+	// workspace needs it (wired in cmd/dbtp); nil: no workspace.
+	SARs SARCases
+	d    *module.Deps
+	rs   *records.Store
+	gc   *graph.Client
 }
 
 var _ module.Module = (*Module)(nil)
@@ -57,13 +60,12 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	if err := d.Access.Register(records.ResourceType, records.Policy); err != nil {
 		return err
 	}
-	maxBytes := int64(records.DefaultMaxBytes)
-	if v := d.Config.Getenv("DBTP_RECORDS_MAX_UPLOAD_MB"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return errors.New("DBTP_RECORDS_MAX_UPLOAD_MB must be a whole number of megabytes, 1 or more")
-		}
-		maxBytes = n << 20
+	if err := d.Access.Register(records.SARResourceType, records.SARPolicy); err != nil {
+		return err
+	}
+	maxBytes, err := maxUpload(d.Config.Getenv)
+	if err != nil {
+		return err
 	}
 	gc, err := newGraph(m.Graph, d.Config.Getenv)
 	if err != nil {
@@ -71,6 +73,12 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	}
 	m.gc = gc
 	opts := records.Options{Files: d.Blob, Now: d.Clock.Now, MaxBytes: maxBytes}
+	if d.Jobs != nil {
+		opts.Extracted = queueExtraction(d.Jobs)
+		if err := m.registerExtraction(d); err != nil {
+			return err
+		}
+	}
 	if m.Cases != nil {
 		opts.FilesInUseElsewhere = m.Cases.FileInUse
 	}
@@ -102,16 +110,36 @@ func (m *Module) scheduleDisposal(d *module.Deps) error {
 	return d.Jobs.Every("records.disposal", "records.disposal", 24*time.Hour)
 }
 
+// maxUpload is the largest file accepted, from DBTP_RECORDS_MAX_UPLOAD_MB.
+func maxUpload(getenv func(string) string) (int64, error) {
+	v := getenv("DBTP_RECORDS_MAX_UPLOAD_MB")
+	if v == "" {
+		return records.DefaultMaxBytes, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, errors.New("DBTP_RECORDS_MAX_UPLOAD_MB must be a whole number of megabytes, 1 or more")
+	}
+	return n << 20, nil
+}
+
 // Web mounts the pages and the API.
 func (m *Module) Web(srv *web.Server) error {
 	if err := srv.Renderer().Add(templates, "templates/records/*.html"); err != nil {
 		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Records", Href: "/records", Roles: platform.StaffRoles, Order: 25})
-	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc}
+	h := &handlers{rs: m.rs, dir: m.d.Directory, maxBytes: m.rs.MaxBytes(), graph: m.gc, log: m.d.Log}
+	if m.SARs != nil {
+		h.sar = &sarHandlers{handlers: h, sars: m.SARs, council: m.d.Config.CouncilName, now: m.d.Clock.Now}
+		h.sar.routes(srv.Router())
+		srv.Renderer().AddNav(web.NavItem{Label: "Subject access", Href: "/records/sars", Roles: []platform.Role{platform.RoleRecords}, Order: 26})
+	}
 	h.routePages(srv.Router())
 	h.routeRetention(srv.Router())
 	h.routeAPI(srv.API())
+	h.routeRetentionAPI(srv.API())
+	h.routeMove(srv.Router(), srv.API())
 	h.routeSearch(srv.Router(), srv.API())
 	return nil
 }

@@ -3,6 +3,7 @@ package recordsweb
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,8 @@ type handlers struct {
 	dir      platform.Directory
 	maxBytes int64
 	graph    *graph.Client // nil: capture from Microsoft 365 is not set up
+	log      *slog.Logger  // for failures after a response has started
+	sar      *sarHandlers  // nil: no services engine to answer subject access requests with
 }
 
 func (h *handlers) routePages(rt *web.Router) {
@@ -38,7 +41,7 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("GET /records/new", h.newForm)
 	page("POST /records/new", h.create, upload)
 	page("GET /records/{id}", h.docPage)
-	page("GET /records/{id}/edit", h.editForm)
+	page("GET /records/{id}/{page}", h.docSubpage) // the edit page, and /records/sars/{case} (sar.go)
 	page("POST /records/{id}/edit", h.edit)
 	page("POST /records/{id}/declare", h.declare)
 	page("POST /records/{id}/delete", h.delete)

@@ -128,6 +128,13 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 		return err
 	}
 	for _, t := range allowed {
+		if f := requiredFile(def, t); f != nil {
+			// The console's forms take no files: a move that gives the
+			// applicant a file (a subject access bundle) is made where
+			// that file is prepared, which calls the engine's Respond.
+			p.OthersCan = append(p.OthersCan, t.Label+": made where "+strings.ToLower(f.Label)+" is prepared, as it gives the applicant a file")
+			continue
+		}
 		p.Transitions = append(p.Transitions, transitionButton{ID: t.ID, Label: t.Label, Form: len(t.Requires) > 0})
 	}
 	// Moves from here that others make: say who, rather than leave a
@@ -152,11 +159,17 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	if err := c.loadCaseLists(ctx, sub, def, p, detail, name); err != nil {
 		return err
 	}
-	staff, err := c.opts.People.StaffIn(ctx, sub)
-	if err != nil {
-		return err
+	// Giving the case to someone else is for those who may work on it in
+	// their own right: a person who holds it only because it is assigned
+	// to them (a risk's owner in another unit) works on it, but does not
+	// pass it on.
+	if c.svc.CanReassign(sub, cs) {
+		staff, err := c.opts.People.StaffIn(ctx, sub)
+		if err != nil {
+			return err
+		}
+		p.Staff = append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(ctx, sub.OrgID, staff, cs)...)
 	}
-	p.Staff = append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(sub.OrgID, staff, cs)...)
 	p.Visibility = []web.Option{
 		{Value: string(services.Internal), Text: "Internal note", Hint: "Only staff can see it"},
 		{Value: string(services.ToApplicant), Text: "Message to the applicant", Hint: "The applicant can read it on their case page"},
@@ -169,6 +182,16 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	}
 	p.StaffHTML = optionsHTML(p.Staff, p.Form, "assignee_id")
 	return web.Render(w, r, status, "console/case", p)
+}
+
+// requiredFile is the first file field transition t requires, or nil.
+func requiredFile(def *definition.Definition, t definition.Transition) *definition.Field {
+	for _, id := range t.Requires {
+		if f := def.Field(id); f != nil && f.Type == definition.TypeFile {
+			return f
+		}
+	}
+	return nil
 }
 
 // loadCaseLists fills the timeline, notes, tasks and attachments.

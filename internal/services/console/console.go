@@ -39,12 +39,12 @@ type Person struct {
 }
 
 // workers are the people of staff who could work on at least one of cases.
-func (c *console) workers(orgID string, staff []Person, cases ...services.Case) []web.Option {
+func (c *console) workers(ctx context.Context, orgID string, staff []Person, cases ...services.Case) []web.Option {
 	var out []web.Option
 	for _, s := range staff {
 		p := platform.Person{ID: s.ID, OrgID: orgID, Name: s.Name, Roles: s.Roles, Units: s.Units}
 		for i := range cases {
-			if c.svc.CouldWorkOn(p, cases[i]) {
+			if c.svc.CouldWorkOn(ctx, p, cases[i]) {
 				out = append(out, web.Option{Value: s.ID, Text: s.Name})
 				break
 			}

@@ -114,6 +114,9 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) error {
 	case len(sensitive) > 0:
 		p.LeftOut = "sensitive cases (such as complaints and risks) owned by " + strings.Join(sensitive, ", ")
 	}
+	if p.LeftOut != "" && c.svc.SeesCasesAssigned(sub) {
+		p.LeftOut += ", other than those assigned to you"
+	}
 	now := c.opts.Now()
 	f.Since = weekStart(now).AddDate(0, 0, -7*(dashboardWeeks-1))
 	p.Since = shortDate(f.Since)

@@ -169,8 +169,11 @@ func (e *env) user(sys *platform.Subject, name string, role platform.Role, units
 }
 
 // browser is a signed-in browser for one of the env's people.
-func (e *env) browser(sub *platform.Subject) *webtest.Browser {
-	b := e.srv.Browser()
+func (e *env) browser(sub *platform.Subject) *webtest.Browser { return e.browserOn(e.srv, sub) }
+
+// browserOn is browser on another server with the env's sessions.
+func (e *env) browserOn(srv *webtest.Server, sub *platform.Subject) *webtest.Browser {
+	b := srv.Browser()
 	for k, s := range e.subs {
 		if s == sub {
 			b.SignIn(k)

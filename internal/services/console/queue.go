@@ -217,7 +217,7 @@ func (c *console) renderQueue(w http.ResponseWriter, r *http.Request, q url.Valu
 	}
 	// The bulk reassignment offers those who could work on at least one
 	// of the cases shown; the engine names any chosen case they cannot.
-	bulk := append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(sub.OrgID, staff, res.Cases...)...)
+	bulk := append([]web.Option{{Value: "", Text: "Choose a person"}}, c.workers(r.Context(), sub.OrgID, staff, res.Cases...)...)
 	p.BulkHTML = optionsHTML(bulk, p.Form, "bulk_assignee")
 	if res.Next != "" {
 		p.Pages.Next = pageURL(q, res.Next)

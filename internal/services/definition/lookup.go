@@ -66,6 +66,20 @@ func (d *Definition) TransitionsFrom(state string) []*Transition {
 	return out
 }
 
+// AssignsToPerson reports whether the workflow gives cases to a person
+// named in an answer (an assign action with a person): such a service's
+// cases go to people outside the owning unit, such as a risk's owner.
+func (d *Definition) AssignsToPerson() bool {
+	for _, st := range d.Workflow.States {
+		for _, a := range st.OnEnter {
+			if a.Assign != nil && a.Assign.Person != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // AllowsAssistedDigital reports whether staff may submit this service on a
 // resident's behalf: as set, or by default when residents or anonymous
 // people may start it.

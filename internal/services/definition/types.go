@@ -175,6 +175,38 @@ type Workflow struct {
 	Initial     string       `yaml:"initial" json:"initial"` // state a new case enters
 	States      []State      `yaml:"states" json:"states"`
 	Transitions []Transition `yaml:"transitions" json:"transitions"`
+	// Deadline is one clock for the whole case, from its receipt to its
+	// close, whatever states it passes through: the time the law gives to
+	// answer (a subject access request in one calendar month). A workflow
+	// with a deadline has no per-state sla_days.
+	Deadline *Deadline `yaml:"deadline" json:"deadline,omitempty"`
+}
+
+// Deadline is a case's clock from receipt: exactly one of CalendarMonths
+// and WorkingDays.
+type Deadline struct {
+	// CalendarMonths counts as the Information Commissioner counts a
+	// subject access request's month: the same date that many months on,
+	// the month's last day when it has no such date, the next working day
+	// when that is a weekend or bank holiday.
+	CalendarMonths int `yaml:"calendar_months" json:"calendar_months,omitempty"`
+	// WorkingDays counts England and Wales working days after the day of
+	// receipt (a Freedom of Information request's 20).
+	WorkingDays int `yaml:"working_days" json:"working_days,omitempty"`
+	// AtRiskDays before the due date the case shows "at risk" (working days).
+	AtRiskDays int       `yaml:"at_risk_days" json:"at_risk_days,omitempty"`
+	Escalation *Escalate `yaml:"escalate" json:"escalate,omitempty"` // what happens when it is missed
+	// Extension lets one transition extend the deadline, once: the new due
+	// date counts the deadline and the extension together from receipt.
+	Extension *Extension `yaml:"extension" json:"extension,omitempty"`
+}
+
+// Extension is how far a transition moves a deadline, in the deadline's own
+// unit (CalendarMonths with calendar_months, WorkingDays with working_days).
+type Extension struct {
+	Transition     string `yaml:"transition" json:"transition"`
+	CalendarMonths int    `yaml:"calendar_months" json:"calendar_months,omitempty"`
+	WorkingDays    int    `yaml:"working_days" json:"working_days,omitempty"`
 }
 
 // State is one stage of a case.
@@ -218,10 +250,17 @@ type Task struct {
 	DueDays int    `yaml:"due_days" json:"due_days,omitempty"` // working days
 }
 
-// Assign puts the case in a queue (and optionally a business unit).
+// Assign puts the case in a queue (and optionally a business unit), and
+// optionally gives it to the person named in a person answer.
 type Assign struct {
 	Queue string `yaml:"queue" json:"queue"`
 	Unit  string `yaml:"unit" json:"unit,omitempty"`
+	// Person is a person field: when the case enters the state with nobody
+	// holding it, it is assigned to the person answered there (a risk to
+	// its owner), if they could work on it; otherwise it waits in the
+	// queue. A service that does this may be assigned to anyone who works
+	// on cases, in any unit (see services.CouldWorkOn).
+	Person string `yaml:"person" json:"person,omitempty"`
 }
 
 // Transition moves a case between states.

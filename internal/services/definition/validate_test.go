@@ -139,6 +139,8 @@ func TestEachRuleReportsLineAndPath(t *testing.T) {
 		{"terminal sla", []string{"      terminal: true", "      terminal: true\n      sla_days: 3 # HERE"}, "workflow.states[2].sla_days", "terminal"},
 		{"action parts", []string{`body: Thanks.}`, "body: Thanks.} # HERE\n          task: {title: Look}"}, "workflow.states[0].on_enter[0]", "exactly one of notify, task or assign"},
 		{"notify to", []string{"notify: {to: applicant,", "notify: {to: mayor, # HERE\n"}, "workflow.states[0].on_enter[0].notify.to", `unknown recipient "mayor"`},
+		{"assign person unknown", []string{"      label: Inspected", "      label: Inspected\n      on_enter: [{assign: {queue: roads, person: inspector}}] # HERE"}, "workflow.states[1].on_enter[0].assign.person", `unknown field "inspector"`},
+		{"assign person not a person", []string{"      label: Inspected", "      label: Inspected\n      on_enter: [{assign: {queue: roads, person: location}}] # HERE"}, "workflow.states[1].on_enter[0].assign.person", "want a person question"},
 		{"notify body", []string{`subject: "Report {{reference}}", body: Thanks.}`, `subject: "Report"} # HERE`}, "workflow.states[0].on_enter[0].notify", "give the message"},
 		{"stuck state", []string{"      terminal: true", "      terminal: true\n    - id: limbo # HERE\n      label: Limbo"}, "workflow.states[3].id", "stuck"},
 		{"duplicate transition", []string{"    - id: fix\n", "    - id: inspect # HERE\n"}, "workflow.transitions[1].id", "already defined"},

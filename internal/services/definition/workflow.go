@@ -68,6 +68,71 @@ func (c *checker) checkWorkflow() {
 		c.checkGuards(p, t)
 	}
 	c.checkStateGraph(out)
+	c.checkDeadline(ids)
+}
+
+// maxCalendarMonths bounds a deadline: a year is more than any statute gives.
+const maxCalendarMonths = 12
+
+// checkDeadline checks the whole-case clock; ids are the transitions by ID.
+func (c *checker) checkDeadline(ids map[string]int) {
+	w := &c.d.Workflow
+	dl := w.Deadline
+	if dl == nil {
+		return
+	}
+	const p = "workflow.deadline"
+	switch {
+	case dl.CalendarMonths == 0 && dl.WorkingDays == 0:
+		c.add(p, "say how long the case may take: calendar_months or working_days")
+	case dl.CalendarMonths != 0 && dl.WorkingDays != 0:
+		c.add(p, "give calendar_months or working_days, not both")
+	case dl.CalendarMonths < 0 || dl.CalendarMonths > maxCalendarMonths:
+		c.add(p+".calendar_months", "want between 1 and %d", maxCalendarMonths)
+	case dl.WorkingDays < 0 || dl.WorkingDays > maxWorkingDays:
+		c.add(p+".working_days", "want between 1 and %d", maxWorkingDays)
+	case dl.AtRiskDays < 0:
+		c.add(p+".at_risk_days", "want 0 or more")
+	case dl.WorkingDays > 0 && dl.AtRiskDays >= dl.WorkingDays:
+		c.add(p+".at_risk_days", "want fewer than working_days (%d), or every case would be at risk from the start", dl.WorkingDays)
+	case dl.CalendarMonths > 0 && dl.AtRiskDays > 20*dl.CalendarMonths:
+		c.add(p+".at_risk_days", "want at most %d working days for %d calendar months", 20*dl.CalendarMonths, dl.CalendarMonths)
+	}
+	for i, s := range w.States {
+		if s.SLADays > 0 {
+			// Two clocks would disagree about when the case is late.
+			c.add(fmt.Sprintf("workflow.states[%d].sla_days", i), "the workflow has a deadline for the whole case; a state of it cannot have its own clock")
+		}
+	}
+	if e := dl.Escalation; e != nil {
+		if e.NotifyRole == "" && strings.TrimSpace(e.Queue) == "" {
+			c.add(p+".escalate", "say what happens on a breach: notify_role, queue or both")
+		}
+		if _, ok := platform.ParseRole(string(e.NotifyRole)); e.NotifyRole != "" && !ok {
+			c.add(p+".escalate.notify_role", "unknown role %q; want one of %s", e.NotifyRole, roleNames())
+		}
+	}
+	x := dl.Extension
+	if x == nil {
+		return
+	}
+	i, ok := ids[x.Transition]
+	switch {
+	case x.Transition == "":
+		c.add(p+".extension.transition", "missing; name the transition that extends the deadline")
+	case !ok:
+		c.add(p+".extension.transition", "unknown transition %q", x.Transition)
+	default:
+		if k, ok := c.states[w.Transitions[i].To]; ok && w.States[k].Terminal {
+			c.add(p+".extension.transition", "%q closes the case; an extension leads to a state where the work goes on", x.Transition)
+		}
+	}
+	switch {
+	case dl.CalendarMonths > 0 && (x.WorkingDays != 0 || x.CalendarMonths < 1 || dl.CalendarMonths+x.CalendarMonths > maxCalendarMonths):
+		c.add(p+".extension.calendar_months", "want calendar_months, like the deadline, from 1 to %d in all", maxCalendarMonths)
+	case dl.WorkingDays > 0 && (x.CalendarMonths != 0 || x.WorkingDays < 1 || dl.WorkingDays+x.WorkingDays > maxWorkingDays):
+		c.add(p+".extension.working_days", "want working_days, like the deadline, from 1 to %d in all", maxWorkingDays)
+	}
 }
 
 func (c *checker) checkState(i int) {
@@ -141,6 +206,14 @@ func (c *checker) checkAction(p string, a *Action) {
 	}
 	if as := a.Assign; as != nil {
 		c.required(p+".assign.queue", as.Queue)
+		if as.Person != "" {
+			switch f := c.field(as.Person); {
+			case f == nil:
+				c.add(p+".assign.person", "unknown field %q", as.Person)
+			case f.Type != TypePerson:
+				c.add(p+".assign.person", "%q is a %s question; want a person question", as.Person, f.Type)
+			}
+		}
 	}
 }
 

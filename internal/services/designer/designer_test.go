@@ -149,3 +149,29 @@ func TestOnlyDesigners(t *testing.T) {
 		t.Fatalf("a caseworker counted open cases: %v", err)
 	}
 }
+
+// TestAssignToAPersonQuestion: a state's assignment can give the case to
+// the person answered in a person question (as the risk register gives a
+// risk to its owner), chosen from the service's person questions; any
+// other question is refused, and the YAML says person: with the field.
+func TestAssignToAPersonQuestion(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	dee := e.browser("Dee")
+	wantRedirect(t, dee.PostForm("/designer", url.Values{"id": {"report-pothole"}, "title": {"Report a pothole"}}), "/designer/report-pothole")
+	base := "/designer/report-pothole"
+	state := base + "/states/submitted"
+	// No person question yet: the assignment offers nobody to give it to.
+	if r := dee.Get(state); strings.Contains(r.Body, `name="assign_person"`) {
+		t.Fatal("the assignment offers a person with no person question in the service")
+	}
+	wantRedirect(t, post(t, dee, base+"/new-field?type=person", base+"/new-field", url.Values{"label": {"Inspector"}, "id": {"inspector"},
+		"type": {"person"}, "page": {"+own"}}), base)
+	wantRedirect(t, post(t, dee, base+"/new-field?type=text", base+"/new-field", url.Values{"label": {"Where is it?"}, "id": {"location"},
+		"type": {"text"}, "page": {"+own"}}), base)
+	want(t, dee.Get(state), 200, `name="assign_person"`, "The person answered in Inspector")
+	want(t, post(t, dee, state, state+"/actions", url.Values{"kind": {"assign"}, "assign_queue": {"roads"}, "assign_person": {"location"}}),
+		422, "Choose a person question from the list")
+	wantRedirect(t, post(t, dee, state, state+"/actions", url.Values{"kind": {"assign"}, "assign_queue": {"roads"}, "assign_person": {"inspector"}}), state)
+	want(t, dee.Get(state), 200, "Put in queue roads, given to the person answered in Inspector")
+	want(t, dee.Get(base+"/yaml"), 200, "queue: roads\n            person: inspector")
+}

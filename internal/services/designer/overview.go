@@ -228,7 +228,7 @@ func (d *Designer) overview(w http.ResponseWriter, r *http.Request) error {
 			row.Clock = fmt.Sprintf("%d working days", st.SLADays)
 		}
 		for _, a := range st.OnEnter {
-			row.Actions = append(row.Actions, describeAction(a))
+			row.Actions = append(row.Actions, describeAction(def, a))
 		}
 		p.States = append(p.States, row)
 		p.Initial = append(p.Initial, option(st.ID, nameOr(st.Label, st.ID)))
@@ -307,7 +307,7 @@ func describeCondition(def *definition.Definition, c *definition.Condition) stri
 	return name + " is " + c.Equals
 }
 
-func describeAction(a definition.Action) string {
+func describeAction(def *definition.Definition, a definition.Action) string {
 	switch {
 	case a.Notify != nil:
 		s := "Tell " + a.Notify.To
@@ -321,6 +321,13 @@ func describeAction(a definition.Action) string {
 		s := "Put in queue " + a.Assign.Queue
 		if a.Assign.Unit != "" {
 			s += " of " + a.Assign.Unit
+		}
+		if a.Assign.Person != "" {
+			label := a.Assign.Person
+			if f := def.Field(label); f != nil && f.Label != "" {
+				label = f.Label
+			}
+			s += ", given to the person answered in " + label
 		}
 		return s
 	}

@@ -22,6 +22,7 @@ type stateEditPage struct {
 	Yes       []web.Option
 	Roles     []web.Option
 	To        []web.Option
+	People    []web.Option // the person questions an assignment may give the case to
 	Actions   []actionRow
 	AddAction string
 	Delete    string
@@ -87,7 +88,7 @@ func (d *Designer) renderState(w http.ResponseWriter, r *http.Request, dr Draft,
 		p.AddAction, p.Delete = draftURL(dr.ServiceID, "states", id, "actions"), draftURL(dr.ServiceID, "states", id, "delete")
 		if st := dr.Def.State(id); st != nil {
 			for i, a := range st.OnEnter {
-				p.Actions = append(p.Actions, actionRow{Text: describeAction(a), Delete: draftURL(dr.ServiceID, "states", id, "actions", strconv.Itoa(i), "delete")})
+				p.Actions = append(p.Actions, actionRow{Text: describeAction(dr.Def, a), Delete: draftURL(dr.ServiceID, "states", id, "actions", strconv.Itoa(i), "delete")})
 			}
 		}
 	}
@@ -95,6 +96,14 @@ func (d *Designer) renderState(w http.ResponseWriter, r *http.Request, dr Draft,
 	p.To = []web.Option{option(definition.RecipientApplicant, "The person who made the request"), option(definition.RecipientAssignee, "The member of staff the case is assigned to")}
 	for _, ro := range platform.Roles {
 		p.To = append(p.To, option(string(ro), "Everyone with the role "+string(ro)))
+	}
+	for _, f := range dr.Def.Fields {
+		if f.Type == definition.TypePerson {
+			if p.People == nil {
+				p.People = []web.Option{option("", "Nobody: it waits in the queue")}
+			}
+			p.People = append(p.People, option(f.ID, "The person answered in "+f.Label))
+		}
 	}
 	return render(w, r, err, "designer/state", p)
 }
@@ -248,9 +257,13 @@ func (d *Designer) addAction(w http.ResponseWriter, r *http.Request) error {
 		}
 		a.Task = t
 	case "assign":
-		as := &definition.Assign{Queue: strings.TrimSpace(in.Get("assign_queue")), Unit: strings.TrimSpace(in.Get("assign_unit"))}
+		as := &definition.Assign{Queue: strings.TrimSpace(in.Get("assign_queue")), Unit: strings.TrimSpace(in.Get("assign_unit")),
+			Person: in.Get("assign_person")}
 		if as.Queue == "" {
 			add("assign_queue", "Enter the queue the case goes to")
+		}
+		if f := def.Field(as.Person); as.Person != "" && (f == nil || f.Type != definition.TypePerson) {
+			add("assign_person", "Choose a person question from the list")
 		}
 		a.Assign = as
 	default:
@@ -267,7 +280,7 @@ func (d *Designer) addAction(w http.ResponseWriter, r *http.Request) error {
 		return d.renderState(w, r, dr, form, err)
 	}
 	st.OnEnter = append(st.OnEnter, a)
-	return d.commit(w, r, sub, dr, def, fmt.Sprintf("state %q: %s", st.ID, describeAction(a)), draftURL(dr.ServiceID, "states", st.ID))
+	return d.commit(w, r, sub, dr, def, fmt.Sprintf("state %q: %s", st.ID, describeAction(def, a)), draftURL(dr.ServiceID, "states", st.ID))
 }
 
 func (d *Designer) deleteAction(w http.ResponseWriter, r *http.Request) error {
@@ -283,7 +296,7 @@ func (d *Designer) deleteAction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 0 || n >= len(st.OnEnter) {
 		return platform.NotFound("action")
 	}
-	what := describeAction(st.OnEnter[n])
+	what := describeAction(def, st.OnEnter[n])
 	st.OnEnter = slices.Delete(st.OnEnter, n, n+1)
 	return d.commit(w, r, sub, dr, def, fmt.Sprintf("state %q: removed %s", st.ID, what), draftURL(dr.ServiceID, "states", st.ID))
 }

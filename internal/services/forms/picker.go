@@ -23,6 +23,13 @@ const LookupButton = "lookup"
 // PickerPageSize is how many people one page of results shows.
 const PickerPageSize = 10
 
+// PickerCountAhead bounds how many further matches a search counts past
+// the page it shows, so the page can say how many people match: exactly,
+// for most searches, or "more than" for a broad one (3,000 people whose
+// names start alike), at the cost of one more read of at most this many.
+// Past five pages the number matters less than the advice to narrow.
+const PickerCountAhead = 50
+
 // PersonMatch is one person a search found.
 type PersonMatch struct {
 	ID, Name, Email string
@@ -40,8 +47,13 @@ type Picker struct {
 	Selected string        // the chosen user ID
 	From, To int           // the matches shown are numbers From to To of the results
 	More     string        // the value of the "next people" button, "" when no more
-	NotFound string        // 'No one found for "x"'
-	Failed   string        // the search could not be run (not allowed, say)
+	// Total is how many people match, counted up to PickerCountAhead past
+	// the page; Many says more match than were counted. Zero when the
+	// count could not be made.
+	Total    int
+	Many     bool
+	NotFound string // 'No one found for "x"'
+	Failed   string // the search could not be run (not allowed, say)
 }
 
 // PersonQuery is the search box's input name.
@@ -98,8 +110,10 @@ func BuildPicker(f *definition.Field, in url.Values, search PeopleSearch, name f
 		default:
 			p.Matches = found
 			p.From, p.To = from, from+len(found)-1
+			p.Total = p.To
 			if next != "" {
 				p.More = LookupValue(f.ID, p.To+1, next)
+				p.Total, p.Many = CountAhead(search, p.Query, p.To, next)
 			}
 		}
 	}
@@ -113,4 +127,36 @@ func BuildPicker(f *definition.Field, in url.Values, search PeopleSearch, name f
 		}
 	}
 	return p
+}
+
+// CountAhead counts the matches of text after cursor next, up to
+// PickerCountAhead, and returns the total with shown (the matches up to
+// the cursor) and whether more match than that; 0 if the count failed.
+func CountAhead(search PeopleSearch, text string, shown int, next string) (total int, many bool) {
+	rest, after, err := search(text, next, PickerCountAhead)
+	if err != nil {
+		return 0, false
+	}
+	return shown + len(rest), after != ""
+}
+
+// Shown says which of the people found the page lists, and of how many:
+// "Showing people 1 to 10 of 37", "Showing people 11 to 20 of more than
+// 110".
+func (p Picker) Shown() string {
+	s := "Showing people " + strconv.Itoa(p.From) + " to " + strconv.Itoa(p.To)
+	switch {
+	case p.Total == 0 && p.More != "":
+		return s + " (there are more)"
+	case p.Many:
+		return s + " of more than " + strconv.Itoa(p.Total)
+	case p.Total > 0:
+		return s + " of " + strconv.Itoa(p.Total)
+	}
+	return s
+}
+
+// Narrow is the advice for a search that found more than one page.
+func (Picker) Narrow() string {
+	return "To find someone faster, type more of their name, or their email address, and search again."
 }

@@ -173,7 +173,7 @@ func (p *portal) trackCasePage(w http.ResponseWriter, r *http.Request, sub *plat
 		f = web.NewForm(nil)
 	}
 	d := anonTrackPage{Form: f, Case: c, Status: labelOf(def, c.State), Submitted: showDate(c.SubmittedAt),
-		Response: response(def, c.Answers), Action: "/services/track/" + url.PathEscape(c.Reference) + "/messages"}
+		Response: response(def, c.Answers, ""), Action: "/services/track/" + url.PathEscape(c.Reference) + "/messages"}
 	for _, row := range forms.Summary(def, c.Answers, forms.Options{}) {
 		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
 	}

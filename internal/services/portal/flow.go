@@ -288,6 +288,7 @@ type answerRow struct {
 	Key    string
 	Lines  []string
 	Change string
+	Href   string // the value is a link (a response file to download)
 }
 
 type checkPage struct {

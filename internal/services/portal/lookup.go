@@ -192,9 +192,15 @@ func (p *portal) peopleJSON(w http.ResponseWriter, r *http.Request, sub *platfor
 		Name  string `json:"name"`
 		Email string `json:"email,omitempty"`
 	}
+	// more says there are people past these; total counts them all up to
+	// forms.PickerCountAhead past the first page, and many says more
+	// match than that: the script tells the person how many, and to type
+	// more to narrow the list.
 	out := struct {
 		People []person `json:"people"`
 		More   bool     `json:"more"`
+		Total  int      `json:"total,omitempty"`
+		Many   bool     `json:"many,omitempty"`
 	}{People: []person{}}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q != "" && len(q) <= 100 && p.opts.FindPeople != nil {
@@ -206,6 +212,13 @@ func (p *portal) peopleJSON(w http.ResponseWriter, r *http.Request, sub *platfor
 			out.People = append(out.People, person{ID: f.ID, Name: f.Name, Email: f.Email})
 		}
 		out.More = next != ""
+		out.Total = len(found)
+		if out.More {
+			search := func(text, after string, limit int) ([]forms.PersonMatch, string, error) {
+				return p.findPeople(r.Context(), sub, text, after, limit)
+			}
+			out.Total, out.Many = forms.CountAhead(search, q, len(found), next)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-store")

@@ -137,13 +137,13 @@ func TestPersonPicker(t *testing.T) {
 		want(t, b.PostForm(page, url.Values{"line_manager-q": {"nobody like this"}, "lookup": {"line_manager"}}), 200, `No one found for &#34;nobody like this&#34;`)
 		want(t, b.PostForm(page, url.Values{"line_manager-q": {""}, "lookup": {"line_manager"}}), 422, "Enter a name or email address to search for")
 		r := b.PostForm(page, url.Values{"line_manager-q": {"morgan"}, "lookup": {"line_manager"}})
-		want(t, r, 200, "Showing people 1 to 10 (there are more)", "Morgan Manager 01", "morgan01@example.org", "Show the next 10 people")
+		want(t, r, 200, "Showing people 1 to 10 of 23.", "Morgan Manager 01", "morgan01@example.org", "Show the next 10 people", "type more of their name")
 		next := between(r.Body, `name="lookup" value="`, `">Show the next`)
 		r = b.PostForm(page, url.Values{"line_manager-q": {"morgan"}, "lookup": {next}})
-		want(t, r, 200, "Showing people 11 to 20", "Morgan Manager 11")
+		want(t, r, 200, "Showing people 11 to 20 of 23.", "Morgan Manager 11")
 		next = between(r.Body, `name="lookup" value="`, `">Show the next`)
 		r = b.PostForm(page, url.Values{"line_manager-q": {"morgan"}, "lookup": {next}})
-		want(t, r, 200, "Showing people 21 to 23.", "Morgan Manager 23")
+		want(t, r, 200, "Showing people 21 to 23 of 23.", "Morgan Manager 23")
 		if strings.Contains(r.Body, "Show the next") {
 			t.Fatal("the last page offers more")
 		}
@@ -159,6 +159,7 @@ func TestPersonPicker(t *testing.T) {
 		}
 		want(t, b.Get(page), 200, `value="`+mo.ID+`" checked`, "Morgan Manager 17")
 		// The script's search: JSON, the people the directory lets Cara see.
+		want(t, b.Get("/services/people?q=morgan"), 200, `"more":true,"total":23}`)
 		r = b.Get("/services/people?q=manager%2017")
 		want(t, r, 200, `"name":"Morgan Manager 17"`, `"id":"`+mo.ID+`"`)
 		want(t, b.Get("/services/people?q=zzzz"), 200, `{"people":[],"more":false}`)

@@ -145,6 +145,7 @@ func Register(srv *web.Server, svc *services.Service, opts Options) error {
 	rt.Handle("GET /services/track/{ref}/move/{transition}", p.orAnon(p.signedInTrack, func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 		return p.trackMovePage(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
 	}))
+	rt.Handle("GET /services/requests/{ref}/files/{file}", signedIn(p.responseFile))
 	rt.Handle("GET /services/requests/{ref}/move/{transition}", signedIn(func(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 		return p.move(w, r, sub, r.PathValue("ref"), r.PathValue("transition"), http.StatusOK, nil)
 	}))

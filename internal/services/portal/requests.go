@@ -3,7 +3,10 @@ package portal
 import (
 	"context"
 	"fmt"
+	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/services"
@@ -165,21 +168,48 @@ func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.S
 	for _, row := range forms.Summary(def, c.Answers, opts) {
 		d.Answers = append(d.Answers, answerRow{Key: row.Label, Lines: row.Lines})
 	}
-	d.Response = response(def, c.Answers)
+	files := ""
+	if base == "/services/requests/"+reference {
+		files = base + "/files/" // the applicant's own download route
+	}
+	d.Response = response(def, c.Answers, files)
 	return web.Render(w, r, status, "portal/track", d)
 }
 
 // response is what staff have given the applicant in the fields the
 // definition shares with them (a response, an outcome), as soon as given.
-func response(def *definition.Definition, answers definition.Answers) []answerRow {
+// A file given as a response links to files+its ID when files is set.
+func response(def *definition.Definition, answers definition.Answers, files string) []answerRow {
 	var rows []answerRow
 	for i := range def.Fields {
 		fd := &def.Fields[i]
 		if fd.Internal && fd.SharedWithApplicant && answers[fd.ID] != nil {
-			rows = append(rows, answerRow{Key: fd.Label, Lines: forms.DisplayLines(fd, answers[fd.ID])})
+			row := answerRow{Key: fd.Label, Lines: forms.DisplayLines(fd, answers[fd.ID])}
+			if f, ok := services.AnswerFile(answers[fd.ID]); ok && files != "" && fd.Type == definition.TypeFile {
+				row.Href = files + url.PathEscape(f.ID)
+				row.Lines = []string{"Download " + f.Name + " (" + forms.FormatSize(f.Size) + ")"}
+			}
+			rows = append(rows, row)
 		}
 	}
 	return rows
+}
+
+// responseFile sends the applicant a file given as a response, as a
+// download (never shown inline in the portal's origin).
+func (p *portal) responseFile(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	a, content, err := p.svc.ResponseFile(r.Context(), sub, r.PathValue("ref"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.MediaType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Length", strconv.Itoa(len(content)))
+	w.Write(content) // an error here is the client gone away: nothing left to tell it
+	return nil
 }
 
 func eventText(def *definition.Definition, e services.Event) string {

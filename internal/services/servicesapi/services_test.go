@@ -28,7 +28,7 @@ func TestListServices(t *testing.T) {
 	// A resident sees what residents may start; the flags say so.
 	r := e.call(e.rita, "GET", "/api/v1/services", "")
 	want(t, r, http.StatusOK, "rita lists")
-	if ids := serviceIDs(r); !slices.Equal(ids, []string{"complaints"}) {
+	if ids := serviceIDs(r); !slices.Equal(ids, []string{"complaints", "subject-access-request"}) {
 		t.Fatalf("rita sees %v", ids)
 	}
 	c := items(r)[0]
@@ -53,7 +53,7 @@ func TestListServices(t *testing.T) {
 		want(t, r, http.StatusOK, "admin next page")
 		all = append(all, serviceIDs(r)...)
 	}
-	if !slices.Equal(all, []string{"complaints", "equipment-collection", "key-decisions", "risk-register", "technology-roadmap"}) {
+	if !slices.Equal(all, []string{"complaints", "equipment-collection", "key-decisions", "risk-register", "subject-access-request", "technology-roadmap"}) {
 		t.Fatalf("admin pages: %v", all)
 	}
 	want(t, e.call(e.admin, "GET", "/api/v1/services?limit=0", ""), http.StatusBadRequest, "limit 0")

@@ -93,6 +93,18 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		"stage1_response": "Thank you for telling us. We have corrected the opening hours on the website and apologise for the wasted journey."})
 	d.move(caseworker, c, "resolve", definition.Answers{"outcome": "upheld"})
 
+	// Chris Walker asks for his information; Information Governance has
+	// checked who he is and is searching (the records module's demo runs
+	// the search in its SAR workspace).
+	rosa, err := env.Person(ctx, org, "records@kent.example")
+	if err != nil {
+		return fmt.Errorf("demo person records@kent.example: %w", err)
+	}
+	sar := d.submit(resident, "subject-access-request", definition.Answers{"name": resident.Name, "birth_date": "1984-06-12",
+		"address": definition.Address{Line1: "12 High Street", Town: "Maidstone", Postcode: "ME14 1XX"}, "email": "resident@kent.example",
+		"details": "Everything you hold about me, including my complaints and the adult social care assessment that mentions me."})
+	d.move(rosa, sar, "confirm_identity", definition.Answers{"identity_check": "Signed in with a verified account; the date of birth matches our records."})
+
 	kit := func(items []string, site string) definition.Answers {
 		return definition.Answers{"items": items, "reason": "Working from home three days a week.", "collection_site": site,
 			"preferred_date": time.Now().AddDate(0, 0, 10).Format(time.DateOnly), "line_manager": admin.UserID}

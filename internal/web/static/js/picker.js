@@ -103,7 +103,14 @@ function enhance(root) {
     status.textContent = p.name + " chosen";
   }
 
-  function render(query, more) {
+  // howMany says how many people match when there are more than are
+  // listed: "10 of 37 shown", "10 of more than 110 shown".
+  function howMany(total, many) {
+    if (!total) return people.length + " shown, and there are more";
+    return people.length + " of " + (many ? "more than " : "") + total + " shown";
+  }
+
+  function render(query, more, total, many) {
     list.textContent = "";
     people.forEach((p, i) => {
       const li = document.createElement("li");
@@ -136,10 +143,22 @@ function enhance(root) {
       li.setAttribute("aria-selected", "false");
       li.textContent = none;
       list.appendChild(li);
+    } else if (more) {
+      // Never a list of thousands: the first few, how many there are, and
+      // how to narrow them, seen in the list and heard from the status.
+      const narrow = howMany(total, many) + ": type more of the name, or the email address, to narrow the list";
+      const li = document.createElement("li");
+      li.id = field + "-option-more";
+      li.className = "dbtp-picker__none";
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-disabled", "true");
+      li.setAttribute("aria-selected", "false");
+      li.textContent = narrow;
+      list.appendChild(li);
+      status.textContent = narrow + ". Use the down arrow to choose.";
     } else {
       status.textContent =
-        people.length + (people.length === 1 ? " person" : " people") + " found" +
-        (more ? "; type more of the name to narrow the list" : "") + ". Use the down arrow to choose.";
+        people.length + (people.length === 1 ? " person" : " people") + " found. Use the down arrow to choose.";
     }
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -163,7 +182,7 @@ function enhance(root) {
       const body = await res.json();
       if (mine !== seq) return; // a later search has been sent
       people = body.people || [];
-      render(query, body.more);
+      render(query, body.more, body.total, body.many);
     } catch (e) {
       if (mine !== seq) return;
       people = [];
