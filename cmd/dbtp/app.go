@@ -28,6 +28,7 @@ import (
 	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/store"
 	"dbtp/internal/web"
+	"dbtp/internal/workplace/workplaceweb"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -55,6 +56,7 @@ func modules(a *app) []module.Module {
 		gazetteer,
 		svc,
 		recs,
+		&workplaceweb.Module{},
 		&home.Module{},
 	}
 }
