@@ -18,6 +18,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/blob"
+	"dbtp/internal/events"
 	"dbtp/internal/store"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// Holiday reports bank holidays (the services calendar), on which
 	// nothing can be booked; nil: none.
 	Holiday func(day time.Time) (name string, ok bool)
+	// Events publishes the module's events (EventBooking...) in the
+	// writes that cause them; nil: none are published.
+	Events *events.Bus
 }
 
 // Store keeps every organisation's workplace.

@@ -54,7 +54,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Access.Register(workplace.ResourceType, workplace.Policy); err != nil {
 		return err
 	}
-	opts := workplace.Options{Now: d.Clock.Now}
+	opts := workplace.Options{Now: d.Clock.Now, Events: d.Events}
 	if d.Blob != nil {
 		opts.Files = d.Blob
 	}
