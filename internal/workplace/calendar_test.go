@@ -47,7 +47,7 @@ func TestCalendarFeed(t *testing.T) {
 		mine := e.insertBooking(e.org.ID, s.desk1.ID, e.sid, start.Add(day), 8*time.Hour, StatusConfirmed, "")
 		room := e.insertBooking(e.org.ID, s.room.ID, e.sid, start.Add(2*day), time.Hour, StatusRequested, "Budget review")
 		past := e.insertBooking(e.org.ID, s.desk2.ID, e.sid, start.Add(-20*day), 8*time.Hour, StatusCheckedIn, "")
-		e.insertBooking(e.org.ID, s.desk2.ID, e.sid, start.Add(-40*day), 8*time.Hour, StatusCheckedIn, "")  // too long ago
+		e.insertBooking(e.org.ID, s.desk2.ID, e.sid, start.Add(-40*day), 8*time.Hour, StatusCheckedIn, "") // too long ago
 		e.insertBooking(e.org.ID, s.desk2.ID, e.sid, start.Add(400*day), 8*time.Hour, StatusConfirmed, "") // too far ahead
 		e.insertBooking(e.org.ID, s.desk2.ID, e.sid, start.Add(3*day), 8*time.Hour, StatusCancelled, "")
 		e.insertBooking(e.org.ID, s.desk2.ID, e.ann, start.Add(day), 8*time.Hour, StatusConfirmed, "") // someone else's
