@@ -79,7 +79,16 @@ func (p *calendarPart) init(ctx context.Context, m *Module) error {
 	p.setBase(d.Config.BaseURL)
 
 	if d.Jobs != nil {
-		if err := d.Jobs.Handle(kindInvitation, jobs.Kind{Label: "Email a booking's calendar invitation", Handler: p.sendInvitation, MaxAttempts: 8}); err != nil {
+		// As with the services' email: every node may queue invitations,
+		// only nodes with a relay send them, so a node without one never
+		// swallows an invitation another node could send.
+		invite := jobs.Kind{Label: "Email a booking's calendar invitation", MaxAttempts: 8}
+		if d.Mail != nil {
+			invite.Handler = p.sendInvitation
+		} else {
+			d.Log.Info("booking invitations wait on this node: no mail relay (--smtp-addr)")
+		}
+		if err := d.Jobs.Handle(kindInvitation, invite); err != nil {
 			return err
 		}
 		if err := d.Jobs.Handle(kindMeeting, jobs.Kind{Label: "Make, change or delete a booking's Teams meeting", Handler: p.syncMeeting,

@@ -54,6 +54,7 @@ type calEnv struct {
 	clock *platformtest.Clock
 	org   platform.Org
 	users map[string]identity.User
+	log   *audit.Log
 	// place: a building, floor, a desk and a room with video.
 	desk, room workplace.Resource
 }
@@ -71,9 +72,8 @@ var calStart = time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
 func newCalEnv(t testing.TB, db *store.DB, env map[string]string, withMail bool) *calEnv {
 	t.Helper()
 	e := &calEnv{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{}, clock: platformtest.NewClock(calStart)}
-	log := audittest.NewLog(t, db)
-	ap := access.New(log)
-	e.id = identity.New(db, log, ap, identity.Options{})
+	e.log = audittest.NewLog(t, db)
+	e.id = identity.New(db, e.log, access.New(e.log), identity.Options{})
 	var err error
 	e.org, err = e.id.CreateOrg(e.ctx, platform.System(""), identity.NewOrg{Slug: "northshire", Name: "Northshire Council", Kind: platform.OrgCouncil})
 	calNoErr(t, err)
@@ -88,29 +88,7 @@ func newCalEnv(t testing.TB, db *store.DB, env map[string]string, withMail bool)
 		calNoErr(t, err)
 		e.users[first] = usr
 	}
-	logger := slog.New(slog.NewTextHandler(calLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e.jobs = jobs.New(db, jobs.Options{Clock: e.clock})
-	e.bus, err = events.New(db, e.jobs, ap, log, events.Options{Clock: e.clock})
-	calNoErr(t, err)
-	var transport dbtpmail.Transport
-	e.smtp = smtptest.Start(t)
-	if withMail {
-		s, err := dbtpmail.New(dbtpmail.Config{Addr: e.smtp.Addr, From: "Northshire Council <noreply@northshire.example>", StartTLS: dbtpmail.TLSNone})
-		calNoErr(t, err)
-		transport = s
-	}
-	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Clock: e.clock, Jobs: e.jobs, Events: e.bus, Mail: transport,
-		Log: logger, Config: module.Config{BaseURL: "https://dbtp.northshire.example", CouncilName: "Northshire Council",
-			Getenv: func(k string) string { return env[k] }}}
-	e.m = &Module{}
-	calNoErr(t, e.m.Init(e.ctx, d))
-	// The module's public address is https; the test server's is plain
-	// http on loopback (a https base would make the session cookie Secure).
-	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, logger, web.WithAuthenticator(e.id))
-	calNoErr(t, err)
-	calNoErr(t, e.m.Web(ws))
-	calNoErr(t, e.m.Start(e.ctx))
-	e.srv = webtest.Start(t, ws)
+	e.node(env, withMail)
 
 	kim := e.subject("Kim")
 	b, err := e.m.ws.CreateBuilding(e.ctx, kim, workplace.BuildingInput{Name: "Sessions House", Address: "County Road, Maidstone ME14 1XQ"})
@@ -123,6 +101,48 @@ func newCalEnv(t testing.TB, db *store.DB, env map[string]string, withMail bool)
 		Capacity: 8, Features: []string{workplace.FeatureVideo}})
 	calNoErr(t, err)
 	return e
+}
+
+// node builds the module as one dbtp node does: its own jobs queue,
+// events bus, mail transport and web server, over the shared database.
+func (e *calEnv) node(env map[string]string, withMail bool) {
+	e.t.Helper()
+	var err error
+	log, db := e.log, e.db
+	// Each node has its own access point, as each process does.
+	ap := access.New(log)
+	logger := slog.New(slog.NewTextHandler(calLog{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.jobs = jobs.New(db, jobs.Options{Clock: e.clock})
+	e.bus, err = events.New(db, e.jobs, ap, log, events.Options{Clock: e.clock})
+	calNoErr(e.t, err)
+	var transport dbtpmail.Transport
+	e.smtp = smtptest.Start(e.t)
+	if withMail {
+		s, err := dbtpmail.New(dbtpmail.Config{Addr: e.smtp.Addr, From: "Northshire Council <noreply@northshire.example>", StartTLS: dbtpmail.TLSNone})
+		calNoErr(e.t, err)
+		transport = s
+	}
+	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Clock: e.clock, Jobs: e.jobs, Events: e.bus, Mail: transport,
+		Log: logger, Config: module.Config{BaseURL: "https://dbtp.northshire.example", CouncilName: "Northshire Council",
+			Getenv: func(k string) string { return env[k] }}}
+	e.m = &Module{}
+	calNoErr(e.t, e.m.Init(e.ctx, d))
+	// The module's public address is https; the test server's is plain
+	// http on loopback (a https base would make the session cookie Secure).
+	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, logger, web.WithAuthenticator(e.id))
+	calNoErr(e.t, err)
+	calNoErr(e.t, e.m.Web(ws))
+	calNoErr(e.t, e.m.Start(e.ctx))
+	e.srv = webtest.Start(e.t, ws)
+}
+
+// newCalEnvOn is a second node on base's database and people.
+func newCalEnvOn(t testing.TB, base *calEnv, env map[string]string, withMail bool) *calEnv {
+	t.Helper()
+	e := *base
+	e.t = t
+	e.node(env, withMail)
+	return &e
 }
 
 func calNoErr(t testing.TB, err error) {

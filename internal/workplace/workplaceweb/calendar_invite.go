@@ -35,14 +35,11 @@ func (p *calendarPart) sendInvitation(ctx context.Context, j jobs.Job) error {
 	if person.Disabled || person.Email == "" {
 		return nil
 	}
-	msg := p.invitation(b, person, method, p.m.d.Clock.Now())
-	if p.m.d.Mail == nil {
-		// No relay on this system: say what would have been sent. The
-		// booking is in the person's feed either way; an invitation sent
-		// hours later, once a relay is set up, would only confuse.
-		p.m.d.Log.Info("calendar invitation not emailed: no mail relay is configured", "booking", b.ID, "method", method, "subject", msg.Subject)
-		return nil
+	now := p.m.d.Clock.Now()
+	if b.End.Before(now) {
+		return nil // over before it could be sent (the relay was down): no use now
 	}
+	msg := p.invitation(b, person, method, now)
 	if err := p.m.d.Mail.Send(ctx, msg); err != nil {
 		if errors.Is(err, mail.ErrInvalidMessage) {
 			return jobs.Permanent(err)

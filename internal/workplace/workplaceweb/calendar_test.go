@@ -126,16 +126,23 @@ func TestInvitations(t *testing.T) {
 	})
 }
 
-// Without a mail relay the invitation is logged, and its job completes.
+// Without a mail relay the invitation waits, queued, for a node with one
+// (as the services' email does), and is sent by it.
 func TestInvitationWithoutRelay(t *testing.T) {
 	storetest.Each(t, calMods, func(t *testing.T, db *store.DB) {
 		e := newCalEnv(t, db, nil, false)
 		e.book(e.desk, "Jo", calStart.Add(24*time.Hour), time.Hour, workplace.StatusConfirmed, "")
 		e.runJobs()
 		var n int
-		calNoErr(t, db.QueryRow(e.ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'workplace.invitation' AND state = 'completed'`).Scan(&n))
+		calNoErr(t, db.QueryRow(e.ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'workplace.invitation' AND state = 'available'`).Scan(&n))
 		if n != 1 || len(e.smtp.Messages()) != 0 {
-			t.Fatalf("completed %d, sent %d", n, len(e.smtp.Messages()))
+			t.Fatalf("waiting %d, sent %d", n, len(e.smtp.Messages()))
+		}
+		// A second node, with a relay, on the same database sends it.
+		withRelay := newCalEnvOn(t, e, nil, true)
+		withRelay.runJobs()
+		if ms := e.smtp.Messages(); len(ms) != 0 || len(withRelay.smtp.Messages()) != 1 {
+			t.Fatalf("sent %d and %d", len(ms), len(withRelay.smtp.Messages()))
 		}
 	})
 }
