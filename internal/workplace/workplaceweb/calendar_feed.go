@@ -78,7 +78,16 @@ func (p *calendarPart) feed(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return platform.NotFound("calendar feed")
 	}
-	_, entries, err := p.m.ws.FeedByToken(r.Context(), token)
+	f, entries, err := p.m.ws.FeedByToken(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	// Someone who has left (their account disabled or removed) has no
+	// feed any more, though it was never revoked.
+	person, err := p.m.d.Directory.Person(r.Context(), platform.System(f.OrgID), f.PersonID)
+	if platform.CodeOf(err) == platform.CodeNotFound || err == nil && person.Disabled {
+		return platform.NotFound("calendar feed")
+	}
 	if err != nil {
 		return err
 	}

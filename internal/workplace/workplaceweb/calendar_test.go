@@ -10,6 +10,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 	"dbtp/internal/workplace"
@@ -294,6 +295,16 @@ func TestFeedPages(t *testing.T) {
 				t.Errorf("%s answers %d", bad, r.Status)
 			}
 		}
+		// Someone who leaves loses their feed with their account.
+		calNoErr(t, e.id.DisableUser(e.ctx, platform.System(e.org.ID), e.users["Jo"].ID))
+		if r := anon.Get("/calendar/" + m[1] + ".ics"); r.Status != http.StatusNotFound {
+			t.Fatalf("a disabled person's feed answers %d", r.Status)
+		}
+		calNoErr(t, e.id.EnableUser(e.ctx, platform.System(e.org.ID), e.users["Jo"].ID))
+		if r := anon.Get("/calendar/" + m[1] + ".ics"); r.Status != http.StatusOK {
+			t.Fatalf("back again, the feed answers %d", r.Status)
+		}
+		jo = e.browser("Jo")
 		// Stopped: the address answers 404.
 		r = jo.PostForm("/bookings/calendar/stop", nil)
 		if r.Status != http.StatusOK && r.Status != http.StatusSeeOther {
