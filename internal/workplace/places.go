@@ -434,3 +434,6 @@ func inOrg(tx *store.Tx, table, id, orgID, field, msg string) error {
 	}
 	return nil
 }
+
+// Check says what is wrong with the input without writing anything.
+func (in FloorInput) Check() error { return in.check() }

@@ -233,3 +233,7 @@ func (s *Store) Resources(ctx context.Context, sub *platform.Subject, f Resource
 
 // SortKey is the resource's place in a list, for a cursor.
 func (r Resource) SortKey() []string { return []string{r.FloorID, r.Name, r.ID} }
+
+// Check says what is wrong with the input without writing anything, so a
+// form can show every problem at once.
+func (in ResourceInput) Check() error { return in.check() }

@@ -141,3 +141,6 @@ func (s *Store) AllRules(ctx context.Context, sub *platform.Subject) ([]Rules, e
 	}
 	return out, nil
 }
+
+// Check says what is wrong with the rules without saving them.
+func (r Rules) Check() error { return r.check() }
