@@ -169,6 +169,9 @@ func (s *Store) UpdateResource(ctx context.Context, sub *platform.Subject, id st
 	if err != nil {
 		return Resource{}, err
 	}
+	if !cur.Active {
+		return Resource{}, platform.Errorf(platform.CodeConflict, "%s is withdrawn: reinstate it before changing it", cur.Name)
+	}
 	if in.Kind == "" {
 		in.Kind = cur.Kind
 	}
@@ -178,9 +181,6 @@ func (s *Store) UpdateResource(ctx context.Context, sub *platform.Subject, id st
 	if in.Kind != cur.Kind {
 		return Resource{}, platform.Invalid("A "+kindNoun(cur.Kind)+" cannot become a "+kindNoun(in.Kind)+": withdraw it and add a new one",
 			platform.FieldError{Field: "kind", Message: "The kind cannot be changed"})
-	}
-	if !cur.Active {
-		return Resource{}, platform.Errorf(platform.CodeConflict, "%s is withdrawn: reinstate it before changing it", cur.Name)
 	}
 	err = s.changed(ctx, sub, "workplace.resource_update", "workplace_resource", id, kindNoun(cur.Kind), func(tx *store.Tx) (int64, string, error) {
 		if err := checkPlace(tx, sub.OrgID, id, in); err != nil {

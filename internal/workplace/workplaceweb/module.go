@@ -33,6 +33,7 @@ type Module struct {
 	// Holiday names the bank holiday a day is, if it is one (the services
 	// calendar, wired in cmd/dbtp); nil: no bank holidays are closed.
 	Holiday func(day time.Time) (name string, ok bool)
+
 	d  *module.Deps
 	ws *workplace.Store
 

@@ -7,4 +7,6 @@ import (
 	"dbtp/internal/workplace"
 )
 
-func demoPlaces(ctx context.Context, ws *workplace.Store, dir platform.Directory, org platform.Org) error { return nil }
+func demoPlaces(ctx context.Context, ws *workplace.Store, dir platform.Directory, org platform.Org) error {
+	return nil
+}

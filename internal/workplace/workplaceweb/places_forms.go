@@ -49,9 +49,9 @@ func (p *placesPart) saveBuilding(w http.ResponseWriter, r *http.Request) error 
 	var b workplace.Building
 	var cur *workplace.Building
 	if id := r.PathValue("id"); id != "" {
-		c, err := p.ws.Building(ctx, sub, id)
-		if err != nil {
-			return err
+		c, gerr := p.ws.Building(ctx, sub, id)
+		if gerr != nil {
+			return gerr
 		}
 		cur = &c
 		b, err = p.ws.UpdateBuilding(ctx, sub, id, in)

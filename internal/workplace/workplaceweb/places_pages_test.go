@@ -56,6 +56,7 @@ func TestPlacesPages(t *testing.T) {
 		pwant(t, r, 303)
 		bid := location(t, r.Header, buildingLink)
 		pwant(t, kim.Get("/buildings/"+bid), 200, "Sessions House saved", "200003655411", "Add a floor")
+		pwant(t, kim.PostForm("/buildings/"+bid+"/edit", url.Values{"name": {""}, "uprn": {"200003655411"}}), 422, "Enter the building&#39;s name", `value="200003655411"`)
 		pwant(t, kim.PostForm("/buildings/"+bid+"/edit", url.Values{"name": {"Sessions House"}, "uprn": {"200003655411"}, "address": {"County Road, Maidstone"}}), 303)
 
 		// A floor: a JPEG plan is refused and no floor is left behind.

@@ -376,10 +376,10 @@ func (p *placesPart) saveRules(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := numbers{r: r}
 	rules := workplace.Rules{Kind: r.PostFormValue("kind"), Granularity: r.PostFormValue("granularity"),
-		MaxDaysAhead: n.get("max_days_ahead", -1, "Enter how many days ahead as a whole number"),
-		MaxActive:    n.get("max_active", 0, "Enter how many bookings at once as a whole number"),
-		SlotMinutes:  n.get("slot_minutes", 0, "Choose the length of a slot"),
-		GraceMinutes: n.get("grace_minutes", 0, "Enter the minutes as a whole number"),
+		MaxDaysAhead:  n.get("max_days_ahead", -1, "Enter how many days ahead as a whole number"),
+		MaxActive:     n.get("max_active", 0, "Enter how many bookings at once as a whole number"),
+		SlotMinutes:   n.get("slot_minutes", 0, "Choose the length of a slot"),
+		GraceMinutes:  n.get("grace_minutes", 0, "Enter the minutes as a whole number"),
 		NeedsApproval: hasValue(r.PostForm["flags"], "approval"), AllowRecurring: hasValue(r.PostForm["flags"], "recurring")}
 	opens, ok1 := parseHHMM(r.PostFormValue("opens"))
 	closes, ok2 := parseHHMM(r.PostFormValue("closes"))
