@@ -56,7 +56,7 @@ func modules(a *app) []module.Module {
 		gazetteer,
 		svc,
 		recs,
-		&workplaceweb.Module{},
+		&workplaceweb.Module{Holiday: bankHoliday(a)}, // desks and rooms cannot be booked on bank holidays
 		&home.Module{},
 	}
 }

@@ -19,16 +19,16 @@ const (
 
 // Rules say how one kind of resource is booked in an organisation.
 type Rules struct {
-	Kind           string
-	MaxDaysAhead   int // how far ahead a booking may start
-	MaxActive      int // bookings one person may hold at once
-	Granularity    string
-	SlotMinutes    int // for BySlot: 15, 30 or 60
-	OpensMinute    int // minutes after midnight, local time
-	ClosesMinute   int
-	NeedsApproval  bool // a manager of the booker's unit approves each booking
-	AllowRecurring bool
-	GraceMinutes   int // no check-in this long after the start: released
+	Kind           string `json:"kind"`
+	MaxDaysAhead   int    `json:"max_days_ahead"` // how far ahead a booking may start
+	MaxActive      int    `json:"max_active"`     // bookings one person may hold at once
+	Granularity    string `json:"granularity"`    // day, halfday or slot
+	SlotMinutes    int    `json:"slot_minutes"`   // for BySlot: 15, 30 or 60
+	OpensMinute    int    `json:"opens_minute"`   // minutes after midnight, local time
+	ClosesMinute   int    `json:"closes_minute"`
+	NeedsApproval  bool   `json:"needs_approval"` // a manager of the booker's unit approves each booking
+	AllowRecurring bool   `json:"allow_recurring"`
+	GraceMinutes   int    `json:"grace_minutes"` // no check-in this long after the start: released
 }
 
 // DefaultRules are the rules of a kind nobody has changed: desks by the
@@ -125,3 +125,22 @@ func (s *Store) SaveRules(ctx context.Context, sub *platform.Subject, r Rules) e
 		return s.audit.Record(tx, e)
 	})
 }
+
+// AllRules returns the rules for every kind, in the order of Kinds.
+func (s *Store) AllRules(ctx context.Context, sub *platform.Subject) ([]Rules, error) {
+	if err := s.mayRead(ctx, sub); err != nil {
+		return nil, err
+	}
+	out := make([]Rules, 0, len(Kinds))
+	for _, k := range Kinds {
+		r, err := s.rules(ctx, s.db, sub.OrgID, k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Check says what is wrong with the rules without saving them.
+func (r Rules) Check() error { return r.check() }

@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"net/http"
+	"time"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -29,6 +30,10 @@ var templates embed.FS
 // Module is the workplace module. Its zero value is ready to be listed.
 type Module struct {
 	module.Base
+	// Holiday names the bank holiday a day is, if it is one (the services
+	// calendar, wired in cmd/dbtp); nil: no bank holidays are closed.
+	Holiday func(day time.Time) (name string, ok bool)
+
 	d  *module.Deps
 	ws *workplace.Store
 
@@ -55,7 +60,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Access.Register(workplace.ResourceType, workplace.Policy); err != nil {
 		return err
 	}
-	opts := workplace.Options{Now: d.Clock.Now, Events: d.Events}
+	opts := workplace.Options{Now: d.Clock.Now, Events: d.Events, Holiday: m.Holiday}
 	if d.Blob != nil {
 		opts.Files = d.Blob
 	}
