@@ -59,6 +59,7 @@ type Store struct {
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	creds  credCache // sensors' credentials (sensors.go)
 }
 
 // New returns the workplace store.
