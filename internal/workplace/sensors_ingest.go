@@ -257,7 +257,7 @@ func (in *Ingester) DeadLetter(ctx context.Context, sensor SensorAuth, source, r
 }
 
 func (in *Ingester) deadItem(sensor SensorAuth, source string, now time.Time, reason string, payload []byte) item {
-	p := payload
+	p := Redact(payload)
 	if len(p) > 512 {
 		p = p[:512]
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -191,6 +192,17 @@ func (w WireReading) check(kind string) (reading, error) {
 		return r, fmt.Errorf("sensor of unknown kind %q", kind)
 	}
 	return r, nil
+}
+
+var secretField = regexp.MustCompile(`"secret"\s*:\s*"(?:[^"\\]|\\.)*"?`)
+
+// Redact blanks any "secret" field of a payload, so that what is kept or
+// shown of a message (a dead letter) never holds a sensor's credential.
+func Redact(payload []byte) []byte {
+	if !bytes.Contains(payload, []byte(`"secret"`)) {
+		return payload
+	}
+	return secretField.ReplaceAll(payload, []byte(`"secret":"(removed)"`))
 }
 
 // clip shortens s to at most n bytes on a rune boundary, for messages and
