@@ -426,18 +426,7 @@ func (in *Ingester) store(tx *store.Tx, readings []item, outs []outcome, final b
 		b.add(r)
 	}
 	for _, b := range buckets {
-		_, err := tx.Exec(ctx, `INSERT INTO workplace_sensor_buckets (sensor_id, bucket_start, org_id, target_id, samples, occupied_samples, max_count,
-				temp_sum, temp_n, hum_sum, hum_n, co2_sum, co2_n, co2_max)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (sensor_id, bucket_start) DO UPDATE SET samples = workplace_sensor_buckets.samples + excluded.samples,
-				occupied_samples = workplace_sensor_buckets.occupied_samples + excluded.occupied_samples,
-				max_count = CASE WHEN excluded.max_count > workplace_sensor_buckets.max_count THEN excluded.max_count ELSE workplace_sensor_buckets.max_count END,
-				temp_sum = workplace_sensor_buckets.temp_sum + excluded.temp_sum, temp_n = workplace_sensor_buckets.temp_n + excluded.temp_n,
-				hum_sum = workplace_sensor_buckets.hum_sum + excluded.hum_sum, hum_n = workplace_sensor_buckets.hum_n + excluded.hum_n,
-				co2_sum = workplace_sensor_buckets.co2_sum + excluded.co2_sum, co2_n = workplace_sensor_buckets.co2_n + excluded.co2_n,
-				co2_max = CASE WHEN excluded.co2_max > workplace_sensor_buckets.co2_max THEN excluded.co2_max ELSE workplace_sensor_buckets.co2_max END`,
-			b.sensor, b.start, b.org, b.target, b.samples, b.occupied, b.maxCount, b.tempSum, b.tempN, b.humSum, b.humN, b.co2Sum, b.co2N, b.co2Max)
-		if err != nil {
+		if err := upsertBucket(tx, b); err != nil {
 			return err
 		}
 	}
@@ -530,4 +519,20 @@ func (in *Ingester) count(readings []item, outs []outcome, summarised map[string
 		}
 		c.add(outs[i].what)
 	}
+}
+
+// upsertBucket adds a batch's counts to a 15-minute aggregate.
+func upsertBucket(tx *store.Tx, b *bucket) error {
+	_, err := tx.Exec(tx.Context(), `INSERT INTO workplace_sensor_buckets (sensor_id, bucket_start, org_id, target_id, samples, occupied_samples, max_count,
+				temp_sum, temp_n, hum_sum, hum_n, co2_sum, co2_n, co2_max)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (sensor_id, bucket_start) DO UPDATE SET samples = workplace_sensor_buckets.samples + excluded.samples,
+				occupied_samples = workplace_sensor_buckets.occupied_samples + excluded.occupied_samples,
+				max_count = CASE WHEN excluded.max_count > workplace_sensor_buckets.max_count THEN excluded.max_count ELSE workplace_sensor_buckets.max_count END,
+				temp_sum = workplace_sensor_buckets.temp_sum + excluded.temp_sum, temp_n = workplace_sensor_buckets.temp_n + excluded.temp_n,
+				hum_sum = workplace_sensor_buckets.hum_sum + excluded.hum_sum, hum_n = workplace_sensor_buckets.hum_n + excluded.hum_n,
+				co2_sum = workplace_sensor_buckets.co2_sum + excluded.co2_sum, co2_n = workplace_sensor_buckets.co2_n + excluded.co2_n,
+				co2_max = CASE WHEN excluded.co2_max > workplace_sensor_buckets.co2_max THEN excluded.co2_max ELSE workplace_sensor_buckets.co2_max END`,
+		b.sensor, b.start, b.org, b.target, b.samples, b.occupied, b.maxCount, b.tempSum, b.tempN, b.humSum, b.humN, b.co2Sum, b.co2N, b.co2Max)
+	return err
 }
