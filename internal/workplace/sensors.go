@@ -224,9 +224,20 @@ func scanSensor(row interface{ Scan(...any) error }) (Sensor, error) {
 }
 
 // mayKeepRead checks that sub keeps the estate, for reads only keepers
-// make (the sensor registry, dead letters); a refusal is audited.
+// make (the sensor registry, dead letters); a refusal is audited. It asks
+// for reading, so a read-only API token of a workplace manager may list.
 func (s *Store) mayKeepRead(ctx context.Context, sub *platform.Subject) error {
-	return s.access.Check(ctx, sub, access.Update, estate(sub.OrgID))
+	if err := s.mayRead(ctx, sub); err != nil {
+		return err
+	}
+	if !CanKeep(sub) {
+		// Refused either way; the check records the refusal.
+		if err := s.access.Check(ctx, sub, access.Update, estate(sub.OrgID)); err != nil {
+			return err
+		}
+		return platform.Errorf(platform.CodeForbidden, "Only workplace managers see the sensors")
+	}
+	return nil
 }
 
 // Sensors lists the organisation's sensors by name, for workplace managers.

@@ -45,7 +45,13 @@ type WireReading struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	Humidity    *float64 `json:"humidity,omitempty"`
 	CO2         *float64 `json:"co2,omitempty"`
+
+	bad error // why this reading could not be read, if it could not
 }
+
+// Bad says why this reading of a payload could not be read; nil if it
+// could. One bad reading does not spoil the others.
+func (w WireReading) Bad() error { return w.bad }
 
 // reading is a checked reading, ready to store.
 type reading struct {
@@ -101,7 +107,7 @@ func DecodePayload(payload []byte) ([]WireReading, error) {
 	out := make([]WireReading, len(raws))
 	for i, raw := range raws {
 		if err := json.Unmarshal(raw, &out[i]); err != nil {
-			return nil, jsonReason(err)
+			out[i] = WireReading{bad: jsonReason(err)}
 		}
 	}
 	return out, nil
@@ -131,6 +137,9 @@ func typeWord(kind string) string {
 // says what is wrong with it.
 func (w WireReading) check(kind string) (reading, error) {
 	var r reading
+	if w.bad != nil {
+		return r, w.bad
+	}
 	if len(w.ID) > 100 || strings.ContainsFunc(w.ID, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
 		return r, errors.New("bad value: id must be up to 100 printable characters")
 	}

@@ -143,6 +143,9 @@ func (s *Subscriber) receive(pb *paho.Publish) {
 	var auth workplace.SensorAuth
 	checked := map[string]bool{}
 	for _, w := range ws {
+		if w.Bad() != nil {
+			continue // dead-lettered by the ingester, once the others prove who sent it
+		}
 		if w.Sensor != topicSensor {
 			dead(workplace.SensorAuth{ID: topicSensor}, "the message names sensor "+clip(w.Sensor, 64)+", not the topic's "+topicSensor)
 			return
@@ -157,6 +160,10 @@ func (s *Subscriber) receive(pb *paho.Publish) {
 			return
 		}
 		auth, checked[w.Secret] = a, true
+	}
+	if len(checked) == 0 {
+		dead(workplace.SensorAuth{ID: topicSensor}, ws[0].Bad().Error())
+		return
 	}
 	if _, err := s.opts.Ingest.Submit(ctx, auth, workplace.SourceBroker, pb.Payload, pb.QoS > 0); err != nil {
 		s.opts.Log.Warn("sensor reading not taken", "sensor", auth.ID, "err", err)
