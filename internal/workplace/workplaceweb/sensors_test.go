@@ -191,3 +191,29 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 		}
 	})
 }
+
+// The demo fits sensors to about half the desks and every room and gives
+// them last week's readings, which the utilisation then shows.
+func TestSensorsDemo(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, []store.Migrations{audit.Migrations, identity.Migrations, workplace.Migrations})
+	e := newSensorsEnv(t, db)
+	kim := e.subject(e.kim)
+	for _, n := range []string{"Desk G.02", "Desk G.03", "Desk G.04"} {
+		_, err := e.m.ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindDesk, Name: n, FloorID: e.desk.FloorID, X: -1, Y: -1})
+		must(t, err)
+	}
+	_, err := e.m.ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindRoom, Name: "Medway Room", FloorID: e.desk.FloorID, X: -1, Y: -1, Capacity: 8})
+	must(t, err)
+	must(t, e.m.sensors.demo(e.ctx, e.m, nil, e.org))
+	ss, err := e.m.ws.Sensors(e.ctx, kim)
+	must(t, err)
+	if len(ss) != 3 {
+		t.Fatalf("%d demo sensors, want 3 (two of four desks, one room)", len(ss))
+	}
+	now := time.Now()
+	u, err := e.m.ws.Utilisation(e.ctx, kim, workplace.UtilisationFilter{From: now.AddDate(0, 0, -14), To: now.AddDate(0, 0, 1)})
+	must(t, err)
+	if u.SensedDesks != 2 || u.Occupied == 0 || u.PeakOccupied > 2 {
+		t.Fatalf("demo utilisation: sensed %d, used %d, peak %d", u.SensedDesks, u.Occupied, u.PeakOccupied)
+	}
+}
