@@ -105,12 +105,11 @@ func (p *sensorsPart) startMQTT(ctx context.Context) error {
 		}
 	}
 	if url != "" {
-		s, err := mqtt.StartSubscriber(ctx, mqtt.SubscriberOptions{URL: url, Username: p.getenv("DBTP_WORKPLACE_MQTT_USERNAME"),
+		_, err := mqtt.StartSubscriber(ctx, mqtt.SubscriberOptions{URL: url, Username: p.getenv("DBTP_WORKPLACE_MQTT_USERNAME"),
 			Password: p.getenv("DBTP_WORKPLACE_MQTT_PASSWORD"), Sensors: p.ws, Ingest: p.in, OrgID: p.orgID, Log: p.log})
 		if err != nil {
 			return err
 		}
-		_ = s
 		p.mu.Lock()
 		p.extURL = url
 		p.mu.Unlock()
