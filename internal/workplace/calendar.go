@@ -3,11 +3,9 @@ package workplace
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -193,11 +191,6 @@ func (s *Store) StopCalendarFeed(ctx context.Context, sub *platform.Subject) err
 		e.Detail = "stopped their private calendar feed"
 		return s.audit.Record(tx, e)
 	})
-}
-
-func hashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
 }
 
 // FeedByToken finds the active feed a token opens and the bookings it

@@ -11,7 +11,9 @@ package workplace
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io"
 	"time"
 
@@ -59,6 +61,7 @@ type Store struct {
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	creds  credCache // sensors' credentials (sensors.go)
 }
 
 // New returns the workplace store.
@@ -89,4 +92,11 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// hashSecret is how a secret credential (a calendar feed's token, a
+// sensor's password) is kept: 32 random bytes need no slow hash.
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
 }
