@@ -22,7 +22,8 @@ const releaseBatch = 500
 // ReleaseNoShows gives back, in every organisation, the confirmed bookings
 // nobody checked in to within their kind's grace minutes (a grace of 0
 // never releases), so the desk or room can be booked again and the
-// waiting list gets it. When a sensor covers the place and saw it in use
+// waiting list gets it (the grace counts from the start, or from when the
+// booking was made or last changed if that is later). When a sensor covers the place and saw it in use
 // during the grace period, the booking counts as checked in instead.
 // Bookings that ended over a week ago are left as they are.
 func (s *Store) ReleaseNoShows(ctx context.Context) (ReleaseRun, error) {
@@ -45,7 +46,14 @@ func (s *Store) ReleaseNoShows(ctx context.Context) (ReleaseRun, error) {
 			}
 			rules[k] = r
 		}
-		deadline := b.Start.Add(time.Duration(r.GraceMinutes) * time.Minute)
+		// The grace runs from the start, or from when the booking was made
+		// or last changed if later: a desk booked at 10:00 for the day is
+		// not a no-show at 10:01.
+		from := b.Start
+		if b.UpdatedAt.After(from) {
+			from = b.UpdatedAt
+		}
+		deadline := from.Add(time.Duration(r.GraceMinutes) * time.Minute)
 		if r.GraceMinutes == 0 || deadline.After(now) {
 			continue
 		}
