@@ -46,16 +46,16 @@ func bookingJSON(b workplace.Booking) BookingJSON {
 
 // BookRequest makes a booking. Dates and times are the council's local time.
 type BookRequest struct {
-	ResourceID  string        `json:"resource_id"`
-	Date        string        `json:"date"`
-	Part        string        `json:"part,omitempty"`
-	From        string        `json:"from,omitempty"`
-	To          string        `json:"to,omitempty"`
-	Title       string        `json:"title,omitempty"`
-	Attendees   int           `json:"attendees,omitempty"`
-	Repeat      *RepeatJSON   `json:"repeat,omitempty"`
-	SkipClashes bool          `json:"skip_clashes,omitempty"`
-	Wait        bool          `json:"wait,omitempty"`
+	ResourceID  string      `json:"resource_id"`
+	Date        string      `json:"date"`
+	Part        string      `json:"part,omitempty"`
+	From        string      `json:"from,omitempty"`
+	To          string      `json:"to,omitempty"`
+	Title       string      `json:"title,omitempty"`
+	Attendees   int         `json:"attendees,omitempty"`
+	Repeat      *RepeatJSON `json:"repeat,omitempty"`
+	SkipClashes bool        `json:"skip_clashes,omitempty"`
+	Wait        bool        `json:"wait,omitempty"`
 }
 
 // RepeatJSON makes a booking a series of up to 26 weeks.
