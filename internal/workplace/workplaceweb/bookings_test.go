@@ -1,12 +1,15 @@
 package workplaceweb
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"dbtp/internal/module"
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 	"dbtp/internal/web"
@@ -164,6 +167,32 @@ func TestBookingsAPI(t *testing.T) {
 			if strings.Contains(u, "bookings") || strings.Contains(u, "resources") {
 				t.Fatalf("undocumented API route %s", u)
 			}
+		}
+	})
+}
+
+// The demo gives Jo Baker a desk tomorrow and a room, Priya Shah a week
+// of desks and Kim Adeyemi a room, at Sessions House.
+func TestBookingsDemo(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		people := map[string]string{"staff@kent.example": "Jo", "manager@kent.example": "Priya", "stores@kent.example": "Kim"}
+		env := &module.DemoEnv{
+			Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
+			Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) {
+				return e.subject(people[email]), nil
+			},
+		}
+		noErr(t, e.m.bookings.demo(e.ctx, e.m, env, e.org))
+		mine, _, err := e.m.Store().MyBookings(e.ctx, e.subject("Jo"), workplace.BookingList{})
+		noErr(t, err)
+		if len(mine) != 2 || mine[0].ResourceKind != workplace.KindDesk || mine[0].Start.Format("2006-01-02") != "2026-03-03" || mine[1].Title == "" {
+			t.Fatalf("Jo's demo bookings %+v", mine)
+		}
+		priyas, _, err := e.m.Store().MyBookings(e.ctx, e.subject("Priya"), workplace.BookingList{})
+		noErr(t, err)
+		if len(priyas) != 5 {
+			t.Fatalf("Priya has %d desk bookings in the demo week", len(priyas))
 		}
 	})
 }

@@ -18,12 +18,17 @@ type bookingRow struct {
 	State  string // the status in words
 	Tag    string // the tag's colour
 	Series bool
+	// CheckedIn is when the person checked in, local time; "" if not.
+	CheckedIn string
 }
 
 func (p *bookingsPart) row(b workplace.Booking) bookingRow {
 	loc := p.ws.Location()
 	a, z := b.Start.In(loc), b.End.In(loc)
 	r := bookingRow{Booking: b, When: a.Format("Monday 2 January 2006") + ", " + a.Format("15:04") + " to " + z.Format("15:04"), Series: b.SeriesID != ""}
+	if !b.CheckedInAt.IsZero() {
+		r.CheckedIn = b.CheckedInAt.In(loc).Format("15:04 on Monday 2 January")
+	}
 	switch b.Status {
 	case workplace.StatusConfirmed:
 		r.State, r.Tag = "Booked", "govuk-tag--green"
