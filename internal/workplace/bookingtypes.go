@@ -24,7 +24,7 @@ const EventBooking = "workplace.booking"
 // BookingEvent is the data of an EventBooking event.
 type BookingEvent struct {
 	BookingID string `json:"booking_id"`
-	Change    string `json:"change"` // created | changed | cancelled | released | approved | rejected | checked_in
+	Change    string `json:"change"` // created | changed | cancelled | released | approved | rejected | checked_in | promoted (off the waiting list)
 }
 
 // Booking is one booking of a desk or room by one person.

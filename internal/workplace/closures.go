@@ -129,23 +129,48 @@ func (s *Store) Closures(ctx context.Context, sub *platform.Subject, from, to ti
 // day is t's date where the council is.
 func (s *Store) day(t time.Time) string { return t.In(s.opts.Location).Format(dayLayout) }
 
-// Closed reports whether day (its date in the council's time zone) is
-// closed for booking a kind of resource in a building: a bank holiday, or
-// a closure of every or that kind in every or that building. It reads
-// through q, so a booking's write can ask inside its own transaction.
-func (s *Store) Closed(ctx context.Context, q rowQuerier, orgID, kind, buildingID string, day time.Time) (reason string, closed bool, err error) {
-	if s.opts.Holiday != nil {
-		if name, ok := s.opts.Holiday(day.In(s.opts.Location)); ok {
-			return name + " (bank holiday)", true, nil
+// Closed says whether a kind of resource in a building cannot be booked
+// on a day, and why: a closure or a bank holiday. q is the database or
+// the booking's own write.
+func (s *Store) Closed(ctx context.Context, q querier, orgID, kind, buildingID string, day time.Time) (reason string, closed bool, err error) {
+	day = day.In(s.opts.Location)
+	days, err := s.closedDays(ctx, q, orgID, kind, buildingID, day, day)
+	reason, closed = days[day.Format("2006-01-02")]
+	return reason, closed, err
+}
+
+// closedDays returns the days from first to last (local midnights, both
+// included) on which a kind of resource in a building cannot be booked,
+// with the reason: the estate's closures (workplace_closures, for every
+// kind or this one, every building or this one) and bank holidays
+// (Options.Holiday).
+func (s *Store) closedDays(ctx context.Context, q querier, orgID, kind, buildingID string, first, last time.Time) (map[string]string, error) {
+	out := map[string]string{}
+	rows, err := q.Query(ctx, `SELECT day, reason FROM workplace_closures WHERE org_id = ? AND day >= ? AND day <= ?
+		AND (kind = '' OR kind = ?) AND (building_id = '' OR building_id = ?) ORDER BY day`,
+		orgID, first.Format("2006-01-02"), last.Format("2006-01-02"), kind, buildingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day, reason string
+		if err := rows.Scan(&day, &reason); err != nil {
+			return nil, err
+		}
+		if _, dup := out[day]; !dup {
+			out[day] = "closed (" + reason + ")"
 		}
 	}
-	err = q.QueryRow(ctx, `SELECT reason FROM workplace_closures WHERE org_id = ? AND day = ? AND (kind = '' OR kind = ?) AND (building_id = '' OR building_id = ?)
-		ORDER BY created_at LIMIT 1`, orgID, s.day(day), kind, buildingID).Scan(&reason)
-	if store.IsNoRows(err) {
-		return "", false, nil
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return "", false, err
+	if s.opts.Holiday != nil {
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			if name, ok := s.opts.Holiday(d); ok {
+				out[d.Format("2006-01-02")] = "a bank holiday (" + name + ")"
+			}
+		}
 	}
-	return reason, true, nil
+	return out, nil
 }

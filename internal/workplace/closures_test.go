@@ -43,13 +43,13 @@ func TestClosures(t *testing.T) {
 			closed              bool
 			reason              string
 		}{
-			{KindDesk, s.building.ID, "2026-03-10", true, "Fire alarm testing"},
-			{KindEquipment, annexe.ID, "2026-03-10", true, "Fire alarm testing"},
-			{KindRoom, s.building.ID, "2026-03-11", true, "Rooms being rewired"},
+			{KindDesk, s.building.ID, "2026-03-10", true, "closed (Fire alarm testing)"},
+			{KindEquipment, annexe.ID, "2026-03-10", true, "closed (Fire alarm testing)"},
+			{KindRoom, s.building.ID, "2026-03-11", true, "closed (Rooms being rewired)"},
 			{KindDesk, s.building.ID, "2026-03-11", false, ""},
 			{KindRoom, annexe.ID, "2026-03-11", false, ""},
 			{KindDesk, s.building.ID, "2026-03-12", false, ""},
-			{KindDesk, annexe.ID, "2026-04-03", true, "Good Friday (bank holiday)"},
+			{KindDesk, annexe.ID, "2026-04-03", true, "a bank holiday (Good Friday)"},
 		} {
 			reason, closed, err := e.ws.Closed(e.ctx, db, e.org.ID, c.kind, c.building, day(c.day))
 			noErr(t, err)

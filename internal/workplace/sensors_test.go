@@ -23,13 +23,6 @@ func (e *env) ingester(opts IngestOptions) *Ingester {
 	return in
 }
 
-func (e *env) count(q string, args ...any) int {
-	e.t.Helper()
-	var n int
-	noErr(e.t, e.db.QueryRow(e.ctx, q, args...).Scan(&n))
-	return n
-}
-
 func TestSensorRegistryAndCredentials(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
