@@ -91,6 +91,10 @@ type LoanInput struct {
 	From       string `json:"from"`                  // YYYY-MM-DD
 	To         string `json:"to"`                    // YYYY-MM-DD, inclusive; empty: From
 	Purpose    string `json:"purpose,omitempty"`
+	// AlreadyOut records a loan stores made before it was recorded here
+	// (workplace managers only): it may start in the past and is
+	// collected from the start.
+	AlreadyOut bool `json:"already_out,omitempty"`
 	// Set by the equipment collection service's events.
 	CaseID, CaseRef, CaseItem string `json:"-"`
 }
@@ -133,7 +137,9 @@ func (in *LoanInput) check(s *Store, keeper bool, r Rules) (from, to time.Time, 
 	switch {
 	case !okFrom:
 		errs = append(errs, platform.FieldError{Field: "from", Message: "Enter the first day as a date, like 2026-03-09"})
-	case from.Before(today):
+	case in.AlreadyOut && !keeper:
+		errs = append(errs, platform.FieldError{Field: "from", Message: "Only stores record a loan already out"})
+	case from.Before(today) && !in.AlreadyOut:
 		errs = append(errs, platform.FieldError{Field: "from", Message: "The first day must be today or later"})
 	case !keeper && from.After(today.AddDate(0, 0, r.MaxDaysAhead)):
 		errs = append(errs, platform.FieldError{Field: "from", Message: fmt.Sprintf("Equipment can be reserved up to %d days ahead", r.MaxDaysAhead)})
@@ -213,6 +219,12 @@ func (a *Assets) reserve(ctx context.Context, tx *store.Tx, sub *platform.Subjec
 		return Loan{}, err
 	}
 	l.From, l.To, l.Purpose = in.From, in.To, in.Purpose
+	if in.AlreadyOut {
+		if from.After(today(a.Store)) {
+			return Loan{}, platform.Invalid("Check the reservation", platform.FieldError{Field: "from", Message: "A loan already out started today or earlier"})
+		}
+		l.Status, l.CollectedAt, l.CollectedBy, l.CollectedName = LoanCollected, l.CreatedAt, sub.UserID, sub.Name
+	}
 	if !keeper {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM workplace_loans WHERE org_id = ? AND person_id = ? AND status IN ('reserved', 'collected')`,
@@ -281,9 +293,10 @@ func (a *Assets) reserve(ctx context.Context, tx *store.Tx, sub *platform.Subjec
 		return Loan{}, clash
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO workplace_loans (id, org_id, resource_id, person_id, person_name, unit_id, from_day, to_day, status, purpose,
-		case_id, case_ref, case_item, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		case_id, case_ref, case_item, collected_at, collected_by, collected_name, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.OrgID, l.ResourceID, l.PersonID, l.PersonName, l.UnitID, l.From, l.To, l.Status, l.Purpose,
-		l.CaseID, l.CaseRef, l.CaseItem, l.CreatedBy, store.Millis(l.CreatedAt), store.Millis(l.UpdatedAt))
+		l.CaseID, l.CaseRef, l.CaseItem, millisOrZero(l.CollectedAt), l.CollectedBy, l.CollectedName, l.CreatedBy, store.Millis(l.CreatedAt), store.Millis(l.UpdatedAt))
 	if store.IsUniqueViolation(err) && l.CaseID != "" {
 		return Loan{}, platform.Errorf(platform.CodeConflict, "The request %s already has its %s reserved", l.CaseRef, l.CaseItem)
 	}
@@ -349,6 +362,11 @@ func (a *Assets) clashError(ctx context.Context, tx *store.Tx, res Resource, day
 }
 
 // dayText is a date as pages write it: Monday 9 March 2026.
+func today(s *Store) time.Time {
+	t, _ := s.day(s.today())
+	return t
+}
+
 func dayText(t time.Time) string { return t.Format("Monday 2 January 2006") }
 
 // staffMember finds a member of staff of the organisation to lend to or

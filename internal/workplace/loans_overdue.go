@@ -116,3 +116,22 @@ func (a *Assets) LoanForSystem(ctx context.Context, orgID, id string) (Loan, err
 	}
 	return l, err
 }
+
+// LoansForCase lists the loans made for an equipment collection request,
+// for the platform's own work (following the request), oldest first.
+func (a *Assets) LoansForCase(ctx context.Context, orgID, caseID string) ([]Loan, error) {
+	rows, err := a.db.Query(ctx, loanSelect+` WHERE l.org_id = ? AND l.case_id = ? ORDER BY l.created_at, l.id`, orgID, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Loan
+	for rows.Next() {
+		l, err := scanLoan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

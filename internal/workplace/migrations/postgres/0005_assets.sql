@@ -34,8 +34,10 @@ CREATE TABLE workplace_loans (
 CREATE INDEX workplace_loans_status ON workplace_loans (org_id, status, to_day);
 CREATE INDEX workplace_loans_person ON workplace_loans (org_id, person_id, from_day);
 CREATE INDEX workplace_loans_resource ON workplace_loans (org_id, resource_id, from_day);
--- One loan per item of a request: a redelivered case event reserves nothing twice.
-CREATE UNIQUE INDEX workplace_loans_case ON workplace_loans (org_id, case_id, case_item) WHERE case_id <> '';
+-- One active loan per item of a request: a redelivered case event reserves
+-- nothing twice (a cancelled one may be replaced, when the date moves).
+CREATE UNIQUE INDEX workplace_loans_case ON workplace_loans (org_id, case_id, case_item) WHERE case_id <> '' AND status IN ('reserved', 'collected');
+CREATE INDEX workplace_loans_cases ON workplace_loans (org_id, case_id) WHERE case_id <> '';
 
 -- The device inventory: laptops and mobiles, entered by hand, imported
 -- from CSV or from Intune (Microsoft Graph's managed devices).
