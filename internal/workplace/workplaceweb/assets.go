@@ -35,6 +35,12 @@ func (m *Module) UseEquipmentRequests(r EquipmentRequests) { m.assets.requests =
 // Web.
 func (m *Module) UseIntune(src workplace.ManagedDevices) { m.assets.intune = src }
 
+// FollowEquipmentRequest brings a request's loans into line with its
+// state, as its case events do (for the composition root and tests).
+func (m *Module) FollowEquipmentRequest(ctx context.Context, orgID, caseID string) error {
+	return m.assets.FollowRequest(ctx, orgID, caseID)
+}
+
 // Assets is the built loans and devices engine, for the composition root
 // and tests.
 func (m *Module) Assets() *workplace.Assets { return m.assets.a }
