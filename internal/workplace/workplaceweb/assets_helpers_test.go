@@ -47,7 +47,7 @@ type assetsEnv struct {
 	other *platform.Subject
 }
 
-func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport) *assetsEnv {
+func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport, opts ...func(*Module)) *assetsEnv {
 	t.Helper()
 	e := &assetsEnv{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{},
 		clock: platformtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
@@ -88,6 +88,9 @@ func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport) *assetsEnv 
 	d := &module.Deps{DB: db, Audit: log, Access: ap, Directory: e.id.Directory(), Jobs: e.jobs, Clock: e.clock, Mail: mailer,
 		Log: slog.New(slog.NewTextHandler(assetsTestLog{t}, nil)), Config: module.Config{BaseURL: "https://dbtp.example", CouncilName: "Northshire Council"}}
 	e.m = &Module{}
+	for _, o := range opts {
+		o(e.m)
+	}
 	assetsMust(t, e.m.Init(e.ctx, d))
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(assetsTestLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		web.WithAuthenticator(e.id))

@@ -2,12 +2,14 @@ package workplaceweb
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -249,5 +251,40 @@ func TestDevicePages(t *testing.T) {
 		joTok := e.token(e.subject("Jo"), platform.ScopeRead)
 		assetsWant(t, e.srv.API(joTok, "GET", "/api/v1/devices/"+d.ID, ""), 404)
 		assetsWant(t, e.srv.API(e.token(e.other, platform.ScopeRead), "GET", "/api/v1/devices", ""), 200, `"items":[]`)
+	})
+}
+
+// graphFile stands in for Microsoft Graph: a recorded managedDevices
+// response (the engine's test data).
+type graphFile string
+
+func (g graphFile) ManagedDevices(ctx context.Context) ([]workplace.ManagedDevice, error) {
+	b, err := os.ReadFile(string(g))
+	if err != nil {
+		return nil, err
+	}
+	var page struct {
+		Value []workplace.ManagedDevice `json:"value"`
+	}
+	return page.Value, json.Unmarshal(b, &page)
+}
+
+// TestIntuneImportPage: with Intune set up, the import page offers it and
+// reports what it did; without, it does not.
+func TestIntuneImportPage(t *testing.T) {
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		plain := newAssetsEnv(t, db, nil)
+		if strings.Contains(plain.browser("Kim").Get("/devices/import").Body, "Import from Intune") {
+			t.Fatal("Intune offered without being set up")
+		}
+		assetsWant(t, plain.browser("Kim").PostForm("/devices/import/intune", url.Values{}), 422, "Intune is not set up")
+	})
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		e := newAssetsEnv(t, db, nil, func(m *Module) { m.UseIntune(graphFile("../testdata/managed-devices.json")) })
+		kim := e.browser("Kim")
+		assetsWant(t, kim.Get("/devices/import"), 200, "Import from Intune")
+		assetsWant(t, kim.PostForm("/devices/import/intune", url.Values{}), 200, "Devices imported from Intune", "4 added, 0 updated",
+			"3 with a user who is not in the directory")
+		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "F2LXK0Q1N72J")
 	})
 }
