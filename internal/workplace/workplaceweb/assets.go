@@ -31,8 +31,8 @@ type assetsPart struct {
 // before Init.
 func (m *Module) UseEquipmentRequests(r EquipmentRequests) { m.assets.requests = r }
 
-// UseIntune gives the device inventory its Intune import. Call it before
-// Web.
+// UseIntune gives the device inventory its Intune import; without it,
+// the DBTP_WORKPLACE_GRAPH_* settings set one up. Call it before Init.
 func (m *Module) UseIntune(src workplace.ManagedDevices) { m.assets.intune = src }
 
 // FollowEquipmentRequest brings a request's loans into line with its
@@ -56,6 +56,9 @@ const (
 func (p *assetsPart) init(ctx context.Context, m *Module) error {
 	p.m, p.a = m, m.ws.Assets(m.d.Directory)
 	p.reminders = defaultReminders
+	if err := p.intuneFromEnv(); err != nil {
+		return err
+	}
 	if v := m.d.Config.Getenv; v != nil {
 		if s := v("DBTP_WORKPLACE_LOAN_REMINDERS"); s != "" {
 			n, err := strconv.Atoi(s)

@@ -17,13 +17,10 @@ import (
 	"dbtp/internal/platform"
 	"dbtp/internal/platform/platformtest"
 	"dbtp/internal/store"
-	"dbtp/internal/store/storetest"
 	"dbtp/internal/web"
 	"dbtp/internal/web/webtest"
 	"dbtp/internal/workplace"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 var assetsMods = []store.Migrations{audit.Migrations, identity.Migrations, jobs.Migrations, workplace.Migrations}
 
@@ -47,7 +44,7 @@ type assetsEnv struct {
 	other *platform.Subject
 }
 
-func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport, opts ...func(*Module)) *assetsEnv {
+func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport, opts ...func(*module.Deps, *Module)) *assetsEnv {
 	t.Helper()
 	e := &assetsEnv{t: t, ctx: context.Background(), db: db, users: map[string]identity.User{},
 		clock: platformtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
@@ -89,7 +86,7 @@ func newAssetsEnv(t testing.TB, db *store.DB, mailer mail.Transport, opts ...fun
 		Log: slog.New(slog.NewTextHandler(assetsTestLog{t}, nil)), Config: module.Config{BaseURL: "https://dbtp.example", CouncilName: "Northshire Council"}}
 	e.m = &Module{}
 	for _, o := range opts {
-		o(e.m)
+		o(d, e.m)
 	}
 	assetsMust(t, e.m.Init(e.ctx, d))
 	ws, err := web.NewServer(web.Config{CouncilName: "Northshire Council"}, slog.New(slog.NewTextHandler(assetsTestLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -18,12 +18,14 @@ import (
 	"dbtp/internal/jobs"
 	"dbtp/internal/mail"
 	"dbtp/internal/mail/smtptest"
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 	"dbtp/internal/web"
 	"dbtp/internal/web/webtest"
 	"dbtp/internal/workplace"
+	"dbtp/internal/workplace/msgraph/msgraphtest"
 )
 
 var loanLink = regexp.MustCompile(`^/loans/(lon_[a-z0-9]+)$`)
@@ -279,12 +281,28 @@ func TestIntuneImportPage(t *testing.T) {
 		}
 		assetsWant(t, plain.browser("Kim").PostForm("/devices/import/intune", url.Values{}), 422, "Intune is not set up")
 	})
+}
+
+func TestIntuneImportGiven(t *testing.T) {
 	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
-		e := newAssetsEnv(t, db, nil, func(m *Module) { m.UseIntune(graphFile("../testdata/managed-devices.json")) })
+		e := newAssetsEnv(t, db, nil, func(_ *module.Deps, m *Module) { m.UseIntune(graphFile("../testdata/managed-devices.json")) })
 		kim := e.browser("Kim")
 		assetsWant(t, kim.Get("/devices/import"), 200, "Import from Intune")
 		assetsWant(t, kim.PostForm("/devices/import/intune", url.Values{}), 200, "Devices imported from Intune", "4 added, 0 updated",
 			"3 with a user who is not in the directory")
 		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "F2LXK0Q1N72J")
+	})
+}
+
+// TestIntuneThroughGraph: with the DBTP_WORKPLACE_GRAPH_* settings, the
+// import reads both pages of managed devices from the Graph stand-in.
+func TestIntuneThroughGraph(t *testing.T) {
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		graph := msgraphtest.New(t)
+		env := graph.Env()
+		e := newAssetsEnv(t, db, nil, func(d *module.Deps, _ *Module) { d.Config.Getenv = func(k string) string { return env[k] } })
+		kim := e.browser("Kim")
+		assetsWant(t, kim.PostForm("/devices/import/intune", url.Values{}), 200, "Devices imported from Intune", "4 added, 0 updated")
+		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "F17H29QKPLJN", "R5CW30ABCDE")
 	})
 }

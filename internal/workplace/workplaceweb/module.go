@@ -36,6 +36,7 @@ type Module struct {
 	bookings bookingsPart
 	sensors  sensorsPart
 	assets   assetsPart
+	calendar calendarPart
 }
 
 var _ module.Module = (*Module)(nil)
@@ -59,7 +60,8 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		opts.Files = d.Blob
 	}
 	m.ws = workplace.New(d.DB, d.Audit, d.Access, opts)
-	return errors.Join(m.places.init(ctx, m), m.bookings.init(ctx, m), m.sensors.init(ctx, m), m.assets.init(ctx, m))
+	return errors.Join(m.places.init(ctx, m), m.bookings.init(ctx, m), m.sensors.init(ctx, m), m.assets.init(ctx, m),
+		m.calendar.init(ctx, m))
 }
 
 // Web mounts the pages and the API.
@@ -68,12 +70,14 @@ func (m *Module) Web(srv *web.Server) error {
 		return err
 	}
 	srv.Renderer().AddNav(web.NavItem{Label: "Workplace", Href: "/workplace", Roles: platform.StaffRoles, Order: 30})
-	return errors.Join(m.places.web(srv, m), m.bookings.web(srv, m), m.sensors.web(srv, m), m.assets.web(srv, m))
+	return errors.Join(m.places.web(srv, m), m.bookings.web(srv, m), m.sensors.web(srv, m), m.assets.web(srv, m),
+		m.calendar.web(srv, m))
 }
 
 // Start runs each part's start-up (the MQTT broker, say).
 func (m *Module) Start(ctx context.Context) error {
-	return errors.Join(m.places.start(ctx, m), m.bookings.start(ctx, m), m.sensors.start(ctx, m), m.assets.start(ctx, m))
+	return errors.Join(m.places.start(ctx, m), m.bookings.start(ctx, m), m.sensors.start(ctx, m), m.assets.start(ctx, m),
+		m.calendar.start(ctx, m))
 }
 
 // Demo adds Sessions House, Maidstone: its floors, desks, rooms, kit,
@@ -90,7 +94,8 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	if err := m.places.demo(ctx, m, env, org); err != nil {
 		return err
 	}
-	return errors.Join(m.bookings.demo(ctx, m, env, org), m.assets.demo(ctx, m, env, org), m.sensors.demo(ctx, m, env, org))
+	return errors.Join(m.bookings.demo(ctx, m, env, org), m.assets.demo(ctx, m, env, org), m.sensors.demo(ctx, m, env, org),
+		m.calendar.demo(ctx, m, env, org))
 }
 
 // staff refuses anyone who is not staff: the workplace is the council's.
