@@ -48,6 +48,8 @@ func modules(a *app) []module.Module {
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
+	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
+	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
@@ -56,7 +58,7 @@ func modules(a *app) []module.Module {
 		gazetteer,
 		svc,
 		recs,
-		&workplaceweb.Module{Holiday: bankHoliday(a)}, // desks and rooms cannot be booked on bank holidays
+		workplace,
 		&home.Module{},
 	}
 }

@@ -18,7 +18,9 @@ func TestPlacesDemo(t *testing.T) {
 	storetest.Each(t, placesMods, func(t *testing.T, db *store.DB) {
 		e := newPlacesEnv(t, db)
 		env := &module.DemoEnv{Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
-			Person: func(context.Context, platform.Org, string) (*platform.Subject, error) { return nil, platform.NotFound("person") }}
+			Person: func(context.Context, platform.Org, string) (*platform.Subject, error) {
+				return nil, platform.NotFound("person")
+			}}
 		pnoErr(t, e.m.Demo(e.ctx, env))
 		pnoErr(t, e.m.Demo(e.ctx, env)) // once only
 		sid := e.subject("Sid")
