@@ -56,7 +56,7 @@ const (
 
 const (
 	// SearchCap is how many matches totals and facets count exactly.
-	SearchCap = 10_000
+	SearchCap = 1_000
 	// RankPool is how many of the most recent matches are ranked by
 	// relevance.
 	RankPool = 1_000

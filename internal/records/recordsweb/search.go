@@ -365,7 +365,7 @@ func (h *handlers) routeSearch(rt *web.Router, api *web.API) {
 	api.HandleFunc("GET /api/v1/records/search", web.Op{Summary: "Search documents and records", OperationID: "searchRecords", Tags: tagRecords, Scopes: read,
 		Description: "Full-text search of the documents you may read (their text, title, people, case reference, tags and file names), with filters and counts by " +
 			"class, business unit, classification, declaration and year. Every word is matched as the start of a word, in any order; words in double quotes, or " +
-			"joined by punctuation, are a phrase. Nothing you may not read is returned, counted or quoted. Totals and counts are exact up to 10,000 matches " +
+			"joined by punctuation, are a phrase. Nothing you may not read is returned, counted or quoted. Totals and counts are exact up to 1,000 matches " +
 			"(total_is_lower_bound says there are more); by relevance the 1,000 most recently filed matches are ranked and paged through.",
 		Params: []web.Param{q("q", "The words to find."), q("class", "A class ID (rcl_...): that class and the classes under it."), q("unit", "A business unit ID."),
 			q("classification", "OFFICIAL or OFFICIAL-SENSITIVE."), q("records", "yes: declared records only; no: documents not yet declared."),
