@@ -86,6 +86,7 @@ type appOptions struct {
 	getenv   func(string) string
 	// webhookPrivate lets webhooks reach private networks (events.Options).
 	webhookPrivate bool
+	clock          platform.Clock // the modules' clock; nil: the system's
 }
 
 // openApp opens the database, applies pending migrations, builds the
@@ -154,8 +155,12 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 		getenv = func(string) string { return "" }
 	}
 	a.mods = modules(a)
+	clock := opts.clock
+	if clock == nil {
+		clock = platform.SystemClock{}
+	}
 	a.deps = &module.Deps{DB: db, Audit: a.audit, Access: a.access, Directory: a.identity.Directory(),
-		Blob: files, Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: platform.SystemClock{}, Log: log,
+		Blob: files, Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: clock, Log: log,
 		Config: module.Config{DataDir: dc.Data, BaseURL: opts.web.BaseURL, CouncilName: opts.web.CouncilName, Getenv: getenv}}
 	return a, nil
 }
