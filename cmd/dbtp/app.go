@@ -175,7 +175,16 @@ func (a *app) services() *services.Service {
 	return nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+// Close lets modules finish their background work, last first, then
+// closes the database.
+func (a *app) Close() error {
+	for i := len(a.mods) - 1; i >= 0; i-- {
+		if s, ok := a.mods[i].(module.Stopper); ok {
+			s.Stop()
+		}
+	}
+	return a.db.Close()
+}
 
 // loadAuditKey uses the configured key when several nodes share a PostgreSQL
 // database, or the key file in the data folder otherwise.

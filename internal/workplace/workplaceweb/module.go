@@ -103,6 +103,12 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		m.calendar.demo(ctx, m, env, org))
 }
 
+// Stop lets the sensors part write the readings it holds before the
+// database closes.
+func (m *Module) Stop() { m.sensors.stop() }
+
+var _ module.Stopper = (*Module)(nil)
+
 // staff refuses anyone who is not staff: the workplace is the council's.
 func staff(r *http.Request) (*platform.Subject, error) {
 	sub := web.SubjectOf(r)

@@ -49,6 +49,9 @@ type sensorsPart struct {
 	mqttErr string // why MQTT is not running, for the sensors page
 
 	slugs sync.Map // org ID -> slug
+
+	stopRun func()        // ends the ingester's run
+	ran     chan struct{} // closed when it has written what it held
 }
 
 func (p *sensorsPart) init(ctx context.Context, m *Module) error {
@@ -88,11 +91,27 @@ func (p *sensorsPart) web(srv *web.Server, m *Module) error {
 func (p *sensorsPart) start(ctx context.Context, m *Module) error {
 	var err error
 	p.once.Do(func() {
-		go p.in.Run(ctx)
+		runCtx, stop := context.WithCancel(ctx)
+		p.stopRun, p.ran = stop, make(chan struct{})
+		go func() { defer close(p.ran); p.in.Run(runCtx) }()
 		go p.sweep(ctx)
 		err = p.startMQTT(ctx)
 	})
 	return err
+}
+
+// stop ends the ingester and waits, a while, for it to write the readings
+// it holds: the database closes next.
+func (p *sensorsPart) stop() {
+	if p.stopRun == nil {
+		return
+	}
+	p.stopRun()
+	select {
+	case <-p.ran:
+	case <-time.After(10 * time.Second):
+		p.log.Error("sensor readings still being written as the platform stops")
+	}
 }
 
 func (p *sensorsPart) startMQTT(ctx context.Context) error {
