@@ -120,9 +120,16 @@ func (s *Store) Book(ctx context.Context, sub *platform.Subject, in BookInput) (
 		if err := s.checkActive(ctx, tx, sub.OrgID, sub.UserID, t.Kind, r, "", 1); err != nil {
 			return err
 		}
-		clashes, err := s.clashes(ctx, tx, t.ID, occs)
-		if err != nil {
-			return err
+		// One booking that would not wait: the claim's primary key says
+		// whether the time is free (and refuses a clash with the same
+		// message), so looking first would be a query for nothing. A
+		// series looks first, to skip or name the dates taken; a room's
+		// waiting list, to queue instead.
+		var clashes []int
+		if len(occs) > 1 || in.Wait {
+			if clashes, err = s.clashes(ctx, tx, t.ID, occs); err != nil {
+				return err
+			}
 		}
 		status := StatusConfirmed
 		if r.NeedsApproval && !CanKeep(sub) {
@@ -175,15 +182,19 @@ func (s *Store) Book(ctx context.Context, sub *platform.Subject, in BookInput) (
 					return s.takenError(t.Name, []occurrence{o})
 				}
 			}
+			if err := s.publish(ctx, tx, b, "created"); err != nil {
+				return err
+			}
+			// The audit entry last: on PostgreSQL it locks the
+			// organisation's audit log until commit, and every audited
+			// write of the organisation queues on that lock, so nothing
+			// else should be done while holding it.
 			if series == "" {
 				e := audit.For(sub, "workplace.booking_create", "booking", b.ID, audit.Success)
 				e.Detail = t.Name + " " + s.describe(b.Start, b.End) + " (" + status + ")"
 				if err := s.audit.Record(tx, e); err != nil {
 					return err
 				}
-			}
-			if err := s.publish(ctx, tx, b, "created"); err != nil {
-				return err
 			}
 			res.Bookings = append(res.Bookings, b)
 		}

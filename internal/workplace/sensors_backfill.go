@@ -1,8 +1,10 @@
 package workplace
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"dbtp/internal/audit"
@@ -63,10 +65,13 @@ func (s *Store) BackfillReadings(ctx context.Context, sub *platform.Subject, sen
 			}
 			b.add(reading{occupied: r.Occupied, temperature: r.Temperature, humidity: r.Humidity, co2: r.CO2})
 		}
+		bs := make([]*bucket, 0, len(buckets))
 		for _, b := range buckets {
-			if err := upsertBucket(tx, b); err != nil {
-				return err
-			}
+			bs = append(bs, b)
+		}
+		slices.SortFunc(bs, func(a, b *bucket) int { return cmp.Compare(a.start, b.start) })
+		if err := upsertBuckets(tx, bs); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE workplace_sensors SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, last, sensorID, last); err != nil {
 			return err

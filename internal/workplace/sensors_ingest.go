@@ -1,9 +1,11 @@
 package workplace
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -357,26 +359,28 @@ type bucket struct {
 const bucketMillis = int64(15 * time.Minute / time.Millisecond)
 
 func (in *Ingester) store(tx *store.Tx, readings []item, outs []outcome, final bool, summarised map[string]bool) error {
-	ctx := tx.Context()
 	// A sensor revoked since its credential was checked has its readings
-	// dead-lettered: the check here is in the same transaction.
-	alive := map[string]bool{}
+	// dead-lettered: the check is in the same transaction, and sets each
+	// live sensor's last-seen time to its latest reading's receipt.
+	seen := map[string]int64{}
+	var ids []string
 	for _, it := range readings {
 		if it.dead != "" {
 			continue
 		}
-		id := it.sensor.ID
-		if _, ok := alive[id]; ok {
-			continue
+		ms, ok := seen[it.sensor.ID]
+		if !ok {
+			ids = append(ids, it.sensor.ID)
 		}
-		res, err := tx.Exec(ctx, `UPDATE workplace_sensors SET last_seen_at = ? WHERE id = ? AND revoked_at = 0`, store.Millis(it.received), id)
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		alive[id] = n > 0
+		seen[it.sensor.ID] = max(ms, store.Millis(it.received))
 	}
-	buckets := map[[2]string]*bucket{}
+	alive, err := touchSensors(tx, ids, seen)
+	if err != nil {
+		return err
+	}
+	var deads []deadRow
+	var rows []readingRow
+	first := map[readingKey]int{} // a key's first reading in the batch, by position in rows
 	for i := range readings {
 		it := readings[i]
 		dead := it.dead
@@ -384,11 +388,8 @@ func (in *Ingester) store(tx *store.Tx, readings []item, outs []outcome, final b
 			dead = ErrRevoked.Message // not it.dead: a retried write starts again
 		}
 		if dead != "" {
-			_, err := tx.Exec(ctx, `INSERT INTO workplace_dead_letters (id, org_id, sensor_id, source, reason, payload, size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				platform.NewID("dlq"), it.sensor.OrgID, it.sensor.ID, it.source, dead, it.payload, it.size, store.Millis(it.received))
-			if err != nil {
-				return err
-			}
+			deads = append(deads, deadRow{id: platform.NewID("dlq"), org: it.sensor.OrgID, sensor: it.sensor.ID, source: it.source,
+				reason: dead, payload: it.payload, size: it.size, received: store.Millis(it.received)})
 			outs[i] = outcome{what: Rejected, reason: dead}
 			continue
 		}
@@ -405,32 +406,59 @@ func (in *Ingester) store(tx *store.Tx, readings []item, outs []outcome, final b
 		if key == "" {
 			key = "r:" + platform.NewID("rdg")
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO workplace_readings (sensor_id, msg_key, org_id, target_id, at, received_at, skew_ms, occupied, temperature, humidity, co2)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			it.sensor.ID, key, it.sensor.OrgID, it.sensor.TargetID, store.Millis(at), store.Millis(it.received), skew, r.occupied, r.temperature, r.humidity, r.co2)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			outs[i] = outcome{what: Duplicate}
+		// A duplicate until the insert says it stored it; a key repeated
+		// within the batch is a duplicate of its first reading.
+		outs[i] = outcome{what: Duplicate}
+		k := readingKey{it.sensor.ID, key}
+		if _, ok := first[k]; ok {
 			continue
 		}
-		outs[i] = outcome{what: Accepted}
-		start := store.Millis(at) / bucketMillis * bucketMillis
-		k := [2]string{it.sensor.ID, fmt.Sprint(start)}
-		b := buckets[k]
-		if b == nil {
-			b = &bucket{sensor: it.sensor.ID, org: it.sensor.OrgID, target: it.sensor.TargetID, start: start}
-			buckets[k] = b
-		}
-		b.add(r)
+		first[k] = len(rows)
+		rows = append(rows, readingRow{pos: i, sensor: it.sensor.ID, key: key, org: it.sensor.OrgID, tgt: it.sensor.TargetID,
+			at: store.Millis(at), received: store.Millis(it.received), skew: skew, r: r})
 	}
-	for _, b := range buckets {
-		if err := upsertBucket(tx, b); err != nil {
-			return err
+	if err := insertDeadLetters(tx, deads); err != nil {
+		return err
+	}
+	buckets := map[bucketKey]*bucket{}
+	var order []*bucket
+	err = insertReadings(tx, rows, func(k readingKey) {
+		j, ok := first[k]
+		if !ok {
+			return
 		}
+		x := rows[j]
+		outs[x.pos] = outcome{what: Accepted}
+		start := x.at / bucketMillis * bucketMillis
+		bk := bucketKey{x.sensor, start}
+		b := buckets[bk]
+		if b == nil {
+			b = &bucket{sensor: x.sensor, org: x.org, target: x.tgt, start: start}
+			buckets[bk] = b
+			order = append(order, b)
+		}
+		b.add(x.r)
+	})
+	if err != nil {
+		return err
+	}
+	// The aggregates in a fixed order, so two nodes ingesting at once
+	// take the buckets' row locks in the same order.
+	slices.SortFunc(order, func(a, b *bucket) int {
+		if c := strings.Compare(a.sensor, b.sensor); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	if err := upsertBuckets(tx, order); err != nil {
+		return err
 	}
 	return in.summaries(tx, readings, outs, final, summarised)
+}
+
+type bucketKey struct {
+	sensor string
+	start  int64
 }
 
 func (b *bucket) add(r reading) {
@@ -519,20 +547,4 @@ func (in *Ingester) count(readings []item, outs []outcome, summarised map[string
 		}
 		c.add(outs[i].what)
 	}
-}
-
-// upsertBucket adds a batch's counts to a 15-minute aggregate.
-func upsertBucket(tx *store.Tx, b *bucket) error {
-	_, err := tx.Exec(tx.Context(), `INSERT INTO workplace_sensor_buckets (sensor_id, bucket_start, org_id, target_id, samples, occupied_samples, max_count,
-				temp_sum, temp_n, hum_sum, hum_n, co2_sum, co2_n, co2_max)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (sensor_id, bucket_start) DO UPDATE SET samples = workplace_sensor_buckets.samples + excluded.samples,
-				occupied_samples = workplace_sensor_buckets.occupied_samples + excluded.occupied_samples,
-				max_count = CASE WHEN excluded.max_count > workplace_sensor_buckets.max_count THEN excluded.max_count ELSE workplace_sensor_buckets.max_count END,
-				temp_sum = workplace_sensor_buckets.temp_sum + excluded.temp_sum, temp_n = workplace_sensor_buckets.temp_n + excluded.temp_n,
-				hum_sum = workplace_sensor_buckets.hum_sum + excluded.hum_sum, hum_n = workplace_sensor_buckets.hum_n + excluded.hum_n,
-				co2_sum = workplace_sensor_buckets.co2_sum + excluded.co2_sum, co2_n = workplace_sensor_buckets.co2_n + excluded.co2_n,
-				co2_max = CASE WHEN excluded.co2_max > workplace_sensor_buckets.co2_max THEN excluded.co2_max ELSE workplace_sensor_buckets.co2_max END`,
-		b.sensor, b.start, b.org, b.target, b.samples, b.occupied, b.maxCount, b.tempSum, b.tempN, b.humSum, b.humN, b.co2Sum, b.co2N, b.co2Max)
-	return err
 }
