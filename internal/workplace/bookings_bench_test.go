@@ -40,7 +40,7 @@ func BenchmarkMorningRush(b *testing.B) {
 			for i := range subs {
 				subs[i] = e.staffN(i)
 			}
-			for _, spread := range []time.Duration{0, 5 * time.Second} {
+			for _, spread := range []time.Duration{0, time.Second, 5 * time.Second} {
 				name := "burst"
 				if spread > 0 {
 					name = "over-" + spread.String()
