@@ -68,7 +68,7 @@ func TestLoanPages(t *testing.T) {
 			t.Fatalf("collect: %d\n%s", r.Status, r.Body)
 		}
 		assetsWant(t, kim.Get("/loans?view=out"), 200, "Laptop 7", "Out")
-		assetsWant(t, kim.Get("/loans/"+id), 200, "Handed over", "Charger included", "Mark as returned", e.day(0))
+		assetsWant(t, kim.Get("/loans/"+id), 200, "Handed over", "Charger included", "Mark as returned", ukDate(e.day(0)))
 		r = kim.PostForm("/loans/"+id+"/return", url.Values{"damaged": {"yes"}})
 		assetsWant(t, r, 422, "Say what the damage is")
 		r = kim.PostForm("/loans/"+id+"/return", url.Values{"damaged": {"yes"}, "condition_in": {"Hinge broken"}})
