@@ -1,0 +1,138 @@
+package workplaceweb
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+	"dbtp/internal/workplace"
+)
+
+// These tests hold what walking the module's journeys in a browser, as
+// each kind of person, found wanting.
+
+// The workplace's front page leads to everything a person looks for
+// there: borrowing equipment (not the desk finder), their loans, devices
+// and calendar feed; managers to approvals and utilisation; workplace
+// managers to stores' lists, devices and sensors. Each floor's page
+// offers to book on it.
+func TestWalkWorkplaceHomeLeadsEverywhere(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		home := e.browser("Jo").Get("/workplace")
+		want(t, home, 200)
+		for text, to := range map[string]string{"Borrow equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
+			"Your bookings in your calendar": "/bookings/calendar", "Book a desk": "/resources?kind=desk"} {
+			if got := href(t, home, text); got != to {
+				t.Errorf("%q leads to %s, want %s", text, got, to)
+			}
+		}
+		for _, not := range []string{`href="/utilisation"`, `href="/sensors"`, `href="/bookings/approvals"`} {
+			if strings.Contains(home.Body, not) {
+				t.Errorf("staff are offered %s", not)
+			}
+		}
+		want(t, e.browser("Priya").Get("/workplace"), 200, `href="/bookings/approvals"`, `href="/utilisation"`)
+		kim := e.browser("Kim").Get("/workplace")
+		want(t, kim, 200, `href="/sensors"`, `href="/loans?view=overdue"`, `href="/loans?view=due"`, `href="/devices/import"`, `href="/utilisation"`)
+
+		floor := e.browser("Jo").Get("/floors/" + e.floor.ID)
+		if got := href(t, floor, "Book a desk or room on this floor"); got != "/floors/"+e.floor.ID+"/book" {
+			t.Errorf("the floor's booking link is %s", got)
+		}
+	})
+}
+
+// On a narrow screen a desk's marker shows its number alone; its
+// accessible name stays whole; the plan scrolls within its own box.
+func TestWalkFloorPlanMarkers(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		floor := e.browser("Jo").Get("/floors/" + e.floor.ID + "/book?date=2026-03-03")
+		want(t, floor, 200, `aria-label="Desk 2.15, free"><span class="wp-word">Desk </span>2.15</a>`,
+			`aria-label="Medway Room, free">Medway Room</a>`, `class="wp-plan-scroll"`)
+	})
+}
+
+// Loans read their days as people in the UK write them, not 2026-03-04.
+func TestWalkLoanDaysInUKFormat(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		jo := e.browser("Jo")
+		r := jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}})
+		if r.Status != 303 {
+			t.Fatalf("reserve: %d\n%s", r.Status, r.Body)
+		}
+		loan := jo.Get(r.Header.Get("Location"))
+		want(t, loan, 200, "Laptop 7 reserved from Wed 4 March 2026 to Fri 6 March 2026", "Wed 4 March 2026")
+		list := jo.Get("/loans")
+		want(t, list, 200, "Wed 4 March 2026", "Fri 6 March 2026")
+		if strings.Contains(list.Body, "2026-03-04") {
+			t.Errorf("the loans list still shows 2026-03-04:\n%s", list.Body)
+		}
+	})
+}
+
+// Someone who is not a workplace manager is told so in words, not "you
+// do not have permission to update this workplace".
+func TestWalkKeepingRefusedInWords(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		jo := e.browser("Jo")
+		want(t, jo.Get("/sensors"), 403, "Only workplace managers see the sensors")
+		for _, path := range []string{"/buildings/new", "/devices/import", "/sensors"} {
+			r := jo.PostForm(path, url.Values{"name": {"Invicta House"}})
+			want(t, r, 403, "Only workplace managers")
+			if strings.Contains(r.Body, "do not have permission") {
+				t.Errorf("%s: refused in the access layer's words:\n%s", path, r.Body)
+			}
+		}
+	})
+}
+
+// Scanning a desk's code before one's booking of it may be checked in
+// says when it may, instead of "you have no booking".
+func TestWalkCheckInTooEarly(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		e.clock.Set(time.Date(2026, 3, 2, 6, 45, 0, 0, time.UTC)) // 06:45 in London (GMT)
+		jo := e.browser("Jo")
+		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-02"}}))
+		page := jo.Get("/resources/" + e.desk2.ID + "/check-in")
+		want(t, page, 200, "Your booking of Desk 2.15 is Monday 2 March 2026, 08:00 to 18:00", "You can check in from 07:30")
+		if strings.Contains(page.Body, "You have no booking") {
+			t.Errorf("told there is no booking:\n%s", page.Body)
+		}
+		e.clock.Set(time.Date(2026, 3, 2, 7, 40, 0, 0, time.UTC))
+		want(t, jo.Get("/resources/"+e.desk2.ID+"/check-in"), 200, "Check in at Desk 2.15</button>")
+	})
+}
+
+// Someone at the limit of loans is told, as "you", what the limit is.
+func TestWalkLoanLimitSaysTheLimit(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ws, kim := e.m.Store(), e.subject("Kim")
+		rules := workplace.DefaultRules(workplace.KindEquipment)
+		rules.MaxActive = 1
+		noErr(t, ws.SaveRules(e.ctx, kim, rules))
+		var ids []string
+		for _, name := range []string{"Laptop 1", "Laptop 2"} {
+			r, err := ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: name, Category: "laptop"})
+			noErr(t, err)
+			ids = append(ids, r.ID)
+		}
+		jo := e.browser("Jo")
+		if r := jo.PostForm("/loans/new", url.Values{"resource_id": {ids[0]}, "from": {"2026-03-04"}, "to": {"2026-03-04"}}); r.Status != 303 {
+			t.Fatalf("first reservation: %d\n%s", r.Status, r.Body)
+		}
+		r := jo.PostForm("/loans/new", url.Values{"resource_id": {ids[1]}, "from": {"2026-03-05"}, "to": {"2026-03-05"}})
+		want(t, r, 422, "You already have 1 item reserved or out, and one person may have 1 at once")
+	})
+}
