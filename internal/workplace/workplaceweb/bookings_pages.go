@@ -224,7 +224,12 @@ func (p *bookingsPart) act(w http.ResponseWriter, r *http.Request, do func(sub *
 		return err
 	}
 	web.SetFlash(w, r, msg)
-	http.Redirect(w, r, "/bookings/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	next := "/bookings/" + url.PathEscape(r.PathValue("id"))
+	if r.PostFormValue("back") == "approvals" {
+		// Deciding from the list returns to it, for the next one.
+		next = "/bookings/approvals"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

@@ -136,3 +136,24 @@ func TestWalkLoanLimitSaysTheLimit(t *testing.T) {
 		want(t, r, 422, "You already have 1 item reserved or out, and one person may have 1 at once")
 	})
 }
+
+// A room that needs approval says so before it is booked; the manager
+// deciding from the list of approvals comes back to the list.
+func TestWalkApprovalSaidAndListKept(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		rules := workplace.DefaultRules(workplace.KindRoom)
+		rules.NeedsApproval = true
+		noErr(t, e.m.Store().SaveRules(e.ctx, e.subject("Kim"), rules))
+		jo := e.browser("Jo")
+		want(t, jo.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "A manager of your team approves each booking of a meeting room")
+		want(t, jo.Get("/bookings/new?resource_id="+e.desk2.ID+"&date=2026-03-03"), 200)
+		id := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"10:00"}, "to": {"11:00"}}))
+		priya := e.browser("Priya")
+		want(t, priya.Get("/bookings/approvals"), 200, `name="back" value="approvals"`)
+		r := priya.PostForm("/bookings/"+id+"/approve", url.Values{"back": {"approvals"}})
+		if r.Status != 303 || r.Header.Get("Location") != "/bookings/approvals" {
+			t.Fatalf("approving from the list: %d to %s", r.Status, r.Header.Get("Location"))
+		}
+	})
+}
