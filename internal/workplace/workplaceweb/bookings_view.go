@@ -96,8 +96,8 @@ type spotView struct {
 }
 
 // MarkerWord and MarkerRest split "Desk 1.05" into "Desk" and "1.05",
-// so that a narrow screen's plan can show the number alone; names of
-// another shape ("Medway Room") are all rest.
+// so that the plan can show the number alone (a row of "Desk 1.05"s
+// overlapped); names of another shape ("Medway Room") are all rest.
 func (v spotView) MarkerWord() string {
 	if w, _, ok := strings.Cut(v.Name, " "); ok && w == "Desk" {
 		return w
