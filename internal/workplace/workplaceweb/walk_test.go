@@ -1,6 +1,7 @@
 package workplaceweb
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"testing"
@@ -155,5 +156,21 @@ func TestWalkApprovalSaidAndListKept(t *testing.T) {
 		if r.Status != 303 || r.Header.Get("Location") != "/bookings/approvals" {
 			t.Fatalf("approving from the list: %d to %s", r.Status, r.Header.Get("Location"))
 		}
+	})
+}
+
+// Placing a desk shows the floor's other desks and rooms, so that it is
+// not put on top of one.
+func TestWalkPlacingShowsTheOthers(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ws, kim := e.m.Store(), e.subject("Kim")
+		_, err := ws.SetFloorPlan(e.ctx, kim, e.floor.ID, bytes.NewReader(testPNG(t, 400, 300)))
+		noErr(t, err)
+		desk, err := ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindDesk, Name: "Desk 2.16", FloorID: e.floor.ID, X: -1, Y: -1})
+		noErr(t, err)
+		page := e.browser("Kim").Get("/resources/" + desk.ID + "/place")
+		want(t, page, 200, `title="Desk 2.14">2.14</span>`, `title="Desk 2.15">2.15</span>`, `title="Medway Room">Medway Room</span>`,
+			".dbtp-plan__o0{left:20.0%;top:30.0%}")
 	})
 }
