@@ -223,7 +223,14 @@ func (a *Assets) reserve(ctx context.Context, tx *store.Tx, sub *platform.Subjec
 		if from.After(today(a.Store)) {
 			return Loan{}, platform.Invalid("Check the reservation", platform.FieldError{Field: "from", Message: "A loan already out started today or earlier"})
 		}
-		l.Status, l.CollectedAt, l.CollectedBy, l.CollectedName = LoanCollected, l.CreatedAt, sub.UserID, sub.Name
+		// Handed over on its first day, at opening, as far as anyone knows:
+		// recording it as now made a loan that ended last week read
+		// "Handed over today".
+		out := from.Add(time.Duration(r.OpensMinute) * time.Minute)
+		if out.After(l.CreatedAt) {
+			out = l.CreatedAt
+		}
+		l.Status, l.CollectedAt, l.CollectedBy, l.CollectedName = LoanCollected, out, sub.UserID, sub.Name
 	}
 	if !keeper {
 		var n int

@@ -174,3 +174,18 @@ func TestWalkPlacingShowsTheOthers(t *testing.T) {
 			".dbtp-plan__o0{left:20.0%;top:30.0%}")
 	})
 }
+
+// A loan recorded as already out was handed over on its first day, not
+// when it was recorded: one that ended last week read "Handed over today".
+func TestWalkLoanAlreadyOutHandedOverOnItsFirstDay(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.subject("Kim")
+		headset, err := e.m.Store().CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Headset 1", Category: "headset"})
+		noErr(t, err)
+		l, err := e.m.assets.a.Reserve(e.ctx, kim, workplace.LoanInput{ResourceID: headset.ID, PersonID: e.users["Jo"].ID,
+			From: "2026-02-23", To: "2026-02-27", AlreadyOut: true})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/loans/"+l.ID), 200, "Handed over", "23 February 2026 08:00 by Kim Adeyemi", "Overdue")
+	})
+}
