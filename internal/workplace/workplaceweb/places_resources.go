@@ -529,7 +529,11 @@ func (p *placesPart) saveClosure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "Closed on "+c.Day+": "+c.Reason, "/closures")
+	day := c.Day
+	if t, err := time.Parse(time.DateOnly, c.Day); err == nil {
+		day = t.Format("Monday 2 January 2006")
+	}
+	return redirect(w, r, "Closed on "+day+": "+c.Reason, "/closures")
 }
 
 func (p *placesPart) deleteClosure(w http.ResponseWriter, r *http.Request) error {
