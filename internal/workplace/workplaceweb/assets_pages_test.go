@@ -186,7 +186,10 @@ func TestDevicePages(t *testing.T) {
 		good := csvHeader + "SN-2,mobile,,Apple,iPhone 13,iOS,17,yes,noncompliant,2026-01-01,corporate,jo@example.org\nSN-3,laptop,,Dell,Latitude,Windows,11,yes,compliant,,corporate,\n"
 		assetsWant(t, postFile(t, kim, "/devices/import", "devices.csv", []byte(good)), 200, "Devices imported from the file", "2 added, 0 updated")
 
-		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "SN-2", "iPhone 13")
+		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "SN-2", "Mobile: iPhone 13", "Not compliant")
+		// A header without spaces ran off a phone's screen as one word.
+		assetsWant(t, postFile(t, kim, "/devices/import", "devices.csv", []byte("serial,kind\nSN-9,laptop\n")), 422,
+			"with these columns: serial, kind, name, manufacturer")
 		assetsWant(t, kim.Get("/devices?report=unassigned"), 200, "SN-3")
 		assetsWant(t, kim.Get("/devices?report=stale"), 200, "SN-2")
 		assetsWant(t, kim.Get("/devices?report=per_person"), 200, "Jo Baker", "Devices per person")
