@@ -189,3 +189,26 @@ func TestWalkLoanAlreadyOutHandedOverOnItsFirstDay(t *testing.T) {
 		want(t, e.browser("Kim").Get("/loans/"+l.ID), 200, "Handed over", "23 February 2026 08:00 by Kim Adeyemi", "Overdue")
 	})
 }
+
+// With dozens of sensors the registration form and the dead letters were
+// thousands of pixels down; the page now leads to them from its top.
+func TestWalkSensorsPageLeadsToItsParts(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		page := e.browser("Kim").Get("/sensors")
+		want(t, page, 200, `href="#register"`, `id="register"`, `href="#dead-letters"`, `id="dead-letters"`, "Dead letters</a> (0)", "Registered sensors (0)")
+	})
+}
+
+// Closing a day says the day in words.
+func TestWalkClosureConfirmedInWords(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.browser("Kim")
+		r := kim.PostForm("/closures", url.Values{"day": {"2026-03-10"}, "kind": {""}, "building_id": {""}, "reason": {"Heating works"}})
+		if r.Status != 303 {
+			t.Fatalf("close a day: %d\n%s", r.Status, r.Body)
+		}
+		want(t, kim.Get("/closures"), 200, "Closed on Tuesday 10 March 2026: Heating works")
+	})
+}
