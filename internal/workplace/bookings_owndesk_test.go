@@ -21,7 +21,7 @@ func TestOneDeskAtATime(t *testing.T) {
 
 		before := e.written()
 		_, err := e.ws.Book(e.ctx, e.sid, BookInput{ResourceID: s.desk2.ID, Date: "2026-03-03"})
-		e.refused(err, before, platform.CodeInvalid, "resource_id",
+		e.refused(err, before, platform.CodeInvalid, "date",
 			"You already have Desk 1.01 from 08:00 to 18:00 on Tuesday 3 March: change that booking to move desk, or cancel it first")
 
 		// Another day is fine; a series over both days skips the one she has.
@@ -37,7 +37,7 @@ func TestOneDeskAtATime(t *testing.T) {
 		// But not onto a day she already has a desk.
 		before = e.written()
 		_, err = e.ws.Change(e.ctx, e.sid, first.ID, ChangeInput{ResourceID: s.desk1.ID, Date: "2026-03-04"})
-		e.refused(err, before, platform.CodeInvalid, "resource_id", "You already have Desk 1.02 from 08:00 to 18:00 on Wednesday 4 March")
+		e.refused(err, before, platform.CodeInvalid, "date", "You already have Desk 1.02 from 08:00 to 18:00 on Wednesday 4 March")
 
 		// A room at the same time as a desk is another matter.
 		e.book(e.sid, BookInput{ResourceID: s.room.ID, Date: "2026-03-03", From: "10:00", To: "11:00"})

@@ -267,5 +267,7 @@ func (s *Store) ownDesks(ctx context.Context, q rowQuerier, orgID, personID, res
 // ownDeskError refuses a desk at a time the person already has one.
 func ownDeskError(first string) error {
 	msg := "You already have " + first + ": change that booking to move desk, or cancel it first"
-	return platform.Invalid(msg, platform.FieldError{Field: "resource_id", Message: msg})
+	// On the date: it is the field to change, and the booking form's desk
+	// is no field at all.
+	return platform.Invalid(msg, platform.FieldError{Field: "date", Message: msg})
 }
