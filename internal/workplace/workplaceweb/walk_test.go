@@ -40,6 +40,8 @@ func TestWalkWorkplaceHomeLeadsEverywhere(t *testing.T) {
 		kim := e.browser("Kim").Get("/workplace")
 		want(t, kim, 200, `href="/sensors"`, `href="/loans?view=overdue"`, `href="/loans?view=due"`, `href="/devices/import"`, `href="/utilisation"`)
 
+		want(t, e.browser("Jo").Get("/bookings"), 200, `href="/bookings/calendar"`)
+
 		floor := e.browser("Jo").Get("/floors/" + e.floor.ID)
 		if got := href(t, floor, "Book a desk or room on this floor"); got != "/floors/"+e.floor.ID+"/book" {
 			t.Errorf("the floor's booking link is %s", got)
