@@ -214,3 +214,17 @@ func TestWalkClosureConfirmedInWords(t *testing.T) {
 		want(t, kim.Get("/closures"), 200, "Closed on Tuesday 10 March 2026: Heating works")
 	})
 }
+
+// A room's booking form says when the room is already booked that day,
+// instead of leaving people to guess times until one is not refused.
+func TestWalkRoomFormShowsTheDay(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ann := e.browser("Ann")
+		want(t, ann.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "Free all day on Tuesday 3 March 2026.")
+		bookingID(t, e.browser("Jo").PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:00"}, "to": {"10:00"}}))
+		want(t, ann.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.")
+		r := ann.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:30"}, "to": {"10:30"}})
+		want(t, r, 409, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.", `value="09:30"`)
+	})
+}
