@@ -120,6 +120,26 @@ func (s *Store) Book(ctx context.Context, sub *platform.Subject, in BookInput) (
 		if err := s.checkActive(ctx, tx, sub.OrgID, sub.UserID, t.Kind, r, "", 1); err != nil {
 			return err
 		}
+		if t.Kind == KindDesk {
+			own, first, err := s.ownDesks(ctx, tx, sub.OrgID, sub.UserID, t.ID, occs, "")
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(own) > 0 && in.SkipClashes && len(own) < len(occs):
+				var keep []occurrence
+				for i, o := range occs {
+					if slices.Contains(own, i) {
+						res.Skipped = append(res.Skipped, Skipped{Day: o.day, Reason: "you have another desk then"})
+					} else {
+						keep = append(keep, o)
+					}
+				}
+				occs = keep
+			case len(own) > 0:
+				return ownDeskError(first)
+			}
+		}
 		// One booking that would not wait: the claim's primary key says
 		// whether the time is free (and refuses a clash with the same
 		// message), so looking first would be a query for nothing. A

@@ -132,6 +132,13 @@ func (s *Store) Change(ctx context.Context, sub *platform.Subject, id string, in
 				return err
 			}
 		}
+		if t.Kind == KindDesk {
+			if own, first, err := s.ownDesks(ctx, tx, sub.OrgID, old.PersonID, t.ID, occs, old.ID); err != nil {
+				return err
+			} else if len(own) > 0 {
+				return ownDeskError(first)
+			}
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM workplace_claims WHERE holder_id = ?`, old.ID); err != nil {
 			return err
 		}

@@ -186,7 +186,9 @@ func csvColumns(head []string) (map[string]int, error) {
 	if bad == nil && missing == nil {
 		return cols, nil
 	}
-	msg := "Row 1 must be the header " + strings.Join(CSVHeader, ",")
+	// The columns with spaces between them: written with commas alone, the
+	// message was one 120-character word that ran off a phone's screen.
+	msg := "Row 1 must be the header, with these columns: " + strings.Join(CSVHeader, ", ")
 	if bad != nil {
 		msg += "; unknown or repeated: " + strings.Join(bad, ", ")
 	}

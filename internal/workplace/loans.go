@@ -223,7 +223,14 @@ func (a *Assets) reserve(ctx context.Context, tx *store.Tx, sub *platform.Subjec
 		if from.After(today(a.Store)) {
 			return Loan{}, platform.Invalid("Check the reservation", platform.FieldError{Field: "from", Message: "A loan already out started today or earlier"})
 		}
-		l.Status, l.CollectedAt, l.CollectedBy, l.CollectedName = LoanCollected, l.CreatedAt, sub.UserID, sub.Name
+		// Handed over on its first day, at opening, as far as anyone knows:
+		// recording it as now made a loan that ended last week read
+		// "Handed over today".
+		out := from.Add(time.Duration(r.OpensMinute) * time.Minute)
+		if out.After(l.CreatedAt) {
+			out = l.CreatedAt
+		}
+		l.Status, l.CollectedAt, l.CollectedBy, l.CollectedName = LoanCollected, out, sub.UserID, sub.Name
 	}
 	if !keeper {
 		var n int
@@ -232,8 +239,17 @@ func (a *Assets) reserve(ctx context.Context, tx *store.Tx, sub *platform.Subjec
 			return Loan{}, err
 		}
 		if n >= r.MaxActive {
+			who := person.Name + " already has"
+			if person.ID == sub.UserID {
+				who = "You already have"
+			}
+			items := "items"
+			if n == 1 {
+				items = "item"
+			}
+			// With the limit, so the borrower knows how many to give up.
 			return Loan{}, platform.Invalid("Check the reservation", platform.FieldError{Field: "resource_id",
-				Message: fmt.Sprintf("%s already has %d items reserved or out: the most one person may have at once", person.Name, n)})
+				Message: fmt.Sprintf("%s %d %s reserved or out, and one person may have %d at once: cancel a reservation or return an item first", who, n, items, r.MaxActive)})
 		}
 	}
 	days := a.dayStarts(from, to)

@@ -140,7 +140,7 @@ func (a *Assets) Collect(ctx context.Context, sub *platform.Subject, id, conditi
 				return err
 			}
 			if !ok {
-				return platform.Errorf(platform.CodeConflict, "%s is lent to someone else before %s: it can be collected from that day", l.ResourceName, dayText(from))
+				return platform.Errorf(platform.CodeConflict, "%s has another loan before %s: it can be collected from that day", l.ResourceName, dayText(from))
 			}
 			l.From = today
 		}

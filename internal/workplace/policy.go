@@ -49,7 +49,17 @@ func estate(orgID string) access.Resource {
 
 // mayKeep checks, audited, that sub may change the estate.
 func (s *Store) mayKeep(tx *store.Tx, sub *platform.Subject) error {
-	return s.access.CheckTx(tx, sub, access.Update, estate(sub.OrgID))
+	return keepRefusal(s.access.CheckTx(tx, sub, access.Update, estate(sub.OrgID)))
+}
+
+// keepRefusal says in words a person understands why they may not change
+// the estate, instead of the access layer's "you do not have permission
+// to update this workplace".
+func keepRefusal(err error) error {
+	if platform.CodeOf(err) == platform.CodeForbidden {
+		return platform.Errorf(platform.CodeForbidden, "Only workplace managers can change the estate, its equipment, devices and sensors")
+	}
+	return err
 }
 
 // mayRead checks that sub may read the estate (a refusal is audited).

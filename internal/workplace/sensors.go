@@ -225,7 +225,7 @@ func (s *Store) mayKeepRead(ctx context.Context, sub *platform.Subject) error {
 	}
 	if !CanKeep(sub) {
 		// Refused either way; the check records the refusal.
-		if err := s.access.Check(ctx, sub, access.Update, estate(sub.OrgID)); err != nil {
+		if err := s.access.Check(ctx, sub, access.Update, estate(sub.OrgID)); err != nil && platform.CodeOf(err) != platform.CodeForbidden {
 			return err
 		}
 		return platform.Errorf(platform.CodeForbidden, "Only workplace managers see the sensors")

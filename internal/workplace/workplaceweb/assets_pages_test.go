@@ -68,7 +68,7 @@ func TestLoanPages(t *testing.T) {
 			t.Fatalf("collect: %d\n%s", r.Status, r.Body)
 		}
 		assetsWant(t, kim.Get("/loans?view=out"), 200, "Laptop 7", "Out")
-		assetsWant(t, kim.Get("/loans/"+id), 200, "Handed over", "Charger included", "Mark as returned", e.day(0))
+		assetsWant(t, kim.Get("/loans/"+id), 200, "Handed over", "Charger included", "Mark as returned", ukDate(e.day(0)))
 		r = kim.PostForm("/loans/"+id+"/return", url.Values{"damaged": {"yes"}})
 		assetsWant(t, r, 422, "Say what the damage is")
 		r = kim.PostForm("/loans/"+id+"/return", url.Values{"damaged": {"yes"}, "condition_in": {"Hinge broken"}})
@@ -186,7 +186,10 @@ func TestDevicePages(t *testing.T) {
 		good := csvHeader + "SN-2,mobile,,Apple,iPhone 13,iOS,17,yes,noncompliant,2026-01-01,corporate,jo@example.org\nSN-3,laptop,,Dell,Latitude,Windows,11,yes,compliant,,corporate,\n"
 		assetsWant(t, postFile(t, kim, "/devices/import", "devices.csv", []byte(good)), 200, "Devices imported from the file", "2 added, 0 updated")
 
-		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "SN-2", "iPhone 13")
+		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "SN-2", "Mobile: iPhone 13", "Not compliant")
+		// A header without spaces ran off a phone's screen as one word.
+		assetsWant(t, postFile(t, kim, "/devices/import", "devices.csv", []byte("serial,kind\nSN-9,laptop\n")), 422,
+			"with these columns: serial, kind, name, manufacturer")
 		assetsWant(t, kim.Get("/devices?report=unassigned"), 200, "SN-3")
 		assetsWant(t, kim.Get("/devices?report=stale"), 200, "SN-2")
 		assetsWant(t, kim.Get("/devices?report=per_person"), 200, "Jo Baker", "Devices per person")

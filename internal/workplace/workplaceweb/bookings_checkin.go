@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"rsc.io/qr"
 
@@ -17,6 +18,10 @@ type checkInPage struct {
 	Resource workplace.Resource
 	Booking  *bookingRow
 	BookHref string
+	// Later is the person's booking of this desk later today, when
+	// they scan its code before they may check in; CheckInFrom says when.
+	Later       *bookingRow
+	CheckInFrom string
 }
 
 // checkInHere is /resources/{id}/check-in, where a desk's QR code leads:
@@ -43,8 +48,32 @@ func (p *bookingsPart) renderCheckIn(w http.ResponseWriter, r *http.Request, sta
 		pg.Booking = &row
 	case platform.CodeOf(err) != platform.CodeNotFound:
 		return err
+	default:
+		if err := p.laterToday(r, sub, res.ID, &pg); err != nil {
+			return err
+		}
 	}
 	return web.Render(w, r, status, "workplace/bookings_checkin", pg)
+}
+
+// laterToday finds the person's booking of the resource later today, so
+// that someone who scans the desk's code at 7 a.m. reads when they may
+// check in instead of "you have no booking".
+func (p *bookingsPart) laterToday(r *http.Request, sub *platform.Subject, resourceID string, pg *checkInPage) error {
+	items, _, err := p.ws.MyBookings(r.Context(), sub, workplace.BookingList{Limit: 50})
+	if err != nil {
+		return err
+	}
+	today := p.today()
+	for _, b := range items {
+		if b.ResourceID == resourceID && b.Start.In(p.ws.Location()).Format(time.DateOnly) == today && b.Start.After(p.now()) {
+			row := p.row(b)
+			pg.Later = &row
+			pg.CheckInFrom = b.Start.Add(-workplace.CheckInEarly).In(p.ws.Location()).Format("15:04")
+			return nil
+		}
+	}
+	return nil
 }
 
 func (p *bookingsPart) checkInHerePost(w http.ResponseWriter, r *http.Request) error {

@@ -56,6 +56,10 @@ type newPage struct {
 	HalfDay   bool
 	Opens     string
 	Closes    string
+	// A room's bookings on the chosen day, as "14:00 to 15:00".
+	Taken    []string
+	DayName  string
+	DayKnown bool
 }
 
 // newForm is /bookings/new?resource_id=...: the booking form for one desk
@@ -94,6 +98,25 @@ func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *pl
 		{Value: workplace.RepeatWeekly, Text: "Every week, on the days chosen below"}}
 	for d := time.Monday; d <= time.Friday; d++ {
 		pg.Weekdays = append(pg.Weekdays, web.Option{Value: strconv.Itoa(int(d)), Text: d.String()})
+	}
+	if pg.Slot {
+		// The room's day, so that a person picks a free time instead of
+		// guessing until one is not refused.
+		day, err := p.ws.ResourceDay(r.Context(), sub, res.ID, f.Value("date"))
+		if err != nil && platform.CodeOf(err) != platform.CodeInvalid {
+			return err
+		}
+		if err == nil {
+			pg.DayName = localDay(f.Value("date"), p.ws.Location())
+			pg.DayKnown = true
+			loc := p.ws.Location()
+			for _, b := range day {
+				if b.Status == workplace.StatusWaiting {
+					continue
+				}
+				pg.Taken = append(pg.Taken, b.Start.In(loc).Format("15:04")+" to "+b.End.In(loc).Format("15:04"))
+			}
+		}
 	}
 	if f.Value("part") == "" {
 		f.Input.Set("part", workplace.PartDay)
@@ -224,7 +247,12 @@ func (p *bookingsPart) act(w http.ResponseWriter, r *http.Request, do func(sub *
 		return err
 	}
 	web.SetFlash(w, r, msg)
-	http.Redirect(w, r, "/bookings/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	next := "/bookings/" + url.PathEscape(r.PathValue("id"))
+	if r.PostFormValue("back") == "approvals" {
+		// Deciding from the list returns to it, for the next one.
+		next = "/bookings/approvals"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

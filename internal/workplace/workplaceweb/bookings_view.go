@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -92,6 +93,23 @@ type spotView struct {
 	Features   string
 	Left, Top  float64 // per cent of the plan
 	FloorLabel string
+}
+
+// MarkerWord and MarkerRest split "Desk 1.05" into "Desk" and "1.05",
+// so that the plan can show the number alone (a row of "Desk 1.05"s
+// overlapped); names of another shape ("Medway Room") are all rest.
+func (v spotView) MarkerWord() string {
+	if w, _, ok := strings.Cut(v.Name, " "); ok && w == "Desk" {
+		return w
+	}
+	return ""
+}
+
+func (v spotView) MarkerRest() string {
+	if w := v.MarkerWord(); w != "" {
+		return strings.TrimSpace(strings.TrimPrefix(v.Name, w))
+	}
+	return v.Name
 }
 
 func (p *bookingsPart) spots(spots []workplace.Spot, q url.Values, floors map[string]string) []spotView {

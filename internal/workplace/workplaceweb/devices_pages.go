@@ -40,6 +40,30 @@ type devicesPage struct {
 	Reported bool
 }
 
+// complianceWords is a compliance state as the pages say it.
+func complianceWords(state string) string {
+	switch state {
+	case workplace.Noncompliant:
+		return "Not compliant"
+	case workplace.GracePeriod:
+		return "In grace period"
+	}
+	return sentenceCase(state)
+}
+
+// sentenceCase capitalises the first letter: "laptop" reads "Laptop".
+func sentenceCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// KindText and ComplianceText are the device's kind and compliance as
+// the list says them.
+func (d deviceRow) KindText() string       { return sentenceCase(d.Kind) }
+func (d deviceRow) ComplianceText() string { return complianceWords(d.Compliance) }
+
 // deviceRow is a device as a list shows it.
 type deviceRow struct {
 	workplace.Device
@@ -56,7 +80,7 @@ func (p *assetsPart) devicesPage(w http.ResponseWriter, r *http.Request) error {
 		Intune: p.intune != nil}
 	pg.Kinds = []web.Option{{Value: "", Text: "Any kind"}}
 	for _, k := range workplace.DeviceKinds {
-		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: k})
+		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: sentenceCase(k)})
 	}
 	if pg.Keep {
 		pg.Tabs = deviceReports
@@ -175,6 +199,9 @@ func (p *assetsPart) emailsOf(ctx context.Context, sub *platform.Subject, ds []w
 	return known, err
 }
 
+// KindText is the device's kind for the page's heading: "Laptop".
+func (f deviceForm) KindText() string { return sentenceCase(f.Device.Kind) }
+
 type deviceForm struct {
 	*web.Form
 	Device     workplace.Device
@@ -189,10 +216,10 @@ type deviceForm struct {
 func (p *assetsPart) deviceFormPage(f *web.Form, sub *platform.Subject) deviceForm {
 	pg := deviceForm{Form: f, Keep: workplace.CanKeep(sub), Encrypted: []web.Option{{Value: "yes", Text: "The disk is encrypted"}}}
 	for _, k := range workplace.DeviceKinds {
-		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: k})
+		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: sentenceCase(k)})
 	}
 	for _, c := range workplace.ComplianceStates {
-		pg.Compliance = append(pg.Compliance, web.Option{Value: c, Text: strings.ReplaceAll(c, "_", " ")})
+		pg.Compliance = append(pg.Compliance, web.Option{Value: c, Text: complianceWords(c)})
 	}
 	for _, o := range workplace.Ownerships {
 		pg.Ownerships = append(pg.Ownerships, web.Option{Value: o, Text: o})
@@ -290,7 +317,7 @@ func (p *assetsPart) renderDevice(w http.ResponseWriter, r *http.Request, status
 	pg.Rows = []web.SummaryRow{{Key: "Serial number", Value: d.Serial}, {Key: "Kind", Value: d.Kind}, {Key: "Name", Value: d.Name},
 		{Key: "Assigned to", Value: person}, {Key: "Model", Value: strings.TrimSpace(d.Manufacturer + " " + d.Model)},
 		{Key: "Operating system", Value: strings.TrimSpace(d.OS + " " + d.OSVersion)}, {Key: "Encrypted", Value: yes[d.Encrypted]},
-		{Key: "Compliance", Value: strings.ReplaceAll(d.Compliance, "_", " ")}, {Key: "Last check-in", Value: p.when(d.LastSeen)},
+		{Key: "Compliance", Value: complianceWords(d.Compliance)}, {Key: "Last check-in", Value: p.when(d.LastSeen)},
 		{Key: "Ownership", Value: d.Ownership}, {Key: "Source", Value: d.Source}}
 	if d.Retired {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Retired", Value: "Yes, " + p.when(d.UpdatedAt)})

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/web"
@@ -83,6 +84,20 @@ type loanRow struct {
 	State string
 }
 
+// FromText and ToText are the loan's days as people in the UK write them.
+func (l loanRow) FromText() string { return ukDate(l.From) }
+func (l loanRow) ToText() string   { return ukDate(l.To) }
+
+// ukDate writes a YYYY-MM-DD day as "Wed 9 December 2026"; anything else
+// is shown as it is.
+func ukDate(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t.Format("Mon 2 January 2006")
+}
+
 type newLoanPage struct {
 	*web.Form
 	Items []web.Option
@@ -156,7 +171,7 @@ func (p *assetsPart) createLoan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.SetFlash(w, r, l.ResourceName+" reserved from "+l.From+" to "+l.To)
+	web.SetFlash(w, r, l.ResourceName+" reserved from "+ukDate(l.From)+" to "+ukDate(l.To))
 	http.Redirect(w, r, "/loans/"+url.PathEscape(l.ID), http.StatusSeeOther)
 	return nil
 }
@@ -227,8 +242,8 @@ func (p *assetsPart) renderLoan(w http.ResponseWriter, r *http.Request, status i
 		item += " (asset tag " + l.AssetTag + ")"
 	}
 	state := loanStatus(l, pg.Today)
-	pg.Rows = []web.SummaryRow{{Key: "Item", Value: item}, {Key: "Borrower", Value: l.PersonName}, {Key: "From", Value: l.From},
-		{Key: "To", Value: l.To}, {Key: "Status", Value: state}}
+	pg.Rows = []web.SummaryRow{{Key: "Item", Value: item}, {Key: "Borrower", Value: l.PersonName}, {Key: "From", Value: ukDate(l.From)},
+		{Key: "To", Value: ukDate(l.To)}, {Key: "Status", Value: state}}
 	if l.Purpose != "" {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "For", Value: l.Purpose})
 	}

@@ -199,6 +199,9 @@ type homePage struct {
 	Buildings []homeBuilding
 	Withdrawn []workplace.Building
 	Keep      bool
+	// Manage: managers (and those who keep the estate) decide on
+	// bookings that need approval and read the utilisation.
+	Manage bool
 }
 
 // home is the workplace's front page for all staff: the buildings and
@@ -218,6 +221,7 @@ func (p *placesPart) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := homePage{Keep: workplace.CanKeep(sub)}
+	out.Manage = out.Keep || sub.HasRole(platform.RoleManager)
 	for _, b := range bs {
 		hb := homeBuilding{Building: b}
 		for _, f := range fs {

@@ -159,7 +159,12 @@ func demoPlaces(ctx context.Context, ws *workplace.Store, dir platform.Directory
 	desk.MaxDaysAhead, desk.MaxActive = 14, 10
 	room := workplace.DefaultRules(workplace.KindRoom)
 	room.SlotMinutes, room.MaxDaysAhead = 30, 90
-	for _, r := range []workplace.Rules{desk, room, workplace.DefaultRules(workplace.KindEquipment)} {
+	// Up to six items each: the services demo's equipment requests
+	// already reserve three for Jo Baker, who must still be able to
+	// borrow a laptop herself.
+	equipment := workplace.DefaultRules(workplace.KindEquipment)
+	equipment.MaxActive = 6
+	for _, r := range []workplace.Rules{desk, room, equipment} {
 		if err := ws.SaveRules(ctx, sys, r); err != nil {
 			return err
 		}

@@ -153,6 +153,13 @@ type placeForm struct {
 	Resource workplace.Resource
 	Floor    workplace.Floor
 	PlanCSS  template.CSS // where its marker is now
+	// Others are the floor's other placed desks and rooms, shown faintly
+	// so that a new desk is not put on top of one already there.
+	Others []placedOther
+}
+
+type placedOther struct {
+	Class, Name, Short string
 }
 
 func (p *placesPart) placeFormPage(r *http.Request, sub *platform.Subject, f *web.Form) (placeForm, error) {
@@ -174,9 +181,27 @@ func (p *placesPart) placeFormPage(r *http.Request, sub *platform.Subject, f *we
 		}
 	}
 	out := placeForm{Form: f, Resource: res, Floor: fl}
+	var css strings.Builder
 	if res.Placed() {
-		out.PlanCSS = template.CSS(fmt.Sprintf(".dbtp-plan__m1{left:%.1f%%;top:%.1f%%}", float64(res.X)/10, float64(res.Y)/10))
+		fmt.Fprintf(&css, ".dbtp-plan__m1{left:%.1f%%;top:%.1f%%}", float64(res.X)/10, float64(res.Y)/10)
 	}
+	others, err := p.ws.Resources(r.Context(), sub, workplace.ResourceFilter{FloorID: fl.ID})
+	if err != nil {
+		return placeForm{}, err
+	}
+	for _, o := range others {
+		if o.ID == res.ID || !o.Placed() || (o.Kind != workplace.KindDesk && o.Kind != workplace.KindRoom) {
+			continue
+		}
+		c := fmt.Sprintf("dbtp-plan__o%d", len(out.Others))
+		fmt.Fprintf(&css, ".%s{left:%.1f%%;top:%.1f%%}", c, float64(o.X)/10, float64(o.Y)/10)
+		short := o.Name
+		if i := strings.LastIndexByte(short, ' '); i >= 0 && o.Kind == workplace.KindDesk {
+			short = short[i+1:]
+		}
+		out.Others = append(out.Others, placedOther{Class: c, Name: o.Name, Short: short})
+	}
+	out.PlanCSS = template.CSS(css.String())
 	return out, nil
 }
 
@@ -504,7 +529,11 @@ func (p *placesPart) saveClosure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "Closed on "+c.Day+": "+c.Reason, "/closures")
+	day := c.Day
+	if t, err := time.Parse(time.DateOnly, c.Day); err == nil {
+		day = t.Format("Monday 2 January 2006")
+	}
+	return redirect(w, r, "Closed on "+day+": "+c.Reason, "/closures")
 }
 
 func (p *placesPart) deleteClosure(w http.ResponseWriter, r *http.Request) error {
