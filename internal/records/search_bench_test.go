@@ -121,7 +121,9 @@ func BenchmarkSearch(b *testing.B) {
 				for _, s := range searches {
 					if ts := per[s.name]; len(ts) > 0 {
 						res, _ := rs.Search(ctx, s.sub, s.q)
-						b.Logf("%-18s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  total %d%s", s.name, pct(ts, 0.5), pct(ts, 0.95), pct(ts, 1), res.Total,
+						// Printed, not logged: a benchmark's log keeps only
+						// its first lines.
+						fmt.Fprintf(os.Stderr, "%s %-18s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  total %d%s\n", d, s.name, pct(ts, 0.5), pct(ts, 0.95), pct(ts, 1), res.Total,
 							map[bool]string{true: "+", false: ""}[res.More])
 					}
 				}
