@@ -2,10 +2,8 @@ package workplace
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -133,11 +131,7 @@ func (s *Store) NewCalendarFeed(ctx context.Context, sub *platform.Subject) (tok
 	if sub.Kind != platform.SubjectUser {
 		return "", f, platform.Errorf(platform.CodeForbidden, "A calendar feed belongs to a person")
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", f, platform.Internal(err)
-	}
-	secret := base64.RawURLEncoding.EncodeToString(raw)
+	secret := newSecret()
 	f = CalendarFeed{ID: platform.NewID("wcf"), OrgID: sub.OrgID, PersonID: sub.UserID, CreatedAt: s.now()}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := s.access.CheckTx(tx, sub, access.Create, feedResource(sub)); err != nil {

@@ -2,9 +2,7 @@ package workplace
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"strings"
 	"sync"
 	"time"
@@ -74,13 +72,6 @@ func checkTarget(kind, id string) *platform.FieldError {
 		return &platform.FieldError{Field: "target", Message: "Choose the desk, room or zone the sensor is in"}
 	}
 	return nil
-}
-
-// NewSecret is a sensor's credential: 32 random bytes, URL-safe.
-func newSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // checkTargetTx checks the mapping names a desk or room, or a zone, of the

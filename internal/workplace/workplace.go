@@ -11,8 +11,10 @@ package workplace
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"time"
@@ -92,6 +94,14 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// newSecret is a credential handed out once (a sensor's password, a
+// calendar feed's token): 32 random bytes, URL-safe.
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // hashSecret is how a secret credential (a calendar feed's token, a

@@ -48,7 +48,8 @@ func (p *assetsPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, o
 		}
 	}
 	kim := people["stores@kent.example"]
-	day := func(n int) string { return time.Now().In(m.ws.Location()).AddDate(0, 0, n).Format(time.DateOnly) }
+	now := m.d.Clock.Now()
+	day := func(n int) string { return now.In(m.ws.Location()).AddDate(0, 0, n).Format(time.DateOnly) }
 	for _, l := range []workplace.LoanInput{
 		{ResourceID: byCat["laptop"][0].ID, PersonID: people["staff@kent.example"].UserID, From: day(-2), To: day(5), Purpose: "Working from home while the office is refitted", AlreadyOut: true},
 		{ResourceID: byCat["headset"][0].ID, PersonID: people["caseworker@kent.example"].UserID, From: day(-10), To: day(-3), Purpose: "Training course", AlreadyOut: true},
@@ -60,7 +61,7 @@ func (p *assetsPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, o
 		}
 	}
 	seen := func(days int) time.Time {
-		return time.Now().Add(-time.Duration(days) * 24 * time.Hour).Truncate(time.Minute)
+		return now.Add(-time.Duration(days) * 24 * time.Hour).Truncate(time.Minute)
 	}
 	for _, d := range []workplace.DeviceInput{
 		{Kind: "laptop", Name: "KCC-L-10234", Manufacturer: "HP", Model: "EliteBook 840 G9", Serial: "5CG2301KCC", OS: "Windows", OSVersion: "11 23H2", Encrypted: true, Compliance: workplace.Compliant, LastSeen: seen(0), PersonID: people["staff@kent.example"].UserID},

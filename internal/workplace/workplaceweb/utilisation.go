@@ -35,7 +35,7 @@ func (p *sensorsPart) utilisationRoutes(srv *web.Server) {
 func (p *sensorsPart) filter(r *http.Request) (workplace.UtilisationFilter, error) {
 	q := r.URL.Query()
 	loc := p.ws.Location()
-	today := time.Now().In(loc)
+	today := p.d.Clock.Now().In(loc)
 	f := workplace.UtilisationFilter{BuildingID: q.Get("building"), FloorID: q.Get("floor"), TargetPeak: 0.85, DirectoryPeople: p.directoryPeople(r)}
 	to := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
 	from := to.AddDate(0, 0, -27)
