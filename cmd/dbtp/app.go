@@ -23,6 +23,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
+	"dbtp/internal/post/postweb"
 	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
@@ -59,6 +60,7 @@ func modules(a *app) []module.Module {
 		svc,
 		recs,
 		workplace,
+		&postweb.Module{},
 		&home.Module{},
 	}
 }
