@@ -17,6 +17,8 @@ func (p *deliveryPart) web(srv *web.Server, m *Module) error { return nil }
 
 func (p *deliveryPart) start(ctx context.Context, m *Module) error { return nil }
 
-func (p *deliveryPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error { return nil }
+func (p *deliveryPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	return nil
+}
 
 func (p *deliveryPart) stop() {}

@@ -17,6 +17,8 @@ func (p *inboundPart) web(srv *web.Server, m *Module) error { return nil }
 
 func (p *inboundPart) start(ctx context.Context, m *Module) error { return nil }
 
-func (p *inboundPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error { return nil }
+func (p *inboundPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	return nil
+}
 
 func (p *inboundPart) stop() {}

@@ -17,4 +17,6 @@ func (p *lettersPart) web(srv *web.Server, m *Module) error { return nil }
 
 func (p *lettersPart) start(ctx context.Context, m *Module) error { return nil }
 
-func (p *lettersPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error { return nil }
+func (p *lettersPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	return nil
+}

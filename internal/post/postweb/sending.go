@@ -17,4 +17,6 @@ func (p *sendingPart) web(srv *web.Server, m *Module) error { return nil }
 
 func (p *sendingPart) start(ctx context.Context, m *Module) error { return nil }
 
-func (p *sendingPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error { return nil }
+func (p *sendingPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	return nil
+}

@@ -17,4 +17,6 @@ func (p *templatesPart) web(srv *web.Server, m *Module) error { return nil }
 
 func (p *templatesPart) start(ctx context.Context, m *Module) error { return nil }
 
-func (p *templatesPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error { return nil }
+func (p *templatesPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	return nil
+}
