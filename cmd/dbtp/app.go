@@ -23,11 +23,13 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
+	"dbtp/internal/post/postweb"
 	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/store"
 	"dbtp/internal/web"
+	"dbtp/internal/workplace/workplaceweb"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -47,6 +49,8 @@ func modules(a *app) []module.Module {
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
+	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
+	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
@@ -55,6 +59,8 @@ func modules(a *app) []module.Module {
 		gazetteer,
 		svc,
 		recs,
+		workplace,
+		&postweb.Module{},
 		&home.Module{},
 	}
 }
@@ -82,6 +88,7 @@ type appOptions struct {
 	getenv   func(string) string
 	// webhookPrivate lets webhooks reach private networks (events.Options).
 	webhookPrivate bool
+	clock          platform.Clock // the modules' clock; nil: the system's
 }
 
 // openApp opens the database, applies pending migrations, builds the
@@ -150,8 +157,12 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 		getenv = func(string) string { return "" }
 	}
 	a.mods = modules(a)
+	clock := opts.clock
+	if clock == nil {
+		clock = platform.SystemClock{}
+	}
 	a.deps = &module.Deps{DB: db, Audit: a.audit, Access: a.access, Directory: a.identity.Directory(),
-		Blob: files, Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: platform.SystemClock{}, Log: log,
+		Blob: files, Jobs: a.jobs, Events: a.events, Mail: opts.mail, Clock: clock, Log: log,
 		Config: module.Config{DataDir: dc.Data, BaseURL: opts.web.BaseURL, CouncilName: opts.web.CouncilName, Getenv: getenv}}
 	return a, nil
 }
@@ -166,7 +177,16 @@ func (a *app) services() *services.Service {
 	return nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+// Close lets modules finish their background work, last first, then
+// closes the database.
+func (a *app) Close() error {
+	for i := len(a.mods) - 1; i >= 0; i-- {
+		if s, ok := a.mods[i].(module.Stopper); ok {
+			s.Stop()
+		}
+	}
+	return a.db.Close()
+}
 
 // loadAuditKey uses the configured key when several nodes share a PostgreSQL
 // database, or the key file in the data folder otherwise.

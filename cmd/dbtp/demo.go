@@ -32,7 +32,7 @@ var demoOrgs = []struct {
 			{"manager@kent.example", "Priya Shah", "manager", "Adults,Customer Services,Finance,Infrastructure"},
 			{"caseworker@kent.example", "Sam Okafor", "caseworker", "Customer Services,Children's"},
 			{"staff@kent.example", "Jo Baker", "staff", "Finance"},
-			{"stores@kent.example", "Kim Adeyemi", "caseworker", "Property"},
+			{"stores@kent.example", "Kim Adeyemi", "caseworker,workplace", "Property"},
 			{"designer@kent.example", "Lee Carter", "designer", "Customer Services"},
 			// Democratic Services runs key decisions from the forward plan
 			// to the published decision notice.

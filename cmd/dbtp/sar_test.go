@@ -236,16 +236,13 @@ func sarJourney(t *testing.T, r *running) {
 		t.Errorf("a caseworker of another unit sees the request listed: %d", res.Status)
 	}
 
-	entries, err := r.app.audit.List(ctx, audit.Filter{OrgID: org.ID, Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	for _, e := range entries.Entries {
-		seen[e.Action]++
-	}
+	// Asked action by action: the demo's other modules write many entries.
 	for _, a := range []string{"records.sar_find", "records.sar_include", "records.sar_exclude", "records.sar_redact", "records.sar_release", "case.response_download", "case.transition"} {
-		if seen[a] == 0 {
+		entries, err := r.app.audit.List(ctx, audit.Filter{OrgID: org.ID, Action: a, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries.Entries) == 0 {
 			t.Errorf("no %s in the audit log", a)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"dbtp/internal/identity"
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
+	"dbtp/internal/platform"
 	"dbtp/internal/web"
 )
 
@@ -36,6 +37,9 @@ type serveConfig struct {
 	smtp            smtpConfig
 	demoMail        bool // without a relay, print email to the terminal (dbtp demo)
 	webhookPrivate  bool
+	// clock is the modules' clock; nil: the system's. Tests set a day
+	// when offices are open, to book and check in as on that day.
+	clock platform.Clock
 }
 
 // smtpConfig is the relay outbox messages are sent through.
@@ -184,7 +188,7 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	case c.demoMail:
 		transport = &mail.Printer{W: env.stdout}
 	}
-	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: transport, getenv: env.getenv, webhookPrivate: c.webhookPrivate,
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: transport, getenv: env.getenv, webhookPrivate: c.webhookPrivate, clock: c.clock,
 		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
 	if err != nil {
 		return err

@@ -43,6 +43,13 @@ func startDemo(t *testing.T, dir string, extra ...string) *running {
 // startDemoEnv is startDemo with environment variables (DBTP_OIDC_*, say).
 func startDemoEnv(t *testing.T, dir string, getenv func(string) string, extra ...string) *running {
 	t.Helper()
+	return startDemoConfig(t, dir, getenv, nil, extra...)
+}
+
+// startDemoConfig is startDemoEnv with a last word on the configuration
+// (the modules' clock, say).
+func startDemoConfig(t *testing.T, dir string, getenv func(string) string, adjust func(*serveConfig), extra ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var c serveConfig
 	f := newFlags(&cliEnv{getenv: getenv}, "demo", "")
@@ -51,6 +58,9 @@ func startDemoEnv(t *testing.T, dir string, getenv func(string) string, extra ..
 		t.Fatal(err)
 	}
 	c.demoMail = true // as cmdDemo does
+	if adjust != nil {
+		adjust(&c)
+	}
 	r := &running{out: &syncBuffer{}}
 	logs := &syncBuffer{}
 	env := &cliEnv{stdout: r.out, stderr: logs, getenv: getenv}

@@ -165,7 +165,9 @@ func (c Chart) columns(b *strings.Builder) {
 		fmt.Fprintf(b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#b1b4b6"/><text x="%.0f" y="%.1f" font-size="12" text-anchor="end" fill="#0b0c0c">%s</text>`,
 			left, y, width, y, left-4, y+4, esc(c.format(tick)))
 	}
-	every := max(1, len(c.Categories)/8) // label at most about eight columns
+	// Label at most eight columns: twenty working days labelled every
+	// other one ran their "Mon 16 Nov"s into each other.
+	every := max(1, (len(c.Categories)+7)/8)
 	for i, cat := range c.Categories {
 		x := left + float64(i)*slot + 3
 		for j, s := range c.Series {

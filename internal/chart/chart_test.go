@@ -2,6 +2,7 @@ package chart
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -76,5 +77,23 @@ func TestBarLabelsAreWhole(t *testing.T) {
 		Series: []Series{{Label: "Open", Values: []float64{3, 5}}}}
 	if svg := string(c.SVG()); !strings.Contains(svg, ">"+label+"<") {
 		t.Fatalf("label cut: %s", svg)
+	}
+}
+
+// A column chart labels at most eight columns, so that labels as long as
+// "Mon 16 Nov" do not run into each other.
+func TestColumnLabelsAtMostEight(t *testing.T) {
+	for _, n := range []int{1, 8, 9, 20, 23, 60} {
+		c := Chart{ID: "c", Title: "t", Description: "d", Columns: true}
+		s := Series{Label: "Used"}
+		for i := range n {
+			c.Categories = append(c.Categories, fmt.Sprintf("Day %d", i))
+			s.Values = append(s.Values, float64(i))
+		}
+		c.Series = []Series{s}
+		labels := strings.Count(string(c.SVG()), `text-anchor="middle"`)
+		if labels > 8 || labels < min(n, 5) {
+			t.Errorf("%d columns: %d labels", n, labels)
+		}
 	}
 }

@@ -1,6 +1,8 @@
-// Package mail sends plain-text email through an SMTP relay (the council's
-// mail gateway or a provider such as GOV.UK Notify's SMTP service), using
-// only the standard library's net/smtp.
+// Package mail sends email through an SMTP relay (the council's mail
+// gateway or a provider such as GOV.UK Notify's SMTP service), using only
+// the standard library's net/smtp. A message is plain text, optionally
+// with other forms of the same text (a calendar invitation) and
+// attachments.
 //
 // A Sender holds no connection between messages: the platform sends a
 // handful of messages a minute (verification codes, case notifications), so
@@ -52,11 +54,32 @@ type Config struct {
 	TLSConfig *tls.Config
 }
 
-// Message is one plain-text email to one recipient.
+// Message is one email to one recipient: plain text, and optionally
+// other forms of it and attachments. A message with neither is sent as a
+// single text/plain body, exactly as before they existed.
 type Message struct {
 	To      string
 	Subject string
 	Text    string
+	// Alternatives are other forms of Text that a mail program shows
+	// instead of it when it can, such as an invitation's
+	// "text/calendar; method=REQUEST" part. With any, the body is
+	// multipart/alternative with Text first (the least preferred form).
+	Alternatives []Part
+	// Attachments follow the body as files; with any, the message is
+	// multipart/mixed.
+	Attachments []Part
+}
+
+// Part is a body part besides the plain text.
+type Part struct {
+	// ContentType is a media type with parameters, e.g.
+	// "text/calendar; charset=UTF-8; method=REQUEST".
+	ContentType string
+	// Filename is the name an attachment is offered under; alternatives
+	// have none.
+	Filename string
+	Content  []byte
 }
 
 // Sender sends messages through one relay. It is safe for concurrent use.
@@ -113,6 +136,9 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return fmt.Errorf("%w: the subject contains a line break", ErrInvalidMessage)
+	}
+	if err := checkParts(m); err != nil {
+		return err
 	}
 	body, err := s.compose(to, m)
 	if err != nil {
@@ -213,17 +239,28 @@ func (s *Sender) compose(to *mail.Address, m Message) ([]byte, error) {
 	header("Date", time.Now().Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
 	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=UTF-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(m.Text, "\r\n", "\n"))); err != nil {
-		return nil, err
+	if len(m.Alternatives) == 0 && len(m.Attachments) == 0 {
+		header("Content-Type", "text/plain; charset=UTF-8")
+		header("Content-Transfer-Encoding", "quoted-printable")
+		b.WriteString("\r\n")
+		if err := writeText(&b, m.Text); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
 	}
-	if err := qp.Close(); err != nil {
+	if err := composeParts(&b, m); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// writeText writes text as quoted-printable.
+func writeText(w io.Writer, text string) error {
+	qp := quotedprintable.NewWriter(w)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(text, "\r\n", "\n"))); err != nil {
+		return err
+	}
+	return qp.Close()
 }
 
 // Transport is what sends email: a Sender through a relay, or a Printer.
@@ -245,9 +282,19 @@ func (p *Printer) Send(_ context.Context, m Message) error {
 	if _, err := checkRecipient(m.To); err != nil {
 		return err
 	}
+	if err := checkParts(m); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, err := fmt.Fprintf(p.W, "\n--- email to %s (demo: printed, not sent; set DBTP_SMTP_ADDR to send) ---\nSubject: %s\n\n%s\n---\n", m.To, m.Subject, m.Text)
+	var parts strings.Builder
+	for _, a := range m.Alternatives {
+		fmt.Fprintf(&parts, "[also as %s, %d bytes]\n", a.ContentType, len(a.Content))
+	}
+	for _, a := range m.Attachments {
+		fmt.Fprintf(&parts, "[attached: %s (%s, %d bytes)]\n", a.Filename, a.ContentType, len(a.Content))
+	}
+	_, err := fmt.Fprintf(p.W, "\n--- email to %s (demo: printed, not sent; set DBTP_SMTP_ADDR to send) ---\nSubject: %s\n\n%s\n%s---\n", m.To, m.Subject, m.Text, parts.String())
 	return err
 }
 

@@ -55,6 +55,13 @@ type Module interface {
 	Ready(ctx context.Context) error
 }
 
+// Stopper is implemented by a module with background work that must
+// finish before the database closes (readings still to be written, say).
+// The platform calls Stop once, last module first, before closing.
+type Stopper interface {
+	Stop()
+}
+
 // Base implements every optional part of Module as doing nothing.
 type Base struct{}
 

@@ -14,15 +14,16 @@ const (
 	RoleAdmin      Role = "admin"
 	RoleManager    Role = "manager"
 	RoleCaseworker Role = "caseworker"
-	RoleDesigner   Role = "designer" // creates and changes services in the browser designer; no access to their cases
-	RoleRecords    Role = "records"  // records manager: the file plan, retention, disposal, holds and subject access
+	RoleDesigner   Role = "designer"  // creates and changes services in the browser designer; no access to their cases
+	RoleWorkplace  Role = "workplace" // facilities: buildings, desks, rooms, equipment, devices and sensors
+	RoleRecords    Role = "records"   // records manager: the file plan, retention, disposal, holds and subject access
 	RoleStaff      Role = "staff"
 	RoleResident   Role = "resident"
 	RolePartner    Role = "partner"
 )
 
 // Roles lists every role in order of decreasing power.
-var Roles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleRecords, RoleDesigner, RoleStaff, RoleResident, RolePartner}
+var Roles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleRecords, RoleWorkplace, RoleDesigner, RoleStaff, RoleResident, RolePartner}
 
 // ParseRole accepts a role name exactly as listed in Roles.
 func ParseRole(s string) (Role, bool) {
@@ -114,7 +115,7 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // StaffRoles are the roles of people who work for the organisation, as
 // against residents and partners. It is the one definition of "staff":
 // who may act for a resident, be assigned work, or see staff pages.
-var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleRecords, RoleDesigner, RoleStaff}
+var StaffRoles = []Role{RoleAdmin, RoleManager, RoleCaseworker, RoleRecords, RoleWorkplace, RoleDesigner, RoleStaff}
 
 // IsStaff reports whether r is one of StaffRoles.
 func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }

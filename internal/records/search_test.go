@@ -54,7 +54,7 @@ func TestSearchFinds(t *testing.T) {
 		noErr(t, err)
 		e.setText(care, "Visited Mrs Janet O’Brien at home.\nShe needs a home care package <script>alert(1)</script> & more support from Zoë.")
 		inv := e.file(e.mel, "FIN.01.01", "Invoice 4471", "Finance", platform.Official, "x")
-		e.setText(inv, "Gritting salt delivered to the Bramley depot by Acme Ltd.")
+		e.setText(inv, "Gritting salt delivered to the Bramley depot by Acme Ltd. Interdepartmentalisation charge.")
 		e.file(e.mel, "FIN.01.01", "Invoice without text", "Finance", platform.Official, "x")
 
 		if db.Dialect() == store.SQLite {
@@ -83,6 +83,15 @@ func TestSearchFinds(t *testing.T) {
 			"invoice 4471 acme":  {"Invoice 4471"},
 			"invoice bramley zz": nil,
 			"script":             {"Care plan review"},
+			// A word typed finds the words it starts, whatever its length
+			// up to the prefix indexes' 16 characters, on both engines;
+			// a longer one is cut to its first 16 (parseTerms).
+			"delivered":            {"Invoice 4471"},
+			"deliverers":           nil,
+			"interdepartmental":    {"Invoice 4471"},
+			"interdepartmentalism": {"Invoice 4471"}, // "interdepartmenta"
+			"interdepartmentally":  {"Invoice 4471"},
+			`"interdepartmental"`:  nil, // quoted: the whole word
 		} {
 			e.want(e.rosa, text, want...)
 		}
@@ -111,6 +120,11 @@ func TestSearchFinds(t *testing.T) {
 		_, res = e.search(e.ann, Query{Text: "plan"})
 		if len(res.Hits) != 1 || len(res.Hits[0].TitleMarks) != 3 || !res.Hits[0].TitleMarks[1].Match || res.Hits[0].TitleMarks[1].Text != "plan" {
 			t.Fatalf("title marks %+v", res.Hits[0].TitleMarks)
+		}
+		// A word cut to 16 characters marks what the engines found.
+		_, res = e.search(e.mel, Query{Text: "interdepartmentalism"})
+		if len(res.Hits) != 1 || !slices.ContainsFunc(res.Hits[0].Snippet, func(f Fragment) bool { return f.Match && f.Text == "Interdepartmentalisation" }) {
+			t.Fatalf("snippet of a long word %+v", res.Hits)
 		}
 		// With no match in the text, the snippet is its start.
 		_, res = e.search(e.mel, Query{Text: "4471"})

@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -30,6 +31,10 @@ const (
 	maxQueryBytes = 1000
 	maxTerms      = 12
 	maxTermWords  = 12
+	// prefixIndexMax is the longest prefix records_search indexes
+	// (migration 0007_search_pool: prefix = '2 3 ... 16'). A word typed
+	// longer than that, as the start of a word, is cut to it.
+	prefixIndexMax = 16
 )
 
 // parseTerms cuts typed text into terms. A word of one character is
@@ -63,6 +68,16 @@ func parseTerms(text string) []term {
 		t := term{words: words, prefix: true}
 		if len(words) == 1 && utf8.RuneCountInString(words[0]) == 1 {
 			t.prefix = false
+		}
+		if last := []rune(words[len(words)-1]); t.prefix && len(last) > prefixIndexMax {
+			// Beyond the prefix indexes FTS5 would read and merge, in
+			// full, the list of every word this one starts. Its first 16
+			// characters are one list read lazily; they find every word
+			// it starts and the rare other sharing those 16. Cut here,
+			// both engines, the relevance and the marks see one word.
+			words = slices.Clone(words)
+			words[len(words)-1] = string(last[:prefixIndexMax])
+			t.words = words
 		}
 		out = append(out, t)
 	}

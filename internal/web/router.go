@@ -17,9 +17,13 @@ type Router struct {
 	mux      *http.ServeMux
 	mu       sync.Mutex
 	patterns []string
+	// devices holds the routes whose bearer credential is a device's,
+	// which the route checks itself (see DeviceCredential).
+	devices *http.ServeMux
+	hasDev  bool
 }
 
-func newRouter() *Router { return &Router{mux: http.NewServeMux()} }
+func newRouter() *Router { return &Router{mux: http.NewServeMux(), devices: http.NewServeMux()} }
 
 // RouteOption adjusts one route.
 type RouteOption func(*route)
@@ -27,6 +31,7 @@ type RouteOption func(*route)
 type route struct {
 	maxBody int64
 	stream  bool
+	device  bool
 }
 
 // MaxBody raises (or lowers) the request body limit for one route, for
@@ -38,6 +43,24 @@ func MaxBody(n int64) RouteOption { return func(rt *route) { rt.maxBody = n } }
 // destination without being spooled to a temporary file. For API routes
 // only: a page form needs its CSRF field read before the handler runs.
 func StreamBody() RouteOption { return func(rt *route) { rt.stream = true } }
+
+// DeviceCredential marks an API route whose Authorization: Bearer value
+// is not an API token but a device's own credential (a sensor's secret),
+// which the handler checks itself: the middleware leaves the header
+// alone and the request reaches the handler anonymous.
+func DeviceCredential() RouteOption { return func(rt *route) { rt.device = true } }
+
+// deviceRoute reports whether r is for a DeviceCredential route.
+func (rt *Router) deviceRoute(r *http.Request) bool {
+	rt.mu.Lock()
+	has := rt.hasDev
+	rt.mu.Unlock()
+	if !has {
+		return false
+	}
+	_, pattern := rt.devices.Handler(r)
+	return pattern != ""
+}
 
 // Handle registers h for a ServeMux pattern such as "GET /users/{id}".
 // Like ServeMux it panics on a malformed or conflicting pattern, which is a
@@ -51,6 +74,10 @@ func (rt *Router) Handle(pattern string, h http.Handler, opts ...RouteOption) {
 	defer rt.mu.Unlock()
 	rt.mux.Handle(pattern, rt.wrap(pattern, o, h))
 	rt.patterns = append(rt.patterns, pattern)
+	if o.device {
+		rt.devices.Handle(pattern, http.NotFoundHandler())
+		rt.hasDev = true
+	}
 }
 
 // HandleFunc registers an error-returning handler; a returned error is

@@ -283,7 +283,7 @@ func daysLeft(n int) string {
 // roleNames say roles in words.
 var roleNames = map[platform.Role]string{platform.RoleAdmin: "administrator", platform.RoleManager: "manager",
 	platform.RoleCaseworker: "caseworker", platform.RoleStaff: "member of staff", platform.RoleResident: "resident",
-	platform.RolePartner: "partner", platform.RoleDesigner: "service designer", platform.RoleRecords: "records manager"}
+	platform.RolePartner: "partner", platform.RoleDesigner: "service designer", platform.RoleRecords: "records manager", platform.RoleWorkplace: "workplace manager"}
 
 // queueLabel reads a definition's queue name as words:
 // "complaints-escalated" is shown as "Complaints escalated".

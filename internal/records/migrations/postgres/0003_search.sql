@@ -29,15 +29,6 @@ $$;
 
 ALTER TABLE records_documents ADD COLUMN search tsvector;
 
--- A search walks documents testing each against the query (for a word
--- many documents have, the planner walks the filing dates newest first)
--- and ranks those it keeps; both read the whole tsvector. PostgreSQL moves
--- values out of a row longer than about 2 kB into the TOAST table, which a
--- page of text passes, and each read is then an index lookup and a copy.
--- Rows are left whole up to a full page instead, so most documents'
--- vectors are read in place; longer ones are still moved out.
-ALTER TABLE records_documents SET (toast_tuple_target = 8160);
-
 CREATE FUNCTION records_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.state <> 'active' THEN

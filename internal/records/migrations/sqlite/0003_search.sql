@@ -8,8 +8,8 @@
 -- It is contentless (content = ''): the text already lives in
 -- records_text and records_documents, and is not stored a third time.
 -- contentless_delete = 1 lets a row be deleted by rowid alone, so the
--- triggers need not know what was indexed before. Snippets are cut in Go
--- from records_text.
+-- triggers need not know what was indexed before; bm25() works from the
+-- index itself. Snippets are cut in Go from records_text.
 --
 -- unicode61 splits words at anything that is not a letter or a digit and
 -- folds case and diacritics, as the services' case search does.
@@ -18,11 +18,10 @@
 -- index, FTS5 answers "care"* by reading and merging, in full, the lists of
 -- every word that starts so (care, carer, carers, careful...) before it can
 -- return one row: 180 to 450 ms at 300,000 documents, against 0.5 ms for
--- "care" alone, read lazily. A prefix index of each length from 2 to 16
--- characters makes any word typed of up to 16 characters one list, read
--- lazily like a word. The short lengths make the index about 1.8 times
--- larger; those from 9 to 16 add about 5% more (few words are that long),
--- and took "safeguarding"* from 4 ms to under 1 ms at 100,000 documents.
+-- "care" alone, read lazily. The prefix indexes of 2 to 8 characters make
+-- a word typed of up to 8 characters one list, read lazily like a word
+-- (about 3 ms at 100,000 documents for "care"* "plan"* ranked); longer ones
+-- start few words. They make the index about 1.8 times larger.
 --
 -- Only the first 200,000 characters of the text are indexed (PostgreSQL's
 -- tsvector has a 1 MB limit; both engines index the same text so both
@@ -31,7 +30,7 @@ CREATE VIRTUAL TABLE records_search USING fts5(
     title, people, case_ref, tags, files, body,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3 4 5 6 7 8 9 10 11 12 13 14 15 16'
+    prefix = '2 3 4 5 6 7 8'
 );
 
 -- What is indexed for a document; only active documents are (destroyed

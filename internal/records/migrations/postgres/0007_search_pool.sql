@@ -1,0 +1,16 @@
+-- Search reads a pool of the most recently filed matches (searchpool.go):
+-- it walks documents newest first testing each one's tsvector against the
+-- query, or reads matches through the GIN index, and weighs relevance in
+-- Go from the title, people, case reference and tags. Each match tested
+-- reads the whole tsvector. PostgreSQL moves values out of a row longer
+-- than about 2 kB into the TOAST table, which a page of text passes, and
+-- each read is then an index lookup and a copy. Rows are left whole up to
+-- a full page instead, so most documents' vectors are read in place;
+-- longer ones are still moved out.
+--
+-- The setting applies to rows as they are written; rows already stored
+-- keep their layout until they are next written (any change of a
+-- document's text, title, people, tags or state rewrites its row), or
+-- until an operator rewrites the table with VACUUM FULL records_documents
+-- (which locks it while it runs, so it is not done here).
+ALTER TABLE records_documents SET (toast_tuple_target = 8160);

@@ -1,0 +1,9 @@
+package workplaceweb
+
+import (
+	"testing"
+
+	"dbtp/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }

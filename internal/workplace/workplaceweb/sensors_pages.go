@@ -1,0 +1,141 @@
+package workplaceweb
+
+import (
+	"net/http"
+	"strings"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/web"
+	"dbtp/internal/workplace"
+)
+
+func (p *sensorsPart) routes(srv *web.Server) {
+	rt := srv.Router()
+	rt.Handle("GET /sensors", web.RequireSignedInFunc(p.list))
+	rt.Handle("POST /sensors", web.RequireSignedInFunc(p.create))
+	rt.Handle("POST /sensors/{id}/revoke", web.RequireSignedInFunc(p.revoke))
+	rt.Handle("POST /sensors/{id}/map", web.RequireSignedInFunc(p.remap))
+}
+
+type sensorRow struct {
+	workplace.Sensor
+	Topic string
+}
+
+type sensorsPage struct {
+	*web.Form
+	Sensors     []sensorRow
+	DeadLetters []workplace.DeadLetter
+	Targets     []web.Option
+	Kinds       []web.Option
+	Broker      string // the embedded broker's address
+	External    string // the external broker
+	Problem     string // why MQTT is not running
+	// Created is the sensor just registered and Secret its credential,
+	// shown on this one page and never again.
+	Created *sensorRow
+	Secret  string
+}
+
+func (p *sensorsPart) page(r *http.Request, sub *platform.Subject, form *web.Form) (sensorsPage, error) {
+	ctx := r.Context()
+	pg := sensorsPage{Form: form, Kinds: []web.Option{{Value: workplace.SensorOccupancy, Text: "Occupancy (presence or people count)"}, {Value: workplace.SensorEnvironment, Text: "Environment (temperature, humidity, CO2)"}}}
+	pg.Broker, pg.External, pg.Problem = p.transport()
+	ss, err := p.ws.Sensors(ctx, sub)
+	if err != nil {
+		return pg, err
+	}
+	for _, s := range ss {
+		pg.Sensors = append(pg.Sensors, sensorRow{Sensor: s, Topic: p.topic(ctx, s.OrgID, s.ID)})
+	}
+	if pg.DeadLetters, err = p.ws.DeadLetters(ctx, sub, 50); err != nil {
+		return pg, err
+	}
+	pg.Targets = []web.Option{{Value: "", Text: "Not mapped yet"}}
+	rs, err := p.ws.Resources(ctx, sub, workplace.ResourceFilter{})
+	if err != nil {
+		return pg, err
+	}
+	for _, res := range rs {
+		if res.Kind == workplace.KindDesk || res.Kind == workplace.KindRoom {
+			pg.Targets = append(pg.Targets, web.Option{Value: workplace.TargetResource + ":" + res.ID, Text: res.Name})
+		}
+	}
+	zs, err := p.ws.Zones(ctx, sub, "")
+	if err != nil {
+		return pg, err
+	}
+	for _, z := range zs {
+		pg.Targets = append(pg.Targets, web.Option{Value: workplace.TargetZone + ":" + z.ID, Text: "Zone: " + z.Name})
+	}
+	return pg, nil
+}
+
+func (p *sensorsPart) list(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	pg, err := p.page(r, sub, web.NewForm(nil))
+	if err != nil {
+		return err
+	}
+	return web.Render(w, r, http.StatusOK, "workplace/sensors_list", pg)
+}
+
+func splitTarget(v string) (kind, id string) {
+	kind, id, _ = strings.Cut(v, ":")
+	return kind, id
+}
+
+func (p *sensorsPart) create(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	kind, id := splitTarget(r.PostFormValue("target"))
+	s, secret, err := p.ws.CreateSensor(r.Context(), sub, workplace.SensorInput{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), TargetKind: kind, TargetID: id})
+	if platform.CodeOf(err) == platform.CodeInvalid {
+		pg, perr := p.page(r, sub, web.FormErrors(r, err))
+		if perr != nil {
+			return perr
+		}
+		return web.Render(w, r, http.StatusUnprocessableEntity, "workplace/sensors_list", pg)
+	}
+	if err != nil {
+		return err
+	}
+	pg, err := p.page(r, sub, web.NewForm(nil))
+	if err != nil {
+		return err
+	}
+	pg.Created, pg.Secret = &sensorRow{Sensor: s, Topic: p.topic(r.Context(), s.OrgID, s.ID)}, secret
+	return web.Render(w, r, http.StatusCreated, "workplace/sensors_list", pg)
+}
+
+func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if err := p.ws.RevokeSensor(r.Context(), sub, r.PathValue("id")); err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Sensor's credential revoked")
+	http.Redirect(w, r, "/sensors", http.StatusSeeOther)
+	return nil
+}
+
+func (p *sensorsPart) remap(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	kind, id := splitTarget(r.PostFormValue("target"))
+	if err := p.ws.MapSensor(r.Context(), sub, r.PathValue("id"), kind, id); err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Sensor moved")
+	http.Redirect(w, r, "/sensors", http.StatusSeeOther)
+	return nil
+}

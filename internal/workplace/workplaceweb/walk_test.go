@@ -1,0 +1,230 @@
+package workplaceweb
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+	"dbtp/internal/workplace"
+)
+
+// These tests hold what walking the module's journeys in a browser, as
+// each kind of person, found wanting.
+
+// The workplace's front page leads to everything a person looks for
+// there: borrowing equipment (not the desk finder), their loans, devices
+// and calendar feed; managers to approvals and utilisation; workplace
+// managers to stores' lists, devices and sensors. Each floor's page
+// offers to book on it.
+func TestWalkWorkplaceHomeLeadsEverywhere(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		home := e.browser("Jo").Get("/workplace")
+		want(t, home, 200)
+		for text, to := range map[string]string{"Borrow equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
+			"Your bookings in your calendar": "/bookings/calendar", "Book a desk": "/resources?kind=desk"} {
+			if got := href(t, home, text); got != to {
+				t.Errorf("%q leads to %s, want %s", text, got, to)
+			}
+		}
+		for _, not := range []string{`href="/utilisation"`, `href="/sensors"`, `href="/bookings/approvals"`} {
+			if strings.Contains(home.Body, not) {
+				t.Errorf("staff are offered %s", not)
+			}
+		}
+		want(t, e.browser("Priya").Get("/workplace"), 200, `href="/bookings/approvals"`, `href="/utilisation"`)
+		kim := e.browser("Kim").Get("/workplace")
+		want(t, kim, 200, `href="/sensors"`, `href="/loans?view=overdue"`, `href="/loans?view=due"`, `href="/devices/import"`, `href="/utilisation"`)
+
+		want(t, e.browser("Jo").Get("/bookings"), 200, `href="/bookings/calendar"`)
+
+		floor := e.browser("Jo").Get("/floors/" + e.floor.ID)
+		if got := href(t, floor, "Book a desk or room on this floor"); got != "/floors/"+e.floor.ID+"/book" {
+			t.Errorf("the floor's booking link is %s", got)
+		}
+	})
+}
+
+// On a narrow screen a desk's marker shows its number alone; its
+// accessible name stays whole; the plan scrolls within its own box.
+func TestWalkFloorPlanMarkers(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		floor := e.browser("Jo").Get("/floors/" + e.floor.ID + "/book?date=2026-03-03")
+		want(t, floor, 200, `aria-label="Desk 2.15, free"><span class="wp-word">Desk </span>2.15</a>`,
+			`aria-label="Medway Room, free">Medway Room</a>`, `class="wp-plan-scroll"`)
+	})
+}
+
+// Loans read their days as people in the UK write them, not 2026-03-04.
+func TestWalkLoanDaysInUKFormat(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		jo := e.browser("Jo")
+		r := jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}})
+		if r.Status != 303 {
+			t.Fatalf("reserve: %d\n%s", r.Status, r.Body)
+		}
+		loan := jo.Get(r.Header.Get("Location"))
+		want(t, loan, 200, "Laptop 7 reserved from Wed 4 March 2026 to Fri 6 March 2026", "Wed 4 March 2026")
+		list := jo.Get("/loans")
+		want(t, list, 200, "Wed 4 March 2026", "Fri 6 March 2026")
+		if strings.Contains(list.Body, "2026-03-04") {
+			t.Errorf("the loans list still shows 2026-03-04:\n%s", list.Body)
+		}
+	})
+}
+
+// Someone who is not a workplace manager is told so in words, not "you
+// do not have permission to update this workplace".
+func TestWalkKeepingRefusedInWords(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		jo := e.browser("Jo")
+		want(t, jo.Get("/sensors"), 403, "Only workplace managers see the sensors")
+		for _, path := range []string{"/buildings/new", "/devices/import", "/sensors"} {
+			r := jo.PostForm(path, url.Values{"name": {"Invicta House"}})
+			want(t, r, 403, "Only workplace managers")
+			if strings.Contains(r.Body, "do not have permission") {
+				t.Errorf("%s: refused in the access layer's words:\n%s", path, r.Body)
+			}
+		}
+	})
+}
+
+// Scanning a desk's code before one's booking of it may be checked in
+// says when it may, instead of "you have no booking".
+func TestWalkCheckInTooEarly(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		e.clock.Set(time.Date(2026, 3, 2, 6, 45, 0, 0, time.UTC)) // 06:45 in London (GMT)
+		jo := e.browser("Jo")
+		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-02"}}))
+		page := jo.Get("/resources/" + e.desk2.ID + "/check-in")
+		want(t, page, 200, "Your booking of Desk 2.15 is Monday 2 March 2026, 08:00 to 18:00", "You can check in from 07:30")
+		if strings.Contains(page.Body, "You have no booking") {
+			t.Errorf("told there is no booking:\n%s", page.Body)
+		}
+		e.clock.Set(time.Date(2026, 3, 2, 7, 40, 0, 0, time.UTC))
+		want(t, jo.Get("/resources/"+e.desk2.ID+"/check-in"), 200, "Check in at Desk 2.15</button>")
+	})
+}
+
+// Someone at the limit of loans is told, as "you", what the limit is.
+func TestWalkLoanLimitSaysTheLimit(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ws, kim := e.m.Store(), e.subject("Kim")
+		rules := workplace.DefaultRules(workplace.KindEquipment)
+		rules.MaxActive = 1
+		noErr(t, ws.SaveRules(e.ctx, kim, rules))
+		var ids []string
+		for _, name := range []string{"Laptop 1", "Laptop 2"} {
+			r, err := ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: name, Category: "laptop"})
+			noErr(t, err)
+			ids = append(ids, r.ID)
+		}
+		jo := e.browser("Jo")
+		if r := jo.PostForm("/loans/new", url.Values{"resource_id": {ids[0]}, "from": {"2026-03-04"}, "to": {"2026-03-04"}}); r.Status != 303 {
+			t.Fatalf("first reservation: %d\n%s", r.Status, r.Body)
+		}
+		r := jo.PostForm("/loans/new", url.Values{"resource_id": {ids[1]}, "from": {"2026-03-05"}, "to": {"2026-03-05"}})
+		want(t, r, 422, "You already have 1 item reserved or out, and one person may have 1 at once")
+	})
+}
+
+// A room that needs approval says so before it is booked; the manager
+// deciding from the list of approvals comes back to the list.
+func TestWalkApprovalSaidAndListKept(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		rules := workplace.DefaultRules(workplace.KindRoom)
+		rules.NeedsApproval = true
+		noErr(t, e.m.Store().SaveRules(e.ctx, e.subject("Kim"), rules))
+		jo := e.browser("Jo")
+		want(t, jo.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "A manager of your team approves each booking of a meeting room")
+		want(t, jo.Get("/bookings/new?resource_id="+e.desk2.ID+"&date=2026-03-03"), 200)
+		id := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"10:00"}, "to": {"11:00"}}))
+		priya := e.browser("Priya")
+		want(t, priya.Get("/bookings/approvals"), 200, `name="back" value="approvals"`)
+		r := priya.PostForm("/bookings/"+id+"/approve", url.Values{"back": {"approvals"}})
+		if r.Status != 303 || r.Header.Get("Location") != "/bookings/approvals" {
+			t.Fatalf("approving from the list: %d to %s", r.Status, r.Header.Get("Location"))
+		}
+	})
+}
+
+// Placing a desk shows the floor's other desks and rooms, so that it is
+// not put on top of one.
+func TestWalkPlacingShowsTheOthers(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ws, kim := e.m.Store(), e.subject("Kim")
+		_, err := ws.SetFloorPlan(e.ctx, kim, e.floor.ID, bytes.NewReader(testPNG(t, 400, 300)))
+		noErr(t, err)
+		desk, err := ws.CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindDesk, Name: "Desk 2.16", FloorID: e.floor.ID, X: -1, Y: -1})
+		noErr(t, err)
+		page := e.browser("Kim").Get("/resources/" + desk.ID + "/place")
+		want(t, page, 200, `title="Desk 2.14">2.14</span>`, `title="Desk 2.15">2.15</span>`, `title="Medway Room">Medway Room</span>`,
+			".dbtp-plan__o0{left:20.0%;top:30.0%}")
+	})
+}
+
+// A loan recorded as already out was handed over on its first day, not
+// when it was recorded: one that ended last week read "Handed over today".
+func TestWalkLoanAlreadyOutHandedOverOnItsFirstDay(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.subject("Kim")
+		headset, err := e.m.Store().CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Headset 1", Category: "headset"})
+		noErr(t, err)
+		l, err := e.m.assets.a.Reserve(e.ctx, kim, workplace.LoanInput{ResourceID: headset.ID, PersonID: e.users["Jo"].ID,
+			From: "2026-02-23", To: "2026-02-27", AlreadyOut: true})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/loans/"+l.ID), 200, "Handed over", "23 February 2026 08:00 by Kim Adeyemi", "Overdue")
+	})
+}
+
+// With dozens of sensors the registration form and the dead letters were
+// thousands of pixels down; the page now leads to them from its top.
+func TestWalkSensorsPageLeadsToItsParts(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		page := e.browser("Kim").Get("/sensors")
+		want(t, page, 200, `href="#register"`, `id="register"`, `href="#dead-letters"`, `id="dead-letters"`, "Dead letters</a> (0)", "Registered sensors (0)")
+	})
+}
+
+// Closing a day says the day in words.
+func TestWalkClosureConfirmedInWords(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.browser("Kim")
+		r := kim.PostForm("/closures", url.Values{"day": {"2026-03-10"}, "kind": {""}, "building_id": {""}, "reason": {"Heating works"}})
+		if r.Status != 303 {
+			t.Fatalf("close a day: %d\n%s", r.Status, r.Body)
+		}
+		want(t, kim.Get("/closures"), 200, "Closed on Tuesday 10 March 2026: Heating works")
+	})
+}
+
+// A room's booking form says when the room is already booked that day,
+// instead of leaving people to guess times until one is not refused.
+func TestWalkRoomFormShowsTheDay(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		ann := e.browser("Ann")
+		want(t, ann.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "Free all day on Tuesday 3 March 2026.")
+		bookingID(t, e.browser("Jo").PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:00"}, "to": {"10:00"}}))
+		want(t, ann.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.")
+		r := ann.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:30"}, "to": {"10:30"}})
+		want(t, r, 409, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.", `value="09:30"`)
+	})
+}
