@@ -15,8 +15,9 @@
 -- FTS5 cannot change a table's prefix indexes, so the table is made
 -- afresh and filled again from the documents (records_search_source, as
 -- 0003 did). The triggers of 0003 name the table, not a copy of it, and
--- keep the new one. This reads every active document's text once: about
--- a minute per 100,000 documents, inside the migration's transaction.
+-- keep the new one. This reads every active document's text once, inside
+-- the migration's transaction: 5 minutes for 100,000 documents on a busy
+-- two-core machine (the database 3% larger after).
 DROP TABLE records_search;
 
 CREATE VIRTUAL TABLE records_search USING fts5(
