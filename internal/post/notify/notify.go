@@ -8,6 +8,7 @@ package notify
 
 import (
 	"fmt"
+	"html"
 	"regexp"
 	"sort"
 	"strconv"
@@ -229,8 +230,22 @@ func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
 		}
 		c := CountSMS(r.Text)
 		r.Text, r.Chars, r.Fragments, r.Unicode = c.Text, c.Chars, c.Fragments, c.Unicode
-		r.Blocks = []Block{{Kind: Paragraph, Lines: strings.Split(r.Text, "\n")}}
-		r.PreviewHTML = renderHTML(parseBlocks(r.Text), pageStyle)
+		// A text message is not formatted: its paragraphs are shown as
+		// they are, "* " and "# " and all.
+		for _, para := range strings.Split(r.Text, "\n\n") {
+			if para = strings.Trim(para, "\n"); para != "" {
+				r.Blocks = append(r.Blocks, Block{Kind: Paragraph, Lines: strings.Split(para, "\n")})
+			}
+		}
+		var b strings.Builder
+		for _, bl := range r.Blocks {
+			lines := make([]string, len(bl.Lines))
+			for i, l := range bl.Lines {
+				lines[i] = html.EscapeString(l)
+			}
+			b.WriteString(`<p class="govuk-body">` + strings.Join(lines, "<br>") + "</p>\n")
+		}
+		r.PreviewHTML = b.String()
 		return r, nil
 	}
 	f.lists = true

@@ -131,3 +131,13 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestRenderSMSIsNotFormatted(t *testing.T) {
+	r, err := Render("sms", "", "# Not a heading\n* not a list <b>\n\nSecond", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PreviewHTML != "<p class=\"govuk-body\"># Not a heading<br>* not a list &lt;b&gt;</p>\n<p class=\"govuk-body\">Second</p>\n" || r.HTML != "" {
+		t.Fatalf("%q", r.PreviewHTML)
+	}
+}
