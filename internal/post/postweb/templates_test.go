@@ -113,6 +113,8 @@ func TestTemplateAPI(t *testing.T) {
 		want(t, e.srv.API(ro, "GET", "/api/v1/post/templates/"+tp.ID, ""), 200)
 		want(t, e.srv.API(ro, "POST", "/api/v1/post/templates/"+tp.ID+"/archive", ""), 403)
 		want(t, e.srv.API(e.token("Cas", "read", "write"), "GET", "/api/v1/post/templates/"+tp.ID, ""), 403)
+		// Without a token: nothing.
+		want(t, e.do("GET", "/api/v1/post/templates/"+tp.ID, nil, nil), 401)
 		want(t, e.srv.API(tok, "GET", "/api/v1/openapi.json", ""), 200, "/api/v1/post/templates/{id}/preview", "previewPostTemplate")
 	})
 }
