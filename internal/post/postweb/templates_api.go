@@ -114,7 +114,7 @@ func (p *templatesPart) routeAPI(api *web.API) {
 }
 
 func (p *templatesPart) apiList(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (p *templatesPart) apiList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *templatesPart) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (p *templatesPart) apiCreate(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (p *templatesPart) apiGet(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (p *templatesPart) apiGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *templatesPart) apiUpdate(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (p *templatesPart) apiUpdate(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (p *templatesPart) apiVersions(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (p *templatesPart) apiVersions(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (p *templatesPart) apiVersion(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (p *templatesPart) apiVersion(w http.ResponseWriter, r *http.Request) error
 }
 
 func (p *templatesPart) apiPreview(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
+	sub, err := apiStaff(r)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (p *templatesPart) apiPreview(w http.ResponseWriter, r *http.Request) error
 
 func (p *templatesPart) apiArchive(archived bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		sub, err := staff(r)
+		sub, err := apiStaff(r)
 		if err != nil {
 			return err
 		}
@@ -263,4 +263,13 @@ func (p *templatesPart) apiArchive(archived bool) func(http.ResponseWriter, *htt
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+}
+
+// apiStaff is staff for the API: a request without a token is 401 (sign
+// in), not 403, so clients know to authenticate.
+func apiStaff(r *http.Request) (*platform.Subject, error) {
+	if !web.SubjectOf(r).Authenticated() {
+		return nil, platform.Errorf(platform.CodeUnauthorized, "Send an API token: Authorization: Bearer <token>")
+	}
+	return staff(r)
 }
