@@ -40,25 +40,43 @@ func (s *Store) Template(ctx context.Context, sub *platform.Subject, id string) 
 
 // TemplateVersions lists every version of a template, newest first.
 func (s *Store) TemplateVersions(ctx context.Context, sub *platform.Subject, id string) ([]TemplateVersion, error) {
+	vs, _, err := s.TemplateVersionsPage(ctx, sub, id, 0, 0)
+	return vs, err
+}
+
+// TemplateVersionsPage lists a template's versions older than before (0:
+// from the newest), newest first, at most limit (0: all); more is true
+// when there are older ones still.
+func (s *Store) TemplateVersionsPage(ctx context.Context, sub *platform.Subject, id string, before, limit int) (vs []TemplateVersion, more bool, err error) {
 	if _, err := s.Template(ctx, sub, id); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT version, subject, body, created_at, created_by FROM post_template_versions WHERE template_id = ? ORDER BY version DESC`, id)
+	q, args := `SELECT version, subject, body, created_at, created_by FROM post_template_versions WHERE template_id = ?`, []any{id}
+	if before > 0 {
+		q, args = q+` AND version < ?`, append(args, before)
+	}
+	q += ` ORDER BY version DESC`
+	if limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, limit+1)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
-	var out []TemplateVersion
 	for rows.Next() {
 		v := TemplateVersion{TemplateID: id}
 		var at int64
 		if err := rows.Scan(&v.Version, &v.Subject, &v.Body, &at, &v.CreatedBy); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		v.CreatedAt = store.Time(at)
-		out = append(out, v)
+		vs = append(vs, v)
 	}
-	return out, rows.Err()
+	if limit > 0 && len(vs) > limit {
+		vs, more = vs[:limit], true
+	}
+	return vs, more, rows.Err()
 }
 
 // TemplateAt returns a template with the wording of one of its versions

@@ -144,3 +144,31 @@ func TestTemplatesPaged(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateVersionsPaged(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		tp, err := e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: e.service().ID, Kind: KindSMS, Name: "x", Body: "v1"})
+		noErr(t, err)
+		for _, b := range []string{"v2", "v3", "v4", "v5"} {
+			_, err := e.ps.UpdateTemplate(e.ctx, e.dee, tp.ID, TemplateInput{Name: "x", Body: b})
+			noErr(t, err)
+		}
+		var got []string
+		before := 0
+		for {
+			vs, more, err := e.ps.TemplateVersionsPage(e.ctx, e.dee, tp.ID, before, 2)
+			noErr(t, err)
+			for _, v := range vs {
+				got = append(got, v.Body)
+			}
+			if !more {
+				break
+			}
+			before = vs[len(vs)-1].Version
+		}
+		if strings.Join(got, ",") != "v5,v4,v3,v2,v1" {
+			t.Fatalf("%q", got)
+		}
+	})
+}

@@ -99,8 +99,8 @@ func (p *templatesPart) routeAPI(api *web.API) {
 	op("PUT /api/v1/post/templates/{id}", "updatePostTemplate", "Change a message template",
 		"Replaces its name, subject, body and statutory flag (service_id and kind are ignored). A new subject or body is a new version; every version is kept. An archived template is 409.",
 		write, []web.Param{tplPathID}, web.SchemaOf(post.TemplateInput{}), tplOK("The template.", TemplateJSON{}), p.apiUpdate)
-	op("GET /api/v1/post/templates/{id}/versions", "listPostTemplateVersions", "A template's versions", "Every version, newest first.", read,
-		[]web.Param{tplPathID}, nil, tplOK("The versions.", web.List[post.TemplateVersion]{}), p.apiVersions)
+	op("GET /api/v1/post/templates/{id}/versions", "listPostTemplateVersions", "A template's versions", "Every version, newest first, a page at a time.", read,
+		[]web.Param{tplPathID, {Name: "cursor", In: "query"}, {Name: "limit", In: "query", Schema: web.Schema{"type": "integer", "minimum": 1, "maximum": 200}}}, nil, tplOK("The versions.", web.List[post.TemplateVersion]{}), p.apiVersions)
 	op("GET /api/v1/post/templates/{id}/versions/{version}", "getPostTemplateVersion", "A template at one version", "", read,
 		[]web.Param{tplPathID, {Name: "version", In: "path", Required: true, Description: "1 and up", Schema: web.Schema{"type": "integer", "minimum": 1}}}, nil,
 		tplOK("The template with that version's subject and body.", TemplateJSON{}), p.apiVersion)
@@ -200,14 +200,26 @@ func (p *templatesPart) apiVersions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	vs, err := p.ps.TemplateVersions(r.Context(), sub, r.PathValue("id"))
+	pg, err := web.ParsePage(r)
 	if err != nil {
 		return err
 	}
-	if vs == nil {
-		vs = []post.TemplateVersion{}
+	before := 0
+	if len(pg.Cursor) == 1 {
+		before, _ = strconv.Atoi(pg.Cursor[0])
 	}
-	return web.WriteJSON(w, http.StatusOK, web.List[post.TemplateVersion]{Items: vs})
+	vs, more, err := p.ps.TemplateVersionsPage(r.Context(), sub, r.PathValue("id"), before, pg.Limit)
+	if err != nil {
+		return err
+	}
+	out := web.List[post.TemplateVersion]{Items: vs}
+	if out.Items == nil {
+		out.Items = []post.TemplateVersion{}
+	}
+	if more {
+		out.NextCursor = web.EncodeCursor(strconv.Itoa(vs[len(vs)-1].Version))
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
 }
 
 func (p *templatesPart) apiVersion(w http.ResponseWriter, r *http.Request) error {

@@ -254,7 +254,11 @@ type versionRow struct {
 type versionsPage struct {
 	Template post.Template
 	Rows     []versionRow
+	Pages    web.Pagination
 }
+
+// versionsPerPage keeps a page of versions short: each shows its message.
+const versionsPerPage = 10
 
 func (p *templatesPart) versions(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
@@ -266,7 +270,13 @@ func (p *templatesPart) versions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vs, err := p.ps.TemplateVersions(ctx, sub, t.ID)
+	before := 0
+	if b := r.URL.Query().Get("before"); b != "" {
+		if before, err = strconv.Atoi(b); err != nil || before < 1 {
+			return platform.Invalid("Check the page", platform.FieldError{Field: "before", Message: "must be a version number"})
+		}
+	}
+	vs, more, err := p.ps.TemplateVersionsPage(ctx, sub, t.ID, before, versionsPerPage)
 	if err != nil {
 		return err
 	}
@@ -279,6 +289,13 @@ func (p *templatesPart) versions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := versionsPage{Template: t}
+	base := "/post/templates/" + t.ID + "/versions"
+	if more {
+		out.Pages.Next = base + "?before=" + strconv.Itoa(vs[len(vs)-1].Version)
+	}
+	if before > 0 {
+		out.Pages.Prev = base
+	}
 	for _, v := range vs {
 		by := people[v.CreatedBy].Name
 		if by == "" {

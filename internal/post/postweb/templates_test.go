@@ -98,6 +98,17 @@ func TestTemplateAPI(t *testing.T) {
 		}
 		want(t, e.srv.API(tok, "PUT", "/api/v1/post/templates/"+tp.ID, `{"name":"Hello","subject":"Hi ((name))","body":"Changed ((name))"}`), 200, `"version":2`)
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/templates/"+tp.ID+"/versions", ""), 200, `"version":2`, `"version":1`)
+		res = e.srv.API(tok, "GET", "/api/v1/post/templates/"+tp.ID+"/versions?limit=1", "")
+		want(t, res, 200, `"version":2`, `"next_cursor"`)
+		var page struct {
+			Next string `json:"next_cursor"`
+		}
+		noErr(t, json.Unmarshal([]byte(res.Body), &page))
+		res = e.srv.API(tok, "GET", "/api/v1/post/templates/"+tp.ID+"/versions?limit=1&cursor="+page.Next, "")
+		want(t, res, 200, `"version":1`)
+		if strings.Contains(res.Body, "next_cursor") || strings.Contains(res.Body, `"version":2`) {
+			t.Fatal(res.Body)
+		}
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/templates/"+tp.ID+"/versions/1", ""), 200, `"body":"Dear ((name)), ((date??Today.))"`)
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/templates/"+tp.ID+"/versions/3", ""), 404)
 		want(t, e.srv.API(tok, "POST", "/api/v1/post/templates/"+tp.ID+"/preview", `{"version":1,"personalisation":{"Name":"Ann","date":"yes"}}`), 200,
