@@ -47,6 +47,10 @@ type Rendered struct {
 	// inline styles, for pages (whose Content-Security-Policy refuses
 	// inline styles).
 	PreviewHTML string
+	// Filled is the body with the personalisation filled in and its
+	// formatting marks (#, *, ^) kept: what Notify's v2 API returns as a
+	// notification's or a preview's "body".
+	Filled string
 	// Text messages:
 	Fragments int  // how many fragments (each billed) the message takes
 	Chars     int  // its length in characters as counted for its encoding
@@ -228,6 +232,7 @@ func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
 		if err := f.err(); err != nil {
 			return nil, err
 		}
+		r.Filled = r.Text
 		c := CountSMS(r.Text)
 		r.Text, r.Chars, r.Fragments, r.Unicode = c.Text, c.Chars, c.Fragments, c.Unicode
 		// A text message is not formatted: its paragraphs are shown as
@@ -253,6 +258,7 @@ func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
 	if err := f.err(); err != nil {
 		return nil, err
 	}
+	r.Filled = strings.TrimSpace(filled)
 	raw := parseBlocks(filled)
 	r.Blocks = plainBlocks(raw)
 	r.Text = plainText(r.Blocks)

@@ -35,6 +35,9 @@ func TestRenderEmailFormatting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.HasPrefix(r.Filled, "# Your request\n\nDear <Ann & Bo>,") {
+		t.Fatalf("filled %q", r.Filled)
+	}
 	if r.Subject != "Request AB-1 received" {
 		t.Fatalf("subject %q", r.Subject)
 	}

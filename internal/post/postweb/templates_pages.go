@@ -313,6 +313,8 @@ type tplFormPage struct {
 	Services []web.Option
 	Kinds    []web.Option
 	Statuses []web.Option
+	// SubjectLabel and SubjectHint name the subject field for the kind.
+	SubjectLabel, SubjectHint string
 }
 
 var statutoryOptions = []web.Option{
@@ -321,7 +323,14 @@ var statutoryOptions = []web.Option{
 }
 
 func (p *templatesPart) formPage(r *http.Request, sub *platform.Subject, f *web.Form, t *post.Template) (tplFormPage, error) {
-	out := tplFormPage{Form: f, Template: t, Kinds: kindOptions, Statuses: statutoryOptions}
+	out := tplFormPage{Form: f, Template: t, Kinds: kindOptions, Statuses: statutoryOptions, SubjectLabel: "Subject line or main heading",
+		SubjectHint: "For emails, the subject; for letters, the heading in bold. Text messages have neither."}
+	switch {
+	case t != nil && t.Kind == post.KindEmail:
+		out.SubjectLabel, out.SubjectHint = "Subject line", "What the person sees in their inbox"
+	case t != nil && t.Kind == post.KindLetter:
+		out.SubjectLabel, out.SubjectHint = "Main heading", "Printed in bold above the letter"
+	}
 	if t == nil {
 		ss, err := p.ps.TemplateServices(r.Context(), sub)
 		if err != nil {
