@@ -254,3 +254,14 @@ func PreviewOf(t Template, sample map[string]any) Preview {
 	p.Rendered = r
 	return p
 }
+
+// TemplatesForService lists a service's templates in use, of kind ("":
+// every kind), by name, for Notify's GET /v2/templates, whose caller is
+// the service itself (its API key), not a person.
+func (s *Store) TemplatesForService(ctx context.Context, serviceID, kind string) ([]Template, error) {
+	q, args := "SELECT "+templateColumns+" FROM post_templates WHERE service_id = ? AND archived = 0", []any{serviceID}
+	if kind != "" {
+		q, args = q+" AND kind = ?", append(args, kind)
+	}
+	return s.scanTemplates(ctx, q+" ORDER BY LOWER(name), id", args...)
+}

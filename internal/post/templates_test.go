@@ -134,6 +134,13 @@ func TestTemplatesPaged(t *testing.T) {
 			}
 			after = next
 		}
+		all, err := e.ps.TemplatesForService(e.ctx, sv.ID, KindSMS)
+		noErr(t, err)
+		none, err := e.ps.TemplatesForService(e.ctx, sv.ID, KindEmail)
+		noErr(t, err)
+		if len(all) != 5 || len(none) != 0 {
+			t.Fatalf("for service: %d sms, %d email", len(all), len(none))
+		}
 		if strings.Join(names, ",") != "alpha 100%,Bravo,Charlie,Delta,Echo" {
 			t.Fatalf("%q", names)
 		}
