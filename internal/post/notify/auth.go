@@ -278,3 +278,33 @@ func Verify(token string, secrets func(serviceID string) (keyIDs, secrets []stri
 		return sk, nil
 	}, now)
 }
+
+// Notify's other words a client may match, for the sending part's errors.
+const (
+	MsgTemplateNotFound = "Template not found"
+	MsgNoResult         = "No result found"
+	MsgTeamKeyRecipient = "Can't send to this recipient using a team-only API key"
+	MsgInternal         = "Internal server error"
+)
+
+// TemplateArchived is Notify's 400 for a template no longer in use.
+func TemplateArchived(id string) *APIError {
+	return BadRequest("Template " + id + " has been deleted")
+}
+
+// RateLimited is Notify's 429 RateLimitError for a key type over its
+// limit: "Exceeded rate limit for key type NORMAL of 3000 requests per 60 seconds".
+func RateLimited(keyType string, limit, seconds int) *APIError {
+	return NewError(429, ErrRateLimit, "Exceeded rate limit for key type "+strings.ToUpper(keyType)+" of "+strconv.Itoa(limit)+
+		" requests per "+strconv.Itoa(seconds)+" seconds")
+}
+
+// DailyLimited is Notify's 429 TooManyRequestsError for a service over
+// its daily limit.
+func DailyLimited(limit int) *APIError {
+	return NewError(429, ErrTooManyRequests, "Exceeded send limits ("+strconv.Itoa(limit)+") for today")
+}
+
+// NotFound is Notify's 404 for a notification or template that is not
+// the caller's.
+func NotFound() *APIError { return NewError(404, ErrNoResult, MsgNoResult) }

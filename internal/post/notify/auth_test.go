@@ -129,3 +129,18 @@ func FuzzVerifyToken(f *testing.F) {
 		}
 	})
 }
+
+func TestNotifyErrorWords(t *testing.T) {
+	if got := RateLimited("normal", 3000, 60).Errors[0]; got.Message != "Exceeded rate limit for key type NORMAL of 3000 requests per 60 seconds" || got.Error != ErrRateLimit {
+		t.Fatal(got)
+	}
+	if got := DailyLimited(1000); got.Status != 429 || got.Errors[0].Message != "Exceeded send limits (1000) for today" {
+		t.Fatal(got)
+	}
+	if got := NotFound(); got.Status != 404 || got.Errors[0].Error != "NoResultFound" {
+		t.Fatal(got)
+	}
+	if got := TemplateArchived("x").Errors[0].Message; got != "Template x has been deleted" {
+		t.Fatal(got)
+	}
+}
