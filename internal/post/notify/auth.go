@@ -293,9 +293,14 @@ func TemplateArchived(id string) *APIError {
 }
 
 // RateLimited is Notify's 429 RateLimitError for a key type over its
-// limit: "Exceeded rate limit for key type NORMAL of 3000 requests per 60 seconds".
+// limit: "Exceeded rate limit for key type LIVE of 3000 requests per 60
+// seconds" (a normal key is LIVE in Notify's words; TEAM and TEST).
 func RateLimited(keyType string, limit, seconds int) *APIError {
-	return NewError(429, ErrRateLimit, "Exceeded rate limit for key type "+strings.ToUpper(keyType)+" of "+strconv.Itoa(limit)+
+	kt := strings.ToUpper(keyType)
+	if kt == "NORMAL" {
+		kt = "LIVE"
+	}
+	return NewError(429, ErrRateLimit, "Exceeded rate limit for key type "+kt+" of "+strconv.Itoa(limit)+
 		" requests per "+strconv.Itoa(seconds)+" seconds")
 }
 

@@ -131,7 +131,7 @@ func FuzzVerifyToken(f *testing.F) {
 }
 
 func TestNotifyErrorWords(t *testing.T) {
-	if got := RateLimited("normal", 3000, 60).Errors[0]; got.Message != "Exceeded rate limit for key type NORMAL of 3000 requests per 60 seconds" || got.Error != ErrRateLimit {
+	if got := RateLimited("normal", 3000, 60).Errors[0]; got.Message != "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds" || got.Error != ErrRateLimit {
 		t.Fatal(got)
 	}
 	if got := DailyLimited(1000); got.Status != 429 || got.Errors[0].Message != "Exceeded send limits (1000) for today" {
