@@ -223,8 +223,8 @@ func (s *Store) UpdateTemplate(ctx context.Context, sub *platform.Subject, id st
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE post_templates SET name = ?, subject = ?, body = ?, version = ?, statutory = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
-			t.Name, t.Subject, t.Body, t.Version, b2i(t.Statutory), store.Millis(now), t.UpdatedBy, t.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE post_templates SET name = ?, subject = ?, body = ?, version = ?, statutory = ?, unit_id = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			t.Name, t.Subject, t.Body, t.Version, b2i(t.Statutory), t.UnitID, store.Millis(now), t.UpdatedBy, t.ID); err != nil {
 			return err
 		}
 		out = t

@@ -10,10 +10,17 @@ import (
 	"dbtp/internal/store"
 )
 
+// ownedTemplates is the templates with the unit that owns each: their
+// service's, so a service moved to another unit takes its templates with
+// it (the template's own unit_id is the unit when it was last saved).
+const ownedTemplates = `SELECT t.id, t.org_id, t.service_id, COALESCE(s.unit_id, t.unit_id), t.kind, t.name, t.subject, t.body, t.version,
+	t.statutory, t.archived, t.created_at, t.updated_at, t.updated_by
+	FROM post_templates t LEFT JOIN post_services s ON s.id = t.service_id`
+
 // templateTx finds a template of sub's organisation for a change; one in
 // another organisation is not found (and the probe audited).
 func (s *Store) templateTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, id string) (Template, error) {
-	t, err := scanTemplate(tx.QueryRow(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE id = ? AND org_id = ?", id, sub.OrgID))
+	t, err := scanTemplate(tx.QueryRow(ctx, ownedTemplates+" WHERE t.id = ? AND t.org_id = ?", id, sub.OrgID))
 	if store.IsNoRows(err) {
 		return Template{}, s.access.Missing(ctx, sub, access.Update, templateResource("", id, ""),
 			access.RowOrg(s.db, "post_templates", "id", id), platform.NotFound("template"))
@@ -24,7 +31,7 @@ func (s *Store) templateTx(ctx context.Context, tx *store.Tx, sub *platform.Subj
 // Template returns a template at its current version, for someone who
 // may read its unit's post.
 func (s *Store) Template(ctx context.Context, sub *platform.Subject, id string) (Template, error) {
-	t, err := scanTemplate(s.db.QueryRow(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE id = ? AND org_id = ?", id, sub.OrgID))
+	t, err := scanTemplate(s.db.QueryRow(ctx, ownedTemplates+" WHERE t.id = ? AND t.org_id = ?", id, sub.OrgID))
 	if store.IsNoRows(err) {
 		return Template{}, s.access.Missing(ctx, sub, access.Read, templateResource("", id, ""),
 			access.RowOrg(s.db, "post_templates", "id", id), platform.NotFound("template"))
@@ -109,14 +116,14 @@ func (s *Store) Templates(ctx context.Context, sub *platform.Subject, f Template
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 200
 	}
-	q, args := "SELECT "+templateColumns+" FROM post_templates WHERE org_id = ? AND archived = ?", []any{sub.OrgID, b2i(f.Archived)}
-	for _, c := range []struct{ col, v string }{{"service_id", f.ServiceID}, {"unit_id", f.UnitID}, {"kind", f.Kind}} {
+	q, args := ownedTemplates+" WHERE t.org_id = ? AND t.archived = ?", []any{sub.OrgID, b2i(f.Archived)}
+	for _, c := range []struct{ col, v string }{{"t.service_id", f.ServiceID}, {"COALESCE(s.unit_id, t.unit_id)", f.UnitID}, {"t.kind", f.Kind}} {
 		if c.v != "" {
 			q, args = q+" AND "+c.col+" = ?", append(args, c.v)
 		}
 	}
 	for _, w := range strings.Fields(strings.ToLower(f.Query)) {
-		q, args = q+` AND LOWER(name) LIKE ? ESCAPE '\'`, append(args, "%"+likeEscape(w)+"%")
+		q, args = q+` AND LOWER(t.name) LIKE ? ESCAPE '\'`, append(args, "%"+likeEscape(w)+"%")
 	}
 	after := f.After
 	// The access rule is applied to each row, so a page is filled from
@@ -124,9 +131,9 @@ func (s *Store) Templates(ctx context.Context, sub *platform.Subject, f Template
 	for {
 		bq, bargs := q, args
 		if len(after) == 2 {
-			bq, bargs = bq+" AND (LOWER(name) > ? OR (LOWER(name) = ? AND id > ?))", append(bargs, after[0], after[0], after[1])
+			bq, bargs = bq+" AND (LOWER(t.name) > ? OR (LOWER(t.name) = ? AND t.id > ?))", append(bargs, after[0], after[0], after[1])
 		}
-		bq, bargs = bq+" ORDER BY LOWER(name), id LIMIT ?", append(bargs, f.Limit+1)
+		bq, bargs = bq+" ORDER BY LOWER(t.name), t.id LIMIT ?", append(bargs, f.Limit+1)
 		batch, err := s.scanTemplates(ctx, bq, bargs...)
 		if err != nil {
 			return nil, nil, err

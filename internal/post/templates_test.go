@@ -179,3 +179,26 @@ func TestTemplateVersionsPaged(t *testing.T) {
 		}
 	})
 }
+
+// A service moved to another unit takes its templates with it.
+func TestTemplatesFollowTheirService(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		sv := e.service()
+		tp, err := e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: sv.ID, Kind: KindSMS, Name: "x", Body: "y"})
+		noErr(t, err)
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(e.ctx, "UPDATE post_services SET unit_id = ? WHERE id = ?", e.units["Adults"], sv.ID)
+			return err
+		}))
+		_, err = e.ps.Template(e.ctx, e.dee, tp.ID)
+		wantCode(t, err, platform.CodeForbidden)
+		got, err := e.ps.Template(e.ctx, e.cas, tp.ID)
+		noErr(t, err)
+		ls, _, err := e.ps.Templates(e.ctx, e.cas, TemplateFilter{UnitID: e.units["Adults"]})
+		noErr(t, err)
+		if got.UnitID != e.units["Adults"] || len(ls) != 1 {
+			t.Fatalf("%+v %d", got, len(ls))
+		}
+	})
+}
