@@ -244,7 +244,7 @@ func PreviewOf(t Template, sample map[string]any) Preview {
 	p := Preview{Template: t, Placeholders: notify.Placeholders(t.Subject, t.Body)}
 	filled := map[string]any{}
 	for k, v := range sample {
-		if v != "" {
+		if v != "" && v != nil {
 			filled[notify.NameKey(k)] = v
 		}
 	}

@@ -162,8 +162,9 @@ func (f *filler) fill(s string) string {
 		if k == "" {
 			return m
 		}
+		// A null value is missing, as Notify counts it.
 		v, ok := f.p[k]
-		if !ok {
+		if !ok || v == nil {
 			if _, seen := f.missing[k]; !seen {
 				f.missing[k] = name
 			}

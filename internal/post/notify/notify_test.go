@@ -16,7 +16,7 @@ func TestPlaceholdersOnceInOrder(t *testing.T) {
 }
 
 func TestRenderListsEveryMissingName(t *testing.T) {
-	_, err := Render("email", "About ((ref))", "Dear ((name)), ((date)) ((ref)) ((flag??x))", map[string]any{"NAME": "Ann"})
+	_, err := Render("email", "About ((ref))", "Dear ((name)), ((date)) ((ref)) ((flag??x))", map[string]any{"NAME": "Ann", "date": nil})
 	var me *MissingError
 	if !errors.As(err, &me) {
 		t.Fatalf("want MissingError, got %v", err)
