@@ -63,8 +63,7 @@ type homeLink struct{ Href, Title, Text string }
 
 type homePage struct {
 	Links     []homeLink
-	Templates int
-	More      bool // Templates is a lower bound
+	Templates int // how many templates sub sees (up to one)
 }
 
 // home is the module's front page: every part's pages, with what each is for.
@@ -73,11 +72,11 @@ func (p *templatesPart) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ts, next, err := p.ps.Templates(r.Context(), sub, post.TemplateFilter{Limit: 100})
+	ts, _, err := p.ps.Templates(r.Context(), sub, post.TemplateFilter{Limit: 1})
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "post/home", homePage{Templates: len(ts), More: next != nil, Links: []homeLink{
+	return web.Render(w, r, http.StatusOK, "post/home", homePage{Templates: len(ts), Links: []homeLink{
 		{"/post/templates", "Templates", "The wording of emails, text messages and letters, with placeholders for each person's details. Preview them with sample data; every version is kept."},
 		{"/post/services", "Sending services", "Who sends: each service's reply-to address, text message sender, return address, API keys for council systems and delivery receipts."},
 		{"/post/messages", "Sent messages", "Every email, text message and letter sent, with its delivery status, and sending one by hand or from a spreadsheet."},
@@ -86,7 +85,7 @@ func (p *templatesPart) home(w http.ResponseWriter, r *http.Request) error {
 	}})
 }
 
-// statusOf is the HTTP status a failed form gets.
+// tplStatus is the HTTP status a failed form gets.
 func tplStatus(err error) int {
 	switch platform.CodeOf(err) {
 	case platform.CodeInvalid:
