@@ -4,15 +4,14 @@
 // Unicode, the checks of email addresses and UK phone numbers, API keys
 // and the JWTs signed with them, and Notify's error responses. It is pure:
 // no database and no net/http.
-//
-// SKELETON: the signatures here are the contract the rest of the module
-// codes against; the templates helper replaces the bodies.
 package notify
 
 import (
 	"fmt"
+	"html"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -21,10 +20,10 @@ type BlockKind string
 
 // The blocks of Notify's formatting.
 const (
-	Heading   BlockKind = "heading"   // "# text"
+	Heading   BlockKind = "heading"   // "# text" (or "## text")
 	Paragraph BlockKind = "paragraph" // lines separated by a blank line
-	Bullets   BlockKind = "bullets"   // "* item" or "- item"
-	Numbered  BlockKind = "numbered"  // "1. item"
+	Bullets   BlockKind = "bullets"   // "* item", "- item" or "• item"
+	Numbered  BlockKind = "numbered"  // "1. item" or "1) item"
 	Inset     BlockKind = "inset"     // "^ text"
 	Rule      BlockKind = "rule"      // "---"
 	PageBreak BlockKind = "pagebreak" // "***" (letters)
@@ -42,8 +41,16 @@ type Block struct {
 type Rendered struct {
 	Subject string  // email subject or letter heading
 	Text    string  // the plain-text body (emails' text part; the text message itself)
-	HTML    string  // emails: the HTML body (escaped, safe to embed)
+	HTML    string  // emails: the HTML body with inline styles for mail programs (escaped, safe to embed)
 	Blocks  []Block // the body's structure, for letters and previews
+	// PreviewHTML is the body with GOV.UK Frontend's classes instead of
+	// inline styles, for pages (whose Content-Security-Policy refuses
+	// inline styles).
+	PreviewHTML string
+	// Filled is the body with the personalisation filled in and its
+	// formatting marks (#, *, ^) kept: what Notify's v2 API returns as a
+	// notification's or a preview's "body".
+	Filled string
 	// Text messages:
 	Fragments int  // how many fragments (each billed) the message takes
 	Chars     int  // its length in characters as counted for its encoding
@@ -57,7 +64,23 @@ func (e *MissingError) Error() string {
 	return "Missing personalisation: " + strings.Join(e.Names, ", ")
 }
 
+// placeholderRE is ((name)) or ((name??optional text)). Neither part may
+// hold a bracket, so "((a) (b))" is text, as in Notify.
 var placeholderRE = regexp.MustCompile(`\(\(([^()?]+)(\?\?[^()]*)?\)\)`)
+
+// NameKey is how a placeholder's name is matched: Notify ignores case, spaces,
+// hyphens and underscores, so ((First name)) takes "first_name".
+func NameKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch r {
+		case ' ', '_', '-', '\t':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // Placeholders returns the names the subject and body ask for, each once,
 // in the order they first appear (optional ones included).
@@ -66,42 +89,184 @@ func Placeholders(subject, body string) []string {
 	seen := map[string]bool{}
 	for _, m := range placeholderRE.FindAllStringSubmatch(subject+"\n"+body, -1) {
 		n := strings.TrimSpace(m[1])
-		if !seen[strings.ToLower(n)] {
-			seen[strings.ToLower(n)] = true
+		if k := NameKey(n); k != "" && !seen[k] {
+			seen[k] = true
 			out = append(out, n)
 		}
 	}
 	return out
 }
 
-// Render fills in subject and body of a template of kind ("email", "sms",
-// "letter") with p. Names are matched case-insensitively, as Notify does.
-// Every missing name is listed in one *MissingError.
-func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
-	low := map[string]any{}
+// Value writes one personalisation value as text: strings as given,
+// numbers without exponent, true and false, lists joined (bodies of
+// emails and letters make them bullet lists; see Render).
+func Value(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = Value(e)
+		}
+		return strings.Join(parts, ", ")
+	case []string:
+		return strings.Join(x, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
+// truthy is whether a value shows the text of ((name??text)): yes, true,
+// 1 and the like, as Notify reads them.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case int:
+		return x != 0
+	}
+	switch strings.ToLower(strings.TrimSpace(Value(v))) {
+	case "yes", "y", "true", "t", "1", "include", "show":
+		return true
+	}
+	return false
+}
+
+// filler fills placeholders from the personalisation, remembering every
+// name that is missing.
+type filler struct {
+	p       map[string]any
+	missing map[string]string // key -> name as first written
+	lists   bool              // list values become bullet lists (email and letter bodies)
+}
+
+func newFiller(p map[string]any) *filler {
+	f := &filler{p: map[string]any{}, missing: map[string]string{}}
 	for k, v := range p {
-		low[strings.ToLower(k)] = v
+		f.p[NameKey(k)] = v
 	}
-	var missing []string
-	fill := func(s string) string {
-		return placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
-			sm := placeholderRE.FindStringSubmatch(m)
-			v, ok := low[strings.ToLower(strings.TrimSpace(sm[1]))]
-			if !ok {
-				missing = append(missing, strings.TrimSpace(sm[1]))
-				return m
+	return f
+}
+
+func (f *filler) fill(s string) string {
+	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
+		sm := placeholderRE.FindStringSubmatch(m)
+		name := strings.TrimSpace(sm[1])
+		k := NameKey(name)
+		if k == "" {
+			return m
+		}
+		// A null value is missing, as Notify counts it.
+		v, ok := f.p[k]
+		if !ok || v == nil {
+			if _, seen := f.missing[k]; !seen {
+				f.missing[k] = name
 			}
-			return fmt.Sprint(v)
-		})
+			return m
+		}
+		if sm[2] != "" {
+			if truthy(v) {
+				return sm[2][2:]
+			}
+			return ""
+		}
+		if f.lists {
+			if l := listOf(v); l != nil {
+				return "\n\n* " + strings.Join(l, "\n* ") + "\n\n"
+			}
+		}
+		return Value(v)
+	})
+}
+
+func listOf(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		if len(x) > 0 {
+			return x
+		}
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = Value(e)
+		}
+		return out
 	}
-	r := &Rendered{Subject: fill(subject), Text: fill(body)}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return nil, &MissingError{Names: missing}
+	return nil
+}
+
+func (f *filler) err() error {
+	if len(f.missing) == 0 {
+		return nil
 	}
-	r.Blocks = []Block{{Kind: Paragraph, Lines: strings.Split(r.Text, "\n")}}
-	r.HTML = "<p>" + strings.ReplaceAll(r.Text, "\n", "<br>") + "</p>"
-	r.Chars = len([]rune(r.Text))
-	r.Fragments = 1
+	names := make([]string, 0, len(f.missing))
+	for _, n := range f.missing {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return &MissingError{Names: names}
+}
+
+// Render fills in subject and body of a template of kind ("email", "sms",
+// "letter") with p. Names are matched as NameKey matches them. Every missing
+// name is listed in one *MissingError; a name p has that the template
+// does not ask for is ignored, as Notify ignores it.
+//
+// Emails and letters are formatted (headings, lists, inset text, rules,
+// links); text messages are sent as written, with their characters
+// counted for GSM-7 or Unicode.
+func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
+	f := newFiller(p)
+	r := &Rendered{Subject: oneLine(f.fill(subject))}
+	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
+	if kind == "sms" {
+		r.Text = strings.TrimSpace(f.fill(body))
+		if err := f.err(); err != nil {
+			return nil, err
+		}
+		r.Filled = r.Text
+		c := CountSMS(r.Text)
+		r.Text, r.Chars, r.Fragments, r.Unicode = c.Text, c.Chars, c.Fragments, c.Unicode
+		// A text message is not formatted: its paragraphs are shown as
+		// they are, "* " and "# " and all.
+		for _, para := range strings.Split(r.Text, "\n\n") {
+			if para = strings.Trim(para, "\n"); para != "" {
+				r.Blocks = append(r.Blocks, Block{Kind: Paragraph, Lines: strings.Split(para, "\n")})
+			}
+		}
+		var b strings.Builder
+		for _, bl := range r.Blocks {
+			lines := make([]string, len(bl.Lines))
+			for i, l := range bl.Lines {
+				lines[i] = html.EscapeString(l)
+			}
+			b.WriteString(`<p class="govuk-body">` + strings.Join(lines, "<br>") + "</p>\n")
+		}
+		r.PreviewHTML = b.String()
+		return r, nil
+	}
+	f.lists = true
+	filled := f.fill(body)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	r.Filled = strings.TrimSpace(filled)
+	raw := parseBlocks(filled)
+	r.Blocks = plainBlocks(raw)
+	r.Text = plainText(r.Blocks)
+	r.HTML = renderHTML(raw, emailStyle)
+	r.PreviewHTML = renderHTML(raw, pageStyle)
 	return r, nil
 }
+
+// oneLine is a subject as sent: one line, spaces collapsed.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
