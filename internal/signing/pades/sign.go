@@ -21,8 +21,8 @@ import (
 
 	"dbtp/internal/platform"
 	"dbtp/internal/signing/ca"
-	"dbtp/internal/signing/tsa"
 	"dbtp/internal/signing/internal/pdfdoc"
+	"dbtp/internal/signing/tsa"
 	"github.com/digitorus/pdf"
 )
 
@@ -287,4 +287,3 @@ func prepare(doc []byte, r *pdf.Reader, opts Options, now time.Time, reserve int
 	}
 	return out, field, at + len(marker) + contentsInSig, nil
 }
-

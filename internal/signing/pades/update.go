@@ -161,4 +161,3 @@ func runs(ids []uint32) [][]uint32 {
 	}
 	return out
 }
-
