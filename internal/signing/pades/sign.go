@@ -148,6 +148,10 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 			out, field, contentsAt, err = prepare(doc, r, opts, now, reserve)
 			return err
 		})
+		var perr *platform.Error
+		if errors.As(err, &perr) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, pdfdoc.Malformed(err)
 		}
