@@ -93,53 +93,83 @@ func Guard(f func() error) (err error) {
 	return f()
 }
 
+// maxNodes bounds a walk of a page or field tree, so a file whose tree
+// refers back to itself, or fans out without end, cannot keep us busy.
+const maxNodes = 100000
+
 // CountPages counts the leaves of a page tree.
-func CountPages(node pdf.Value, depth int) int {
-	if depth > 64 {
-		panic("page tree too deep")
-	}
-	switch node.Key("Type").Name() {
-	case "Page":
-		return 1
-	case "Pages":
-		n := 0
-		kids := node.Key("Kids")
-		for i := 0; i < kids.Len(); i++ {
-			n += CountPages(kids.Index(i), depth+1)
+func CountPages(node pdf.Value, _ int) int {
+	n := 0
+	walkTree(node, "Kids", func(v pdf.Value) bool {
+		if v.Key("Type").Name() == "Page" {
+			n++
 		}
-		return n
-	}
-	return 0
+		return true
+	})
+	return n
 }
 
 // FirstPage finds the first page of a page tree.
-func FirstPage(node pdf.Value, depth int) (pdf.Value, bool) {
-	if depth > 64 {
-		return pdf.Value{}, false
-	}
-	switch node.Key("Type").Name() {
-	case "Page":
-		return node, true
-	case "Pages":
-		kids := node.Key("Kids")
-		for i := 0; i < kids.Len(); i++ {
-			if p, ok := FirstPage(kids.Index(i), depth+1); ok {
-				return p, true
+func FirstPage(node pdf.Value, _ int) (pdf.Value, bool) {
+	var page pdf.Value
+	found := false
+	walkTree(node, "Kids", func(v pdf.Value) bool {
+		if v.Key("Type").Name() == "Page" {
+			page, found = v, true
+			return false
+		}
+		return true
+	})
+	return page, found
+}
+
+// walkTree visits node and its descendants through kids, depth first, each
+// object once, until visit returns false.
+func walkTree(node pdf.Value, kids string, visit func(pdf.Value) bool) {
+	seen := map[uint32]bool{}
+	stack := []pdf.Value{node}
+	for len(stack) > 0 && len(seen) < maxNodes {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if v.Kind() != pdf.Dict {
+			continue
+		}
+		if id := IDOf(v); id != 0 {
+			if seen[id] {
+				continue
 			}
+			seen[id] = true
+		}
+		if !visit(v) {
+			return
+		}
+		k := v.Key(kids)
+		for i := k.Len() - 1; i >= 0; i-- {
+			e := k.Index(i)
+			if IDOf(e) == IDOf(v) {
+				continue // a direct child would be written inline; skip the odd case
+			}
+			stack = append(stack, e)
 		}
 	}
-	return pdf.Value{}, false
 }
 
 // SigFields returns the document's signature fields (terminal fields whose
 // type, perhaps inherited, is /Sig), walking the AcroForm's field tree.
 func SigFields(r *pdf.Reader) []pdf.Value {
 	var out []pdf.Value
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	seen := map[uint32]bool{}
 	var walk func(f pdf.Value, ft string, depth int)
 	walk = func(f pdf.Value, ft string, depth int) {
-		if depth > 32 || f.Kind() != pdf.Dict {
+		if depth > 32 || f.Kind() != pdf.Dict || len(seen) > maxNodes {
 			return
 		}
+		id := IDOf(f)
+		if seen[id] {
+			return
+		}
+		seen[id] = true
 		if t := f.Key("FT").Name(); t != "" {
 			ft = t
 		}
@@ -154,7 +184,6 @@ func SigFields(r *pdf.Reader) []pdf.Value {
 			out = append(out, f)
 		}
 	}
-	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
 	for i := 0; i < fields.Len(); i++ {
 		walk(fields.Index(i), "", 0)
 	}
