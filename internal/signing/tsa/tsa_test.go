@@ -135,7 +135,11 @@ func TestFailures(t *testing.T) {
 func TestWrongImprint(t *testing.T) {
 	p := signingtest.NewPKI(t)
 	liar := signingtest.ServeFunc(t, func(w http.ResponseWriter, r *http.Request) {
-		q, _ := (&http.Client{}).Post(p.TSAURL, "application/timestamp-query", strings.NewReader(string(mustQuery(t))))
+		q, err := http.Post(p.TSAURL, "application/timestamp-query", strings.NewReader(string(mustQuery(t))))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
 		defer q.Body.Close()
 		w.Header().Set("Content-Type", "application/timestamp-reply")
 		b, _ := io.ReadAll(q.Body)

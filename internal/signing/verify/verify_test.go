@@ -163,4 +163,3 @@ func TestUnreadable(t *testing.T) {
 		t.Errorf("encrypted: %v", err)
 	}
 }
-
