@@ -134,8 +134,9 @@ func TestFailures(t *testing.T) {
 // Another TSA's token over another digest is refused, whatever it says.
 func TestWrongImprint(t *testing.T) {
 	p := signingtest.NewPKI(t)
+	other := mustQuery(t)
 	liar := signingtest.ServeFunc(t, func(w http.ResponseWriter, r *http.Request) {
-		q, err := http.Post(p.TSAURL, "application/timestamp-query", strings.NewReader(string(mustQuery(t))))
+		q, err := http.Post(p.TSAURL, "application/timestamp-query", strings.NewReader(string(other)))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
