@@ -233,7 +233,7 @@ func TestRefusals(t *testing.T) {
 		expect(t, sign(doc[:len(doc)/2], pades.Options{}), platform.CodeInvalid, "damaged")
 		broken := bytes.Replace(bytes.Clone(doc), []byte("xref"), []byte("xxxx"), 1)
 		expect(t, sign(broken, pades.Options{}), platform.CodeInvalid, "damaged")
-		noPages := bytes.Replace(bytes.Clone(doc), []byte("/Type /Pages"), []byte("/Type /Pagez"), 1)
+		noPages := bytes.Replace(bytes.Clone(doc), []byte("/Pages 1 0 R"), []byte("/Pagez 1 0 R"), 1)
 		expect(t, sign(noPages, pades.Options{}), platform.CodeInvalid, "damaged")
 	})
 	t.Run("too large", func(t *testing.T) {
