@@ -1,0 +1,78 @@
+package pades_test
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"dbtp/internal/signing/pades"
+	"dbtp/internal/signing/signingtest"
+	"dbtp/internal/signing/verify"
+)
+
+// Documents as other producers write them: linearized ("fast web view"),
+// with object streams, or as PDF 1.7 rewritten by qpdf. Each is signed twice
+// and sealed; pdfsig, qpdf and our verifier must all accept the result.
+func TestOtherProducers(t *testing.T) {
+	signingtest.Need(t, "qpdf")
+	p := signingtest.NewPKI(t)
+	in := signingtest.WriteTemp(t, "in.pdf", signingtest.Contract(t, 3))
+	for name, args := range map[string][]string{
+		"linearized":                  {"--linearize"},
+		"linearized with obj streams": {"--linearize", "--object-streams=generate"},
+		"qdf":                         {"--qdf", "--object-streams=disable"},
+		"pdf-1.7 compressed":          {"--force-version=1.7", "--compress-streams=y", "--object-streams=preserve"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := in + ".out.pdf"
+			if b, err := exec.Command("qpdf", append(args, in, out)...).CombinedOutput(); err != nil {
+				t.Fatalf("qpdf: %v\n%s", err, b)
+			}
+			steps := signAll(t, p, readFile(t, out), p.TSAURL)
+			sealed := steps[len(steps)-1]
+			signingtest.QPDFCheck(t, sealed)
+			assertPDFSig(t, p, sealed, 3)
+			rep, err := verify.Verify(sealed, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+			if err != nil || !rep.SealedByCouncil {
+				t.Fatalf("verify: %+v, %v", rep, err)
+			}
+			for _, s := range rep.Signatures {
+				if !s.Valid {
+					t.Errorf("%s: %+v", s.Field, s)
+				}
+			}
+		})
+	}
+}
+
+// A form that already has other fields keeps them, with its own entries,
+// when the form is written inside the catalog (as some producers do).
+func TestExistingForm(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	doc := signingtest.Contract(t, 1)
+	size, root := signingtest.Size(t, doc), signingtest.RootID(t, doc)
+	catalog := signingtest.Object(t, doc, root)
+	doc = signingtest.AppendObjects(t, doc, map[int]string{
+		size: "<< /FT /Tx /T (Supplier name) /V (Acme Ltd) /Rect [72 700 300 720] /Type /Annot /Subtype /Widget /P 3 0 R >>",
+		root: strings.Replace(catalog, "<<", fmt.Sprintf("<< /AcroForm << /Fields [%d 0 R] /DA (/Helv 0 Tf 0 g) /NeedAppearances true >>", size), 1),
+	})
+	d, err := pades.Inspect(doc, 0)
+	if err != nil || len(d.Fields) != 0 {
+		t.Fatalf("%+v %v", d, err)
+	}
+	steps := signAll(t, p, doc, p.TSAURL)
+	sealed := steps[len(steps)-1]
+	signingtest.QPDFCheck(t, sealed)
+	assertPDFSig(t, p, sealed, 3)
+	for _, want := range []string{"/DA", "/NeedAppearances true", fmt.Sprintf("/Fields [%d 0 R ", size)} {
+		if !bytes.Contains(sealed[len(doc):], []byte(want)) {
+			t.Errorf("the signed form lost %q", want)
+		}
+	}
+	rep, err := verify.Verify(sealed, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+	if err != nil || !rep.SealedByCouncil {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
