@@ -311,3 +311,36 @@ func FuzzInspect(f *testing.F) {
 		_, _ = verify.Verify(b, verify.Options{})
 	})
 }
+
+// A document timestamp after the seal (B-LTA) is verified as such and is a
+// permitted change for the signatures before it.
+func TestDocumentTimestamp(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	steps := signAll(t, p, signingtest.Contract(t, 2), p.TSAURL)
+	archived, err := pades.Timestamp(context.Background(), steps[len(steps)-1], &tsa.Client{URL: p.TSAURL}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signingtest.QPDFCheck(t, archived)
+	rep, err := verify.Verify(archived, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Signatures) != 4 || !rep.SealedByCouncil {
+		t.Fatalf("%+v", rep)
+	}
+	for _, s := range rep.Signatures {
+		if !s.Valid {
+			t.Errorf("%s: %+v", s.Field, s)
+		}
+	}
+	ts := rep.Signatures[3]
+	if ts.SubFilter != "ETSI.RFC3161" || ts.Signer != "Exampleshire Test TSA" || !ts.CoversWholeFile || ts.Timestamp == nil || !ts.Timestamp.Trusted {
+		t.Errorf("document timestamp: %+v", ts)
+	}
+	out := p.PDFSig(t, archived)
+	if strings.Count(out, "Signature is Valid.") < 3 || strings.Contains(out, "Signature is Invalid") {
+		t.Errorf("pdfsig:\n%s", out)
+	}
+	t.Log(out[strings.LastIndex(out, "Signature #"):])
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"dbtp/internal/platform"
@@ -139,34 +140,20 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 	if opts.Level >= LevelBT {
 		reserve += 8192
 	}
-	for attempt := 0; ; attempt++ {
-		var out []byte
-		var field string
-		var contentsAt int
-		err := pdfdoc.Guard(func() error {
-			var err error
-			out, field, contentsAt, err = prepare(doc, r, opts, now, reserve)
-			return err
-		})
-		var perr *platform.Error
-		if errors.As(err, &perr) {
-			return nil, err
+	var dict bytes.Buffer
+	dict.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n /M ")
+	pdfdoc.WriteString(&dict, pdfdoc.Date(now))
+	for _, kv := range [][2]string{{"Name", opts.Name}, {"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.ContactInfo}} {
+		if kv[1] != "" {
+			dict.WriteString("\n /" + kv[0] + " ")
+			pdfdoc.TextString(&dict, kv[1])
 		}
-		if err != nil {
-			return nil, pdfdoc.Malformed(err)
-		}
-		end := contentsAt + 2 + 2*reserve // "<" hex ">"
-		byteRange := fmt.Sprintf("[0 %d %d %d", contentsAt, end, len(out)-end)
-		at := bytes.Index(out[len(doc):], []byte(byteRangePlaceholder)) + len(doc)
-		copy(out[at:], byteRange+string(bytes.Repeat([]byte(" "), len(byteRangePlaceholder)-len(byteRange)-1))+"]")
-
-		h := sha256.New()
-		h.Write(out[:contentsAt])
-		h.Write(out[end:])
-		res := &Result{Field: field}
-		h.Sum(res.Digest[:0])
-
-		attrs, err := s.signedAttrs(res.Digest[:])
+	}
+	dict.WriteString("\n /Prop_Build << /App << /Name /dbtp >> >>")
+	res := &Result{}
+	out, field, err := place(doc, r, dict.Bytes(), opts.FieldName, reserve, func(digest []byte) ([]byte, error) {
+		copy(res.Digest[:], digest)
+		attrs, err := s.signedAttrs(digest)
 		if err != nil {
 			return nil, err
 		}
@@ -182,20 +169,59 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 			}
 			token, res.TimestampTime, res.tsaCerts = tok.DER, tok.Time, tok.Certificates
 		}
-		cms, err := s.assemble(attrs, sig, alg, token)
-		if err != nil {
-			return nil, err
+		res.CMS, err = s.assemble(attrs, sig, alg, token)
+		return res.CMS, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.PDF, res.Field = out, field
+	return res, nil
+}
+
+// place appends a signature field whose value is the dictionary begun by
+// dict, with a /ByteRange and a /Contents of reserve bytes, and fills
+// /Contents with what value returns for the SHA-256 digest of the byte
+// ranges. When the value outgrows the reserve, it starts again once with
+// room enough.
+func place(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve int, value func(digest []byte) ([]byte, error)) ([]byte, string, error) {
+	for attempt := 0; ; attempt++ {
+		var out []byte
+		var field string
+		var contentsAt int
+		err := pdfdoc.Guard(func() error {
+			var err error
+			out, field, contentsAt, err = prepare(doc, r, dict, fieldName, reserve)
+			return err
+		})
+		var perr *platform.Error
+		if errors.As(err, &perr) {
+			return nil, "", err
 		}
-		if len(cms) > reserve {
+		if err != nil {
+			return nil, "", pdfdoc.Malformed(err)
+		}
+		end := contentsAt + 2 + 2*reserve // "<" hex ">"
+		byteRange := fmt.Sprintf("[0 %d %d %d", contentsAt, end, len(out)-end)
+		at := bytes.Index(out[len(doc):], []byte(byteRangePlaceholder)) + len(doc)
+		copy(out[at:], byteRange+strings.Repeat(" ", len(byteRangePlaceholder)-len(byteRange)-1)+"]")
+
+		h := sha256.New()
+		h.Write(out[:contentsAt])
+		h.Write(out[end:])
+		v, err := value(h.Sum(nil))
+		if err != nil {
+			return nil, "", err
+		}
+		if len(v) > reserve {
 			if attempt > 0 {
-				return nil, fmt.Errorf("the signature needs %d bytes, more than the %d reserved", len(cms), reserve)
+				return nil, "", fmt.Errorf("the signature needs %d bytes, more than the %d reserved", len(v), reserve)
 			}
-			reserve = len(cms) + 2048
+			reserve = len(v) + 2048
 			continue
 		}
-		hex.Encode(out[contentsAt+1:], cms)
-		res.CMS, res.PDF = cms, out
-		return res, nil
+		hex.Encode(out[contentsAt+1:], v)
+		return out, field, nil
 	}
 }
 
@@ -203,28 +229,21 @@ const byteRangePlaceholder = "[0 9999999999 9999999999 9999999999]"
 
 // prepare appends the signature's incremental update with a /ByteRange and a
 // zero-filled /Contents of reserve bytes, and tells where /Contents' "<" is.
-func prepare(doc []byte, r *pdf.Reader, opts Options, now time.Time, reserve int) (out []byte, field string, contentsAt int, err error) {
+func prepare(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve int) (out []byte, field string, contentsAt int, err error) {
 	u := newUpdate(doc, r)
 	root := r.Trailer().Key("Root")
 	rootID, rootGen := pdfdoc.PtrOf(root)
 	fields := pdfdoc.SigFields(r)
 
 	var sig bytes.Buffer
-	sig.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n /M ")
-	pdfdoc.WriteString(&sig, pdfdoc.Date(now))
-	for _, kv := range [][2]string{{"Name", opts.Name}, {"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.ContactInfo}} {
-		if kv[1] != "" {
-			sig.WriteString("\n /" + kv[0] + " ")
-			pdfdoc.TextString(&sig, kv[1])
-		}
-	}
-	sig.WriteString("\n /Prop_Build << /App << /Name /dbtp >> >>\n /ByteRange " + byteRangePlaceholder + "\n /Contents <")
+	sig.Write(dict)
+	sig.WriteString("\n /ByteRange " + byteRangePlaceholder + "\n /Contents <")
 	contentsInSig := sig.Len() - 1
 	sig.Write(bytes.Repeat([]byte("0"), 2*reserve))
 	sig.WriteString("> >>")
 	sigID := u.add(sig.Bytes())
 
-	field = opts.FieldName
+	field = fieldName
 	if field == "" {
 		field = "Signature " + strconv.Itoa(len(fields)+1)
 	}

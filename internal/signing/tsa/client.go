@@ -80,17 +80,27 @@ func (c *Client) Stamp(ctx context.Context, message []byte, h crypto.Hash) (*Tok
 	if h == 0 {
 		h = crypto.SHA256
 	}
+	if !h.Available() {
+		return nil, fmt.Errorf("hash %v not available", h)
+	}
+	d := h.New()
+	d.Write(message)
+	return c.StampDigest(ctx, d.Sum(nil), h)
+}
+
+// StampDigest is Stamp for a digest already computed with h.
+func (c *Client) StampDigest(ctx context.Context, want []byte, h crypto.Hash) (*Token, error) {
+	if h == 0 || len(want) != h.Size() {
+		return nil, errors.New("the digest does not match its hash function")
+	}
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
 	if err != nil {
 		return nil, err
 	}
-	req, err := timestamp.CreateRequest(bytes.NewReader(message), &timestamp.RequestOptions{Hash: h, Certificates: true, Nonce: nonce})
+	req, err := (&timestamp.Request{HashAlgorithm: h, HashedMessage: want, Certificates: true, Nonce: nonce}).Marshal()
 	if err != nil {
 		return nil, err
 	}
-	digest := h.New()
-	digest.Write(message)
-	want := digest.Sum(nil)
 
 	attempts := c.Attempts
 	if attempts <= 0 {
