@@ -54,9 +54,8 @@ type Authority struct {
 	// distribution point, so verifiers outside dbtp know where to look.
 	CRLURL string
 
-	mu        sync.Mutex
-	revoked   []x509.RevocationListEntry
-	crlNumber int64
+	mu      sync.Mutex
+	revoked []x509.RevocationListEntry
 }
 
 // New creates an authority whose root is valid for twenty years from now.
@@ -145,12 +144,14 @@ func (a *Authority) Revoke(serial *big.Int, at time.Time) {
 	a.revoked = append(a.revoked, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: at})
 }
 
-// CRL returns a DER CRL signed by the root, valid from now for a week.
+// CRL returns a DER CRL signed by the root, valid from now for a week. Its
+// number is the time in nanoseconds, so numbers keep rising across restarts
+// of an authority loaded from storage (whose revocations the storage layer
+// replays with Revoke).
 func (a *Authority) CRL(now time.Time) ([]byte, error) {
 	a.mu.Lock()
-	a.crlNumber++
 	tmpl := &x509.RevocationList{
-		Number:                    big.NewInt(a.crlNumber),
+		Number:                    big.NewInt(now.UnixNano()),
 		ThisUpdate:                now.Add(-time.Minute),
 		NextUpdate:                now.AddDate(0, 0, 7),
 		RevokedCertificateEntries: append([]x509.RevocationListEntry(nil), a.revoked...),

@@ -2,12 +2,21 @@ package pades_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"dbtp/internal/signing/ca"
 	"dbtp/internal/signing/pades"
+	"dbtp/internal/signing/tsa"
 	"dbtp/internal/signing/signingtest"
 	"dbtp/internal/signing/verify"
 )
@@ -73,6 +82,38 @@ func TestExistingForm(t *testing.T) {
 	}
 	rep, err := verify.Verify(sealed, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
 	if err != nil || !rep.SealedByCouncil {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
+
+// Councils' own certificates are often RSA.
+func TestRSAKey(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "Exampleshire RSA Seal"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.CA.Cert, key.Public(), p.CA.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	cred := &ca.Credential{Key: key, Chain: []*x509.Certificate{cert, p.CA.Cert}}
+	res, err := pades.Sign(context.Background(), signingtest.Contract(t, 1), pades.Options{Credential: cred, Level: pades.LevelBLT,
+		TSA: &tsa.Client{URL: p.TSAURL}, Revocation: pades.CRLs(p.CRL(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertPDFSig(t, p, res.PDF, 1)
+	rep, err := verify.Verify(res.PDF, verify.Options{Roots: p.Roots, Council: []*x509.Certificate{cert}})
+	if err != nil || !rep.SealedByCouncil || rep.Signatures[0].Level != "PAdES-B-LT" {
 		t.Fatalf("%+v %v", rep, err)
 	}
 }
