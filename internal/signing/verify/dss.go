@@ -3,9 +3,11 @@ package verify
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"io"
 
 	"github.com/digitorus/pdf"
+	"github.com/digitorus/pkcs7"
 )
 
 // dss is the validation data a PDF embeds in its Document Security Store.
@@ -63,4 +65,35 @@ func (d dss) covers(chain []*x509.Certificate) bool {
 		}
 	}
 	return true
+}
+
+// revocationInfoArchival is Adobe's signed attribute for revocation data
+// (1.2.840.113583.1.1.8), which signatures made before PAdES, and by other
+// tools, carry instead of a DSS.
+type revocationInfoArchival struct {
+	CRL  []asn1.RawValue `asn1:"tag:0,optional,explicit"`
+	OCSP []asn1.RawValue `asn1:"tag:1,optional,explicit"`
+}
+
+var oidRevocationInfoArchival = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 8}
+
+// withArchival returns the store with the signature's own revocation data
+// (Adobe's attribute, and the CMS's CRLs) added.
+func (d dss) withArchival(p7 *pkcs7.PKCS7) dss {
+	out := dss{certs: d.certs, crls: append([][]byte(nil), d.crls...), ocsps: append([][]byte(nil), d.ocsps...)}
+	var info revocationInfoArchival
+	if err := p7.UnmarshalSignedAttribute(oidRevocationInfoArchival, &info); err == nil {
+		for _, c := range info.CRL {
+			out.crls = append(out.crls, c.FullBytes)
+		}
+		for _, o := range info.OCSP {
+			out.ocsps = append(out.ocsps, o.FullBytes)
+		}
+	}
+	for _, c := range p7.CRLs {
+		if der, err := asn1.Marshal(c); err == nil {
+			out.crls = append(out.crls, der)
+		}
+	}
+	return out
 }

@@ -235,6 +235,7 @@ func check(doc []byte, s rawSig, store dss, opts Options) Signature {
 		v.Problems = append(v.Problems, "the signing-certificate-v2 attribute is missing or names another certificate")
 	}
 
+	store = store.withArchival(p7)
 	at := opts.Now
 	if tok := unsignedAttr(p7, oidTimeStampToken); tok != nil {
 		v.Timestamp = checkTimestamp(tok, p7.Signers[0].EncryptedDigest, store, p7.Certificates, opts)
