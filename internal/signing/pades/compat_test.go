@@ -16,8 +16,8 @@ import (
 
 	"dbtp/internal/signing/ca"
 	"dbtp/internal/signing/pades"
-	"dbtp/internal/signing/tsa"
 	"dbtp/internal/signing/signingtest"
+	"dbtp/internal/signing/tsa"
 	"dbtp/internal/signing/verify"
 )
 
