@@ -9,11 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"math/big"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/signing/ca"
 	"dbtp/internal/signing/pades"
 	"dbtp/internal/signing/signingtest"
@@ -116,4 +118,59 @@ func TestRSAKey(t *testing.T) {
 	if err != nil || !rep.SealedByCouncil || rep.Signatures[0].Level != "PAdES-B-LT" {
 		t.Fatalf("%+v %v", rep, err)
 	}
+}
+
+// A visible signature added after another signature is a permitted change
+// for it, and shows on the page.
+func TestVisibleSignature(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	ctx := context.Background()
+	doc := signingtest.Contract(t, 2)
+	first, err := pades.Sign(ctx, doc, pades.Options{Credential: p.Signer(t, "Alice Supplier")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	look := &pades.Appearance{Page: 2, Rect: [4]float64{320, 60, 560, 130}, Lines: []string{"Signed by Bob Officer (café)", "Exampleshire County Council", time.Now().UTC().Format("2 January 2006 15:04 MST")}}
+	second, err := pades.Sign(ctx, first.PDF, pades.Options{Credential: p.Signer(t, "Bob Officer"), Appearance: look, FieldName: "Officer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := seal(t, p, second.PDF)
+	signingtest.QPDFCheck(t, sealed)
+	assertPDFSig(t, p, sealed, 3)
+	rep, err := verify.Verify(sealed, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+	if err != nil || !rep.SealedByCouncil {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	for _, s := range rep.Signatures {
+		if !s.Valid {
+			t.Errorf("%s: %+v", s.Field, s)
+		}
+	}
+	signingtest.Need(t, "pdftotext")
+	file := signingtest.WriteTemp(t, "visible.pdf", sealed)
+	text, err := exec.Command("pdftotext", "-f", "2", "-l", "2", file, "-").CombinedOutput()
+	if err != nil || !strings.Contains(string(text), "Signed by Bob Officer (café)") {
+		t.Errorf("page 2 does not show the signature: %v\n%s", err, text)
+	}
+	if os.Getenv("DBTP_KEEP_PDF") != "" {
+		os.WriteFile(os.Getenv("DBTP_KEEP_PDF"), sealed, 0o644)
+	}
+
+	for _, bad := range []pades.Appearance{{Page: 3, Rect: look.Rect}, {Page: 1, Rect: [4]float64{10, 10, 12, 12}}, {Page: 0, Rect: look.Rect}} {
+		_, err := pades.Sign(ctx, doc, pades.Options{Credential: p.Council, Appearance: &bad})
+		if platform.CodeOf(err) != platform.CodeInvalid {
+			t.Errorf("appearance %+v: %v", bad, err)
+		}
+	}
+}
+
+func seal(t *testing.T, p *signingtest.PKI, doc []byte) []byte {
+	t.Helper()
+	res, err := pades.Sign(context.Background(), doc, pades.Options{Credential: p.Council, Level: pades.LevelBLT,
+		TSA: &tsa.Client{URL: p.TSAURL}, Revocation: pades.CRLs(p.CRL(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.PDF
 }

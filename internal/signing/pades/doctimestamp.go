@@ -20,7 +20,7 @@ func Timestamp(ctx context.Context, doc []byte, client *tsa.Client, maxSize int6
 		return nil, err
 	}
 	dict := []byte("<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161\n /Prop_Build << /App << /Name /dbtp >> >>")
-	out, _, err := place(doc, r, dict, "", 12288, func(digest []byte) ([]byte, error) {
+	out, _, err := place(doc, r, dict, fieldSpec{}, 12288, func(digest []byte) ([]byte, error) {
 		tok, err := client.StampDigest(ctx, digest, crypto.SHA256)
 		if err != nil {
 			return nil, err

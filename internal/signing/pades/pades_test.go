@@ -301,6 +301,12 @@ func TestInspect(t *testing.T) {
 // Damaged input must give an error, never a panic.
 func FuzzInspect(f *testing.F) {
 	doc := signingtest.Contract(f, 1)
+	p := signingtest.NewPKI(f)
+	sealed, err := pades.Sign(context.Background(), doc, pades.Options{Credential: p.Council, Level: pades.LevelBLT, TSA: &tsa.Client{URL: p.TSAURL}, Revocation: pades.CRLs(p.CRL(f))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sealed.PDF)
 	f.Add(doc)
 	f.Add(doc[:len(doc)-40])
 	f.Add(bytes.Replace(doc, []byte("/Root"), []byte("/Rooz"), 1))
@@ -308,7 +314,7 @@ func FuzzInspect(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\n%%EOF"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = pades.Inspect(b, 0)
-		_, _ = verify.Verify(b, verify.Options{})
+		_, _ = verify.Verify(b, verify.Options{Roots: p.Roots})
 	})
 }
 

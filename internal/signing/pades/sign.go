@@ -56,9 +56,11 @@ type Options struct {
 
 	// FieldName names the signature field. When the document already has an
 	// unsigned signature field of that name (one placed as a visible box by
-	// the envelope's editor), that field is signed; otherwise a new invisible
-	// field is added. Empty means "Signature N".
-	FieldName string
+	// the envelope's editor), that field is signed; otherwise a new field is
+	// added, invisible unless Appearance says where to show it. Empty means
+	// "Signature N".
+	FieldName  string
+	Appearance *Appearance
 	// Name, Reason, Location and ContactInfo go in the signature dictionary.
 	Name, Reason, Location, ContactInfo string
 	// Time is the claimed signing time (/M) and the time the certificate is
@@ -96,6 +98,11 @@ func Sign(ctx context.Context, doc []byte, opts Options) (*Result, error) {
 	}
 	if opts.Level >= LevelBT && opts.TSA == nil {
 		return nil, platform.Invalid(opts.Level.String() + " needs a time-stamping authority")
+	}
+	if opts.Appearance != nil {
+		if err := opts.Appearance.check(); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Level >= LevelBLT && opts.Revocation == nil {
 		return nil, platform.Invalid(opts.Level.String() + " needs a source of revocation data")
@@ -151,7 +158,7 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 	}
 	dict.WriteString("\n /Prop_Build << /App << /Name /dbtp >> >>")
 	res := &Result{}
-	out, field, err := place(doc, r, dict.Bytes(), opts.FieldName, reserve, func(digest []byte) ([]byte, error) {
+	out, field, err := place(doc, r, dict.Bytes(), fieldSpec{opts.FieldName, opts.Appearance}, reserve, func(digest []byte) ([]byte, error) {
 		copy(res.Digest[:], digest)
 		attrs, err := s.signedAttrs(digest)
 		if err != nil {
@@ -184,14 +191,14 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 // /Contents with what value returns for the SHA-256 digest of the byte
 // ranges. When the value outgrows the reserve, it starts again once with
 // room enough.
-func place(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve int, value func(digest []byte) ([]byte, error)) ([]byte, string, error) {
+func place(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int, value func(digest []byte) ([]byte, error)) ([]byte, string, error) {
 	for attempt := 0; ; attempt++ {
 		var out []byte
 		var field string
 		var contentsAt int
 		err := pdfdoc.Guard(func() error {
 			var err error
-			out, field, contentsAt, err = prepare(doc, r, dict, fieldName, reserve)
+			out, field, contentsAt, err = prepare(doc, r, dict, spec, reserve)
 			return err
 		})
 		var perr *platform.Error
@@ -229,7 +236,30 @@ const byteRangePlaceholder = "[0 9999999999 9999999999 9999999999]"
 
 // prepare appends the signature's incremental update with a /ByteRange and a
 // zero-filled /Contents of reserve bytes, and tells where /Contents' "<" is.
-func prepare(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve int) (out []byte, field string, contentsAt int, err error) {
+// showOn rewrites page with widget added to its /Annots (a direct array,
+// even where the page had an array object of its own, so a verifier sees the
+// change on the page itself).
+func showOn(u *update, page pdf.Value, widget uint32) {
+	id, gen := pdfdoc.PtrOf(page)
+	var b bytes.Buffer
+	pdfdoc.WriteDictOpen(&b, page, id, 0, map[string]bool{"Annots": true})
+	b.WriteString(" /Annots [")
+	annots := page.Key("Annots")
+	for i := 0; i < annots.Len(); i++ {
+		pdfdoc.WriteValue(&b, annots.Index(i), pdfdoc.IDOf(annots), 1)
+		b.WriteByte(' ')
+	}
+	b.WriteString(pdfdoc.Ref(widget, 0) + "] >>")
+	u.set(id, gen, b.Bytes())
+}
+
+// fieldSpec names the field to sign and, for a new one, where to show it.
+type fieldSpec struct {
+	name string
+	look *Appearance
+}
+
+func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int) (out []byte, field string, contentsAt int, err error) {
 	u := newUpdate(doc, r)
 	root := r.Trailer().Key("Root")
 	rootID, rootGen := pdfdoc.PtrOf(root)
@@ -243,7 +273,7 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve i
 	sig.WriteString("> >>")
 	sigID := u.add(sig.Bytes())
 
-	field = fieldName
+	field = spec.name
 	if field == "" {
 		field = "Signature " + strconv.Itoa(len(fields)+1)
 	}
@@ -265,14 +295,28 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, fieldName string, reserve i
 	}
 	if fieldID == 0 {
 		page, ok := pdfdoc.FirstPage(root.Key("Pages"), 0)
+		if spec.look != nil {
+			if page, ok = pdfdoc.NthPage(root.Key("Pages"), spec.look.Page); !ok {
+				return nil, "", 0, platform.Errorf(platform.CodeInvalid, "the document has no page %d for the signature box", spec.look.Page)
+			}
+		}
 		if !ok {
 			return nil, "", 0, errors.New("no page for the signature field")
 		}
 		var b bytes.Buffer
 		b.WriteString("<< /Type /Annot /Subtype /Widget /FT /Sig /T ")
 		pdfdoc.TextString(&b, field)
-		b.WriteString(" /V " + pdfdoc.Ref(sigID, 0) + " /F 132 /Rect [0 0 0 0] /P " + pdfdoc.Ref(pdfdoc.PtrOf(page)) + " >>")
-		fieldID = u.add(b.Bytes())
+		b.WriteString(" /V " + pdfdoc.Ref(sigID, 0) + " /P " + pdfdoc.Ref(pdfdoc.PtrOf(page)))
+		if spec.look == nil {
+			b.WriteString(" /F 132 /Rect [0 0 0 0] >>") // printed, locked, of no size
+			fieldID = u.add(b.Bytes())
+		} else {
+			ap := u.add(spec.look.stream())
+			rc := spec.look.Rect
+			fmt.Fprintf(&b, " /F 132 /Rect [%s %s %s %s] /AP << /N %s >> >>", num(rc[0]), num(rc[1]), num(rc[2]), num(rc[3]), pdfdoc.Ref(ap, 0))
+			fieldID = u.add(b.Bytes())
+			showOn(u, page, fieldID)
+		}
 
 		// Add the field to the form: rewrite the AcroForm where it is an
 		// object of its own, otherwise rewrite the catalog with a new one.

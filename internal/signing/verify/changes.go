@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"sort"
@@ -146,13 +147,22 @@ func describe(v pdf.Value) string {
 	return "an object"
 }
 
+// maxStreamCompared bounds how much of a changed stream is decoded to
+// compare it, so a compressed bomb in an update cannot exhaust memory or time.
+const maxStreamCompared = 256 << 20
+
 func serial(v pdf.Value, self uint32) string {
 	var b bytes.Buffer
 	if v.Kind() == pdf.Stream {
 		pdfdoc.WriteDict(&b, v, self, 0, nil)
 		rc := v.Reader()
-		_, _ = io.Copy(&b, rc)
+		h := sha256.New()
+		n, _ := io.Copy(h, io.LimitReader(rc, maxStreamCompared+1))
 		rc.Close()
+		if n > maxStreamCompared {
+			return b.String() + " stream too large to compare"
+		}
+		b.Write(h.Sum(nil))
 		return b.String()
 	}
 	pdfdoc.WriteValue(&b, v, self, 0)

@@ -123,6 +123,22 @@ func FirstPage(node pdf.Value, _ int) (pdf.Value, bool) {
 	return page, found
 }
 
+// NthPage finds page n (from 1) of a page tree.
+func NthPage(node pdf.Value, n int) (pdf.Value, bool) {
+	var page pdf.Value
+	found := false
+	walkTree(node, "Kids", func(v pdf.Value) bool {
+		if v.Key("Type").Name() == "Page" {
+			if n--; n == 0 {
+				page, found = v, true
+				return false
+			}
+		}
+		return true
+	})
+	return page, found
+}
+
 // walkTree visits node and its descendants through kids, depth first, each
 // object once, until visit returns false.
 func walkTree(node pdf.Value, kids string, visit func(pdf.Value) bool) {
