@@ -40,7 +40,11 @@ func collect(ctx context.Context, src RevocationSource, chain, extra []*x509.Cer
 	v := &validationData{}
 	v.addCerts(chain...)
 	v.addCerts(extra...)
-	return v, v.addChain(ctx, src, chain, now, required)
+	mode := refuseRevoked
+	if required {
+		mode |= requireData
+	}
+	return v, v.addChain(ctx, src, chain, now, mode)
 }
 
 func (v *validationData) addCerts(certs ...*x509.Certificate) {
@@ -73,11 +77,22 @@ next:
 	return list
 }
 
+// chainMode says how strict addChain is.
+type chainMode int
+
+const (
+	// refuseRevoked refuses a revoked certificate (one about to sign).
+	refuseRevoked chainMode = 1 << iota
+	// requireData refuses a certificate without an issuer to hand or without
+	// usable revocation data (B-LT: the signature could not be validated later).
+	requireData
+)
+
 // addChain gathers revocation data for each certificate of chain but its
-// root and refuses a revoked one. With required set (B-LT), a certificate
-// without an issuer to hand or without usable revocation data is refused
-// too, since the signature could not be validated later.
-func (v *validationData) addChain(ctx context.Context, src RevocationSource, chain []*x509.Certificate, now time.Time, required bool) error {
+// root, as strictly as mode says. Without requireData, failing to get data
+// for a certificate is not an error: there is just none to embed.
+func (v *validationData) addChain(ctx context.Context, src RevocationSource, chain []*x509.Certificate, now time.Time, mode chainMode) error {
+	required := mode&requireData != 0
 	v.addCerts(chain...)
 	for _, c := range chain {
 		if revocation.SelfSigned(c) {
@@ -93,11 +108,14 @@ func (v *validationData) addChain(ctx context.Context, src RevocationSource, cha
 		v.addCerts(issuer)
 		rev, err := src(ctx, c, issuer)
 		if err != nil {
+			if !required {
+				continue
+			}
 			return fmt.Errorf("revocation data for the certificate %q: %w", c.Subject.CommonName, err)
 		}
 		status, at := revocation.Check(c, issuer, rev.CRLs, rev.OCSPs, now)
 		switch {
-		case status == revocation.Revoked:
+		case status == revocation.Revoked && mode&refuseRevoked != 0:
 			return platform.Errorf(platform.CodeInvalid, "the certificate %q was revoked on %s and cannot sign", c.Subject.CommonName, at.UTC().Format(time.RFC3339))
 		case status == revocation.Unknown && required:
 			return platform.Errorf(platform.CodeInvalid, "no current CRL or OCSP response covers the certificate %q", c.Subject.CommonName)

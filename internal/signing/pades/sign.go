@@ -127,8 +127,16 @@ func Sign(ctx context.Context, doc []byte, opts Options) (*Result, error) {
 		return res, nil
 	}
 	// The TSA's certificate needs validation data too.
-	if err := validation.addChain(ctx, opts.Revocation, res.tsaCerts, now, true); err != nil {
+	if err := validation.addChain(ctx, opts.Revocation, res.tsaCerts, now, refuseRevoked|requireData); err != nil {
 		return nil, err
+	}
+	// So do the earlier signatures, as far as data can be had: the seal
+	// makes the whole document verifiable for the long term, and a revoked
+	// signer is reported by verifiers, not a reason to refuse the seal.
+	for _, chain := range earlierChains(r) {
+		if err := validation.addChain(ctx, opts.Revocation, chain, now, 0); err != nil {
+			return nil, err
+		}
 	}
 	signed, err := addDSS(res.PDF, validation)
 	if err != nil {

@@ -163,3 +163,26 @@ func TestUnreadable(t *testing.T) {
 		t.Errorf("encrypted: %v", err)
 	}
 }
+
+// The seal embeds validation data for the earlier signers too, even when
+// their certificates come from another authority.
+func TestSealCarriesEarlierSignersData(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	outside := signingtest.NewPKI(t) // the supplier's own CA
+	signed := signAs(t, outside.Signer(t, "Sam Supplier"), signingtest.Contract(t, 1), "")
+	res, err := pades.Sign(context.Background(), signed, pades.Options{Credential: p.Council, Level: pades.LevelBLT,
+		TSA: &tsa.Client{URL: p.TSAURL}, Revocation: pades.CRLs(p.CRL(t), outside.CRL(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := p.Roots.Clone()
+	roots.AddCert(outside.CA.Cert)
+	before, _ := verify.Verify(signed, verify.Options{Roots: roots})
+	after, err := verify.Verify(res.PDF, verify.Options{Roots: roots, Council: p.Council.Chain[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Signatures[0].Revocation != "unknown" || after.Signatures[0].Revocation != "good" || !after.Signatures[0].Valid || !after.SealedByCouncil {
+		t.Errorf("before %+v\nafter %+v", before.Signatures[0], after.Signatures[0])
+	}
+}
