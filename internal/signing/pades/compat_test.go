@@ -11,6 +11,8 @@ import (
 	"math/big"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +175,47 @@ func seal(t *testing.T, p *signingtest.PKI, doc []byte) []byte {
 		t.Fatal(err)
 	}
 	return res.PDF
+}
+
+// OpenSSL checks our CAdES encoding independently of NSS: the CMS verifies
+// over the byte ranges, and carries signing-certificate-v2 but no
+// signing-time (PAdES keeps the time in /M).
+func TestCMSCheckedByOpenSSL(t *testing.T) {
+	signingtest.Need(t, "openssl")
+	p := signingtest.NewPKI(t)
+	res, err := pades.Sign(context.Background(), signingtest.Contract(t, 1), pades.Options{Credential: p.Council, Level: pades.LevelBT, TSA: &tsa.Client{URL: p.TSAURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var br [4]int
+	m := regexp.MustCompile(`/ByteRange \[(\d+) (\d+) (\d+) (\d+)\s*\]`).FindSubmatch(res.PDF)
+	for i := range br {
+		br[i], _ = strconv.Atoi(string(m[i+1]))
+	}
+	signed := append(append([]byte(nil), res.PDF[br[0]:br[0]+br[1]]...), res.PDF[br[2]:br[2]+br[3]]...)
+	sig := signingtest.WriteTemp(t, "sig.der", res.CMS)
+	data := signingtest.WriteTemp(t, "data.bin", signed)
+	root := signingtest.WriteTemp(t, "root.pem", signingtest.PEM(p.CA.Cert))
+	out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data, "-CAfile", root, "-purpose", "any", "-out", "/dev/null").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verification successful") {
+		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
+	}
+	dump, err := exec.Command("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig).CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"id-smime-aa-signingCertificateV2", "id-smime-aa-timeStampToken", "pkcs7-data"} {
+		if !strings.Contains(string(dump), want) {
+			t.Errorf("the CMS lacks %s", want)
+		}
+	}
+	// Without a timestamp token (whose own attributes hold the TSA's time).
+	bb, err := pades.Sign(context.Background(), signingtest.Contract(t, 1), pades.Options{Credential: p.Council})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err = exec.Command("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", signingtest.WriteTemp(t, "bb.der", bb.CMS)).CombinedOutput()
+	if err != nil || !strings.Contains(string(dump), "id-smime-aa-signingCertificateV2") || strings.Contains(string(dump), "signingTime") {
+		t.Errorf("B-B signed attributes (want signing-certificate-v2, no signing-time): %v\n%s", err, dump)
+	}
 }
