@@ -87,6 +87,9 @@ func TestTwoSignersThenSeal(t *testing.T) {
 		if !s.Valid || s.Signer != wantSigner[i] || len(s.ChangedSince) > 0 || s.Revocation != "good" || s.Timestamp == nil || !s.Timestamp.Trusted {
 			t.Errorf("signature %d: %+v", i+1, s)
 		}
+		if time.Since(s.Claimed) > time.Minute || s.Timestamp.Time.Sub(s.Claimed) > time.Minute {
+			t.Errorf("signature %d: claimed %v, timestamp %v", i+1, s.Claimed, s.Timestamp.Time)
+		}
 		if s.SealedByCouncil != (i == 2) {
 			t.Errorf("signature %d: sealed by council %v", i+1, s.SealedByCouncil)
 		}
