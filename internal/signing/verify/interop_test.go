@@ -3,7 +3,9 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,33 @@ func TestSignatureFromAnotherLibrary(t *testing.T) {
 	}
 	if !rep.SealedByCouncil {
 		t.Errorf("%+v", rep.Signatures[1])
+	}
+}
+
+// A SHA-1 signature verifies mathematically but is not trusted today.
+func TestWeakDigest(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	doc := signingtest.Contract(t, 1)
+	r, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = sign.Sign(bytes.NewReader(doc), &out, r, int64(len(doc)), sign.SignData{
+		Signature:       sign.SignDataSignature{CertType: sign.ApprovalSignature},
+		Signer:          p.Council.Key,
+		DigestAlgorithm: crypto.SHA1,
+		Certificate:     p.Council.Chain[0],
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Verify(out.Bytes(), verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	if s.Intact || s.Valid || rep.SealedByCouncil || len(s.Problems) == 0 || !strings.Contains(s.Problems[0], "SHA-1") {
+		t.Errorf("%+v", s)
 	}
 }

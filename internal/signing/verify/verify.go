@@ -9,6 +9,7 @@ package verify
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -58,7 +59,8 @@ type Signature struct {
 	Reason    string    `json:"reason,omitempty"`
 	Location  string    `json:"location,omitempty"`
 
-	// Intact: the cryptographic signature verifies over the bytes it covers.
+	// Intact: the cryptographic signature verifies over the bytes it covers,
+	// with algorithms still strong (not SHA-1 or MD5, RSA of 2048 bits up).
 	Intact bool `json:"intact"`
 	// CoversRevision: the byte range starts at the file's first byte, leaves
 	// out exactly this signature's value and ends at the end of a revision.
@@ -227,6 +229,8 @@ func check(doc []byte, s rawSig, store dss, opts Options) Signature {
 	p7.Content = signed
 	if err := p7.Verify(); err != nil {
 		v.Problems = append(v.Problems, "the signature does not match the document: "+err.Error())
+	} else if weak := weakness(p7, cert); weak != "" {
+		v.Problems = append(v.Problems, weak)
 	} else {
 		v.Intact = true
 	}
@@ -268,6 +272,19 @@ func check(doc []byte, s rawSig, store dss, opts Options) Signature {
 		v.Level = "PAdES-B-T"
 	}
 	return v
+}
+
+// weakness names an algorithm too weak to trust today: a SHA-1 or MD5
+// digest, or an RSA key under 2048 bits.
+func weakness(p7 *pkcs7.PKCS7, cert *x509.Certificate) string {
+	alg := p7.Signers[0].DigestAlgorithm.Algorithm
+	if alg.Equal(asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}) || alg.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}) {
+		return "the signature uses a broken digest algorithm (SHA-1 or MD5)"
+	}
+	if k, ok := cert.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
+		return fmt.Sprintf("the signer's RSA key has only %d bits", k.N.BitLen())
+	}
+	return ""
 }
 
 // buildChain verifies cert to roots at time at, for usage.
