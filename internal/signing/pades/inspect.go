@@ -28,7 +28,7 @@ func Inspect(doc []byte, maxSize int64) (*Document, error) {
 	}
 	var d *Document
 	err = pdfdoc.Guard(func() error {
-		d = &Document{Pages: pdfdoc.CountPages(r.Trailer().Key("Root").Key("Pages"), 0)}
+		d = &Document{Pages: pdfdoc.CountPages(r.Trailer().Key("Root").Key("Pages"))}
 		for _, f := range pdfdoc.SigFields(r) {
 			d.Fields = append(d.Fields, f.Key("T").Text())
 			if f.Key("V").Kind() == pdf.Dict {

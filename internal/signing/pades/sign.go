@@ -302,7 +302,7 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 		fieldID = id
 	}
 	if fieldID == 0 {
-		page, ok := pdfdoc.FirstPage(root.Key("Pages"), 0)
+		page, ok := pdfdoc.FirstPage(root.Key("Pages"))
 		if spec.look != nil {
 			if page, ok = pdfdoc.NthPage(root.Key("Pages"), spec.look.Page); !ok {
 				return nil, "", 0, platform.Errorf(platform.CodeInvalid, "the document has no page %d for the signature box", spec.look.Page)

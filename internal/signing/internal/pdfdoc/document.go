@@ -49,7 +49,7 @@ func Open(doc []byte, maxSize int64) (*pdf.Reader, error) {
 		if root.Kind() != pdf.Dict || IDOf(root) == 0 {
 			return errors.New("no document catalog")
 		}
-		if root.Key("Pages").Kind() != pdf.Dict || CountPages(root.Key("Pages"), 0) == 0 {
+		if root.Key("Pages").Kind() != pdf.Dict || CountPages(root.Key("Pages")) == 0 {
 			return errors.New("no pages")
 		}
 		return nil
@@ -98,7 +98,7 @@ func Guard(f func() error) (err error) {
 const maxNodes = 100000
 
 // CountPages counts the leaves of a page tree.
-func CountPages(node pdf.Value, _ int) int {
+func CountPages(node pdf.Value) int {
 	n := 0
 	walkTree(node, "Kids", func(v pdf.Value) bool {
 		if v.Key("Type").Name() == "Page" {
@@ -110,7 +110,7 @@ func CountPages(node pdf.Value, _ int) int {
 }
 
 // FirstPage finds the first page of a page tree.
-func FirstPage(node pdf.Value, _ int) (pdf.Value, bool) {
+func FirstPage(node pdf.Value) (pdf.Value, bool) {
 	var page pdf.Value
 	found := false
 	walkTree(node, "Kids", func(v pdf.Value) bool {
