@@ -219,3 +219,32 @@ func TestCMSCheckedByOpenSSL(t *testing.T) {
 		t.Errorf("B-B signed attributes (want signing-certificate-v2, no signing-time): %v\n%s", err, dump)
 	}
 }
+
+// A commercial TSA has its own CA: B-LT needs that CA's certificate (given
+// as ExtraCerts) and a CRL for the TSA's certificate, and says so when not.
+func TestTSAFromAnotherAuthority(t *testing.T) {
+	p := signingtest.NewPKI(t)
+	vendor := signingtest.NewPKI(t) // the TSA vendor's CA, TSA certificate and TSA
+	doc := signingtest.Contract(t, 1)
+	opts := pades.Options{Credential: p.Council, Level: pades.LevelBLT, TSA: &tsa.Client{URL: vendor.TSAURL}, Revocation: pades.CRLs(p.CRL(t), vendor.CRL(t))}
+	// The token carries the TSA's certificate but not its issuer.
+	if _, err := pades.Sign(context.Background(), doc, opts); platform.CodeOf(err) != platform.CodeInvalid || !strings.Contains(err.Error(), "issuer of the certificate \"Exampleshire Test TSA\" is not known") {
+		t.Fatalf("without the vendor's CA: %v", err)
+	}
+	opts.ExtraCerts = []*x509.Certificate{vendor.CA.Cert}
+	res, err := pades.Sign(context.Background(), doc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := p.Roots.Clone()
+	roots.AddCert(vendor.CA.Cert)
+	rep, err := verify.Verify(res.PDF, verify.Options{Roots: roots, Council: p.Council.Chain[:1]})
+	if err != nil || !rep.SealedByCouncil || !rep.Signatures[0].Timestamp.Trusted {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	// Trusting only the council's root, the timestamp is not trusted.
+	rep, _ = verify.Verify(res.PDF, verify.Options{Roots: p.Roots, Council: p.Council.Chain[:1]})
+	if rep.Signatures[0].Timestamp.Trusted || rep.Signatures[0].Valid {
+		t.Errorf("a TSA from an untrusted CA: %+v", rep.Signatures[0].Timestamp)
+	}
+}
