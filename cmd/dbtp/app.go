@@ -27,6 +27,7 @@ import (
 	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
+	"dbtp/internal/signing/signingweb"
 	"dbtp/internal/store"
 	"dbtp/internal/web"
 	"dbtp/internal/workplace/workplaceweb"
@@ -61,6 +62,7 @@ func modules(a *app) []module.Module {
 		recs,
 		workplace,
 		&postweb.Module{},
+		&signingweb.Module{},
 		&home.Module{},
 	}
 }
