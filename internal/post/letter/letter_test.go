@@ -99,7 +99,7 @@ func TestRenderIsAValidLetter(t *testing.T) {
 	p := write(t, pdf)
 	run(t, "qpdf", "--check", p)
 	info := run(t, "pdfinfo", p)
-	if !regexp.MustCompile(`Pages:\s+`+strconv.Itoa(pages)+`\n`).MatchString(info) {
+	if !regexp.MustCompile(`Pages:\s+` + strconv.Itoa(pages) + `\n`).MatchString(info) {
 		t.Fatalf("pdfinfo disagrees with %d pages:\n%s", pages, info)
 	}
 	if !regexp.MustCompile(`Page size:\s+595(\.\d+)? x 841(\.\d+)? pts \(A4\)`).MatchString(info) {
