@@ -74,7 +74,9 @@ type SFTP struct {
 	Timeout    time.Duration
 }
 
-func (s *SFTP) name() string { return "sftp://" + s.User + "@" + s.Addr + "/" + strings.TrimPrefix(s.Dir, "/") }
+func (s *SFTP) name() string {
+	return "sftp://" + s.User + "@" + s.Addr + "/" + strings.TrimPrefix(s.Dir, "/")
+}
 
 func (s *SFTP) dial(ctx context.Context) (*sftp.Client, func(), error) {
 	hk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(s.HostKey))
