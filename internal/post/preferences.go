@@ -24,18 +24,18 @@ const (
 // sending and delivery parts read them with PreferencesOf and honour them
 // on every send.
 type Preferences struct {
-	PersonID string
-	Channel  string // KindEmail, KindSMS or KindLetter; "" = no preference (email if known, else letter)
-	Format   string // "" or "large-print" (letters at 16 pt and up; emails and texts unchanged)
-	Email    string
-	Phone    string // normalised: "+447700900123"
-	Address  []string
+	PersonID string   `json:"person_id"`
+	Channel  string   `json:"channel"` // KindEmail, KindSMS or KindLetter; "" = no preference (email if known, else letter)
+	Format   string   `json:"format"`  // "" or "large-print" (letters at 16 pt and up; emails and texts unchanged)
+	Email    string   `json:"email"`
+	Phone    string   `json:"phone"` // normalised: "+447700900123"
+	Address  []string `json:"address"`
 	// Unsubscribed is true when the person has said no to messages that
 	// are not statutory; statutory messages are still sent.
-	Unsubscribed   bool
-	UnsubscribedAt time.Time
-	UpdatedAt      time.Time // zero: the person never said anything
-	UpdatedBy      string
+	Unsubscribed   bool      `json:"unsubscribed"`
+	UnsubscribedAt time.Time `json:"unsubscribed_at,omitzero"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"` // zero: the person never said anything
+	UpdatedBy      string    `json:"updated_by,omitempty"`
 }
 
 // LargePrint reports whether letters to the person are printed large.
@@ -47,14 +47,14 @@ func (p Preferences) Allows(statutory bool) bool { return statutory || !p.Unsubs
 
 // PreferencesInput is what a person (or staff on their behalf) says.
 type PreferencesInput struct {
-	Channel string
-	Format  string
-	Email   string
-	Phone   string
-	Address []string
+	Channel string   `json:"channel"` // "", "email", "sms" or "letter"
+	Format  string   `json:"format"`  // "" or "large-print"
+	Email   string   `json:"email"`
+	Phone   string   `json:"phone"`
+	Address []string `json:"address"`
 	// Consent is yes to messages that are not statutory (reminders, news,
 	// surveys); false unsubscribes.
-	Consent bool
+	Consent bool `json:"consent"`
 }
 
 const preferenceColumns = "person_id, channel, format, email, phone, address, unsubscribed, unsubscribed_at, updated_at, updated_by"
@@ -99,7 +99,8 @@ func preferencesResource(orgID, personID string) access.Resource {
 // preferences: the person themself, or staff who send post (who record
 // what a caller says on the phone or at the desk).
 func (s *Store) canSpeakFor(ctx context.Context, sub *platform.Subject, a access.Action, personID string) error {
-	if sub.Kind == platform.SubjectUser && sub.UserID == personID {
+	// A person's session or their own API token.
+	if (sub.Kind == platform.SubjectUser || sub.Kind == platform.SubjectToken) && sub.UserID != "" && sub.UserID == personID {
 		return nil
 	}
 	if !sub.IsStaff() && !sub.HasRole(platform.RoleAdmin) {
