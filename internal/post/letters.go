@@ -17,11 +17,8 @@ import (
 // return address (its letter contact block) at the head, the address the
 // notification is to, dated when it was made, with the caller's
 // reference, the rendered heading and blocks, in large print when the
-// notification says so. The delivery part renders it with letter.Render
-// and keeps the PDF:
-//
-//	r, err := notify.Render(KindLetter, t.Subject, t.Body, n.Personalisation)
-//	pdf, pages, err := letter.Render(LetterOf(sv, n, r))
+// notification says so (the sender sets LargePrint from the person's
+// preferences). Store.Letter adds the council's logo.
 //
 // A *letter.AddressError from letter.Render means the letter cannot be
 // printed (Notify's validation-failed).
@@ -46,6 +43,32 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// letterSettings are what every letter shares, set at start-up.
+type letterSettings struct {
+	logo []byte // PNG or JPEG; nil: the service's name in bold instead
+}
+
+// SetLetterLogo puts logo (PNG or JPEG) at the head of every letter Letter
+// builds. Call it before serving: it is read without a lock.
+func (s *Store) SetLetterLogo(logo []byte) error {
+	if err := letter.CheckLogo(logo); err != nil {
+		return err
+	}
+	s.letter.logo = logo
+	return nil
+}
+
+// Letter is LetterOf with the council's logo: what the delivery part
+// renders for a letter notification,
+//
+//	r, err := notify.Render(KindLetter, t.Subject, t.Body, n.Personalisation)
+//	pdf, pages, err := letter.Render(s.Letter(sv, n, r))
+func (s *Store) Letter(sv Service, n Notification, r *notify.Rendered) letter.Letter {
+	l := LetterOf(sv, n, r)
+	l.Logo = s.letter.logo
+	return l
 }
 
 // LetterTemplate returns a letter template and the sending service it

@@ -59,6 +59,7 @@ type Store struct {
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	letter letterSettings // the letters part's (letters.go)
 }
 
 // New returns the post store.

@@ -15,6 +15,7 @@ package letter
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -31,7 +32,7 @@ import (
 type Letter struct {
 	Council       string   // the sender's name, at the head
 	ReturnAddress []string // the council's address block, one line per line
-	Logo          []byte   // PNG, optional
+	Logo          []byte   // PNG or JPEG, optional
 	Address       []string // the recipient's address: 3 to 7 lines, the last a postcode (or a country abroad)
 	Date          time.Time
 	Reference     string // printed under the date, optional
@@ -181,7 +182,7 @@ type writer struct {
 func (w *writer) head(l Letter, addr []string) {
 	d := w.doc
 	if len(l.Logo) > 0 {
-		opt := fpdf.ImageOptions{ImageType: "PNG", ReadDpi: true}
+		opt := fpdf.ImageOptions{ImageType: imageType(l.Logo), ReadDpi: true}
 		info := d.RegisterImageOptionsReader("logo", opt, bytes.NewReader(l.Logo))
 		if info != nil && d.Ok() {
 			// Fit inside the logo area, keeping the aspect ratio.
@@ -238,6 +239,28 @@ func (w *writer) head(l Letter, addr []string) {
 		d.SetFontSize(10)
 	}
 	d.SetXY(marginSide, bodyTop)
+}
+
+// imageType names a logo's format from its first bytes; fpdf reports an
+// error for anything else.
+func imageType(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG")):
+		return "PNG"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8}):
+		return "JPG"
+	}
+	return "unknown"
+}
+
+// CheckLogo reports whether logo can head a letter, for settings read at
+// start-up: a bad logo would otherwise fail every letter.
+func CheckLogo(logo []byte) error {
+	if t := imageType(logo); t == "unknown" {
+		return errors.New("the logo must be a PNG or JPEG image")
+	}
+	_, _, err := Render(Letter{Logo: logo, Address: []string{"A", "B", "NS1 1AA"}})
+	return err
 }
 
 // body writes the heading and the blocks from the body's top on.

@@ -246,3 +246,14 @@ func BenchmarkRender(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "letters/s")
 }
+
+func TestLogo(t *testing.T) {
+	if err := CheckLogo(logo(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]byte{[]byte("<svg/>"), []byte("\x89PNG broken")} {
+		if err := CheckLogo(bad); err == nil {
+			t.Fatalf("%q accepted as a logo", bad)
+		}
+	}
+}

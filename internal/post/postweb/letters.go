@@ -2,8 +2,10 @@ package postweb
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"dbtp/internal/module"
@@ -25,6 +27,16 @@ type lettersPart struct {
 
 func (p *lettersPart) init(ctx context.Context, m *Module) error {
 	p.m = m
+	// DBTP_POST_LETTER_LOGO: a PNG or JPEG at the head of every letter.
+	if path := m.d.Config.Getenv("DBTP_POST_LETTER_LOGO"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("DBTP_POST_LETTER_LOGO: %w", err)
+		}
+		if err := m.ps.SetLetterLogo(b); err != nil {
+			return fmt.Errorf("DBTP_POST_LETTER_LOGO: %s: %w", path, err)
+		}
+	}
 	return nil
 }
 
@@ -115,7 +127,7 @@ func (p *lettersPart) preview(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := post.Notification{Address: post.SampleAddress, Reference: "PREVIEW", LargePrint: format == post.FormatLargePrint,
 		CreatedAt: p.m.d.Clock.Now()}
-	pdf, _, err := letter.Render(post.LetterOf(sv, n, rd))
+	pdf, _, err := letter.Render(p.m.ps.Letter(sv, n, rd))
 	if err != nil {
 		return err
 	}

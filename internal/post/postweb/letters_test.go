@@ -1,8 +1,13 @@
 package postweb
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -147,4 +152,16 @@ func TestLetterPreview(t *testing.T) {
 		want(t, e.browser("Rita").Get("/post/templates/"+id+"/preview.pdf"), 403)
 		want(t, e.do("GET", "/post/templates/"+id+"/preview.pdf", http.Header{"Authorization": {"Bearer " + e.token("Otto", platform.ScopeRead)}}, nil), 404)
 	})
+}
+
+func TestLetterPreviewWithLogo(t *testing.T) {
+	logo := filepath.Join(t.TempDir(), "logo.png")
+	img := image.NewRGBA(image.Rect(0, 0, 60, 20))
+	var b bytes.Buffer
+	noErr(t, png.Encode(&b, img))
+	noErr(t, os.WriteFile(logo, b.Bytes(), 0o600))
+	e := newEnvWith(t, storetest.Open(t, store.SQLite, testMods), map[string]string{"DBTP_POST_LETTER_LOGO": logo})
+	id := e.letterTemplate(post.KindLetter, "Hello", "Body", true)
+	res := e.browser("Dee").Get("/post/templates/" + id + "/preview.pdf")
+	want(t, res, 200, "/Subtype /Image")
 }
