@@ -257,3 +257,19 @@ func TestLogo(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderParallel is the same letter rendered on every core at
+// once, as the delivery jobs do.
+func BenchmarkRenderParallel(b *testing.B) {
+	l := sample(b, 12)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := Render(l); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "letters/s")
+}
