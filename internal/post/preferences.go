@@ -41,6 +41,24 @@ type Preferences struct {
 // LargePrint reports whether letters to the person are printed large.
 func (p Preferences) LargePrint() bool { return p.Format == FormatLargePrint }
 
+// Preferred is the channel to use when the sender may choose: the
+// person's choice, or with none, email if their address is known, else a
+// letter if their postal address is, else a text message if their
+// number is; "" when the council has no way to reach them on record.
+func (p Preferences) Preferred() string {
+	switch {
+	case p.Channel != "":
+		return p.Channel
+	case p.Email != "":
+		return KindEmail
+	case len(p.Address) > 0:
+		return KindLetter
+	case p.Phone != "":
+		return KindSMS
+	}
+	return ""
+}
+
 // Allows reports whether a message may be sent to the person: statutory
 // messages always are; others only while they have not unsubscribed.
 func (p Preferences) Allows(statutory bool) bool { return statutory || !p.Unsubscribed }

@@ -69,6 +69,19 @@ func TestPreferences(t *testing.T) {
 	})
 }
 
+func TestPreferred(t *testing.T) {
+	for want, p := range map[string]Preferences{
+		KindSMS:    {Channel: KindSMS, Email: "a@b.example"},
+		KindEmail:  {Email: "a@b.example", Address: []string{"x"}},
+		KindLetter: {Address: []string{"x"}, Phone: "+447700900123"},
+		"":         {},
+	} {
+		if got := p.Preferred(); got != want {
+			t.Errorf("%+v: %q, want %q", p, got, want)
+		}
+	}
+}
+
 func TestPreferencesBadInput(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)

@@ -2,6 +2,7 @@ package postweb
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/png"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/store"
@@ -164,4 +166,31 @@ func TestLetterPreviewWithLogo(t *testing.T) {
 	id := e.letterTemplate(post.KindLetter, "Hello", "Body", true)
 	res := e.browser("Dee").Get("/post/templates/" + id + "/preview.pdf")
 	want(t, res, 200, "/Subtype /Image")
+}
+
+func TestLettersDemo(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite, testMods))
+	rita := e.subject("Rita")
+	env := &module.DemoEnv{
+		Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
+		Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) {
+			if email != "resident@kent.example" {
+				return nil, platform.NotFound("person")
+			}
+			return rita, nil
+		},
+	}
+	noErr(t, e.m.letters.demo(e.ctx, e.m, env, e.org))
+	p, err := e.m.Store().PreferencesOf(e.ctx, e.org.ID, rita.UserID)
+	noErr(t, err)
+	if p.Channel != post.KindLetter || !p.LargePrint() || len(p.Address) != 4 {
+		t.Fatalf("demo preferences %+v", p)
+	}
+	// A second run leaves what the resident has changed since.
+	_, err = e.m.Store().SetPreferences(e.ctx, rita, rita.UserID, post.PreferencesInput{Consent: true})
+	noErr(t, err)
+	noErr(t, e.m.letters.demo(e.ctx, e.m, env, e.org))
+	if p, _ := e.m.Store().PreferencesOf(e.ctx, e.org.ID, rita.UserID); p.Channel != "" {
+		t.Fatalf("the demo overwrote %+v", p)
+	}
 }

@@ -48,8 +48,11 @@ type Options struct {
 	// otherwise the caller's Run flushes on its timer.
 	BatchSize int
 	// OnBatch is told of every batch that reached the destination, so
-	// the letters it holds can be marked "received".
-	OnBatch func(Batch)
+	// the letters it holds can be marked "received". Until it returns nil
+	// the batch stays planned in the spool and the next Flush tells it
+	// again (without sending the batch again): it may hear of a batch
+	// twice, never miss one.
+	OnBatch func(context.Context, Batch) error
 	Now     func() time.Time
 }
 
@@ -227,17 +230,19 @@ func (d *Drop) Flush(ctx context.Context) (Batch, error) {
 			return Batch{}, fmt.Errorf("printdrop: %s: %w", d.dest.name(), err)
 		}
 	}
-	// The batch is in place: clear the spool, the plan last.
+	b := Batch{ID: p.ID, Letters: p.Letters}
+	if d.opts.OnBatch != nil {
+		if err := d.opts.OnBatch(ctx, b); err != nil {
+			return b, fmt.Errorf("printdrop: batch %s is with the printer but was not recorded: %w", b.ID, err)
+		}
+	}
+	// The batch is in place and told: clear the spool, the plan last.
 	for _, e := range p.Letters {
 		os.Remove(filepath.Join(d.opts.Spool, e.ID+".json"))
 		os.Remove(filepath.Join(d.opts.Spool, e.File))
 	}
 	if err := os.Remove(filepath.Join(d.opts.Spool, planFile)); err != nil {
-		return Batch{}, fmt.Errorf("printdrop: %w", err)
-	}
-	b := Batch{ID: p.ID, Letters: p.Letters}
-	if d.opts.OnBatch != nil {
-		d.opts.OnBatch(b)
+		return b, fmt.Errorf("printdrop: %w", err)
 	}
 	return b, nil
 }

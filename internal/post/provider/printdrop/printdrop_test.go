@@ -47,7 +47,7 @@ func TestFolderBatches(t *testing.T) {
 	ctx := context.Background()
 	dest, spool := t.TempDir(), t.TempDir()
 	var got []Batch
-	d, err := New(Options{Spool: spool, Dir: dest, BatchSize: 3, OnBatch: func(b Batch) { got = append(got, b) }})
+	d, err := New(Options{Spool: spool, Dir: dest, BatchSize: 3, OnBatch: func(_ context.Context, b Batch) error { got = append(got, b); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +126,40 @@ func TestNoLetterTwiceAfterACrash(t *testing.T) {
 	}
 	if left := list(t, spool); len(left) != 0 {
 		t.Fatalf("spool keeps %v", left)
+	}
+}
+
+// TestOnBatchFails: the batch reached the printer but recording it failed
+// (the database was down): the next flush records it without sending it
+// again.
+func TestOnBatchFails(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	var told []string
+	fail := true
+	d, err := New(Options{Spool: t.TempDir(), Dir: dest, OnBatch: func(_ context.Context, b Batch) error {
+		if fail {
+			return errors.New("database down")
+		}
+		told = append(told, b.ID)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Send(ctx, message(t, "e-1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Flush(ctx); err == nil || !strings.Contains(err.Error(), "database down") {
+		t.Fatalf("flush: %v", err)
+	}
+	fail = false
+	b, err := d.Flush(ctx)
+	if err != nil || len(told) != 1 || told[0] != b.ID || len(list(t, dest)) != 1 {
+		t.Fatalf("told %v, batches %v, %v", told, list(t, dest), err)
+	}
+	if b, err := d.Flush(ctx); err != nil || b.ID != "" || len(told) != 1 {
+		t.Fatalf("an empty flush told %v (%v)", told, err)
 	}
 }
 
