@@ -278,6 +278,11 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 	for _, b := range blocks {
 		switch b.Kind {
 		case notify.Heading:
+			// A heading is never the last thing on a page: it goes over
+			// with the lines it heads.
+			if d.GetY()+sz.line*4 > pageH-marginBottom-footerHeight {
+				d.AddPage()
+			}
 			d.Ln(sz.gap / 2)
 			d.SetFont("Helvetica", "B", sz.heading)
 			d.MultiCell(width, sz.line*1.1, w.tr(strings.Join(b.Lines, " ")), "", "L", false)
@@ -292,7 +297,10 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 				}
 				d.SetX(marginSide + 2)
 				d.CellFormat(indent, sz.line, mark, "", 0, "L", false, 0, "")
+				// An item's later lines line up with its first, not the mark.
+				d.SetLeftMargin(marginSide + 2 + indent)
 				d.MultiCell(width-indent-2, sz.line, w.tr(item), "", "L", false)
+				d.SetLeftMargin(marginSide)
 				d.Ln(sz.gap / 3)
 			}
 			d.Ln(sz.gap * 2 / 3)

@@ -273,3 +273,31 @@ func BenchmarkRenderParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "letters/s")
 }
+
+// TestListItemsWrapIndented: a list item's later lines line up with its
+// first word, not with the bullet.
+func TestListItemsWrapIndented(t *testing.T) {
+	l := sample(t, 0)
+	l.Blocks = []notify.Block{{Kind: notify.Bullets, Lines: []string{"Wrapping" + strings.Repeat(" word", 60)}}}
+	pdf, _, err := Render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := run(t, "pdftotext", "-bbox", write(t, pdf), "-")
+	word := regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(Wrapping|word)</word>`)
+	start, lines := -1.0, map[string]bool{}
+	for _, m := range word.FindAllStringSubmatch(html, -1) {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		if m[3] == "Wrapping" {
+			start = x
+			continue
+		}
+		lines[m[2]] = true
+		if x < start-0.1 {
+			t.Fatalf("a wrapped line starts at %.1f pt, left of the item's text at %.1f", x, start)
+		}
+	}
+	if start < 0 || len(lines) < 2 {
+		t.Fatalf("the item did not wrap (%d lines)", len(lines))
+	}
+}
