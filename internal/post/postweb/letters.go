@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"dbtp/internal/module"
@@ -47,6 +48,7 @@ func (p *lettersPart) web(srv *web.Server, m *Module) error {
 	}
 	page("GET /post/preferences", p.mine)
 	page("POST /post/preferences", p.saveMine)
+	page("GET /post/people", p.people)
 	page("GET /post/people/{id}/preferences", p.person)
 	page("POST /post/people/{id}/preferences", p.savePerson)
 	page("GET /post/templates/{id}/preview.pdf", p.preview)
@@ -100,7 +102,8 @@ func (m *Module) UnsubscribeOneClickURL(ctx context.Context, orgID, personID str
 
 // preview is a letter template as the PDF it prints as, filled with
 // sample data (any query parameter named as a placeholder overrides its
-// sample); ?format=large-print shows the large-print letter.
+// sample); ?format=large-print shows the large-print letter and
+// ?version=N an earlier version.
 func (p *lettersPart) preview(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
@@ -111,9 +114,20 @@ func (p *lettersPart) preview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	// ?version=N previews an earlier version (the templates part's
+	// version history links to it).
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return platform.Invalid("Check the preview", platform.FieldError{Field: "version", Message: "must be a version number"})
+		}
+		if t, err = p.m.ps.TemplateForService(r.Context(), t.ServiceID, t.ID, n); err != nil {
+			return err
+		}
+	}
 	given := map[string]string{}
 	for k := range q {
-		if k != "format" {
+		if k != "format" && k != "version" {
 			given[k] = q.Get(k)
 		}
 	}

@@ -42,8 +42,12 @@ func TestPreferencesPages(t *testing.T) {
 			t.Fatalf("stored %+v", p)
 		}
 
-		// Staff see them; staff who send post record a change.
+		// Staff find the person, see their preferences; staff who send post record a change.
 		sid := e.browser("Sid")
+		want(t, sid.Get("/post/people"), 200, "Name or email address")
+		want(t, sid.Get("/post/people?q=rita"), 200, `href="/post/people/`+rita.ID+`/preferences"`, "rita@example.org")
+		want(t, sid.Get("/post/people?q=nobody-at-all"), 200, "Nobody matches")
+		want(t, b.Get("/post/people?q=rita"), 403)
 		want(t, sid.Get("/post/people/"+rita.ID+"/preferences"), 200, "Contact preferences", "Large print", "12 Mill Lane, Northtown, NS2 3BB", "No, since 2 March 2026")
 		if strings.Contains(sid.Get("/post/people/"+rita.ID+"/preferences").Body, "Record a change") {
 			t.Fatal("staff who do not send post were offered the form")
@@ -144,10 +148,27 @@ func TestLetterPreview(t *testing.T) {
 		}
 		large := dee.Get("/post/templates/" + id + "/preview.pdf?format=large-print")
 		want(t, large, 200)
-		if len(large.Body) == len(res.Body) {
-			t.Fatal("large print looks the same")
+		// The body is set at 11 pt, but nothing is in large print.
+		if !strings.Contains(res.Body, " 11.00 Tf") || strings.Contains(large.Body, " 11.00 Tf") {
+			t.Fatal("large print is not set at 16 pt")
 		}
 		want(t, dee.Get("/post/templates/"+id+"/preview.pdf?format=huge"), 400, "large-print")
+		// An earlier version.
+		noErr(t, e.db.Write(e.ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(e.ctx, "UPDATE post_templates SET body = 'Version two', version = 2 WHERE id = ?", id); err != nil {
+				return err
+			}
+			_, err := tx.Exec(e.ctx, "INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 2, 'Your bin collection', 'Version two', 0)", id)
+			return err
+		}))
+		if text := pdfText(t, dee.Get("/post/templates/"+id+"/preview.pdf").Body); !strings.Contains(text, "Version two") {
+			t.Fatalf("current version:\n%s", text)
+		}
+		if text := pdfText(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=1").Body); !strings.Contains(text, "Dear A. Resident") {
+			t.Fatalf("version 1:\n%s", text)
+		}
+		want(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=9"), 404)
+		want(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=x"), 400)
 		email := e.letterTemplate(post.KindEmail, "Hello", "Hi", true)
 		want(t, dee.Get("/post/templates/"+email+"/preview.pdf"), 404)
 		want(t, dee.Get("/post/templates/nope/preview.pdf"), 404)

@@ -140,8 +140,12 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 		return provider.Result{}, provider.Permanent(errors.New("printdrop: the letter has no address"))
 	}
 	postage := m.Postage
-	if postage == "" {
+	switch postage {
+	case "":
 		postage = "second"
+	case "first", "second", "economy", "europe", "rest-of-world":
+	default:
+		return provider.Result{}, provider.Permanent(fmt.Errorf("printdrop: no such postage as %q", m.Postage))
 	}
 	e := Entry{ID: m.ID, File: m.ID + ".pdf", Pages: Pages(m.PDF), Postage: postage, LargePrint: m.LargePrint, Address: m.Address, Reference: m.Reference}
 	meta, _ := json.Marshal(e)
