@@ -77,7 +77,7 @@ type Entry struct {
 type Drop struct {
 	opts Options
 	dest destination
-	mu   sync.Mutex // one flush at a time, and no spooling during one
+	mu   sync.Mutex // one flush at a time; spooling needs no lock (see Send)
 }
 
 var _ provider.Provider = (*Drop)(nil)
@@ -149,9 +149,9 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 	}
 	e := Entry{ID: m.ID, File: m.ID + ".pdf", Pages: Pages(m.PDF), Postage: postage, LargePrint: m.LargePrint, Address: m.Address, Reference: m.Reference}
 	meta, _ := json.Marshal(e)
-	d.mu.Lock()
 	// Written whole then renamed: the .json names a letter whose PDF is
-	// already there, so a crash leaves either nothing or a whole letter.
+	// already there, so a crash, or a flush planning its batch at the same
+	// moment, sees either nothing or a whole letter.
 	err := writeFileSync(filepath.Join(d.opts.Spool, e.File), m.PDF)
 	if err == nil {
 		err = writeFileSync(filepath.Join(d.opts.Spool, m.ID+".json"), meta)
@@ -160,14 +160,15 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 	if err == nil {
 		n, err = d.waiting()
 	}
-	d.mu.Unlock()
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("printdrop: spooling: %w", err)
 	}
-	if n >= d.opts.BatchSize {
-		// The letter is spooled: a failed flush is retried by the next
-		// one and is not this letter's failure.
-		_, _ = d.Flush(ctx)
+	// A full batch goes now, unless a flush is already under way (it or
+	// the next takes this letter). The letter is spooled: a failed flush
+	// is retried by the next one and is not this letter's failure.
+	if n >= d.opts.BatchSize && d.mu.TryLock() {
+		_, _ = d.flush(ctx)
+		d.mu.Unlock()
 	}
 	return provider.Result{Ref: m.ID, Status: "accepted"}, nil
 }
@@ -207,6 +208,10 @@ const planFile = "batch.plan"
 func (d *Drop) Flush(ctx context.Context) (Batch, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.flush(ctx)
+}
+
+func (d *Drop) flush(ctx context.Context) (Batch, error) {
 	p, err := d.readPlan()
 	if err != nil {
 		return Batch{}, err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -390,6 +391,51 @@ func TestFromEnv(t *testing.T) {
 		bad[k] = v
 		if _, _, err := FromEnv(func(k string) string { return bad[k] }, "/data"); err == nil || !strings.Contains(err.Error(), "DBTP_POST_PRINT") {
 			t.Fatalf("%s=%q: %v", k, v, err)
+		}
+	}
+}
+
+// TestConcurrentSends: letters sent from many goroutines at once all
+// arrive, each exactly once, across however many batches.
+func TestConcurrentSends(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	d, err := New(Options{Spool: t.TempDir(), Dir: dest, BatchSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := letterPDF(t, 1)
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		go func() {
+			m := message(t, "", 1)
+			m.ID, m.PDF = "f-"+strconv.Itoa(i), pdf
+			_, err := d.Send(ctx, m)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, b := range list(t, dest) {
+		for _, f := range list(t, filepath.Join(dest, b)) {
+			if strings.HasSuffix(f, ".pdf") {
+				seen[f]++
+			}
+		}
+	}
+	if len(seen) != 40 {
+		t.Fatalf("%d letters arrived", len(seen))
+	}
+	for f, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s arrived %d times", f, n)
 		}
 	}
 }
