@@ -21,11 +21,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"dbtp/internal/post/notify"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Letter is what one printed letter says.
@@ -154,13 +156,15 @@ func Render(l Letter) (pdf []byte, pages int, err error) {
 	doc.SetLang("en-GB")
 	doc.SetMargins(marginSide, laterTop, marginSide)
 	doc.SetAutoPageBreak(true, marginBottom+footerHeight)
+	// The alias is set before a UTF-8 font is added: fpdf sizes the
+	// font's subset by it.
 	doc.AliasNbPages("{nb}")
+	w := newWriter(doc, sz, l)
 	doc.SetFooterFunc(func() {
 		doc.SetY(pageH - marginBottom - 10)
-		doc.SetFont("Helvetica", "", sz.small)
+		w.font("", sz.small)
 		doc.CellFormat(0, 6, "Page "+strconv.Itoa(doc.PageNo())+" of {nb}", "", 0, "C", false, 0, "")
 	})
-	w := &writer{doc: doc, sz: sz}
 	doc.AddPage()
 	w.head(l, addr)
 	w.body(l.Heading, l.Blocks)
@@ -175,9 +179,51 @@ func Render(l Letter) (pdf []byte, pages int, err error) {
 }
 
 type writer struct {
-	doc *fpdf.Fpdf
-	sz  sizes
+	doc    *fpdf.Fpdf
+	sz     sizes
+	family string            // the font family set
+	has    map[uint16]uint16 // a TrueType face's characters; nil: Helvetica in Windows-1252
+	bullet string
 }
+
+// newWriter sets the letter in Helvetica, or in the system's TrueType
+// face when its text needs a character outside Windows-1252: embedding
+// a face costs ten times the time of the whole letter, and few letters
+// need one.
+func newWriter(doc *fpdf.Fpdf, sz sizes, l Letter) *writer {
+	w := &writer{doc: doc, sz: sz, family: "Helvetica", bullet: "\x95"} // the bullet in Windows-1252
+	if !needsFace(l) {
+		return w
+	}
+	if f := systemFace(); f.regular != nil {
+		doc.AddUTF8FontFromBytes(faceFamily, "", f.regular)
+		doc.AddUTF8FontFromBytes(faceFamily, "B", f.bold)
+		w.family, w.has, w.bullet = faceFamily, f.has, "\u2022"
+	}
+	return w
+}
+
+// needsFace reports whether any of the letter's text has a character
+// Windows-1252 lacks.
+func needsFace(l Letter) bool {
+	texts := append(append([]string{l.Council, l.Reference, l.Heading}, l.ReturnAddress...), l.Address...)
+	for _, b := range l.Blocks {
+		texts = append(texts, b.Lines...)
+	}
+	for _, t := range texts {
+		for _, r := range norm.NFC.String(t) {
+			if r >= 0x80 && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) {
+				if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// font selects the letter's typeface in a style ("" or "B") and size.
+func (w *writer) font(style string, size float64) { w.doc.SetFont(w.family, style, size) }
 
 // head writes the first page's fixed parts: logo (or the council's name),
 // return address, date and reference on the right, and the address in
@@ -195,7 +241,7 @@ func (w *writer) head(l Letter, addr []string) {
 			d.ImageOptions("logo", logoLeft, logoTop, iw*scale, ih*scale, false, opt, 0, "")
 		}
 	} else if l.Council != "" {
-		d.SetFont("Helvetica", "B", 16)
+		w.font("B", 16)
 		d.SetXY(logoLeft, logoTop+8)
 		d.CellFormat(logoRight-logoLeft-10, 8, w.tr(l.Council), "", 0, "L", false, 0, "")
 	}
@@ -219,7 +265,7 @@ func (w *writer) head(l Letter, addr []string) {
 	if top < marginTop {
 		top = marginTop
 	}
-	d.SetFont("Helvetica", "", size)
+	w.font("", size)
 	for i, line := range right {
 		d.SetXY(returnLeft, top+float64(i)*lh)
 		d.CellFormat(pageW-marginSide-returnLeft, lh, line, "", 0, "L", false, 0, "")
@@ -228,7 +274,7 @@ func (w *writer) head(l Letter, addr []string) {
 	// The address: a fixed size whatever the print, so seven lines always
 	// fit the window (26.8 mm). A line too long for the window's width is
 	// shrunk rather than cut.
-	d.SetFont("Helvetica", "", 10)
+	w.font("", 10)
 	lineH := (addressBottom - addressTop) / MaxAddressLines
 	for i, a := range addr {
 		s := w.tr(a)
@@ -271,7 +317,7 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 	d, sz := w.doc, w.sz
 	width := pageW - 2*marginSide
 	if heading != "" {
-		d.SetFont("Helvetica", "B", sz.title)
+		w.font("B", sz.title)
 		d.MultiCell(width, sz.line*1.2, w.tr(heading), "", "L", false)
 		d.Ln(sz.gap)
 	}
@@ -284,14 +330,14 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 				d.AddPage()
 			}
 			d.Ln(sz.gap / 2)
-			d.SetFont("Helvetica", "B", sz.heading)
+			w.font("B", sz.heading)
 			d.MultiCell(width, sz.line*1.1, w.tr(strings.Join(b.Lines, " ")), "", "L", false)
 			d.Ln(sz.gap / 2)
 		case notify.Bullets, notify.Numbered:
-			d.SetFont("Helvetica", "", sz.body)
+			w.font("", sz.body)
 			indent := sz.body * 0.6
 			for i, item := range b.Lines {
-				mark := "\x95" // the bullet in Windows-1252
+				mark := w.bullet
 				if b.Kind == notify.Numbered {
 					mark = strconv.Itoa(i+1) + "."
 				}
@@ -307,7 +353,7 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 		case notify.Inset:
 			// Inset text: indented with a bar down its left, as GOV.UK's
 			// inset text is.
-			d.SetFont("Helvetica", "", sz.body)
+			w.font("", sz.body)
 			y0, p0 := d.GetY(), d.PageNo()
 			d.SetLeftMargin(marginSide + 6)
 			d.SetX(marginSide + 6)
@@ -329,35 +375,50 @@ func (w *writer) body(heading string, blocks []notify.Block) {
 		case notify.PageBreak:
 			d.AddPage()
 		default: // paragraphs, and any kind added later
-			d.SetFont("Helvetica", "", sz.body)
+			w.font("", sz.body)
 			d.MultiCell(width, sz.line, w.tr(strings.Join(b.Lines, "\n")), "", "L", false)
 			d.Ln(sz.gap)
 		}
 	}
 }
 
-// tr writes s in Windows-1252, the encoding of the PDF's standard fonts:
-// pound signs, accents and typographic quotes survive; anything else
-// becomes "?" rather than garbage.
+// tr makes s printable in the letter's typeface: in composed form (a
+// name typed on a Mac may arrive as "e" and a combining accent), without
+// control or format characters (a bidirectional override could make a
+// line read other than it says), and any character the face lacks as
+// "?" rather than an empty box. With Helvetica that is anything outside
+// Windows-1252, the encoding of the PDF's standard fonts.
 func (w *writer) tr(s string) string {
+	s = norm.NFC.String(strings.ToValidUTF8(s, "?"))
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		if r < 0x80 {
-			b.WriteByte(byte(r))
-			continue
-		}
-		if c, ok := charmap.Windows1252.EncodeRune(r); ok {
-			b.WriteByte(c)
-			continue
-		}
 		switch r {
 		case '\u2011', '\u2010', '\u2212':
-			b.WriteByte('-')
+			r = '-'
 		case '\u00a0', '\u202f', '\u2009':
+			r = ' '
+		}
+		switch {
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == '\t':
 			b.WriteByte(' ')
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case w.has != nil:
+			if _, ok := w.has[uint16(r)]; ok && r <= 0xffff {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('?')
+			}
+		case r < 0x80:
+			b.WriteByte(byte(r))
 		default:
-			b.WriteByte('?')
+			if c, ok := charmap.Windows1252.EncodeRune(r); ok {
+				b.WriteByte(c)
+			} else {
+				b.WriteByte('?')
+			}
 		}
 	}
 	return b.String()

@@ -301,3 +301,47 @@ func TestListItemsWrapIndented(t *testing.T) {
 		t.Fatalf("the item did not wrap (%d lines)", len(lines))
 	}
 }
+
+// TestNamesOutsideWindows1252: a name Windows-1252 cannot write prints as
+// written in the system's TrueType face (Debian's fonts-liberation, or
+// DejaVu, which comes with much else), or without one with "?" for the
+// letters Helvetica lacks.
+func TestNamesOutsideWindows1252(t *testing.T) {
+	l := sample(t, 1)
+	l.Address = []string{"Łukasz Wróbel", "Flat 2", "12 Mill Lane", "NS2 3BB"}
+	l.Blocks = append(l.Blocks, notify.Block{Kind: notify.Bullets, Lines: []string{"Dear Ms Ştefănescu\u202e"}})
+	pdf, _, err := Render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := write(t, pdf)
+	run(t, "qpdf", "--check", p)
+	text := run(t, "pdftotext", "-layout", p, "-")
+	want := []string{"?ukasz Wróbel", "Dear Ms ?tef?nescu"}
+	if systemFace().regular != nil {
+		want = []string{"Łukasz Wróbel", "Dear Ms Ştefănescu", "•", "Page 1 of 1"}
+	}
+	for _, s := range want {
+		if !strings.Contains(text, s) {
+			t.Fatalf("the letter lacks %q:\n%s", s, text)
+		}
+	}
+	if strings.Contains(text, "\u202e") {
+		t.Fatal("a bidirectional override was printed")
+	}
+}
+
+// BenchmarkRenderUnicode is a letter that needs the TrueType face.
+func BenchmarkRenderUnicode(b *testing.B) {
+	l := sample(b, 12)
+	l.Address[0] = "Łukasz Wróbel"
+	if systemFace().regular == nil {
+		b.Skip("no TrueType face")
+	}
+	for i := 0; i < b.N; i++ {
+		if _, _, err := Render(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "letters/s")
+}
