@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -252,7 +253,7 @@ func (w *writer) head(l Letter, addr []string) {
 	right := w.trLines(l.ReturnAddress)
 	right = append(right, "")
 	if !l.Date.IsZero() {
-		right = append(right, l.Date.Format("2 January 2006"))
+		right = append(right, l.Date.In(london()).Format("2 January 2006"))
 	}
 	if l.Reference != "" {
 		right = append(right, w.tr("Reference: "+l.Reference))
@@ -289,6 +290,16 @@ func (w *writer) head(l Letter, addr []string) {
 	}
 	d.SetXY(marginSide, bodyTop)
 }
+
+// london is the letters' time zone: a letter made at 23:30 UTC in summer
+// is dated the next day, as the reader's calendar says. Without the zone
+// database, UTC.
+var london = sync.OnceValue(func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+})
 
 // imageType names a logo's format from its first bytes; fpdf reports an
 // error for anything else.

@@ -345,3 +345,15 @@ func BenchmarkRenderUnicode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "letters/s")
 }
+
+func TestDatedInLondon(t *testing.T) {
+	l := sample(t, 0)
+	l.Date = time.Date(2026, 7, 1, 23, 30, 0, 0, time.UTC) // 00:30 on 2 July in London
+	pdf, _, err := Render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := run(t, "pdftotext", write(t, pdf), "-"); !strings.Contains(text, "2 July 2026") {
+		t.Fatalf("dated:\n%s", text)
+	}
+}
