@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -72,7 +74,7 @@ func prefsRows(p post.Preferences) []web.SummaryRow {
 	}
 	consent := "Yes"
 	if p.Unsubscribed {
-		consent = "No, since " + p.UnsubscribedAt.Format("2 January 2006")
+		consent = "No, since " + p.UnsubscribedAt.In(prefsZone()).Format("2 January 2006")
 	}
 	dash := func(s string) string {
 		if s == "" {
@@ -82,12 +84,20 @@ func prefsRows(p post.Preferences) []web.SummaryRow {
 	}
 	updated := "Never"
 	if !p.UpdatedAt.IsZero() {
-		updated = p.UpdatedAt.Format("2 January 2006 at 15:04")
+		updated = p.UpdatedAt.In(prefsZone()).Format("2 January 2006 at 15:04")
 	}
 	return []web.SummaryRow{{Key: "Preferred channel", Value: ch}, {Key: "Format", Value: format}, {Key: "Email", Value: dash(p.Email)},
 		{Key: "Mobile", Value: dash(p.Phone)}, {Key: "Address", Value: dash(strings.Join(p.Address, ", "))},
 		{Key: "Messages that are not statutory", Value: consent}, {Key: "Last changed", Value: updated}}
 }
+
+// prefsZone is the council's time zone for the dates the pages show.
+var prefsZone = sync.OnceValue(func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+})
 
 func (p *lettersPart) render(w http.ResponseWriter, r *http.Request, status int, pg *prefsPage) error {
 	pg.Channels, pg.Formats, pg.Consents = prefChannels, prefFormats, prefConsents
