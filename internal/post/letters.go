@@ -27,7 +27,7 @@ func LetterOf(sv Service, n Notification, r *notify.Rendered) letter.Letter {
 	if when.IsZero() {
 		when = time.Now()
 	}
-	l := letter.Letter{Council: sv.Name, ReturnAddress: splitLines(sv.LetterContact), Address: n.Address, Date: when,
+	l := letter.Letter{Council: sv.Name, ReturnAddress: letterLines(sv.LetterContact), Address: n.Address, Date: when,
 		Reference: n.Reference, LargePrint: n.LargePrint}
 	if r != nil {
 		l.Heading, l.Blocks = r.Subject, r.Blocks
@@ -35,7 +35,7 @@ func LetterOf(sv Service, n Notification, r *notify.Rendered) letter.Letter {
 	return l
 }
 
-func splitLines(s string) []string {
+func letterLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -93,18 +93,18 @@ func (s *Store) LetterTemplate(ctx context.Context, sub *platform.Subject, id st
 	return t, sv, nil
 }
 
-// SampleAddress is the address a preview is printed to.
-var SampleAddress = []string{"A. Resident", "1 Sample Street", "Sampletown", "Northshire", "NS1 1AA"}
+// LetterSampleAddress is the address a preview is printed to.
+var LetterSampleAddress = []string{"A. Resident", "1 Sample Street", "Sampletown", "Northshire", "NS1 1AA"}
 
-// SamplePersonalisation fills every placeholder of a template for a
-// preview: the address lines with SampleAddress, a few common names with
+// LetterSample fills every placeholder of a template for a
+// preview: the address lines with LetterSampleAddress, a few common names with
 // believable values, anything else with its own name in square brackets
 // so the reader sees what goes where. given overrides them (names matched
 // case-insensitively, as Notify does).
-func SamplePersonalisation(subject, body string, given map[string]string) map[string]any {
+func LetterSample(subject, body string, given map[string]string) map[string]any {
 	known := map[string]string{"name": "A. Resident", "full_name": "A. Resident", "first_name": "A.", "last_name": "Resident",
 		"reference": "REF-0001", "date": "2 March 2026", "postcode": "NS1 1AA"}
-	for i, l := range SampleAddress {
+	for i, l := range LetterSampleAddress {
 		known["address_line_"+string(rune('1'+i))] = l
 	}
 	low := map[string]string{}

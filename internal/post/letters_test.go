@@ -12,7 +12,7 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-func TestLetterOf(t *testing.T) {
+func TestLettersLetterOf(t *testing.T) {
 	sv := Service{Name: "Northshire Council", LetterContact: "Northshire Council\r\nCounty Hall\n\n  NS1 1AA  "}
 	n := Notification{Address: []string{"Rita", "1 Mill Lane", "NS2 3BB"}, Reference: "REF-1", LargePrint: true, CreatedAt: start}
 	r := &notify.Rendered{Subject: "Hello", Blocks: []notify.Block{{Kind: notify.Paragraph, Lines: []string{"Body"}}}}
@@ -26,7 +26,7 @@ func TestLetterOf(t *testing.T) {
 	}
 }
 
-func TestLetterTemplate(t *testing.T) {
+func TestLettersLetterTemplate(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		sv := e.service()
@@ -53,11 +53,11 @@ func TestLetterTemplate(t *testing.T) {
 		_, _, err = e.ps.LetterTemplate(e.ctx, e.dee, add(KindEmail))
 		wantCode(t, err, platform.CodeNotFound)
 
-		p := SamplePersonalisation(tpl.Subject, tpl.Body, map[string]string{"THING": "bin"})
+		p := LetterSample(tpl.Subject, tpl.Body, map[string]string{"THING": "bin"})
 		if p["name"] != "A. Resident" || p["thing"] != "bin" {
 			t.Fatalf("sample %v", p)
 		}
-		if p := SamplePersonalisation("", "((Case number)) ((address_line_2))", nil); p["Case number"] != "[Case number]" || p["address_line_2"] != SampleAddress[1] {
+		if p := LetterSample("", "((Case number)) ((address_line_2))", nil); p["Case number"] != "[Case number]" || p["address_line_2"] != LetterSampleAddress[1] {
 			t.Fatalf("sample %v", p)
 		}
 	})

@@ -151,7 +151,7 @@ func (in *PreferencesInput) check() error {
 		fs = append(fs, platform.FieldError{Field: "format", Message: "Choose standard or large print"})
 	}
 	if in.Email != "" {
-		if e, ok := checkEmail(in.Email); ok {
+		if e, ok := prefEmail(in.Email); ok {
 			in.Email = e
 		} else {
 			fs = append(fs, platform.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@example.com"})
@@ -160,7 +160,7 @@ func (in *PreferencesInput) check() error {
 		fs = append(fs, platform.FieldError{Field: "email", Message: "Enter the email address to write to"})
 	}
 	if strings.TrimSpace(in.Phone) != "" {
-		if p, ok := checkPhone(in.Phone); ok {
+		if p, ok := prefPhone(in.Phone); ok {
 			in.Phone = p
 		} else {
 			fs = append(fs, platform.FieldError{Field: "phone", Message: "Enter a mobile number, like 07700 900 982 or +44 7700 900 982"})

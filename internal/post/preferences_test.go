@@ -10,7 +10,7 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-func TestPreferences(t *testing.T) {
+func TestPrefsStore(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita := e.rita.UserID
@@ -69,7 +69,7 @@ func TestPreferences(t *testing.T) {
 	})
 }
 
-func TestPreferred(t *testing.T) {
+func TestPrefsPreferred(t *testing.T) {
 	for want, p := range map[string]Preferences{
 		KindSMS:    {Channel: KindSMS, Email: "a@b.example"},
 		KindEmail:  {Email: "a@b.example", Address: []string{"x"}},
@@ -82,7 +82,7 @@ func TestPreferred(t *testing.T) {
 	}
 }
 
-func TestPreferencesBadInput(t *testing.T) {
+func TestPrefsBadInput(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita := e.rita.UserID
@@ -105,15 +105,15 @@ func TestPreferencesBadInput(t *testing.T) {
 		}
 		for in, want := range map[string]string{"+44 (0)7700-900123": "", "+447700900123": "+447700900123", "0044 7700 900123": "+447700900123",
 			"+1 202 555 0143": "+12025550143", "07700 90012": "", "+44 20 7946 0000": ""} {
-			got, ok := checkPhone(in)
+			got, ok := prefPhone(in)
 			if got != want || ok != (want != "") {
-				t.Errorf("checkPhone(%q) = %q, %v", in, got, ok)
+				t.Errorf("prefPhone(%q) = %q, %v", in, got, ok)
 			}
 		}
 	})
 }
 
-func TestUnsubscribeLink(t *testing.T) {
+func TestPrefsUnsubscribeLink(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita := e.rita.UserID

@@ -22,7 +22,7 @@ import (
 // signing in, and nobody can make a link for someone else. The token does
 // not expire: a letter's link must still work months later.
 
-var tokenDomain = []byte("dbtp post unsubscribe v1\x00")
+var unsubscribeDomain = []byte("dbtp post unsubscribe v1\x00")
 
 // UnsubscribeToken returns the token for personID's unsubscribe link
 // (the module serves it at /post/unsubscribe/{token}). The delivery part
@@ -36,12 +36,12 @@ func (s *Store) UnsubscribeToken(ctx context.Context, orgID, personID string) (s
 		return "", err
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(orgID + "\x00" + personID))
-	return payload + "." + base64.RawURLEncoding.EncodeToString(tokenMAC(key, payload)), nil
+	return payload + "." + base64.RawURLEncoding.EncodeToString(unsubscribeMAC(key, payload)), nil
 }
 
-func tokenMAC(key []byte, payload string) []byte {
+func unsubscribeMAC(key []byte, payload string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write(tokenDomain)
+	m.Write(unsubscribeDomain)
 	m.Write([]byte(payload))
 	return m.Sum(nil)[:16]
 }
@@ -69,27 +69,27 @@ func (s *Store) preferenceKey(ctx context.Context, orgID string) ([]byte, error)
 	return base64.RawURLEncoding.DecodeString(secret)
 }
 
-// errBadToken is the one answer to every bad token, so a guesser learns
+// errBadUnsubscribe is the one answer to every bad token, so a guesser learns
 // nothing about which part was wrong.
-var errBadToken = platform.Errorf(platform.CodeNotFound, "This unsubscribe link is not valid. Check it is the whole link from your message, or sign in to change your contact preferences.")
+var errBadUnsubscribe = platform.Errorf(platform.CodeNotFound, "This unsubscribe link is not valid. Check it is the whole link from your message, or sign in to change your contact preferences.")
 
 // CheckUnsubscribeToken returns the organisation and person a token
 // names, or a not-found error if it is not one of ours.
 func (s *Store) CheckUnsubscribeToken(ctx context.Context, token string) (orgID, personID string, err error) {
 	payload, mac, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 400 {
-		return "", "", errBadToken
+		return "", "", errBadUnsubscribe
 	}
 	raw, err1 := base64.RawURLEncoding.DecodeString(payload)
 	sum, err2 := base64.RawURLEncoding.DecodeString(mac)
 	orgID, personID, ok = strings.Cut(string(raw), "\x00")
 	if err1 != nil || err2 != nil || !ok || orgID == "" || personID == "" {
-		return "", "", errBadToken
+		return "", "", errBadUnsubscribe
 	}
 	var secret string
 	err = s.db.QueryRow(ctx, "SELECT secret FROM post_preference_keys WHERE org_id = ?", orgID).Scan(&secret)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", errBadToken
+		return "", "", errBadUnsubscribe
 	}
 	if err != nil {
 		return "", "", err
@@ -98,8 +98,8 @@ func (s *Store) CheckUnsubscribeToken(ctx context.Context, token string) (orgID,
 	if err != nil {
 		return "", "", err
 	}
-	if !hmac.Equal(sum, tokenMAC(key, payload)) {
-		return "", "", errBadToken
+	if !hmac.Equal(sum, unsubscribeMAC(key, payload)) {
+		return "", "", errBadUnsubscribe
 	}
 	return orgID, personID, nil
 }
@@ -136,9 +136,9 @@ func (s *Store) Unsubscribe(ctx context.Context, token string) (Preferences, err
 	return p, err
 }
 
-// checkEmail returns an email address as kept, and whether it is one a
+// prefEmail returns an email address as kept, and whether it is one a
 // message can be sent to (a name, an @ and a domain with a dot).
-func checkEmail(s string) (string, bool) {
+func prefEmail(s string) (string, bool) {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 320 {
 		return "", false
@@ -151,10 +151,10 @@ func checkEmail(s string) (string, bool) {
 	return s, true
 }
 
-// checkPhone returns a mobile number in E.164 ("+447700900123"): UK
+// prefPhone returns a mobile number in E.164 ("+447700900123"): UK
 // mobiles written any usual way (07..., +44 7..., 0044 7...), or an
 // international number starting with + and its country code.
-func checkPhone(s string) (string, bool) {
+func prefPhone(s string) (string, bool) {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
 		switch {

@@ -135,11 +135,11 @@ func (p *lettersPart) preview(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != post.FormatLargePrint {
 		return platform.Invalid("Check the preview", platform.FieldError{Field: "format", Message: "must be large-print or left out"})
 	}
-	rd, err := notify.Render(post.KindLetter, t.Subject, t.Body, post.SamplePersonalisation(t.Subject, t.Body, given))
+	rd, err := notify.Render(post.KindLetter, t.Subject, t.Body, post.LetterSample(t.Subject, t.Body, given))
 	if err != nil {
 		return platform.Invalid("The template cannot be previewed: " + err.Error())
 	}
-	n := post.Notification{Address: post.SampleAddress, Reference: "PREVIEW", LargePrint: format == post.FormatLargePrint,
+	n := post.Notification{Address: post.LetterSampleAddress, Reference: "PREVIEW", LargePrint: format == post.FormatLargePrint,
 		CreatedAt: p.m.d.Clock.Now()}
 	pdf, _, err := letter.Render(p.m.ps.Letter(sv, n, rd))
 	if err != nil {

@@ -31,7 +31,7 @@ func (p *lettersPart) routeAPI(api *web.API) {
 }
 
 // person is the token's owner: their own preferences need one.
-func person(r *http.Request) (*platform.Subject, error) {
+func prefsSubject(r *http.Request) (*platform.Subject, error) {
 	sub := web.SubjectOf(r)
 	if sub == nil || sub.UserID == "" {
 		return nil, platform.Errorf(platform.CodeUnauthorized, "Sign in, or send a token, to see your contact preferences")
@@ -40,7 +40,7 @@ func person(r *http.Request) (*platform.Subject, error) {
 }
 
 func (p *lettersPart) apiMine(w http.ResponseWriter, r *http.Request) error {
-	sub, err := person(r)
+	sub, err := prefsSubject(r)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (p *lettersPart) apiMine(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *lettersPart) apiSetMine(w http.ResponseWriter, r *http.Request) error {
-	sub, err := person(r)
+	sub, err := prefsSubject(r)
 	if err != nil {
 		return err
 	}

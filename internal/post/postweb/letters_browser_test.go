@@ -13,10 +13,10 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-// TestBrowserPreferences: a resident sets her contact preferences in
+// TestBrowserPrefs: a resident sets her contact preferences in
 // Chromium (one try with an error first), a caseworker sees them, and the
 // unsubscribe pages work; every page is axe-core clean (WCAG 2.2 AA).
-func TestBrowserPreferences(t *testing.T) {
+func TestBrowserPrefs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}

@@ -13,7 +13,7 @@ import (
 // letterTemplate stores a template of e.service straight into the table
 // (the templates part's engine makes them in the real module), owned by
 // Customer services, and returns its id.
-func (e *env) letterTemplate(kind, subject, body string, statutory bool) string {
+func (e *env) lettersTemplate(kind, subject, body string, statutory bool) string {
 	e.t.Helper()
 	id := post.NewUUID()
 	now := store.Millis(e.clock.Now())
@@ -29,8 +29,8 @@ func (e *env) letterTemplate(kind, subject, body string, statutory bool) string 
 	return id
 }
 
-// pdfText is pdftotext's reading of pdf (poppler-utils; CI installs it).
-func pdfText(t testing.TB, pdf string) string {
+// lettersPDFText is pdftotext's reading of pdf (poppler-utils; CI installs it).
+func lettersPDFText(t testing.TB, pdf string) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"dbtp/internal/web"
 )
 
-// peoplePage is the data of the find-a-person page.
-type peoplePage struct {
+// prefsPeoplePage is the data of the find-a-person page.
+type prefsPeoplePage struct {
 	*web.Form
 	Query   string
 	Results web.Table
@@ -26,7 +26,7 @@ func (p *lettersPart) people(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	pg := &peoplePage{Form: web.NewForm(url.Values{"q": {q}}), Query: q}
+	pg := &prefsPeoplePage{Form: web.NewForm(url.Values{"q": {q}}), Query: q}
 	if q != "" {
 		found, err := p.m.d.Directory.SearchPeople(r.Context(), sub, platform.PeopleQuery{Text: q, After: r.URL.Query().Get("after"), Limit: 25})
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-func TestPreferencesPages(t *testing.T) {
+func TestPrefsPages(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita, cas := e.users["Rita"], e.users["Cas"]
@@ -68,7 +68,7 @@ func TestPreferencesPages(t *testing.T) {
 	})
 }
 
-func TestUnsubscribeLink(t *testing.T) {
+func TestPrefsUnsubscribeLink(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita := e.users["Rita"]
@@ -108,7 +108,7 @@ func TestUnsubscribeLink(t *testing.T) {
 	})
 }
 
-func TestPreferencesAPI(t *testing.T) {
+func TestPrefsAPI(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		rita := e.users["Rita"]
@@ -129,17 +129,17 @@ func TestPreferencesAPI(t *testing.T) {
 	})
 }
 
-func TestLetterPreview(t *testing.T) {
+func TestLettersPreview(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		id := e.letterTemplate(post.KindLetter, "Your bin collection", "Dear ((name)),\n\nYour ((bin colour)) bin is collected on ((day)).", true)
+		id := e.lettersTemplate(post.KindLetter, "Your bin collection", "Dear ((name)),\n\nYour ((bin colour)) bin is collected on ((day)).", true)
 		dee := e.browser("Dee")
 		res := dee.Get("/post/templates/" + id + "/preview.pdf?day=Tuesday")
 		want(t, res, 200)
 		if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.Body, "%PDF-") {
 			t.Fatalf("not a PDF: %s", res.Header)
 		}
-		text := pdfText(t, res.Body)
+		text := lettersPDFText(t, res.Body)
 		for _, s := range []string{"Your bin collection", "Dear A. Resident", "[bin colour]", "Tuesday", "1 Sample Street", "NS1 1AA", "County Hall",
 			"Reference: PREVIEW", "2 March 2026", "Page 1 of 1"} {
 			if !strings.Contains(text, s) {
@@ -161,15 +161,15 @@ func TestLetterPreview(t *testing.T) {
 			_, err := tx.Exec(e.ctx, "INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 2, 'Your bin collection', 'Version two', 0)", id)
 			return err
 		}))
-		if text := pdfText(t, dee.Get("/post/templates/"+id+"/preview.pdf").Body); !strings.Contains(text, "Version two") {
+		if text := lettersPDFText(t, dee.Get("/post/templates/"+id+"/preview.pdf").Body); !strings.Contains(text, "Version two") {
 			t.Fatalf("current version:\n%s", text)
 		}
-		if text := pdfText(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=1").Body); !strings.Contains(text, "Dear A. Resident") {
+		if text := lettersPDFText(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=1").Body); !strings.Contains(text, "Dear A. Resident") {
 			t.Fatalf("version 1:\n%s", text)
 		}
 		want(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=9"), 404)
 		want(t, dee.Get("/post/templates/"+id+"/preview.pdf?version=x"), 400)
-		email := e.letterTemplate(post.KindEmail, "Hello", "Hi", true)
+		email := e.lettersTemplate(post.KindEmail, "Hello", "Hi", true)
 		want(t, dee.Get("/post/templates/"+email+"/preview.pdf"), 404)
 		want(t, dee.Get("/post/templates/nope/preview.pdf"), 404)
 		want(t, e.browser("Rita").Get("/post/templates/"+id+"/preview.pdf"), 403)
@@ -177,14 +177,14 @@ func TestLetterPreview(t *testing.T) {
 	})
 }
 
-func TestLetterPreviewWithLogo(t *testing.T) {
+func TestLettersPreviewWithLogo(t *testing.T) {
 	logo := filepath.Join(t.TempDir(), "logo.png")
 	img := image.NewRGBA(image.Rect(0, 0, 60, 20))
 	var b bytes.Buffer
 	noErr(t, png.Encode(&b, img))
 	noErr(t, os.WriteFile(logo, b.Bytes(), 0o600))
 	e := newEnvWith(t, storetest.Open(t, store.SQLite, testMods), map[string]string{"DBTP_POST_LETTER_LOGO": logo})
-	id := e.letterTemplate(post.KindLetter, "Hello", "Body", true)
+	id := e.lettersTemplate(post.KindLetter, "Hello", "Body", true)
 	res := e.browser("Dee").Get("/post/templates/" + id + "/preview.pdf")
 	want(t, res, 200, "/Subtype /Image")
 }
