@@ -55,11 +55,11 @@ type Options struct {
 
 // Store keeps every organisation's digital post.
 type Store struct {
+	letter letterSettings // the letters part's (letters.go)
 	db     *store.DB
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
-	letter letterSettings // the letters part's (letters.go)
 }
 
 // New returns the post store.
