@@ -82,6 +82,14 @@ type Drop struct {
 
 var _ provider.Provider = (*Drop)(nil)
 
+// sentDir, in the spool, holds an empty mark for each letter sent in a
+// batch (named by its id, holding the batch's), for Check and to make a
+// second Send of the same letter a no-op. Marks go after SentKept.
+const sentDir = "sent"
+
+// SentKept is how long a sent letter's mark is kept.
+const SentKept = 90 * 24 * time.Hour
+
 // destination is where batches go: a folder or an SFTP server.
 type destination interface {
 	// put writes the batch's files under a hidden name and renames it
@@ -115,7 +123,7 @@ func New(opts Options) (*Drop, error) {
 	default:
 		return nil, errors.New("printdrop: a destination folder or SFTP drop is needed")
 	}
-	if err := os.MkdirAll(opts.Spool, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(opts.Spool, sentDir), 0o750); err != nil {
 		return nil, fmt.Errorf("printdrop: %w", err)
 	}
 	return d, nil
@@ -125,7 +133,7 @@ func New(opts Options) (*Drop, error) {
 func (d *Drop) Name() string { return "printdrop" }
 
 // Send spools one letter. The letter is safe on disk when Send returns:
-// it answers "accepted", and "received" comes with OnBatch.
+// it answers "accepted", and "received" comes with OnBatch and Check.
 func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, error) {
 	if m.Kind != "letter" {
 		return provider.Result{}, provider.Permanent(fmt.Errorf("printdrop sends letters, not %s", m.Kind))
@@ -138,6 +146,11 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 	}
 	if len(m.Address) == 0 {
 		return provider.Result{}, provider.Permanent(errors.New("printdrop: the letter has no address"))
+	}
+	// A letter already in a batch is not sent again (the delivery part
+	// may hand it over twice after a crash mid-send).
+	if _, err := os.Stat(filepath.Join(d.opts.Spool, sentDir, m.ID)); err == nil {
+		return provider.Result{Ref: m.ID, Status: "received"}, nil
 	}
 	postage := m.Postage
 	switch postage {
@@ -171,6 +184,40 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 		d.mu.Unlock()
 	}
 	return provider.Result{Ref: m.ID, Status: "accepted"}, nil
+}
+
+// Idempotent says a second Send of a letter is the same letter: it is
+// spooled once, and once in a batch it is not sent again.
+func (d *Drop) Idempotent() bool { return true }
+
+// Check says how a letter is doing: "received" once its batch is with the
+// printer, "accepted" while it waits in the spool.
+func (d *Drop) Check(_ context.Context, ref string) (string, error) {
+	if !safeID.MatchString(ref) {
+		return "", fmt.Errorf("printdrop: no letter %q", ref)
+	}
+	if _, err := os.Stat(filepath.Join(d.opts.Spool, sentDir, ref)); err == nil {
+		return "received", nil
+	}
+	if _, err := os.Stat(filepath.Join(d.opts.Spool, ref+".json")); err == nil {
+		return "accepted", nil
+	}
+	return "", fmt.Errorf("printdrop: letter %s is neither waiting nor sent", ref)
+}
+
+// pruneSent forgets letters sent more than SentKept ago.
+func (d *Drop) pruneSent() {
+	dir := filepath.Join(d.opts.Spool, sentDir)
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	old := d.opts.Now().Add(-SentKept)
+	for _, e := range es {
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(old) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 var safeID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
@@ -245,7 +292,14 @@ func (d *Drop) flush(ctx context.Context) (Batch, error) {
 			return b, fmt.Errorf("printdrop: batch %s is with the printer but was not recorded: %w", b.ID, err)
 		}
 	}
-	// The batch is in place and told: clear the spool, the plan last.
+	// The batch is in place and told: mark its letters sent, then clear
+	// the spool, the plan last.
+	for _, e := range p.Letters {
+		if err := os.WriteFile(filepath.Join(d.opts.Spool, sentDir, e.ID), []byte(p.ID), 0o640); err != nil {
+			return b, fmt.Errorf("printdrop: %w", err)
+		}
+	}
+	d.pruneSent()
 	for _, e := range p.Letters {
 		os.Remove(filepath.Join(d.opts.Spool, e.ID+".json"))
 		os.Remove(filepath.Join(d.opts.Spool, e.File))

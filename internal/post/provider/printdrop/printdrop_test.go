@@ -88,8 +88,9 @@ func TestFolderBatches(t *testing.T) {
 	if err != nil || len(rows) != 4 || rows[0][0] != "id" || rows[2][2] != "2" || rows[1][5] != `'=HYPERLINK("x")` || rows[1][9] != "NS2 3BB" {
 		t.Fatalf("csv %v (%v)", rows, err)
 	}
-	// The spool is empty; a flush with nothing waiting writes nothing.
-	if left := list(t, spool); len(left) != 0 {
+	// The spool holds only the sent marks; a flush with nothing waiting
+	// writes nothing.
+	if left := list(t, spool); len(left) != 1 || left[0] != sentDir {
 		t.Fatalf("spool keeps %v", left)
 	}
 	if b, err := d.Flush(ctx); err != nil || b.ID != "" || len(list(t, dest)) != 1 {
@@ -125,8 +126,55 @@ func TestNoLetterTwiceAfterACrash(t *testing.T) {
 	if batches := list(t, dest); len(batches) != 1 {
 		t.Fatalf("the letter went twice: %v", batches)
 	}
-	if left := list(t, spool); len(left) != 0 {
+	if left := list(t, spool); len(left) != 1 {
 		t.Fatalf("spool keeps %v", left)
+	}
+}
+
+// TestCheckAndIdempotent: Check follows a letter from the spool to the
+// printer, and sending it again after its batch went sends nothing.
+func TestCheckAndIdempotent(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	d, err := New(Options{Spool: t.TempDir(), Dir: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p provider.Provider = d
+	if ip, ok := p.(interface{ Idempotent() bool }); !ok || !ip.Idempotent() {
+		t.Fatal("not idempotent")
+	}
+	if _, err := d.Check(ctx, "g-1"); err == nil {
+		t.Fatal("an unknown letter has a status")
+	}
+	if _, err := d.Check(ctx, "../x"); err == nil {
+		t.Fatal("a path was looked up")
+	}
+	m := message(t, "g-1", 1)
+	if _, err := d.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := d.Check(ctx, "g-1"); err != nil || st != "accepted" {
+		t.Fatalf("spooled: %q %v", st, err)
+	}
+	// Sent twice before its batch: one letter.
+	if _, err := d.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Flush(ctx)
+	if err != nil || len(b.Letters) != 1 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	if st, err := d.Check(ctx, "g-1"); err != nil || st != "received" {
+		t.Fatalf("sent: %q %v", st, err)
+	}
+	// Sent again after: nothing spooled, nothing sent.
+	res, err := d.Send(ctx, m)
+	if err != nil || res.Status != "received" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if b, err := d.Flush(ctx); err != nil || b.ID != "" || len(list(t, dest)) != 1 {
+		t.Fatalf("sent again: %+v %v", b, err)
 	}
 }
 
@@ -437,5 +485,27 @@ func TestConcurrentSends(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%s arrived %d times", f, n)
 		}
+	}
+}
+
+func TestSentMarksAreForgotten(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	spool := t.TempDir()
+	d, err := New(Options{Spool: spool, Dir: t.TempDir(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Send(ctx, message(t, "h-1", 1))
+	if _, err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(SentKept + time.Hour)
+	d.Send(ctx, message(t, "h-2", 1))
+	if _, err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if marks := list(t, filepath.Join(spool, sentDir)); strings.Join(marks, " ") != "h-2" {
+		t.Fatalf("marks %v", marks)
 	}
 }
