@@ -292,14 +292,14 @@ func (d *Drop) flush(ctx context.Context) (Batch, error) {
 			return b, fmt.Errorf("printdrop: batch %s is with the printer but was not recorded: %w", b.ID, err)
 		}
 	}
-	// The batch is in place and told: mark its letters sent, then clear
-	// the spool, the plan last.
+	// The batch is in place and told: mark its letters sent (after
+	// forgetting old marks), then clear the spool, the plan last.
+	d.pruneSent()
 	for _, e := range p.Letters {
 		if err := os.WriteFile(filepath.Join(d.opts.Spool, sentDir, e.ID), []byte(p.ID), 0o640); err != nil {
 			return b, fmt.Errorf("printdrop: %w", err)
 		}
 	}
-	d.pruneSent()
 	for _, e := range p.Letters {
 		os.Remove(filepath.Join(d.opts.Spool, e.ID+".json"))
 		os.Remove(filepath.Join(d.opts.Spool, e.File))
