@@ -60,6 +60,10 @@ func (s *Store) SetLetterLogo(logo []byte) error {
 	return nil
 }
 
+// LetterLogo is the logo SetLetterLogo set (nil: none), for a part that
+// builds its own letter.Letter.
+func (s *Store) LetterLogo() []byte { return s.letter.logo }
+
 // Letter is LetterOf with the council's logo: what the delivery part
 // renders for a letter notification,
 //

@@ -187,6 +187,9 @@ func TestLettersPreviewWithLogo(t *testing.T) {
 	id := e.lettersTemplate(post.KindLetter, "Hello", "Body", true)
 	res := e.browser("Dee").Get("/post/templates/" + id + "/preview.pdf")
 	want(t, res, 200, "/Subtype /Image")
+	if !bytes.Equal(e.m.Store().LetterLogo(), b.Bytes()) {
+		t.Fatal("the logo is not the store's")
+	}
 }
 
 func TestLettersDemo(t *testing.T) {
