@@ -56,6 +56,9 @@ func (p *lettersPart) web(srv *web.Server, m *Module) error {
 	// authority. GET only asks (mail scanners follow links); POST does it.
 	rt.HandleFunc("GET /post/unsubscribe/{token}", p.unsubscribeForm)
 	rt.HandleFunc("POST /post/unsubscribe/{token}", p.unsubscribe)
+	// Residents reach their own page from the menu; staff reach theirs
+	// from the post pages.
+	srv.Renderer().AddNav(web.NavItem{Label: "Contact preferences", Href: "/post/preferences", Roles: []platform.Role{platform.RoleResident}, Order: 85})
 	p.routeAPI(srv.API())
 	return nil
 }

@@ -24,7 +24,8 @@ func TestPrefsPages(t *testing.T) {
 		e := newEnv(t, db)
 		rita, cas := e.users["Rita"], e.users["Cas"]
 		b := e.browser("Rita")
-		want(t, b.Get("/post/preferences"), 200, "Your contact preferences", "How would you like us to contact you?", "rita@example.org")
+		want(t, b.Get("/post/preferences"), 200, "Your contact preferences", "How would you like us to contact you?", "rita@example.org",
+			`href="/post/preferences"`) // in her menu
 
 		// A letter without an address is refused, beside the field, and nothing is kept.
 		res := b.PostForm("/post/preferences", url.Values{"channel": {"letter"}, "format": {"large-print"}, "email": {"rita@example.org"}})
