@@ -55,6 +55,7 @@ type Options struct {
 
 // Store keeps every organisation's digital post.
 type Store struct {
+	letter letterSettings // the letters part's (letters.go)
 	db     *store.DB
 	audit  audit.Recorder
 	access *access.Point
