@@ -3,6 +3,7 @@ package inbound
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/go-pdf/fpdf"
 )
@@ -15,6 +16,10 @@ func TypedLetter(text string) []byte {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(25, 25, 25)
 	pdf.SetAutoPageBreak(true, 20)
+	// A fixed date makes the same text the same bytes, so a letter sent
+	// twice is recognised as the same content.
+	pdf.SetCreationDate(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	pdf.SetModificationDate(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "", 12)
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
