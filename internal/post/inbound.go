@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -108,6 +109,20 @@ type InboundOptions struct {
 type Inbound struct {
 	s    *Store
 	opts InboundOptions
+	mu   sync.RWMutex // guards opts.Cases, which UseCases may set after start
+}
+
+// UseCases sets (or replaces) the case desk post is routed through.
+func (in *Inbound) UseCases(c CaseDesk) {
+	in.mu.Lock()
+	in.opts.Cases = c
+	in.mu.Unlock()
+}
+
+func (in *Inbound) cases() CaseDesk {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return in.opts.Cases
 }
 
 // NewInbound returns inbound post kept in s.

@@ -44,19 +44,24 @@ func (in *Inbound) Read(ctx context.Context, orgID, id string) error {
 	if err != nil {
 		return err
 	}
-	if it.Status == InboundReading {
-		if it, err = in.readText(ctx, it); err != nil {
+	if it.OCRText == "" && it.OCRNote == "" {
+		// Never read (a person may have routed it meanwhile: it is read
+		// all the same, so its text is there to search and show).
+		if _, err = in.readText(ctx, it); err != nil {
+			return err
+		}
+		if it, err = in.load(ctx, orgID, id); err != nil {
 			return err
 		}
 	}
-	if it.Status != InboundTriage || in.opts.Cases == nil || len(it.Findings.References) == 0 {
+	if it.Status != InboundTriage || in.cases() == nil || len(it.Findings.References) == 0 {
 		return nil
 	}
 	sys := platform.System(orgID)
 	sys.Name = "Digital post"
 	var found []CaseRef
 	for _, ref := range it.Findings.References {
-		c, err := in.opts.Cases.FindCase(ctx, sys, ref)
+		c, err := in.cases().FindCase(ctx, sys, ref)
 		if platform.CodeOf(err) == platform.CodeNotFound {
 			continue
 		}
@@ -104,15 +109,19 @@ func (in *Inbound) readText(ctx context.Context, it InboundItem) (InboundItem, e
 	it.Findings = inbound.Find(it.OCRText)
 	findings, _ := json.Marshal(it.Findings)
 	now := in.s.now()
-	it.Status, it.UpdatedAt = InboundTriage, now
+	if it.Status == InboundReading {
+		it.Status = InboundTriage
+	}
+	it.UpdatedAt = now
 	err = in.s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE post_inbound SET status = ?, ocr_text = ?, ocr_note = ?, findings = ?, updated_at = ? WHERE id = ? AND status = ?",
-			InboundTriage, it.OCRText, it.OCRNote, string(findings), store.Millis(now), it.ID, InboundReading)
+		res, err := tx.Exec(ctx, `UPDATE post_inbound SET status = CASE WHEN status = ? THEN ? ELSE status END, ocr_text = ?, ocr_note = ?, findings = ?, updated_at = ?
+			WHERE id = ? AND ocr_text = '' AND ocr_note = ''`,
+			InboundReading, InboundTriage, it.OCRText, it.OCRNote, string(findings), store.Millis(now), it.ID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // read meanwhile by another node
+			return nil // read meanwhile by another run
 		}
 		e := audit.For(platform.System(it.OrgID), "post.inbound_read", "post_inbound", it.ID, audit.Success)
 		e.Detail = fmt.Sprintf("%d characters read; references %v", len(it.OCRText), it.Findings.References)

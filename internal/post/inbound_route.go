@@ -30,10 +30,10 @@ func (in *Inbound) Route(ctx context.Context, sub *platform.Subject, id, referen
 	if it.Status == InboundRouted {
 		return it, platform.Errorf(platform.CodeConflict, "This post is already filed on case %s", it.CaseRef)
 	}
-	if in.opts.Cases == nil {
+	if in.cases() == nil {
 		return it, platform.Errorf(platform.CodeConflict, "Post cannot be filed on cases here: the services module is not running")
 	}
-	c, err := in.opts.Cases.FindCase(ctx, sub, reference)
+	c, err := in.cases().FindCase(ctx, sub, reference)
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		return it, platform.Invalid("No case has that reference", platform.FieldError{Field: "reference", Message: "No case you can see has the reference " + reference})
 	}
@@ -46,10 +46,10 @@ func (in *Inbound) Route(ctx context.Context, sub *platform.Subject, id, referen
 // SearchCases finds cases to route an item to by hand.
 func (in *Inbound) SearchCases(ctx context.Context, sub *platform.Subject, text string, limit int) ([]CaseRef, error) {
 	text = strings.TrimSpace(text)
-	if in.opts.Cases == nil || text == "" {
+	if in.cases() == nil || text == "" {
 		return nil, nil
 	}
-	return in.opts.Cases.SearchCases(ctx, sub, text, limit)
+	return in.cases().SearchCases(ctx, sub, text, limit)
 }
 
 // route files it on c, tells the caseworker and marks it routed. Filing
@@ -71,7 +71,7 @@ func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundI
 	}
 	doc := CaseDocument{ID: "att_" + strings.TrimPrefix(it.ID, "pin_"), Name: it.Name, MediaType: it.MediaType, Content: content,
 		Note: fmt.Sprintf("Post received (%s, %s) and filed on this case %s.", it.Name, sourceWords(it), by)}
-	if err := in.opts.Cases.FileOnCase(ctx, it.OrgID, c.ID, doc); err != nil {
+	if err := in.cases().FileOnCase(ctx, it.OrgID, c.ID, doc); err != nil {
 		return it, err
 	}
 	now := in.s.now()
@@ -94,7 +94,7 @@ func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundI
 	it.Status, it.CaseID, it.CaseRef, it.RoutedHow, it.RoutedBy, it.RoutedAt, it.UpdatedAt = InboundRouted, c.ID, c.Reference, how, sub.UserID, now, now
 	// Telling comes last: the post is filed whether or not the message
 	// goes, and the case's timeline shows it either way.
-	if err := in.opts.Cases.TellCaseworker(ctx, it.OrgID, c.ID, "Post received for "+c.Reference,
+	if err := in.cases().TellCaseworker(ctx, it.OrgID, c.ID, "Post received for "+c.Reference,
 		fmt.Sprintf("A letter (%s) has arrived for case %s and is filed on it. Open the case to read it.", it.Name, c.Reference)); err != nil {
 		return it, err
 	}
