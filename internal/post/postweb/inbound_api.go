@@ -133,4 +133,3 @@ func (p *inboundPart) apiRoute(w http.ResponseWriter, r *http.Request) error {
 	}
 	return web.WriteJSON(w, http.StatusOK, it)
 }
-
