@@ -86,6 +86,10 @@ func (r Reader) Read(ctx context.Context, content []byte, mediaType string) (str
 		var out, stderr bytes.Buffer
 		cmd := exec.CommandContext(ctx, tess, p, "stdout", "-l", lang)
 		cmd.Stdout, cmd.Stderr = &out, &stderr
+		// One thread per page: several items are read at once (the jobs
+		// queue's workers), and tesseract's own threads would only fight
+		// over the same cores.
+		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 		if err := cmd.Run(); err != nil {
 			return "", fmt.Errorf("tesseract could not read the scan: %v: %s", err, firstLine(stderr.String()))
 		}
