@@ -56,6 +56,7 @@ type InboundItem struct {
 	Findings   inbound.Findings `json:"findings"`
 	CaseID     string           `json:"case_id,omitempty"`
 	CaseRef    string           `json:"case_reference,omitempty"`
+	UnitID     string           `json:"unit_id,omitempty"` // the case's unit, once routed
 	RoutedHow  string           `json:"routed_how,omitempty"` // auto | hand
 	RoutedBy   string           `json:"routed_by,omitempty"`
 	RoutedAt   time.Time        `json:"routed_at,omitzero"`
@@ -149,6 +150,29 @@ func (in *Inbound) OCRAvailable() bool { return in.opts.Reader.Available() }
 // council's post room, owned by no business unit until it is routed.
 func inboundResource(orgID, id string) access.Resource {
 	return access.Resource{Type: ResourceType, ID: id, OrgID: orgID}
+}
+
+// itemResource is an item: once filed on a case, it belongs to the
+// case's unit, and only that unit's staff (and records managers) read it.
+func itemResource(it InboundItem) access.Resource {
+	return access.Resource{Type: ResourceType, ID: it.ID, OrgID: it.OrgID, BusinessUnit: it.UnitID}
+}
+
+// unitScope narrows a query of items to those sub may read: the post
+// room's (not yet routed) and those of sub's units, unless sub reads
+// every unit's post (the policy's records managers, admins, the platform).
+func unitScope(sub *platform.Subject) (string, []any) {
+	if sub.Kind == platform.SubjectSystem || sub.HasRole(platform.RoleAdmin) || sub.HasRole(platform.RoleRecords) {
+		return "", nil
+	}
+	clause, args := " AND (unit_id = ''", []any{}
+	if len(sub.BusinessUnits) > 0 {
+		clause += " OR unit_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(sub.BusinessUnits)), ", ") + ")"
+		for _, u := range sub.BusinessUnits {
+			args = append(args, u)
+		}
+	}
+	return clause + ")", args
 }
 
 // Upload is one file given to Receive.
@@ -308,14 +332,14 @@ func cleanName(name string, i int) string {
 	return name
 }
 
-const inboundColumns = "id, org_id, batch_id, source, sender, name, media_type, size, blob_id, status, ocr_text, ocr_note, findings, case_id, case_ref, routed_how, routed_by, routed_at, received_by, created_at, updated_at"
+const inboundColumns = "id, org_id, batch_id, source, sender, name, media_type, size, blob_id, status, ocr_text, ocr_note, findings, case_id, case_ref, unit_id, routed_how, routed_by, routed_at, received_by, created_at, updated_at"
 
 func scanInbound(r rowScanner) (InboundItem, error) {
 	var it InboundItem
 	var findings string
 	var routed, created, updated int64
 	err := r.Scan(&it.ID, &it.OrgID, &it.BatchID, &it.Source, &it.Sender, &it.Name, &it.MediaType, &it.Size, &it.BlobID, &it.Status, &it.OCRText,
-		&it.OCRNote, &findings, &it.CaseID, &it.CaseRef, &it.RoutedHow, &it.RoutedBy, &routed, &it.ReceivedBy, &created, &updated)
+		&it.OCRNote, &findings, &it.CaseID, &it.CaseRef, &it.UnitID, &it.RoutedHow, &it.RoutedBy, &routed, &it.ReceivedBy, &created, &updated)
 	if err != nil {
 		return it, err
 	}
@@ -355,12 +379,19 @@ func (in *Inbound) load(ctx context.Context, orgID, id string) (InboundItem, err
 	return it, orNil(err)
 }
 
-// Get returns one item to staff who may read the post room.
+// Get returns one item to staff who may read it.
 func (in *Inbound) Get(ctx context.Context, sub *platform.Subject, id string) (InboundItem, error) {
-	if err := in.s.access.Check(ctx, sub, access.Read, inboundResource(sub.OrgID, id)); err != nil {
+	if err := in.s.access.Check(ctx, sub, access.Read, inboundResource(sub.OrgID, "")); err != nil {
 		return InboundItem{}, err
 	}
-	return in.load(ctx, sub.OrgID, id)
+	it, err := in.load(ctx, sub.OrgID, id)
+	if err != nil {
+		return it, err
+	}
+	if err := in.s.access.Check(ctx, sub, access.Read, itemResource(it)); err != nil {
+		return InboundItem{}, err
+	}
+	return it, nil
 }
 
 // Original returns an item's scan as it arrived.
@@ -391,7 +422,8 @@ func (in *Inbound) List(ctx context.Context, sub *platform.Subject, f InboundFil
 	if err := in.s.access.Check(ctx, sub, access.Read, inboundResource(sub.OrgID, "")); err != nil {
 		return nil, err
 	}
-	where, args := "WHERE org_id = ?", []any{sub.OrgID}
+	scope, scopeArgs := unitScope(sub)
+	where, args := "WHERE org_id = ?"+scope, append([]any{sub.OrgID}, scopeArgs...)
 	switch f.Status {
 	case "":
 	case InboundReading, InboundTriage, InboundRouted:
@@ -417,7 +449,8 @@ func (in *Inbound) Counts(ctx context.Context, sub *platform.Subject, batch stri
 	if err := in.s.access.Check(ctx, sub, access.Read, inboundResource(sub.OrgID, "")); err != nil {
 		return nil, err
 	}
-	where, args := "WHERE org_id = ?", []any{sub.OrgID}
+	scope, scopeArgs := unitScope(sub)
+	where, args := "WHERE org_id = ?"+scope, append([]any{sub.OrgID}, scopeArgs...)
 	if batch != "" {
 		where, args = where+" AND batch_id = ?", append(args, batch)
 	}

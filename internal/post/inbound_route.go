@@ -76,8 +76,8 @@ func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundI
 	}
 	now := in.s.now()
 	err = in.s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE post_inbound SET status = ?, case_id = ?, case_ref = ?, routed_how = ?, routed_by = ?, routed_at = ?, updated_at = ? WHERE id = ? AND status <> ?",
-			InboundRouted, c.ID, c.Reference, how, sub.UserID, store.Millis(now), store.Millis(now), it.ID, InboundRouted)
+		res, err := tx.Exec(ctx, "UPDATE post_inbound SET status = ?, case_id = ?, case_ref = ?, unit_id = ?, routed_how = ?, routed_by = ?, routed_at = ?, updated_at = ? WHERE id = ? AND status <> ?",
+			InboundRouted, c.ID, c.Reference, c.UnitID, how, sub.UserID, store.Millis(now), store.Millis(now), it.ID, InboundRouted)
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundI
 	if err != nil {
 		return it, platform.AsError(err)
 	}
-	it.Status, it.CaseID, it.CaseRef, it.RoutedHow, it.RoutedBy, it.RoutedAt, it.UpdatedAt = InboundRouted, c.ID, c.Reference, how, sub.UserID, now, now
+	it.Status, it.CaseID, it.CaseRef, it.UnitID, it.RoutedHow, it.RoutedBy, it.RoutedAt, it.UpdatedAt = InboundRouted, c.ID, c.Reference, c.UnitID, how, sub.UserID, now, now
 	// Telling comes last: the post is filed whether or not the message
 	// goes, and the case's timeline shows it either way.
 	if err := in.cases().TellCaseworker(ctx, it.OrgID, c.ID, "Post received for "+c.Reference,

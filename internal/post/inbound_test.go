@@ -72,27 +72,34 @@ func TestInboundRoutesByReference(t *testing.T) {
 		wantField(t, err, "reference")
 		routed, err := in.Route(e.ctx, e.cas, other.ID, "comp-2026-000007")
 		noErr(t, err)
-		if routed.Status != InboundRouted || routed.RoutedHow != "hand" || routed.RoutedBy != e.cas.UserID || len(desk.filed["case_2"]) != 1 {
+		if routed.Status != InboundRouted || routed.RoutedHow != "hand" || routed.RoutedBy != e.cas.UserID || routed.UnitID != e.units["Adults"] || len(desk.filed["case_2"]) != 1 {
 			t.Fatalf("by hand %+v", routed)
 		}
 		_, err = in.Route(e.ctx, e.cas, other.ID, "ASC-2026-000042")
 		wantCode(t, err, platform.CodeConflict)
 		// The original is kept as it came.
-		_, rc, err := in.Original(e.ctx, e.sid, items[1].ID)
+		_, rc, err := in.Original(e.ctx, e.cas, items[1].ID)
 		noErr(t, err)
 		b, _ := io.ReadAll(rc)
 		rc.Close()
 		if !bytes.Equal(b, letterFor("HOUS-2026-000999")) {
 			t.Fatal("original changed")
 		}
-		counts, err := in.Counts(e.ctx, e.sid, batch)
+		counts, err := in.Counts(e.ctx, e.cas, batch)
 		noErr(t, err)
 		if counts[InboundRouted] != 2 {
 			t.Fatalf("counts %v", counts)
 		}
-		list, err := in.List(e.ctx, e.sid, InboundFilter{Status: InboundRouted, Limit: 1})
+		// Once filed on an Adults case, the letters are Adults' post:
+		// Sid (Finance) no longer sees them.
+		_, err = in.Get(e.ctx, e.sid, items[1].ID)
+		wantCode(t, err, platform.CodeForbidden)
+		if counts, err := in.Counts(e.ctx, e.sid, batch); err != nil || counts[InboundRouted] != 0 {
+			t.Fatalf("sid's counts %v %v", counts, err)
+		}
+		list, err := in.List(e.ctx, e.cas, InboundFilter{Status: InboundRouted, Limit: 1})
 		noErr(t, err)
-		more, err := in.List(e.ctx, e.sid, InboundFilter{Status: InboundRouted, AfterAt: list[0].CreatedAt, AfterID: list[0].ID})
+		more, err := in.List(e.ctx, e.cas, InboundFilter{Status: InboundRouted, AfterAt: list[0].CreatedAt, AfterID: list[0].ID})
 		noErr(t, err)
 		if len(list) != 1 || len(more) != 1 || more[0].ID == list[0].ID {
 			t.Fatalf("pages %v %v", list, more)

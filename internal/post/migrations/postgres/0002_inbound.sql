@@ -20,6 +20,7 @@ CREATE TABLE post_inbound (
     findings    TEXT NOT NULL DEFAULT '{}',    -- JSON: references, postcodes, names
     case_id     TEXT NOT NULL DEFAULT '',
     case_ref    TEXT NOT NULL DEFAULT '',
+    unit_id     TEXT NOT NULL DEFAULT '',      -- the case's business unit once routed: only its staff (and records managers) read it then
     routed_how  TEXT NOT NULL DEFAULT '',      -- auto (by its reference) | hand
     routed_by   TEXT NOT NULL DEFAULT '',
     routed_at   BIGINT NOT NULL DEFAULT 0,
