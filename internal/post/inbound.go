@@ -56,7 +56,7 @@ type InboundItem struct {
 	Findings   inbound.Findings `json:"findings"`
 	CaseID     string           `json:"case_id,omitempty"`
 	CaseRef    string           `json:"case_reference,omitempty"`
-	UnitID     string           `json:"unit_id,omitempty"` // the case's unit, once routed
+	UnitID     string           `json:"unit_id,omitempty"`    // the case's unit, once routed
 	RoutedHow  string           `json:"routed_how,omitempty"` // auto | hand
 	RoutedBy   string           `json:"routed_by,omitempty"`
 	RoutedAt   time.Time        `json:"routed_at,omitzero"`
