@@ -154,8 +154,10 @@ func inboundResource(orgID, id string) access.Resource {
 
 // itemResource is an item: once filed on a case, it belongs to the
 // case's unit, and only that unit's staff (and records managers) read it.
+// A letter to the council is personal correspondence: OFFICIAL-SENSITIVE,
+// so the access point audits each look at one.
 func itemResource(it InboundItem) access.Resource {
-	return access.Resource{Type: ResourceType, ID: it.ID, OrgID: it.OrgID, BusinessUnit: it.UnitID}
+	return access.Resource{Type: ResourceType, ID: it.ID, OrgID: it.OrgID, BusinessUnit: it.UnitID, Classification: platform.OfficialSensitive}
 }
 
 // unitScope narrows a query of items to those sub may read: the post

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"dbtp/internal/audit"
 	"dbtp/internal/platform"
 	"dbtp/internal/post/inbound"
 	"dbtp/internal/store"
@@ -84,6 +85,16 @@ func TestInboundRoutesByReference(t *testing.T) {
 		rc.Close()
 		if !bytes.Equal(b, letterFor("HOUS-2026-000999")) {
 			t.Fatal("original changed")
+		}
+		// Each look at a letter is on record.
+		entries, err := e.log.List(e.ctx, audit.Filter{OrgID: e.org.ID, Limit: 500})
+		noErr(t, err)
+		looked := false
+		for _, en := range entries.Entries {
+			looked = looked || en.Action == "post.read" && en.ResourceID == items[1].ID && en.ActorID == e.cas.UserID
+		}
+		if !looked {
+			t.Fatal("reading a letter was not audited")
 		}
 		counts, err := in.Counts(e.ctx, e.cas, batch)
 		noErr(t, err)
