@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/jobs"
 	"dbtp/internal/platform"
@@ -131,4 +132,41 @@ func (in *Inbound) readText(ctx context.Context, it InboundItem) (InboundItem, e
 		return in.s.audit.Record(tx, e)
 	})
 	return it, err
+}
+
+// ReadAgain queues an item that could not be read (tesseract was missing,
+// or the scan would not render) to be read again, say once tesseract is
+// installed. An item already read is left as it is.
+func (in *Inbound) ReadAgain(ctx context.Context, sub *platform.Subject, id string) (InboundItem, error) {
+	if err := in.s.access.Check(ctx, sub, access.Create, inboundResource(sub.OrgID, id)); err != nil {
+		return InboundItem{}, err
+	}
+	it, err := in.load(ctx, sub.OrgID, id)
+	if err != nil {
+		return it, err
+	}
+	if it.OCRText != "" || it.OCRNote == "" {
+		return it, platform.Errorf(platform.CodeConflict, "This scan has been read already, or is being read")
+	}
+	now := in.s.now()
+	err = in.s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE post_inbound SET ocr_note = '', updated_at = ? WHERE id = ? AND ocr_text = ''", store.Millis(now), it.ID); err != nil {
+			return err
+		}
+		if in.s.opts.Jobs != nil {
+			e := jobsEnqueued(it)
+			e.Key = fmt.Sprintf("%s:%d", it.ID, now.UnixMilli()) // the first reading's job is done: a new one
+			if _, err := in.s.opts.Jobs.Enqueue(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		e := audit.For(sub, "post.inbound_read_again", "post_inbound", it.ID, audit.Success)
+		e.Detail = it.Name
+		return in.s.audit.Record(tx, e)
+	})
+	if err != nil {
+		return it, orNil(err)
+	}
+	it.OCRNote, it.UpdatedAt = "", now
+	return it, nil
 }

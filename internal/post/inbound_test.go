@@ -3,6 +3,8 @@ package post
 import (
 	"bytes"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,11 +127,15 @@ func TestInboundRoutesByReference(t *testing.T) {
 }
 
 // TestInboundWithoutTesseract: without tesseract the scan is still kept,
-// waits in triage and says why it was not read.
+// waits in triage and says why it was not read; once tesseract is
+// installed, staff have it read again and it goes to its case.
 func TestInboundWithoutTesseract(t *testing.T) {
+	needOCR(t)
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		in := e.inbound(newCaseDesk(), inbound.Reader{Tesseract: filepath.Join(t.TempDir(), "tesseract")})
+		tess := filepath.Join(t.TempDir(), "tesseract")
+		desk := newCaseDesk(CaseRef{ID: "case_1", Reference: "ASC-2026-000042", Title: "Care assessment", UnitID: e.units["Adults"]})
+		in := e.inbound(desk, inbound.Reader{Tesseract: tess})
 		_, items, err := in.Receive(e.ctx, e.cas, Delivery{Source: SourceUpload, Files: []Upload{{Name: "a.pdf", Content: letterFor("ASC-2026-000042")}}})
 		noErr(t, err)
 		_, err = e.jobs.RunDue(e.ctx)
@@ -138,6 +144,22 @@ func TestInboundWithoutTesseract(t *testing.T) {
 		noErr(t, err)
 		if got.Status != InboundTriage || !strings.Contains(got.OCRNote, "tesseract is not installed") || got.OCRText != "" {
 			t.Fatalf("item %+v", got)
+		}
+		_, err = in.ReadAgain(e.ctx, e.sid, got.ID)
+		wantCode(t, err, platform.CodeForbidden)
+		real, err := exec.LookPath("tesseract")
+		noErr(t, err)
+		noErr(t, os.Symlink(real, tess)) // installed
+		_, err = in.ReadAgain(e.ctx, e.cas, got.ID)
+		noErr(t, err)
+		_, err = in.ReadAgain(e.ctx, e.cas, got.ID)
+		wantCode(t, err, platform.CodeConflict)
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
+		got, err = in.Get(e.ctx, e.cas, items[0].ID)
+		noErr(t, err)
+		if got.Status != InboundRouted || got.CaseRef != "ASC-2026-000042" || got.OCRNote != "" {
+			t.Fatalf("read again %+v", got)
 		}
 	})
 }

@@ -55,6 +55,17 @@ func (p *inboundPart) api(srv *web.Server) {
 		Description: "Files the scan on the case with the reference (as a record) and tells its caseworker.",
 		Request:     web.SchemaOf(routeInput{}),
 		Responses:   map[int]web.Response{200: {Description: "The routed item", Schema: item}}}, p.apiRoute)
+	api.HandleFunc("POST /api/v1/post/inbound/{id}/read", web.Op{Summary: "Read an inbound item again", Tags: tags, Scopes: []string{platform.ScopeWrite},
+		Description: "Queues an item that could not be read (tesseract was missing, or the scan would not render) to be read and routed again.",
+		Responses:   map[int]web.Response{202: {Description: "Being read again", Schema: item}}}, p.apiReadAgain)
+}
+
+func (p *inboundPart) apiReadAgain(w http.ResponseWriter, r *http.Request) error {
+	it, err := p.in.ReadAgain(r.Context(), web.SubjectOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusAccepted, it)
 }
 
 func (p *inboundPart) apiList(w http.ResponseWriter, r *http.Request) error {

@@ -35,6 +35,7 @@ func (p *inboundPart) routes(srv *web.Server) {
 	rt.Handle("GET /post/inbound/{id}/scan", web.RequireSignedInFunc(p.scan))
 	rt.Handle("GET /post/inbound/{id}/preview.png", web.RequireSignedInFunc(p.preview))
 	rt.HandleFunc("POST /post/inbound/{id}/route", p.routePage)
+	rt.HandleFunc("POST /post/inbound/{id}/read", p.readAgainPage)
 	p.api(srv)
 }
 
@@ -340,6 +341,20 @@ func (p *inboundPart) routePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	web.SetFlash(w, r, "Filed on case "+it.CaseRef+" and its caseworker told")
+	http.Redirect(w, r, "/post/inbound/"+it.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (p *inboundPart) readAgainPage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	it, err := p.in.ReadAgain(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "The scan is being read again")
 	http.Redirect(w, r, "/post/inbound/"+it.ID, http.StatusSeeOther)
 	return nil
 }

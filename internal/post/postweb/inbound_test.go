@@ -144,6 +144,11 @@ func TestInboundAPI(t *testing.T) {
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/inbound-batches/"+b.BatchID, ""), 200, `"triage":1`)
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/inbound/"+b.Items[0].ID, ""), 200, "tesseract is not installed", `"status":"triage"`)
 		want(t, e.srv.API(tok, "GET", "/api/v1/post/inbound?status=triage", ""), 200, b.Items[0].ID)
+		want(t, e.browser("Cas").Get("/post/inbound/"+b.Items[0].ID), 200, "tesseract is not installed", "Read it again")
+		want(t, e.srv.API(tok, "POST", "/api/v1/post/inbound/"+b.Items[0].ID+"/read", ""), 202, `"status":"triage"`)
+		want(t, e.srv.API(tok, "POST", "/api/v1/post/inbound/"+b.Items[0].ID+"/read", ""), 409, "read already")
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
 		want(t, e.srv.API(tok, "POST", "/api/v1/post/inbound/"+b.Items[0].ID+"/route", `{"reference":""}`), 422, "Enter the case reference")
 		want(t, e.srv.API(tok, "POST", "/api/v1/post/inbound/"+b.Items[0].ID+"/route", `{"reference":"ASC-2026-000042"}`), 200, `"status":"routed"`, `"routed_how":"hand"`)
 		if desk.filedOn("case_1") != 1 {
