@@ -19,6 +19,9 @@ type IMAPConfig struct {
 	Mailbox  string // default INBOX
 	// Batch is how many messages one poll takes at most; default 50.
 	Batch int
+	// MaxBytes is the largest message fetched; a larger one is refused
+	// (marked read and flagged) unread. Default 25 MiB.
+	MaxBytes int64
 }
 
 // PollResult says what one poll did.
@@ -37,6 +40,9 @@ func PollIMAP(ctx context.Context, cfg IMAPConfig, deliver Deliver) (PollResult,
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 50
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 25 << 20
 	}
 	var c *imapclient.Client
 	var err error
@@ -75,17 +81,30 @@ func PollIMAP(ctx context.Context, cfg IMAPConfig, deliver Deliver) (PollResult,
 	}
 	for _, uid := range uids {
 		set := imap.UIDSetNum(uid)
-		body := &imap.FetchItemBodySection{Peek: true} // read it without marking it: only a kept message is marked
-		msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{body}}).Collect()
+		// Its size first, so a huge message is never fetched.
+		sizes, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 		if err != nil {
 			return res, fmt.Errorf("IMAP fetch: %w", err)
 		}
-		if len(msgs) == 0 {
+		if len(sizes) == 0 {
 			continue // expunged meanwhile
 		}
-		raw := msgs[0].FindBodySection(body)
+		var raw []byte
+		if sizes[0].RFC822Size <= cfg.MaxBytes {
+			body := &imap.FetchItemBodySection{Peek: true} // read it without marking it: only a kept message is marked
+			msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{body}}).Collect()
+			if err != nil {
+				return res, fmt.Errorf("IMAP fetch: %w", err)
+			}
+			if len(msgs) == 0 {
+				continue
+			}
+			raw = msgs[0].FindBodySection(body)
+		}
 		refused := false
-		if m, perr := ParseMail(bytes.NewReader(raw)); perr != nil {
+		if raw == nil {
+			refused = true
+		} else if m, perr := ParseMail(bytes.NewReader(raw)); perr != nil {
 			refused = true
 		} else if derr := deliver(ctx, m); derr != nil {
 			if !IsRejected(derr) {

@@ -124,8 +124,9 @@ func literal(s string) imap.LiteralReader { return lit{strings.NewReader(s)} }
 
 func TestPollIMAP(t *testing.T) {
 	pdf := TypedLetter("Your reference: COMP-2026-000042")
-	addr, _ := imapServer(t, message("one.pdf", pdf), message("notes.txt", []byte("text only")), message("two.pdf", pdf))
-	cfg := IMAPConfig{Addr: addr, Security: "none", Username: "post", Password: "secret"}
+	huge := message("huge.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 200<<10)...))
+	addr, _ := imapServer(t, message("one.pdf", pdf), message("notes.txt", []byte("text only")), message("two.pdf", pdf), huge)
+	cfg := IMAPConfig{Addr: addr, Security: "none", Username: "post", Password: "secret", MaxBytes: 100 << 10}
 	ctx := context.Background()
 	var box inbox
 	box.fail = errors.New("database down")
@@ -134,14 +135,14 @@ func TestPollIMAP(t *testing.T) {
 	}
 	box.fail = nil
 	res, err := PollIMAP(ctx, cfg, box.deliver)
-	if err != nil || res.Kept != 2 || res.Refused != 1 || len(box.got) != 2 || box.got[1].Scans[0].Name != "two.pdf" {
+	if err != nil || res.Kept != 2 || res.Refused != 2 || len(box.got) != 2 || box.got[1].Scans[0].Name != "two.pdf" {
 		t.Fatalf("poll: %+v %v %+v", res, err, box.got)
 	}
 	// Each message is collected once: the next poll finds nothing new.
 	if res, err := PollIMAP(ctx, cfg, box.deliver); err != nil || res.Kept+res.Refused != 0 {
 		t.Fatalf("second poll: %+v %v", res, err)
 	}
-	// The refused one is flagged for a person to look at.
+	// The refused ones (no scan; too large) are flagged for a person.
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestPollIMAP(t *testing.T) {
 		t.Fatal(err)
 	}
 	found, err := c.Search(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagFlagged}}, nil).Wait()
-	if err != nil || len(found.AllSeqNums()) != 1 || found.AllSeqNums()[0] != 2 {
+	if err != nil || len(found.AllSeqNums()) != 2 || found.AllSeqNums()[0] != 2 || found.AllSeqNums()[1] != 4 {
 		t.Fatalf("flagged: %+v %v", found, err)
 	}
 	if _, err := PollIMAP(ctx, IMAPConfig{Addr: addr, Security: "none", Username: "post", Password: "wrong"}, box.deliver); err == nil {

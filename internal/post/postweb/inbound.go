@@ -125,6 +125,8 @@ func (p *inboundPart) start(ctx context.Context, m *Module) error {
 				to = append(to, a)
 			}
 		}
+		// A message may carry a scan of the largest size, base64-encoded
+		// (a third larger), and a little more.
 		r, err := inbound.ListenSMTP(addr, deliver(post.SourceEmail), inbound.SMTPOptions{To: to, MaxBytes: 2*p.in.MaxBytes() + 1<<20, Log: m.d.Log})
 		if err != nil {
 			return fmt.Errorf("%s=%s: %w", envSMTPAddr, addr, err)
@@ -142,7 +144,7 @@ func (p *inboundPart) start(ctx context.Context, m *Module) error {
 			every = d
 		}
 		cfg := inbound.IMAPConfig{Addr: imapAddr, Security: p.getenv(envIMAPSecurity), Username: p.getenv(envIMAPUser),
-			Password: p.getenv(envIMAPPassword), Mailbox: p.getenv(envIMAPMailbox)}
+			Password: p.getenv(envIMAPPassword), Mailbox: p.getenv(envIMAPMailbox), MaxBytes: 2*p.in.MaxBytes() + 1<<20}
 		switch cfg.Security {
 		case "", "tls", "starttls", "none":
 		default:
