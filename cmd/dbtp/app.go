@@ -61,7 +61,7 @@ func modules(a *app) []module.Module {
 		svc,
 		recs,
 		workplace,
-		&postweb.Module{},
+		withInbound(&postweb.Module{}, a, svc), // inbound post is filed on cases
 		&signingweb.Module{},
 		&home.Module{},
 	}
