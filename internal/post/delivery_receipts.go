@@ -15,8 +15,9 @@ import (
 func (dl *Deliverer) receiptsJob(ctx context.Context, _ jobs.Job) error {
 	now := dl.s.now()
 	// Only messages a provider can be asked about, and those past the age.
-	q := "SELECT id, kind, provider, provider_ref, sent_at FROM post_notifications WHERE status = ? AND (sent_at < ?"
-	args := []any{StatusSending, store.Millis(now.Add(-dl.d.ReceiptAge))}
+	// Letters the printer has ("accepted") are asked about, never aged.
+	q := "SELECT id, kind, status, provider, provider_ref, sent_at FROM post_notifications WHERE status IN (?, ?) AND (status = ? AND sent_at < ?"
+	args := []any{StatusSending, StatusAccepted, StatusSending, store.Millis(now.Add(-dl.d.ReceiptAge))}
 	for _, p := range dl.d.Providers {
 		if _, ok := p.(provider.Checker); ok {
 			q += " OR provider = ?"
@@ -28,13 +29,13 @@ func (dl *Deliverer) receiptsJob(ctx context.Context, _ jobs.Job) error {
 		return err
 	}
 	type pending struct {
-		id, kind, prov, ref string
+		id, kind, st, prov, ref string
 		sent                int64
 	}
 	var ps []pending
 	for rows.Next() {
 		var p pending
-		if err := rows.Scan(&p.id, &p.kind, &p.prov, &p.ref, &p.sent); err != nil {
+		if err := rows.Scan(&p.id, &p.kind, &p.st, &p.prov, &p.ref, &p.sent); err != nil {
 			rows.Close()
 			return err
 		}
@@ -51,10 +52,10 @@ func (dl *Deliverer) receiptsJob(ctx context.Context, _ jobs.Job) error {
 				continue // asked again next time
 			}
 		}
-		if (st == "" || st == StatusSending) && now.Sub(store.Time(p.sent)) > dl.d.ReceiptAge {
+		if p.st == StatusSending && (st == "" || st == StatusSending) && now.Sub(store.Time(p.sent)) > dl.d.ReceiptAge {
 			st = StatusTemporaryFailure
 		}
-		if st == "" || st == StatusSending {
+		if st == "" || !Final(st) {
 			if err := dl.s.db.Write(ctx, func(tx *store.Tx) error {
 				_, err := tx.Exec(ctx, "UPDATE post_notifications SET updated_at = ? WHERE id = ?", store.Millis(now), p.id)
 				return err
