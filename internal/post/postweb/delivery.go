@@ -23,7 +23,8 @@ import (
 // name, posts delivery receipts to services' callback URLs, and offers
 // "send a message from a case".
 type deliveryPart struct {
-	dl *post.Deliverer
+	cases Cases
+	dl    *post.Deliverer
 	// providers is shared with the deliverer: filled at start, once every
 	// part has offered its providers, before any job runs.
 	providers map[string]provider.Provider
