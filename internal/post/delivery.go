@@ -3,6 +3,7 @@ package post
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"dbtp/internal/jobs"
@@ -48,8 +49,10 @@ type Delivery struct {
 
 // Deliverer runs the delivery jobs over a Store.
 type Deliverer struct {
-	s *Store
-	d Delivery
+	s         *Store
+	d         Delivery
+	mu        sync.Mutex
+	templates map[string]Template // by "id@version"
 }
 
 // DeliveryBackoff waits 30s, 1m, 2m... up to an hour.
@@ -79,7 +82,7 @@ func (s *Store) HandleDelivery(d Delivery) (*Deliverer, error) {
 	if d.Providers == nil {
 		d.Providers = map[string]provider.Provider{}
 	}
-	dl := &Deliverer{s: s, d: d}
+	dl := &Deliverer{s: s, d: d, templates: map[string]Template{}}
 	q := s.opts.Jobs
 	err := errors.Join(
 		q.Handle(JobDeliver, jobs.Kind{Label: "Deliver a message", Handler: dl.deliverJob, MaxAttempts: d.Attempts, Backoff: d.Backoff,

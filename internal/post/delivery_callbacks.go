@@ -16,18 +16,14 @@ type callbackArgs struct {
 }
 
 // queueCallback queues a delivery receipt of notification id's new status
-// when its service has a callback URL, in the write that sets the status.
+// when its service has a callback URL (callbackURL, as read with the
+// notification), in the write that sets the status.
 // One receipt per notification and status, however often it is set.
-func (dl *Deliverer) queueCallback(ctx context.Context, tx *store.Tx, orgID, serviceID, id, status string) error {
-	var url string
-	err := tx.QueryRow(ctx, "SELECT callback_url FROM post_services WHERE id = ?", serviceID).Scan(&url)
-	if store.IsNoRows(err) || err == nil && url == "" {
+func (dl *Deliverer) queueCallback(ctx context.Context, tx *store.Tx, callbackURL, orgID, id, status string) error {
+	if callbackURL == "" {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	_, err = dl.s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobCallback, OrgID: orgID, Args: callbackArgs{ID: id, Status: status},
+	_, err := dl.s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobCallback, OrgID: orgID, Args: callbackArgs{ID: id, Status: status},
 		Key: id + ":" + status})
 	return err
 }

@@ -27,7 +27,7 @@ func smtpTo(t testing.TB, addr string) provider.Provider {
 	t.Helper()
 	s, err := mail.New(mail.Config{Addr: addr, From: "Northshire Council <noreply@northshire.example>", StartTLS: mail.TLSNone})
 	noErr(t, err)
-	return smtpmail.New(s)
+	return smtpmail.New(mail.NewPool(s, 8))
 }
 
 // deliverer registers delivery on the env's queue with these providers

@@ -79,9 +79,9 @@ func (dl *Deliverer) Receipt(ctx context.Context, name, ref, status string) erro
 		return fmt.Errorf("post: %q is not a final status", status)
 	}
 	return dl.s.db.Write(ctx, func(tx *store.Tx) error {
-		var id, org, svc string
-		err := tx.QueryRow(ctx, "SELECT id, org_id, service_id FROM post_notifications WHERE provider = ? AND provider_ref = ? AND status IN (?, ?)",
-			name, ref, StatusSending, StatusAccepted).Scan(&id, &org, &svc)
+		var id, org, url string
+		err := tx.QueryRow(ctx, `SELECT n.id, n.org_id, s.callback_url FROM post_notifications n JOIN post_services s ON s.id = n.service_id
+			WHERE n.provider = ? AND n.provider_ref = ? AND n.status IN (?, ?)`, name, ref, StatusSending, StatusAccepted).Scan(&id, &org, &url)
 		if store.IsNoRows(err) {
 			return nil
 		}
@@ -92,6 +92,6 @@ func (dl *Deliverer) Receipt(ctx context.Context, name, ref, status string) erro
 		if _, err := tx.Exec(ctx, "UPDATE post_notifications SET status = ?, completed_at = ?, updated_at = ? WHERE id = ?", status, now, now, id); err != nil {
 			return err
 		}
-		return dl.queueCallback(ctx, tx, org, svc, id, status)
+		return dl.queueCallback(ctx, tx, url, org, id, status)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,12 +29,13 @@ type outgoing struct {
 	SMSSender     string
 	LetterContact string
 	RatePerMinute int
+	CallbackURL   string
 }
 
 const outgoingColumns = `n.id, n.org_id, n.service_id, n.template_id, n.template_version, n.kind, n.recipient, n.address, n.personalisation,
 	n.subject, n.body, n.reference, n.case_id, n.key_type, n.status, n.large_print, n.postage, n.provider, n.provider_ref, n.attempts,
 	n.pdf_blob, n.pages, n.scheduled_for, n.created_at, n.sent_at, n.completed_at, n.dispatch_at, n.rate_slot,
-	s.name, s.email_reply_to, s.sms_sender, s.letter_contact, s.rate_per_minute`
+	s.name, s.email_reply_to, s.sms_sender, s.letter_contact, s.rate_per_minute, s.callback_url`
 
 func scanOutgoing(r rowScanner) (outgoing, error) {
 	var o outgoing
@@ -43,7 +45,7 @@ func scanOutgoing(r rowScanner) (outgoing, error) {
 	err := r.Scan(&o.ID, &o.OrgID, &o.ServiceID, &o.TemplateID, &o.TemplateVersion, &o.Kind, &o.Recipient, &addr, &pers,
 		&o.Subject, &o.Body, &o.Reference, &o.CaseID, &o.KeyType, &o.Status, &large, &o.Postage, &o.Provider, &o.ProviderRef, &o.Attempts,
 		&o.PDFBlob, &o.Pages, &sched, &created, &sent, &completed, &o.DispatchAt, &o.RateSlot,
-		&o.ServiceName, &o.ReplyTo, &o.SMSSender, &o.LetterContact, &o.RatePerMinute)
+		&o.ServiceName, &o.ReplyTo, &o.SMSSender, &o.LetterContact, &o.RatePerMinute, &o.CallbackURL)
 	if err != nil {
 		return o, err
 	}
@@ -223,7 +225,7 @@ func (dl *Deliverer) render(ctx context.Context, o outgoing) *notify.Rendered {
 	if o.TemplateID == "" {
 		return nil
 	}
-	t, err := dl.s.TemplateForService(ctx, o.ServiceID, o.TemplateID, o.TemplateVersion)
+	t, err := dl.template(ctx, o)
 	if err != nil {
 		return nil
 	}
@@ -304,7 +306,7 @@ func (dl *Deliverer) setFinal(ctx context.Context, tx *store.Tx, o outgoing, sta
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // another run recorded it first
 	}
-	return dl.queueCallback(ctx, tx, o.OrgID, o.ServiceID, o.ID, status)
+	return dl.queueCallback(ctx, tx, o.CallbackURL, o.OrgID, o.ID, status)
 }
 
 // requeue puts the delivery off until at (a scheduled send).
@@ -343,4 +345,28 @@ func errText(err error) string {
 		s = strings.ToValidUTF8(s[:1000], "")
 	}
 	return s
+}
+
+// template is o's template at its version. A version never changes once
+// made, so versions are kept in memory (a few hundred: a council has that
+// many templates in use, not more) and a busy queue reads each once.
+func (dl *Deliverer) template(ctx context.Context, o outgoing) (Template, error) {
+	key := o.TemplateID + "@" + strconv.Itoa(o.TemplateVersion)
+	dl.mu.Lock()
+	t, ok := dl.templates[key]
+	dl.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := dl.s.TemplateForService(ctx, o.ServiceID, o.TemplateID, o.TemplateVersion)
+	if err != nil || o.TemplateVersion == 0 {
+		return t, err
+	}
+	dl.mu.Lock()
+	if len(dl.templates) >= 500 {
+		clear(dl.templates)
+	}
+	dl.templates[key] = t
+	dl.mu.Unlock()
+	return t, nil
 }

@@ -30,6 +30,7 @@ type deliveryPart struct {
 	providers map[string]provider.Provider
 	offered   map[string]provider.Provider
 	named     map[string]string // kind -> the provider the settings name
+	pool      *mail.Pool        // the SMTP provider's kept conversations, closed at stop
 }
 
 // offer makes a provider another part builds (the letters part's print
@@ -90,6 +91,11 @@ func (p *deliveryPart) build(m *Module, kind, name string) (provider.Provider, e
 			m.d.Log.Warn("post: email waits: no SMTP relay is set on this node (DBTP_SMTP_ADDR)")
 			return nil, nil
 		}
+		if ms, ok := m.d.Mail.(*mail.Sender); ok {
+			// Conversations kept open: a busy queue sends hundreds a second.
+			p.pool = mail.NewPool(ms, 16)
+			return smtpmail.New(p.pool), nil
+		}
 		return smtpmail.New(m.d.Mail), nil
 	case "http":
 		if kind != post.KindSMS {
@@ -147,4 +153,8 @@ func (p *deliveryPart) demo(ctx context.Context, m *Module, env *module.DemoEnv,
 	return nil
 }
 
-func (p *deliveryPart) stop() {}
+func (p *deliveryPart) stop() {
+	if p.pool != nil {
+		p.pool.Close()
+	}
+}
