@@ -44,7 +44,7 @@ func kernelMigrations() []store.Migrations {
 func modules(a *app) []module.Module {
 	gazetteer := &gazetteerweb.Module{} // address questions find addresses in it
 	svc := &servicesweb.Module{Addresses: gazetteer}
-	postMod := wirePost(a, svc) // workflow email through digital post; messages on case pages; send from a case
+	postMod := wirePost(a, svc)
 	recs := &recordsweb.Module{Cases: caseFiles{svc}, SARs: sarCases{svc}} // case files become records; subject access requests are answered in records
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.

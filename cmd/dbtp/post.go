@@ -58,7 +58,9 @@ func (p postOffice) CaseMessages(ctx context.Context, sub *platform.Subject, cas
 	return out, nil
 }
 
-func (p postOffice) SendURL(caseID string) string { return "/post/send?case=" + url.QueryEscape(caseID) }
+func (p postOffice) SendURL(caseID string) string {
+	return "/post/send?case=" + url.QueryEscape(caseID)
+}
 
 // postCases is the services engine as post's send page reads cases.
 type postCases struct {

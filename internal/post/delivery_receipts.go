@@ -30,7 +30,7 @@ func (dl *Deliverer) receiptsJob(ctx context.Context, _ jobs.Job) error {
 	}
 	type pending struct {
 		id, kind, st, prov, ref string
-		sent                int64
+		sent                    int64
 	}
 	var ps []pending
 	for rows.Next() {
