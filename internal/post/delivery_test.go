@@ -7,6 +7,8 @@ import (
 
 	"dbtp/internal/jobs"
 	"dbtp/internal/post/provider"
+	"dbtp/internal/post/provider/httpsms"
+	"dbtp/internal/post/provider/httpsms/smstest"
 	"dbtp/internal/post/provider/smtpmail/smtpdtest"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
@@ -237,6 +239,40 @@ func TestLettersTestKeysAndScheduledSends(t *testing.T) {
 		e.run()
 		if st := e.state(later.ID); st.Status != StatusDelivered || len(srv.Messages()) != 1 {
 			t.Fatalf("scheduled, later: %+v", st)
+		}
+	})
+}
+
+func TestIdempotentProviderIsAskedAgainAfterAnInterruptedSend(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		gw := smstest.Start(t, "gateway-token")
+		sms, err := httpsms.New(httpsms.Config{URL: gw.URL, Token: "gateway-token"})
+		noErr(t, err)
+		e.deliverer(Delivery{Providers: map[string]provider.Provider{KindSMS: sms}})
+		sv := e.service()
+		tpl := e.template(sv, KindSMS, "", "Your bins go on ((day))")
+		n := e.notification(tpl, "+447700900123", map[string]any{"day": "Tuesday"})
+		// A node handed it to the gateway and died before recording it.
+		_, err = sms.Send(e.ctx, provider.Message{ID: n.ID, Kind: KindSMS, To: n.Recipient, Text: "Your bins go on Tuesday"})
+		noErr(t, err)
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(e.ctx, "UPDATE post_notifications SET dispatch_at = ?, attempts = 1 WHERE id = ?", store.Millis(e.clock.Now()), n.ID)
+			return err
+		}))
+		e.run()
+		if st := e.state(n.ID); st.Status != StatusSending || st.Attempts != 2 || st.Provider != "http-sms" {
+			t.Fatalf("after the retry: %+v", st)
+		}
+		if got := gw.Messages(); len(got) != 1 {
+			t.Fatalf("the gateway has %d messages, want the one", len(got))
+		}
+		// A letter that cannot be made fails at once, without a provider call.
+		lt := e.template(sv, KindLetter, "Hello", "Hello")
+		l := e.notification(lt, "Only one line", nil)
+		e.run()
+		if st := e.state(l.ID); st.Status != StatusValidationFailed || !strings.Contains(st.LastError, "cannot be made") || st.Attempts != 0 {
+			t.Fatalf("bad letter: %+v", st)
 		}
 	})
 }
