@@ -2,6 +2,7 @@ package postweb
 
 import (
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -58,6 +59,8 @@ func TestSendAMessageFromACase(t *testing.T) {
 		want(t, cas.Get("/post/send?case=case_1&template="+email.ID), 200, `value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`,
 			`<label class="govuk-label" for="p3">date</label>`)
 		want(t, cas.Get("/post/send?case=nope"), 404)
+		// With an API token too (a script working through cases).
+		want(t, e.do("GET", "/post/send?case=case_1", http.Header{"Authorization": {"Bearer " + e.token("Cas", "read")}}, nil), 200, "Send a message")
 		want(t, e.browser("Rita").Get("/post/send?case=case_1"), 403)
 		// Sid (Finance) sends nothing for Adults.
 		want(t, e.browser("Sid").Get("/post/send?case=case_1"), 200, "There are no templates you can send yet")
