@@ -37,7 +37,7 @@ type Delivery struct {
 	Logo      []byte // letters' logo (PNG), optional
 	// Attempts is how often a message is handed to its provider before it
 	// fails as a technical failure (default 20: with the default backoff,
-	// about 12 hours of a provider being down).
+	// about 13 hours of a provider being down).
 	Attempts int
 	// Backoff is the wait after failed attempt n (default 30s doubling to
 	// at most an hour).

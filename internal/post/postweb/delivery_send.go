@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -79,6 +80,13 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	if pg.Form == nil {
 		pg.Form = &web.Form{Input: url.Values{}}
 	}
+	prefs, err := m.ps.PreferencesOf(ctx, sub.OrgID, cs.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	pg.Preferred = kindName(prefs.Channel)
+	// The person's preferred channel first, the rest by name.
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Kind == prefs.Channel && ts[j].Kind != prefs.Channel })
 	pg.Templates = append(pg.Templates, web.Option{Value: "", Text: "Choose a template"})
 	for i := range ts {
 		t := &ts[i]
@@ -99,11 +107,6 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	for i, name := range notify.Placeholders(pg.Template.Subject, pg.Template.Body) {
 		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name})
 	}
-	prefs, err := m.ps.PreferencesOf(ctx, sub.OrgID, cs.PersonID)
-	if err != nil {
-		return nil, err
-	}
-	pg.Preferred = kindName(prefs.Channel)
 	if form == nil { // first sight: fill in what is known
 		in := pg.Form.Input
 		in.Set("template", pg.Template.ID)
