@@ -110,7 +110,7 @@ func (dl *Deliverer) deliver(ctx context.Context, id string, last bool) error {
 	// Claim the send: the status is still created and nobody is mid-send,
 	// the rate limit lets it go now, and the mark that a provider call has
 	// begun commits before the call is made.
-	var claimed bool
+	var claimed, busy bool
 	var mark int64
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		cur, err := s.loadOutgoing(ctx, tx, id)
@@ -120,12 +120,16 @@ func (dl *Deliverer) deliver(ctx context.Context, id string, last bool) error {
 		if cur.Status != StatusCreated {
 			return nil
 		}
+		now := s.now()
 		if cur.DispatchAt != 0 {
 			if ip, ok := p.(provider.Idempotent); !ok || !ip.Idempotent() {
+				if now.Sub(store.Time(cur.DispatchAt)) < inFlight {
+					busy = true // another run may be sending it this minute
+					return nil
+				}
 				return dl.interrupted(ctx, tx, cur)
 			}
 		}
-		now := s.now()
 		slot := store.Time(cur.RateSlot)
 		if cur.RateSlot == 0 {
 			if slot, err = dl.takeSlot(ctx, tx, cur.ServiceID, cur.Kind, cur.RatePerMinute, now); err != nil {
@@ -149,6 +153,9 @@ func (dl *Deliverer) deliver(ctx context.Context, id string, last bool) error {
 		claimed = true
 		return nil
 	})
+	if busy {
+		return errors.New("another delivery of this message is under way; asking again later")
+	}
 	if err != nil || !claimed {
 		return err
 	}
@@ -159,6 +166,13 @@ func (dl *Deliverer) deliver(ctx context.Context, id string, last bool) error {
 	}
 	return dl.finish(context.WithoutCancel(ctx), o, mark, p.Name(), res, err)
 }
+
+// inFlight is how long a dispatch mark may belong to a run still sending:
+// the delivery job's timeout and the jobs queue's lease grace. A mark
+// older than that was left by a node that stopped; a newer one may be a
+// second job for the same message at work right now, which must not be
+// mistaken for an interrupted send.
+const inFlight = 3 * time.Minute
 
 type letterPDF struct {
 	blob  string

@@ -98,14 +98,21 @@ func TestGivingUpAndInterruptedSends(t *testing.T) {
 		if st := e.state(n.ID); st.Status != StatusTechnicalFailure || st.Attempts != 2 || !strings.Contains(st.LastError, "gave up after 2 attempts") {
 			t.Fatalf("out of attempts: %+v", st)
 		}
-		// A node that stopped mid-send left its mark: SMTP cannot tell a
-		// repeat, so the message is not sent again.
+		// A mark made this minute may be another run still sending: the
+		// job asks again later, and sends nothing now.
 		srv := smtpdtest.Start(t, addr)
 		m := e.notification(tpl, "bob@example.org", nil)
 		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
 			_, err := tx.Exec(e.ctx, "UPDATE post_notifications SET dispatch_at = ?, attempts = 1 WHERE id = ?", store.Millis(e.clock.Now()), m.ID)
 			return err
 		}))
+		e.run()
+		if st := e.state(m.ID); st.Status != StatusCreated || st.Attempts != 1 {
+			t.Fatalf("a send under way: %+v", st)
+		}
+		// Past the job's timeout and lease, the mark is a node that stopped
+		// mid-send: SMTP cannot tell a repeat, so it is not sent again.
+		e.after(inFlight)
 		e.run()
 		if st := e.state(m.ID); st.Status != StatusTechnicalFailure || !strings.Contains(st.LastError, "not sent again") {
 			t.Fatalf("interrupted: %+v", st)
