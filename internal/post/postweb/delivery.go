@@ -137,7 +137,10 @@ func (p *deliveryPart) start(ctx context.Context, m *Module) error {
 	for kind, name := range p.named {
 		pr, err := p.build(m, kind, name)
 		if err != nil {
-			return err
+			if strings.HasPrefix(err.Error(), "DBTP_POST_") {
+				return err
+			}
+			return fmt.Errorf("DBTP_POST_%s_PROVIDER=%s: %w", strings.ToUpper(kind), name, err)
 		}
 		if pr != nil {
 			p.providers[kind] = pr
