@@ -59,7 +59,7 @@ func TestInboundPostFiledOnCase(t *testing.T) {
 	c := page.Cases[0]
 	letter := inbound.TypedLetter("Ms Sarah Price\n8 Bank Street\nMaidstone\nME14 1PX\n\nYour reference: " + c.Reference +
 		"\n\nDear Sir or Madam,\n\nI have more to add to my complaint, which I set out below.\n\nYours sincerely,\n\nSarah Price")
-	_, items, err := in.Receive(ctx, sys, post.Delivery{Source: post.SourceUpload, Files: []post.Upload{{Name: "price.pdf", Content: letter}}})
+	_, items, err := in.Receive(ctx, sys, post.Arrival{Source: post.SourceUpload, Files: []post.Upload{{Name: "price.pdf", Content: letter}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,9 +183,9 @@ type Upload struct {
 	Content []byte
 }
 
-// Delivery is what arrives together: one upload (a file or a batch) or
+// Arrival is what arrives together: one upload (a file or a batch) or
 // one email.
-type Delivery struct {
+type Arrival struct {
 	Source    string // SourceUpload, SourceEmail or SourceIMAP
 	SourceRef string // email: the message ID (each scan is keyed "<ref>#<n>")
 	Sender    string
@@ -196,7 +196,7 @@ type Delivery struct {
 // write: all of them are kept or, when one is refused, none is (the
 // error names the file). It returns the batch's ID and the items, in
 // order; an email received twice returns the items it made the first time.
-func (in *Inbound) Receive(ctx context.Context, sub *platform.Subject, d Delivery) (string, []InboundItem, error) {
+func (in *Inbound) Receive(ctx context.Context, sub *platform.Subject, d Arrival) (string, []InboundItem, error) {
 	if err := in.check(d); err != nil {
 		return "", nil, err
 	}
@@ -276,7 +276,7 @@ func (in *Inbound) sourceBatch(ctx context.Context, orgID, firstRef string) (str
 
 // check refuses a delivery with a file that is not a scan, too large, an
 // encrypted PDF, or no file at all, before anything is kept.
-func (in *Inbound) check(d Delivery) error {
+func (in *Inbound) check(d Arrival) error {
 	switch d.Source {
 	case SourceUpload, SourceEmail, SourceIMAP:
 	default:

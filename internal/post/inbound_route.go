@@ -118,7 +118,7 @@ func sourceWords(it InboundItem) string {
 func (in *Inbound) ReceiveMail(ctx context.Context, orgID, source string, m inbound.Mail) error {
 	sys := platform.System(orgID)
 	sys.Name = "Digital post (" + source + ")"
-	d := Delivery{Source: source, SourceRef: m.MessageID, Sender: m.From}
+	d := Arrival{Source: source, SourceRef: m.MessageID, Sender: m.From}
 	for _, s := range m.Scans {
 		d.Files = append(d.Files, Upload{Name: s.Name, Content: s.Content})
 	}

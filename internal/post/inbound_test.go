@@ -32,7 +32,7 @@ func TestInboundRoutesByReference(t *testing.T) {
 		desk := newCaseDesk(CaseRef{ID: "case_1", Reference: "ASC-2026-000042", Title: "Care assessment", UnitID: e.units["Adults"]},
 			CaseRef{ID: "case_2", Reference: "COMP-2026-000007", Title: "Missed bin", UnitID: e.units["Adults"]})
 		in := e.inbound(desk, inbound.Reader{})
-		batch, items, err := in.Receive(e.ctx, e.cas, Delivery{Source: SourceUpload, Files: []Upload{
+		batch, items, err := in.Receive(e.ctx, e.cas, Arrival{Source: SourceUpload, Files: []Upload{
 			{Name: `C:\scans\smith.pdf`, Content: letterFor("ASC-2026-000042")}, {Name: "unknown.pdf", Content: letterFor("HOUS-2026-000999")}}})
 		if err != nil {
 			t.Fatalf("%v: %v", err, platform.AsError(err).Err)
@@ -136,7 +136,7 @@ func TestInboundWithoutTesseract(t *testing.T) {
 		tess := filepath.Join(t.TempDir(), "tesseract")
 		desk := newCaseDesk(CaseRef{ID: "case_1", Reference: "ASC-2026-000042", Title: "Care assessment", UnitID: e.units["Adults"]})
 		in := e.inbound(desk, inbound.Reader{Tesseract: tess})
-		_, items, err := in.Receive(e.ctx, e.cas, Delivery{Source: SourceUpload, Files: []Upload{{Name: "a.pdf", Content: letterFor("ASC-2026-000042")}}})
+		_, items, err := in.Receive(e.ctx, e.cas, Arrival{Source: SourceUpload, Files: []Upload{{Name: "a.pdf", Content: letterFor("ASC-2026-000042")}}})
 		noErr(t, err)
 		_, err = e.jobs.RunDue(e.ctx)
 		noErr(t, err)
@@ -184,13 +184,13 @@ func TestInboundBadInput(t *testing.T) {
 			{"encrypted", []Upload{good, {Name: "locked.pdf", Content: []byte("%PDF-1.6\n1 0 obj<<>>endobj\ntrailer<</Root 1 0 R/Encrypt 2 0 R>>")}}, platform.CodeInvalid, "locked.pdf is an encrypted PDF"},
 			{"too many", []Upload{good, good, good, good}, platform.CodeInvalid, "3 files or fewer"},
 		} {
-			_, _, err := in.Receive(e.ctx, e.cas, Delivery{Source: SourceUpload, Files: c.files})
+			_, _, err := in.Receive(e.ctx, e.cas, Arrival{Source: SourceUpload, Files: c.files})
 			if platform.CodeOf(err) != c.code || !strings.Contains(platform.AsError(err).Message, c.says) {
 				t.Errorf("%s: %v", c.name, err)
 			}
 			wantField(t, err, "files")
 		}
-		_, _, err := in.Receive(e.ctx, e.rita, Delivery{Source: SourceUpload, Files: []Upload{good}})
+		_, _, err := in.Receive(e.ctx, e.rita, Arrival{Source: SourceUpload, Files: []Upload{good}})
 		wantCode(t, err, platform.CodeForbidden)
 		if n := e.countInbound(); n != 0 {
 			t.Fatalf("%d items kept from bad input", n)

@@ -97,7 +97,7 @@ func (p *inboundPart) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	batch, items, err := p.in.Receive(r.Context(), web.SubjectOf(r), post.Delivery{Source: post.SourceUpload, Files: files})
+	batch, items, err := p.in.Receive(r.Context(), web.SubjectOf(r), post.Arrival{Source: post.SourceUpload, Files: files})
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (p *inboundPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, 
 	for _, l := range demoLetters {
 		files = append(files, post.Upload{Name: l.name, Content: inbound.TypedLetter(l.text)})
 	}
-	if _, _, err := p.in.Receive(ctx, sys, post.Delivery{Source: post.SourceUpload, Files: files}); err != nil {
+	if _, _, err := p.in.Receive(ctx, sys, post.Arrival{Source: post.SourceUpload, Files: files}); err != nil {
 		return fmt.Errorf("inbound post demo: %w", err)
 	}
 	var c post.CaseRef
@@ -59,7 +59,7 @@ func (p *inboundPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, 
 	letter := inbound.TypedLetter("Mr Tom Okafor\n31 High Street\nCanterbury\nCT1 2JE\n\nYour reference: " + c.Reference +
 		"\n\nDear Sir or Madam,\n\nFurther to my complaint, I enclose the photographs you asked for and the letter from my landlord.\n\n" +
 		"Yours sincerely,\n\nTom Okafor")
-	_, items, err := p.in.Receive(ctx, sys, post.Delivery{Source: post.SourceUpload, Files: []post.Upload{{Name: "reply-" + c.Reference + ".pdf", Content: letter}}})
+	_, items, err := p.in.Receive(ctx, sys, post.Arrival{Source: post.SourceUpload, Files: []post.Upload{{Name: "reply-" + c.Reference + ".pdf", Content: letter}}})
 	if err != nil {
 		return fmt.Errorf("inbound post demo: %w", err)
 	}

@@ -227,7 +227,7 @@ func (p *inboundPart) uploadPage(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		var batch string
 		var items []post.InboundItem
-		batch, items, err = p.in.Receive(r.Context(), sub, post.Delivery{Source: post.SourceUpload, Files: files})
+		batch, items, err = p.in.Receive(r.Context(), sub, post.Arrival{Source: post.SourceUpload, Files: files})
 		if err == nil {
 			web.SetFlash(w, r, fmt.Sprintf("%d scanned %s uploaded: each is being read and routed", len(items), plural(len(items), "letter", "letters")))
 			http.Redirect(w, r, "/post/inbound?batch="+url.QueryEscape(batch), http.StatusSeeOther)
