@@ -34,7 +34,8 @@ func TestInboundPages(t *testing.T) {
 			t.Fatalf("redirect %q", loc)
 		}
 		want(t, cas.Get(loc), 200, "2 letters:", "2 still being read", "Check again")
-		if n, err := e.jobs.RunDue(e.ctx); err != nil || n != 2 {
+		// Two reads, and whatever else is due (the delivery part's sweeps).
+		if n, err := e.jobs.RunDue(e.ctx); err != nil || n < 2 {
 			t.Fatalf("jobs %d %v", n, err)
 		}
 		page := cas.Get(loc)
