@@ -2,21 +2,123 @@ package signingweb
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
+	"dbtp/internal/signing/tsa"
 	"dbtp/internal/web"
 )
 
-// keysPart is the keys part of the module. SKELETON: its owner fills it in.
-type keysPart struct{}
+// keysPart is the council's signing keys (the administrators' pages at
+// /signing-keys), the verification page and API anyone may use, the
+// demo's time-stamping authority and the internal authority's CRLs.
+type keysPart struct {
+	m *Module
+	// maxVerify caps a PDF uploaded for verification.
+	maxVerify int64
+}
 
-func (p *keysPart) init(ctx context.Context, m *Module) error { return nil }
+// DemoTSAPath is where the demo's RFC 3161 time-stamping authority
+// answers. It is under /api/ because its clients are programs posting
+// application/timestamp-query bodies without the pages' CSRF token.
+const DemoTSAPath = "/api/v1/signing/tsa"
 
-func (p *keysPart) web(srv *web.Server, m *Module) error { return nil }
+// defaultVerifyMB is the size cap of a PDF to verify, in megabytes: the
+// signing packages' own cap.
+const defaultVerifyMB = 64
+
+func (p *keysPart) init(ctx context.Context, m *Module) error {
+	p.m = m
+	p.maxVerify = defaultVerifyMB << 20
+	if v := m.d.Config.Getenv("DBTP_SIGNING_VERIFY_MAX_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return platform.Errorf(platform.CodeInvalid, "DBTP_SIGNING_VERIFY_MAX_MB must be a whole number of megabytes from 1 to 1024, not %q", v)
+		}
+		p.maxVerify = int64(n) << 20
+	}
+	return nil
+}
+
+func (p *keysPart) web(srv *web.Server, m *Module) error {
+	rt := srv.Router()
+	admin := []platform.Role{platform.RoleAdmin}
+	srv.Renderer().AddNav(
+		web.NavItem{Label: "Verify a signed PDF", Href: "/verification", Public: true, Order: 90},
+		web.NavItem{Label: "Signing keys", Href: "/signing-keys", Roles: admin, Order: 74, Group: web.AdminGroup})
+	// Uploads: the PDF and the multipart form around it.
+	limit := web.MaxBody(p.maxVerify + 1<<20)
+	rt.HandleFunc("GET /verification", p.verificationPage)
+	rt.HandleFunc("POST /verification", p.verifyForm, limit)
+	srv.API().HandleFunc("POST /api/v1/verification", verificationOp, p.verifyAPI, limit)
+	srv.API().HandleFunc("POST "+DemoTSAPath, tsaOp, p.serveTSA, web.MaxBody(64<<10))
+	rt.HandleFunc("GET /signing/crl/{id}", p.crl)
+
+	rt.Handle("GET /signing-keys", web.RequireSignedInFunc(p.keysPage))
+	rt.HandleFunc("POST /signing-keys/import", p.importKey, web.MaxBody(2<<20))
+	rt.HandleFunc("POST /signing-keys/demo-ca", p.createDemoCA)
+	rt.HandleFunc("POST /signing-keys/{id}/activate", p.activate)
+	rt.HandleFunc("POST /signing-keys/{id}/revoke", p.revoke)
+	return nil
+}
 
 func (p *keysPart) start(ctx context.Context, m *Module) error { return nil }
 
+// demo gives the demo council its seal from the internal authority (and
+// so the demo's TSA its certificate), once: a council that already has a
+// key keeps it.
 func (p *keysPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
+	sys := platform.System(org.ID)
+	ks, err := m.ss.Keys(ctx, sys)
+	if err != nil || len(ks) > 0 {
+		return err
+	}
+	_, err = m.ss.CreateDemoCA(ctx, sys, org.Name)
+	return err
+}
+
+// tsaOp documents the demo's TSA in the OpenAPI document.
+var tsaOp = web.Op{Summary: "Get an RFC 3161 timestamp from the demo's time-stamping authority", OperationID: "signingTimestamp", Tags: []string{"signing"}, Public: true,
+	Description: "POST an application/timestamp-query (RFC 3161) body; the answer is an application/timestamp-reply. The authority's certificate is issued " +
+		"by the host council's internal (demo) certificate authority; 503 until that authority exists. For the demo and tests: a council in production " +
+		"sets DBTP_SIGNING_TSA_URL to a qualified time-stamping authority.",
+	Responses: map[int]web.Response{200: {Description: "An RFC 3161 TimeStampResp (application/timestamp-reply)"}}}
+
+// serveTSA answers with the host organisation's demo TSA credential.
+func (p *keysPart) serveTSA(w http.ResponseWriter, r *http.Request) error {
+	host, err := p.m.d.Directory.HostOrg(r.Context())
+	if err != nil {
+		return err
+	}
+	cred, err := p.m.ss.DemoTSA(r.Context(), host.ID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		// 503, which TSA clients take as "try again later": sealing waits.
+		w.Header().Set("Retry-After", "300")
+		http.Error(w, "The demo's time-stamping authority has no certificate yet: an administrator creates the demo certificate authority at /signing-keys", http.StatusServiceUnavailable)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	(&tsa.Server{Cert: cred.Chain[0], Key: cred.Key, Now: p.m.d.Clock.Now}).ServeHTTP(w, r)
 	return nil
 }
+
+// crl serves an internal authority's current CRL, which its certificates
+// name as their distribution point.
+func (p *keysPart) crl(w http.ResponseWriter, r *http.Request) error {
+	der, err := p.m.ss.CRL(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pkix-crl")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err = w.Write(der)
+	return err
+}
+
+// trimmed is a form value without surrounding space.
+func trimmed(r *http.Request, name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
