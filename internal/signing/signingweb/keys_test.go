@@ -206,6 +206,14 @@ func readFile(t testing.TB, p string) []byte {
 // first sign-in must (the shared browser helper stops there).
 func (e *env) adminBrowser(first string) *webtest.Browser {
 	e.t.Helper()
+	b := e.srv.Browser()
+	b.SignIn(e.adminSession(first))
+	return b
+}
+
+// adminSession is an administrator's session cookie value.
+func (e *env) adminSession(first string) string {
+	e.t.Helper()
 	u := e.users[first]
 	slug := "northshire"
 	if u.OrgID != e.org.ID {
@@ -222,9 +230,7 @@ func (e *env) adminBrowser(first string) *webtest.Browser {
 	if res.State != identity.StateSignedIn {
 		e.t.Fatalf("%s: sign-in state %s", first, res.State)
 	}
-	b := e.srv.Browser()
-	b.SignIn(res.Token)
-	return b
+	return res.Token
 }
 
 // totpCode is RFC 6238 (SHA-1, 6 digits, 30 s), what an authenticator app shows.
