@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"dbtp/internal/module"
+	"dbtp/internal/signing"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing/tsa"
 	"dbtp/internal/web"
@@ -56,6 +57,7 @@ func (p *keysPart) web(srv *web.Server, m *Module) error {
 	srv.API().HandleFunc("POST /api/v1/verification", verificationOp, p.verifyAPI, limit)
 	srv.API().HandleFunc("POST "+DemoTSAPath, tsaOp, p.serveTSA, web.MaxBody(64<<10))
 	rt.HandleFunc("GET /signing/crl/{id}", p.crl)
+	srv.API().HandleFunc("GET /api/v1/signing-keys", keysOp, p.keysAPI)
 
 	rt.Handle("GET /signing-keys", web.RequireSignedInFunc(p.keysPage))
 	rt.HandleFunc("POST /signing-keys/import", p.importKey, web.MaxBody(2<<20))
@@ -122,3 +124,27 @@ func (p *keysPart) crl(w http.ResponseWriter, r *http.Request) error {
 
 // trimmed is a form value without surrounding space.
 func trimmed(r *http.Request, name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+
+var keysOp = web.Op{Summary: "List the council's signing keys", OperationID: "listSigningKeys", Tags: []string{"signing"}, Scopes: []string{platform.ScopeRead},
+	Description: "Administrators only. The certificates' facts (never the private keys), the active key first. Import and creation are on the " +
+		"/signing-keys pages, where the PKCS#12 password is typed.",
+	Responses: map[int]web.Response{200: {Description: "The keys", Schema: web.Schema{"type": "object", "properties": map[string]any{
+		"items": map[string]any{"type": "array", "items": web.SchemaOf(keyJSON{})}}}}}}
+
+// keyJSON is a key as the API gives it, with its status now.
+type keyJSON struct {
+	signing.Key
+	Status string `json:"status"`
+}
+
+func (p *keysPart) keysAPI(w http.ResponseWriter, r *http.Request) error {
+	ks, err := p.m.ss.Keys(r.Context(), web.SubjectOf(r))
+	if err != nil {
+		return err
+	}
+	out := []keyJSON{}
+	for _, k := range ks {
+		out = append(out, keyJSON{Key: k, Status: k.Status(p.m.d.Clock.Now())})
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+}

@@ -2,6 +2,7 @@ package signingweb
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/x509/pkix"
@@ -72,7 +73,7 @@ func TestVerification(t *testing.T) {
 
 		// Before the demo authority exists, the demo TSA says "later" (503),
 		// which TSA clients take as temporary: a seal would wait.
-		_, err := (&tsa.Client{URL: e.srv.URL + DemoTSAPath, Attempts: 1}).Stamp(e.ctx, []byte("x"), 5)
+		_, err := (&tsa.Client{URL: e.srv.URL + DemoTSAPath, Attempts: 1}).Stamp(e.ctx, []byte("x"), crypto.SHA256)
 		if !tsa.IsTemporary(err) {
 			t.Fatalf("the demo TSA without a certificate: %v", err)
 		}
@@ -243,4 +244,25 @@ func totpCode(t testing.TB, secret string, now time.Time) string {
 	off := sum[len(sum)-1] & 0x0f
 	code := binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff
 	return fmt.Sprintf("%06d", code%1_000_000)
+}
+
+func TestKeysAPIAndDemo(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		// The demo makes the council's key once; a second run keeps it.
+		noErr(t, e.m.keys.demo(e.ctx, e.m, nil, e.org))
+		noErr(t, e.m.keys.demo(e.ctx, e.m, nil, e.org))
+		r := e.srv.API(e.token("Alex", platform.ScopeRead), "GET", "/api/v1/signing-keys", "")
+		want(t, r, http.StatusOK, `"status":"active"`, `"source":"internal-ca"`, `"subject":"Northshire Council seal"`)
+		if strings.Count(r.Body, `"id":`) != 1 || strings.Contains(r.Body, "PRIVATE") || strings.Contains(r.Body, "key_sealed") {
+			t.Fatalf("one key, no secrets: %s", r.Body)
+		}
+		want(t, e.srv.API(e.token("Pat", platform.ScopeRead), "GET", "/api/v1/signing-keys", ""), http.StatusForbidden)
+		// The demo TSA now answers with a token the client accepts.
+		tok, err := (&tsa.Client{URL: e.srv.URL + DemoTSAPath}).Stamp(e.ctx, []byte("the minutes"), crypto.SHA256)
+		noErr(t, err)
+		if tok.Time.IsZero() {
+			t.Fatal("a timestamp with no time")
+		}
+	})
 }
