@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"dbtp/internal/module"
-	"dbtp/internal/signing"
 	"dbtp/internal/platform"
+	"dbtp/internal/signing"
 	"dbtp/internal/signing/tsa"
 	"dbtp/internal/web"
 )
