@@ -82,6 +82,15 @@ func TestVerification(t *testing.T) {
 		want(t, alex.PostForm("/signing-keys/demo-ca", nil), http.StatusSeeOther)
 		sealed, err := e.sealWithKey(signingtest.Contract(t, 2))
 		noErr(t, err)
+		// An independent verifier agrees: poppler's pdfsig, trusting the
+		// demo authority's root, and qpdf on the file's structure.
+		ks, err := e.m.Store().Keys(e.ctx, e.subject("Alex"))
+		noErr(t, err)
+		out := (&signingtest.PKI{CA: &ca.Authority{Cert: ks[0].Chain[len(ks[0].Chain)-1]}}).PDFSig(t, sealed)
+		if !strings.Contains(out, "Signature Validation: Signature is Valid.") || !strings.Contains(out, "Certificate Validation: Certificate is Trusted.") {
+			t.Fatalf("pdfsig on the demo seal:\n%s", out)
+		}
+		signingtest.QPDFCheck(t, sealed)
 
 		// The page, signed out.
 		r := upload(anon, "/verification", "contract.pdf", sealed, nil)
@@ -134,9 +143,7 @@ func TestVerification(t *testing.T) {
 		// Documented in the OpenAPI document.
 		want(t, e.do("GET", "/api/v1/openapi.json", nil, nil), http.StatusOK, `"/api/v1/verification"`, `"`+DemoTSAPath+`"`)
 		// The internal authority's CRL is public.
-		keys, err := e.m.Store().Keys(e.ctx, e.subject("Alex"))
-		noErr(t, err)
-		r = e.do("GET", "/signing/crl/"+keys[0].AuthorityID, nil, nil)
+		r = e.do("GET", "/signing/crl/"+ks[0].AuthorityID, nil, nil)
 		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pkix-crl" {
 			t.Fatalf("the CRL: %d %s", r.Status, r.Header)
 		}
