@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -20,6 +22,12 @@ type keysPart struct {
 	m *Module
 	// maxVerify caps a PDF uploaded for verification.
 	maxVerify int64
+
+	// The demo TSA's server, kept a minute: every seal asks it, and
+	// building it unseals a key.
+	tsaMu    sync.Mutex
+	tsaSrv   *tsa.Server
+	tsaUntil time.Time
 }
 
 // DemoTSAPath is where the demo's RFC 3161 time-stamping authority
@@ -47,9 +55,10 @@ func (p *keysPart) init(ctx context.Context, m *Module) error {
 func (p *keysPart) web(srv *web.Server, m *Module) error {
 	rt := srv.Router()
 	admin := []platform.Role{platform.RoleAdmin}
-	srv.Renderer().AddNav(
-		web.NavItem{Label: "Verify a signed PDF", Href: "/verification", Public: true, Order: 90},
-		web.NavItem{Label: "Signing keys", Href: "/signing-keys", Roles: admin, Order: 74, Group: web.AdminGroup})
+	srv.Renderer().AddNav(web.NavItem{Label: "Signing keys", Href: "/signing-keys", Roles: admin, Order: 74, Group: web.AdminGroup})
+	// Anyone may check a document: a footer link on every page, rather
+	// than one more item in everyone's menu.
+	srv.Renderer().AddFooterLink("Verify a signed document", "/verification")
 	// Uploads: the PDF and the multipart form around it.
 	limit := web.MaxBody(p.maxVerify + 1<<20)
 	rt.HandleFunc("GET /verification", p.verificationPage)
@@ -91,11 +100,7 @@ var tsaOp = web.Op{Summary: "Get an RFC 3161 timestamp from the demo's time-stam
 
 // serveTSA answers with the host organisation's demo TSA credential.
 func (p *keysPart) serveTSA(w http.ResponseWriter, r *http.Request) error {
-	host, err := p.m.d.Directory.HostOrg(r.Context())
-	if err != nil {
-		return err
-	}
-	cred, err := p.m.ss.DemoTSA(r.Context(), host.ID)
+	srv, err := p.demoTSA(r.Context())
 	if platform.CodeOf(err) == platform.CodeNotFound {
 		// 503, which TSA clients take as "try again later": sealing waits.
 		w.Header().Set("Retry-After", "300")
@@ -105,8 +110,28 @@ func (p *keysPart) serveTSA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	(&tsa.Server{Cert: cred.Chain[0], Key: cred.Key, Now: p.m.d.Clock.Now}).ServeHTTP(w, r)
+	srv.ServeHTTP(w, r)
 	return nil
+}
+
+// demoTSA is the TSA server for the host organisation's demo credential.
+func (p *keysPart) demoTSA(ctx context.Context) (*tsa.Server, error) {
+	now := time.Now()
+	p.tsaMu.Lock()
+	defer p.tsaMu.Unlock()
+	if p.tsaSrv != nil && now.Before(p.tsaUntil) {
+		return p.tsaSrv, nil
+	}
+	host, err := p.m.d.Directory.HostOrg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := p.m.ss.DemoTSA(ctx, host.ID)
+	if err != nil {
+		return nil, err
+	}
+	p.tsaSrv, p.tsaUntil = &tsa.Server{Cert: cred.Chain[0], Key: cred.Key, Now: p.m.d.Clock.Now}, now.Add(time.Minute)
+	return p.tsaSrv, nil
 }
 
 // crl serves an internal authority's current CRL, which its certificates

@@ -69,7 +69,7 @@ func TestVerification(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnvWith(t, db, map[string]string{"DBTP_SIGNING_VERIFY_MAX_MB": "1"})
 		anon := e.srv.Browser()
-		want(t, anon.Get("/verification"), http.StatusOK, "Verify a signed PDF", "You do not need to sign in", `enctype="multipart/form-data"`)
+		want(t, anon.Get("/verification"), http.StatusOK, "Verify a signed PDF", "You do not need to sign in", `enctype="multipart/form-data"`, "Verify a signed document")
 
 		// Before the demo authority exists, the demo TSA says "later" (503),
 		// which TSA clients take as temporary: a seal would wait.
