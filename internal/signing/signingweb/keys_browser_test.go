@@ -70,6 +70,8 @@ func TestKeysBrowserAccessible(t *testing.T) {
 		if width > 0 {
 			narrow("/signing-keys")
 		}
+		check("/signing-keys with an error", chromedp.Click(chromedp.CSS(`form[action="/signing-keys/import"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 		if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
 			return err
