@@ -110,6 +110,10 @@ func (s *Store) addKey(ctx context.Context, sub *platform.Subject, name, source,
 		e.Detail = k.Subject + " issued by " + k.Issuer + ", valid until " + k.NotAfter.Format(time.DateOnly)
 		return s.audit.Record(tx, e)
 	})
+	if store.IsUniqueViolation(err) {
+		// Two first keys at once: the index kept one active; say so.
+		return Key{}, platform.Errorf(platform.CodeConflict, "Another key was added at the same moment: reload the page and try again")
+	}
 	return k, err
 }
 
