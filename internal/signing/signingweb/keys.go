@@ -2,7 +2,11 @@ package signingweb
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +26,9 @@ type keysPart struct {
 	m *Module
 	// maxVerify caps a PDF uploaded for verification.
 	maxVerify int64
+	// trusted are roots verification trusts beside the council's own
+	// (DBTP_SIGNING_TRUST_PEM): a production TSA's, a national CA's.
+	trusted []*x509.Certificate
 
 	// The demo TSA's server, kept a minute: every seal asks it, and
 	// building it unseals a key.
@@ -48,6 +55,26 @@ func (p *keysPart) init(ctx context.Context, m *Module) error {
 			return platform.Errorf(platform.CodeInvalid, "DBTP_SIGNING_VERIFY_MAX_MB must be a whole number of megabytes from 1 to 1024, not %q", v)
 		}
 		p.maxVerify = int64(n) << 20
+	}
+	if f := m.d.Config.Getenv("DBTP_SIGNING_TRUST_PEM"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("DBTP_SIGNING_TRUST_PEM: %w", err)
+		}
+		for rest := b; ; {
+			var blk *pem.Block
+			if blk, rest = pem.Decode(rest); blk == nil {
+				break
+			}
+			c, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return fmt.Errorf("DBTP_SIGNING_TRUST_PEM: %s: a certificate does not parse: %w", f, err)
+			}
+			p.trusted = append(p.trusted, c)
+		}
+		if len(p.trusted) == 0 {
+			return fmt.Errorf("DBTP_SIGNING_TRUST_PEM: %s holds no PEM certificates", f)
+		}
 	}
 	return nil
 }

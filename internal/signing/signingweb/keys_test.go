@@ -2,6 +2,7 @@ package signingweb
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -270,6 +271,36 @@ func TestKeysAPIAndDemo(t *testing.T) {
 		noErr(t, err)
 		if tok.Time.IsZero() {
 			t.Fatal("a timestamp with no time")
+		}
+	})
+}
+
+// TestVerificationTrustsExtraRoots: a PDF signed under another authority
+// (with its own TSA) is untrusted until DBTP_SIGNING_TRUST_PEM lists its root.
+func TestVerificationTrustsExtraRoots(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		p := signingtest.NewPKI(t)
+		res, err := pades.Sign(context.Background(), signingtest.Contract(t, 1), pades.Options{Credential: p.Council, Level: pades.LevelBT,
+			TSA: &tsa.Client{URL: p.TSAURL}})
+		noErr(t, err)
+		check := func(e *env) Verification {
+			r := e.do("POST", "/api/v1/verification", http.Header{"Content-Type": {"application/pdf"}}, res.PDF)
+			want(t, r, http.StatusOK)
+			var v Verification
+			noErr(t, json.Unmarshal([]byte(r.Body), &v))
+			return v
+		}
+		// The test PKI's certificates are valid from the real now, so judge there.
+		e := newEnv(t, storetest.Open(t, storetest.Engines[0], testMods))
+		e.clock.Set(time.Now())
+		if v := check(e); v.Signatures[0].ChainTrusted || v.Signatures[0].Timestamp.Trusted || v.SealedByCouncil {
+			t.Fatalf("another authority's signature is not trusted by default: %+v", v.Signatures[0])
+		}
+		pemFile := signingtest.WriteTemp(t, "roots.pem", signingtest.PEM(p.CA.Cert))
+		e2 := newEnvWith(t, db, map[string]string{"DBTP_SIGNING_TRUST_PEM": pemFile})
+		e2.clock.Set(time.Now())
+		if v := check(e2); !v.Signatures[0].ChainTrusted || !v.Signatures[0].Timestamp.Trusted || !v.Signatures[0].Valid || v.SealedByCouncil {
+			t.Fatalf("with its root listed it is valid and trusted, and still not the council's seal: %+v", v.Signatures[0])
 		}
 	})
 }

@@ -125,7 +125,7 @@ func (p *keysPart) verify(ctx context.Context, org platform.Org, name string, bo
 	if len(doc) == 0 {
 		return nil, platform.Invalid("The file is empty: choose a PDF file", platform.FieldError{Field: "file", Message: "The file is empty: choose a PDF file"})
 	}
-	rep, err := p.m.ss.Verify(ctx, org.ID, doc, p.maxVerify)
+	rep, err := p.m.ss.Verify(ctx, org.ID, doc, p.maxVerify, p.trusted...)
 	if err != nil {
 		if pe := platform.AsError(err); pe.Code != platform.CodeInternal && pe.Message != "" {
 			// The PDF reader's messages start in lower case, for wrapping.
