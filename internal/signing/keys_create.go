@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"strings"
+	"sync"
 	"time"
 
 	"dbtp/internal/access"
@@ -261,8 +262,11 @@ func (s *Store) CRL(ctx context.Context, authorityID string) ([]byte, error) {
 // RevocationSource answers, for the seal's long-term validation data, with
 // the current CRL of the internal authority that issued a certificate.
 // Certificates from other authorities get nothing here (pades then says
-// which certificate lacks revocation data).
+// which certificate lacks revocation data). Take a new source for each
+// seal: it keeps the CRLs it made, as a seal asks once per certificate.
 func (s *Store) RevocationSource() pades.RevocationSource {
+	var mu sync.Mutex
+	made := map[string][]byte{}
 	return func(ctx context.Context, cert, issuer *x509.Certificate) (pades.Revocation, error) {
 		if issuer == nil {
 			return pades.Revocation{}, nil
@@ -286,9 +290,14 @@ func (s *Store) RevocationSource() pades.RevocationSource {
 		if err := rows.Err(); err != nil || match == "" {
 			return pades.Revocation{}, err
 		}
-		crl, err := s.CRL(ctx, match)
-		if err != nil {
-			return pades.Revocation{}, err
+		mu.Lock()
+		defer mu.Unlock()
+		crl, ok := made[match]
+		if !ok {
+			if crl, err = s.CRL(ctx, match); err != nil {
+				return pades.Revocation{}, err
+			}
+			made[match] = crl
 		}
 		return pades.Revocation{CRLs: [][]byte{crl}}, nil
 	}
