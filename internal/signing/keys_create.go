@@ -315,3 +315,21 @@ func (s *Store) DemoTSA(ctx context.Context, orgID string) (*ca.Credential, erro
 	}
 	return a.TSA, nil
 }
+
+// AuthorityRoot is an internal authority's root certificate, which is
+// public: people import it into their PDF reader to trust the demo's seals.
+func (s *Store) AuthorityRoot(ctx context.Context, authorityID string) (*x509.Certificate, error) {
+	var p string
+	err := s.db.QueryRow(ctx, `SELECT cert_pem FROM signing_authorities WHERE id = ?`, authorityID).Scan(&p)
+	if store.IsNoRows(err) {
+		return nil, platform.NotFound("certificate authority")
+	}
+	if err != nil {
+		return nil, err
+	}
+	cs, err := parseCerts(p)
+	if err != nil || len(cs) != 1 {
+		return nil, platform.Internal(err)
+	}
+	return cs[0], nil
+}

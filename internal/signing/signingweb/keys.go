@@ -93,6 +93,7 @@ func (p *keysPart) web(srv *web.Server, m *Module) error {
 	srv.API().HandleFunc("POST /api/v1/verification", verificationOp, p.verifyAPI, limit)
 	srv.API().HandleFunc("POST "+DemoTSAPath, tsaOp, p.serveTSA, web.MaxBody(64<<10))
 	rt.HandleFunc("GET /signing/crl/{id}", p.crl)
+	rt.HandleFunc("GET /signing/root/{id}", p.root)
 	srv.API().HandleFunc("GET /api/v1/signing-keys", keysOp, p.keysAPI)
 
 	rt.Handle("GET /signing-keys", web.RequireSignedInFunc(p.keysPage))
@@ -199,4 +200,16 @@ func (p *keysPart) keysAPI(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, keyJSON{Key: k, Status: k.Status(p.m.d.Clock.Now())})
 	}
 	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// root serves an internal authority's root certificate (PEM), to import
+// into a PDF reader's trusted certificates.
+func (p *keysPart) root(w http.ResponseWriter, r *http.Request) error {
+	c, err := p.m.ss.AuthorityRoot(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="dbtp-demo-root.pem"`)
+	return pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }

@@ -148,6 +148,10 @@ func TestVerification(t *testing.T) {
 		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pkix-crl" {
 			t.Fatalf("the CRL: %d %s", r.Status, r.Header)
 		}
+		// So is its root certificate, offered on the keys page.
+		want(t, alex.Get("/signing-keys"), http.StatusOK, `href="/signing/root/`+ks[0].AuthorityID+`"`)
+		want(t, e.do("GET", "/signing/root/"+ks[0].AuthorityID, nil, nil), http.StatusOK, "-----BEGIN CERTIFICATE-----")
+		want(t, e.do("GET", "/signing/root/sca_nothing", nil, nil), http.StatusNotFound)
 	})
 }
 
