@@ -107,6 +107,8 @@ func TestVerification(t *testing.T) {
 			t.Fatalf("the API's report: %s", r.Body)
 		}
 
+		want(t, upload(anon, "/api/v1/verification", "contract.pdf", sealed, nil), http.StatusOK, `"sealed_by_council":true`, `"file":"contract.pdf"`)
+
 		// Tampering after the seal: a byte inside the signed revision (the page size).
 		tampered := bytes.Replace(sealed, []byte("/MediaBox [0 0 595.28"), []byte("/MediaBox [0 0 595.27"), 1)
 		if bytes.Equal(tampered, sealed) {
