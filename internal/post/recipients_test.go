@@ -18,7 +18,7 @@ func TestValidEmail(t *testing.T) {
 func TestNormalisePhone(t *testing.T) {
 	for _, c := range []struct {
 		in, want, err string
-		intl         bool
+		intl          bool
 	}{
 		{in: "07700 900123", want: "+447700900123"},
 		{in: "+44 7700 900123", want: "+447700900123"},

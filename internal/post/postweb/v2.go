@@ -1,0 +1,464 @@
+package postweb
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"dbtp/internal/post"
+	"dbtp/internal/post/notify"
+	"dbtp/internal/web"
+)
+
+// GOV.UK Notify's v2 API, at the same paths: POST /v2/notifications/email,
+// /sms and /letter, GET /v2/notifications/{id}, GET /v2/notifications,
+// GET /v2/template/{id} (and /version/{v}), GET /v2/templates and POST
+// /v2/template/{id}/preview. The JSON, the token check and the errors are
+// Notify's, so Notify's own client libraries work against dbtp by setting
+// their base URL.
+
+// maxSendBody is the most a send may carry: a precompiled letter of 5 MB
+// in base64 and its wrapping. Anything larger is refused unread.
+const maxSendBody = 8 << 20
+
+func (p *sendingPart) v2Routes(srv *web.Server) {
+	rt := srv.Router()
+	h := func(f func(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sv, key, err := p.authenticate(r.Context(), r)
+			if err == nil {
+				err = f(w, r, sv, key)
+			}
+			if err != nil {
+				p.writeAPIError(w, r, err)
+			}
+		})
+	}
+	rt.Handle("POST /v2/notifications/{kind}", h(p.v2Send), web.DeviceCredential(), web.MaxBody(maxSendBody))
+	rt.Handle("GET /v2/notifications/{id}", h(p.v2Get), web.DeviceCredential())
+	rt.Handle("GET /v2/notifications", h(p.v2List), web.DeviceCredential())
+	rt.Handle("GET /v2/template/{id}", h(p.v2GetTemplate), web.DeviceCredential())
+	rt.Handle("GET /v2/template/{id}/version/{version}", h(p.v2GetTemplate), web.DeviceCredential())
+	rt.Handle("GET /v2/templates", h(p.v2Templates), web.DeviceCredential())
+	rt.Handle("POST /v2/template/{id}/preview", h(p.v2Preview), web.DeviceCredential(), web.MaxBody(1<<20))
+}
+
+// validation collects Notify's ValidationErrors for one request; Notify
+// reports every schema error at once.
+type validation struct{ items []notify.ErrorItem }
+
+func (v *validation) add(format string, args ...any) {
+	v.items = append(v.items, notify.ErrorItem{Error: "ValidationError", Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validation) err() error {
+	if len(v.items) == 0 {
+		return nil
+	}
+	return &notify.APIError{Status: 400, Errors: v.items}
+}
+
+func badRequest(msg string) *notify.APIError {
+	return &notify.APIError{Status: 400, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: msg}}}
+}
+
+// readBody reads a JSON object's fields, or says why not in Notify's words.
+func readBody(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, &notify.APIError{Status: 413, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: "Request body is too large"}}}
+	}
+	if err != nil {
+		return nil, badRequest("Invalid JSON supplied in POST data")
+	}
+	var fields map[string]json.RawMessage
+	d := json.NewDecoder(bytes.NewReader(b))
+	if err := d.Decode(&fields); err != nil || fields == nil || d.More() {
+		return nil, badRequest("Invalid JSON supplied in POST data")
+	}
+	return fields, nil
+}
+
+// str reads an optional string field; a wrong type is a ValidationError.
+func str(v *validation, fields map[string]json.RawMessage, name string, required bool) string {
+	raw, ok := fields[name]
+	if !ok || string(raw) == "null" {
+		if required {
+			v.add("%s is a required property", name)
+		}
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		v.add("%s %s is not of type string", name, truncate(string(raw)))
+	}
+	return s
+}
+
+func truncate(s string) string {
+	if len(s) > 50 {
+		return s[:50] + "..."
+	}
+	return s
+}
+
+// allowed reports properties the schema does not know, as Notify does.
+func allowed(v *validation, fields map[string]json.RawMessage, names ...string) {
+	var extra []string
+	for k := range fields {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		v.add("Additional properties are not allowed (%s was unexpected)", k)
+	}
+}
+
+func personalisation(v *validation, fields map[string]json.RawMessage) map[string]any {
+	raw, ok := fields["personalisation"]
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	var p map[string]any
+	if json.Unmarshal(raw, &p) != nil || p == nil {
+		v.add("personalisation %s is not of type object", truncate(string(raw)))
+	}
+	return p
+}
+
+// scheduledFor reads Notify's scheduled_for: "YYYY-MM-DD HH:MM" in UK
+// time (Notify's form), or an RFC 3339 time.
+func scheduledFor(v *validation, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t
+	}
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t
+		}
+	}
+	v.add("scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601")
+	return time.Time{}
+}
+
+func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	kind := r.PathValue("kind")
+	if kind != post.KindEmail && kind != post.KindSMS && kind != post.KindLetter {
+		return &notify.APIError{Status: 404, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: "Not found"}}}
+	}
+	if !p.limits.allow(sv.ID, key.Type, sv.RatePerMinute, p.m.d.Clock.Now()) {
+		return rateLimitError(key.Type, sv.RatePerMinute)
+	}
+	fields, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var v validation
+	if _, ok := fields["content"]; ok && kind == post.KindLetter {
+		return p.v2Precompiled(w, r, sv, key, fields)
+	}
+	in := post.SendInput{Kind: kind}
+	switch kind {
+	case post.KindEmail:
+		allowed(&v, fields, "email_address", "template_id", "personalisation", "reference", "email_reply_to_id", "scheduled_for", "one_click_unsubscribe_url")
+		in.To = str(&v, fields, "email_address", true)
+		if id := str(&v, fields, "email_reply_to_id", false); id != "" && !isUUID(id) {
+			v.add("email_reply_to_id is not a valid UUID")
+		}
+		if u := str(&v, fields, "one_click_unsubscribe_url", false); u != "" && !strings.HasPrefix(u, "https://") {
+			v.add("one_click_unsubscribe_url is not a valid https url")
+		}
+	case post.KindSMS:
+		allowed(&v, fields, "phone_number", "template_id", "personalisation", "reference", "sms_sender_id", "scheduled_for")
+		in.To = str(&v, fields, "phone_number", true)
+		if id := str(&v, fields, "sms_sender_id", false); id != "" && !isUUID(id) {
+			v.add("sms_sender_id is not a valid UUID")
+		}
+		in.International = true // Notify's services may send abroad once allowed; dbtp's may
+	case post.KindLetter:
+		allowed(&v, fields, "template_id", "personalisation", "reference", "postage", "scheduled_for")
+		in.Postage = str(&v, fields, "postage", false)
+		if _, ok := fields["personalisation"]; !ok {
+			v.add("personalisation is a required property")
+		}
+	}
+	in.TemplateID = str(&v, fields, "template_id", true)
+	if in.TemplateID != "" && !isUUID(in.TemplateID) {
+		v.add("template_id is not a valid UUID")
+	}
+	in.Reference = str(&v, fields, "reference", false)
+	in.Personalisation = personalisation(&v, fields)
+	in.ScheduledFor = scheduledFor(&v, str(&v, fields, "scheduled_for", false))
+	if err := v.err(); err != nil {
+		return err
+	}
+	in.TemplateID = strings.ToLower(in.TemplateID)
+	n, err := p.m.ps.SendWithKey(r.Context(), key, in)
+	if err != nil {
+		return err
+	}
+	out := v2Sent{ID: n.ID, Reference: strOrNil(n.Reference), URI: p.base() + "/v2/notifications/" + n.ID, Template: p.templateRef(n),
+		ScheduledFor: notifyTime(n.ScheduledFor)}
+	switch kind {
+	case post.KindEmail:
+		out.Content = v2EmailContent{Body: n.Body, Subject: n.Subject, FromEmail: p.fromEmail(sv)}
+	case post.KindSMS:
+		out.Content = v2SMSContent{Body: n.Body, FromNumber: p.smsSender(sv)}
+	case post.KindLetter:
+		out.Content = v2LetterContent{Body: n.Body, Subject: n.Subject}
+	}
+	writeNotifyJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// fromEmail is the address emails are sent from: the platform's sender
+// (DBTP_POST_EMAIL_FROM, the delivery part's setting), else the
+// service's reply-to address.
+func (p *sendingPart) fromEmail(sv post.Service) string {
+	if f := p.m.d.Config.Getenv("DBTP_POST_EMAIL_FROM"); f != "" {
+		return f
+	}
+	return sv.EmailReplyTo
+}
+
+func (p *sendingPart) smsSender(sv post.Service) string {
+	if sv.SMSSender != "" {
+		return sv.SMSSender
+	}
+	return p.m.d.Config.CouncilName
+}
+
+func (p *sendingPart) v2Get(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	id := r.PathValue("id")
+	if !isUUID(id) {
+		var v validation
+		v.add("notification_id is not a valid UUID")
+		return v.err()
+	}
+	n, err := p.m.ps.NotificationForService(r.Context(), sv.ID, strings.ToLower(id))
+	if err != nil {
+		return err
+	}
+	writeNotifyJSON(w, http.StatusOK, p.v2Notification(n))
+	return nil
+}
+
+var v2Statuses = []string{"cancelled", "created", "sending", "sent", "delivered", "pending", "failed", "technical-failure", "temporary-failure",
+	"permanent-failure", "pending-virus-check", "validation-failed", "virus-scan-failed", "returned-letter", "accepted", "received"}
+
+func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	q := r.URL.Query()
+	var v validation
+	var extra []string
+	for k := range q {
+		switch k {
+		case "template_type", "status", "reference", "older_than", "include_jobs":
+		default:
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		v.add("Additional properties are not allowed (%s was unexpected)", k)
+	}
+	f := post.Filter{Reference: q.Get("reference"), KeyType: key.Type}
+	for _, t := range q["template_type"] {
+		if t != post.KindEmail && t != post.KindSMS && t != post.KindLetter {
+			v.add("template_type %s is not one of [sms, email, letter]", t)
+		}
+		f.Kind = t
+	}
+	if len(q["template_type"]) > 1 {
+		f.Kind = "" // several types: all of them
+	}
+	for _, st := range q["status"] {
+		known := false
+		for _, s := range v2Statuses {
+			known = known || st == s
+		}
+		if !known {
+			v.add("status %s is not one of [%s]", st, strings.Join(v2Statuses, ", "))
+		}
+		f.Statuses = append(f.Statuses, letterStatuses(st)...)
+	}
+	if o := q.Get("older_than"); o != "" {
+		if !isUUID(o) {
+			v.add("older_than is not a valid UUID")
+		}
+		f.Before = strings.ToLower(o)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	ns, _, err := p.m.ps.ListForService(r.Context(), sv.ID, f)
+	if err != nil {
+		return err
+	}
+	out := v2List{Notifications: []v2Notification{}, Links: v2Links{Current: p.base() + "/v2/notifications" + query(q)}}
+	for _, n := range ns {
+		out.Notifications = append(out.Notifications, p.v2Notification(n))
+	}
+	// As Notify: a next link whenever the page has notifications; the
+	// page after the last one is empty.
+	if len(ns) > 0 {
+		q.Set("older_than", ns[len(ns)-1].ID)
+		out.Links.Next = p.base() + "/v2/notifications" + query(q)
+	}
+	writeNotifyJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// letterStatuses maps the statuses Notify's API shows for letters to the
+// stored ones.
+func letterStatuses(st string) []string {
+	switch st {
+	case post.StatusAccepted:
+		return []string{post.StatusAccepted, post.StatusCreated, post.StatusSending}
+	case post.StatusReceived:
+		return []string{post.StatusReceived, post.StatusDelivered}
+	case "pending-virus-check", "returned-letter":
+		return []string{st}
+	}
+	return []string{st}
+}
+
+func query(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	id := r.PathValue("id")
+	var v validation
+	if !isUUID(id) {
+		v.add("id is not a valid UUID")
+	}
+	version := 0
+	if s := r.PathValue("version"); s != "" {
+		if _, err := fmt.Sscanf(s, "%d", &version); err != nil || version < 1 || fmt.Sprint(version) != s {
+			v.add("version %s is not of type integer", s)
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, strings.ToLower(id), version)
+	if err != nil {
+		return err
+	}
+	writeNotifyJSON(w, http.StatusOK, p.v2Template(t, sv))
+	return nil
+}
+
+func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	kind := r.URL.Query().Get("type")
+	if kind != "" && kind != post.KindEmail && kind != post.KindSMS && kind != post.KindLetter {
+		var v validation
+		v.add("type %s is not one of [sms, email, letter]", kind)
+		return v.err()
+	}
+	ts, err := p.m.ps.ServiceTemplates(r.Context(), sv.ID, kind)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Templates []v2Template `json:"templates"`
+	}{Templates: []v2Template{}}
+	for _, t := range ts {
+		out.Templates = append(out.Templates, p.v2Template(t, sv))
+	}
+	writeNotifyJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	id := r.PathValue("id")
+	var v validation
+	if !isUUID(id) {
+		v.add("id is not a valid UUID")
+		return v.err()
+	}
+	fields, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	allowed(&v, fields, "personalisation")
+	pers := personalisation(&v, fields)
+	if err := v.err(); err != nil {
+		return err
+	}
+	t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, strings.ToLower(id), 0)
+	if err != nil {
+		return err
+	}
+	rd, err := notify.Render(t.Kind, t.Subject, t.Body, pers)
+	var miss *notify.MissingError
+	if errors.As(err, &miss) {
+		return badRequest("Missing personalisation: " + strings.Join(miss.Names, ", "))
+	}
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	out := v2Preview{ID: t.ID, Type: t.Kind, Version: t.Version, Body: rd.Text}
+	if t.Kind != post.KindSMS {
+		out.Subject = &rd.Subject
+	}
+	if t.Kind == post.KindEmail {
+		out.HTML = &rd.HTML
+	}
+	if t.Kind == post.KindLetter {
+		second := "second"
+		out.Postage = &second
+	}
+	writeNotifyJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func notifyPlaceholders(t post.Template) []string { return notify.Placeholders(t.Subject, t.Body) }
+
+// v2Precompiled is Notify's precompiled letter: {"reference", "content"
+// (the PDF in base64), "postage"}.
+func (p *sendingPart) v2Precompiled(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey, fields map[string]json.RawMessage) error {
+	var v validation
+	allowed(&v, fields, "reference", "content", "postage")
+	ref := str(&v, fields, "reference", true)
+	content := str(&v, fields, "content", true)
+	postage := str(&v, fields, "postage", false)
+	pdf, err := base64.StdEncoding.DecodeString(content)
+	if err != nil && content != "" {
+		v.add("content is not a base64 encoded string")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	n, err := p.m.ps.SendPrecompiled(r.Context(), key, ref, pdf, postage)
+	if err != nil {
+		return err
+	}
+	writeNotifyJSON(w, http.StatusCreated, v2Precompiled{ID: n.ID, Reference: strOrNil(n.Reference), Postage: n.Postage})
+	return nil
+}
