@@ -26,6 +26,7 @@ func (p *sendingPart) init(ctx context.Context, m *Module) error {
 
 func (p *sendingPart) web(srv *web.Server, m *Module) error {
 	p.v2Routes(srv)
+	p.pageRoutes(srv)
 	return nil
 }
 
