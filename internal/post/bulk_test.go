@@ -13,7 +13,7 @@ func TestSendBulk(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := sendingEnv(t, db)
 		sv := e.service()
-		sms := e.template(sv, KindSMS, "Collection", "", "Hello ((name)), we collect on ((date)).")
+		sms := e.rowTemplate(sv, KindSMS, "Collection", "", "Hello ((name)), we collect on ((date)).")
 
 		// Every bad row is listed and nothing is sent.
 		bad := "phone number,name,date\n07700900123,Rita,Monday\n01632960123,Bob,Tuesday\n\n07700 900124,Ann,\nnot a number,Sue,Friday\n"
@@ -25,17 +25,17 @@ func TestSendBulk(t *testing.T) {
 		if !strings.Contains(be.Rows[0].Message, "Not a UK mobile number") || !strings.Contains(be.Rows[1].Message, "date") {
 			t.Fatalf("row messages %+v", be.Rows)
 		}
-		if e.count("post_notifications") != 0 || e.queued() != 0 {
+		if e.rowCount("post_notifications") != 0 || e.deliveriesQueued() != 0 {
 			t.Fatal("a refused file sent something")
 		}
 		_, err = e.ps.SendBulk(e.ctx, e.mia, sv.ID, sms.ID, strings.NewReader("phone number,name\n07700900123,Rita\n"))
 		wantField(t, err, "file")
-		wantMessage(t, err, "date")
+		wantErrText(t, err, "date")
 
 		ns, err := e.ps.SendBulk(e.ctx, e.mia, sv.ID, sms.ID, strings.NewReader("\ufeffPhone Number,Name,Date\r\n07700900123,Rita,Monday\r\n+447700900124,Bob,Tuesday\r\n"))
 		noErr(t, err)
-		if len(ns) != 2 || ns[1].Body != "Hello Bob, we collect on Tuesday." || e.queued() != 2 {
-			t.Fatalf("sent %+v, %d queued", ns, e.queued())
+		if len(ns) != 2 || ns[1].Body != "Hello Bob, we collect on Tuesday." || e.deliveriesQueued() != 2 {
+			t.Fatalf("sent %+v, %d queued", ns, e.deliveriesQueued())
 		}
 	})
 }

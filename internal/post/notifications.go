@@ -204,7 +204,7 @@ func (s *Store) prepare(ctx context.Context, sv Service, t Template, in SendInpu
 		n.Postage = in.Postage
 		if n.Postage == "" {
 			n.Postage = "second"
-			if !ukPostcode(addr[len(addr)-1]) {
+			if !isUKPostcode(addr[len(addr)-1]) {
 				n.Postage = "rest-of-world"
 			}
 		}

@@ -32,12 +32,12 @@ func scanNotification(r rowScanner) (Notification, error) {
 	n.Personalisation = map[string]any{}
 	_ = json.Unmarshal([]byte(pers), &n.Personalisation) // written by insert: always an object
 	n.LargePrint = large == 1
-	n.ScheduledFor, n.CreatedAt, n.SentAt, n.CompletedAt, n.UpdatedAt = opt(sched), store.Time(created), opt(sent), opt(completed), store.Time(updated)
+	n.ScheduledFor, n.CreatedAt, n.SentAt, n.CompletedAt, n.UpdatedAt = optTime(sched), store.Time(created), optTime(sent), optTime(completed), store.Time(updated)
 	return n, nil
 }
 
 // opt is a time column where 0 means never.
-func opt(ms int64) time.Time {
+func optTime(ms int64) time.Time {
 	if ms == 0 {
 		return time.Time{}
 	}
@@ -80,9 +80,9 @@ func (s *Store) Notification(ctx context.Context, sub *platform.Subject, id stri
 	return n, sv, s.access.Check(ctx, sub, access.Read, serviceResource(sv.OrgID, n.ID, sv.UnitID))
 }
 
-// Filter narrows a list of notifications. Statuses take Notify's
+// NotificationFilter narrows a list of notifications. Statuses take Notify's
 // groups too: "failed" is every failure, "sending" includes pending.
-type Filter struct {
+type NotificationFilter struct {
 	ServiceIDs []string // the API: the calling service; staff: "" all they may read
 	Kind       string
 	Statuses   []string
@@ -127,14 +127,14 @@ func ValidStatus(st string) bool {
 
 // ListForService is the API's list: the calling service's notifications,
 // newest first. more reports whether an older page exists.
-func (s *Store) ListForService(ctx context.Context, serviceID string, f Filter) (out []Notification, more bool, err error) {
+func (s *Store) ListForService(ctx context.Context, serviceID string, f NotificationFilter) (out []Notification, more bool, err error) {
 	f.ServiceIDs = []string{serviceID}
 	return s.list(ctx, "", f)
 }
 
 // Notifications lists the messages of the services sub may read (or of
 // f.ServiceIDs among them), newest first.
-func (s *Store) Notifications(ctx context.Context, sub *platform.Subject, f Filter) ([]Notification, bool, error) {
+func (s *Store) Notifications(ctx context.Context, sub *platform.Subject, f NotificationFilter) ([]Notification, bool, error) {
 	svs, err := s.Services(ctx, sub)
 	if err != nil {
 		return nil, false, err
@@ -156,7 +156,7 @@ func (s *Store) Notifications(ctx context.Context, sub *platform.Subject, f Filt
 	return s.list(ctx, sub.OrgID, f)
 }
 
-func (s *Store) list(ctx context.Context, orgID string, f Filter) ([]Notification, bool, error) {
+func (s *Store) list(ctx context.Context, orgID string, f NotificationFilter) ([]Notification, bool, error) {
 	if f.Limit <= 0 || f.Limit > 250 {
 		f.Limit = 250
 	}

@@ -16,9 +16,9 @@ func TestSend(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := sendingEnv(t, db)
 		sv := e.service()
-		email := e.template(sv, KindEmail, "Acknowledgement", "Your complaint ((ref))", "Dear ((name)),\n\nWe have your complaint ((ref)).")
-		sms := e.template(sv, KindSMS, "Collection", "", "We will collect on ((date)).")
-		letter := e.template(sv, KindLetter, "Letter", "About your complaint", "Dear ((name))")
+		email := e.rowTemplate(sv, KindEmail, "Acknowledgement", "Your complaint ((ref))", "Dear ((name)),\n\nWe have your complaint ((ref)).")
+		sms := e.rowTemplate(sv, KindSMS, "Collection", "", "We will collect on ((date)).")
+		letter := e.rowTemplate(sv, KindLetter, "Letter", "About your complaint", "Dear ((name))")
 
 		// A staff send: stored as created with its delivery queued in the
 		// same write.
@@ -28,8 +28,8 @@ func TestSend(t *testing.T) {
 		if n.Status != StatusCreated || n.Subject != "Your complaint C-1" || !strings.Contains(n.Body, "Dear Rita") || n.CreatedBy != e.mia.UserID {
 			t.Fatalf("notification %+v", n)
 		}
-		if e.queued() != 1 {
-			t.Fatalf("%d delivery jobs, want 1", e.queued())
+		if e.deliveriesQueued() != 1 {
+			t.Fatalf("%d delivery jobs, want 1", e.deliveriesQueued())
 		}
 		got, _, err := e.ps.Notification(e.ctx, e.dee, n.ID)
 		noErr(t, err)
@@ -48,25 +48,25 @@ func TestSend(t *testing.T) {
 		}
 		// Bad recipients, the wrong kind, unknown templates, a forbidden sender.
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{Kind: KindEmail, TemplateID: email.ID, To: "rita@", Personalisation: map[string]any{"name": 1, "ref": 2}})
-		wantMessage(t, err, "Not a valid email address")
+		wantErrText(t, err, "Not a valid email address")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: sms.ID, To: "01632 960123", Personalisation: map[string]any{"date": "Monday"}})
-		wantMessage(t, err, "Not a UK mobile number")
+		wantErrText(t, err, "Not a UK mobile number")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{Kind: KindSMS, TemplateID: email.ID, To: "07700900123"})
-		wantMessage(t, err, "email template is not suitable for sms notification")
+		wantErrText(t, err, "email template is not suitable for sms notification")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: NewUUID(), To: "07700900123"})
-		wantMessage(t, err, "Template not found")
+		wantErrText(t, err, "Template not found")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: letter.ID, Personalisation: map[string]any{"name": "R", "address_line_1": "Rita",
 			"address_line_2": "NS1 1AA"}})
-		wantMessage(t, err, "Address must be at least 3 lines")
+		wantErrText(t, err, "Address must be at least 3 lines")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: email.ID, To: "rita@example.org",
 			Personalisation: map[string]any{"name": "R", "ref": "1", "doc": map[string]any{"file": strings.Repeat("A", 3<<20)}}})
-		wantMessage(t, err, "File is larger than 2MB")
+		wantErrText(t, err, "File is larger than 2MB")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: sms.ID, To: "07700900123", Personalisation: map[string]any{"date": strings.Repeat("x", 1000)}})
-		wantMessage(t, err, "Text messages cannot be longer than 918 characters")
+		wantErrText(t, err, "Text messages cannot be longer than 918 characters")
 		_, err = e.ps.Send(e.ctx, e.sid, sv.ID, SendInput{TemplateID: sms.ID, To: "07700900123", Personalisation: map[string]any{"date": "Monday"}})
 		wantCode(t, err, platform.CodeForbidden)
-		if e.count("post_notifications") != 1 || e.queued() != 1 {
-			t.Fatalf("a refused send left a row or a job: %d, %d", e.count("post_notifications"), e.queued())
+		if e.rowCount("post_notifications") != 1 || e.deliveriesQueued() != 1 {
+			t.Fatalf("a refused send left a row or a job: %d, %d", e.rowCount("post_notifications"), e.deliveriesQueued())
 		}
 
 		// A letter takes its address from the personalisation, as Notify's API sends it.
@@ -80,10 +80,10 @@ func TestSend(t *testing.T) {
 		// Scheduled: the delivery runs then; not in the past, not beyond a day.
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: sms.ID, To: "07700900123", Personalisation: map[string]any{"date": "Monday"},
 			ScheduledFor: e.clock.Now().Add(25 * time.Hour)})
-		wantMessage(t, err, "scheduled_for datetime can only be 24 hours in the future")
+		wantErrText(t, err, "scheduled_for datetime can only be 24 hours in the future")
 		_, err = e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: sms.ID, To: "07700900123", Personalisation: map[string]any{"date": "Monday"},
 			ScheduledFor: e.clock.Now().Add(-time.Hour)})
-		wantMessage(t, err, "can not be in the past")
+		wantErrText(t, err, "can not be in the past")
 		at := e.clock.Now().Add(3 * time.Hour)
 		sc, err := e.ps.Send(e.ctx, e.mia, sv.ID, SendInput{TemplateID: sms.ID, To: "07700 900123", Personalisation: map[string]any{"date": "Monday"},
 			ScheduledFor: at})
@@ -118,8 +118,8 @@ func TestListNotifications(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := sendingEnv(t, db)
 		sv := e.service()
-		email := e.template(sv, KindEmail, "E", "S", "Hello")
-		sms := e.template(sv, KindSMS, "T", "", "Hello")
+		email := e.rowTemplate(sv, KindEmail, "E", "S", "Hello")
+		sms := e.rowTemplate(sv, KindSMS, "T", "", "Hello")
 		var ids []string
 		for i := 0; i < 7; i++ {
 			in := SendInput{TemplateID: email.ID, To: "rita@example.org", Reference: "even"}
@@ -135,37 +135,37 @@ func TestListNotifications(t *testing.T) {
 			_, err := tx.Exec(e.ctx, "UPDATE post_notifications SET status = ? WHERE id = ?", StatusPermanentFailure, ids[0])
 			return err
 		}))
-		page, more, err := e.ps.ListForService(e.ctx, sv.ID, Filter{Limit: 3})
+		page, more, err := e.ps.ListForService(e.ctx, sv.ID, NotificationFilter{Limit: 3})
 		noErr(t, err)
 		if len(page) != 3 || !more || page[0].ID != ids[6] {
 			t.Fatalf("first page %d more=%v", len(page), more)
 		}
-		page2, more, err := e.ps.ListForService(e.ctx, sv.ID, Filter{Limit: 3, Before: page[2].ID})
+		page2, more, err := e.ps.ListForService(e.ctx, sv.ID, NotificationFilter{Limit: 3, Before: page[2].ID})
 		noErr(t, err)
 		if len(page2) != 3 || !more || page2[0].ID != ids[3] {
 			t.Fatalf("second page %d more=%v", len(page2), more)
 		}
-		got, _, err := e.ps.ListForService(e.ctx, sv.ID, Filter{Kind: KindSMS})
+		got, _, err := e.ps.ListForService(e.ctx, sv.ID, NotificationFilter{Kind: KindSMS})
 		noErr(t, err)
 		if len(got) != 3 {
 			t.Fatalf("%d text messages, want 3", len(got))
 		}
-		got, _, err = e.ps.ListForService(e.ctx, sv.ID, Filter{Statuses: []string{"failed"}})
+		got, _, err = e.ps.ListForService(e.ctx, sv.ID, NotificationFilter{Statuses: []string{"failed"}})
 		noErr(t, err)
 		if len(got) != 1 || got[0].ID != ids[0] {
 			t.Fatalf("failed: %d", len(got))
 		}
-		got, _, err = e.ps.ListForService(e.ctx, sv.ID, Filter{Reference: "odd"})
+		got, _, err = e.ps.ListForService(e.ctx, sv.ID, NotificationFilter{Reference: "odd"})
 		noErr(t, err)
 		if len(got) != 3 {
 			t.Fatalf("reference odd: %d", len(got))
 		}
-		got, _, err = e.ps.Notifications(e.ctx, e.cas, Filter{})
+		got, _, err = e.ps.Notifications(e.ctx, e.cas, NotificationFilter{})
 		noErr(t, err)
 		if len(got) != 0 {
 			t.Fatalf("another unit's caseworker sees %d", len(got))
 		}
-		got, _, err = e.ps.Notifications(e.ctx, e.dee, Filter{})
+		got, _, err = e.ps.Notifications(e.ctx, e.dee, NotificationFilter{})
 		noErr(t, err)
 		if len(got) != 7 {
 			t.Fatalf("the unit's designer sees %d", len(got))

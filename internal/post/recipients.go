@@ -121,9 +121,9 @@ func checkAddress(lines []string) ([]string, string) {
 		}
 	}
 	last := strings.ToUpper(out[len(out)-1])
-	if ukPostcode(last) {
-		out[len(out)-1] = formatPostcode(last)
-	} else if !looksLikeCountry(last) {
+	if isUKPostcode(last) {
+		out[len(out)-1] = formatUKPostcode(last)
+	} else if !looksLikeCountryLine(last) {
 		return nil, "Last line of address must be a real UK postcode or another country"
 	}
 	return out, ""
@@ -131,18 +131,18 @@ func checkAddress(lines []string) ([]string, string) {
 
 var postcodeRE = regexp.MustCompile(`^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$`)
 
-func ukPostcode(s string) bool {
+func isUKPostcode(s string) bool {
 	return postcodeRE.MatchString(strings.ReplaceAll(strings.ToUpper(s), " ", ""))
 }
 
-func formatPostcode(s string) string {
+func formatUKPostcode(s string) string {
 	m := postcodeRE.FindStringSubmatch(strings.ReplaceAll(strings.ToUpper(s), " ", ""))
 	return m[1] + " " + m[2]
 }
 
-// looksLikeCountry accepts a last line of letters and spaces (a country's
+// looksLikeCountryLine accepts a last line of letters and spaces (a country's
 // name), as Notify sends international letters; printing decides postage.
-func looksLikeCountry(s string) bool {
+func looksLikeCountryLine(s string) bool {
 	if len(s) < 4 {
 		return false
 	}

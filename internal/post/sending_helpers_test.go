@@ -19,7 +19,7 @@ func sendingEnv(t *testing.T, db *store.DB) *env {
 }
 
 // template stores a template of kind for sv, at version 1.
-func (e *env) template(sv Service, kind, name, subject, body string) Template {
+func (e *env) rowTemplate(sv Service, kind, name, subject, body string) Template {
 	e.t.Helper()
 	now := e.clock.Now().UTC()
 	t := Template{ID: NewUUID(), OrgID: sv.OrgID, ServiceID: sv.ID, UnitID: sv.UnitID, Kind: kind, Name: name, Subject: subject, Body: body,
@@ -38,21 +38,21 @@ func (e *env) template(sv Service, kind, name, subject, body string) Template {
 }
 
 // queued counts the delivery jobs waiting.
-func (e *env) queued() int {
+func (e *env) deliveriesQueued() int {
 	e.t.Helper()
 	var n int
 	noErr(e.t, e.db.QueryRow(e.ctx, "SELECT COUNT(*) FROM jobs WHERE kind = ?", JobDeliver).Scan(&n))
 	return n
 }
 
-func (e *env) count(table string) int {
+func (e *env) rowCount(table string) int {
 	e.t.Helper()
 	var n int
 	noErr(e.t, e.db.QueryRow(e.ctx, "SELECT COUNT(*) FROM "+table).Scan(&n))
 	return n
 }
 
-func wantMessage(t *testing.T, err error, part string) {
+func wantErrText(t *testing.T, err error, part string) {
 	t.Helper()
 	if err == nil || !strings.Contains(err.Error(), part) {
 		t.Fatalf("want an error with %q, got %v", part, err)

@@ -25,10 +25,10 @@ type messagesPage struct {
 	Filtered bool
 }
 
-var kindText = map[string]string{post.KindEmail: "Email", post.KindSMS: "Text message", post.KindLetter: "Letter"}
+var sendKindText = map[string]string{post.KindEmail: "Email", post.KindSMS: "Text message", post.KindLetter: "Letter"}
 
-// statusText is a status in words, as Notify's pages put them.
-var statusText = map[string]string{
+// sendStatusText is a status in words, as Notify's pages put them.
+var sendStatusText = map[string]string{
 	post.StatusCreated: "Queued", post.StatusSending: "Sending", post.StatusPending: "Sending", post.StatusSent: "Sent abroad",
 	post.StatusDelivered: "Delivered", post.StatusTemporaryFailure: "Inbox or phone not accepting messages",
 	post.StatusPermanentFailure: "Email address or phone number does not exist", post.StatusTechnicalFailure: "Technical failure",
@@ -36,7 +36,7 @@ var statusText = map[string]string{
 	post.StatusValidationFailed: "Letter could not be printed",
 }
 
-func statusWords(n post.Notification) string {
+func sendStatusWords(n post.Notification) string {
 	if n.Kind == post.KindLetter {
 		switch n.Status {
 		case post.StatusCreated, post.StatusSending:
@@ -45,7 +45,7 @@ func statusWords(n post.Notification) string {
 			return "Printed and posted"
 		}
 	}
-	if t, ok := statusText[n.Status]; ok {
+	if t, ok := sendStatusText[n.Status]; ok {
 		return t
 	}
 	return n.Status
@@ -57,7 +57,7 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	q := r.URL.Query()
-	f := post.Filter{Kind: q.Get("kind"), Limit: 50}
+	f := post.NotificationFilter{Kind: q.Get("kind"), Limit: 50}
 	if s := q.Get("service"); s != "" {
 		f.ServiceIDs = []string{s}
 	}
@@ -67,7 +67,7 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 		}
 		f.Statuses = []string{st}
 	}
-	if f.Kind != "" && kindText[f.Kind] == "" {
+	if f.Kind != "" && sendKindText[f.Kind] == "" {
 		return platform.Invalid("Check the filter", platform.FieldError{Field: "kind", Message: "Choose email, text message or letter"})
 	}
 	// One box finds a recipient (an address or number, as typed) or the
@@ -81,7 +81,7 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 			f.Reference = text
 		}
 	}
-	if f.Before, err = cursorParam(r); err != nil {
+	if f.Before, err = sendCursor(r); err != nil {
 		return err
 	}
 	ns, more, err := p.m.ps.Notifications(r.Context(), sub, f)
@@ -103,7 +103,7 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 		pg.Services = append(pg.Services, web.Option{Value: sv.ID, Text: sv.Name})
 	}
 	for _, k := range []string{post.KindEmail, post.KindSMS, post.KindLetter} {
-		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: kindText[k]})
+		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: sendKindText[k]})
 	}
 	for _, n := range ns {
 		what := n.Subject
@@ -114,7 +114,7 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 			what = string([]rune(what)[:60]) + "…"
 		}
 		pg.Table.Rows = append(pg.Table.Rows, []web.Cell{{Text: n.Recipient, Href: "/post/messages/" + n.ID},
-			{Text: kindText[n.Kind] + ": " + what}, {Text: ukTime(n.CreatedAt)}, {Text: statusWords(n)}})
+			{Text: sendKindText[n.Kind] + ": " + what}, {Text: sendUKTime(n.CreatedAt)}, {Text: sendStatusWords(n)}})
 	}
 	if more && len(ns) > 0 {
 		pg.Pages.Next = web.CursorURL(r, web.EncodeCursor(ns[len(ns)-1].ID))
@@ -122,8 +122,8 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 	return web.Render(w, r, http.StatusOK, "post/messages_list", pg)
 }
 
-// cursorParam is the engine's cursor from a page's or the API's opaque one.
-func cursorParam(r *http.Request) (string, error) {
+// sendCursor is the engine's cursor from a page's or the API's opaque one.
+func sendCursor(r *http.Request) (string, error) {
 	parts, err := web.DecodeCursor(r.URL.Query().Get("cursor"))
 	if err != nil || len(parts) == 0 {
 		return "", err
@@ -150,13 +150,13 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	pg := messagePage{Message: n, Service: sv, Kind: kindText[n.Kind]}
+	pg := messagePage{Message: n, Service: sv, Kind: sendKindText[n.Kind]}
 	to := n.Recipient
 	if len(n.Address) > 0 {
 		to = strings.Join(n.Address, ", ")
 	}
 	pg.Rows = []web.SummaryRow{{Key: "To", Value: to}, {Key: "Service", Value: sv.Name, Href: "/post/services/" + sv.ID, ActionText: "View"},
-		{Key: "Channel", Value: pg.Kind}, {Key: "Status", Value: statusWords(n)}}
+		{Key: "Channel", Value: pg.Kind}, {Key: "Status", Value: sendStatusWords(n)}}
 	if n.TemplateID != "" {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: "Version " + strconv.Itoa(n.TemplateVersion) + " of " + n.TemplateID})
 	}
@@ -174,12 +174,12 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	}
 	pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Sent by", Value: sender})
 	if n.Kind == post.KindSMS && n.Fragments > 0 {
-		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Billed as", Value: plural(n.Fragments, "text message")})
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Billed as", Value: sendPlural(n.Fragments, "text message")})
 	}
 	if n.Kind == post.KindLetter {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Postage", Value: n.Postage})
 	}
-	pg.History = history(n)
+	pg.History = sendHistory(n)
 	for _, l := range strings.Split(n.Body, "\n") {
 		if strings.TrimSpace(l) != "" {
 			pg.BodyLines = append(pg.BodyLines, l)
@@ -188,7 +188,7 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	return web.Render(w, r, http.StatusOK, "post/messages_message", pg)
 }
 
-func plural(n int, word string) string {
+func sendPlural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
@@ -198,31 +198,31 @@ func plural(n int, word string) string {
 // history is a message's status history from the times it keeps: queued
 // (or scheduled), handed to the provider, and its final status, with the
 // attempts and the last error when delivery had to retry.
-func history(n post.Notification) []web.SummaryRow {
-	out := []web.SummaryRow{{Key: ukTime(n.CreatedAt), Value: "Queued to be sent"}}
+func sendHistory(n post.Notification) []web.SummaryRow {
+	out := []web.SummaryRow{{Key: sendUKTime(n.CreatedAt), Value: "Queued to be sent"}}
 	if !n.ScheduledFor.IsZero() {
-		out = append(out, web.SummaryRow{Key: ukTime(n.ScheduledFor), Value: "Scheduled to be sent"})
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.ScheduledFor), Value: "Scheduled to be sent"})
 	}
 	if !n.SentAt.IsZero() {
 		v := "Handed to the provider"
 		if n.Provider != "" {
 			v += " (" + n.Provider + ")"
 		}
-		out = append(out, web.SummaryRow{Key: ukTime(n.SentAt), Value: v})
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.SentAt), Value: v})
 	}
 	if n.Attempts > 1 || n.LastError != "" && !post.Final(n.Status) {
-		v := plural(n.Attempts, "attempt") + " so far"
+		v := sendPlural(n.Attempts, "attempt") + " so far"
 		if n.LastError != "" {
 			v += "; the last failed: " + n.LastError
 		}
-		out = append(out, web.SummaryRow{Key: ukTime(n.UpdatedAt), Value: v})
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.UpdatedAt), Value: v})
 	}
 	if post.Final(n.Status) {
 		at := n.CompletedAt
 		if at.IsZero() {
 			at = n.UpdatedAt
 		}
-		out = append(out, web.SummaryRow{Key: ukTime(at), Value: statusWords(n)})
+		out = append(out, web.SummaryRow{Key: sendUKTime(at), Value: sendStatusWords(n)})
 	}
 	return out
 }

@@ -16,7 +16,7 @@ import (
 // (sending_api.go).
 type sendingPart struct {
 	m      *Module
-	limits limiter
+	limits rateLimiter
 }
 
 func (p *sendingPart) init(ctx context.Context, m *Module) error {
@@ -27,6 +27,7 @@ func (p *sendingPart) init(ctx context.Context, m *Module) error {
 func (p *sendingPart) web(srv *web.Server, m *Module) error {
 	p.v2Routes(srv)
 	p.pageRoutes(srv)
+	p.apiRoutes(srv.API())
 	return nil
 }
 

@@ -17,7 +17,7 @@ import (
 // template stores a template of kind for the env's service at version 1,
 // straight into the tables (the templates part's store makes them in the
 // module; the sending part's tests need only rows).
-func (e *env) template(kind, name, subject, body string) post.Template {
+func (e *env) rowTemplate(kind, name, subject, body string) post.Template {
 	e.t.Helper()
 	now := e.clock.Now().UTC()
 	sv := e.service
@@ -63,7 +63,7 @@ type notifyClient struct {
 
 // apiKey makes an API key of keyType for the env's service and a client
 // using its whole key, as a council system would be configured.
-func (e *env) apiKey(keyType string) (*notifyClient, post.APIKey, string) {
+func (e *env) notifyKey(keyType string) (*notifyClient, post.APIKey, string) {
 	e.t.Helper()
 	k, whole, err := e.m.Store().CreateAPIKey(e.ctx, e.subject("Mia"), e.service.ID, "Case system", keyType)
 	noErr(e.t, err)
@@ -105,7 +105,7 @@ func (c *notifyClient) get(path string) *webtest.Response {
 }
 
 // decode reads a response's JSON into a map, as a client library would.
-func decode(t testing.TB, r *webtest.Response) map[string]any {
+func decodeNotify(t testing.TB, r *webtest.Response) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
@@ -137,7 +137,7 @@ func wantNotifyError(t testing.TB, r *webtest.Response, status int, class, messa
 }
 
 // queued counts the delivery jobs waiting.
-func (e *env) queued() int {
+func (e *env) deliveriesQueued() int {
 	e.t.Helper()
 	var n int
 	noErr(e.t, e.db.QueryRow(e.ctx, "SELECT COUNT(*) FROM jobs WHERE kind = ?", post.JobDeliver).Scan(&n))

@@ -36,7 +36,7 @@ func (p *sendingPart) pageRoutes(srv *web.Server) {
 	rt.Handle("GET /post/messages/{id}", web.RequireSignedInFunc(p.messagePage))
 }
 
-var london = func() *time.Location {
+var sendLondon = func() *time.Location {
 	l, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		return time.UTC
@@ -44,16 +44,16 @@ var london = func() *time.Location {
 	return l
 }()
 
-// ukTime is a time as people in the council read it.
-func ukTime(t time.Time) string {
+// sendUKTime is a time as people in the council read it.
+func sendUKTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(london).Format("2 January 2006 at 3:04pm")
+	return t.In(sendLondon).Format("2 January 2006 at 3:04pm")
 }
 
-// pageStatus is the status of a page showing a refused form again.
-func pageStatus(err error) int {
+// sendPageStatus is the status of a page showing a refused form again.
+func sendPageStatus(err error) int {
 	switch platform.CodeOf(err) {
 	case platform.CodeInvalid:
 		return http.StatusUnprocessableEntity
@@ -65,8 +65,8 @@ func pageStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-// shownAgain reports whether a refusal is shown beside the form.
-func shownAgain(err error) bool {
+// sendShownAgain reports whether a refusal is shown beside the form.
+func sendShownAgain(err error) bool {
 	c := platform.CodeOf(err)
 	return c == platform.CodeInvalid || c == platform.CodeConflict || c == platform.CodeTooLarge
 }
@@ -133,8 +133,8 @@ func (p *sendingPart) createService(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	sv, err := p.m.ps.CreateService(r.Context(), sub, post.ServiceInput{Name: r.PostFormValue("name"), UnitID: r.PostFormValue("unit")})
-	if shownAgain(err) {
-		return p.renderServices(w, r, pageStatus(err), web.FormErrors(r, err))
+	if sendShownAgain(err) {
+		return p.renderServices(w, r, sendPageStatus(err), web.FormErrors(r, err))
 	}
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ type servicePage struct {
 	*web.Form
 	Service  post.Service
 	Rows     []web.SummaryRow
-	Keys     []keyRow
+	Keys     []sendKeyRow
 	Keep     bool
 	Send     bool
 	KeyTypes []web.Option
@@ -157,19 +157,19 @@ type servicePage struct {
 	NewKeyName string
 }
 
-type keyRow struct {
+type sendKeyRow struct {
 	post.APIKey
 	Type, Created, LastUsed, Revoked string
 }
 
-var keyTypes = []web.Option{
+var sendKeyTypes = []web.Option{
 	{Value: post.KeyNormal, Text: "Live", Hint: "Sends to anyone"},
 	{Value: post.KeyTeam, Text: "Team and guest list", Hint: "For trying a system out: the messages are stored like any other"},
 	{Value: post.KeyTest, Text: "Test", Hint: "Pretends to send: nothing is delivered, and the messages are listed only to test keys"},
 }
 
-func keyTypeText(t string) string {
-	for _, o := range keyTypes {
+func sendKeyTypeText(t string) string {
+	for _, o := range sendKeyTypes {
 		if o.Value == t {
 			return o.Text
 		}
@@ -195,7 +195,7 @@ func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, stat
 		return err
 	}
 	keep := post.CanKeep(sub, sv.UnitID)
-	pg := servicePage{Form: f, Service: sv, Keep: keep, KeyTypes: keyTypes, NewKey: newKey, NewKeyName: newKeyName,
+	pg := servicePage{Form: f, Service: sv, Keep: keep, KeyTypes: sendKeyTypes, NewKey: newKey, NewKeyName: newKeyName,
 		Send: !sv.Archived && (keep || sub.InUnit(sv.UnitID) && sub.HasRole(platform.RoleCaseworker))}
 	change := ""
 	if keep {
@@ -212,9 +212,9 @@ func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, stat
 	pg.Rows = []web.SummaryRow{
 		{Key: "Service ID", Value: sv.ID},
 		{Key: "Business unit", Value: names[sv.UnitID]},
-		{Key: "Reply-to email address", Value: or(sv.EmailReplyTo, "None"), Href: change, ActionText: "Change"},
-		{Key: "Text message sender", Value: or(sv.SMSSender, p.m.d.Config.CouncilName), Href: change, ActionText: "Change"},
-		{Key: "Return address on letters", Value: or(sv.LetterContact, "None"), Href: change, ActionText: "Change"},
+		{Key: "Reply-to email address", Value: orNone(sv.EmailReplyTo, "None"), Href: change, ActionText: "Change"},
+		{Key: "Text message sender", Value: orNone(sv.SMSSender, p.m.d.Config.CouncilName), Href: change, ActionText: "Change"},
+		{Key: "Return address on letters", Value: orNone(sv.LetterContact, "None"), Href: change, ActionText: "Change"},
 		{Key: "Rate limit", Value: rate, Href: change, ActionText: "Change"},
 		{Key: "Delivery receipts callback", Value: callback, Href: change, ActionText: "Change"},
 	}
@@ -222,13 +222,13 @@ func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, stat
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Status", Value: "Archived: it sends nothing and its keys do not work"})
 	}
 	for _, k := range keys {
-		kr := keyRow{APIKey: k, Type: keyTypeText(k.Type), Created: ukTime(k.CreatedAt), LastUsed: or(ukTime(k.LastUsedAt), "Never"), Revoked: ukTime(k.RevokedAt)}
+		kr := sendKeyRow{APIKey: k, Type: sendKeyTypeText(k.Type), Created: sendUKTime(k.CreatedAt), LastUsed: orNone(sendUKTime(k.LastUsedAt), "Never"), Revoked: sendUKTime(k.RevokedAt)}
 		pg.Keys = append(pg.Keys, kr)
 	}
 	return web.Render(w, r, status, "post/services_service", pg)
 }
 
-func or(s, dflt string) string {
+func orNone(s, dflt string) string {
 	if strings.TrimSpace(s) == "" {
 		return dflt
 	}
@@ -245,8 +245,8 @@ func (p *sendingPart) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, whole, err := p.m.ps.CreateAPIKey(r.Context(), sub, r.PathValue("id"), r.PostFormValue("name"), r.PostFormValue("key_type"))
-	if shownAgain(err) {
-		return p.renderService(w, r, pageStatus(err), web.FormErrors(r, err), "", "")
+	if sendShownAgain(err) {
+		return p.renderService(w, r, sendPageStatus(err), web.FormErrors(r, err), "", "")
 	}
 	if err != nil {
 		return err
@@ -316,8 +316,8 @@ func (p *sendingPart) saveSettings(w http.ResponseWriter, r *http.Request) error
 		in.RatePerMinute = -1 // refused by the check with its message
 	}
 	sv, err := p.m.ps.UpdateService(r.Context(), sub, r.PathValue("id"), in)
-	if shownAgain(err) {
-		return p.renderSettings(w, r, pageStatus(err), web.FormErrors(r, err))
+	if sendShownAgain(err) {
+		return p.renderSettings(w, r, sendPageStatus(err), web.FormErrors(r, err))
 	}
 	if err != nil {
 		return err
@@ -377,11 +377,11 @@ func (p *sendingPart) sendBulk(w http.ResponseWriter, r *http.Request) error {
 	if errors.As(err, &be) {
 		f := web.FormErrors(r, platform.Invalid(fmt.Sprintf("%d rows of the file need fixing; nothing was sent", len(be.Rows)),
 			platform.FieldError{Field: "file", Message: fmt.Sprintf("%s of the file need fixing, listed below; nothing was sent. Fix them and upload the file again",
-				plural(len(be.Rows), "row"))}))
+				sendPlural(len(be.Rows), "row"))}))
 		return p.renderBulk(w, r, http.StatusUnprocessableEntity, f, be.Rows)
 	}
-	if shownAgain(err) {
-		return p.renderBulk(w, r, pageStatus(err), web.FormErrors(r, err), nil)
+	if sendShownAgain(err) {
+		return p.renderBulk(w, r, sendPageStatus(err), web.FormErrors(r, err), nil)
 	}
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ var wholeKeyRE = regexp.MustCompile(`value="([a-z0-9_]+-[0-9a-f-]{36}-[0-9a-f-]{
 func TestServicePages(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		sms := e.template(post.KindSMS, "Collection", "", "We collect on ((date)).")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "We collect on ((date)).")
 		mia := e.browser("Mia")
 
 		// The list, and a new service for the manager's unit.
@@ -56,7 +56,7 @@ func TestServicePages(t *testing.T) {
 		c := &notifyClient{e: e, serviceID: m[1][len(m[1])-73 : len(m[1])-37], secret: m[1][len(m[1])-36:]}
 		res = c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID, "personalisation": map[string]any{"date": "Monday"}})
 		want(t, res, http.StatusCreated)
-		id := decode(t, res)["id"].(string)
+		id := decodeNotify(t, res)["id"].(string)
 		keys, err := e.m.Store().APIKeys(e.ctx, e.subject("Mia"), e.service.ID)
 		noErr(t, err)
 		want(t, e.browser("Cas").PostForm(page+"/keys/"+keys[0].ID+"/revoke", nil), 403)
@@ -87,7 +87,7 @@ func TestServicePages(t *testing.T) {
 func TestBulkPage(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		sms := e.template(post.KindSMS, "Collection", "", "Hello ((name)), on ((date)).")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "Hello ((name)), on ((date)).")
 		mia := e.browser("Mia")
 		path := "/post/services/" + e.service.ID + "/bulk"
 		want(t, mia.Get(path), 200, "Collection (text message)")
@@ -104,13 +104,13 @@ func TestBulkPage(t *testing.T) {
 		}
 		res := upload(mia, "phone number,name,date\n07700900123,Rita,Monday\n01632960123,Bob,Tuesday\n07700900124,,Friday\n")
 		want(t, res, 422, "2 rows of the file need fixing, listed below; nothing was sent", "Not a UK mobile number", "Missing personalisation: name")
-		if e.queued() != 0 {
+		if e.deliveriesQueued() != 0 {
 			t.Fatal("a refused file sent something")
 		}
 		res = upload(mia, "phone number,name,date\n07700900123,Rita,Monday\n07700900124,Bob,Tuesday\n")
 		want(t, res, http.StatusSeeOther)
-		if e.queued() != 2 {
-			t.Fatalf("%d queued, want 2", e.queued())
+		if e.deliveriesQueued() != 2 {
+			t.Fatalf("%d queued, want 2", e.deliveriesQueued())
 		}
 		want(t, upload(e.browser("Sid"), "phone number,name,date\n07700900123,Rita,Monday\n"), 403)
 	})

@@ -51,45 +51,45 @@ func (p *sendingPart) v2Routes(srv *web.Server) {
 	rt.Handle("POST /v2/template/{id}/preview", h(p.v2Preview), web.DeviceCredential(), web.MaxBody(1<<20))
 }
 
-// validation collects Notify's ValidationErrors for one request; Notify
+// v2Validation collects Notify's ValidationErrors for one request; Notify
 // reports every schema error at once.
-type validation struct{ items []notify.ErrorItem }
+type v2Validation struct{ items []notify.ErrorItem }
 
-func (v *validation) add(format string, args ...any) {
+func (v *v2Validation) add(format string, args ...any) {
 	v.items = append(v.items, notify.ErrorItem{Error: "ValidationError", Message: fmt.Sprintf(format, args...)})
 }
 
-func (v *validation) err() error {
+func (v *v2Validation) err() error {
 	if len(v.items) == 0 {
 		return nil
 	}
 	return &notify.APIError{Status: 400, Errors: v.items}
 }
 
-func badRequest(msg string) *notify.APIError {
+func v2BadRequest(msg string) *notify.APIError {
 	return &notify.APIError{Status: 400, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: msg}}}
 }
 
 // readBody reads a JSON object's fields, or says why not in Notify's words.
-func readBody(r *http.Request) (map[string]json.RawMessage, error) {
+func v2ReadBody(r *http.Request) (map[string]json.RawMessage, error) {
 	b, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, &notify.APIError{Status: 413, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: "Request body is too large"}}}
 	}
 	if err != nil {
-		return nil, badRequest("Invalid JSON supplied in POST data")
+		return nil, v2BadRequest("Invalid JSON supplied in POST data")
 	}
 	var fields map[string]json.RawMessage
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(&fields); err != nil || fields == nil || d.More() {
-		return nil, badRequest("Invalid JSON supplied in POST data")
+		return nil, v2BadRequest("Invalid JSON supplied in POST data")
 	}
 	return fields, nil
 }
 
 // str reads an optional string field; a wrong type is a ValidationError.
-func str(v *validation, fields map[string]json.RawMessage, name string, required bool) string {
+func v2Str(v *v2Validation, fields map[string]json.RawMessage, name string, required bool) string {
 	raw, ok := fields[name]
 	if !ok || string(raw) == "null" {
 		if required {
@@ -99,12 +99,12 @@ func str(v *validation, fields map[string]json.RawMessage, name string, required
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		v.add("%s %s is not of type string", name, truncate(string(raw)))
+		v.add("%s %s is not of type string", name, v2Truncate(string(raw)))
 	}
 	return s
 }
 
-func truncate(s string) string {
+func v2Truncate(s string) string {
 	if len(s) > 50 {
 		return s[:50] + "..."
 	}
@@ -112,7 +112,7 @@ func truncate(s string) string {
 }
 
 // allowed reports properties the schema does not know, as Notify does.
-func allowed(v *validation, fields map[string]json.RawMessage, names ...string) {
+func v2Allowed(v *v2Validation, fields map[string]json.RawMessage, names ...string) {
 	var extra []string
 	for k := range fields {
 		known := false
@@ -129,21 +129,21 @@ func allowed(v *validation, fields map[string]json.RawMessage, names ...string) 
 	}
 }
 
-func personalisation(v *validation, fields map[string]json.RawMessage) map[string]any {
+func v2Personalisation(v *v2Validation, fields map[string]json.RawMessage) map[string]any {
 	raw, ok := fields["personalisation"]
 	if !ok || string(raw) == "null" {
 		return nil
 	}
 	var p map[string]any
 	if json.Unmarshal(raw, &p) != nil || p == nil {
-		v.add("personalisation %s is not of type object", truncate(string(raw)))
+		v.add("personalisation %s is not of type object", v2Truncate(string(raw)))
 	}
 	return p
 }
 
 // scheduledFor reads Notify's scheduled_for: "YYYY-MM-DD HH:MM" in UK
 // time (Notify's form), or an RFC 3339 time.
-func scheduledFor(v *validation, s string) time.Time {
+func v2ScheduledFor(v *v2Validation, s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
@@ -171,46 +171,46 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 	if !p.limits.allow(sv.ID, key.Type, sv.RatePerMinute, p.m.d.Clock.Now()) {
 		return rateLimitError(key.Type, sv.RatePerMinute)
 	}
-	fields, err := readBody(r)
+	fields, err := v2ReadBody(r)
 	if err != nil {
 		return err
 	}
-	var v validation
+	var v v2Validation
 	if _, ok := fields["content"]; ok && kind == post.KindLetter {
 		return p.v2Precompiled(w, r, sv, key, fields)
 	}
 	in := post.SendInput{Kind: kind}
 	switch kind {
 	case post.KindEmail:
-		allowed(&v, fields, "email_address", "template_id", "personalisation", "reference", "email_reply_to_id", "scheduled_for", "one_click_unsubscribe_url")
-		in.To = str(&v, fields, "email_address", true)
-		if id := str(&v, fields, "email_reply_to_id", false); id != "" && !isUUID(id) {
+		v2Allowed(&v, fields, "email_address", "template_id", "personalisation", "reference", "email_reply_to_id", "scheduled_for", "one_click_unsubscribe_url")
+		in.To = v2Str(&v, fields, "email_address", true)
+		if id := v2Str(&v, fields, "email_reply_to_id", false); id != "" && !v2IsUUID(id) {
 			v.add("email_reply_to_id is not a valid UUID")
 		}
-		if u := str(&v, fields, "one_click_unsubscribe_url", false); u != "" && !strings.HasPrefix(u, "https://") {
+		if u := v2Str(&v, fields, "one_click_unsubscribe_url", false); u != "" && !strings.HasPrefix(u, "https://") {
 			v.add("one_click_unsubscribe_url is not a valid https url")
 		}
 	case post.KindSMS:
-		allowed(&v, fields, "phone_number", "template_id", "personalisation", "reference", "sms_sender_id", "scheduled_for")
-		in.To = str(&v, fields, "phone_number", true)
-		if id := str(&v, fields, "sms_sender_id", false); id != "" && !isUUID(id) {
+		v2Allowed(&v, fields, "phone_number", "template_id", "personalisation", "reference", "sms_sender_id", "scheduled_for")
+		in.To = v2Str(&v, fields, "phone_number", true)
+		if id := v2Str(&v, fields, "sms_sender_id", false); id != "" && !v2IsUUID(id) {
 			v.add("sms_sender_id is not a valid UUID")
 		}
 		in.International = true // Notify's services may send abroad once allowed; dbtp's may
 	case post.KindLetter:
-		allowed(&v, fields, "template_id", "personalisation", "reference", "postage", "scheduled_for")
-		in.Postage = str(&v, fields, "postage", false)
+		v2Allowed(&v, fields, "template_id", "personalisation", "reference", "postage", "scheduled_for")
+		in.Postage = v2Str(&v, fields, "postage", false)
 		if _, ok := fields["personalisation"]; !ok {
 			v.add("personalisation is a required property")
 		}
 	}
-	in.TemplateID = str(&v, fields, "template_id", true)
-	if in.TemplateID != "" && !isUUID(in.TemplateID) {
+	in.TemplateID = v2Str(&v, fields, "template_id", true)
+	if in.TemplateID != "" && !v2IsUUID(in.TemplateID) {
 		v.add("template_id is not a valid UUID")
 	}
-	in.Reference = str(&v, fields, "reference", false)
-	in.Personalisation = personalisation(&v, fields)
-	in.ScheduledFor = scheduledFor(&v, str(&v, fields, "scheduled_for", false))
+	in.Reference = v2Str(&v, fields, "reference", false)
+	in.Personalisation = v2Personalisation(&v, fields)
+	in.ScheduledFor = v2ScheduledFor(&v, v2Str(&v, fields, "scheduled_for", false))
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -252,8 +252,8 @@ func (p *sendingPart) smsSender(sv post.Service) string {
 
 func (p *sendingPart) v2Get(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
-	if !isUUID(id) {
-		var v validation
+	if !v2IsUUID(id) {
+		var v v2Validation
 		v.add("notification_id is not a valid UUID")
 		return v.err()
 	}
@@ -266,11 +266,11 @@ func (p *sendingPart) v2Get(w http.ResponseWriter, r *http.Request, sv post.Serv
 }
 
 var v2Statuses = []string{"cancelled", "created", "sending", "sent", "delivered", "pending", "failed", "technical-failure", "temporary-failure",
-	"permanent-failure", "pending-virus-check", "validation-failed", "virus-scan-failed", "returned-letter", "accepted", "received"}
+	"permanent-failure", "pending-virus-check", "v2Validation-failed", "virus-scan-failed", "returned-letter", "accepted", "received"}
 
 func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	q := r.URL.Query()
-	var v validation
+	var v v2Validation
 	var extra []string
 	for k := range q {
 		switch k {
@@ -283,7 +283,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 	for _, k := range extra {
 		v.add("Additional properties are not allowed (%s was unexpected)", k)
 	}
-	f := post.Filter{Reference: q.Get("reference"), KeyType: key.Type}
+	f := post.NotificationFilter{Reference: q.Get("reference"), KeyType: key.Type}
 	for _, t := range q["template_type"] {
 		if t != post.KindEmail && t != post.KindSMS && t != post.KindLetter {
 			v.add("template_type %s is not one of [sms, email, letter]", t)
@@ -304,7 +304,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 		f.Statuses = append(f.Statuses, letterStatuses(st)...)
 	}
 	if o := q.Get("older_than"); o != "" {
-		if !isUUID(o) {
+		if !v2IsUUID(o) {
 			v.add("older_than is not a valid UUID")
 		}
 		f.Before = strings.ToLower(o)
@@ -316,7 +316,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 	if err != nil {
 		return err
 	}
-	out := v2List{Notifications: []v2Notification{}, Links: v2Links{Current: p.base() + "/v2/notifications" + query(q)}}
+	out := v2List{Notifications: []v2Notification{}, Links: v2Links{Current: p.base() + "/v2/notifications" + v2Query(q)}}
 	for _, n := range ns {
 		out.Notifications = append(out.Notifications, p.v2Notification(n))
 	}
@@ -324,7 +324,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 	// page after the last one is empty.
 	if len(ns) > 0 {
 		q.Set("older_than", ns[len(ns)-1].ID)
-		out.Links.Next = p.base() + "/v2/notifications" + query(q)
+		out.Links.Next = p.base() + "/v2/notifications" + v2Query(q)
 	}
 	writeNotifyJSON(w, http.StatusOK, out)
 	return nil
@@ -344,7 +344,7 @@ func letterStatuses(st string) []string {
 	return []string{st}
 }
 
-func query(q url.Values) string {
+func v2Query(q url.Values) string {
 	if len(q) == 0 {
 		return ""
 	}
@@ -353,8 +353,8 @@ func query(q url.Values) string {
 
 func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
-	var v validation
-	if !isUUID(id) {
+	var v v2Validation
+	if !v2IsUUID(id) {
 		v.add("id is not a valid UUID")
 	}
 	version := 0
@@ -377,7 +377,7 @@ func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv p
 func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	kind := r.URL.Query().Get("type")
 	if kind != "" && kind != post.KindEmail && kind != post.KindSMS && kind != post.KindLetter {
-		var v validation
+		var v v2Validation
 		v.add("type %s is not one of [sms, email, letter]", kind)
 		return v.err()
 	}
@@ -397,17 +397,17 @@ func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv pos
 
 func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
-	var v validation
-	if !isUUID(id) {
+	var v v2Validation
+	if !v2IsUUID(id) {
 		v.add("id is not a valid UUID")
 		return v.err()
 	}
-	fields, err := readBody(r)
+	fields, err := v2ReadBody(r)
 	if err != nil {
 		return err
 	}
-	allowed(&v, fields, "personalisation")
-	pers := personalisation(&v, fields)
+	v2Allowed(&v, fields, "personalisation")
+	pers := v2Personalisation(&v, fields)
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -418,10 +418,10 @@ func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.
 	rd, err := notify.Render(t.Kind, t.Subject, t.Body, pers)
 	var miss *notify.MissingError
 	if errors.As(err, &miss) {
-		return badRequest("Missing personalisation: " + strings.Join(miss.Names, ", "))
+		return v2BadRequest("Missing personalisation: " + strings.Join(miss.Names, ", "))
 	}
 	if err != nil {
-		return badRequest(err.Error())
+		return v2BadRequest(err.Error())
 	}
 	out := v2Preview{ID: t.ID, Type: t.Kind, Version: t.Version, Body: rd.Text}
 	if t.Kind != post.KindSMS {
@@ -443,11 +443,11 @@ func notifyPlaceholders(t post.Template) []string { return notify.Placeholders(t
 // v2Precompiled is Notify's precompiled letter: {"reference", "content"
 // (the PDF in base64), "postage"}.
 func (p *sendingPart) v2Precompiled(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey, fields map[string]json.RawMessage) error {
-	var v validation
-	allowed(&v, fields, "reference", "content", "postage")
-	ref := str(&v, fields, "reference", true)
-	content := str(&v, fields, "content", true)
-	postage := str(&v, fields, "postage", false)
+	var v v2Validation
+	v2Allowed(&v, fields, "reference", "content", "postage")
+	ref := v2Str(&v, fields, "reference", true)
+	content := v2Str(&v, fields, "content", true)
+	postage := v2Str(&v, fields, "postage", false)
 	pdf, err := base64.StdEncoding.DecodeString(content)
 	if err != nil && content != "" {
 		v.add("content is not a base64 encoded string")

@@ -41,9 +41,9 @@ const (
 	clockError        = "Error: Your system clock must be accurate to within 30 seconds"
 )
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var v2UUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-func isUUID(s string) bool { return uuidRE.MatchString(s) }
+func v2IsUUID(s string) bool { return v2UUIDRE.MatchString(s) }
 
 func authError(status int, msg string) *notify.APIError {
 	return &notify.APIError{Status: status, Errors: []notify.ErrorItem{{Error: "AuthError", Message: msg}}}
@@ -75,7 +75,7 @@ func (p *sendingPart) verify(ctx context.Context, token string) (post.Service, p
 	if iss == "" {
 		return post.Service{}, post.APIKey{}, authError(403, "Invalid token: iss field not provided")
 	}
-	if !isUUID(iss) {
+	if !v2IsUUID(iss) {
 		return post.Service{}, post.APIKey{}, authError(403, "Invalid token: service id is not the right data type")
 	}
 	sv, keys, err := p.m.ps.ServiceKeys(ctx, strings.ToLower(iss))
@@ -115,28 +115,28 @@ func (p *sendingPart) verify(ctx context.Context, token string) (post.Service, p
 	return sv, post.APIKey{}, authError(403, "Invalid token: API key not found")
 }
 
-// limiter counts each service's API requests per key type in one-minute
+// rateLimiter counts each service's API requests per key type in one-minute
 // windows, as Notify's rate limit does ("3000 requests per 60 seconds"
 // per key type). It is per node: with several nodes behind a balancer
 // the effective limit is the node count times the setting.
-type limiter struct {
+type rateLimiter struct {
 	mu   sync.Mutex
-	wins map[string]*window
+	wins map[string]*rateWindow
 }
 
-type window struct {
+type rateWindow struct {
 	start time.Time
 	n     int
 }
 
-func (l *limiter) allow(serviceID, keyType string, perMinute int, now time.Time) bool {
+func (l *rateLimiter) allow(serviceID, keyType string, perMinute int, now time.Time) bool {
 	if perMinute <= 0 {
 		return true
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.wins == nil {
-		l.wins = map[string]*window{}
+		l.wins = map[string]*rateWindow{}
 	}
 	k := serviceID + " " + keyType
 	w := l.wins[k]
@@ -144,7 +144,7 @@ func (l *limiter) allow(serviceID, keyType string, perMinute int, now time.Time)
 		if len(l.wins) > 10_000 {
 			clear(l.wins) // old windows of idle services: forget them all rather than grow
 		}
-		w = &window{start: now}
+		w = &rateWindow{start: now}
 		l.wins[k] = w
 	}
 	w.n++

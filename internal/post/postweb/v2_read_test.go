@@ -15,18 +15,18 @@ import (
 func TestNotifyAPIListAndTemplates(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		email := e.template(post.KindEmail, "Acknowledgement", "Re ((ref))", "Dear ((name))")
-		sms := e.template(post.KindSMS, "Collection", "", "On ((date)).")
-		letter := e.template(post.KindLetter, "Letter", "About", "Dear ((name))")
-		c, _, _ := e.apiKey(post.KeyNormal)
-		test, _, _ := e.apiKey(post.KeyTest)
+		email := e.rowTemplate(post.KindEmail, "Acknowledgement", "Re ((ref))", "Dear ((name))")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "On ((date)).")
+		letter := e.rowTemplate(post.KindLetter, "Letter", "About", "Dear ((name))")
+		c, _, _ := e.notifyKey(post.KeyNormal)
+		test, _, _ := e.notifyKey(post.KeyTest)
 
 		var ids []string
 		for i := 0; i < 5; i++ {
 			res := c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID,
 				"personalisation": map[string]any{"date": "Monday"}, "reference": "batch"})
 			want(t, res, http.StatusCreated)
-			ids = append(ids, decode(t, res)["id"].(string))
+			ids = append(ids, decodeNotify(t, res)["id"].(string))
 			e.clock.Add(time.Second)
 		}
 		want(t, c.post("/v2/notifications/email", map[string]any{"email_address": "rita@example.org", "template_id": email.ID,
@@ -39,7 +39,7 @@ func TestNotifyAPIListAndTemplates(t *testing.T) {
 		var seen []string
 		path := "/v2/notifications?template_type=sms&reference=batch"
 		for pages := 0; pages < 10; pages++ {
-			m := decode(t, c.get(path))
+			m := decodeNotify(t, c.get(path))
 			ns := m["notifications"].([]any)
 			if len(ns) == 0 {
 				break
@@ -59,15 +59,15 @@ func TestNotifyAPIListAndTemplates(t *testing.T) {
 		if len(seen) != 5 || seen[0] != ids[4] || seen[4] != ids[0] {
 			t.Fatalf("listed %v, want %v newest first", seen, ids)
 		}
-		m := decode(t, c.get("/v2/notifications?older_than="+ids[2]))
+		m := decodeNotify(t, c.get("/v2/notifications?older_than="+ids[2]))
 		if ns := m["notifications"].([]any); len(ns) != 2 || ns[0].(map[string]any)["id"] != ids[1] {
 			t.Fatalf("older than the third: %v", ns)
 		}
 		// Status groups; a test key lists only what test keys sent, as Notify.
-		if ns := decode(t, c.get("/v2/notifications?status=created&status=failed"))["notifications"].([]any); len(ns) != 6 {
+		if ns := decodeNotify(t, c.get("/v2/notifications?status=created&status=failed"))["notifications"].([]any); len(ns) != 6 {
 			t.Fatalf("created or failed: %d", len(ns))
 		}
-		if ns := decode(t, test.get("/v2/notifications"))["notifications"].([]any); len(ns) != 1 {
+		if ns := decodeNotify(t, test.get("/v2/notifications"))["notifications"].([]any); len(ns) != 1 {
 			t.Fatalf("a test key lists %d", len(ns))
 		}
 		wantNotifyError(t, c.get("/v2/notifications?template_type=fax"), 400, "ValidationError", "template_type fax is not one of [sms, email, letter]")
@@ -79,7 +79,7 @@ func TestNotifyAPIListAndTemplates(t *testing.T) {
 		}
 
 		// Templates.
-		tm := decode(t, c.get("/v2/template/"+email.ID))
+		tm := decodeNotify(t, c.get("/v2/template/"+email.ID))
 		if tm["id"] != email.ID || tm["type"] != "email" || tm["version"] != 1.0 || tm["subject"] != "Re ((ref))" || tm["body"] != "Dear ((name))" ||
 			tm["name"] != "Acknowledgement" || tm["created_by"] != "mia@example.org" {
 			t.Fatalf("template %v", tm)
@@ -87,29 +87,29 @@ func TestNotifyAPIListAndTemplates(t *testing.T) {
 		if p := tm["personalisation"].(map[string]any); len(p) != 2 || p["ref"] == nil {
 			t.Fatalf("template personalisation %v", p)
 		}
-		if st := decode(t, c.get("/v2/template/"+sms.ID)); st["subject"] != nil {
+		if st := decodeNotify(t, c.get("/v2/template/"+sms.ID)); st["subject"] != nil {
 			t.Fatalf("an sms template has a subject: %v", st)
 		}
-		if lt := decode(t, c.get("/v2/template/"+letter.ID)); lt["letter_contact_block"] != "Northshire Council\nCounty Hall\nNorthshire\nNS1 1AA" {
+		if lt := decodeNotify(t, c.get("/v2/template/"+letter.ID)); lt["letter_contact_block"] != "Northshire Council\nCounty Hall\nNorthshire\nNS1 1AA" {
 			t.Fatalf("letter template %v", lt)
 		}
 		e.newVersion(email, "Hello ((name)), version two")
-		if v := decode(t, c.get("/v2/template/"+email.ID+"/version/1")); v["body"] != "Dear ((name))" || v["version"] != 1.0 {
+		if v := decodeNotify(t, c.get("/v2/template/"+email.ID+"/version/1")); v["body"] != "Dear ((name))" || v["version"] != 1.0 {
 			t.Fatalf("version 1: %v", v)
 		}
-		if v := decode(t, c.get("/v2/template/"+email.ID)); v["version"] != 2.0 {
+		if v := decodeNotify(t, c.get("/v2/template/"+email.ID)); v["version"] != 2.0 {
 			t.Fatalf("current version: %v", v)
 		}
 		wantNotifyError(t, c.get("/v2/template/"+email.ID+"/version/9"), 404, "NoResultFound", "No result found")
 		wantNotifyError(t, c.get("/v2/template/"+post.NewUUID()), 404, "NoResultFound", "No result found")
 		wantNotifyError(t, c.get("/v2/template/abc"), 400, "ValidationError", "id is not a valid UUID")
-		if ts := decode(t, c.get("/v2/templates"))["templates"].([]any); len(ts) != 3 {
+		if ts := decodeNotify(t, c.get("/v2/templates"))["templates"].([]any); len(ts) != 3 {
 			t.Fatalf("%d templates", len(ts))
 		}
-		if ts := decode(t, c.get("/v2/templates?type=sms"))["templates"].([]any); len(ts) != 1 {
+		if ts := decodeNotify(t, c.get("/v2/templates?type=sms"))["templates"].([]any); len(ts) != 1 {
 			t.Fatalf("%d sms templates", len(ts))
 		}
-		pv := decode(t, c.post("/v2/template/"+email.ID+"/preview", map[string]any{"personalisation": map[string]any{"name": "Rita", "ref": "C-1"}}))
+		pv := decodeNotify(t, c.post("/v2/template/"+email.ID+"/preview", map[string]any{"personalisation": map[string]any{"name": "Rita", "ref": "C-1"}}))
 		if pv["body"] != "Hello Rita, version two" || pv["subject"] != "Re C-1" || pv["html"] == nil || pv["version"] != 2.0 {
 			t.Fatalf("preview %v", pv)
 		}
@@ -121,11 +121,11 @@ func TestNotifyAPIListAndTemplates(t *testing.T) {
 func TestNotifyAPIRateLimit(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		sms := e.template(post.KindSMS, "Collection", "", "Hello")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "Hello")
 		_, err := e.m.Store().UpdateService(e.ctx, e.subject("Mia"), e.service.ID, post.ServiceSettings{Name: e.service.Name, RatePerMinute: 2})
 		noErr(t, err)
-		c, _, _ := e.apiKey(post.KeyNormal)
-		test, _, _ := e.apiKey(post.KeyTest)
+		c, _, _ := e.notifyKey(post.KeyNormal)
+		test, _, _ := e.notifyKey(post.KeyTest)
 		body := map[string]any{"phone_number": "07700900123", "template_id": sms.ID}
 		want(t, c.post("/v2/notifications/sms", body), http.StatusCreated)
 		want(t, c.post("/v2/notifications/sms", body), http.StatusCreated)

@@ -17,16 +17,16 @@ import (
 func TestNotifyAPISend(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		email := e.template(post.KindEmail, "Acknowledgement", "Your complaint ((reference))", "Dear ((name)),\n\nWe have your complaint.")
-		sms := e.template(post.KindSMS, "Collection", "", "We will collect your equipment on ((date)).")
-		letter := e.template(post.KindLetter, "Letter", "About your complaint", "Dear ((name))")
-		c, _, _ := e.apiKey(post.KeyNormal)
+		email := e.rowTemplate(post.KindEmail, "Acknowledgement", "Your complaint ((reference))", "Dear ((name)),\n\nWe have your complaint.")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "We will collect your equipment on ((date)).")
+		letter := e.rowTemplate(post.KindLetter, "Letter", "About your complaint", "Dear ((name))")
+		c, _, _ := e.notifyKey(post.KeyNormal)
 
 		// Email, as notifications-python-client's send_email_notification posts it.
 		res := c.post("/v2/notifications/email", map[string]any{"email_address": "rita@example.org", "template_id": email.ID,
 			"personalisation": map[string]any{"name": "Rita", "reference": "C-1"}, "reference": "crm-1"})
 		want(t, res, http.StatusCreated)
-		m := decode(t, res)
+		m := decodeNotify(t, res)
 		keys := func(m map[string]any) string {
 			var ks []string
 			for k := range m {
@@ -47,8 +47,8 @@ func TestNotifyAPISend(t *testing.T) {
 		if tmpl["id"] != email.ID || tmpl["version"] != 1.0 || m["uri"] != "http://dbtp.test/v2/notifications/"+m["id"].(string) {
 			t.Fatalf("template %v, uri %v", tmpl, m["uri"])
 		}
-		if e.queued() != 1 {
-			t.Fatalf("%d deliveries queued, want 1", e.queued())
+		if e.deliveriesQueued() != 1 {
+			t.Fatalf("%d deliveries queued, want 1", e.deliveriesQueued())
 		}
 		id := m["id"].(string)
 
@@ -56,18 +56,18 @@ func TestNotifyAPISend(t *testing.T) {
 		res = c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700 900123", "template_id": sms.ID,
 			"personalisation": map[string]any{"date": "Monday"}})
 		want(t, res, http.StatusCreated)
-		if c := decode(t, res)["content"].(map[string]any); c["body"] != "We will collect your equipment on Monday." || c["from_number"] != "Northshire Council" {
+		if c := decodeNotify(t, res)["content"].(map[string]any); c["body"] != "We will collect your equipment on Monday." || c["from_number"] != "Northshire Council" {
 			t.Fatalf("sms content %v", c)
 		}
 		res = c.post("/v2/notifications/letter", map[string]any{"template_id": letter.ID, "personalisation": map[string]any{"name": "Rita",
 			"address_line_1": "Rita Resident", "address_line_2": "1 High Street", "address_line_3": "NS1 1AA"}})
 		want(t, res, http.StatusCreated, `"subject":"About your complaint"`)
-		letterID := decode(t, res)["id"].(string)
+		letterID := decodeNotify(t, res)["id"].(string)
 
 		// GET /v2/notifications/{id}: Notify's fields, nulls included.
 		res = c.get("/v2/notifications/" + id)
 		want(t, res, http.StatusOK)
-		g := decode(t, res)
+		g := decodeNotify(t, res)
 		for _, k := range []string{"id", "reference", "email_address", "phone_number", "line_1", "line_6", "postcode", "type", "status", "template",
 			"body", "subject", "created_at", "created_by_name", "sent_at", "completed_at", "scheduled_for", "cost_in_pounds", "is_cost_data_ready", "cost_details"} {
 			if _, ok := g[k]; !ok {
@@ -78,7 +78,7 @@ func TestNotifyAPISend(t *testing.T) {
 			g["created_at"] != "2026-03-02T08:00:00.000000Z" || g["sent_at"] != nil {
 			t.Fatalf("GET %v", g)
 		}
-		l := decode(t, c.get("/v2/notifications/"+letterID))
+		l := decodeNotify(t, c.get("/v2/notifications/"+letterID))
 		if l["status"] != "accepted" || l["line_1"] != "Rita Resident" || l["postcode"] != "NS1 1AA" || l["postage"] != "second" {
 			t.Fatalf("letter GET %v", l)
 		}
@@ -101,8 +101,8 @@ func TestNotifyAPISend(t *testing.T) {
 		wantNotifyError(t, c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID,
 			"personalisation": map[string]any{"date": "Friday"}}), 403, "AuthError", "Error: Your system clock must be accurate to within 30 seconds")
 		c.fixedToken = ""
-		if e.queued() != 6 {
-			t.Fatalf("%d deliveries queued, want 6", e.queued())
+		if e.deliveriesQueued() != 6 {
+			t.Fatalf("%d deliveries queued, want 6", e.deliveriesQueued())
 		}
 
 		// Precompiled letter.
@@ -116,12 +116,12 @@ func TestNotifyAPISend(t *testing.T) {
 func TestNotifyAPIRefusals(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		email := e.template(post.KindEmail, "Acknowledgement", "Your complaint ((reference))", "Dear ((name)), about ((date))")
-		sms := e.template(post.KindSMS, "Collection", "", "On ((date)).")
-		c, _, _ := e.apiKey(post.KeyNormal)
+		email := e.rowTemplate(post.KindEmail, "Acknowledgement", "Your complaint ((reference))", "Dear ((name)), about ((date))")
+		sms := e.rowTemplate(post.KindSMS, "Collection", "", "On ((date)).")
+		c, _, _ := e.notifyKey(post.KeyNormal)
 		send := func(body map[string]any) (int, map[string]any) {
 			res := c.post("/v2/notifications/email", body)
-			return res.Status, decode(t, res)
+			return res.Status, decodeNotify(t, res)
 		}
 		ok := map[string]any{"email_address": "rita@example.org", "template_id": email.ID, "personalisation": map[string]any{"name": "R", "reference": "1", "date": "d"}}
 		with := func(k string, v any) map[string]any {
@@ -165,7 +165,7 @@ func TestNotifyAPIRefusals(t *testing.T) {
 		if status != 400 || len(body["errors"].([]any)) != 3 {
 			t.Fatalf("several errors: %d %v", status, body)
 		}
-		if e.queued() != 0 {
+		if e.deliveriesQueued() != 0 {
 			t.Fatal("a refused request queued a delivery")
 		}
 	})
@@ -174,7 +174,7 @@ func TestNotifyAPIRefusals(t *testing.T) {
 func TestNotifyAPIAuth(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		tm := e.template(post.KindSMS, "Collection", "", "Hello")
+		tm := e.rowTemplate(post.KindSMS, "Collection", "", "Hello")
 		body := map[string]any{"phone_number": "07700900123", "template_id": tm.ID}
 		path := "/v2/notifications/sms"
 
@@ -182,7 +182,7 @@ func TestNotifyAPIAuth(t *testing.T) {
 		c0 := &notifyClient{e: e, serviceID: e.service.ID, secret: post.NewUUID()}
 		wantNotifyError(t, c0.post(path, body), 403, "AuthError", "Invalid token: service has no API keys")
 
-		c, k, _ := e.apiKey(post.KeyNormal)
+		c, k, _ := e.notifyKey(post.KeyNormal)
 		want(t, c.post(path, body), http.StatusCreated)
 
 		wantNotifyError(t, e.do("POST", path, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)), 401, "AuthError",
@@ -235,7 +235,7 @@ func TestNotifyAPIAuth(t *testing.T) {
 		wantNotifyError(t, c.get("/v2/notifications"), 403, "AuthError", "Invalid token: API key revoked")
 
 		// An archived service's keys stop working.
-		c2, _, _ := e.apiKey(post.KeyNormal)
+		c2, _, _ := e.notifyKey(post.KeyNormal)
 		_, err := e.m.Store().UpdateService(e.ctx, e.subject("Mia"), e.service.ID, post.ServiceSettings{Name: e.service.Name, Archived: true})
 		noErr(t, err)
 		wantNotifyError(t, c2.post(path, body), 403, "AuthError", "Invalid token: service is archived")
