@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"dbtp/internal/jobs"
-	"dbtp/internal/module"
-	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/web"
 )
@@ -37,9 +35,5 @@ func (p *sendingPart) web(srv *web.Server, m *Module) error {
 // it so that sends are queued for the nodes that deliver.
 func (p *sendingPart) start(ctx context.Context, m *Module) error {
 	_ = m.d.Jobs.Handle(post.JobDeliver, jobs.Kind{Label: "Deliver a digital post message"})
-	return nil
-}
-
-func (p *sendingPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
 	return nil
 }
