@@ -92,7 +92,7 @@ func (s *Store) Send(ctx context.Context, sub *platform.Subject, serviceID strin
 // SendWithKey is the Notify API's send: key (checked by the caller
 // against the token) is the service's.
 func (s *Store) SendWithKey(ctx context.Context, key APIKey, in SendInput) (Notification, error) {
-	sv, err := s.ServiceByID(ctx, key.ServiceID)
+	sv, _, err := s.ServiceKeys(ctx, key.ServiceID) // the token check has just read it: kept
 	if err != nil {
 		return Notification{}, err
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"dbtp/internal/access"
@@ -167,6 +169,7 @@ func (s *Store) UpdateService(ctx context.Context, sub *platform.Subject, id str
 		if err != nil {
 			return err
 		}
+		tx.AfterCommit(func() { s.keys.forget(sv.ID) })
 		e := audit.For(sub, "post.service_update", "post_service", sv.ID, audit.Success)
 		e.Detail = sv.Name
 		return s.audit.Record(tx, e)
@@ -248,6 +251,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, sub *platform.Subject, service
 		if err != nil {
 			return err
 		}
+		tx.AfterCommit(func() { s.keys.forget(sv.ID) })
 		e := audit.For(sub, "post.key_create", "post_api_key", k.ID, audit.Success)
 		e.Detail = sv.Name + ": " + k.Name + " (" + k.Type + ")"
 		return s.audit.Record(tx, e)
@@ -263,14 +267,14 @@ func (s *Store) APIKeys(ctx context.Context, sub *platform.Subject, serviceID st
 	if _, err := s.Service(ctx, sub, serviceID); err != nil {
 		return nil, err
 	}
-	keys, err := s.keys(ctx, serviceID)
+	keys, err := s.listKeys(ctx, serviceID)
 	for i := range keys {
 		keys[i].Secret = ""
 	}
 	return keys, err
 }
 
-func (s *Store) keys(ctx context.Context, serviceID string) ([]APIKey, error) {
+func (s *Store) listKeys(ctx context.Context, serviceID string) ([]APIKey, error) {
 	rows, err := s.db.Query(ctx, "SELECT "+keyColumns+" FROM post_api_keys WHERE service_id = ? ORDER BY created_at DESC, id", serviceID)
 	if err != nil {
 		return nil, err
@@ -289,14 +293,81 @@ func (s *Store) keys(ctx context.Context, serviceID string) ([]APIKey, error) {
 
 // ServiceKeys is the lookup the API's token check needs: the service and
 // all its keys with their secrets, revoked ones included (a token signed
-// by a revoked key is told so, as Notify does).
+// by a revoked key is told so, as Notify does). Answers are kept for
+// keyCacheTTL, as every request of a busy caller asks the same: a change
+// made on this node (settings, a new or revoked key) is seen at once, one
+// made on another node within keyCacheTTL.
 func (s *Store) ServiceKeys(ctx context.Context, serviceID string) (Service, []APIKey, error) {
+	now := time.Now()
+	e, gen, ok := s.keys.get(serviceID, now)
+	if ok {
+		return e.sv, e.keys, nil
+	}
 	sv, err := s.ServiceByID(ctx, serviceID)
 	if err != nil {
 		return Service{}, nil, err
 	}
-	keys, err := s.keys(ctx, serviceID)
-	return sv, keys, err
+	keys, err := s.keys.load(ctx, s, serviceID)
+	if err != nil {
+		return Service{}, nil, err
+	}
+	s.keys.put(serviceID, keyCacheEntry{sv: sv, keys: keys, at: now}, gen)
+	return sv, keys, nil
+}
+
+// keyCacheTTL is how long another node's change to a service's keys may
+// take to be seen.
+const keyCacheTTL = 2 * time.Second
+
+type keyCacheEntry struct {
+	sv   Service
+	keys []APIKey
+	at   time.Time
+}
+
+// keyCache keeps ServiceKeys' answers. gen counts this node's changes: an
+// answer read while a change committed is not kept, so the cache never
+// holds the state from before a change it was told of.
+type keyCache struct {
+	mu  sync.Mutex
+	m   map[string]keyCacheEntry
+	gen uint64
+}
+
+func (c *keyCache) get(id string, now time.Time) (keyCacheEntry, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || now.Sub(e.at) > keyCacheTTL || now.Before(e.at) {
+		return e, c.gen, false
+	}
+	return e, c.gen, true
+}
+
+func (c *keyCache) put(id string, e keyCacheEntry, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]keyCacheEntry{}
+	}
+	c.m[id] = e
+}
+
+// forget drops a service's entry after a change on this node; called in
+// the write's AfterCommit, so a reader never caches the old state after
+// the change is visible.
+func (c *keyCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, id)
+}
+
+func (c *keyCache) load(ctx context.Context, s *Store, serviceID string) ([]APIKey, error) {
+	return s.listKeys(ctx, serviceID)
 }
 
 // RevokeAPIKey stops a key working at once. Revoking is final.
@@ -321,6 +392,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, sub *platform.Subject, service
 			}
 			return err
 		}
+		tx.AfterCommit(func() { s.keys.forget(sv.ID) })
 		return s.audit.Record(tx, audit.For(sub, "post.key_revoke", "post_api_key", keyID, audit.Success))
 	})
 }

@@ -3,6 +3,7 @@ package postweb
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -143,3 +144,6 @@ func (e *env) deliveriesQueued() int {
 	noErr(e.t, e.db.QueryRow(e.ctx, "SELECT COUNT(*) FROM jobs WHERE kind = ?", post.JobDeliver).Scan(&n))
 	return n
 }
+
+// testingPG says whether benchmarks run on PostgreSQL (DBTP_BENCH_PG=1).
+func testingPG() bool { return os.Getenv("DBTP_BENCH_PG") == "1" }
