@@ -158,7 +158,14 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	pg.Rows = []web.SummaryRow{{Key: "To", Value: to}, {Key: "Service", Value: sv.Name, Href: "/post/services/" + sv.ID, ActionText: "View"},
 		{Key: "Channel", Value: pg.Kind}, {Key: "Status", Value: sendStatusWords(n)}}
 	if n.TemplateID != "" {
-		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: "Version " + strconv.Itoa(n.TemplateVersion) + " of " + n.TemplateID})
+		name := n.TemplateID
+		if t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, n.TemplateID, n.TemplateVersion); err == nil {
+			name = t.Name
+		}
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: name + ", version " + strconv.Itoa(n.TemplateVersion),
+			Href: "/post/templates/" + n.TemplateID, ActionText: "View"})
+	} else if n.PDFBlob != "" {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: "None: the sender's own PDF"})
 	}
 	if n.Reference != "" {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Sender's reference", Value: n.Reference})

@@ -164,7 +164,7 @@ type sendKeyRow struct {
 
 var sendKeyTypes = []web.Option{
 	{Value: post.KeyNormal, Text: "Live", Hint: "Sends to anyone"},
-	{Value: post.KeyTeam, Text: "Team and guest list", Hint: "For trying a system out: the messages are stored like any other"},
+	{Value: post.KeyTeam, Text: "Team", Hint: "For trying a system out: sends email only to the staff of the service's business unit"},
 	{Value: post.KeyTest, Text: "Test", Hint: "Pretends to send: nothing is delivered, and the messages are listed only to test keys"},
 }
 

@@ -2,6 +2,7 @@ package postweb
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/post/notify"
 	"dbtp/internal/web"
@@ -180,6 +182,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		return p.v2Precompiled(w, r, sv, key, fields)
 	}
 	in := post.SendInput{Kind: kind}
+	var unsubscribe string // echoed in the answer, as Notify does; the caller's own unsubscribe page
 	switch kind {
 	case post.KindEmail:
 		v2Allowed(&v, fields, "email_address", "template_id", "personalisation", "reference", "email_reply_to_id", "scheduled_for", "one_click_unsubscribe_url")
@@ -187,7 +190,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		if id := v2Str(&v, fields, "email_reply_to_id", false); id != "" && !v2IsUUID(id) {
 			v.add("email_reply_to_id is not a valid UUID")
 		}
-		if u := v2Str(&v, fields, "one_click_unsubscribe_url", false); u != "" && !strings.HasPrefix(u, "https://") {
+		if unsubscribe = v2Str(&v, fields, "one_click_unsubscribe_url", false); unsubscribe != "" && !strings.HasPrefix(unsubscribe, "https://") {
 			v.add("one_click_unsubscribe_url is not a valid https url")
 		}
 	case post.KindSMS:
@@ -215,6 +218,14 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		return err
 	}
 	in.TemplateID = strings.ToLower(in.TemplateID)
+	if key.Type == post.KeyTeam && kind != post.KindLetter {
+		if ok, err := p.inTeam(r.Context(), sv, in.To); err != nil || !ok {
+			if err == nil {
+				err = v2BadRequest("Can't send to this recipient using a team-only API key")
+			}
+			return err
+		}
+	}
 	n, err := p.m.ps.SendWithKey(r.Context(), key, in)
 	if err != nil {
 		return err
@@ -223,7 +234,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		ScheduledFor: notifyTime(n.ScheduledFor)}
 	switch kind {
 	case post.KindEmail:
-		out.Content = v2EmailContent{Body: n.Body, Subject: n.Subject, FromEmail: p.fromEmail(sv)}
+		out.Content = v2EmailContent{Body: n.Body, Subject: n.Subject, FromEmail: p.fromEmail(sv), OneClickUnsubscribeURL: strOrNil(unsubscribe)}
 	case post.KindSMS:
 		out.Content = v2SMSContent{Body: n.Body, FromNumber: p.smsSender(sv)}
 	case post.KindLetter:
@@ -461,4 +472,26 @@ func (p *sendingPart) v2Precompiled(w http.ResponseWriter, r *http.Request, sv p
 	}
 	writeNotifyJSON(w, http.StatusCreated, v2Precompiled{ID: n.ID, Reference: strOrNil(n.Reference), Postage: n.Postage})
 	return nil
+}
+
+// inTeam reports whether a team key may send to: as Notify's team keys,
+// only to the service's team, here the active staff of its business unit,
+// by their email address. Numbers are not in the directory, so a team key
+// sends no text messages.
+func (p *sendingPart) inTeam(ctx context.Context, sv post.Service, to string) (bool, error) {
+	to = strings.TrimSpace(to)
+	if !post.ValidEmail(to) {
+		return false, nil
+	}
+	page, err := p.m.d.Directory.SearchPeople(ctx, platform.System(sv.OrgID), platform.PeopleQuery{Text: to, Staff: true, Unit: sv.UnitID,
+		Active: true, Limit: 20})
+	if err != nil {
+		return false, err
+	}
+	for _, person := range page.People {
+		if strings.EqualFold(person.Email, to) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -136,3 +136,20 @@ func TestNotifyAPIRateLimit(t *testing.T) {
 		want(t, c.post("/v2/notifications/sms", body), http.StatusCreated)
 	})
 }
+
+func TestNotifyAPITeamKey(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		email := e.rowTemplate(post.KindEmail, "E", "S", "Hello")
+		sms := e.rowTemplate(post.KindSMS, "T", "", "Hello")
+		team, _, _ := e.notifyKey(post.KeyTeam)
+		// Mia is staff of the service's unit; Cas is in another unit; Rita a resident.
+		want(t, team.post("/v2/notifications/email", map[string]any{"email_address": "MIA@example.org", "template_id": email.ID}), http.StatusCreated)
+		for _, to := range []string{"cas@example.org", "rita@example.org"} {
+			wantNotifyError(t, team.post("/v2/notifications/email", map[string]any{"email_address": to, "template_id": email.ID}), 400,
+				"BadRequestError", "Can't send to this recipient using a team-only API key")
+		}
+		wantNotifyError(t, team.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID}), 400,
+			"BadRequestError", "Can't send to this recipient using a team-only API key")
+	})
+}
