@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -40,12 +42,17 @@ func BenchmarkNotifyAPISend(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	url := e.srv.URL + "/v2/notifications/email"
 	var failed atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
 	b.SetParallelism(32) // 32 x GOMAXPROCS callers in flight: many systems sending at once
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 		for pb.Next() {
+			t0 := time.Now()
 			body, _ := json.Marshal(map[string]any{"email_address": "rita@example.org", "template_id": tm.ID,
 				"personalisation": map[string]any{"name": "Rita", "reference": "C-1"}, "reference": "bench"})
 			req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
@@ -61,11 +68,17 @@ func BenchmarkNotifyAPISend(b *testing.B) {
 			if res.StatusCode != http.StatusCreated {
 				failed.Add(1)
 			}
+			mine = append(mine, time.Since(t0))
 		}
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
 	// The process's CPU time per request (clients, server and SQLite
 	// together): on a shared machine, what the figure would be with both
 	// cores free is 2 s / this.
