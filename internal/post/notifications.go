@@ -318,10 +318,13 @@ func (s *Store) insert(ctx context.Context, tx *store.Tx, n *Notification, sub *
 		e = audit.Entry{OrgID: n.OrgID, ActorID: "api:" + key.ID, ActorName: "API key " + key.Name, Action: "post.send",
 			ResourceType: "post_notification", ResourceID: n.ID, Outcome: audit.Success}
 		// The key's last use, at most once a minute: a write per request
-		// would be wasted on a busy key.
-		if _, err := tx.Exec(ctx, "UPDATE post_api_keys SET last_used_at = ? WHERE id = ? AND last_used_at < ?",
-			store.Millis(n.CreatedAt), key.ID, store.Millis(n.CreatedAt)-60_000); err != nil {
-			return err
+		// would be wasted on a busy key (key is as the token check read
+		// it, at most a few seconds old).
+		if n.CreatedAt.Sub(key.LastUsedAt) >= time.Minute {
+			if _, err := tx.Exec(ctx, "UPDATE post_api_keys SET last_used_at = ? WHERE id = ? AND last_used_at < ?",
+				store.Millis(n.CreatedAt), key.ID, store.Millis(n.CreatedAt)-60_000); err != nil {
+				return err
+			}
 		}
 	}
 	e.Detail = n.Kind + " from template " + n.TemplateID

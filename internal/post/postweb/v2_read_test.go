@@ -1,6 +1,7 @@
 package postweb
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -151,5 +152,50 @@ func TestNotifyAPITeamKey(t *testing.T) {
 		}
 		wantNotifyError(t, team.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID}), 400,
 			"BadRequestError", "Can't send to this recipient using a team-only API key")
+	})
+}
+
+// A service sees only its own: another service's notifications and
+// templates are not found through its key.
+func TestNotifyAPIServiceIsolation(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		sms := e.rowTemplate(post.KindSMS, "T", "", "Hello")
+		c, _, _ := e.notifyKey(post.KeyNormal)
+		res := c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID})
+		want(t, res, http.StatusCreated)
+		id := decodeNotify(t, res)["id"].(string)
+
+		other, err := e.m.Store().CreateService(e.ctx, e.subject("Mia"), post.ServiceInput{Name: "Waste", UnitID: e.units["Customer services"]})
+		noErr(t, err)
+		k, whole, err := e.m.Store().CreateAPIKey(e.ctx, e.subject("Mia"), other.ID, "Waste system", post.KeyNormal)
+		noErr(t, err)
+		oc := &notifyClient{e: e, serviceID: other.ID, secret: k.Secret}
+		if !strings.Contains(whole, other.ID) {
+			t.Fatal("key of the wrong service")
+		}
+		wantNotifyError(t, oc.get("/v2/notifications/"+id), 404, "NoResultFound", "No result found")
+		wantNotifyError(t, oc.get("/v2/template/"+sms.ID), 404, "NoResultFound", "No result found")
+		wantNotifyError(t, oc.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID}), 400,
+			"BadRequestError", "Template not found")
+		if ns := decodeNotify(t, oc.get("/v2/notifications"))["notifications"].([]any); len(ns) != 0 {
+			t.Fatalf("another service lists %d", len(ns))
+		}
+		// A token for one service signed with another's key.
+		mixed := &notifyClient{e: e, serviceID: e.service.ID, secret: k.Secret}
+		wantNotifyError(t, mixed.get("/v2/notifications"), 403, "AuthError", "Invalid token: API key not found")
+
+		// Letters: the address is required, a precompiled letter's reference too, and its size is Notify's.
+		letter := e.rowTemplate(post.KindLetter, "L", "About", "Dear resident")
+		wantNotifyError(t, c.post("/v2/notifications/letter", map[string]any{"template_id": letter.ID}), 400, "ValidationError",
+			"personalisation is a required property")
+		wantNotifyError(t, c.post("/v2/notifications/letter", map[string]any{"content": "JVBERi0="}), 400, "ValidationError",
+			"reference is a required property")
+		big := base64.StdEncoding.EncodeToString(append([]byte("%PDF-1.7\n"), make([]byte, post.MaxPrecompiledBytes)...))
+		wantNotifyError(t, c.post("/v2/notifications/letter", map[string]any{"reference": "big", "content": big}), 400, "BadRequestError",
+			"Letter content is too large: a PDF may be at most 5MB")
+		wantNotifyError(t, c.post("/v2/notifications/sms", map[string]any{"phone_number": "07700900123", "template_id": sms.ID,
+			"scheduled_for": "tomorrow"}), 400, "ValidationError",
+			"scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601")
 	})
 }
