@@ -46,6 +46,7 @@ func (p *sendingPart) v2Routes(srv *web.Server) {
 	}
 	rt.Handle("POST /v2/notifications/{kind}", h(p.v2Send), web.DeviceCredential(), web.MaxBody(maxSendBody))
 	rt.Handle("GET /v2/notifications/{id}", h(p.v2Get), web.DeviceCredential())
+	rt.Handle("GET /v2/notifications/{id}/pdf", h(p.v2PDF), web.DeviceCredential())
 	rt.Handle("GET /v2/notifications", h(p.v2List), web.DeviceCredential())
 	rt.Handle("GET /v2/template/{id}", h(p.v2GetTemplate), web.DeviceCredential())
 	rt.Handle("GET /v2/template/{id}/version/{version}", h(p.v2GetTemplate), web.DeviceCredential())
@@ -494,4 +495,36 @@ func (p *sendingPart) inTeam(ctx context.Context, sv post.Service, to string) (b
 		}
 	}
 	return false, nil
+}
+
+// v2PDF is GET /v2/notifications/{id}/pdf: a letter's PDF, once delivery
+// has rendered it (or the sender's own, for a precompiled letter).
+func (p *sendingPart) v2PDF(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
+	id := r.PathValue("id")
+	if !v2IsUUID(id) {
+		var v v2Validation
+		v.add("notification_id is not a valid UUID")
+		return v.err()
+	}
+	n, err := p.m.ps.NotificationForService(r.Context(), sv.ID, strings.ToLower(id))
+	if err != nil {
+		return err
+	}
+	if n.Kind != post.KindLetter {
+		return v2BadRequest("Notification is not a letter")
+	}
+	if n.PDFBlob == "" || p.m.d.Blob == nil {
+		return &notify.APIError{Status: 400, Errors: []notify.ErrorItem{{Error: "PDFNotReadyError", Message: "PDF not available yet, try again later"}}}
+	}
+	rc, _, err := p.m.d.Blob.Open(r.Context(), n.PDFBlob)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/pdf")
+	_, err = io.Copy(w, rc)
+	if err != nil {
+		p.m.d.Log.WarnContext(r.Context(), "post: letter PDF cut short", "id", n.ID, "err", err)
+	}
+	return nil
 }

@@ -108,6 +108,12 @@ func TestNotifyAPISend(t *testing.T) {
 		// Precompiled letter.
 		res = c.post("/v2/notifications/letter", map[string]any{"reference": "letter-1", "content": base64.StdEncoding.EncodeToString([]byte("%PDF-1.7\n%test\n"))})
 		want(t, res, http.StatusCreated, `"reference":"letter-1"`, `"postage":"second"`)
+		pdf := c.get("/v2/notifications/" + decodeNotify(t, res)["id"].(string) + "/pdf")
+		if pdf.Status != 200 || !strings.HasPrefix(pdf.Body, "%PDF-1.7") || pdf.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("letter PDF: %d %q", pdf.Status, pdf.Body)
+		}
+		wantNotifyError(t, c.get("/v2/notifications/"+id+"/pdf"), 400, "BadRequestError", "Notification is not a letter")
+		wantNotifyError(t, c.get("/v2/notifications/"+letterID+"/pdf"), 400, "PDFNotReadyError", "PDF not available yet, try again later")
 		wantNotifyError(t, c.post("/v2/notifications/letter", map[string]any{"reference": "x", "content": base64.StdEncoding.EncodeToString([]byte("hello"))}),
 			400, "ValidationError", "content Letter content is not a valid PDF")
 	})
