@@ -37,5 +37,16 @@ func TestSendBulk(t *testing.T) {
 		if len(ns) != 2 || ns[1].Body != "Hello Bob, we collect on Tuesday." || e.deliveriesQueued() != 2 {
 			t.Fatalf("sent %+v, %d queued", ns, e.deliveriesQueued())
 		}
+
+		// Letters: Notify's address columns; the last line used is the postcode.
+		letter := e.rowTemplate(sv, KindLetter, "Letter", "About", "Dear ((name))")
+		_, err = e.ps.SendBulk(e.ctx, e.mia, sv.ID, letter.ID, strings.NewReader("address line 1,name\nRita,Rita\n"))
+		wantErrText(t, err, "address line 2")
+		ls, err := e.ps.SendBulk(e.ctx, e.mia, sv.ID, letter.ID, strings.NewReader(
+			"Address Line 1,address line 2,address line 3,address line 7,name\nRita Resident,1 High Street,,ns1 1aa,Rita\n"))
+		noErr(t, err)
+		if len(ls) != 1 || len(ls[0].Address) != 3 || ls[0].Address[2] != "NS1 1AA" || ls[0].Body != "Dear Rita" {
+			t.Fatalf("letter %+v", ls)
+		}
 	})
 }
