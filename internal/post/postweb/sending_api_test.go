@@ -91,6 +91,12 @@ func TestSendingJSONAPI(t *testing.T) {
 		want(t, e.srv.API(mia, "GET", "/api/v1/post/notifications/"+a.ID, ""), 200, `"body":"We collect on Monday."`)
 		want(t, e.srv.API(cas, "GET", "/api/v1/post/notifications/"+a.ID, ""), 403)
 
+		// Notify's API names the person who sent a message by hand.
+		nc := &notifyClient{e: e, serviceID: e.service.ID, secret: k.Key[len(k.Key)-36:]}
+		if g := decodeNotify(t, nc.get("/v2/notifications/"+a.ID)); g["created_by_name"] != "Mia Test" {
+			t.Fatalf("created_by_name %v", g["created_by_name"])
+		}
+
 		want(t, e.srv.API(mia, "POST", path+"/keys/"+k.ID+"/revoke", ""), 204)
 		want(t, e.srv.API(mia, "POST", path+"/keys/"+k.ID+"/revoke", ""), 404)
 	})

@@ -273,7 +273,14 @@ func (p *sendingPart) v2Get(w http.ResponseWriter, r *http.Request, sv post.Serv
 	if err != nil {
 		return err
 	}
-	writeNotifyJSON(w, http.StatusOK, p.v2Notification(n))
+	out := p.v2Notification(n)
+	// Notify names the person who sent a message by hand; API sends have none.
+	if n.CreatedBy != "" && !strings.HasPrefix(n.CreatedBy, "api:") {
+		if people, err := p.m.d.Directory.People(r.Context(), platform.System(sv.OrgID), []string{n.CreatedBy}); err == nil {
+			out.CreatedByName = strOrNil(people[n.CreatedBy].Name)
+		}
+	}
+	writeNotifyJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -80,6 +80,7 @@ type v2Notification struct {
 	Line4                  *string        `json:"line_4"`
 	Line5                  *string        `json:"line_5"`
 	Line6                  *string        `json:"line_6"`
+	Line7                  *string        `json:"line_7"`
 	Postcode               *string        `json:"postcode"`
 	Postage                *string        `json:"postage"`
 	Type                   string         `json:"type"`
@@ -93,7 +94,7 @@ type v2Notification struct {
 	CompletedAt            *string        `json:"completed_at"`
 	ScheduledFor           *string        `json:"scheduled_for"`
 	EstimatedDelivery      *string        `json:"estimated_delivery,omitempty"`
-	OneClickUnsubscribeURL *string        `json:"one_click_unsubscribe_url"`
+	OneClickUnsubscribe    *string        `json:"one_click_unsubscribe"`
 	IsCostDataReady        bool           `json:"is_cost_data_ready"`
 	CostInPounds           float64        `json:"cost_in_pounds"`
 	CostDetails            map[string]any `json:"cost_details"`
@@ -168,11 +169,12 @@ func (p *sendingPart) v2Notification(n post.Notification) v2Notification {
 		out.CostDetails = map[string]any{"billable_sms_fragments": n.Fragments, "international_rate_multiplier": 1.0, "sms_rate": 0.0}
 	case post.KindLetter:
 		out.Subject, out.Postage = &n.Subject, strOrNil(n.Postage)
-		lines := []**string{&out.Line1, &out.Line2, &out.Line3, &out.Line4, &out.Line5, &out.Line6}
+		// The address lines as given, and the last of them (the postcode
+		// or the country) again as postcode, as Notify's clients read both.
+		lines := []**string{&out.Line1, &out.Line2, &out.Line3, &out.Line4, &out.Line5, &out.Line6, &out.Line7}
 		addr := n.Address
 		if len(addr) > 0 {
 			out.Postcode = strOrNil(addr[len(addr)-1])
-			addr = addr[:len(addr)-1]
 		}
 		for i, l := range addr {
 			if i < len(lines) {

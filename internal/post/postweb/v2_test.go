@@ -68,7 +68,7 @@ func TestNotifyAPISend(t *testing.T) {
 		res = c.get("/v2/notifications/" + id)
 		want(t, res, http.StatusOK)
 		g := decodeNotify(t, res)
-		for _, k := range []string{"id", "reference", "email_address", "phone_number", "line_1", "line_6", "postcode", "type", "status", "template",
+		for _, k := range []string{"id", "reference", "email_address", "phone_number", "line_1", "line_7", "postcode", "one_click_unsubscribe", "type", "status", "template",
 			"body", "subject", "created_at", "created_by_name", "sent_at", "completed_at", "scheduled_for", "cost_in_pounds", "is_cost_data_ready", "cost_details"} {
 			if _, ok := g[k]; !ok {
 				t.Fatalf("GET lacks %s: %v", k, g)
