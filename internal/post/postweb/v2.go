@@ -3,7 +3,6 @@ package postweb
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -370,117 +369,7 @@ func v2Query(q url.Values) string {
 	return "?" + q.Encode()
 }
 
-func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
-	id := r.PathValue("id")
-	var v v2Validation
-	if !v2IsUUID(id) {
-		v.add("id is not a valid UUID")
-	}
-	version := 0
-	if s := r.PathValue("version"); s != "" {
-		if _, err := fmt.Sscanf(s, "%d", &version); err != nil || version < 1 || fmt.Sprint(version) != s {
-			v.add("version %s is not of type integer", s)
-		}
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, strings.ToLower(id), version)
-	if err != nil {
-		return err
-	}
-	writeNotifyJSON(w, http.StatusOK, p.v2Template(t, sv))
-	return nil
-}
-
-func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
-	kind := r.URL.Query().Get("type")
-	if kind != "" && kind != post.KindEmail && kind != post.KindSMS && kind != post.KindLetter {
-		var v v2Validation
-		v.add("type %s is not one of [sms, email, letter]", kind)
-		return v.err()
-	}
-	ts, err := p.m.ps.ServiceTemplates(r.Context(), sv.ID, kind)
-	if err != nil {
-		return err
-	}
-	out := struct {
-		Templates []v2Template `json:"templates"`
-	}{Templates: []v2Template{}}
-	for _, t := range ts {
-		out.Templates = append(out.Templates, p.v2Template(t, sv))
-	}
-	writeNotifyJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
-	id := r.PathValue("id")
-	var v v2Validation
-	if !v2IsUUID(id) {
-		v.add("id is not a valid UUID")
-		return v.err()
-	}
-	fields, err := v2ReadBody(r)
-	if err != nil {
-		return err
-	}
-	v2Allowed(&v, fields, "personalisation")
-	pers := v2Personalisation(&v, fields)
-	if err := v.err(); err != nil {
-		return err
-	}
-	t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, strings.ToLower(id), 0)
-	if err != nil {
-		return err
-	}
-	rd, err := notify.Render(t.Kind, t.Subject, t.Body, pers)
-	var miss *notify.MissingError
-	if errors.As(err, &miss) {
-		return v2BadRequest("Missing personalisation: " + strings.Join(miss.Names, ", "))
-	}
-	if err != nil {
-		return v2BadRequest(err.Error())
-	}
-	out := v2Preview{ID: t.ID, Type: t.Kind, Version: t.Version, Body: rd.Text}
-	if t.Kind != post.KindSMS {
-		out.Subject = &rd.Subject
-	}
-	if t.Kind == post.KindEmail {
-		out.HTML = &rd.HTML
-	}
-	if t.Kind == post.KindLetter {
-		second := "second"
-		out.Postage = &second
-	}
-	writeNotifyJSON(w, http.StatusOK, out)
-	return nil
-}
-
 func notifyPlaceholders(t post.Template) []string { return notify.Placeholders(t.Subject, t.Body) }
-
-// v2Precompiled is Notify's precompiled letter: {"reference", "content"
-// (the PDF in base64), "postage"}.
-func (p *sendingPart) v2Precompiled(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey, fields map[string]json.RawMessage) error {
-	var v v2Validation
-	v2Allowed(&v, fields, "reference", "content", "postage")
-	ref := v2Str(&v, fields, "reference", true)
-	content := v2Str(&v, fields, "content", true)
-	postage := v2Str(&v, fields, "postage", false)
-	pdf, err := base64.StdEncoding.DecodeString(content)
-	if err != nil && content != "" {
-		v.add("content is not a base64 encoded string")
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	n, err := p.m.ps.SendPrecompiled(r.Context(), key, ref, pdf, postage)
-	if err != nil {
-		return err
-	}
-	writeNotifyJSON(w, http.StatusCreated, v2Precompiled{ID: n.ID, Reference: strOrNil(n.Reference), Postage: n.Postage})
-	return nil
-}
 
 // inTeam reports whether a team key may send to: as Notify's team keys,
 // only to the service's team, here the active staff of its business unit,
@@ -502,36 +391,4 @@ func (p *sendingPart) inTeam(ctx context.Context, sv post.Service, to string) (b
 		}
 	}
 	return false, nil
-}
-
-// v2PDF is GET /v2/notifications/{id}/pdf: a letter's PDF, once delivery
-// has rendered it (or the sender's own, for a precompiled letter).
-func (p *sendingPart) v2PDF(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
-	id := r.PathValue("id")
-	if !v2IsUUID(id) {
-		var v v2Validation
-		v.add("notification_id is not a valid UUID")
-		return v.err()
-	}
-	n, err := p.m.ps.NotificationForService(r.Context(), sv.ID, strings.ToLower(id))
-	if err != nil {
-		return err
-	}
-	if n.Kind != post.KindLetter {
-		return v2BadRequest("Notification is not a letter")
-	}
-	if n.PDFBlob == "" || p.m.d.Blob == nil {
-		return &notify.APIError{Status: 400, Errors: []notify.ErrorItem{{Error: "PDFNotReadyError", Message: "PDF not available yet, try again later"}}}
-	}
-	rc, _, err := p.m.d.Blob.Open(r.Context(), n.PDFBlob)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", "application/pdf")
-	_, err = io.Copy(w, rc)
-	if err != nil {
-		p.m.d.Log.WarnContext(r.Context(), "post: letter PDF cut short", "id", n.ID, "err", err)
-	}
-	return nil
 }
