@@ -319,7 +319,11 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 		if !known {
 			v.add("status %s is not one of [%s]", st, strings.Join(v2Statuses, ", "))
 		}
-		f.Statuses = append(f.Statuses, letterStatuses(st)...)
+		if f.Kind == post.KindLetter {
+			f.Statuses = append(f.Statuses, letterStatuses(st)...)
+		} else {
+			f.Statuses = append(f.Statuses, st)
+		}
 	}
 	if o := q.Get("older_than"); o != "" {
 		if !v2IsUUID(o) {
@@ -349,7 +353,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 }
 
 // letterStatuses maps the statuses Notify's API shows for letters to the
-// stored ones.
+// stored ones, when the list is of letters.
 func letterStatuses(st string) []string {
 	switch st {
 	case post.StatusAccepted:

@@ -82,6 +82,9 @@ func TestNotifyAPISend(t *testing.T) {
 		if l["status"] != "accepted" || l["line_1"] != "Rita Resident" || l["postcode"] != "NS1 1AA" || l["postage"] != "second" {
 			t.Fatalf("letter GET %v", l)
 		}
+		if ns := decodeNotify(t, c.get("/v2/notifications?template_type=letter&status=accepted"))["notifications"].([]any); len(ns) != 1 {
+			t.Fatalf("accepted letters: %d", len(ns))
+		}
 		wantNotifyError(t, c.get("/v2/notifications/"+post.NewUUID()), 404, "NoResultFound", "No result found")
 		wantNotifyError(t, c.get("/v2/notifications/not-a-uuid"), 400, "ValidationError", "notification_id is not a valid UUID")
 
