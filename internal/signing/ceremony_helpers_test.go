@@ -9,8 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"dbtp/internal/access"
 	"dbtp/internal/blob/blobtest"
