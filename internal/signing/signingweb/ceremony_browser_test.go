@@ -1,0 +1,102 @@
+package signingweb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"dbtp/internal/browsertest"
+	"dbtp/internal/identity"
+	"dbtp/internal/signing"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+)
+
+// TestBrowserCeremony: in Chromium at 320 px, an outside signer asks for
+// a code, gets one wrong, enters it, fails to sign once, signs; a staff
+// member declines; every page is axe-core clean (WCAG 2.2 AA) and nothing
+// scrolls sideways. Scripts are on because axe-core needs them; the pages
+// have none of their own (plain forms: TestCeremonyPages drives them
+// without any).
+func TestBrowserCeremony(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	c := newCeremonyEnv(t, storetest.Open(t, store.SQLite, testMods))
+	id, _ := c.insertTestEnvelope("Supply contract CT-2026-017",
+		webRecipient{step: 1, role: signing.RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true, fields: []signing.Field{
+			{Kind: signing.FieldSignature, Page: 2, X: 72, Y: 90, Width: 200, Height: 50, Required: true},
+			{Kind: signing.FieldText, Page: 2, X: 300, Y: 90, Width: 150, Height: 20, Required: true, Label: "Company number"},
+			{Kind: signing.FieldCheckbox, Page: 2, X: 300, Y: 120, Width: 12, Height: 12, Required: true, Label: "I have read the schedules"}}},
+		webRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
+	link := c.srv.URL + c.last("sam@acme.example", linkRE)
+	ctx := browsertest.New(t, true)
+	do := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(page string) {
+		t.Helper()
+		browsertest.CheckAccessible(t, ctx, page)
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil || w > 320 {
+			t.Errorf("%s at 320 px is %d px wide (%v)", page, w, err)
+		}
+	}
+	text := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		noErr(t, err)
+		return s
+	}
+	submit := func(form string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`form[action$="` + form + `"] button[type=submit]`))
+	}
+	do(chromedp.EmulateViewport(320, 800))
+
+	do(chromedp.Navigate(link))
+	check("the link")
+	do(submit("/code"), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+	check("enter the code")
+	do(chromedp.SendKeys(chromedp.CSS(`#code`), "12"), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	check("a wrong code")
+	do(chromedp.SetValue(chromedp.CSS(`#code`), c.last("sam@acme.example", codeRE)), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
+	check("the document to sign")
+	do(submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	check("signing with errors")
+	if s := text(); !strings.Contains(s, "Confirm that you agree") || !strings.Contains(s, "Tick") {
+		t.Fatalf("errors shown:\n%s", s)
+	}
+	do(chromedp.SendKeys(chromedp.CSS(`#typed`), "Sam Supplier"), chromedp.SendKeys(chromedp.CSS(`input[name^="field-"][type=text]`), "01234567"),
+		chromedp.Click(chromedp.CSS(`input[name^="field-"][type=checkbox]`)), chromedp.Click(chromedp.CSS(`#consent`)),
+		submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
+	check("signed")
+	do(chromedp.Navigate(link))
+	check("a used link")
+	if s := text(); !strings.Contains(s, "This link does not work") || strings.Contains(s, "CT-2026") {
+		t.Fatalf("a used link shows:\n%s", s)
+	}
+
+	res, err := c.id.SignIn(c.ctx, "northshire", c.users["Cara"].Email, password, "127.0.0.1")
+	noErr(t, err)
+	if res.State != identity.StateSignedIn {
+		t.Fatalf("sign-in: %s", res.State)
+	}
+	do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: c.srv.Srv.Config().SessionCookie, Value: res.Token, URL: c.srv.URL})
+		return err
+	}))
+	do(chromedp.Navigate(c.srv.URL + "/envelopes/" + id + "/sign"))
+	check("staff sign")
+	do(chromedp.Click(chromedp.CSS(`a[href$="/sign/decline"]`)), chromedp.WaitVisible(chromedp.CSS(`#reason`)))
+	check("decline")
+	do(submit("/act/decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	check("decline with an error")
+	do(chromedp.SendKeys(chromedp.CSS(`#reason`), "The schedules are out of date"), submit("/act/decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
+	check("declined")
+}
