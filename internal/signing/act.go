@@ -217,48 +217,66 @@ func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r 
 	if err := s.event(ctx, tx, env, r.ID, "signed", r.Name, addr, sig.Kind+" signature \u201c"+sig.Typed+"\u201d, identified by "+how, sha); err != nil {
 		return err
 	}
-	if err := s.audit.Record(tx, recipientEntry(env, r, "signing.signed", addr, sig.Kind+" signature")); err != nil {
-		return err
-	}
 	return s.advance(ctx, tx, env)
 }
 
 // Approve records an approver's approval (no signature is added to the
 // document; the evidence keeps it) and moves the envelope on.
 func (s *Store) Approve(ctx context.Context, a Actor, consent bool) error {
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		env, r, err := s.resolve(ctx, tx, a)
+	for attempt := 0; ; attempt++ {
+		// The document's hash is read before the write (the file store is
+		// not the database), then checked unchanged inside it.
+		env0, _, err := s.resolve(ctx, s.db, a)
 		if err != nil {
 			return err
 		}
-		if r.Role != RoleApprover {
-			return platform.Errorf(platform.CodeConflict, "You are asked to sign this document, not approve it")
-		}
-		if !consent && r.ConsentedAt.IsZero() {
-			return platform.Invalid("Check your approval", platform.FieldError{Field: "consent", Message: "Confirm that you agree to approve electronically"})
-		}
-		now := store.Millis(s.now())
-		how := r.IdentifiedBy
-		if how == "" {
-			how = "signed in"
-		}
-		if _, err := tx.Exec(ctx, `UPDATE signing_recipients SET status = ?, consented_at = CASE WHEN consented_at = 0 THEN ? ELSE consented_at END, acted_at = ?,
-			acted_from = ?, identified_by = ?, token_hash = '', session_hash = '', updated_at = ? WHERE id = ?`,
-			RecipientApproved, now, now, a.Addr, how, now, r.ID); err != nil {
-			return err
-		}
-		doc, err := s.currentSHA(ctx, env)
+		sha, err := s.currentSHA(ctx, env0)
 		if err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "approved", r.Name, a.Addr, "identified by "+how, doc); err != nil {
+		stale := false
+		err = s.db.Write(ctx, func(tx *store.Tx) error {
+			env, r, err := s.resolve(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			if env.CurrentBlob != env0.CurrentBlob {
+				stale = true
+				return nil
+			}
+			if r.Role != RoleApprover {
+				return platform.Errorf(platform.CodeConflict, "You are asked to sign this document, not approve it")
+			}
+			if !consent && r.ConsentedAt.IsZero() {
+				return platform.Invalid("Check your approval", platform.FieldError{Field: "consent", Message: "Confirm that you agree to approve electronically"})
+			}
+			now := store.Millis(s.now())
+			how := r.IdentifiedBy
+			if how == "" {
+				how = "signed in"
+			}
+			if r.ConsentedAt.IsZero() {
+				if err := s.event(ctx, tx, env, r.ID, "consented", r.Name, a.Addr, "agreed to approve electronically", ""); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `UPDATE signing_recipients SET status = ?, consented_at = CASE WHEN consented_at = 0 THEN ? ELSE consented_at END, acted_at = ?,
+				acted_from = ?, identified_by = ?, token_hash = '', session_hash = '', updated_at = ? WHERE id = ?`,
+				RecipientApproved, now, now, a.Addr, how, now, r.ID); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, env, r.ID, "approved", r.Name, a.Addr, "identified by "+how, sha); err != nil {
+				return err
+			}
+			return s.advance(ctx, tx, env)
+		})
+		if err != nil || !stale {
 			return err
 		}
-		if err := s.audit.Record(tx, recipientEntry(env, r, "signing.approved", a.Addr, "")); err != nil {
-			return err
+		if attempt == 4 {
+			return platform.Errorf(platform.CodeConflict, "Others are signing at the same moment: try again")
 		}
-		return s.advance(ctx, tx, env)
-	})
+	}
 }
 
 // currentSHA is the SHA-256 of the envelope's document as it stands.
@@ -307,9 +325,6 @@ func (s *Store) Decline(ctx context.Context, a Actor, reason string) error {
 			return err
 		}
 		if err := s.event(ctx, tx, env, r.ID, "declined", r.Name, a.Addr, reason, ""); err != nil {
-			return err
-		}
-		if err := s.audit.Record(tx, recipientEntry(env, r, "signing.declined", a.Addr, reason)); err != nil {
 			return err
 		}
 		return s.publish(ctx, tx, env, EnvelopeDeclined)
@@ -375,9 +390,6 @@ func (s *Store) Reassign(ctx context.Context, a Actor, to Reassignment) error {
 			return err
 		}
 		if err := s.event(ctx, tx, env, id, "notified", to.Name, "", "step "+itoa(r.Step)+": a link by email", ""); err != nil {
-			return err
-		}
-		if err := s.audit.Record(tx, recipientEntry(env, r, "signing.reassigned", a.Addr, "to "+to.Email)); err != nil {
 			return err
 		}
 		return s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{id}, Key: id})

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"dbtp/internal/audit"
 	"dbtp/internal/mail"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
@@ -160,10 +159,7 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 		if err := s.event(ctx, tx, env, r.ID, "identified", r.Name, addr, "one-time code by email to "+maskEmail(r.Email), ""); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "viewed", r.Name, addr, "", env.OriginalSHA256); err != nil {
-			return err
-		}
-		return s.audit.Record(tx, recipientEntry(env, r, "signing.identified", addr, "one-time code by email"))
+		return s.event(ctx, tx, env, r.ID, "viewed", r.Name, addr, "", env.OriginalSHA256)
 	})
 	if err != nil {
 		return "", err
@@ -172,16 +168,6 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 		return "", refusal
 	}
 	return session, nil
-}
-
-// recipientEntry is an audit entry for something a recipient did.
-func recipientEntry(env Envelope, r Recipient, action, addr, detail string) audit.Entry {
-	actor := r.UserID
-	if actor == "" {
-		actor = "recipient:" + r.ID
-	}
-	return audit.Entry{OrgID: env.OrgID, ActorID: actor, ActorName: r.Name, Action: action, ResourceType: ResourceType, ResourceID: env.ID,
-		Outcome: audit.Success, Addr: addr, Detail: detail}
 }
 
 // resolve finds the envelope and recipient an actor may act as now.

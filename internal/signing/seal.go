@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"dbtp/internal/access"
-	"dbtp/internal/audit"
 	"dbtp/internal/mail"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing/pades"
@@ -113,11 +112,6 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 			return err
 		}
 		if err := s.event(ctx, tx, env, "", "completed", council, "", "completion certificate SHA-256 "+hexSum(signedCert.PDF), ""); err != nil {
-			return err
-		}
-		e := audit.For(platform.System(env.OrgID), "signing.sealed", ResourceType, env.ID, audit.Success)
-		e.Detail = detail
-		if err := s.audit.Record(tx, e); err != nil {
 			return err
 		}
 		done = true

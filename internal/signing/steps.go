@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"dbtp/internal/audit"
 	"dbtp/internal/jobs"
 	"dbtp/internal/mail"
 	"dbtp/internal/platform"
@@ -185,11 +186,30 @@ func atTurn(env Envelope, r Recipient) bool {
 		(r.Status == RecipientNotified || r.Status == RecipientViewed)
 }
 
-// event records one piece of evidence.
+// event records one piece of evidence, and the same in the audit log:
+// the actor is the recipient (a staff member by their user ID, an outside
+// party as "recipient:<id>"), or the system for the seal.
 func (s *Store) event(ctx context.Context, tx *store.Tx, env Envelope, recipientID, action, actor, addr, detail, sha string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO signing_events (id, envelope_id, org_id, recipient_id, action, actor_name, address, detail, doc_sha256, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, platform.NewID("sev"), env.ID, env.OrgID, recipientID, action, actor, addr, detail, sha, store.Millis(s.now()))
-	return err
+	if _, err := tx.Exec(ctx, `INSERT INTO signing_events (id, envelope_id, org_id, recipient_id, action, actor_name, address, detail, doc_sha256, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, platform.NewID("sev"), env.ID, env.OrgID, recipientID, action, actor, addr, detail, sha, store.Millis(s.now())); err != nil {
+		return err
+	}
+	e := audit.For(platform.System(env.OrgID), "signing."+action, ResourceType, env.ID, audit.Success)
+	e.ActorName, e.Addr, e.Detail = actor, addr, detail
+	if sha != "" {
+		e.Detail = strings.TrimPrefix(e.Detail+"; document SHA-256 "+sha, "; ")
+	}
+	if recipientID != "" {
+		var user string
+		if err := tx.QueryRow(ctx, "SELECT user_id FROM signing_recipients WHERE id = ?", recipientID).Scan(&user); err != nil {
+			return err
+		}
+		e.ActorID = user
+		if user == "" {
+			e.ActorID = "recipient:" + recipientID
+		}
+	}
+	return s.audit.Record(tx, e)
 }
 
 // querier is a database or a write's transaction.
