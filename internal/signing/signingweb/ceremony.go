@@ -85,8 +85,10 @@ type ceremonyCheck struct {
 }
 
 func render(w http.ResponseWriter, r *http.Request, status int, pg *ceremonyPage) error {
-	// The link's secret is in the address: keep it out of referrers and caches.
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	// The link's secret is in the address: keep it out of other sites'
+	// referrers (not "no-referrer", which makes form posts say
+	// "Origin: null" and fail the CSRF check on older browsers) and caches.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Cache-Control", "no-store")
 	if pg.Form == nil {
 		pg.Form = web.NewForm(url.Values{})
@@ -246,7 +248,7 @@ func (h *ceremonyHandlers) document(w http.ResponseWriter, r *http.Request, a si
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `inline; filename="document.pdf"`)
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	_, err = w.Write(doc)
 	return err
 }

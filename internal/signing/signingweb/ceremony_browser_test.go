@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -72,10 +73,22 @@ func TestBrowserCeremony(t *testing.T) {
 	if s := text(); !strings.Contains(s, "Confirm that you agree") || !strings.Contains(s, "Tick") {
 		t.Fatalf("errors shown:\n%s", s)
 	}
+	// Draw a stroke on the canvas (scripts on), as a finger would.
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("draw-canvas"); c.scrollIntoView(); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`))
+	noErr(t, err)
+	do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, box[0]+20, box[1]+50, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box[0]+80, box[1]+30, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box[0]+160, box[1]+70, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, box[0]+160, box[1]+70, chromedp.ButtonLeft))
 	do(chromedp.SendKeys(chromedp.CSS(`#typed`), "Sam Supplier"), chromedp.SendKeys(chromedp.CSS(`input[name^="field-"][type=text]`), "01234567"),
 		chromedp.Click(chromedp.CSS(`input[name^="field-"][type=checkbox]`)), chromedp.Click(chromedp.CSS(`#consent`)),
 		submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
 	check("signed")
+	var kind string
+	noErr(t, c.db.QueryRow(c.ctx, "SELECT signature_kind FROM signing_recipients WHERE email = ?", "sam@acme.example").Scan(&kind))
+	if kind != "drawn" {
+		t.Fatalf("the drawn signature was kept as %q", kind)
+	}
 	do(chromedp.Navigate(link))
 	check("a used link")
 	if s := text(); !strings.Contains(s, "This link does not work") || strings.Contains(s, "CT-2026") {

@@ -29,7 +29,7 @@ func TestCeremonyPages(t *testing.T) {
 
 		r := sam.Get(link)
 		want(t, r, http.StatusOK, "Confirm it is you", "s***@acme.example")
-		if strings.Contains(r.Body, title) || r.Header.Get("Referrer-Policy") != "no-referrer" {
+		if strings.Contains(r.Body, title) || r.Header.Get("Referrer-Policy") != "same-origin" {
 			t.Fatalf("before the code the page shows the document or leaks the link:\n%s", r.Body)
 		}
 		r = other.Get(link + "/document")
