@@ -54,6 +54,7 @@ func (p *ceremonyPart) web(srv *web.Server, m *Module) error {
 	rt.HandleFunc("POST /envelopes/{id}/sign/act/{action}", h.staffAct)
 	rt.HandleFunc("GET /envelopes/{id}/sealed.pdf", h.sealed)
 	rt.HandleFunc("GET /envelopes/{id}/certificate.pdf", h.sealed)
+	h.routeAPI(srv.API())
 	return nil
 }
 

@@ -79,3 +79,27 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, cara.Get("/envelopes/"+id+"/sealed.pdf"), http.StatusForbidden)
 	})
 }
+
+// Staff sign, approve and decline through the API; tasks and evidence;
+// the operations are in the OpenAPI document.
+func TestCeremonyAPI(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		c := newCeremonyEnv(t, db)
+		id, _ := c.insertTestEnvelope("Key decision 21/00097",
+			webRecipient{step: 1, role: signing.RoleApprover, user: "Mo"},
+			webRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
+		mo, cara, pat := c.token("Mo", "read", "write"), c.token("Cara", "read", "write"), c.token("Pat", "read")
+		want(t, c.srv.API(cara, "GET", "/api/v1/signing-tasks", ""), http.StatusOK, "[]")
+		want(t, c.srv.API(cara, "POST", "/api/v1/envelopes/"+id+"/signature", `{"consent":true,"typed":"Cara Test"}`), http.StatusNotFound)
+		want(t, c.srv.API(mo, "POST", "/api/v1/envelopes/"+id+"/approval", `{"consent":false}`), http.StatusUnprocessableEntity, "consent")
+		want(t, c.srv.API(mo, "POST", "/api/v1/envelopes/"+id+"/approval", `{"consent":true}`), http.StatusOK, `"approved"`)
+		want(t, c.srv.API(cara, "GET", "/api/v1/signing-tasks", ""), http.StatusOK, id, "/envelopes/"+id+"/sign")
+		want(t, c.srv.API(cara, "POST", "/api/v1/envelopes/"+id+"/signature", `{"consent":true,"kind":"drawn","drawn":"not base64!"}`), http.StatusUnprocessableEntity, "drawn")
+		want(t, c.srv.API(cara, "POST", "/api/v1/envelopes/"+id+"/signature", `{"consent":true,"typed":"Cara Test"}`), http.StatusOK, `"signed"`)
+		_, err := c.jobs.RunDue(c.ctx)
+		noErr(t, err)
+		want(t, c.srv.API(pat, "GET", "/api/v1/envelopes/"+id+"/evidence", ""), http.StatusOK, `"approved"`, `"signed"`, `"sealed"`, `"completed"`)
+		want(t, c.srv.API(cara, "GET", "/api/v1/envelopes/"+id+"/evidence", ""), http.StatusForbidden)
+		want(t, c.srv.API(pat, "GET", "/api/v1/openapi.json", ""), http.StatusOK, "signEnvelope", "approveEnvelope", "declineEnvelope", "listSigningTasks", "getEnvelopeEvidence")
+	})
+}
