@@ -62,7 +62,7 @@ func (b *syncBuffer) String() string {
 
 // newCeremony wires the store; tsaURL empty means dbtp's own TSA from
 // the test PKI.
-func newCeremony(t *testing.T, db *store.DB, tsaURL string) *cer {
+func newCeremony(t testing.TB, db *store.DB, tsaURL string) *cer {
 	t.Helper()
 	e := newEnv(t, db)
 	c := &cer{env: e, pki: signingtest.NewPKI(t), out: &syncBuffer{}}
