@@ -163,3 +163,37 @@ func TestStaffSignSignedInAtTheirTurn(t *testing.T) {
 		}
 	})
 }
+
+// Two signers of a parallel group signing at the same moment both get
+// their signature in: the second signs again over the first's update.
+func TestParallelSignersAtOnce(t *testing.T) {
+	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
+		c := newCeremony(t, db, "")
+		env, ids := c.insertTestEnvelope("Partnership agreement", signingtest.Contract(t, 1),
+			testRecipient{step: 1, role: RoleSigner, user: c.cara},
+			testRecipient{step: 1, role: RoleSigner, user: c.mo},
+			testRecipient{step: 2, role: RoleSigner, user: c.pat})
+		errs := make(chan error, 2)
+		for _, who := range []*platform.Subject{c.cara, c.mo} {
+			go func() {
+				errs <- c.ss.Sign(c.ctx, Actor{Subject: who, EnvelopeID: env.ID}, Signature{Consent: true, Typed: who.Name})
+			}()
+		}
+		noErr(t, <-errs)
+		noErr(t, <-errs)
+		for _, id := range ids[:2] {
+			if got := c.recipient(id).Status; got != RecipientSigned {
+				t.Fatalf("%s is %s", id, got)
+			}
+		}
+		e := c.envelope(env.ID)
+		if e.CurrentStep != 2 {
+			t.Fatalf("step %d after the group signed", e.CurrentStep)
+		}
+		doc, err := c.ss.readBlob(c.ctx, e.CurrentBlob)
+		noErr(t, err)
+		if n := bytes.Count(doc, []byte("/ETSI.CAdES.detached")); n != 2 {
+			t.Fatalf("the document has %d signatures, want 2", n)
+		}
+	})
+}
