@@ -126,7 +126,7 @@ func (s *Store) Sign(ctx context.Context, a Actor, sig Signature) error {
 		sum := sha256.Sum256(signed)
 		stale := false
 		err = s.db.Write(ctx, func(tx *store.Tx) error {
-			env2, r2, err := s.resolve(ctx, tx, a)
+			env2, r2, err := s.resolveLocked(ctx, tx, a)
 			if err != nil {
 				return err
 			}
@@ -236,7 +236,7 @@ func (s *Store) Approve(ctx context.Context, a Actor, consent bool) error {
 		}
 		stale := false
 		err = s.db.Write(ctx, func(tx *store.Tx) error {
-			env, r, err := s.resolve(ctx, tx, a)
+			env, r, err := s.resolveLocked(ctx, tx, a)
 			if err != nil {
 				return err
 			}
@@ -311,7 +311,7 @@ func (s *Store) Decline(ctx context.Context, a Actor, reason string) error {
 		return platform.Invalid("Say why you decline", platform.FieldError{Field: "reason", Message: "Say why you decline (up to 1,000 characters): the sender reads it"})
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		env, r, err := s.resolve(ctx, tx, a)
+		env, r, err := s.resolveLocked(ctx, tx, a)
 		if err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (s *Store) Reassign(ctx context.Context, a Actor, to Reassignment) error {
 		return platform.Invalid("Check who you pass it to", bad...)
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		env, r, err := s.resolve(ctx, tx, a)
+		env, r, err := s.resolveLocked(ctx, tx, a)
 		if err != nil {
 			return err
 		}

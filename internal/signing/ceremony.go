@@ -133,6 +133,14 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 		if err != nil {
 			return err
 		}
+		// Lock the recipient's row first: guesses at the same moment
+		// count one after the other on PostgreSQL too.
+		if err := lockRow(ctx, tx, "signing_recipients", r.ID); err != nil {
+			return err
+		}
+		if env, r, err = s.byToken(ctx, tx, token); err != nil {
+			return err
+		}
 		var hash string
 		var expires int64
 		var attempts int
@@ -168,6 +176,28 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 		return "", refusal
 	}
 	return session, nil
+}
+
+// resolveLocked is resolve inside a write that acts on the envelope: the
+// envelope's row is locked first, so two recipients acting at once (a
+// parallel group) act one after the other on PostgreSQL as on SQLite,
+// and the second sees what the first did.
+func (s *Store) resolveLocked(ctx context.Context, tx *store.Tx, a Actor) (Envelope, Recipient, error) {
+	env, _, err := s.resolve(ctx, tx, a)
+	if err != nil {
+		return env, Recipient{}, err
+	}
+	if err := lockRow(ctx, tx, "signing_envelopes", env.ID); err != nil {
+		return Envelope{}, Recipient{}, err
+	}
+	return s.resolve(ctx, tx, a)
+}
+
+// lockRow takes a row's write lock until the write commits (a no-op
+// update, portable to both engines; SQLite has one writer anyway).
+func lockRow(ctx context.Context, tx *store.Tx, table, id string) error {
+	_, err := tx.Exec(ctx, "UPDATE "+table+" SET updated_at = updated_at WHERE id = ?", id)
+	return err
 }
 
 // resolve finds the envelope and recipient an actor may act as now.

@@ -195,5 +195,19 @@ func TestParallelSignersAtOnce(t *testing.T) {
 		if n := bytes.Count(doc, []byte("/ETSI.CAdES.detached")); n != 2 {
 			t.Fatalf("the document has %d signatures, want 2", n)
 		}
+
+		// Two approvers at once: the step still moves on.
+		env, _ = c.insertTestEnvelope("Budget transfer", signingtest.Contract(t, 1),
+			testRecipient{step: 1, role: RoleApprover, user: c.cara},
+			testRecipient{step: 1, role: RoleApprover, user: c.mo},
+			testRecipient{step: 2, role: RoleSigner, user: c.pat})
+		for _, who := range []*platform.Subject{c.cara, c.mo} {
+			go func() { errs <- c.ss.Approve(c.ctx, Actor{Subject: who, EnvelopeID: env.ID}, true) }()
+		}
+		noErr(t, <-errs)
+		noErr(t, <-errs)
+		if e := c.envelope(env.ID); e.CurrentStep != 2 {
+			t.Fatalf("step %d after both approved at once", e.CurrentStep)
+		}
 	})
 }

@@ -92,6 +92,9 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 	}
 	done := false
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := lockRow(ctx, tx, "signing_envelopes", env.ID); err != nil {
+			return err
+		}
 		env2, err := cerEnvelope(ctx, tx, env.ID)
 		if err != nil {
 			return err
