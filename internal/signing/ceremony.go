@@ -129,7 +129,7 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 	var refusal error
 	session = newSecret()
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		env, r, err := s.byToken(ctx, tx, token)
+		_, r, err := s.byToken(ctx, tx, token)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,8 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 		if err := lockRow(ctx, tx, "signing_recipients", r.ID); err != nil {
 			return err
 		}
-		if env, r, err = s.byToken(ctx, tx, token); err != nil {
+		env, r, err := s.byToken(ctx, tx, token)
+		if err != nil {
 			return err
 		}
 		var hash string
