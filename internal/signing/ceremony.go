@@ -25,6 +25,7 @@ import (
 const (
 	codeLifetime    = 10 * time.Minute
 	codeAttempts    = 5
+	codeInterval    = time.Minute
 	sessionLifetime = time.Hour
 )
 
@@ -104,6 +105,15 @@ func (s *Store) SendCode(ctx context.Context, token, addr string) error {
 		env, r, err = s.byToken(ctx, tx, token)
 		if err != nil {
 			return err
+		}
+		// One code a minute at most: whoever holds a link must not be able
+		// to flood the recipient's inbox.
+		var expires int64
+		if err := tx.QueryRow(ctx, "SELECT code_expires_at FROM signing_recipients WHERE id = ?", r.ID).Scan(&expires); err != nil {
+			return err
+		}
+		if s.now().Before(store.Time(expires).Add(codeInterval - codeLifetime)) {
+			return platform.Errorf(platform.CodeRateLimited, "A code was sent less than a minute ago: check your email, or wait a minute and ask again")
 		}
 		if _, err := tx.Exec(ctx, "UPDATE signing_recipients SET code_hash = ?, code_expires_at = ?, code_attempts = 0, updated_at = ? WHERE id = ?",
 			hashSecret(r.ID+":"+code), store.Millis(s.now().Add(codeLifetime)), store.Millis(s.now()), r.ID); err != nil {

@@ -90,7 +90,9 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 		wantField(t, err, "code")
 		_, err = c.ss.CheckCode(c.ctx, token, "12ab", "203.0.113.5")
 		wantField(t, err, "code")
-		// A code expires after ten minutes.
+		// One code a minute at most; a code expires after ten minutes.
+		wantCode(t, c.ss.SendCode(c.ctx, token, "198.51.100.7"), platform.CodeRateLimited)
+		c.clock.Add(time.Minute)
 		noErr(t, c.ss.SendCode(c.ctx, token, "198.51.100.7"))
 		c.clock.Add(11 * time.Minute)
 		_, err = c.ss.CheckCode(c.ctx, token, c.last("sam@acme.example", codeRE), "198.51.100.7")

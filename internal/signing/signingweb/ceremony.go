@@ -152,7 +152,15 @@ func (h *ceremonyHandlers) outside(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *ceremonyHandlers) sendCode(w http.ResponseWriter, r *http.Request) error {
-	if err := h.m.ss.SendCode(r.Context(), r.PathValue("token"), web.SubjectOf(r).Addr); err != nil {
+	err := h.m.ss.SendCode(r.Context(), r.PathValue("token"), web.SubjectOf(r).Addr)
+	if platform.CodeOf(err) == platform.CodeRateLimited {
+		l, lerr := h.m.ss.OpenLink(r.Context(), r.PathValue("token"))
+		if lerr != nil {
+			return invalid(w, r, lerr)
+		}
+		return render(w, r, http.StatusTooManyRequests, &ceremonyPage{Form: web.FormErrors(r, err), Base: outsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
+	}
+	if err != nil {
 		return invalid(w, r, err)
 	}
 	http.Redirect(w, r, outsideBase(r)+"?sent=1", http.StatusSeeOther)

@@ -42,6 +42,7 @@ func TestCeremonyPages(t *testing.T) {
 		r = sam.PostForm(link+"/code", nil)
 		want(t, r, http.StatusSeeOther)
 		want(t, sam.Get(link+"?sent=1"), http.StatusOK, "Enter the code")
+		want(t, sam.PostForm(link+"/code", nil), http.StatusTooManyRequests, "less than a minute ago", "Enter the code")
 		want(t, sam.PostForm(link+"/verify", url.Values{"code": {"12"}}), http.StatusUnprocessableEntity, "There is a problem", `href="#code"`)
 		want(t, sam.PostForm(link+"/verify", url.Values{"code": {c.last("sam@acme.example", codeRE)}}), http.StatusSeeOther)
 		r = sam.Get(link)
