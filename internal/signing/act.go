@@ -67,22 +67,22 @@ func (sig *Signature) check(r Recipient, fields []Field) []platform.FieldError {
 		switch f.Kind {
 		case FieldText:
 			if f.Required && v == "" || utf8.RuneCountInString(v) > 500 {
-				bad = append(bad, platform.FieldError{Field: "field-" + f.ID, Message: "Fill in " + labelOf(f) + " (up to 500 characters)"})
+				bad = append(bad, platform.FieldError{Field: "field-" + f.ID, Message: "Fill in " + cerFieldLabel(f) + " (up to 500 characters)"})
 			}
 		case FieldCheckbox:
 			if f.Required && v != "yes" {
-				bad = append(bad, platform.FieldError{Field: "field-" + f.ID, Message: "Tick " + labelOf(f)})
+				bad = append(bad, platform.FieldError{Field: "field-" + f.ID, Message: "Tick " + cerFieldLabel(f)})
 			}
 		}
 	}
 	return bad
 }
 
-func labelOf(f Field) string {
+func cerFieldLabel(f Field) string {
 	if f.Label != "" {
 		return "\u201c" + f.Label + "\u201d"
 	}
-	return "the " + f.Kind + " field on page " + itoa(f.Page)
+	return "the " + f.Kind + " field on page " + cerItoa(f.Page)
 }
 
 // Sign signs the document as the actor's recipient and moves the
@@ -157,7 +157,7 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 	}
 	now := s.now()
 	opts := pades.Options{Credential: cred, Level: pades.LevelBB, Time: now, FieldName: "Signature of " + r.Name + " (" + r.ID + ")",
-		Name: sig.Typed, Reason: "Signed by " + sig.Typed + " (" + sig.Kind + " signature), step " + itoa(r.Step) + ", identified by " + how,
+		Name: sig.Typed, Reason: "Signed by " + sig.Typed + " (" + sig.Kind + " signature), step " + cerItoa(r.Step) + ", identified by " + how,
 		ContactInfo: r.Email}
 	for _, f := range fields {
 		if f.Kind == FieldSignature || f.Kind == FieldInitials {
@@ -389,7 +389,7 @@ func (s *Store) Reassign(ctx context.Context, a Actor, to Reassignment) error {
 		if err := s.event(ctx, tx, env, r.ID, "reassigned", r.Name, a.Addr, "passed to "+to.Name+" <"+to.Email+">: "+to.Reason, ""); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, id, "notified", to.Name, "", "step "+itoa(r.Step)+": a link by email", ""); err != nil {
+		if err := s.event(ctx, tx, env, id, "notified", to.Name, "", "step "+cerItoa(r.Step)+": a link by email", ""); err != nil {
 			return err
 		}
 		return s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{id}, Key: id})

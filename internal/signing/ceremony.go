@@ -50,7 +50,7 @@ type Link struct {
 	Identified bool   // a session exists already (the code was given)
 }
 
-func (s *Store) byToken(ctx context.Context, q querier, token string) (Envelope, Recipient, error) {
+func (s *Store) byToken(ctx context.Context, q cerQuerier, token string) (Envelope, Recipient, error) {
 	if token == "" || len(token) > 100 {
 		return Envelope{}, Recipient{}, errNoLink()
 	}
@@ -212,7 +212,7 @@ func lockRow(ctx context.Context, tx *store.Tx, table, id string) error {
 }
 
 // resolve finds the envelope and recipient an actor may act as now.
-func (s *Store) resolve(ctx context.Context, q querier, a Actor) (Envelope, Recipient, error) {
+func (s *Store) resolve(ctx context.Context, q cerQuerier, a Actor) (Envelope, Recipient, error) {
 	if a.Subject == nil {
 		env, r, err := s.byToken(ctx, q, a.Token)
 		if err != nil {

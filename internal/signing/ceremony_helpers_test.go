@@ -36,25 +36,25 @@ type cer struct {
 	ss    *Store
 	pki   *signingtest.PKI
 	bus   *events.Bus
-	out   *syncBuffer
+	out   *cerBuffer
 	files FileStore
 	// delivered are the EventEnvelope events subscribers received.
 	delivered []EnvelopeEvent
 	mu        sync.Mutex
 }
 
-type syncBuffer struct {
+type cerBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *cerBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *cerBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -65,7 +65,7 @@ func (b *syncBuffer) String() string {
 func newCeremony(t testing.TB, db *store.DB, tsaURL string) *cer {
 	t.Helper()
 	e := newEnv(t, db)
-	c := &cer{env: e, pki: signingtest.NewPKI(t), out: &syncBuffer{}}
+	c := &cer{env: e, pki: signingtest.NewPKI(t), out: &cerBuffer{}}
 	// The test PKI's certificates are valid from now: the clock follows.
 	e.clock.Set(time.Now().UTC().Truncate(time.Millisecond))
 	if tsaURL == "" {
@@ -96,8 +96,8 @@ func newCeremony(t testing.TB, db *store.DB, tsaURL string) *cer {
 	return c
 }
 
-// testRecipient describes a recipient for insertTestEnvelope.
-type testRecipient struct {
+// ceremonyRecipient describes a recipient for insertCeremonyTestEnvelope.
+type ceremonyRecipient struct {
 	step        int
 	role        string
 	user        *platform.Subject // staff signing in; nil: an outside party
@@ -106,11 +106,11 @@ type testRecipient struct {
 	fields      []Field // placed for them (ID, envelope and recipient are filled in)
 }
 
-// insertTestEnvelope is a TEST HELPER that inserts an envelope's rows
+// insertCeremonyTestEnvelope is a TEST HELPER that inserts an envelope's rows
 // directly (the envelopes part has the real create and send) and starts
 // its first step as sending does. It returns the envelope and the
 // recipients' IDs in the order given.
-func (c *cer) insertTestEnvelope(title string, doc []byte, rs ...testRecipient) (Envelope, []string) {
+func (c *cer) insertCeremonyTestEnvelope(title string, doc []byte, rs ...ceremonyRecipient) (Envelope, []string) {
 	c.t.Helper()
 	info, err := c.files.Put(c.ctx, bytes.NewReader(doc))
 	noErr(c.t, err)
@@ -160,8 +160,8 @@ func (c *cer) run() {
 }
 
 var (
-	linkRE = regexp.MustCompile(`/signing/([A-Za-z0-9_-]{20,})`)
-	codeRE = regexp.MustCompile(`Your code is (\d{6})`)
+	cerLinkRE = regexp.MustCompile(`/signing/([A-Za-z0-9_-]{20,})`)
+	cerCodeRE = regexp.MustCompile(`Your code is (\d{6})`)
 )
 
 // mails are the emails printed to to, oldest first.
@@ -191,9 +191,9 @@ func (c *cer) last(to string, re *regexp.Regexp) string {
 // identify goes through an outside party's link and code, as they would.
 func (c *cer) identify(email string) Actor {
 	c.t.Helper()
-	token := c.last(email, linkRE)
+	token := c.last(email, cerLinkRE)
 	noErr(c.t, c.ss.SendCode(c.ctx, token, "198.51.100.7"))
-	session, err := c.ss.CheckCode(c.ctx, token, c.last(email, codeRE), "198.51.100.7")
+	session, err := c.ss.CheckCode(c.ctx, token, c.last(email, cerCodeRE), "198.51.100.7")
 	noErr(c.t, err)
 	return Actor{Token: token, Session: session, Addr: "198.51.100.7"}
 }

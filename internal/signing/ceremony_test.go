@@ -19,10 +19,10 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
 		c := newCeremony(t, db, "")
 		title := "Supply contract CT-2026-017 with Acme Widgets"
-		env, ids := c.insertTestEnvelope(title, signingtest.Contract(t, 2),
-			testRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example",
+		env, ids := c.insertCeremonyTestEnvelope(title, signingtest.Contract(t, 2),
+			ceremonyRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example",
 				fields: []Field{{Kind: FieldSignature, Page: 2, X: 72, Y: 90, Width: 200, Height: 50, Required: true}}},
-			testRecipient{step: 2, role: RoleSigner, name: "Gus Guarantor", email: "gus@guarantor.example"})
+			ceremonyRecipient{step: 2, role: RoleSigner, name: "Gus Guarantor", email: "gus@guarantor.example"})
 		c.run()
 		if got := c.recipient(ids[0]).Status; got != RecipientNotified {
 			t.Fatalf("step 1's signer is %s, want notified", got)
@@ -60,7 +60,7 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 
 		// Forwarded: whoever holds the link sees only where the code goes;
 		// the code goes to Sam; without it nothing opens.
-		token := c.last("sam@acme.example", linkRE)
+		token := c.last("sam@acme.example", cerLinkRE)
 		l, err := c.ss.OpenLink(c.ctx, token)
 		noErr(t, err)
 		if l.CodeTo != "s***@acme.example" {
@@ -77,7 +77,7 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 			t.Fatal("the code did not go to the recipient's own address")
 		}
 		// Guessing: five wrong codes spend it, even the right one after.
-		right := c.last("sam@acme.example", codeRE)
+		right := c.last("sam@acme.example", cerCodeRE)
 		wrong := "000000"
 		if right == wrong {
 			wrong = "111111"
@@ -95,7 +95,7 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 		c.clock.Add(time.Minute)
 		noErr(t, c.ss.SendCode(c.ctx, token, "198.51.100.7"))
 		c.clock.Add(11 * time.Minute)
-		_, err = c.ss.CheckCode(c.ctx, token, c.last("sam@acme.example", codeRE), "198.51.100.7")
+		_, err = c.ss.CheckCode(c.ctx, token, c.last("sam@acme.example", cerCodeRE), "198.51.100.7")
 		wantField(t, err, "code")
 
 		// Sam, with a fresh code, sees the document; another session does not.
@@ -120,7 +120,7 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 		_, err = c.ss.OpenLink(c.ctx, early)
 		refused("the leaked step-2 link", err) // only a link sent at the turn works
 		c.run()
-		if _, err := c.ss.OpenLink(c.ctx, c.last("gus@guarantor.example", linkRE)); err != nil {
+		if _, err := c.ss.OpenLink(c.ctx, c.last("gus@guarantor.example", cerLinkRE)); err != nil {
 			t.Fatalf("Gus's link at his turn: %v", err)
 		}
 		if got := c.envelope(env.ID).CurrentStep; got != 2 {
@@ -134,9 +134,9 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 func TestStaffSignSignedInAtTheirTurn(t *testing.T) {
 	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
 		c := newCeremony(t, db, "")
-		env, ids := c.insertTestEnvelope("Key decision 21/00097", signingtest.Contract(t, 1),
-			testRecipient{step: 1, role: RoleApprover, user: c.mo},
-			testRecipient{step: 2, role: RoleSigner, user: c.cara})
+		env, ids := c.insertCeremonyTestEnvelope("Key decision 21/00097", signingtest.Contract(t, 1),
+			ceremonyRecipient{step: 1, role: RoleApprover, user: c.mo},
+			ceremonyRecipient{step: 2, role: RoleSigner, user: c.cara})
 		cara := Actor{Subject: c.cara, EnvelopeID: env.ID, Addr: "10.0.0.9"}
 		_, err := c.ss.Open(c.ctx, cara)
 		wantCode(t, err, platform.CodeNotFound)
@@ -171,10 +171,10 @@ func TestStaffSignSignedInAtTheirTurn(t *testing.T) {
 func TestParallelSignersAtOnce(t *testing.T) {
 	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
 		c := newCeremony(t, db, "")
-		env, ids := c.insertTestEnvelope("Partnership agreement", signingtest.Contract(t, 1),
-			testRecipient{step: 1, role: RoleSigner, user: c.cara},
-			testRecipient{step: 1, role: RoleSigner, user: c.mo},
-			testRecipient{step: 2, role: RoleSigner, user: c.pat})
+		env, ids := c.insertCeremonyTestEnvelope("Partnership agreement", signingtest.Contract(t, 1),
+			ceremonyRecipient{step: 1, role: RoleSigner, user: c.cara},
+			ceremonyRecipient{step: 1, role: RoleSigner, user: c.mo},
+			ceremonyRecipient{step: 2, role: RoleSigner, user: c.pat})
 		errs := make(chan error, 2)
 		for _, who := range []*platform.Subject{c.cara, c.mo} {
 			go func() {
@@ -199,10 +199,10 @@ func TestParallelSignersAtOnce(t *testing.T) {
 		}
 
 		// Two approvers at once: the step still moves on.
-		env, _ = c.insertTestEnvelope("Budget transfer", signingtest.Contract(t, 1),
-			testRecipient{step: 1, role: RoleApprover, user: c.cara},
-			testRecipient{step: 1, role: RoleApprover, user: c.mo},
-			testRecipient{step: 2, role: RoleSigner, user: c.pat})
+		env, _ = c.insertCeremonyTestEnvelope("Budget transfer", signingtest.Contract(t, 1),
+			ceremonyRecipient{step: 1, role: RoleApprover, user: c.cara},
+			ceremonyRecipient{step: 1, role: RoleApprover, user: c.mo},
+			ceremonyRecipient{step: 2, role: RoleSigner, user: c.pat})
 		for _, who := range []*platform.Subject{c.cara, c.mo} {
 			go func() { errs <- c.ss.Approve(c.ctx, Actor{Subject: who, EnvelopeID: env.ID}, true) }()
 		}

@@ -31,8 +31,8 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 	line("Document", env.Title)
 	line("Envelope", env.ID)
 	line("Sent by", env.SenderName+", "+council)
-	line("Sent", stamp(env.SentAt))
-	line("Completed", stamp(at))
+	line("Sent", certStamp(env.SentAt))
+	line("Completed", certStamp(at))
 	line("Original SHA-256", env.OriginalSHA256)
 	line("Signed SHA-256", docSHA)
 	f.Ln(3)
@@ -50,11 +50,11 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 			what += ": " + r.Reason
 		}
 		for _, l := range []string{
-			"Contact: " + orDash(r.Email),
+			"Contact: " + certDash(r.Email),
 			"Outcome: " + what,
-			"Consented to sign electronically: " + stamp(r.ConsentedAt),
-			"Acted: " + stamp(r.ActedAt) + " from " + orDash(r.ActedFrom),
-			"Identified by: " + orDash(r.IdentifiedBy),
+			"Consented to sign electronically: " + certStamp(r.ConsentedAt),
+			"Acted: " + certStamp(r.ActedAt) + " from " + certDash(r.ActedFrom),
+			"Identified by: " + certDash(r.IdentifiedBy),
 		} {
 			f.MultiCell(0, 5, tr("    "+l), "", "L", false)
 		}
@@ -65,7 +65,7 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 	f.MultiCell(0, 7, tr("Events"), "", "L", false)
 	f.SetFont("Helvetica", "", 8)
 	for _, ev := range evs {
-		s := fmt.Sprintf("%s  %s  %s", stamp(ev.At), ev.Action, ev.ActorName)
+		s := fmt.Sprintf("%s  %s  %s", certStamp(ev.At), ev.Action, ev.ActorName)
 		if ev.Address != "" {
 			s += " from " + ev.Address
 		}
@@ -85,14 +85,14 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 	return b.Bytes(), err
 }
 
-func stamp(t time.Time) string {
+func certStamp(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
 	return t.UTC().Format("2 Jan 2006 15:04:05 UTC")
 }
 
-func orDash(s string) string {
+func certDash(s string) string {
 	if s == "" {
 		return "-"
 	}

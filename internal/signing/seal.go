@@ -53,7 +53,7 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 	}
 	now := s.now()
 	council := cred.Certificate().Subject.CommonName
-	cert, err := completionCertificate(env, rs, evs, council, hexSum(doc), now)
+	cert, err := completionCertificate(env, rs, evs, council, cerSHA256(doc), now)
 	if err != nil {
 		return err
 	}
@@ -75,12 +75,12 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 	certOpts.FieldName, certOpts.Reason = "Certificate seal", "Completion certificate of envelope "+env.ID+" ("+env.Title+")"
 	signedCert, err := pades.Sign(ctx, cert, certOpts)
 	if err != nil {
-		return sealError(err)
+		return cerSealError(err)
 	}
-	opts.Reason = "Sealed by " + council + " when everyone had acted; completion certificate SHA-256 " + hexSum(signedCert.PDF)
+	opts.Reason = "Sealed by " + council + " when everyone had acted; completion certificate SHA-256 " + cerSHA256(signedCert.PDF)
 	sealed, err := pades.Sign(ctx, doc, opts)
 	if err != nil {
-		return sealError(err)
+		return cerSealError(err)
 	}
 	certInfo, err := s.opts.Files.Put(ctx, bytes.NewReader(signedCert.PDF))
 	if err != nil {
@@ -109,12 +109,12 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 		}
 		detail := opts.Level.String() + " by " + council
 		if !sealed.TimestampTime.IsZero() {
-			detail += ", timestamp " + stamp(sealed.TimestampTime)
+			detail += ", timestamp " + certStamp(sealed.TimestampTime)
 		}
-		if err := s.event(ctx, tx, env, "", "sealed", council, "", detail, hexSum(sealed.PDF)); err != nil {
+		if err := s.event(ctx, tx, env, "", "sealed", council, "", detail, cerSHA256(sealed.PDF)); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, "", "completed", council, "", "completion certificate SHA-256 "+hexSum(signedCert.PDF), ""); err != nil {
+		if err := s.event(ctx, tx, env, "", "completed", council, "", "completion certificate SHA-256 "+cerSHA256(signedCert.PDF), ""); err != nil {
 			return err
 		}
 		done = true
@@ -128,7 +128,7 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 }
 
 // sealError keeps a TSA that is down apart from real failures.
-func sealError(err error) error {
+func cerSealError(err error) error {
 	if tsa.IsTemporary(err) {
 		return &platform.Error{Code: platform.CodeConflict, Message: "The time-stamping authority is not answering: the seal waits and is tried again", Err: err}
 	}
@@ -158,7 +158,7 @@ func (s *Store) sendCopies(ctx context.Context, env Envelope, rs []Recipient, se
 	}
 }
 
-func hexSum(b []byte) string {
+func cerSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -18,7 +18,7 @@ func BenchmarkCompleteEnvelope(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		env, _ := c.insertTestEnvelope("Contract", doc, testRecipient{step: 1, role: RoleSigner, user: c.cara,
+		env, _ := c.insertCeremonyTestEnvelope("Contract", doc, ceremonyRecipient{step: 1, role: RoleSigner, user: c.cara,
 			fields: []Field{{Kind: FieldSignature, Page: 20, X: 72, Y: 90, Width: 200, Height: 50, Required: true}}})
 		noErr(b, c.ss.Sign(c.ctx, Actor{Subject: c.cara, EnvelopeID: env.ID}, Signature{Consent: true, Typed: "Cara"}))
 		noErr(b, c.ss.Seal(c.ctx, env.ID))

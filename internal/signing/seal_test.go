@@ -20,7 +20,7 @@ import (
 )
 
 // a tiny PNG (1x1), as a drawn signature's canvas gives.
-var drawnPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+var cerDrawnPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 // A parallel group of a staff signer and an outside signer, then an
 // approver, then a copy: each signature an incremental update, the seal
@@ -32,16 +32,16 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		signingtest.Need(t, "openssl", "pdfsig", "qpdf")
 		c := newCeremony(t, db, "")
 		c.ss.opts.TSAURL = signingtest.OpenSSLTSA(t, c.pki.TSA)
-		env, ids := c.insertTestEnvelope("Supply contract CT-2026-017", signingtest.Contract(t, 3),
-			testRecipient{step: 1, role: RoleSigner, user: c.cara, fields: []Field{
+		env, ids := c.insertCeremonyTestEnvelope("Supply contract CT-2026-017", signingtest.Contract(t, 3),
+			ceremonyRecipient{step: 1, role: RoleSigner, user: c.cara, fields: []Field{
 				{Kind: FieldSignature, Page: 3, X: 72, Y: 90, Width: 200, Height: 50, Required: true},
 				{Kind: FieldDate, Page: 3, X: 300, Y: 90, Width: 100, Height: 20}}},
-			testRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example", fields: []Field{
+			ceremonyRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example", fields: []Field{
 				{Kind: FieldSignature, Page: 3, X: 72, Y: 160, Width: 200, Height: 50, Required: true},
 				{Kind: FieldText, Page: 3, X: 300, Y: 160, Width: 150, Height: 20, Required: true, Label: "Company number"},
 				{Kind: FieldCheckbox, Page: 3, X: 300, Y: 190, Width: 12, Height: 12, Required: true, Label: "I have read the terms"}}},
-			testRecipient{step: 2, role: RoleApprover, user: c.mo},
-			testRecipient{step: 3, role: RoleCopy, name: "Audit Team", email: "audit@northshire.example"})
+			ceremonyRecipient{step: 2, role: RoleApprover, user: c.mo},
+			ceremonyRecipient{step: 3, role: RoleCopy, name: "Audit Team", email: "audit@northshire.example"})
 		c.run()
 		cara := Actor{Subject: c.cara, EnvelopeID: env.ID, Addr: "10.0.0.9"}
 		sam := c.identify("sam@acme.example")
@@ -67,7 +67,7 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		}
 
 		// The group signs in either order; the step waits for both.
-		noErr(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Kind: "drawn", Drawn: drawnPNG, Typed: "Sam Supplier",
+		noErr(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Kind: "drawn", Drawn: cerDrawnPNG, Typed: "Sam Supplier",
 			Values: map[string]string{fid(FieldText): "01234567", fid(FieldCheckbox): "yes"}}))
 		if got := c.envelope(env.ID).CurrentStep; got != 1 {
 			t.Fatalf("step %d after one of two signers", got)
@@ -91,7 +91,7 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		// Independent checks: pdfsig, qpdf; and dbtp's verifier.
 		for name, doc := range map[string][]byte{"sealed": sealed, "certificate": certificate} {
 			signingtest.QPDFCheck(t, doc)
-			wantPDFSig(t, c.pki, name, doc, map[string]int{"sealed": 3, "certificate": 1}[name])
+			cerWantPDFSig(t, c.pki, name, doc, map[string]int{"sealed": 3, "certificate": 1}[name])
 		}
 		rep, err := verify.Verify(sealed, verify.Options{Roots: c.pki.Roots, Council: c.pki.Council.Chain[:1]})
 		noErr(t, err)
@@ -103,7 +103,7 @@ func TestSignInStepsAndSeal(t *testing.T) {
 				t.Fatalf("verifier on %s: valid %v, changed %v, problems %v", s.Field, s.Valid, s.ChangedSince, s.Problems)
 			}
 		}
-		if last := rep.Signatures[2]; last.Level != "PAdES-B-LT" || !strings.Contains(last.Reason, hexSum(certificate)) {
+		if last := rep.Signatures[2]; last.Level != "PAdES-B-LT" || !strings.Contains(last.Reason, cerSHA256(certificate)) {
 			t.Fatalf("the seal: level %s, reason %q", last.Level, last.Reason)
 		}
 		// Tampering after the seal: pdfsig and our verifier see it.
@@ -177,8 +177,8 @@ func TestSealWaitsForTheTSA(t *testing.T) {
 			}
 			proxy.ServeHTTP(w, r)
 		})
-		env, _ := c.insertTestEnvelope("Lease of the depot", signingtest.Contract(t, 1),
-			testRecipient{step: 1, role: RoleSigner, user: c.cara})
+		env, _ := c.insertCeremonyTestEnvelope("Lease of the depot", signingtest.Contract(t, 1),
+			ceremonyRecipient{step: 1, role: RoleSigner, user: c.cara})
 		noErr(t, c.ss.Sign(c.ctx, Actor{Subject: c.cara, EnvelopeID: env.ID}, Signature{Consent: true, Typed: "Cara Cabinet"}))
 		signed := c.envelope(env.ID).CurrentBlob
 		c.run()
@@ -200,10 +200,10 @@ func TestSealWaitsForTheTSA(t *testing.T) {
 func TestDeclineAndReassign(t *testing.T) {
 	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
 		c := newCeremony(t, db, "")
-		env, ids := c.insertTestEnvelope("Framework agreement", signingtest.Contract(t, 1),
-			testRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true,
+		env, ids := c.insertCeremonyTestEnvelope("Framework agreement", signingtest.Contract(t, 1),
+			ceremonyRecipient{step: 1, role: RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true,
 				fields: []Field{{Kind: FieldSignature, Page: 1, X: 72, Y: 90, Width: 200, Height: 50, Required: true}}},
-			testRecipient{step: 1, role: RoleSigner, name: "Dee Director", email: "dee@acme.example"})
+			ceremonyRecipient{step: 1, role: RoleSigner, name: "Dee Director", email: "dee@acme.example"})
 		c.run()
 		sam, dee := c.identify("sam@acme.example"), c.identify("dee@acme.example")
 
@@ -245,7 +245,7 @@ func TestDeclineAndReassign(t *testing.T) {
 // alone: five signatures by one certificate alternate trusted and
 // unknown); our steps and seal all use the council's certificate, so that
 // answer is accepted there and only there, after a trusted one.
-func wantPDFSig(t *testing.T, p *signingtest.PKI, name string, doc []byte, want int) {
+func cerWantPDFSig(t *testing.T, p *signingtest.PKI, name string, doc []byte, want int) {
 	t.Helper()
 	out := p.PDFSig(t, doc)
 	if n := strings.Count(out, "Signature Validation: Signature is Valid."); n != want || strings.Count(out, "Signature #") != want {

@@ -117,7 +117,7 @@ func (s *Store) startStep(ctx context.Context, tx *store.Tx, env Envelope, step 
 					return err
 				}
 			}
-			if err := s.event(ctx, tx, env, r.ID, "notified", r.Name, "", "step "+itoa(step)+": "+how, ""); err != nil {
+			if err := s.event(ctx, tx, env, r.ID, "notified", r.Name, "", "step "+cerItoa(step)+": "+how, ""); err != nil {
 				return err
 			}
 		}
@@ -167,13 +167,13 @@ func (s *Store) SendLink(ctx context.Context, recipientID string) error {
 	if err != nil || r.ID == "" || s.opts.Mail == nil {
 		return err
 	}
-	text := "Hello " + r.Name + ",\n\n" + env.SenderName + " of the council asks you to " + verbOf(r.Role) + " \"" + env.Title + "\".\n\n" +
+	text := "Hello " + r.Name + ",\n\n" + env.SenderName + " of the council asks you to " + cerVerb(r.Role) + " \"" + env.Title + "\".\n\n" +
 		"Open this link (it works only for you, and only once it is your turn):\n" + strings.TrimRight(s.opts.BaseURL, "/") + "/signing/" + token + "\n\n" +
 		"Before you see the document we will email you a 6-digit code. Do not forward this email.\n"
-	return s.opts.Mail.Send(ctx, mail.Message{To: r.Email, Subject: "Please " + verbOf(r.Role) + ": " + env.Title, Text: text})
+	return s.opts.Mail.Send(ctx, mail.Message{To: r.Email, Subject: "Please " + cerVerb(r.Role) + ": " + env.Title, Text: text})
 }
 
-func verbOf(role string) string {
+func cerVerb(role string) string {
 	if role == RoleApprover {
 		return "approve"
 	}
@@ -213,7 +213,7 @@ func (s *Store) event(ctx context.Context, tx *store.Tx, env Envelope, recipient
 }
 
 // querier is a database or a write's transaction.
-type querier interface {
+type cerQuerier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

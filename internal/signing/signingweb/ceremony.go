@@ -28,7 +28,7 @@ type ceremonyPart struct{}
 var testOptions func(*signing.Options)
 
 // sessionCookie holds an outside party's session after the code.
-const sessionCookie = "signing_session"
+const ceremonySessionCookie = "signing_session"
 
 func (p *ceremonyPart) init(ctx context.Context, m *Module) error {
 	if m.d.Events != nil {
@@ -85,7 +85,7 @@ type ceremonyCheck struct {
 	Options      []web.Option
 }
 
-func render(w http.ResponseWriter, r *http.Request, status int, pg *ceremonyPage) error {
+func renderCeremony(w http.ResponseWriter, r *http.Request, status int, pg *ceremonyPage) error {
 	// The link's secret is in the address: keep it out of other sites'
 	// referrers (not "no-referrer", which makes form posts say
 	// "Origin: null" and fail the CSRF check on older browsers) and caches.
@@ -108,7 +108,7 @@ func render(w http.ResponseWriter, r *http.Request, status int, pg *ceremonyPage
 			case signing.FieldCheckbox:
 				label := f.Label
 				if label == "" {
-					label = "Tick to agree (page " + itoa(f.Page) + ")"
+					label = "Tick to agree (page " + cerItoa(f.Page) + ")"
 				}
 				pg.Checks = append(pg.Checks, ceremonyCheck{Name: "field-" + f.ID, Legend: label, Options: []web.Option{{Value: "yes", Text: label}}})
 			}
@@ -117,38 +117,40 @@ func render(w http.ResponseWriter, r *http.Request, status int, pg *ceremonyPage
 	return web.Render(w, r, status, "signing/ceremony", pg)
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+func cerItoa(i int) string { return strconv.Itoa(i) }
 
 // invalid is the page for a link that does not work: it names nothing.
-func invalid(w http.ResponseWriter, r *http.Request, err error) error {
+func ceremonyInvalid(w http.ResponseWriter, r *http.Request, err error) error {
 	if platform.CodeOf(err) != platform.CodeNotFound {
 		return err
 	}
-	return render(w, r, http.StatusNotFound, &ceremonyPage{State: "invalid"})
+	return renderCeremony(w, r, http.StatusNotFound, &ceremonyPage{State: "invalid"})
 }
 
 func (h *ceremonyHandlers) outsideActor(r *http.Request) signing.Actor {
-	return signing.Actor{Token: r.PathValue("token"), Session: web.Cookie(r, sessionCookie), Addr: web.SubjectOf(r).Addr}
+	return signing.Actor{Token: r.PathValue("token"), Session: web.Cookie(r, ceremonySessionCookie), Addr: web.SubjectOf(r).Addr}
 }
 
-func outsideBase(r *http.Request) string { return "/signing/" + url.PathEscape(r.PathValue("token")) }
+func cerOutsideBase(r *http.Request) string {
+	return "/signing/" + url.PathEscape(r.PathValue("token"))
+}
 
 // outside is the link's page: the document once identified, else the
 // one-time code.
 func (h *ceremonyHandlers) outside(w http.ResponseWriter, r *http.Request) error {
 	a := h.outsideActor(r)
 	if c, err := h.m.ss.Open(r.Context(), a); err == nil {
-		return render(w, r, http.StatusOK, &ceremonyPage{Base: outsideBase(r), State: "sign", C: c})
+		return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerOutsideBase(r), State: "sign", C: c})
 	}
 	l, err := h.m.ss.OpenLink(r.Context(), a.Token)
 	if err != nil {
-		return invalid(w, r, err)
+		return ceremonyInvalid(w, r, err)
 	}
 	state := "code-ask"
 	if r.URL.Query().Get("sent") != "" {
 		state = "code-enter"
 	}
-	return render(w, r, http.StatusOK, &ceremonyPage{Base: outsideBase(r), State: state, CodeTo: l.CodeTo})
+	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerOutsideBase(r), State: state, CodeTo: l.CodeTo})
 }
 
 func (h *ceremonyHandlers) sendCode(w http.ResponseWriter, r *http.Request) error {
@@ -156,14 +158,14 @@ func (h *ceremonyHandlers) sendCode(w http.ResponseWriter, r *http.Request) erro
 	if platform.CodeOf(err) == platform.CodeRateLimited {
 		l, lerr := h.m.ss.OpenLink(r.Context(), r.PathValue("token"))
 		if lerr != nil {
-			return invalid(w, r, lerr)
+			return ceremonyInvalid(w, r, lerr)
 		}
-		return render(w, r, http.StatusTooManyRequests, &ceremonyPage{Form: web.FormErrors(r, err), Base: outsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
+		return renderCeremony(w, r, http.StatusTooManyRequests, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
 	}
 	if err != nil {
-		return invalid(w, r, err)
+		return ceremonyInvalid(w, r, err)
 	}
-	http.Redirect(w, r, outsideBase(r)+"?sent=1", http.StatusSeeOther)
+	http.Redirect(w, r, cerOutsideBase(r)+"?sent=1", http.StatusSeeOther)
 	return nil
 }
 
@@ -173,15 +175,15 @@ func (h *ceremonyHandlers) verify(w http.ResponseWriter, r *http.Request) error 
 	if platform.CodeOf(err) == platform.CodeInvalid {
 		l, lerr := h.m.ss.OpenLink(r.Context(), a.Token)
 		if lerr != nil {
-			return invalid(w, r, lerr)
+			return ceremonyInvalid(w, r, lerr)
 		}
-		return render(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: outsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
+		return renderCeremony(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
 	}
 	if err != nil {
-		return invalid(w, r, err)
+		return ceremonyInvalid(w, r, err)
 	}
-	web.SetCookie(w, r, sessionCookie, session, time.Hour)
-	http.Redirect(w, r, outsideBase(r), http.StatusSeeOther)
+	web.SetCookie(w, r, ceremonySessionCookie, session, time.Hour)
+	http.Redirect(w, r, cerOutsideBase(r), http.StatusSeeOther)
 	return nil
 }
 
@@ -190,11 +192,11 @@ func (h *ceremonyHandlers) outsideDocument(w http.ResponseWriter, r *http.Reques
 }
 
 func (h *ceremonyHandlers) outsideForm(w http.ResponseWriter, r *http.Request) error {
-	return h.form(w, r, h.outsideActor(r), outsideBase(r), true)
+	return h.form(w, r, h.outsideActor(r), cerOutsideBase(r), true)
 }
 
 func (h *ceremonyHandlers) outsideAct(w http.ResponseWriter, r *http.Request) error {
-	return h.act(w, r, h.outsideActor(r), outsideBase(r), true)
+	return h.act(w, r, h.outsideActor(r), cerOutsideBase(r), true)
 }
 
 func (h *ceremonyHandlers) staffActor(r *http.Request) (signing.Actor, error) {
@@ -205,7 +207,7 @@ func (h *ceremonyHandlers) staffActor(r *http.Request) (signing.Actor, error) {
 	return signing.Actor{Subject: sub, EnvelopeID: r.PathValue("id"), Addr: sub.Addr}, nil
 }
 
-func staffBase(r *http.Request) string {
+func cerStaffBase(r *http.Request) string {
 	return "/envelopes/" + url.PathEscape(r.PathValue("id")) + "/sign"
 }
 
@@ -218,7 +220,7 @@ func (h *ceremonyHandlers) staff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, &ceremonyPage{Base: staffBase(r), State: "sign", C: c})
+	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerStaffBase(r), State: "sign", C: c})
 }
 
 func (h *ceremonyHandlers) staffDocument(w http.ResponseWriter, r *http.Request) error {
@@ -234,7 +236,7 @@ func (h *ceremonyHandlers) staffForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return h.form(w, r, a, staffBase(r), false)
+	return h.form(w, r, a, cerStaffBase(r), false)
 }
 
 func (h *ceremonyHandlers) staffAct(w http.ResponseWriter, r *http.Request) error {
@@ -242,7 +244,7 @@ func (h *ceremonyHandlers) staffAct(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return h.act(w, r, a, staffBase(r), false)
+	return h.act(w, r, a, cerStaffBase(r), false)
 }
 
 // document serves the PDF as the recipient acts on it.
@@ -250,7 +252,7 @@ func (h *ceremonyHandlers) document(w http.ResponseWriter, r *http.Request, a si
 	doc, err := h.m.ss.Document(r.Context(), a)
 	if err != nil {
 		if outside {
-			return invalid(w, r, err)
+			return ceremonyInvalid(w, r, err)
 		}
 		return err
 	}
@@ -268,14 +270,14 @@ func (h *ceremonyHandlers) form(w http.ResponseWriter, r *http.Request, a signin
 	c, err := h.m.ss.Open(r.Context(), a)
 	if err != nil {
 		if outside {
-			return invalid(w, r, err)
+			return ceremonyInvalid(w, r, err)
 		}
 		return err
 	}
 	if step != "decline" && !(step == "reassign" && c.Recipient.MayReassign) {
 		return platform.NotFound("page")
 	}
-	return render(w, r, http.StatusOK, &ceremonyPage{Base: base, State: step, C: c})
+	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: base, State: step, C: c})
 }
 
 // act signs, approves, declines or passes on.
@@ -284,7 +286,7 @@ func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing
 	c, err := h.m.ss.Open(ctx, a)
 	if err != nil {
 		if outside {
-			return invalid(w, r, err)
+			return ceremonyInvalid(w, r, err)
 		}
 		return err
 	}
@@ -312,12 +314,12 @@ func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing
 	}
 	switch platform.CodeOf(err) {
 	case "":
-		return render(w, r, http.StatusOK, &ceremonyPage{Base: base, State: "done", C: c, Done: done})
+		return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: base, State: "done", C: c, Done: done})
 	case platform.CodeInvalid:
-		return render(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: base, State: state, C: c})
+		return renderCeremony(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: base, State: state, C: c})
 	case platform.CodeNotFound:
 		if outside {
-			return invalid(w, r, err)
+			return ceremonyInvalid(w, r, err)
 		}
 	}
 	return err

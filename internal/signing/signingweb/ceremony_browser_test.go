@@ -27,13 +27,13 @@ func TestBrowserCeremony(t *testing.T) {
 		t.Skip("browser test")
 	}
 	c := newCeremonyEnv(t, storetest.Open(t, store.SQLite, testMods))
-	id, _ := c.insertTestEnvelope("Supply contract CT-2026-017",
-		webRecipient{step: 1, role: signing.RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true, fields: []signing.Field{
+	id, _ := c.insertCeremonyTestEnvelope("Supply contract CT-2026-017",
+		cerWebRecipient{step: 1, role: signing.RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true, fields: []signing.Field{
 			{Kind: signing.FieldSignature, Page: 2, X: 72, Y: 90, Width: 200, Height: 50, Required: true},
 			{Kind: signing.FieldText, Page: 2, X: 300, Y: 90, Width: 150, Height: 20, Required: true, Label: "Company number"},
 			{Kind: signing.FieldCheckbox, Page: 2, X: 300, Y: 120, Width: 12, Height: 12, Required: true, Label: "I have read the schedules"}}},
-		webRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
-	link := c.srv.URL + c.last("sam@acme.example", linkRE)
+		cerWebRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
+	link := c.srv.URL + c.last("sam@acme.example", cerLinkRE)
 	ctx := browsertest.New(t, true)
 	do := func(actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -66,7 +66,7 @@ func TestBrowserCeremony(t *testing.T) {
 	check("enter the code")
 	do(chromedp.SendKeys(chromedp.CSS(`#code`), "12"), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 	check("a wrong code")
-	do(chromedp.SetValue(chromedp.CSS(`#code`), c.last("sam@acme.example", codeRE)), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
+	do(chromedp.SetValue(chromedp.CSS(`#code`), c.last("sam@acme.example", cerCodeRE)), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
 	check("the document to sign")
 	do(submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 	check("signing with errors")

@@ -28,21 +28,21 @@ import (
 type cerEnv struct {
 	*env
 	pki *signingtest.PKI
-	out *lockedBuffer
+	out *cerBuffer
 }
 
-type lockedBuffer struct {
+type cerBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *cerBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *cerBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -50,7 +50,7 @@ func (b *lockedBuffer) String() string {
 
 func newCeremonyEnv(t *testing.T, db *store.DB) *cerEnv {
 	t.Helper()
-	c := &cerEnv{pki: signingtest.NewPKI(t), out: &lockedBuffer{}}
+	c := &cerEnv{pki: signingtest.NewPKI(t), out: &cerBuffer{}}
 	crl := c.pki.CRL(t)
 	testOptions = func(o *signing.Options) {
 		o.Mail = &mail.Printer{W: c.out}
@@ -65,8 +65,8 @@ func newCeremonyEnv(t *testing.T, db *store.DB) *cerEnv {
 	return c
 }
 
-// webRecipient is one recipient for insertTestEnvelope.
-type webRecipient struct {
+// cerWebRecipient is one recipient for insertCeremonyTestEnvelope.
+type cerWebRecipient struct {
 	step        int
 	role        string
 	user        string // a person of the env, by first name; "": outside
@@ -75,11 +75,11 @@ type webRecipient struct {
 	fields      []signing.Field
 }
 
-// insertTestEnvelope is a TEST HELPER that inserts a sent envelope's rows
+// insertCeremonyTestEnvelope is a TEST HELPER that inserts a sent envelope's rows
 // directly, with step 1's recipients notified, and emails the outside
 // ones their links (the envelopes part has the real create and send,
 // which starts the step through the engine).
-func (c *cerEnv) insertTestEnvelope(title string, rs ...webRecipient) (string, []string) {
+func (c *cerEnv) insertCeremonyTestEnvelope(title string, rs ...cerWebRecipient) (string, []string) {
 	c.t.Helper()
 	doc := signingtest.Contract(c.t, 2)
 	info, err := c.m.d.Blob.Put(c.ctx, bytes.NewReader(doc))
@@ -127,8 +127,8 @@ func (c *cerEnv) insertTestEnvelope(title string, rs ...webRecipient) (string, [
 }
 
 var (
-	linkRE = regexp.MustCompile(`http://dbtp\.test(/signing/[A-Za-z0-9_-]{20,})`)
-	codeRE = regexp.MustCompile(`Your code is (\d{6})`)
+	cerLinkRE = regexp.MustCompile(`http://dbtp\.test(/signing/[A-Za-z0-9_-]{20,})`)
+	cerCodeRE = regexp.MustCompile(`Your code is (\d{6})`)
 )
 
 // last finds re's first group in the newest email to to that has it.

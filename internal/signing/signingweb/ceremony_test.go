@@ -19,12 +19,12 @@ func TestCeremonyPages(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		c := newCeremonyEnv(t, db)
 		title := "Supply contract CT-2026-017"
-		id, _ := c.insertTestEnvelope(title,
-			webRecipient{step: 1, role: signing.RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true, fields: []signing.Field{
+		id, _ := c.insertCeremonyTestEnvelope(title,
+			cerWebRecipient{step: 1, role: signing.RoleSigner, name: "Sam Supplier", email: "sam@acme.example", mayReassign: true, fields: []signing.Field{
 				{Kind: signing.FieldSignature, Page: 2, X: 72, Y: 90, Width: 200, Height: 50, Required: true},
 				{Kind: signing.FieldText, Page: 2, X: 300, Y: 90, Width: 150, Height: 20, Required: true, Label: "Company number"}}},
-			webRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
-		link := c.last("sam@acme.example", linkRE)
+			cerWebRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
+		link := c.last("sam@acme.example", cerLinkRE)
 		sam, other := c.srv.Browser(), c.srv.Browser()
 
 		r := sam.Get(link)
@@ -44,7 +44,7 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, sam.Get(link+"?sent=1"), http.StatusOK, "Enter the code")
 		want(t, sam.PostForm(link+"/code", nil), http.StatusTooManyRequests, "less than a minute ago", "Enter the code")
 		want(t, sam.PostForm(link+"/verify", url.Values{"code": {"12"}}), http.StatusUnprocessableEntity, "There is a problem", `href="#code"`)
-		want(t, sam.PostForm(link+"/verify", url.Values{"code": {c.last("sam@acme.example", codeRE)}}), http.StatusSeeOther)
+		want(t, sam.PostForm(link+"/verify", url.Values{"code": {c.last("sam@acme.example", cerCodeRE)}}), http.StatusSeeOther)
 		r = sam.Get(link)
 		want(t, r, http.StatusOK, title, "Sign the document", "Company number", "Pass it to someone else")
 		doc := sam.Get(link + "/document")
@@ -86,9 +86,9 @@ func TestCeremonyPages(t *testing.T) {
 func TestCeremonyAPI(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		c := newCeremonyEnv(t, db)
-		id, _ := c.insertTestEnvelope("Key decision 21/00097",
-			webRecipient{step: 1, role: signing.RoleApprover, user: "Mo"},
-			webRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
+		id, _ := c.insertCeremonyTestEnvelope("Key decision 21/00097",
+			cerWebRecipient{step: 1, role: signing.RoleApprover, user: "Mo"},
+			cerWebRecipient{step: 2, role: signing.RoleSigner, user: "Cara"})
 		mo, cara, pat := c.token("Mo", "read", "write"), c.token("Cara", "read", "write"), c.token("Pat", "read")
 		want(t, c.srv.API(cara, "GET", "/api/v1/signing-tasks", ""), http.StatusOK, "[]")
 		want(t, c.srv.API(cara, "POST", "/api/v1/envelopes/"+id+"/signature", `{"consent":true,"typed":"Cara Test"}`), http.StatusNotFound)
