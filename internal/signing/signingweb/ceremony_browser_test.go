@@ -74,7 +74,7 @@ func TestBrowserCeremony(t *testing.T) {
 		t.Fatalf("errors shown:\n%s", s)
 	}
 	// Draw a stroke on the canvas (scripts on), as a finger would.
-	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("draw-canvas"); c.scrollIntoView(); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`))
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("drawn"); c.scrollIntoView(); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`))
 	noErr(t, err)
 	do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, box[0]+20, box[1]+50, chromedp.ButtonLeft),
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box[0]+80, box[1]+30, chromedp.ButtonLeft),
