@@ -113,6 +113,12 @@ func TestLinksOnlyAtTheirTurnAndOnlyForThem(t *testing.T) {
 		_, err = c.ss.Open(c.ctx, Actor{Token: token, Session: newSecret()})
 		refused("another browser's made-up session", err)
 
+		// A session lasts an hour; then a new code is needed.
+		c.clock.Add(61 * time.Minute)
+		_, err = c.ss.Open(c.ctx, sam)
+		refused("an expired session", err)
+		sam = c.identify("sam@acme.example")
+
 		// After Sam signs, Sam's link is dead and Gus's turn comes.
 		noErr(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Typed: "Sam Supplier"}))
 		_, err = c.ss.Open(c.ctx, sam)
