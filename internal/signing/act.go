@@ -396,8 +396,9 @@ func (s *Store) Reassign(ctx context.Context, a Actor, to Reassignment) error {
 	})
 }
 
-// sealingCredential is the council's key that signs each step and seals,
-// with the revocation data source for B-LT (nil: the seal stops at B-T).
+// sealingCredential is the council's key that signs each step and seals
+// (the keys part's SealingKey), with the revocation data source for B-LT
+// (the keys part's, which knows the internal authority's CRLs).
 func (s *Store) sealingCredential(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error) {
 	if s.opts.SealWith != nil {
 		return s.opts.SealWith(ctx, orgID)
@@ -406,5 +407,5 @@ func (s *Store) sealingCredential(ctx context.Context, orgID string) (*ca.Creden
 	if err != nil {
 		return nil, nil, err
 	}
-	return &ca.Credential{Key: key, Chain: chain}, nil, nil
+	return &ca.Credential{Key: key, Chain: chain}, s.RevocationSource(), nil
 }

@@ -73,12 +73,12 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 	}
 	certOpts := opts
 	certOpts.FieldName, certOpts.Reason = "Certificate seal", "Completion certificate of envelope "+env.ID+" ("+env.Title+")"
-	signedCert, err := pades.Sign(ctx, cert, certOpts)
+	signedCert, _, err := sealAtBest(ctx, cert, &certOpts)
 	if err != nil {
 		return cerSealError(err)
 	}
 	opts.Reason = "Sealed by " + council + " when everyone had acted; completion certificate SHA-256 " + cerSHA256(signedCert.PDF)
-	sealed, err := pades.Sign(ctx, doc, opts)
+	sealed, short, err := sealAtBest(ctx, doc, &opts)
 	if err != nil {
 		return cerSealError(err)
 	}
@@ -108,6 +108,9 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 			return err
 		}
 		detail := opts.Level.String() + " by " + council
+		if short != "" {
+			detail += " (not B-LT: " + short + ")"
+		}
 		if !sealed.TimestampTime.IsZero() {
 			detail += ", timestamp " + certStamp(sealed.TimestampTime)
 		}
@@ -127,7 +130,23 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 	return nil
 }
 
-// sealError keeps a TSA that is down apart from real failures.
+// sealAtBest signs at opts.Level and, when B-LT fails for want of
+// revocation data for some certificate (an imported key's CA, a
+// commercial TSA: nothing fetches their CRLs yet), at B-T: a seal now is
+// better than an envelope stuck in "sealing". It returns why it is not
+// B-LT, for the evidence, and leaves opts at the level used.
+func sealAtBest(ctx context.Context, doc []byte, opts *pades.Options) (*pades.Result, string, error) {
+	res, err := pades.Sign(ctx, doc, *opts)
+	if err == nil || opts.Level != pades.LevelBLT || tsa.IsTemporary(err) || platform.CodeOf(err) != platform.CodeInvalid {
+		return res, "", err
+	}
+	short := platform.AsError(err).Message
+	opts.Level, opts.Revocation = pades.LevelBT, nil
+	res, err = pades.Sign(ctx, doc, *opts)
+	return res, short, err
+}
+
+// cerSealError keeps a TSA that is down apart from real failures.
 func cerSealError(err error) error {
 	if tsa.IsTemporary(err) {
 		return &platform.Error{Code: platform.CodeConflict, Message: "The time-stamping authority is not answering: the seal waits and is tried again", Err: err}

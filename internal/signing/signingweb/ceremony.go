@@ -42,16 +42,12 @@ func (p *ceremonyPart) init(ctx context.Context, m *Module) error {
 func (p *ceremonyPart) web(srv *web.Server, m *Module) error {
 	rt := srv.Router()
 	h := &ceremonyHandlers{m: m}
-	rt.HandleFunc("GET /signing/{token}", h.outside)
-	rt.HandleFunc("GET /signing/{token}/document", h.outsideDocument)
-	rt.HandleFunc("GET /signing/{token}/{step}", h.outsideForm)
-	rt.HandleFunc("POST /signing/{token}/code", h.sendCode)
-	rt.HandleFunc("POST /signing/{token}/verify", h.verify)
-	rt.HandleFunc("POST /signing/{token}/act/{action}", h.outsideAct)
-	rt.HandleFunc("GET /envelopes/{id}/sign", h.staff)
-	rt.HandleFunc("GET /envelopes/{id}/sign/document", h.staffDocument)
-	rt.HandleFunc("GET /envelopes/{id}/sign/{step}", h.staffForm)
-	rt.HandleFunc("POST /envelopes/{id}/sign/act/{action}", h.staffAct)
+	// One path each, the rest in the query: /signing/{token}/anything
+	// would clash with the keys part's /signing/crl/{id}.
+	rt.HandleFunc("GET /signing/{token}", h.outsideGet)
+	rt.HandleFunc("POST /signing/{token}", h.outsidePost)
+	rt.HandleFunc("GET /envelopes/{id}/sign", h.staffGet)
+	rt.HandleFunc("POST /envelopes/{id}/sign", h.staffPost)
 	rt.HandleFunc("GET /envelopes/{id}/sealed.pdf", h.sealed)
 	rt.HandleFunc("GET /envelopes/{id}/certificate.pdf", h.sealed)
 	h.routeAPI(srv.API())
@@ -135,6 +131,31 @@ func cerOutsideBase(r *http.Request) string {
 	return "/signing/" + url.PathEscape(r.PathValue("token"))
 }
 
+// outsideGet serves the link: ?document=1 the PDF, ?page=decline or
+// ?page=reassign those forms, else the page.
+func (h *ceremonyHandlers) outsideGet(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	switch {
+	case q.Get("document") != "":
+		return h.document(w, r, h.outsideActor(r), true)
+	case q.Get("page") != "":
+		return h.form(w, r, h.outsideActor(r), cerOutsideBase(r), q.Get("page"), true)
+	}
+	return h.outside(w, r)
+}
+
+// outsidePost does what the form's ?do= says.
+func (h *ceremonyHandlers) outsidePost(w http.ResponseWriter, r *http.Request) error {
+	switch do := r.URL.Query().Get("do"); do {
+	case "code":
+		return h.sendCode(w, r)
+	case "verify":
+		return h.verify(w, r)
+	default:
+		return h.act(w, r, h.outsideActor(r), cerOutsideBase(r), do, true)
+	}
+}
+
 // outside is the link's page: the document once identified, else the
 // one-time code.
 func (h *ceremonyHandlers) outside(w http.ResponseWriter, r *http.Request) error {
@@ -187,18 +208,6 @@ func (h *ceremonyHandlers) verify(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (h *ceremonyHandlers) outsideDocument(w http.ResponseWriter, r *http.Request) error {
-	return h.document(w, r, h.outsideActor(r), true)
-}
-
-func (h *ceremonyHandlers) outsideForm(w http.ResponseWriter, r *http.Request) error {
-	return h.form(w, r, h.outsideActor(r), cerOutsideBase(r), true)
-}
-
-func (h *ceremonyHandlers) outsideAct(w http.ResponseWriter, r *http.Request) error {
-	return h.act(w, r, h.outsideActor(r), cerOutsideBase(r), true)
-}
-
 func (h *ceremonyHandlers) staffActor(r *http.Request) (signing.Actor, error) {
 	sub, err := staff(r)
 	if err != nil {
@@ -211,10 +220,19 @@ func cerStaffBase(r *http.Request) string {
 	return "/envelopes/" + url.PathEscape(r.PathValue("id")) + "/sign"
 }
 
-func (h *ceremonyHandlers) staff(w http.ResponseWriter, r *http.Request) error {
+// staffGet serves a staff member's signing page (?document=1 the PDF,
+// ?page=decline or ?page=reassign those forms).
+func (h *ceremonyHandlers) staffGet(w http.ResponseWriter, r *http.Request) error {
 	a, err := h.staffActor(r)
 	if err != nil {
 		return err
+	}
+	q := r.URL.Query()
+	switch {
+	case q.Get("document") != "":
+		return h.document(w, r, a, false)
+	case q.Get("page") != "":
+		return h.form(w, r, a, cerStaffBase(r), q.Get("page"), false)
 	}
 	c, err := h.m.ss.Open(r.Context(), a)
 	if err != nil {
@@ -223,28 +241,12 @@ func (h *ceremonyHandlers) staff(w http.ResponseWriter, r *http.Request) error {
 	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerStaffBase(r), State: "sign", C: c})
 }
 
-func (h *ceremonyHandlers) staffDocument(w http.ResponseWriter, r *http.Request) error {
+func (h *ceremonyHandlers) staffPost(w http.ResponseWriter, r *http.Request) error {
 	a, err := h.staffActor(r)
 	if err != nil {
 		return err
 	}
-	return h.document(w, r, a, false)
-}
-
-func (h *ceremonyHandlers) staffForm(w http.ResponseWriter, r *http.Request) error {
-	a, err := h.staffActor(r)
-	if err != nil {
-		return err
-	}
-	return h.form(w, r, a, cerStaffBase(r), false)
-}
-
-func (h *ceremonyHandlers) staffAct(w http.ResponseWriter, r *http.Request) error {
-	a, err := h.staffActor(r)
-	if err != nil {
-		return err
-	}
-	return h.act(w, r, a, cerStaffBase(r), false)
+	return h.act(w, r, a, cerStaffBase(r), r.URL.Query().Get("do"), false)
 }
 
 // document serves the PDF as the recipient acts on it.
@@ -265,8 +267,7 @@ func (h *ceremonyHandlers) document(w http.ResponseWriter, r *http.Request, a si
 }
 
 // form shows the decline or pass-on form.
-func (h *ceremonyHandlers) form(w http.ResponseWriter, r *http.Request, a signing.Actor, base string, outside bool) error {
-	step := r.PathValue("step")
+func (h *ceremonyHandlers) form(w http.ResponseWriter, r *http.Request, a signing.Actor, base, step string, outside bool) error {
 	c, err := h.m.ss.Open(r.Context(), a)
 	if err != nil {
 		if outside {
@@ -281,7 +282,7 @@ func (h *ceremonyHandlers) form(w http.ResponseWriter, r *http.Request, a signin
 }
 
 // act signs, approves, declines or passes on.
-func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing.Actor, base string, outside bool) error {
+func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing.Actor, base, action string, outside bool) error {
 	ctx, f := r.Context(), r.PostForm
 	c, err := h.m.ss.Open(ctx, a)
 	if err != nil {
@@ -291,7 +292,7 @@ func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing
 		return err
 	}
 	state, done := "sign", ""
-	switch r.PathValue("action") {
+	switch action {
 	case "sign":
 		sig := signing.Signature{Consent: f.Get("consent") == "yes", Kind: f.Get("kind"), Typed: f.Get("typed"), Values: map[string]string{}}
 		if d, ok := strings.CutPrefix(f.Get("drawn"), "data:image/png;base64,"); ok && sig.Kind == "drawn" {

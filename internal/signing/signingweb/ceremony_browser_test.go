@@ -56,19 +56,19 @@ func TestBrowserCeremony(t *testing.T) {
 		return s
 	}
 	submit := func(form string) chromedp.Action[chromedp.Void] {
-		return chromedp.Click(chromedp.CSS(`form[action$="` + form + `"] button[type=submit]`))
+		return chromedp.Click(chromedp.CSS(`form[action$="?do=` + form + `"] button[type=submit]`))
 	}
 	do(chromedp.EmulateViewport(320, 800))
 
 	do(chromedp.Navigate(link))
 	check("the link")
-	do(submit("/code"), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+	do(submit("code"), chromedp.WaitVisible(chromedp.CSS(`#code`)))
 	check("enter the code")
-	do(chromedp.SendKeys(chromedp.CSS(`#code`), "12"), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	do(chromedp.SendKeys(chromedp.CSS(`#code`), "12"), submit("verify"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 	check("a wrong code")
-	do(chromedp.SetValue(chromedp.CSS(`#code`), c.last("sam@acme.example", cerCodeRE)), submit("/verify"), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
+	do(chromedp.SetValue(chromedp.CSS(`#code`), c.last("sam@acme.example", cerCodeRE)), submit("verify"), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
 	check("the document to sign")
-	do(submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	do(submit("sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 	check("signing with errors")
 	if s := text(); !strings.Contains(s, "Confirm that you agree") || !strings.Contains(s, "Tick") {
 		t.Fatalf("errors shown:\n%s", s)
@@ -82,7 +82,7 @@ func TestBrowserCeremony(t *testing.T) {
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, box[0]+160, box[1]+70, chromedp.ButtonLeft))
 	do(chromedp.SendKeys(chromedp.CSS(`#typed`), "Sam Supplier"), chromedp.SendKeys(chromedp.CSS(`input[name^="field-"][type=text]`), "01234567"),
 		chromedp.Click(chromedp.CSS(`input[name^="field-"][type=checkbox]`)), chromedp.Click(chromedp.CSS(`#consent`)),
-		submit("/act/sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
+		submit("sign"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
 	check("signed")
 	var kind string
 	noErr(t, c.db.QueryRow(c.ctx, "SELECT signature_kind FROM signing_recipients WHERE email = ?", "sam@acme.example").Scan(&kind))
@@ -106,10 +106,10 @@ func TestBrowserCeremony(t *testing.T) {
 	}))
 	do(chromedp.Navigate(c.srv.URL + "/envelopes/" + id + "/sign"))
 	check("staff sign")
-	do(chromedp.Click(chromedp.CSS(`a[href$="/sign/decline"]`)), chromedp.WaitVisible(chromedp.CSS(`#reason`)))
+	do(chromedp.Click(chromedp.CSS(`a[href$="?page=decline"]`)), chromedp.WaitVisible(chromedp.CSS(`#reason`)))
 	check("decline")
-	do(submit("/act/decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
+	do(submit("decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-error-summary`)))
 	check("decline with an error")
-	do(chromedp.SendKeys(chromedp.CSS(`#reason`), "The schedules are out of date"), submit("/act/decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
+	do(chromedp.SendKeys(chromedp.CSS(`#reason`), "The schedules are out of date"), submit("decline"), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`)))
 	check("declined")
 }

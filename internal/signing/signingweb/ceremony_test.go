@@ -32,42 +32,42 @@ func TestCeremonyPages(t *testing.T) {
 		if strings.Contains(r.Body, title) || r.Header.Get("Referrer-Policy") != "same-origin" {
 			t.Fatalf("before the code the page shows the document or leaks the link:\n%s", r.Body)
 		}
-		r = other.Get(link + "/document")
+		r = other.Get(link + "?document=1")
 		want(t, r, http.StatusNotFound, "This link does not work")
 		if strings.Contains(r.Body, title) {
 			t.Fatal("a forwarded link's refusal names the document")
 		}
 		want(t, sam.Get("/signing/not-a-real-link-at-all-0123456789"), http.StatusNotFound, "This link does not work")
 
-		r = sam.PostForm(link+"/code", nil)
+		r = sam.PostForm(link+"?do=code", nil)
 		want(t, r, http.StatusSeeOther)
 		want(t, sam.Get(link+"?sent=1"), http.StatusOK, "Enter the code")
-		want(t, sam.PostForm(link+"/code", nil), http.StatusTooManyRequests, "less than a minute ago", "Enter the code")
-		want(t, sam.PostForm(link+"/verify", url.Values{"code": {"12"}}), http.StatusUnprocessableEntity, "There is a problem", `href="#code"`)
-		want(t, sam.PostForm(link+"/verify", url.Values{"code": {c.last("sam@acme.example", cerCodeRE)}}), http.StatusSeeOther)
+		want(t, sam.PostForm(link+"?do=code", nil), http.StatusTooManyRequests, "less than a minute ago", "Enter the code")
+		want(t, sam.PostForm(link+"?do=verify", url.Values{"code": {"12"}}), http.StatusUnprocessableEntity, "There is a problem", `href="#code"`)
+		want(t, sam.PostForm(link+"?do=verify", url.Values{"code": {c.last("sam@acme.example", cerCodeRE)}}), http.StatusSeeOther)
 		r = sam.Get(link)
 		want(t, r, http.StatusOK, title, "Sign the document", "Company number", "Pass it to someone else")
-		doc := sam.Get(link + "/document")
+		doc := sam.Get(link + "?document=1")
 		want(t, doc, http.StatusOK, "%PDF-")
-		want(t, other.Get(link+"/document"), http.StatusNotFound) // the session is Sam's browser's
+		want(t, other.Get(link+"?document=1"), http.StatusNotFound) // the session is Sam's browser's
 
-		want(t, sam.PostForm(link+"/act/sign", url.Values{"kind": {"typed"}}), http.StatusUnprocessableEntity,
+		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}}), http.StatusUnprocessableEntity,
 			"Confirm that you agree to sign electronically", "Type your full name", "Fill in")
-		want(t, sam.Get(link+"/decline"), http.StatusOK, "Why do you decline?")
+		want(t, sam.Get(link+"?page=decline"), http.StatusOK, "Why do you decline?")
 		var fieldID string
 		if i := strings.Index(r.Body, `name="field-`); i >= 0 {
 			fieldID = r.Body[i+len(`name="field-`):]
 			fieldID = fieldID[:strings.IndexByte(fieldID, '"')]
 		}
-		want(t, sam.PostForm(link+"/act/sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}, "consent": {"yes"}, "field-" + fieldID: {"01234567"}}),
+		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}, "consent": {"yes"}, "field-" + fieldID: {"01234567"}}),
 			http.StatusOK, "You have signed it")
 		want(t, sam.Get(link), http.StatusNotFound, "This link does not work")
 
 		cara := c.browser("Cara")
 		want(t, c.browser("Pat").Get("/envelopes/"+id+"/sign"), http.StatusNotFound) // the sender is not a signer
 		want(t, cara.Get("/envelopes/"+id+"/sign"), http.StatusOK, title, "Sign the document")
-		want(t, cara.Get("/envelopes/"+id+"/sign/document"), http.StatusOK, "%PDF-")
-		want(t, cara.PostForm("/envelopes/"+id+"/sign/act/sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}}),
+		want(t, cara.Get("/envelopes/"+id+"/sign?document=1"), http.StatusOK, "%PDF-")
+		want(t, cara.PostForm("/envelopes/"+id+"/sign?do=sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}}),
 			http.StatusOK, "You have signed it")
 		_, err := c.jobs.RunDue(c.ctx)
 		noErr(t, err)
