@@ -46,6 +46,7 @@ func (p *ceremonyPart) web(srv *web.Server, m *Module) error {
 	// would clash with the keys part's /signing/crl/{id}.
 	rt.HandleFunc("GET /signing/{token}", h.outsideGet)
 	rt.HandleFunc("POST /signing/{token}", h.outsidePost)
+	rt.HandleFunc("GET /envelopes/to-sign", h.tasks)
 	rt.HandleFunc("GET /envelopes/{id}/sign", h.staffGet)
 	rt.HandleFunc("POST /envelopes/{id}/sign", h.staffPost)
 	rt.HandleFunc("GET /envelopes/{id}/sealed.pdf", h.sealed)
@@ -218,6 +219,25 @@ func (h *ceremonyHandlers) staffActor(r *http.Request) (signing.Actor, error) {
 
 func cerStaffBase(r *http.Request) string {
 	return "/envelopes/" + url.PathEscape(r.PathValue("id")) + "/sign"
+}
+
+// tasks lists the envelopes waiting for the signed-in person's signature
+// or approval: staff's tasks.
+func (h *ceremonyHandlers) tasks(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	envs, err := h.m.ss.ToSign(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	t := web.Table{Caption: "Waiting for you", Head: []web.Cell{{Text: "Document"}, {Text: "From"}, {Text: "Sent"}}}
+	for _, e := range envs {
+		t.Rows = append(t.Rows, []web.Cell{{Text: e.Title, Href: "/envelopes/" + url.PathEscape(e.ID) + "/sign"}, {Text: e.SenderName},
+			{Text: e.SentAt.Format("2 January 2006")}})
+	}
+	return web.Render(w, r, http.StatusOK, "signing/ceremony_tasks", t)
 }
 
 // staffGet serves a staff member's signing page (?document=1 the PDF,

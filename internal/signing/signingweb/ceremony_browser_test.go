@@ -104,7 +104,9 @@ func TestBrowserCeremony(t *testing.T) {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: c.srv.Srv.Config().SessionCookie, Value: res.Token, URL: c.srv.URL})
 		return err
 	}))
-	do(chromedp.Navigate(c.srv.URL + "/envelopes/" + id + "/sign"))
+	do(chromedp.Navigate(c.srv.URL + "/envelopes/to-sign"))
+	check("staff tasks")
+	do(chromedp.Click(chromedp.CSS(`a[href="/envelopes/`+id+`/sign"]`)), chromedp.WaitVisible(chromedp.CSS(`#typed`)))
 	check("staff sign")
 	do(chromedp.Click(chromedp.CSS(`a[href$="?page=decline"]`)), chromedp.WaitVisible(chromedp.CSS(`#reason`)))
 	check("decline")

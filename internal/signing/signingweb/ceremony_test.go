@@ -64,6 +64,8 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, sam.Get(link), http.StatusNotFound, "This link does not work")
 
 		cara := c.browser("Cara")
+		want(t, cara.Get("/envelopes/to-sign"), http.StatusOK, "/envelopes/"+id+"/sign", title)
+		want(t, c.browser("Pat").Get("/envelopes/to-sign"), http.StatusOK, "Nothing is waiting")
 		want(t, c.browser("Pat").Get("/envelopes/"+id+"/sign"), http.StatusNotFound) // the sender is not a signer
 		want(t, cara.Get("/envelopes/"+id+"/sign"), http.StatusOK, title, "Sign the document")
 		want(t, cara.Get("/envelopes/"+id+"/sign?document=1"), http.StatusOK, "%PDF-")
