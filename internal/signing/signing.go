@@ -29,6 +29,8 @@ import (
 	"dbtp/internal/events"
 	"dbtp/internal/jobs"
 	"dbtp/internal/mail"
+	"dbtp/internal/signing/ca"
+	"dbtp/internal/signing/pades"
 	"dbtp/internal/store"
 )
 
@@ -60,6 +62,10 @@ type Options struct {
 	// TSAURL is the RFC 3161 time-stamping authority the seal asks; empty:
 	// seals are B-B only (the demo mounts its own TSA).
 	TSAURL string
+	// SealWith, when set, gives the credential that signs each step and
+	// seals, and the revocation data for the seal's B-LT, instead of
+	// SealingKey (tests set it; see sealingCredential).
+	SealWith func(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error)
 }
 
 // Store keeps every organisation's envelopes and signing keys.

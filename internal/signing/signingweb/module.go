@@ -60,6 +60,9 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if d.Blob != nil {
 		opts.Files = d.Blob
 	}
+	if testOptions != nil {
+		testOptions(&opts)
+	}
 	m.ss = signing.New(d.DB, d.Audit, d.Access, opts)
 	return errors.Join(m.envelopes.init(ctx, m), m.ceremony.init(ctx, m), m.keys.init(ctx, m))
 }
