@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -83,13 +84,13 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	}
 	j.check(t, sam, "send: the message")
 	// Without the day, the form says which placeholder is missing.
-	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(`main form input[name$="name"]`), "Amina Ahmed"))
+	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "name")), "Amina Ahmed"))
 	submitRefused(t, sam, `main form[method=post]`)
 	if s := text(t, sam, ".govuk-error-summary"); !strings.Contains(strings.ToLower(s), "day") {
 		t.Fatalf("missing placeholder not named: %q", s)
 	}
 	j.check(t, sam, "send: errors")
-	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(`main form input[name$="day"]`), "Tuesday"))
+	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "day")), "Tuesday"))
 	submitAndWait(t, sam, `main form[method=post]`, "main h1")
 	// The case lists the message; the server's job workers deliver it
 	// (the demo prints email): wait for them, not for a time.
@@ -105,4 +106,15 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 		}
 	}
 	j.check(t, sam, "the case with its message")
+}
+
+// labelled is a selector for the input whose label reads label.
+func labelled(t *testing.T, ctx context.Context, label string) string {
+	t.Helper()
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(Array.from(document.querySelectorAll("main label")).find(l => l.textContent.trim() === %q) || {}).htmlFor || ""`, label)))
+	if err != nil || id == "" {
+		t.Fatalf("no field labelled %q: %v", label, err)
+	}
+	return "#" + id
 }
