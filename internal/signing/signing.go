@@ -75,7 +75,14 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{db: db, audit: rec, access: ap, opts: opts}
+	s := &Store{db: db, audit: rec, access: ap, opts: opts}
+	if opts.Jobs != nil {
+		// Registering a kind twice on one queue is a programming error.
+		if err := s.registerEnvelopeJobs(); err != nil {
+			panic(err)
+		}
+	}
+	return s
 }
 
 // DB is the store's database, for the module's own jobs.
