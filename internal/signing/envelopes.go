@@ -42,8 +42,8 @@ type NewEnvelope struct {
 	UnitID string `json:"business_unit_id,omitempty"`
 	CaseID string `json:"case_id,omitempty"`
 	// ExpiresInDays after sending; 0: DefaultExpiryDays.
-	ExpiresInDays   int `json:"expires_in_days,omitempty"`
-	RemindEveryDays int `json:"remind_every_days,omitempty"`
+	ExpiresInDays   int    `json:"expires_in_days,omitempty"`
+	RemindEveryDays int    `json:"remind_every_days,omitempty"`
 	PDF             []byte `json:"-"`
 }
 
@@ -105,6 +105,17 @@ func upper(s string) string {
 // Create makes a draft envelope from a PDF. Nothing is written when the
 // PDF or the details are refused.
 func (s *Store) Create(ctx context.Context, sub *platform.Subject, in NewEnvelope) (Envelope, error) {
+	env, err := s.prepare(ctx, sub, in)
+	if err != nil {
+		return Envelope{}, err
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error { return s.insertTx(ctx, tx, sub, env) })
+	return env, err
+}
+
+// prepare checks a new envelope and keeps its PDF (a file nobody refers
+// to if the write then fails, which the file store's sweep removes).
+func (s *Store) prepare(ctx context.Context, sub *platform.Subject, in NewEnvelope) (Envelope, error) {
 	errs := in.check(sub)
 	pages, perr := CheckPDF(in.PDF)
 	if perr != nil {
@@ -136,24 +147,26 @@ func (s *Store) Create(ctx context.Context, sub *platform.Subject, in NewEnvelop
 	}
 	sum := sha256.Sum256(in.PDF)
 	env.OriginalBlob, env.CurrentBlob, env.OriginalSHA256 = info.ID, info.ID, hex.EncodeToString(sum[:])
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO signing_envelopes (id, org_id, unit_id, title, message, status, sender_id, sender_name, case_id,
-			original_blob, current_blob, original_sha256, pages, expires_at, remind_every_days, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			env.ID, env.OrgID, env.UnitID, env.Title, env.Message, env.Status, env.SenderID, env.SenderName, env.CaseID,
-			env.OriginalBlob, env.CurrentBlob, env.OriginalSHA256, env.Pages, store.Millis(env.ExpiresAt), env.RemindEveryDays,
-			store.Millis(env.CreatedAt), store.Millis(env.UpdatedAt))
-		if err != nil {
-			return err
-		}
-		if err := s.addEvent(ctx, tx, env, "", "created", sub.Name, fmt.Sprintf("%d page(s)", pages), env.OriginalSHA256); err != nil {
-			return err
-		}
-		e := audit.For(sub, "signing.envelope_create", ResourceType, env.ID, audit.Success)
-		e.Detail = env.Title
-		return s.audit.Record(tx, e)
-	})
-	return env, err
+	return env, nil
+}
+
+// insertTx writes a prepared draft.
+func (s *Store) insertTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, env Envelope) error {
+	_, err := tx.Exec(ctx, `INSERT INTO signing_envelopes (id, org_id, unit_id, title, message, status, sender_id, sender_name, case_id,
+		original_blob, current_blob, original_sha256, pages, expires_at, remind_every_days, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		env.ID, env.OrgID, env.UnitID, env.Title, env.Message, env.Status, env.SenderID, env.SenderName, env.CaseID,
+		env.OriginalBlob, env.CurrentBlob, env.OriginalSHA256, env.Pages, store.Millis(env.ExpiresAt), env.RemindEveryDays,
+		store.Millis(env.CreatedAt), store.Millis(env.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	if err := s.addEvent(ctx, tx, env, "", "created", sub.Name, fmt.Sprintf("%d page(s)", env.Pages), env.OriginalSHA256); err != nil {
+		return err
+	}
+	e := audit.For(sub, "signing.envelope_create", ResourceType, env.ID, audit.Success)
+	e.Detail = env.Title
+	return s.audit.Record(tx, e)
 }
 
 // addEvent appends one piece of evidence.
@@ -212,50 +225,55 @@ func (s *Store) missing(ctx context.Context, sub *platform.Subject, a access.Act
 // notified (startStep) in the same write, and the expiry and reminders
 // are scheduled.
 func (s *Store) Send(ctx context.Context, sub *platform.Subject, id string) (Envelope, error) {
-	var env Envelope
 	err := s.change(ctx, sub, id, func(tx *store.Tx) error {
-		var err error
-		if env, err = s.draftFor(ctx, tx, sub, id); err != nil {
+		env, err := s.draftFor(ctx, tx, sub, id)
+		if err != nil {
 			return err
 		}
-		if env.Recipients, err = s.recipients(ctx, tx, env.ID); err != nil {
-			return err
-		}
-		if env.Fields, err = s.fields(ctx, tx, env.ID); err != nil {
-			return err
-		}
-		if err := readyToSend(env); err != nil {
-			return err
-		}
-		now := s.now()
-		// The expiry counts from sending: a draft may wait.
-		days := int(env.ExpiresAt.Sub(env.CreatedAt).Hours()/24 + 0.5)
-		if days < 1 {
-			days = DefaultExpiryDays
-		}
-		env.Status, env.SentAt, env.UpdatedAt, env.ExpiresAt = EnvelopeSent, now, now, now.AddDate(0, 0, days)
-		if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET status = ?, sent_at = ?, expires_at = ?, updated_at = ? WHERE id = ?",
-			env.Status, store.Millis(now), store.Millis(env.ExpiresAt), store.Millis(now), env.ID); err != nil {
-			return err
-		}
-		if err := s.addEvent(ctx, tx, env, "", "sent", sub.Name, fmt.Sprintf("%d recipient(s); expires %s", len(env.Recipients), env.ExpiresAt.Format(time.DateOnly)), env.OriginalSHA256); err != nil {
-			return err
-		}
-		if err := s.schedule(ctx, tx, env); err != nil {
-			return err
-		}
-		if err := s.startStep(ctx, tx, env, 1); err != nil {
-			return err
-		}
-		env.CurrentStep = 1
-		e := audit.For(sub, "signing.envelope_send", ResourceType, env.ID, audit.Success)
-		e.Detail = env.Title
-		return s.audit.Record(tx, e)
+		return s.sendTx(ctx, tx, sub, env)
 	})
 	if err != nil {
 		return Envelope{}, err
 	}
 	return s.Get(ctx, sub, id)
+}
+
+// sendTx sends a draft inside a write.
+func (s *Store) sendTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, env Envelope) error {
+	var err error
+	if env.Recipients, err = s.recipients(ctx, tx, env.ID); err != nil {
+		return err
+	}
+	if env.Fields, err = s.fields(ctx, tx, env.ID); err != nil {
+		return err
+	}
+	if err := readyToSend(env); err != nil {
+		return err
+	}
+	now := s.now()
+	// The expiry counts from sending: a draft may wait.
+	days := int(env.ExpiresAt.Sub(env.CreatedAt).Hours()/24 + 0.5)
+	if days < 1 {
+		days = DefaultExpiryDays
+	}
+	env.Status, env.SentAt, env.UpdatedAt, env.ExpiresAt = EnvelopeSent, now, now, now.AddDate(0, 0, days)
+	if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET status = ?, sent_at = ?, expires_at = ?, updated_at = ? WHERE id = ?",
+		env.Status, store.Millis(now), store.Millis(env.ExpiresAt), store.Millis(now), env.ID); err != nil {
+		return err
+	}
+	if err := s.addEvent(ctx, tx, env, "", "sent", sub.Name, fmt.Sprintf("%d recipient(s); expires %s", len(env.Recipients), env.ExpiresAt.Format(time.DateOnly)), env.OriginalSHA256); err != nil {
+		return err
+	}
+	if err := s.schedule(ctx, tx, env); err != nil {
+		return err
+	}
+	if err := s.startStep(ctx, tx, env, 1); err != nil {
+		return err
+	}
+	env.CurrentStep = 1
+	e := audit.For(sub, "signing.envelope_send", ResourceType, env.ID, audit.Success)
+	e.Detail = env.Title
+	return s.audit.Record(tx, e)
 }
 
 // readyToSend says what a draft still lacks.

@@ -34,10 +34,8 @@ type People interface {
 	Person(ctx context.Context, s *platform.Subject, id string) (platform.Person, error)
 }
 
-// SetRecipients replaces a draft's recipients (and drops the fields of
-// those removed). Staff are looked up in people, so their names and
-// addresses are the directory's.
-func (s *Store) SetRecipients(ctx context.Context, sub *platform.Subject, people People, id string, in []RecipientInput) ([]Recipient, error) {
+// checkRecipients checks recipients, naming staff from people.
+func checkRecipients(ctx context.Context, sub *platform.Subject, people People, in []RecipientInput) ([]Recipient, error) {
 	if len(in) > maxRecipients {
 		return nil, platform.Invalid("Check the recipients", platform.FieldError{Field: "recipients", Message: fmt.Sprintf("An envelope can have at most %d recipients", maxRecipients)})
 	}
@@ -77,59 +75,76 @@ func (s *Store) SetRecipients(ctx context.Context, sub *platform.Subject, people
 		return nil, platform.Invalid("Check the recipients", errs...)
 	}
 	renumber(out)
-	err := s.change(ctx, sub, id, func(tx *store.Tx) error {
+	return out, nil
+}
+
+// SetRecipients replaces a draft's recipients (and drops the fields of
+// those removed). Staff are looked up in people, so their names and
+// addresses are the directory's.
+func (s *Store) SetRecipients(ctx context.Context, sub *platform.Subject, people People, id string, in []RecipientInput) ([]Recipient, error) {
+	out, err := checkRecipients(ctx, sub, people, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.change(ctx, sub, id, func(tx *store.Tx) error {
 		env, err := s.draftFor(ctx, tx, sub, id)
 		if err != nil {
 			return err
 		}
-		old, err := s.recipients(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		// Keep the IDs (and so the fields) of recipients who stay: the
-		// same person in the same role.
-		kept := map[string]bool{}
-		for i := range out {
-			for _, o := range old {
-				if !kept[o.ID] && o.Role == out[i].Role && o.Email == out[i].Email && o.UserID == out[i].UserID {
-					out[i].ID, kept[o.ID] = o.ID, true
-					break
-				}
-			}
-		}
-		for _, o := range old {
-			if !kept[o.ID] || o.Role == RoleCopy {
-				if _, err := tx.Exec(ctx, "DELETE FROM signing_fields WHERE recipient_id = ?", o.ID); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM signing_recipients WHERE envelope_id = ?", id); err != nil {
-			return err
-		}
-		now := store.Millis(s.now())
-		for i := range out {
-			r := &out[i]
-			if r.ID == "" {
-				r.ID = platform.NewID("rcp")
-			}
-			r.EnvelopeID, r.OrgID, r.Status = id, env.OrgID, RecipientWaiting
-			if _, err := tx.Exec(ctx, `INSERT INTO signing_recipients (id, envelope_id, org_id, step, role, user_id, name, email, phone, status, may_reassign, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, id, env.OrgID, r.Step, r.Role, r.UserID, r.Name, r.Email, r.Phone, r.Status, b2i(r.MayReassign), now, now); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET updated_at = ? WHERE id = ?", now, id); err != nil {
-			return err
-		}
-		e := audit.For(sub, "signing.envelope_recipients", ResourceType, id, audit.Success)
-		e.Detail = fmt.Sprintf("%d recipient(s)", len(out))
-		return s.audit.Record(tx, e)
+		return s.setRecipientsTx(ctx, tx, sub, env, out)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// setRecipientsTx writes checked recipients, setting their IDs.
+func (s *Store) setRecipientsTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, env Envelope, out []Recipient) error {
+	id := env.ID
+	old, err := s.recipients(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	// Keep the IDs (and so the fields) of recipients who stay: the
+	// same person in the same role.
+	kept := map[string]bool{}
+	for i := range out {
+		for _, o := range old {
+			if !kept[o.ID] && o.Role == out[i].Role && o.Email == out[i].Email && o.UserID == out[i].UserID {
+				out[i].ID, kept[o.ID] = o.ID, true
+				break
+			}
+		}
+	}
+	for _, o := range old {
+		if !kept[o.ID] || o.Role == RoleCopy {
+			if _, err := tx.Exec(ctx, "DELETE FROM signing_fields WHERE recipient_id = ?", o.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM signing_recipients WHERE envelope_id = ?", id); err != nil {
+		return err
+	}
+	now := store.Millis(s.now())
+	for i := range out {
+		r := &out[i]
+		if r.ID == "" {
+			r.ID = platform.NewID("rcp")
+		}
+		r.EnvelopeID, r.OrgID, r.Status = id, env.OrgID, RecipientWaiting
+		if _, err := tx.Exec(ctx, `INSERT INTO signing_recipients (id, envelope_id, org_id, step, role, user_id, name, email, phone, status, may_reassign, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, id, env.OrgID, r.Step, r.Role, r.UserID, r.Name, r.Email, r.Phone, r.Status, b2i(r.MayReassign), now, now); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET updated_at = ? WHERE id = ?", now, id); err != nil {
+		return err
+	}
+	e := audit.For(sub, "signing.envelope_recipients", ResourceType, id, audit.Success)
+	e.Detail = fmt.Sprintf("%d recipient(s)", len(out))
+	return s.audit.Record(tx, e)
 }
 
 // renumber closes gaps in the steps, keeping their order and the input's
@@ -213,30 +228,38 @@ func (s *Store) SetFields(ctx context.Context, sub *platform.Subject, id string,
 		if err != nil {
 			return err
 		}
-		rs, err := s.recipients(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if out, err = placeFields(env, rs, in); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM signing_fields WHERE envelope_id = ?", id); err != nil {
-			return err
-		}
-		for _, f := range out {
-			if _, err := tx.Exec(ctx, `INSERT INTO signing_fields (id, envelope_id, recipient_id, kind, page, x, y, width, height, required, label)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, id, f.RecipientID, f.Kind, f.Page, f.X, f.Y, f.Width, f.Height, b2i(f.Required), f.Label); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET updated_at = ? WHERE id = ?", store.Millis(s.now()), id); err != nil {
-			return err
-		}
-		e := audit.For(sub, "signing.envelope_fields", ResourceType, id, audit.Success)
-		e.Detail = fmt.Sprintf("%d field(s)", len(out))
-		return s.audit.Record(tx, e)
+		out, err = s.setFieldsTx(ctx, tx, sub, env, in)
+		return err
 	})
 	return out, err
+}
+
+// setFieldsTx replaces a draft's fields inside a write.
+func (s *Store) setFieldsTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, env Envelope, in []FieldInput) ([]Field, error) {
+	id := env.ID
+	var out []Field
+	rs, err := s.recipients(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if out, err = placeFields(env, rs, in); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM signing_fields WHERE envelope_id = ?", id); err != nil {
+		return nil, err
+	}
+	for _, f := range out {
+		if _, err := tx.Exec(ctx, `INSERT INTO signing_fields (id, envelope_id, recipient_id, kind, page, x, y, width, height, required, label)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, id, f.RecipientID, f.Kind, f.Page, f.X, f.Y, f.Width, f.Height, b2i(f.Required), f.Label); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET updated_at = ? WHERE id = ?", store.Millis(s.now()), id); err != nil {
+		return nil, err
+	}
+	e := audit.For(sub, "signing.envelope_fields", ResourceType, id, audit.Success)
+	e.Detail = fmt.Sprintf("%d field(s)", len(out))
+	return out, s.audit.Record(tx, e)
 }
 
 // placeFields checks the fields and turns named positions into places.

@@ -363,3 +363,39 @@ func TestEnvelopeExpiryAndReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestEnvelopeCompose(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		in := Composed{NewEnvelope: NewEnvelope{Title: "One call", PDF: signingtest.Contract(t, 2)},
+			Recipients: []RecipientInput{{Step: 2, Role: RoleSigner, UserID: e.cara.UserID}, {Step: 1, Role: RoleSigner, Name: "Sam", Email: "sam@example.com"}},
+			Fields: []ComposedField{{Recipient: 0, FieldInput: FieldInput{Kind: FieldSignature, Position: "bottom right of the last page"}},
+				{Recipient: 1, FieldInput: FieldInput{Kind: FieldSignature, Position: "bottom of the last page"}}},
+			Send: true}
+		bad := in
+		bad.Fields = append([]ComposedField{}, in.Fields...)
+		bad.Fields[1].Recipient = 7
+		_, err := e.ss.Compose(e.ctx, e.pat, e.id.Directory(), bad)
+		wantField(t, err, "fields[1].recipient")
+		var n int
+		noErr(t, db.QueryRow(e.ctx, "SELECT COUNT(*) FROM signing_envelopes").Scan(&n))
+		if n != 0 {
+			t.Fatal("a refused compose wrote an envelope")
+		}
+		env, err := e.ss.Compose(e.ctx, e.pat, e.id.Directory(), in)
+		noErr(t, err)
+		if env.Status != EnvelopeSent || len(env.Recipients) != 2 || len(env.Fields) != 2 {
+			t.Fatalf("composed: %+v", env)
+		}
+		// Cara (input 0, step 2) got the right-hand field; Sam (step 1) the left.
+		for _, f := range env.Fields {
+			r := env.Recipients[0]
+			if f.RecipientID != r.ID {
+				r = env.Recipients[1]
+			}
+			if (r.Name == "Cara") != (f.X > 300) || (r.Name == "Cara") != (r.Step == 2) {
+				t.Fatalf("field %+v went to %+v", f, r)
+			}
+		}
+	})
+}
