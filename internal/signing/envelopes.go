@@ -247,7 +247,7 @@ func (s *Store) sendTx(ctx context.Context, tx *store.Tx, sub *platform.Subject,
 	if env.Fields, err = s.fields(ctx, tx, env.ID); err != nil {
 		return err
 	}
-	if err := readyToSend(env); err != nil {
+	if err := ReadyToSend(env); err != nil {
 		return err
 	}
 	now := s.now()
@@ -276,8 +276,8 @@ func (s *Store) sendTx(ctx context.Context, tx *store.Tx, sub *platform.Subject,
 	return s.audit.Record(tx, e)
 }
 
-// readyToSend says what a draft still lacks.
-func readyToSend(env Envelope) error {
+// ReadyToSend says what a draft (with its recipients and fields) still lacks.
+func ReadyToSend(env Envelope) error {
 	acting := 0
 	var errs []platform.FieldError
 	for _, r := range env.Recipients {

@@ -27,7 +27,7 @@ type ComposedField struct {
 // Compose makes a draft with its recipients and fields and, with Send,
 // sends it, in one write: a refusal anywhere writes nothing.
 func (s *Store) Compose(ctx context.Context, sub *platform.Subject, people People, in Composed) (Envelope, error) {
-	rs, err := checkRecipients(ctx, sub, people, in.Recipients)
+	rs, err := CheckRecipients(ctx, sub, people, in.Recipients)
 	if err != nil {
 		return Envelope{}, err
 	}

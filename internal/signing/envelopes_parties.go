@@ -34,8 +34,9 @@ type People interface {
 	Person(ctx context.Context, s *platform.Subject, id string) (platform.Person, error)
 }
 
-// checkRecipients checks recipients, naming staff from people.
-func checkRecipients(ctx context.Context, sub *platform.Subject, people People, in []RecipientInput) ([]Recipient, error) {
+// CheckRecipients checks recipients without writing, naming staff from
+// people: forms use it to report every problem at once.
+func CheckRecipients(ctx context.Context, sub *platform.Subject, people People, in []RecipientInput) ([]Recipient, error) {
 	if len(in) > maxRecipients {
 		return nil, platform.Invalid("Check the recipients", platform.FieldError{Field: "recipients", Message: fmt.Sprintf("An envelope can have at most %d recipients", maxRecipients)})
 	}
@@ -82,7 +83,7 @@ func checkRecipients(ctx context.Context, sub *platform.Subject, people People, 
 // those removed). Staff are looked up in people, so their names and
 // addresses are the directory's.
 func (s *Store) SetRecipients(ctx context.Context, sub *platform.Subject, people People, id string, in []RecipientInput) ([]Recipient, error) {
-	out, err := checkRecipients(ctx, sub, people, in)
+	out, err := CheckRecipients(ctx, sub, people, in)
 	if err != nil {
 		return nil, err
 	}
