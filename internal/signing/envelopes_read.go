@@ -263,3 +263,37 @@ func parseCursor(c string) (int64, string, bool) {
 func likeEscape(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
+
+// Waiting lists the envelopes out for signing whose current step asks
+// sub (signed in) to sign or approve: the tasks on their envelopes page.
+// The ceremony's own page checks the turn again when they act.
+func (s *Store) Waiting(ctx context.Context, sub *platform.Subject) ([]Envelope, error) {
+	if sub.UserID == "" {
+		return nil, nil
+	}
+	rows, err := s.db.Query(ctx, "SELECT "+prefixed("e.", envelopeColumns)+` FROM signing_envelopes e JOIN signing_recipients r ON r.envelope_id = e.id
+		WHERE r.org_id = ? AND r.user_id = ? AND r.status IN (?, ?) AND r.role <> ? AND r.step = e.current_step AND e.status = ?
+		ORDER BY e.sent_at, e.id LIMIT 100`, sub.OrgID, sub.UserID, RecipientNotified, RecipientViewed, RoleCopy, EnvelopeSent)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		env, err := scanEnvelope(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, env)
+	}
+	return out, rows.Err()
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -399,3 +399,37 @@ func TestEnvelopeCompose(t *testing.T) {
 		}
 	})
 }
+
+func TestEnvelopeWaiting(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		env := e.ready(e.pat, "Contract")
+		_, err := e.ss.Send(e.ctx, e.pat, env.ID)
+		noErr(t, err)
+		// Cara signs in step 2: nothing for her until it is her turn.
+		got, err := e.ss.Waiting(e.ctx, e.cara)
+		noErr(t, err)
+		if len(got) != 0 {
+			t.Fatalf("waiting before her turn: %+v", got)
+		}
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(e.ctx, "UPDATE signing_recipients SET status = ? WHERE envelope_id = ? AND step = 2", RecipientNotified, env.ID)
+			if err == nil {
+				_, err = tx.Exec(e.ctx, "UPDATE signing_envelopes SET current_step = 2 WHERE id = ?", env.ID)
+			}
+			return err
+		}))
+		for _, sub := range []*platform.Subject{e.cara, e.mo} {
+			got, err = e.ss.Waiting(e.ctx, sub)
+			noErr(t, err)
+			if len(got) != 1 || got[0].ID != env.ID {
+				t.Fatalf("%s waiting: %+v", sub.Name, got)
+			}
+		}
+		got, err = e.ss.Waiting(e.ctx, e.rosa) // copied, not asked
+		noErr(t, err)
+		if len(got) != 0 {
+			t.Fatalf("a copy recipient has a task: %+v", got)
+		}
+	})
+}

@@ -93,6 +93,9 @@ type listPage struct {
 	Filtered bool
 	Statuses []web.Option
 	Mine     []web.Option
+	// Waiting are the envelopes whose turn is the person's own: they
+	// sign at /envelopes/{id}/sign (the ceremony's page).
+	Waiting []signing.Envelope
 }
 
 func (p *envelopesPart) list(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +112,11 @@ func (p *envelopesPart) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := listPage{Form: web.NewForm(q), Filtered: lq.Status != "" || lq.Q != "" || lq.Mine, Statuses: statusOptions(), Mine: mineOption}
+	waiting, err := p.ss.Waiting(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	out := listPage{Waiting: waiting, Form: web.NewForm(q), Filtered: lq.Status != "" || lq.Q != "" || lq.Mine, Statuses: statusOptions(), Mine: mineOption}
 	for _, e := range res.Envelopes {
 		out.Rows = append(out.Rows, envRow{Envelope: e, StatusName: statusNames[e.Status], StatusTag: statusTags[e.Status], Updated: day(e.UpdatedAt)})
 	}
