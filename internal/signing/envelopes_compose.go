@@ -16,6 +16,10 @@ type Composed struct {
 	// Fields name their recipient by position in Recipients (from 0).
 	Fields []ComposedField `json:"fields,omitempty"`
 	Send   bool            `json:"send,omitempty"`
+	// TemplateID makes the PDF from a template, with Values for its
+	// merge fields, instead of an uploaded one.
+	TemplateID string            `json:"template_id,omitempty"`
+	Values     map[string]string `json:"values,omitempty"`
 }
 
 // ComposedField is a field whose recipient is an index into Recipients.
@@ -30,6 +34,14 @@ func (s *Store) Compose(ctx context.Context, sub *platform.Subject, people Peopl
 	rs, err := CheckRecipients(ctx, sub, people, in.Recipients)
 	if err != nil {
 		return Envelope{}, err
+	}
+	if in.TemplateID != "" {
+		if len(in.PDF) > 0 {
+			return Envelope{}, platform.Invalid("Check the envelope", platform.FieldError{Field: "template_id", Message: "Give a PDF or a template, not both"})
+		}
+		if err := s.FromTemplate(ctx, sub, in.TemplateID, in.Values, &in.NewEnvelope); err != nil {
+			return Envelope{}, err
+		}
 	}
 	env, err := s.prepare(ctx, sub, in.NewEnvelope)
 	if err != nil {

@@ -433,3 +433,46 @@ func TestEnvelopeWaiting(t *testing.T) {
 		}
 	})
 }
+
+func TestEnvelopeTemplates(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		_, err := e.ss.CreateTemplate(e.ctx, e.pat, TemplateInput{Name: "", Body: "Hello ((9 lives))"})
+		wantField(t, err, "name")
+		wantField(t, err, "body")
+		_, err = e.ss.CreateTemplate(e.ctx, e.rita, TemplateInput{Name: "x", Body: "y"})
+		wantCode(t, err, platform.CodeForbidden)
+		tpl, err := e.ss.CreateTemplate(e.ctx, e.pat, TemplateInput{Name: "Supply contract",
+			Body: "# Parties\nNorthshire Council and ((Supplier)), of ((supplier address)).\n\n# Price\nThe price is £((price)), paid within 30 days.\n((supplier)) signs below."})
+		noErr(t, err)
+		if len(tpl.Fields) != 3 || tpl.Fields[0] != "supplier" || tpl.Fields[2] != "price" {
+			t.Fatalf("merge fields %v", tpl.Fields)
+		}
+		list, err := e.ss.Templates(e.ctx, e.cara)
+		noErr(t, err)
+		if len(list) != 1 {
+			t.Fatalf("templates: %+v", list)
+		}
+		_, err = e.ss.GetTemplate(e.ctx, e.other, tpl.ID)
+		wantCode(t, err, platform.CodeNotFound)
+
+		in := Composed{TemplateID: tpl.ID, Values: map[string]string{"supplier": "Acme Ltd", "supplier address": "1 High Street, Northtown"},
+			Recipients: []RecipientInput{{Step: 1, Role: RoleSigner, Name: "Sam", Email: "sam@acme.example"}},
+			Fields:     []ComposedField{{Recipient: 0, FieldInput: FieldInput{Kind: FieldSignature, Position: "bottom of the last page"}}}, Send: true}
+		_, err = e.ss.Compose(e.ctx, e.pat, e.id.Directory(), in)
+		wantField(t, err, "values.price")
+		in.Values["price"] = "12,500"
+		env, err := e.ss.Compose(e.ctx, e.pat, e.id.Directory(), in)
+		noErr(t, err)
+		if env.Title != "Supply contract" || env.Pages != 1 || env.Status != EnvelopeSent {
+			t.Fatalf("from a template: %+v", env)
+		}
+		rc, _, err := e.ss.Document(e.ctx, e.pat, env.ID, DocOriginal)
+		noErr(t, err)
+		defer rc.Close()
+		var b bytes.Buffer
+		_, err = b.ReadFrom(rc)
+		noErr(t, err)
+		signingtest.QPDFCheck(t, b.Bytes())
+	})
+}

@@ -50,6 +50,7 @@ func (p *envelopesPart) web(srv *web.Server, m *Module) error {
 	page("POST /envelopes/{id}/void", p.void)
 	page("GET /envelopes/{id}/documents/{which}", p.document)
 	p.routeAPI(srv.API())
+	p.templatesWeb(srv)
 	return nil
 }
 

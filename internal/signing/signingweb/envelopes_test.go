@@ -158,3 +158,23 @@ func TestEnvelopeAPI(t *testing.T) {
 		want(t, e.srv.API("", "GET", "/api/v1/openapi.json", ""), 200, `"/api/v1/envelopes"`, `"/api/v1/envelopes/{id}/void"`, "createEnvelope")
 	})
 }
+
+func TestEnvelopeTemplatePages(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		pat := e.browser("Pat")
+		want(t, pat.Get("/envelope-templates"), 200, "There are no templates yet")
+		want(t, pat.PostForm("/envelope-templates", url.Values{"name": {""}, "body": {""}}), 422, `href="#name"`, `href="#body"`)
+		res := pat.PostForm("/envelope-templates", url.Values{"name": {"Supply contract"}, "body": {"# Parties\nThe council and ((supplier)).\nPrice: £((price))"}})
+		want(t, res, 303)
+		tpl := res.Header.Get("Location")
+		want(t, pat.Get(tpl), 200, "((supplier))", `name="value-1"`, "# Parties<br>")
+		want(t, pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}}), 422, `href="#value-1"`)
+		res = pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}, "value-1": {"12,500"}})
+		want(t, res, 303)
+		base := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
+		want(t, pat.Get(base), 200, "Contract with Acme", "Draft")
+		tok := e.token("Cara", platform.ScopeRead)
+		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates", ""), 200, `"merge_fields":["supplier","price"]`)
+	})
+}
