@@ -52,6 +52,8 @@ func modules(a *app) []module.Module {
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
 	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
 	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
+	signatures := &signingweb.Module{}
+	signatures.UseWorkflows(caseSignatures{svc}) // a workflow's sign action sends an envelope; its end moves the case on
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
@@ -62,7 +64,7 @@ func modules(a *app) []module.Module {
 		recs,
 		workplace,
 		&postweb.Module{},
-		&signingweb.Module{},
+		signatures,
 		&home.Module{},
 	}
 }

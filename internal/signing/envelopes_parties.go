@@ -177,7 +177,7 @@ func validPhone(p string) bool {
 type FieldInput struct {
 	RecipientID string  `json:"recipient_id"`
 	Kind        string  `json:"kind"`
-	Page        int     `json:"page"` // 1-based; with Position, may be 0
+	Page        int     `json:"page"` // 1-based, or LastPage (-1); with Position, may be 0
 	X           float64 `json:"x"`
 	Y           float64 `json:"y"`
 	Width       float64 `json:"width,omitempty"`  // 0: the kind's usual size
@@ -186,6 +186,9 @@ type FieldInput struct {
 	Required    *bool   `json:"required,omitempty"` // nil: required
 	Label       string  `json:"label,omitempty"`
 }
+
+// LastPage as a field's page is the document's last, whatever its length.
+const LastPage = -1
 
 // Page geometry for named positions: A4 portrait in points, which the
 // council's documents are; a field placed by name on another size still
@@ -292,6 +295,9 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 			h = dh
 		}
 		pos := strings.ToLower(strings.TrimSpace(fi.Position))
+		if fi.Page == LastPage {
+			fi.Page = env.Pages
+		}
 		var places []Field
 		if pos != "" {
 			ps, ok := named(pos, env.Pages, fi.Page, w, h)

@@ -219,3 +219,27 @@ func (s *Store) FromTemplate(ctx context.Context, sub *platform.Subject, templat
 	in.PDF, err = RenderPDF(strings.TrimSpace(in.Title), text)
 	return err
 }
+
+// TemplateByName finds one of the organisation's templates by its name
+// (case-insensitively): how a services definition names one.
+func (s *Store) TemplateByName(ctx context.Context, sub *platform.Subject, name string) (Template, error) {
+	ts, err := s.Templates(ctx, sub)
+	if err != nil {
+		return Template{}, err
+	}
+	for _, t := range ts {
+		if strings.EqualFold(t.Name, strings.TrimSpace(name)) {
+			return t, nil
+		}
+	}
+	return Template{}, platform.Errorf(platform.CodeNotFound, "There is no envelope template called %q", name)
+}
+
+// Active reports whether a case already has an envelope not yet
+// finished: a case's request for signatures is made once.
+func (s *Store) Active(ctx context.Context, orgID, caseID string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND status IN (?, ?, ?)",
+		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing).Scan(&n)
+	return n > 0, err
+}

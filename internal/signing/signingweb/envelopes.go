@@ -19,16 +19,19 @@ import (
 // (upload, recipients, fields), the envelope's page with its evidence and
 // downloads, sending and voiding, and /api/v1/envelopes.
 type envelopesPart struct {
-	ss  *signing.Store
-	dir platform.Directory
+	ss        *signing.Store
+	dir       platform.Directory
+	workflows Workflows // nil: no services engine to ask for signatures
 }
 
 func (p *envelopesPart) init(ctx context.Context, m *Module) error {
 	p.ss, p.dir = m.ss, m.d.Directory
 	if m.d.Events != nil {
-		return m.d.Events.Declare(signing.EventEnvelope)
+		if err := m.d.Events.Declare(signing.EventEnvelope); err != nil {
+			return err
+		}
 	}
-	return nil
+	return p.subscribe(m)
 }
 
 func (p *envelopesPart) web(srv *web.Server, m *Module) error {
