@@ -115,8 +115,7 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 				in.Recipients[i].Role = signing.RoleSigner
 			}
 			if in.Recipients[i].Role == signing.RoleSigner {
-				in.Fields = append(in.Fields, signing.ComposedField{Recipient: i, FieldInput: signing.FieldInput{Kind: signing.FieldSignature,
-}})
+				in.Fields = append(in.Fields, signing.ComposedField{Recipient: i, FieldInput: signing.FieldInput{Kind: signing.FieldSignature}})
 			}
 		}
 		spreadSignatures(in.Fields)
