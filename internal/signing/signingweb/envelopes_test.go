@@ -2,6 +2,7 @@ package signingweb
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"mime/multipart"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing"
 	"dbtp/internal/signing/signingtest"
@@ -176,5 +178,29 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		want(t, pat.Get(base), 200, "Contract with Acme", "Draft")
 		tok := e.token("Cara", platform.ScopeRead)
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates", ""), 200, `"merge_fields":["supplier","price"]`)
+	})
+}
+
+func TestEnvelopeDemo(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		who := map[string]string{"staff@kent.example": "Pat", "manager@kent.example": "Mo", "democratic@kent.example": "Cara"}
+		denv := &module.DemoEnv{Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
+			Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) { return e.subject(who[email]), nil }}
+		for range 2 { // the second run adds nothing
+			noErr(t, e.m.envelopes.seed(e.ctx, e.m, denv, e.org))
+		}
+		page, err := e.m.Store().List(e.ctx, platform.System(e.org.ID), signing.ListQuery{})
+		noErr(t, err)
+		if len(page.Envelopes) != 2 {
+			t.Fatalf("%d demo envelopes", len(page.Envelopes))
+		}
+		for _, env := range page.Envelopes {
+			if env.Status != signing.EnvelopeSent && env.Status != signing.EnvelopeCompleted {
+				t.Fatalf("%s: %s", env.Title, env.Status)
+			}
+		}
+		want(t, e.browser("Pat").Get("/envelopes"), 200, "Supply contract CT-2026-017")
+		want(t, e.browser("Cara").Get("/envelopes"), 200, "Record of Decision 21/00097")
 	})
 }
