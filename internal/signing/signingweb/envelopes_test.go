@@ -186,7 +186,9 @@ func TestEnvelopeDemo(t *testing.T) {
 		e := newEnv(t, db)
 		who := map[string]string{"staff@kent.example": "Pat", "manager@kent.example": "Mo", "democratic@kent.example": "Cara"}
 		denv := &module.DemoEnv{Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
-			Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) { return e.subject(who[email]), nil }}
+			Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) {
+				return e.subject(who[email]), nil
+			}}
 		for range 2 { // the second run adds nothing
 			noErr(t, e.m.envelopes.seed(e.ctx, e.m, denv, e.org))
 		}
