@@ -6,9 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"dbtp/internal/access"
+	"dbtp/internal/blob/blobtest"
+	"dbtp/internal/jobs"
+	"dbtp/internal/mail"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing/pades"
 	"dbtp/internal/signing/signingtest"
@@ -474,5 +479,36 @@ func TestEnvelopeTemplates(t *testing.T) {
 		_, err = b.ReadFrom(rc)
 		noErr(t, err)
 		signingtest.QPDFCheck(t, b.Bytes())
+	})
+}
+
+// TestEnvelopeReminderMail: reminders are emailed (here through the
+// platform's Printer transport) to those whose turn it is, naming the
+// envelope, and staff are pointed to the envelope.
+func TestEnvelopeReminderMail(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		var out bytes.Buffer
+		q := jobs.New(db, jobs.Options{Clock: e.clock})
+		ap := access.New(e.log)
+		noErr(t, ap.Register(ResourceType, Policy))
+		ss := New(db, e.log, ap, Options{Files: blobtest.Disk(t), Now: e.clock.Now, Jobs: q, Mail: &mail.Printer{W: &out}, BaseURL: "http://dbtp.test"})
+		env, err := ss.Compose(e.ctx, e.pat, e.id.Directory(), Composed{NewEnvelope: NewEnvelope{Title: "Contract 42", PDF: signingtest.Contract(t, 1), RemindEveryDays: 2},
+			Recipients: []RecipientInput{{Step: 1, Role: RoleSigner, Name: "Sam", Email: "sam@supplier.example"}, {Step: 1, Role: RoleApprover, UserID: e.mo.UserID}},
+			Fields:     []ComposedField{{Recipient: 0, FieldInput: FieldInput{Kind: FieldSignature, Position: "bottom of the last page"}}}, Send: true})
+		noErr(t, err)
+		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error { // as the ceremony's startStep does
+			_, err := tx.Exec(e.ctx, "UPDATE signing_recipients SET status = ? WHERE envelope_id = ?", RecipientNotified, env.ID)
+			return err
+		}))
+		e.clock.Add(49 * time.Hour)
+		_, err = q.RunDue(e.ctx)
+		noErr(t, err)
+		got := out.String()
+		for _, want := range []string{"sam@supplier.example", "Reminder: please sign Contract 42", "approve Contract 42", "http://dbtp.test/envelopes/" + env.ID} {
+			if !strings.Contains(got, want) {
+				t.Fatalf("reminders lack %q:\n%s", want, got)
+			}
+		}
 	})
 }

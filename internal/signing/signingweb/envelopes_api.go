@@ -137,7 +137,7 @@ func (p *envelopesPart) routeAPI(api *web.API) {
 		Description: "Replaces them; fields of recipients who stay (same person, same role) are kept. Staff by user_id; others by name and email.",
 		Params:      []web.Param{envIDParam}, Request: web.SchemaOf([]signing.RecipientInput{}), Responses: one("The envelope.")}, p.apiRecipients)
 	api.HandleFunc("PUT /api/v1/envelopes/{id}/fields", web.Op{Summary: "Set a draft's fields", OperationID: "setEnvelopeFields", Tags: tagEnvelopes, Scopes: write,
-		Description: "Replaces them. Positions: " + strings.Join(signing.Positions, ", ") + ".",
+		Description: "Replaces them. page is 1-based, or -1 for the last page; x and y are points from the bottom-left corner; or a position: " + strings.Join(signing.Positions, ", ") + ".",
 		Params:      []web.Param{envIDParam}, Request: web.SchemaOf([]signing.FieldInput{}), Responses: one("The envelope.")}, p.apiFields)
 	api.HandleFunc("POST /api/v1/envelopes/{id}/send", web.Op{Summary: "Send a draft", OperationID: "sendEnvelope", Tags: tagEnvelopes, Scopes: write,
 		Description: "Needs someone who signs or approves and a signature field for each signer; step 1 is asked at once.",
