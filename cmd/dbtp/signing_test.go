@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/records"
 	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/signing"
 	"dbtp/internal/signing/signingweb"
+	"dbtp/internal/store"
 )
 
 func (a *app) signing() *signingweb.Module {
@@ -136,6 +139,65 @@ func TestSignatureWorkflow(t *testing.T) {
 			t.Fatal(err)
 		}
 		return got.State == "abandoned"
+	})
+
+	// A second award, completed: the envelope's end as the ceremony
+	// writes it (the sealed PDF kept, the status, the event) moves the
+	// case on and files the sealed PDF as a record of the case.
+	c, err = eng.Submit(ctx, jo, "contract-award", definition.Answers{"supplier_name": "Ann Other", "supplier_email": "ann@other.example", "price": "£900"}, services.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor("envelope for the second case", func() bool {
+		page, err := ss.List(ctx, sys, signing.ListQuery{Status: signing.EnvelopeSent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Envelopes {
+			if e.CaseID == c.ID {
+				env = e
+				return true
+			}
+		}
+		return false
+	})
+	rc, _, err := ss.Document(ctx, sys, env.ID, signing.DocOriginal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := r.app.blob.Put(ctx, rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.app.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET status = ?, sealed_blob = ? WHERE id = ?", signing.EnvelopeCompleted, info.ID, env.ID); err != nil {
+			return err
+		}
+		_, err := r.app.events.Publish(ctx, tx, org.ID, signing.EventEnvelope, env.ID, signing.EnvelopeEvent{EnvelopeID: env.ID, CaseID: c.ID, Status: signing.EnvelopeCompleted})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor("case awarded", func() bool {
+		got, err := eng.GetCase(ctx, sys, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.State == "awarded"
+	})
+	waitFor("the sealed PDF filed as a record", func() bool {
+		p, err := r.app.records().Store().List(ctx, sys, records.Filter{CaseID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range p.Documents {
+			if d.Source == records.SourceCase && strings.Contains(d.Title, "-signed ("+c.Reference+")") {
+				return true
+			}
+		}
+		return false
 	})
 }
 
