@@ -136,6 +136,7 @@ func TestEnvelopeAPI(t *testing.T) {
 			t.Fatalf("created: %s %+v", res.Header.Get("Location"), env)
 		}
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes?status=sent", ""), 200, env.ID)
+		want(t, e.do("GET", "/api/v1/envelopes", http.Header{"Authorization": {"Bearer nonsense"}}, nil), 401)
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes?status=nope", ""), 400, "status")
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes/"+env.ID, ""), 200, `"original_sha256"`)
 		want(t, e.srv.API(e.token("Otto", platform.ScopeRead), "GET", "/api/v1/envelopes/"+env.ID, ""), 404)
