@@ -368,3 +368,23 @@ func (s *Store) finish(ctx context.Context, tx *store.Tx, env Envelope, status, 
 	_, err = s.opts.Events.Publish(ctx, tx, env.OrgID, EventEnvelope, env.ID, EnvelopeEvent{EnvelopeID: env.ID, CaseID: env.CaseID, Status: status})
 	return err
 }
+
+// Discard deletes a draft that was never sent, with its recipients,
+// fields and events; the audit log keeps that it existed.
+func (s *Store) Discard(ctx context.Context, sub *platform.Subject, id string) error {
+	return s.change(ctx, sub, id, func(tx *store.Tx) error {
+		env, err := s.draftFor(ctx, tx, sub, id)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{"DELETE FROM signing_fields WHERE envelope_id = ?", "DELETE FROM signing_recipients WHERE envelope_id = ?",
+			"DELETE FROM signing_events WHERE envelope_id = ?", "DELETE FROM signing_envelopes WHERE id = ?"} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		e := audit.For(sub, "signing.envelope_discard", ResourceType, id, audit.Success)
+		e.Detail = env.Title
+		return s.audit.Record(tx, e)
+	})
+}

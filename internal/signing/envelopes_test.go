@@ -146,6 +146,14 @@ func TestEnvelopeNotReady(t *testing.T) {
 		if got.Status != EnvelopeDraft || got.CurrentStep != 0 {
 			t.Fatalf("a refused send changed the envelope: %+v", got)
 		}
+		wantCode(t, e.ss.Discard(e.ctx, e.rosa, env.ID), platform.CodeForbidden)
+		noErr(t, e.ss.Discard(e.ctx, e.pat, env.ID))
+		_, err = e.ss.Get(e.ctx, e.pat, env.ID)
+		wantCode(t, err, platform.CodeNotFound)
+		sent := e.ready(e.pat, "Sent")
+		_, err = e.ss.Send(e.ctx, e.pat, sent.ID)
+		noErr(t, err)
+		wantCode(t, e.ss.Discard(e.ctx, e.pat, sent.ID), platform.CodeConflict)
 	})
 }
 

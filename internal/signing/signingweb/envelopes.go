@@ -51,6 +51,7 @@ func (p *envelopesPart) web(srv *web.Server, m *Module) error {
 	page("POST /envelopes/{id}/fields", p.saveFields)
 	page("POST /envelopes/{id}/send", p.send)
 	page("POST /envelopes/{id}/void", p.void)
+	page("POST /envelopes/{id}/discard", p.discard)
 	page("GET /envelopes/{id}/documents/{which}", p.document)
 	p.routeAPI(srv.API())
 	p.templatesWeb(srv)

@@ -145,6 +145,9 @@ func (p *envelopesPart) routeAPI(api *web.API) {
 	api.HandleFunc("POST /api/v1/envelopes/{id}/void", web.Op{Summary: "Void an envelope", OperationID: "voidEnvelope", Tags: tagEnvelopes, Scopes: write,
 		Description: "Stops an envelope out for signing, with a reason kept in its evidence.",
 		Params:      []web.Param{envIDParam}, Request: web.SchemaOf(VoidInput{}), Responses: one("The envelope.")}, p.apiVoid)
+	api.HandleFunc("DELETE /api/v1/envelopes/{id}", web.Op{Summary: "Discard a draft", OperationID: "discardEnvelope", Tags: tagEnvelopes, Scopes: write,
+		Description: "Only a draft never sent; the audit log keeps that it existed.", Params: []web.Param{envIDParam},
+		Responses: map[int]web.Response{204: {Description: "Discarded."}}}, p.apiDiscard)
 	api.HandleFunc("GET /api/v1/envelopes/{id}/events", web.Op{Summary: "An envelope's evidence", OperationID: "listEnvelopeEvents", Tags: tagEnvelopes, Scopes: read,
 		Params: []web.Param{envIDParam}, Responses: map[int]web.Response{200: {Description: "What happened, oldest first.", Schema: web.SchemaOf(web.List[EventJSON]{})}}}, p.apiEvents)
 	api.HandleFunc("GET /api/v1/envelopes/{id}/documents/{which}", web.Op{Summary: "Download an envelope's PDF", OperationID: "getEnvelopeDocument", Tags: tagEnvelopes, Scopes: read,
@@ -275,4 +278,16 @@ func (p *envelopesPart) apiEvents(w http.ResponseWriter, r *http.Request) error 
 		out.Items = append(out.Items, EventJSON{Action: e.Action, RecipientID: e.RecipientID, Actor: e.ActorName, Address: e.Address, Detail: e.Detail, DocSHA256: e.DocSHA256, At: e.At})
 	}
 	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+func (p *envelopesPart) apiDiscard(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if err := p.ss.Discard(r.Context(), sub, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -104,6 +104,13 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn", "voided")
 		want(t, pat.Get("/envelopes?status=voided"), 200, "Supply contract CT-2026-017")
 		want(t, pat.Get("/envelopes?status=sent"), 200, "No envelopes match")
+
+		// A draft never sent can be discarded.
+		res = upload(t, pat, url.Values{"title": {"Second thoughts"}}, signingtest.Contract(t, 1))
+		draft := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
+		want(t, pat.Get(draft), 200, "Discard the draft")
+		want(t, pat.PostForm(draft+"/discard", nil), 303)
+		want(t, pat.Get(draft), 404)
 	})
 }
 
@@ -156,6 +163,11 @@ func TestEnvelopeAPI(t *testing.T) {
 		res = e.srv.API(tok, "PUT", "/api/v1/envelopes/"+env.ID+"/recipients", `[{"step":1,"role":"approver","user_id":"`+e.users["Mo"].ID+`"}]`)
 		want(t, res, 200, `"role":"approver"`)
 		want(t, e.srv.API(tok, "POST", "/api/v1/envelopes/"+env.ID+"/send", ""), 200, `"status":"sent"`)
+		want(t, e.srv.API(tok, "DELETE", "/api/v1/envelopes/"+env.ID, ""), 409)
+		res = e.srv.API(tok, "POST", "/api/v1/envelopes", `{"title":"Never sent","pdf":"`+pdf+`"}`)
+		noErr(t, json.Unmarshal([]byte(res.Body), &env))
+		want(t, e.srv.API(tok, "DELETE", "/api/v1/envelopes/"+env.ID, ""), 204)
+		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes/"+env.ID, ""), 404)
 
 		// Documented in the OpenAPI document.
 		want(t, e.srv.API("", "GET", "/api/v1/openapi.json", ""), 200, `"/api/v1/envelopes"`, `"/api/v1/envelopes/{id}/void"`, "createEnvelope")

@@ -156,3 +156,16 @@ func (p *envelopesPart) void(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/envelopes/"+url.PathEscape(id), http.StatusSeeOther)
 	return nil
 }
+
+func (p *envelopesPart) discard(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if err := p.ss.Discard(r.Context(), sub, r.PathValue("id")); err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Draft discarded")
+	http.Redirect(w, r, "/envelopes", http.StatusSeeOther)
+	return nil
+}
