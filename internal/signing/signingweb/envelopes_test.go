@@ -49,6 +49,8 @@ func TestEnvelopePages(t *testing.T) {
 		// Bad uploads: said on the field, nothing written.
 		want(t, upload(t, pat, url.Values{"title": {"Letter"}}, []byte("Dear supplier")), 422, `href="#pdf"`, "not a PDF")
 		want(t, upload(t, pat, url.Values{"title": {""}, "expires_in_days": {"nine"}}, signingtest.Contract(t, 1)), 422, `href="#title"`, `href="#expires_in_days"`)
+		want(t, upload(t, pat, url.Values{"title": {"Huge"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize+2<<20)...)), 413) // the platform's own answer
+		want(t, upload(t, pat, url.Values{"title": {"Large"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize)...)), 422, `href="#pdf"`, "20 MB or smaller")
 
 		res := upload(t, pat, url.Values{"title": {"Supply contract CT-2026-017"}, "expires_in_days": {"14"}, "remind_every_days": {"3"}}, signingtest.Contract(t, 3))
 		want(t, res, 303)
