@@ -297,3 +297,12 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// CaseEnvelopeOut reports whether a case already has an envelope not yet
+// finished: a case's request for signatures is made once.
+func (s *Store) CaseEnvelopeOut(ctx context.Context, orgID, caseID string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND status IN (?, ?, ?)",
+		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing).Scan(&n)
+	return n > 0, err
+}

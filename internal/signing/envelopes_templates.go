@@ -234,12 +234,3 @@ func (s *Store) TemplateByName(ctx context.Context, sub *platform.Subject, name 
 	}
 	return Template{}, platform.Errorf(platform.CodeNotFound, "There is no envelope template called %q", name)
 }
-
-// Active reports whether a case already has an envelope not yet
-// finished: a case's request for signatures is made once.
-func (s *Store) Active(ctx context.Context, orgID, caseID string) (bool, error) {
-	var n int
-	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND status IN (?, ?, ?)",
-		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing).Scan(&n)
-	return n > 0, err
-}

@@ -93,7 +93,7 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 	if err != nil || len(cs.Requests) == 0 {
 		return err
 	}
-	if active, err := p.ss.Active(ctx, orgID, caseID); err != nil || active {
+	if active, err := p.ss.CaseEnvelopeOut(ctx, orgID, caseID); err != nil || active {
 		return err
 	}
 	sys := platform.System(orgID)
