@@ -234,3 +234,23 @@ func (s *Store) TemplateByName(ctx context.Context, sub *platform.Subject, name 
 	}
 	return Template{}, platform.Errorf(platform.CodeNotFound, "There is no envelope template called %q", name)
 }
+
+// DeleteTemplate removes a template; envelopes made from it keep their
+// PDFs. Its unit's members (and administrators) may.
+func (s *Store) DeleteTemplate(ctx context.Context, sub *platform.Subject, id string) error {
+	t, err := s.GetTemplate(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := s.access.CheckTx(tx, sub, access.Create, access.Resource{Type: ResourceType, ID: t.ID, OrgID: t.OrgID, BusinessUnit: t.UnitID}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM signing_templates WHERE id = ? AND org_id = ?", t.ID, t.OrgID); err != nil {
+			return err
+		}
+		e := audit.For(sub, "signing.template_delete", "envelope_template", t.ID, audit.Success)
+		e.Detail = t.Name
+		return s.audit.Record(tx, e)
+	})
+}

@@ -487,6 +487,11 @@ func TestEnvelopeTemplates(t *testing.T) {
 		_, err = b.ReadFrom(rc)
 		noErr(t, err)
 		signingtest.QPDFCheck(t, b.Bytes())
+
+		wantCode(t, e.ss.DeleteTemplate(e.ctx, e.cara, tpl.ID), platform.CodeForbidden) // another unit's
+		noErr(t, e.ss.DeleteTemplate(e.ctx, e.pat, tpl.ID))
+		_, err = e.ss.GetTemplate(e.ctx, e.pat, tpl.ID)
+		wantCode(t, err, platform.CodeNotFound)
 	})
 }
 

@@ -38,10 +38,18 @@ func (p *envelopesPart) templatesWeb(srv *web.Server) {
 	page("POST /envelope-templates", p.createTemplate)
 	page("GET /envelope-templates/{id}", p.template)
 	page("POST /envelope-templates/{id}", p.useTemplate)
+	page("POST /envelope-templates/{id}/delete", p.deleteTemplate)
 	api := srv.API()
 	api.HandleFunc("GET /api/v1/envelope-templates", web.Op{Summary: "List envelope templates", OperationID: "listEnvelopeTemplates", Tags: tagEnvelopes,
 		Scopes:    []string{platform.ScopeRead},
 		Responses: map[int]web.Response{200: {Description: "The organisation's templates by name.", Schema: web.SchemaOf(web.List[TemplateJSON]{})}}}, p.apiTemplates)
+	api.HandleFunc("GET /api/v1/envelope-templates/{id}", web.Op{Summary: "Get an envelope template", OperationID: "getEnvelopeTemplate", Tags: tagEnvelopes,
+		Scopes: []string{platform.ScopeRead}, Params: []web.Param{{Name: "id", In: "path", Required: true, Description: "The template's ID (stp_...)."}},
+		Responses: map[int]web.Response{200: {Description: "The template.", Schema: web.SchemaOf(TemplateJSON{})}}}, p.apiTemplate)
+	api.HandleFunc("DELETE /api/v1/envelope-templates/{id}", web.Op{Summary: "Delete an envelope template", OperationID: "deleteEnvelopeTemplate", Tags: tagEnvelopes,
+		Scopes: []string{platform.ScopeWrite}, Params: []web.Param{{Name: "id", In: "path", Required: true, Description: "The template's ID (stp_...)."}},
+		Description: "Members of its business unit. Envelopes made from it keep their PDFs; a workflow naming it can no longer ask for signatures.",
+		Responses:   map[int]web.Response{204: {Description: "Deleted."}}}, p.apiDeleteTemplate)
 	api.HandleFunc("POST /api/v1/envelope-templates", web.Op{Summary: "Make an envelope template", OperationID: "createEnvelopeTemplate", Tags: tagEnvelopes,
 		Scopes:      []string{platform.ScopeWrite},
 		Description: "body is lines of text; a line starting \"# \" is a heading; ((name)) is a merge field filled in for each envelope (POST /api/v1/envelopes with template_id and values).",
@@ -180,4 +188,41 @@ func (p *envelopesPart) apiCreateTemplate(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	return web.WriteJSON(w, http.StatusCreated, templateJSON(t))
+}
+
+func (p *envelopesPart) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if err := p.ss.DeleteTemplate(r.Context(), sub, r.PathValue("id")); err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Template deleted")
+	http.Redirect(w, r, "/envelope-templates", http.StatusSeeOther)
+	return nil
+}
+
+func (p *envelopesPart) apiTemplate(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	t, err := p.ss.GetTemplate(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, templateJSON(t))
+}
+
+func (p *envelopesPart) apiDeleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if err := p.ss.DeleteTemplate(r.Context(), sub, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

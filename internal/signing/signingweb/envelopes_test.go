@@ -193,6 +193,11 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		want(t, pat.Get(base), 200, "Contract with Acme", "Draft")
 		tok := e.token("Cara", platform.ScopeRead)
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates", ""), 200, `"merge_fields":["supplier","price"]`)
+		id := strings.TrimPrefix(tpl, "/envelope-templates/")
+		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates/"+id, ""), 200, `"name":"Supply contract"`)
+		want(t, e.srv.API(e.token("Cara", platform.ScopeRead, platform.ScopeWrite), "DELETE", "/api/v1/envelope-templates/"+id, ""), 403)
+		want(t, pat.PostForm(tpl+"/delete", nil), 303)
+		want(t, pat.Get(tpl), 404)
 	})
 }
 
