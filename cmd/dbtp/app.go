@@ -23,7 +23,6 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
-	"dbtp/internal/post/postweb"
 	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
@@ -46,10 +45,12 @@ func kernelMigrations() []store.Migrations {
 func modules(a *app) []module.Module {
 	gazetteer := &gazetteerweb.Module{} // address questions find addresses in it
 	svc := &servicesweb.Module{Addresses: gazetteer}
+	postMod := wirePost(a, svc)                                            // the workflow's email goes through digital post
 	recs := &recordsweb.Module{Cases: caseFiles{svc}, SARs: sarCases{svc}} // case files become records; subject access requests are answered in records
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
+	postMod = withInbound(postMod, a, svc)                     // inbound post is filed on cases; its scans are kept while post names them
 	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
 	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
 	signatures := &signingweb.Module{}
@@ -63,7 +64,7 @@ func modules(a *app) []module.Module {
 		svc,
 		recs,
 		workplace,
-		&postweb.Module{},
+		postMod,
 		signatures,
 		&home.Module{},
 	}

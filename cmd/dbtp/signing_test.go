@@ -161,7 +161,7 @@ func TestSignatureWorkflow(t *testing.T) {
 		}
 		return false
 	})
-	rc, _, err := ss.Document(ctx, sys, env.ID, signing.DocOriginal)
+	rc, _, err := ss.EnvelopeDocument(ctx, sys, env.ID, signing.DocOriginal)
 	if err != nil {
 		t.Fatal(err)
 	}

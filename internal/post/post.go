@@ -60,6 +60,7 @@ type Store struct {
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	keys   keyCache // the sending part's: services and their API keys, for the Notify API's token checks (services_keys.go)
 }
 
 // New returns the post store.

@@ -19,7 +19,7 @@ const (
 	JobRemind = "signing.remind"
 )
 
-type envelopeArgs struct {
+type envelopeJobArgs struct {
 	EnvelopeID string `json:"envelope_id"`
 	Round      int    `json:"round,omitempty"`
 }
@@ -40,7 +40,7 @@ func (s *Store) schedule(ctx context.Context, tx *store.Tx, env Envelope) error 
 	if s.opts.Jobs == nil {
 		return nil
 	}
-	if _, err := s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobExpire, OrgID: env.OrgID, Args: envelopeArgs{EnvelopeID: env.ID},
+	if _, err := s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobExpire, OrgID: env.OrgID, Args: envelopeJobArgs{EnvelopeID: env.ID},
 		Key: env.ID, RunAt: env.ExpiresAt}); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Store) scheduleReminder(ctx context.Context, tx *store.Tx, env Envelope
 	if !at.Before(env.ExpiresAt) {
 		return nil
 	}
-	_, err := s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobRemind, OrgID: env.OrgID, Args: envelopeArgs{EnvelopeID: env.ID, Round: round},
+	_, err := s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobRemind, OrgID: env.OrgID, Args: envelopeJobArgs{EnvelopeID: env.ID, Round: round},
 		Key: fmt.Sprintf("%s/%d", env.ID, round), RunAt: at})
 	return err
 }
@@ -68,7 +68,7 @@ func (s *Store) loadEnvelope(ctx context.Context, tx *store.Tx, id string) (Enve
 // expireJob ends an envelope still out for signing at its expiry. One
 // finished, voided or already expired meanwhile is left alone.
 func (s *Store) expireJob(ctx context.Context, j jobs.Job) error {
-	var a envelopeArgs
+	var a envelopeJobArgs
 	if err := j.Decode(&a); err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Store) expireJob(ctx context.Context, j jobs.Job) error {
 // they were sent (only its hash is kept, so it cannot be sent again);
 // staff are pointed to their envelopes page.
 func (s *Store) remindJob(ctx context.Context, j jobs.Job) error {
-	var a envelopeArgs
+	var a envelopeJobArgs
 	if err := j.Decode(&a); err != nil {
 		return err
 	}

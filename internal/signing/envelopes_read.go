@@ -142,8 +142,8 @@ const (
 	DocSealed   = "sealed"
 )
 
-// Document opens one of an envelope's PDFs for a reader of the envelope.
-func (s *Store) Document(ctx context.Context, sub *platform.Subject, id, which string) (io.ReadCloser, Envelope, error) {
+// EnvelopeDocument opens one of an envelope's PDFs for a reader of the envelope.
+func (s *Store) EnvelopeDocument(ctx context.Context, sub *platform.Subject, id, which string) (io.ReadCloser, Envelope, error) {
 	env, err := s.Get(ctx, sub, id)
 	if err != nil {
 		return nil, env, err
@@ -262,40 +262,6 @@ func parseCursor(c string) (int64, string, bool) {
 // backslash as LIKE's escape only when told, so they are dropped instead.
 func likeEscape(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
-}
-
-// Waiting lists the envelopes out for signing whose current step asks
-// sub (signed in) to sign or approve: the tasks on their envelopes page.
-// The ceremony's own page checks the turn again when they act.
-func (s *Store) Waiting(ctx context.Context, sub *platform.Subject) ([]Envelope, error) {
-	if sub.UserID == "" {
-		return nil, nil
-	}
-	rows, err := s.db.Query(ctx, "SELECT "+prefixed("e.", envelopeColumns)+` FROM signing_envelopes e JOIN signing_recipients r ON r.envelope_id = e.id
-		WHERE r.org_id = ? AND r.user_id = ? AND r.status IN (?, ?) AND r.role <> ? AND r.step = e.current_step AND e.status = ?
-		ORDER BY e.sent_at, e.id LIMIT 100`, sub.OrgID, sub.UserID, RecipientNotified, RecipientViewed, RoleCopy, EnvelopeSent)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Envelope
-	for rows.Next() {
-		env, err := scanEnvelope(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, env)
-	}
-	return out, rows.Err()
-}
-
-// prefixed qualifies a column list with a table alias.
-func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = alias + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // CaseEnvelopeOut reports whether a case already has an envelope not yet

@@ -123,10 +123,10 @@ func TestEnvelopeLifecycle(t *testing.T) {
 		if len(actions) < 3 || actions[0] != "created" || actions[1] != "sent" || actions[len(actions)-1] != "voided" {
 			t.Fatalf("evidence: %v", actions)
 		}
-		rc, _, err := e.ss.Document(e.ctx, e.pat, env.ID, DocOriginal)
+		rc, _, err := e.ss.EnvelopeDocument(e.ctx, e.pat, env.ID, DocOriginal)
 		noErr(t, err)
 		rc.Close()
-		_, _, err = e.ss.Document(e.ctx, e.pat, env.ID, DocSealed)
+		_, _, err = e.ss.EnvelopeDocument(e.ctx, e.pat, env.ID, DocSealed)
 		wantCode(t, err, platform.CodeNotFound)
 	})
 }
@@ -413,40 +413,6 @@ func TestEnvelopeCompose(t *testing.T) {
 	})
 }
 
-func TestEnvelopeWaiting(t *testing.T) {
-	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db)
-		env := e.ready(e.pat, "Contract")
-		_, err := e.ss.Send(e.ctx, e.pat, env.ID)
-		noErr(t, err)
-		// Cara signs in step 2: nothing for her until it is her turn.
-		got, err := e.ss.Waiting(e.ctx, e.cara)
-		noErr(t, err)
-		if len(got) != 0 {
-			t.Fatalf("waiting before her turn: %+v", got)
-		}
-		noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(e.ctx, "UPDATE signing_recipients SET status = ? WHERE envelope_id = ? AND step = 2", RecipientNotified, env.ID)
-			if err == nil {
-				_, err = tx.Exec(e.ctx, "UPDATE signing_envelopes SET current_step = 2 WHERE id = ?", env.ID)
-			}
-			return err
-		}))
-		for _, sub := range []*platform.Subject{e.cara, e.mo} {
-			got, err = e.ss.Waiting(e.ctx, sub)
-			noErr(t, err)
-			if len(got) != 1 || got[0].ID != env.ID {
-				t.Fatalf("%s waiting: %+v", sub.Name, got)
-			}
-		}
-		got, err = e.ss.Waiting(e.ctx, e.rosa) // copied, not asked
-		noErr(t, err)
-		if len(got) != 0 {
-			t.Fatalf("a copy recipient has a task: %+v", got)
-		}
-	})
-}
-
 func TestEnvelopeTemplates(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -480,7 +446,7 @@ func TestEnvelopeTemplates(t *testing.T) {
 		if env.Title != "Supply contract" || env.Pages != 1 || env.Status != EnvelopeSent {
 			t.Fatalf("from a template: %+v", env)
 		}
-		rc, _, err := e.ss.Document(e.ctx, e.pat, env.ID, DocOriginal)
+		rc, _, err := e.ss.EnvelopeDocument(e.ctx, e.pat, env.ID, DocOriginal)
 		noErr(t, err)
 		defer rc.Close()
 		var b bytes.Buffer

@@ -29,6 +29,8 @@ import (
 	"dbtp/internal/events"
 	"dbtp/internal/jobs"
 	"dbtp/internal/mail"
+	"dbtp/internal/signing/ca"
+	"dbtp/internal/signing/pades"
 	"dbtp/internal/store"
 )
 
@@ -60,6 +62,10 @@ type Options struct {
 	// TSAURL is the RFC 3161 time-stamping authority the seal asks; empty:
 	// seals are B-B only (the demo mounts its own TSA).
 	TSAURL string
+	// SealWith, when set, gives the credential that signs each step and
+	// seals, and the revocation data for the seal's B-LT, instead of
+	// SealingKey (tests set it; see sealingCredential).
+	SealWith func(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error)
 }
 
 // Store keeps every organisation's envelopes and signing keys.
@@ -76,10 +82,12 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 		opts.Now = time.Now
 	}
 	s := &Store{db: db, audit: rec, access: ap, opts: opts}
-	if opts.Jobs != nil {
-		// Registering a kind twice on one queue is a programming error.
+	// The envelopes' expiry and reminders, on the queue at once (the
+	// ceremony's jobs wait for RegisterJobs). A second store on the same
+	// queue and database (tests) finds them there already.
+	if opts.Jobs != nil && !opts.Jobs.Runs(JobExpire) {
 		if err := s.registerEnvelopeJobs(); err != nil {
-			panic(err)
+			panic(err) // a bad kind name: a programming error
 		}
 	}
 	return s

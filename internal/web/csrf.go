@@ -117,7 +117,10 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	// Bearer-token requests carry no ambient credentials, and under /api/
 	// the session cookie is never read (see authenticate), so a forged
 	// request there would run as anonymous: nothing to protect.
-	if SubjectOf(r).Kind == platform.SubjectToken || isAPIPath(r.URL.Path) {
+	// A DeviceCredential route (under /api/, or another protocol's own
+	// paths such as GOV.UK Notify's /v2/) never reads the session cookie
+	// either.
+	if SubjectOf(r).Kind == platform.SubjectToken || isAPIPath(r.URL.Path) || s.router.deviceRoute(r) {
 		return nil
 	}
 	token := r.Header.Get(CSRFHeader)

@@ -37,7 +37,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 
 		s.securityHeaders(sw.Header(), st.nonce)
 		sw.Header().Set("X-Request-Id", st.requestID)
-		if !skipAuth(r.URL.Path) && !(isAPIPath(r.URL.Path) && s.router.deviceRoute(r)) {
+		if !skipAuth(r.URL.Path) && !s.router.deviceRoute(r) {
 			subj, err := s.authenticate(sw, r, addr)
 			if err != nil {
 				Error(sw, r, err)

@@ -47,7 +47,9 @@ func StreamBody() RouteOption { return func(rt *route) { rt.stream = true } }
 // DeviceCredential marks an API route whose Authorization: Bearer value
 // is not an API token but a device's own credential (a sensor's secret),
 // which the handler checks itself: the middleware leaves the header
-// alone and the request reaches the handler anonymous.
+// alone and the request reaches the handler anonymous. Outside /api/ it
+// serves another protocol's paths (GOV.UK Notify's /v2/): the session
+// cookie is not read there either, so no CSRF token is asked for.
 func DeviceCredential() RouteOption { return func(rt *route) { rt.device = true } }
 
 // deviceRoute reports whether r is for a DeviceCredential route.

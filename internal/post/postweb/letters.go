@@ -8,12 +8,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/post/letter"
 	"dbtp/internal/post/notify"
+	"dbtp/internal/post/provider/printdrop"
 	"dbtp/internal/web"
 )
 
@@ -24,6 +26,11 @@ import (
 // the delivery part calls them.
 type lettersPart struct {
 	m *Module
+	// drop is the print and hybrid-mail drop (DBTP_POST_PRINT_*), offered
+	// to the delivery part as the letter provider "print"; nil when no
+	// destination is set.
+	drop  *printdrop.Drop
+	every time.Duration
 }
 
 func (p *lettersPart) init(ctx context.Context, m *Module) error {
@@ -38,6 +45,15 @@ func (p *lettersPart) init(ctx context.Context, m *Module) error {
 			return fmt.Errorf("DBTP_POST_LETTER_LOGO: %s: %w", path, err)
 		}
 	}
+	set, ok, err := printdrop.FromEnv(m.d.Config.Getenv, m.d.Config.DataDir)
+	if err != nil || !ok {
+		return err
+	}
+	if p.drop, err = printdrop.New(set.Options); err != nil {
+		return fmt.Errorf("DBTP_POST_PRINT_*: %w", err)
+	}
+	p.every = set.Every
+	m.delivery.offer("print", p.drop)
 	return nil
 }
 
@@ -63,7 +79,14 @@ func (p *lettersPart) web(srv *web.Server, m *Module) error {
 	return nil
 }
 
-func (p *lettersPart) start(ctx context.Context, m *Module) error { return nil }
+// start sends the waiting letters' batches to the print drop every so
+// often, for as long as the server runs.
+func (p *lettersPart) start(ctx context.Context, m *Module) error {
+	if p.drop != nil {
+		go p.drop.Run(ctx, p.every)
+	}
+	return nil
+}
 
 func (p *lettersPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
 	// The demo resident prefers large-print letters, so every send to

@@ -81,7 +81,7 @@ func (p *templatesPart) home(w http.ResponseWriter, r *http.Request) error {
 		{"/post/services", "Sending services", "Who sends: each service's reply-to address, text message sender, return address, API keys for council systems and delivery receipts."},
 		{"/post/messages", "Sent messages", "Every email, text message and letter sent, with its delivery status, and sending one by hand or from a spreadsheet."},
 		{"/post/inbound", "Inbound post", "Scanned letters and forms received: read, matched to their cases, or waiting in the triage queue for someone to route them."},
-		{"/post/preferences", "Contact preferences", "How residents want to hear from the council (email, text message, letter or large print) and what they have agreed to receive."},
+		{"/post/people", "Contact preferences", "How residents want to hear from the council (email, text message, letter or large print) and what they have agreed to receive: find a person to see or record theirs."},
 	}})
 }
 

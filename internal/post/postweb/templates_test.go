@@ -16,7 +16,7 @@ func TestHomeLinksEveryPart(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		want(t, e.browser("Cas").Get("/post"), 200, `href="/post/templates"`, `href="/post/services"`, `href="/post/messages"`,
-			`href="/post/inbound"`, `href="/post/preferences"`, "There are no templates you can see yet")
+			`href="/post/inbound"`, `href="/post/people"`, "There are no templates you can see yet")
 		want(t, e.browser("Rita").Get("/post"), 403)
 	})
 }

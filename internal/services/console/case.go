@@ -34,6 +34,13 @@ type casePage struct {
 	OthersCan   []string      // moves from this state other people make, and who
 	StaffHTML   template.HTML // Staff drawn for the reassignment (see optionsHTML)
 	Visibility  []web.Option
+	Messages    []messageItem // sent through digital post, when it is wired
+	SendURL     string
+}
+
+// messageItem is a message sent about the case, with its delivery status.
+type messageItem struct {
+	When, Kind, To, Subject, Status, Tag, Sender, URL string
 }
 
 type transitionButton struct {
@@ -159,6 +166,7 @@ func (c *console) renderCase(w http.ResponseWriter, r *http.Request, form *web.F
 	if err := c.loadCaseLists(ctx, sub, def, p, detail, name); err != nil {
 		return err
 	}
+	c.loadMessages(ctx, sub, p)
 	// Giving the case to someone else is for those who may work on it in
 	// their own right: a person who holds it only because it is assigned
 	// to them (a risk's owner in another unit) works on it, but does not
@@ -347,4 +355,59 @@ func (c *console) completeTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = c.svc.CompleteTask(r.Context(), sub, r.PathValue("id"), r.PathValue("tid"))
 	return c.afterChange(w, r, err, "Task marked as done")
+}
+
+// loadMessages lists the messages digital post sent about the case. The
+// case page still shows when post cannot say (it is the case's page).
+func (c *console) loadMessages(ctx context.Context, sub *platform.Subject, p *casePage) {
+	if c.opts.Post == nil {
+		return
+	}
+	p.SendURL = c.opts.Post.SendURL(p.Case.ID)
+	ms, err := c.opts.Post.CaseMessages(ctx, sub, p.Case.ID)
+	if err != nil {
+		return
+	}
+	for i := len(ms) - 1; i >= 0; i-- { // newest first
+		m := ms[i]
+		p.Messages = append(p.Messages, messageItem{When: dateTime(m.CreatedAt), Kind: messageKinds[m.Kind], To: m.To, Subject: m.Subject,
+			Status: messageStatus(m.Status), Tag: messageTag(m.Status), Sender: m.Sender, URL: m.URL})
+	}
+}
+
+var messageKinds = map[string]string{"email": "Email", "sms": "Text message", "letter": "Letter"}
+
+// messageStatus is Notify's status in words.
+func messageStatus(st string) string {
+	switch st {
+	case "created", "sending", "pending":
+		return "Sending"
+	case "delivered", "sent":
+		return "Delivered"
+	case "accepted":
+		return "Printing"
+	case "received":
+		return "Posted"
+	case "permanent-failure":
+		return "Not delivered: address not found"
+	case "temporary-failure":
+		return "Not delivered: inbox or phone unavailable"
+	case "technical-failure":
+		return "Not delivered: technical failure"
+	case "cancelled":
+		return "Cancelled"
+	case "validation-failed":
+		return "Not sent: letter could not be printed"
+	}
+	return st
+}
+
+func messageTag(st string) string {
+	switch st {
+	case "delivered", "sent", "received":
+		return "govuk-tag--green"
+	case "permanent-failure", "temporary-failure", "technical-failure", "validation-failed":
+		return "govuk-tag--red"
+	}
+	return "govuk-tag--grey"
 }

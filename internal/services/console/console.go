@@ -93,6 +93,9 @@ type Options struct {
 	FindPeople StaffSearch
 	// MaxUploadBytes caps an attachment or definition upload; default 10 MiB.
 	MaxUploadBytes int64
+	// Post lists the messages sent about a case on its page, with a link
+	// to send one; nil: no messages section.
+	Post services.Post
 }
 
 type console struct {

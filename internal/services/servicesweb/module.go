@@ -35,9 +35,13 @@ type Module struct {
 	// FilesInUseElsewhere reports whether another module (records) still
 	// names content in the shared file store; nil: none does.
 	FilesInUseElsewhere func(ctx context.Context, blobID string) (bool, error)
-	d                   *module.Deps
-	svc                 *services.Service
-	cal                 *calendar.Calendar
+	// Post is digital post (wired in cmd/dbtp): the workflow's email goes
+	// through it and case pages list the messages sent. nil: email goes
+	// straight to the relay, as before digital post.
+	Post services.Post
+	d    *module.Deps
+	svc  *services.Service
+	cal  *calendar.Calendar
 }
 
 var _ module.Module = (*Module)(nil)
@@ -144,7 +148,12 @@ func (m *Module) registerJobs(d *module.Deps) error {
 	}
 	// Every node may record mail; only nodes with a relay send it.
 	mailKind := jobs.Kind{Label: "Send an email", MaxAttempts: services.MailAttempts}
-	if d.Mail != nil {
+	if m.Post != nil {
+		// Digital post takes every message and delivers it through its
+		// own providers (the relay among them) on whichever node has them.
+		out := services.NewOutbox(d.DB, d.Jobs)
+		mailKind.Handler = out.PostHandler(m.Post, m.userEmail, d.Clock.Now)
+	} else if d.Mail != nil {
 		out := services.NewOutbox(d.DB, d.Jobs)
 		mailKind.Handler = out.MailHandler(d.Mail, m.userEmail, d.Clock.Now)
 		d.Log.Info("email delivery on", "relay", d.Mail.String())
@@ -215,7 +224,7 @@ func mustLondon() *time.Location {
 func (m *Module) Web(srv *web.Server) error {
 	dir := m.d.Directory
 	pp := people{dir: dir, staff: newStaffCache(m.d.Access, 10*time.Second, time.Now)}
-	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff}); err != nil {
+	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff, Post: m.Post}); err != nil {
 		return err
 	}
 	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,

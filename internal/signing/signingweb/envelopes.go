@@ -117,7 +117,7 @@ func (p *envelopesPart) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	waiting, err := p.ss.Waiting(r.Context(), sub)
+	waiting, err := p.ss.ToSign(r.Context(), sub)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (p *envelopesPart) document(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	which := strings.TrimSuffix(r.PathValue("which"), ".pdf")
-	rc, env, err := p.ss.Document(r.Context(), sub, r.PathValue("id"), which)
+	rc, env, err := p.ss.EnvelopeDocument(r.Context(), sub, r.PathValue("id"), which)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 // contract made from it, waiting for the supplier's signature (then the
 // council's); and the key decision record 21/00097 (the Kent County
 // Council Technology Strategy 2020-2023), signed by the Cabinet Member
-// and sealed by the council.
+// (Peter Oakford, a demo person) and sealed by the council.
 
 const demoContractTemplate = `# The parties
 Kent County Council (the council) and ((supplier)) of ((supplier address)) (the supplier).
@@ -47,15 +47,6 @@ The Council's technology infrastructure is essential to delivering its services;
 
 Signed by the Cabinet Member.`
 
-// DemoSigner is what the demo needs of the signing ceremony (S2's part)
-// to show a decision already signed: a recipient's signature applied and,
-// once all have acted, the seal. The ceremony's engine is expected to
-// provide it as (*signing.Store).DemoSign; until it does, the decision
-// record is left waiting for the Cabinet Member.
-type DemoSigner interface {
-	DemoSign(ctx context.Context, orgID, envelopeID, recipientID, typedName string) error
-}
-
 // seed adds the demo's envelopes, once.
 func (p *envelopesPart) seed(ctx context.Context, m *Module, env *module.DemoEnv, org platform.Org) error {
 	sys := platform.System(org.ID)
@@ -71,6 +62,10 @@ func (p *envelopesPart) seed(ctx context.Context, m *Module, env *module.DemoEnv
 		return err
 	}
 	dana, err := env.Person(ctx, org, "democratic@kent.example")
+	if err != nil {
+		return err
+	}
+	cabinet, err := env.Person(ctx, org, "cabinet@kent.example")
 	if err != nil {
 		return err
 	}
@@ -102,7 +97,7 @@ func (p *envelopesPart) seed(ctx context.Context, m *Module, env *module.DemoEnv
 	dec, err := p.ss.Compose(ctx, dana, p.dir, signing.Composed{
 		NewEnvelope: signing.NewEnvelope{Title: "Record of Decision 21/00097", PDF: pdf,
 			Message: "The record of your decision on the Technology Strategy 2020-2023, for your signature."},
-		Recipients: []signing.RecipientInput{{Step: 1, Role: signing.RoleSigner, Name: "Peter Oakford", Email: "peter.oakford@kent.example"},
+		Recipients: []signing.RecipientInput{{Step: 1, Role: signing.RoleSigner, UserID: cabinet.UserID},
 			{Step: 2, Role: signing.RoleCopy, UserID: dana.UserID}},
 		Fields: []signing.ComposedField{{Recipient: 0, FieldInput: signing.FieldInput{Kind: signing.FieldSignature, Position: "bottom of the last page"}},
 			{Recipient: 0, FieldInput: signing.FieldInput{Kind: signing.FieldDate, Page: signing.LastPage, X: 300, Y: 56}}},
@@ -111,8 +106,12 @@ func (p *envelopesPart) seed(ctx context.Context, m *Module, env *module.DemoEnv
 	if err != nil {
 		return fmt.Errorf("signing demo: decision: %w", err)
 	}
-	if ds, ok := any(p.ss).(DemoSigner); ok {
-		return ds.DemoSign(ctx, org.ID, dec.ID, dec.Recipients[0].ID, "Peter Oakford")
+	// The Cabinet Member signs (signed in, typed); the seal follows on the
+	// jobs queue with the demo's key and time-stamping authority.
+	err = p.ss.Sign(ctx, signing.Actor{Subject: cabinet, EnvelopeID: dec.ID, Addr: "127.0.0.1"},
+		signing.Signature{Consent: true, Kind: "typed", Typed: cabinet.Name})
+	if err != nil {
+		return fmt.Errorf("signing demo: the Cabinet Member's signature: %w", err)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ import (
 )
 
 // upload posts the new envelope form with a PDF, as a browser does.
-func upload(t testing.TB, b *webtest.Browser, fields url.Values, pdf []byte) *webtest.Response {
+func uploadEnvelope(t testing.TB, b *webtest.Browser, fields url.Values, pdf []byte) *webtest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -47,12 +47,12 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get("/envelopes/new"), 200, `enctype="multipart/form-data"`, `name="pdf"`)
 
 		// Bad uploads: said on the field, nothing written.
-		want(t, upload(t, pat, url.Values{"title": {"Letter"}}, []byte("Dear supplier")), 422, `href="#pdf"`, "not a PDF")
-		want(t, upload(t, pat, url.Values{"title": {""}, "expires_in_days": {"nine"}}, signingtest.Contract(t, 1)), 422, `href="#title"`, `href="#expires_in_days"`)
-		want(t, upload(t, pat, url.Values{"title": {"Huge"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize+2<<20)...)), 413) // the platform's own answer
-		want(t, upload(t, pat, url.Values{"title": {"Large"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize)...)), 422, `href="#pdf"`, "20 MB or smaller")
+		want(t, uploadEnvelope(t, pat, url.Values{"title": {"Letter"}}, []byte("Dear supplier")), 422, `href="#pdf"`, "not a PDF")
+		want(t, uploadEnvelope(t, pat, url.Values{"title": {""}, "expires_in_days": {"nine"}}, signingtest.Contract(t, 1)), 422, `href="#title"`, `href="#expires_in_days"`)
+		want(t, uploadEnvelope(t, pat, url.Values{"title": {"Huge"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize+2<<20)...)), 413) // the platform's own answer
+		want(t, uploadEnvelope(t, pat, url.Values{"title": {"Large"}}, append([]byte("%PDF-1.7\n"), make([]byte, signing.MaxPDFSize)...)), 422, `href="#pdf"`, "20 MB or smaller")
 
-		res := upload(t, pat, url.Values{"title": {"Supply contract CT-2026-017"}, "expires_in_days": {"14"}, "remind_every_days": {"3"}}, signingtest.Contract(t, 3))
+		res := uploadEnvelope(t, pat, url.Values{"title": {"Supply contract CT-2026-017"}, "expires_in_days": {"14"}, "remind_every_days": {"3"}}, signingtest.Contract(t, 3))
 		want(t, res, 303)
 		loc := res.Header.Get("Location")
 		if !strings.HasPrefix(loc, "/envelopes/env_") || !strings.HasSuffix(loc, "/recipients") {
@@ -108,7 +108,7 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get("/envelopes?status=sent"), 200, "No envelopes match")
 
 		// A draft never sent can be discarded.
-		res = upload(t, pat, url.Values{"title": {"Second thoughts"}}, signingtest.Contract(t, 1))
+		res = uploadEnvelope(t, pat, url.Values{"title": {"Second thoughts"}}, signingtest.Contract(t, 1))
 		draft := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
 		want(t, pat.Get(draft), 200, "Discard the draft")
 		want(t, pat.PostForm(draft+"/discard", nil), 303)
@@ -204,21 +204,25 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 func TestEnvelopeDemo(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		who := map[string]string{"staff@kent.example": "Pat", "manager@kent.example": "Mo", "democratic@kent.example": "Cara"}
+		who := map[string]string{"staff@kent.example": "Pat", "manager@kent.example": "Mo", "democratic@kent.example": "Cara", "cabinet@kent.example": "Cara", "admin@kent.example": "Alex"}
 		denv := &module.DemoEnv{Org: func(context.Context, string) (platform.Org, error) { return e.org, nil },
 			Person: func(_ context.Context, _ platform.Org, email string) (*platform.Subject, error) {
 				return e.subject(who[email]), nil
 			}}
 		for range 2 { // the second run adds nothing
-			noErr(t, e.m.envelopes.seed(e.ctx, e.m, denv, e.org))
+			noErr(t, e.m.Demo(e.ctx, denv))
 		}
 		page, err := e.m.Store().List(e.ctx, platform.System(e.org.ID), signing.ListQuery{})
 		noErr(t, err)
 		if len(page.Envelopes) != 2 {
 			t.Fatalf("%d demo envelopes", len(page.Envelopes))
 		}
+		// The contract waits for the supplier; the decision is signed and
+		// sealed, or waiting for the seal (here no time-stamping authority
+		// answers: the seal retries on the jobs queue).
 		for _, env := range page.Envelopes {
-			if env.Status != signing.EnvelopeSent && env.Status != signing.EnvelopeCompleted {
+			decision := strings.Contains(env.Title, "21/00097")
+			if (!decision && env.Status != signing.EnvelopeSent) || (decision && env.Status != signing.EnvelopeSealing && env.Status != signing.EnvelopeCompleted) {
 				t.Fatalf("%s: %s", env.Title, env.Status)
 			}
 		}

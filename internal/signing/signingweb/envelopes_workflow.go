@@ -161,7 +161,7 @@ func (p *envelopesPart) FinishCase(ctx context.Context, orgID string, ev signing
 		return p.workflows.Finish(ctx, orgID, ev.CaseID, rq.Declined, nil)
 	}
 	sys := platform.System(orgID)
-	rc, env, err := p.ss.Document(ctx, sys, ev.EnvelopeID, signing.DocSealed)
+	rc, env, err := p.ss.EnvelopeDocument(ctx, sys, ev.EnvelopeID, signing.DocSealed)
 	if err != nil {
 		return err
 	}

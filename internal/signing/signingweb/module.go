@@ -14,6 +14,7 @@ import (
 	"embed"
 	"errors"
 	"net/http"
+	"strings"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -55,9 +56,12 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 		return err
 	}
 	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, BaseURL: d.Config.BaseURL,
-		TSAURL: d.Config.Getenv("DBTP_SIGNING_TSA_URL")}
+		TSAURL: tsaURL(d.Config)}
 	if d.Blob != nil {
 		opts.Files = d.Blob
+	}
+	if testOptions != nil {
+		testOptions(&opts)
 	}
 	m.ss = signing.New(d.DB, d.Audit, d.Access, opts)
 	return errors.Join(m.envelopes.init(ctx, m), m.ceremony.init(ctx, m), m.keys.init(ctx, m))
@@ -101,4 +105,20 @@ func staff(r *http.Request) (*platform.Subject, error) {
 		return nil, platform.Errorf(platform.CodeForbidden, "Envelopes are sent by the council's staff")
 	}
 	return sub, nil
+}
+
+// tsaURL is the time-stamping authority seals ask: DBTP_SIGNING_TSA_URL,
+// or, when that is empty, the demo's own (keys.go, DemoTSAPath), which
+// answers once the demo certificate authority exists; "off" means none
+// (seals at B-B). (The keys part's one edit to this file.)
+func tsaURL(c module.Config) string {
+	switch u := c.Getenv("DBTP_SIGNING_TSA_URL"); {
+	case u == "off":
+		return ""
+	case u != "":
+		return u
+	case c.BaseURL != "":
+		return strings.TrimRight(c.BaseURL, "/") + DemoTSAPath
+	}
+	return ""
 }

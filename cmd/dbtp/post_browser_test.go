@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserPostTemplateToCase walks digital post's journey on the demo
+// in Chromium, with JavaScript on and off, as the people who do it: Lee
+// Carter, designer in Customer Services, makes an email template with a
+// placeholder and previews it with sample data; Sam Okafor, caseworker in
+// Customer Services, sends it from a complaint's case page, filling the
+// placeholder, and sees it on the case, delivered. Every page is axe-clean
+// (with scripts on) and fits a 320 px screen.
+func TestBrowserPostTemplateToCase(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		name := map[bool]string{true: "javascript", false: "no-javascript"}[js]
+		t.Run(name, func(t *testing.T) {
+			r := startDemo(t, t.TempDir())
+			j := &journey{t: t, r: r, js: js}
+			j.postTemplateToCase(t)
+		})
+	}
+}
+
+func (j *journey) postTemplateToCase(t *testing.T) {
+	r := j.r
+	lee := j.as(t, "designer@kent.example")
+	open(t, lee, r.url+"/post")
+	j.check(t, lee, "post home")
+	open(t, lee, r.url+"/post/templates/new")
+	j.check(t, lee, "make a template")
+	// Nothing filled in: every problem is named, nothing is made.
+	submitRefused(t, lee, `main form`)
+	if s := text(t, lee, ".govuk-error-summary"); !strings.Contains(s, "name") {
+		t.Fatalf("error summary: %q", s)
+	}
+	j.check(t, lee, "make a template: errors")
+	chooseOption(t, lee, "#service", "Kent County Council")
+	do(t, lee, "an email, named and worded",
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=email]`)),
+		chromedp.SetValue(chromedp.CSS("#name"), "Missed bin apology"),
+		chromedp.SetValue(chromedp.CSS("#subject"), "Sorry about your bin, ((name))"),
+		chromedp.SetValue(chromedp.CSS("#body"), "Dear ((name)),\n\nWe are sorry we missed your bin on ((day)). The crew will come back tomorrow.\n\n* Leave it out by 7am\n* Call us if it is missed again\n\nCustomer Services"))
+	submitAndWait(t, lee, `main form`, "main h1")
+	if h := text(t, lee, "main h1"); h != "Missed bin apology" {
+		t.Fatalf("after making the template: %q (%s)", h, text(t, lee, "main"))
+	}
+	j.check(t, lee, "the template")
+	do(t, lee, "preview", chromedp.Click(chromedp.CSS(`main a[href$="/preview"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	do(t, lee, "sample data", chromedp.SetValue(chromedp.CSS(`input[name="p.name"], input[id$="name"]`), "Amina Ahmed"))
+	submitAndWait(t, lee, `main form`, "main h1")
+	if s := text(t, lee, "main"); !strings.Contains(s, "Sorry about your bin, Amina Ahmed") || !strings.Contains(s, "Dear Amina Ahmed") ||
+		!strings.Contains(s, "((day))") {
+		t.Fatalf("preview with sample data: %q", s)
+	}
+	j.check(t, lee, "the preview")
+
+	// Sam sends it from an open complaint of Customer Services.
+	var caseID, ref string
+	if err := r.app.db.QueryRow(context.Background(), `SELECT c.id, c.reference FROM cases c WHERE c.service_id = 'complaints' AND c.state_terminal = 0
+		AND c.unit_id IN (SELECT id FROM business_units WHERE name = 'Customer Services') ORDER BY c.submitted_at LIMIT 1`).Scan(&caseID, &ref); err != nil {
+		t.Fatalf("no open complaint in the demo: %v", err)
+	}
+	sam := j.as(t, "caseworker@kent.example")
+	open(t, sam, r.url+"/cases/"+caseID)
+	do(t, sam, "send a message from the case", chromedp.Click(chromedp.CSS(`main a[href^="/post/send?case="]`)), chromedp.WaitVisible(chromedp.CSS("#template")))
+	j.check(t, sam, "send: choose a template")
+	chooseOption(t, sam, "#template", "Missed bin apology")
+	submitAndWait(t, sam, `main form`, "#to")
+	if s := text(t, sam, "main"); !strings.Contains(s, "Missed bin apology") || !strings.Contains(s, ref) {
+		t.Fatalf("send page: %q", s)
+	}
+	if v := value(t, sam, "#to"); v == "" {
+		// A complaint made by phone has no email: Sam types it.
+		do(t, sam, "email address", chromedp.SetValue(chromedp.CSS("#to"), "amina.ahmed@example.org"))
+	} else if !strings.Contains(v, "@") {
+		t.Fatalf("the applicant's email is filled in wrong: %q", v)
+	}
+	j.check(t, sam, "send: the message")
+	// Without the day, the form says which placeholder is missing.
+	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(`main form input[name$="name"]`), "Amina Ahmed"))
+	submitRefused(t, sam, `main form[method=post]`)
+	if s := text(t, sam, ".govuk-error-summary"); !strings.Contains(strings.ToLower(s), "day") {
+		t.Fatalf("missing placeholder not named: %q", s)
+	}
+	j.check(t, sam, "send: errors")
+	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(`main form input[name$="day"]`), "Tuesday"))
+	submitAndWait(t, sam, `main form[method=post]`, "main h1")
+	// The case lists the message; the server's job workers deliver it
+	// (the demo prints email): wait for them, not for a time.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		open(t, sam, r.url+"/cases/"+caseID)
+		s := text(t, sam, "main")
+		if strings.Contains(s, "Sorry about your bin, Amina Ahmed") && strings.Contains(s, "Delivered") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the message is not delivered on the case page: %q", s)
+		}
+	}
+	j.check(t, sam, "the case with its message")
+}

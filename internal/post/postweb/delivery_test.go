@@ -1,0 +1,103 @@
+package postweb
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"dbtp/internal/post"
+	"dbtp/internal/post/provider/httpsms/smstest"
+	"dbtp/internal/post/provider/logprov"
+	"dbtp/internal/post/provider/notifytest"
+	"dbtp/internal/store"
+	"dbtp/internal/store/storetest"
+)
+
+func TestProvidersFromSettings(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		gw := smstest.Start(t, "gateway-token")
+		up := notifytest.Start(t, "26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0")
+		e := newEnvWith(t, db, map[string]string{"DBTP_POST_SMS_PROVIDER": "http", "DBTP_POST_SMS_URL": gw.URL, "DBTP_POST_SMS_TOKEN": "gateway-token",
+			"DBTP_POST_LETTER_PROVIDER": "notify", "DBTP_POST_NOTIFY_URL": up.URL, "DBTP_POST_NOTIFY_API_KEY": up.Key()})
+		p := &e.m.delivery
+		if got := p.providers[post.KindSMS]; got == nil || got.Name() != "http-sms" {
+			t.Fatalf("sms provider %v", got)
+		}
+		if got := p.providers[post.KindLetter]; got == nil || got.Name() != "notify" {
+			t.Fatalf("letter provider %v", got)
+		}
+		if got := p.providers[post.KindEmail]; got != nil {
+			t.Fatalf("email provider %v without a relay", got)
+		}
+		_, err := p.build(e.m, post.KindSMS, "pigeon")
+		if err == nil || !strings.Contains(err.Error(), "DBTP_POST_SMS_PROVIDER") || !strings.Contains(err.Error(), "http") {
+			t.Fatalf("unknown provider: %v", err)
+		}
+		if _, err := p.build(e.m, post.KindLetter, "smtp"); err == nil {
+			t.Fatal("smtp accepted for letters")
+		}
+		// Another part's provider, offered by name.
+		p.offer("printdrop", logprov.New(slog.New(slog.DiscardHandler)))
+		if got, err := p.build(e.m, post.KindLetter, "printdrop"); err != nil || got == nil {
+			t.Fatalf("offered provider: %v %v", got, err)
+		}
+	})
+}
+
+func TestSendAMessageFromACase(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		gw := smstest.Start(t, "gateway-token")
+		e := newEnvWith(t, db, map[string]string{"DBTP_POST_SMS_PROVIDER": "http", "DBTP_POST_SMS_URL": gw.URL, "DBTP_POST_SMS_TOKEN": "gateway-token"})
+		e.m.UseCases(oneCase{CaseInfo{ID: "case_1", Reference: "ASC-2026-000123", PersonID: e.users["Rita"].ID, PersonName: "Rita Test",
+			Email: "rita@example.org"}})
+		email := e.adultsTemplate(post.KindEmail, "Your assessment ((reference))", "Dear ((name)),\n\nYour assessment is on ((date)).")
+		sms := e.adultsTemplate(post.KindSMS, "", "Hello ((name)), your assessment is on ((date)). Ref ((reference))")
+		cas := e.browser("Cas")
+		want(t, cas.Get("/post/send?case=case_1"), 200, "Send a message", "ASC-2026-000123", "Assessment email (email)", "Assessment sms (text message)")
+		want(t, cas.Get("/post/send?case=case_1&template="+email.ID), 200, `value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`,
+			`<label class="govuk-label" for="p3">date</label>`)
+		want(t, cas.Get("/post/send?case=nope"), 404)
+		// With an API token too (a script working through cases).
+		want(t, e.do("GET", "/post/send?case=case_1", http.Header{"Authorization": {"Bearer " + e.token("Cas", "read")}}, nil), 200, "Send a message")
+		want(t, e.browser("Rita").Get("/post/send?case=case_1"), 403)
+		// Sid (Finance) sends nothing for Adults.
+		want(t, e.browser("Sid").Get("/post/send?case=case_1"), 200, "There are no templates you can send yet")
+
+		path := "/post/send?" + url.Values{"case": {"case_1"}, "template": {sms.ID}}.Encode()
+		res := cas.PostForm(path, url.Values{"to": {"01632 960000"}, "p1": {"Rita"}})
+		want(t, res, 422, "Enter a UK mobile number", "Enter date", "Enter reference")
+		if strings.Contains(res.Body, "Enter name") {
+			t.Fatal("a given placeholder reported missing")
+		}
+		res = cas.PostForm(path, url.Values{"to": {"07700 900123"}, "p1": {"Rita"}, "p2": {"Tuesday 3 March"}, "p3": {"ASC-2026-000123"}})
+		if res.Status != 303 || res.Header.Get("Location") != "/cases/case_1" {
+			t.Fatalf("send: %d %s\n%s", res.Status, res.Header.Get("Location"), res.Body)
+		}
+		ms, err := e.m.Store().CaseMessages(e.ctx, e.subject("Cas"), "case_1")
+		noErr(t, err)
+		if len(ms) != 1 || ms[0].Kind != post.KindSMS || ms[0].To != "+447700900123" || ms[0].Status != post.StatusCreated || ms[0].Service != "Adult social care" {
+			t.Fatalf("case messages: %+v", ms)
+		}
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
+		got := gw.Messages()
+		if len(got) != 1 || got[0].Body != "Hello Rita, your assessment is on Tuesday 3 March. Ref ASC-2026-000123" || got[0].From != "NCC" {
+			t.Fatalf("gateway: %+v", got)
+		}
+		ms, _ = e.m.Store().CaseMessages(e.ctx, e.subject("Cas"), "case_1")
+		if ms[0].Status != post.StatusSending {
+			t.Fatalf("after delivery: %+v", ms[0])
+		}
+		// The gateway's receipt, read back by the receipts job.
+		gw.SetStatus(got[0].Ref, "delivered")
+		e.clock.Add(61 * 1e9)
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
+		ms, _ = e.m.Store().CaseMessages(e.ctx, e.subject("Cas"), "case_1")
+		if ms[0].Status != post.StatusDelivered {
+			t.Fatalf("after the receipt: %+v", ms[0])
+		}
+	})
+}

@@ -1,0 +1,235 @@
+package postweb
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/post"
+	"dbtp/internal/web"
+)
+
+// The sent messages' pages: /post/messages (every message of the services
+// the person may read, newest first, filtered by service, channel, status
+// and recipient or reference, 50 a page) and /post/messages/{id} (one
+// message: what was sent, to whom, and its status history).
+
+type messagesPage struct {
+	*web.Form
+	Services []web.Option
+	Kinds    []web.Option
+	Statuses []web.Option
+	Table    web.Table
+	Pages    web.Pagination
+	Filtered bool
+}
+
+var sendKindText = map[string]string{post.KindEmail: "Email", post.KindSMS: "Text message", post.KindLetter: "Letter"}
+
+// sendStatusText is a status in words, as Notify's pages put them.
+var sendStatusText = map[string]string{
+	post.StatusCreated: "Queued", post.StatusSending: "Sending", post.StatusPending: "Sending", post.StatusSent: "Sent abroad",
+	post.StatusDelivered: "Delivered", post.StatusTemporaryFailure: "Inbox or phone not accepting messages",
+	post.StatusPermanentFailure: "Email address or phone number does not exist", post.StatusTechnicalFailure: "Technical failure",
+	post.StatusAccepted: "Accepted by the printer", post.StatusReceived: "Printed and posted", post.StatusCancelled: "Cancelled",
+	post.StatusValidationFailed: "Letter could not be printed",
+}
+
+func sendStatusWords(n post.Notification) string {
+	if n.Kind == post.KindLetter {
+		switch n.Status {
+		case post.StatusCreated, post.StatusSending:
+			return "Waiting to be printed"
+		case post.StatusDelivered, post.StatusReceived:
+			return "Printed and posted"
+		}
+	}
+	if t, ok := sendStatusText[n.Status]; ok {
+		return t
+	}
+	return n.Status
+}
+
+func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := post.NotificationFilter{Kind: q.Get("kind"), Limit: 50}
+	if s := q.Get("service"); s != "" {
+		f.ServiceIDs = []string{s}
+	}
+	if st := q.Get("status"); st != "" {
+		if !post.ValidStatus(st) {
+			return platform.Invalid("Check the filter", platform.FieldError{Field: "status", Message: "Choose a status from the list"})
+		}
+		f.Statuses = []string{st}
+	}
+	if f.Kind != "" && sendKindText[f.Kind] == "" {
+		return platform.Invalid("Check the filter", platform.FieldError{Field: "kind", Message: "Choose email, text message or letter"})
+	}
+	// One box finds a recipient (an address or number, as typed) or the
+	// caller's reference.
+	if text := strings.TrimSpace(q.Get("q")); text != "" {
+		if post.ValidEmail(text) {
+			f.Recipient = text
+		} else if ph, err := post.NormalisePhone(text, true); err == nil {
+			f.Recipient = ph
+		} else {
+			f.Reference = text
+		}
+	}
+	if f.Before, err = sendCursor(r); err != nil {
+		return err
+	}
+	ns, more, err := p.m.ps.Notifications(r.Context(), sub, f)
+	if err != nil {
+		return err
+	}
+	svs, err := p.m.ps.Services(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	pg := messagesPage{Form: web.NewForm(q), Filtered: len(q) > 0 && q.Get("cursor") == "" || len(q) > 1,
+		Services: []web.Option{{Value: "", Text: "All services"}}, Kinds: []web.Option{{Value: "", Text: "All channels"}},
+		Statuses: []web.Option{{Value: "", Text: "Any status"}, {Value: post.StatusCreated, Text: "Queued"}, {Value: "sending", Text: "Sending"},
+			{Value: post.StatusDelivered, Text: "Delivered"}, {Value: "failed", Text: "Failed"}, {Value: post.StatusReceived, Text: "Printed and posted"}},
+		Table: web.Table{Caption: "Messages, newest first", Head: []web.Cell{{Text: "Recipient"}, {Text: "Message"}, {Text: "Sent"}, {Text: "Status"}}}}
+	names := map[string]string{}
+	for _, sv := range svs {
+		names[sv.ID] = sv.Name
+		pg.Services = append(pg.Services, web.Option{Value: sv.ID, Text: sv.Name})
+	}
+	for _, k := range []string{post.KindEmail, post.KindSMS, post.KindLetter} {
+		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: sendKindText[k]})
+	}
+	for _, n := range ns {
+		what := n.Subject
+		if what == "" {
+			what = n.Body
+		}
+		if len([]rune(what)) > 60 {
+			what = string([]rune(what)[:60]) + "…"
+		}
+		pg.Table.Rows = append(pg.Table.Rows, []web.Cell{{Text: n.Recipient, Href: "/post/messages/" + n.ID},
+			{Text: sendKindText[n.Kind] + ": " + what}, {Text: sendUKTime(n.CreatedAt)}, {Text: sendStatusWords(n)}})
+	}
+	if more && len(ns) > 0 {
+		pg.Pages.Next = web.CursorURL(r, web.EncodeCursor(ns[len(ns)-1].ID))
+	}
+	return web.Render(w, r, http.StatusOK, "post/messages_list", pg)
+}
+
+// sendCursor is the engine's cursor from a page's or the API's opaque one.
+func sendCursor(r *http.Request) (string, error) {
+	parts, err := web.DecodeCursor(r.URL.Query().Get("cursor"))
+	if err != nil || len(parts) == 0 {
+		return "", err
+	}
+	return parts[0], nil
+}
+
+type messagePage struct {
+	Message post.Notification
+	Service post.Service
+	Rows    []web.SummaryRow
+	History []web.SummaryRow
+	Kind    string
+	// BodyLines are the body's non-empty lines, one paragraph each.
+	BodyLines []string
+}
+
+func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	n, sv, err := p.m.ps.Notification(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pg := messagePage{Message: n, Service: sv, Kind: sendKindText[n.Kind]}
+	to := n.Recipient
+	if len(n.Address) > 0 {
+		to = strings.Join(n.Address, ", ")
+	}
+	pg.Rows = []web.SummaryRow{{Key: "To", Value: to}, {Key: "Service", Value: sv.Name, Href: "/post/services/" + sv.ID, ActionText: "View"},
+		{Key: "Channel", Value: pg.Kind}, {Key: "Status", Value: sendStatusWords(n)}}
+	if n.TemplateID != "" {
+		name := n.TemplateID
+		if t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, n.TemplateID, n.TemplateVersion); err == nil {
+			name = t.Name
+		}
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: name + ", version " + strconv.Itoa(n.TemplateVersion),
+			Href: "/post/templates/" + n.TemplateID, ActionText: "View"})
+	} else if n.PDFBlob != "" {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: "None: the sender's own PDF"})
+	}
+	if n.Reference != "" {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Sender's reference", Value: n.Reference})
+	}
+	if n.CaseID != "" {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Case", Value: n.CaseID, Href: "/cases/" + n.CaseID, ActionText: "View"})
+	}
+	sender := "A member of staff"
+	if strings.HasPrefix(n.CreatedBy, "api:") {
+		sender = "A system, with an API key (" + n.KeyType + ")"
+	} else if people, err := p.m.d.Directory.People(r.Context(), sub, []string{n.CreatedBy}); err == nil && people[n.CreatedBy].Name != "" {
+		sender = people[n.CreatedBy].Name
+	}
+	pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Sent by", Value: sender})
+	if n.Kind == post.KindSMS && n.Fragments > 0 {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Billed as", Value: sendPlural(n.Fragments, "text message")})
+	}
+	if n.Kind == post.KindLetter {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Postage", Value: n.Postage})
+	}
+	pg.History = sendHistory(n)
+	for _, l := range strings.Split(n.Body, "\n") {
+		if strings.TrimSpace(l) != "" {
+			pg.BodyLines = append(pg.BodyLines, l)
+		}
+	}
+	return web.Render(w, r, http.StatusOK, "post/messages_message", pg)
+}
+
+func sendPlural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// history is a message's status history from the times it keeps: queued
+// (or scheduled), handed to the provider, and its final status, with the
+// attempts and the last error when delivery had to retry.
+func sendHistory(n post.Notification) []web.SummaryRow {
+	out := []web.SummaryRow{{Key: sendUKTime(n.CreatedAt), Value: "Queued to be sent"}}
+	if !n.ScheduledFor.IsZero() {
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.ScheduledFor), Value: "Scheduled to be sent"})
+	}
+	if !n.SentAt.IsZero() {
+		v := "Handed to the provider"
+		if n.Provider != "" {
+			v += " (" + n.Provider + ")"
+		}
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.SentAt), Value: v})
+	}
+	if n.Attempts > 1 || n.LastError != "" && !post.Final(n.Status) {
+		v := sendPlural(n.Attempts, "attempt") + " so far"
+		if n.LastError != "" {
+			v += "; the last failed: " + n.LastError
+		}
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.UpdatedAt), Value: v})
+	}
+	if post.Final(n.Status) {
+		at := n.CompletedAt
+		if at.IsZero() {
+			at = n.UpdatedAt
+		}
+		out = append(out, web.SummaryRow{Key: sendUKTime(at), Value: sendStatusWords(n)})
+	}
+	return out
+}
