@@ -102,6 +102,15 @@ func TestSignatureWorkflow(t *testing.T) {
 			<-time.After(100 * time.Millisecond)
 		}
 	}
+	// The demo's decision record, signed by the Cabinet Member, is sealed
+	// on the jobs queue with the demo's key and time-stamping authority.
+	waitFor("the demo's decision record sealed", func() bool {
+		page, err := ss.List(ctx, sys, signing.ListQuery{Status: signing.EnvelopeCompleted, Q: "21/00097"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Envelopes) == 1 && page.Envelopes[0].SealedBlob != ""
+	})
 	var env signing.Envelope
 	waitFor("envelope for the case", func() bool {
 		page, err := ss.List(ctx, sys, signing.ListQuery{Status: signing.EnvelopeSent})
