@@ -53,6 +53,8 @@ func modules(a *app) []module.Module {
 	postMod = withInbound(postMod, a, svc)                     // inbound post is filed on cases; its scans are kept while post names them
 	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
 	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
+	signatures := &signingweb.Module{}
+	signatures.UseWorkflows(caseSignatures{svc}) // a workflow's sign action sends an envelope; its end moves the case on
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},
@@ -63,7 +65,7 @@ func modules(a *app) []module.Module {
 		recs,
 		workplace,
 		postMod,
-		&signingweb.Module{},
+		signatures,
 		&home.Module{},
 	}
 }

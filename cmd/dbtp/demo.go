@@ -37,6 +37,8 @@ var demoOrgs = []struct {
 			// Democratic Services runs key decisions from the forward plan
 			// to the published decision notice.
 			{"democratic@kent.example", "Dana Whitfield", "caseworker", "Democratic Services"},
+			// The Cabinet Member who signs the demo's decision record 21/00097.
+			{"cabinet@kent.example", "Peter Oakford", "staff", "Democratic Services"},
 			// Information Governance answers subject access requests: its
 			// records manager keeps the file plan and, as a caseworker of
 			// the unit, works the requests' cases.

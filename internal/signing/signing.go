@@ -81,7 +81,16 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{db: db, audit: rec, access: ap, opts: opts}
+	s := &Store{db: db, audit: rec, access: ap, opts: opts}
+	// The envelopes' expiry and reminders, on the queue at once (the
+	// ceremony's jobs wait for RegisterJobs). A second store on the same
+	// queue and database (tests) finds them there already.
+	if opts.Jobs != nil && !opts.Jobs.Runs(JobExpire) {
+		if err := s.registerEnvelopeJobs(); err != nil {
+			panic(err) // a bad kind name: a programming error
+		}
+	}
+	return s
 }
 
 // DB is the store's database, for the module's own jobs.

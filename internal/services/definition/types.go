@@ -233,6 +233,33 @@ type Action struct {
 	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
 	Task   *Task   `yaml:"task" json:"task,omitempty"`
 	Assign *Assign `yaml:"assign" json:"assign,omitempty"`
+	Sign   *Sign   `yaml:"sign" json:"sign,omitempty"`
+}
+
+// Sign asks for signatures (the signing module, wired in cmd/dbtp): an
+// envelope made from an envelope template, by name, with its merge fields
+// filled from the case's answers of the same IDs (and ((reference))),
+// sent to the signers in the order listed. The case moves on by the
+// Completed transition when everyone has signed (the sealed PDF is then
+// attached to the case, which files it as a record of the service's
+// retention class), and by Declined when someone declines, or the
+// envelope is voided or expires.
+type Sign struct {
+	Template  string   `yaml:"template" json:"template"`
+	Title     string   `yaml:"title" json:"title,omitempty"` // may use {{reference}} and {{title}}
+	Signers   []Signer `yaml:"signers" json:"signers"`
+	Completed string   `yaml:"completed" json:"completed"`
+	Declined  string   `yaml:"declined" json:"declined,omitempty"`
+}
+
+// Signer is one who signs (or approves) a Sign action's envelope: a
+// member of staff named in a person answer, or an outside party by the
+// answers holding their name and email address.
+type Signer struct {
+	Person string `yaml:"person" json:"person,omitempty"`
+	Name   string `yaml:"name" json:"name,omitempty"`
+	Email  string `yaml:"email" json:"email,omitempty"`
+	Role   string `yaml:"role" json:"role,omitempty"` // signer (the default) or approver
 }
 
 // Notify sends a message through the Notifier (digital post, later; a

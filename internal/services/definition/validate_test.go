@@ -137,7 +137,7 @@ func TestEachRuleReportsLineAndPath(t *testing.T) {
 		{"escalate without sla", []string{"      label: Inspected", "      label: Inspected\n      escalate: {queue: x} # HERE"}, "workflow.states[1].escalate", "no sla_days"},
 		{"escalate role", []string{"at_risk_days: 1", "at_risk_days: 1\n      escalate: {notify_role: boss} # HERE"}, "workflow.states[0].escalate.notify_role", `unknown role "boss"`},
 		{"terminal sla", []string{"      terminal: true", "      terminal: true\n      sla_days: 3 # HERE"}, "workflow.states[2].sla_days", "terminal"},
-		{"action parts", []string{`body: Thanks.}`, "body: Thanks.} # HERE\n          task: {title: Look}"}, "workflow.states[0].on_enter[0]", "exactly one of notify, task or assign"},
+		{"action parts", []string{`body: Thanks.}`, "body: Thanks.} # HERE\n          task: {title: Look}"}, "workflow.states[0].on_enter[0]", "exactly one of notify, task, assign or sign"},
 		{"notify to", []string{"notify: {to: applicant,", "notify: {to: mayor, # HERE\n"}, "workflow.states[0].on_enter[0].notify.to", `unknown recipient "mayor"`},
 		{"assign person unknown", []string{"      label: Inspected", "      label: Inspected\n      on_enter: [{assign: {queue: roads, person: inspector}}] # HERE"}, "workflow.states[1].on_enter[0].assign.person", `unknown field "inspector"`},
 		{"assign person not a person", []string{"      label: Inspected", "      label: Inspected\n      on_enter: [{assign: {queue: roads, person: location}}] # HERE"}, "workflow.states[1].on_enter[0].assign.person", "want a person question"},

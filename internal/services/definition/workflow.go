@@ -176,13 +176,16 @@ func (c *checker) checkState(i int) {
 
 func (c *checker) checkAction(p string, a *Action) {
 	parts := 0
-	for _, set := range []bool{a.Notify != nil, a.Task != nil, a.Assign != nil} {
+	for _, set := range []bool{a.Notify != nil, a.Task != nil, a.Assign != nil, a.Sign != nil} {
 		if set {
 			parts++
 		}
 	}
 	if parts != 1 {
-		c.add(p, "an action has exactly one of notify, task or assign; this one has %d", parts)
+		c.add(p, "an action has exactly one of notify, task, assign or sign; this one has %d", parts)
+	}
+	if sg := a.Sign; sg != nil {
+		c.checkSign(p+".sign", sg)
 	}
 	if n := a.Notify; n != nil {
 		_, isRole := platform.ParseRole(n.To)
@@ -300,4 +303,43 @@ func roleNames() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
+}
+
+func (c *checker) checkSign(p string, sg *Sign) {
+	c.required(p+".template", sg.Template)
+	c.placeholders(p+".title", sg.Title)
+	if len(sg.Signers) == 0 {
+		c.add(p+".signers", "name at least one signer")
+	}
+	for i, sn := range sg.Signers {
+		sp := fmt.Sprintf("%s.signers[%d]", p, i)
+		if sn.Role != "" && sn.Role != "signer" && sn.Role != "approver" {
+			c.add(sp+".role", "want signer or approver, not %q", sn.Role)
+		}
+		switch {
+		case sn.Person != "" && (sn.Name != "" || sn.Email != ""):
+			c.add(sp, "a signer is a person answer, or name and email answers, not both")
+		case sn.Person != "":
+			if f := c.field(sn.Person); f == nil || f.Type != TypePerson {
+				c.add(sp+".person", "want a person question, not %q", sn.Person)
+			}
+		default:
+			if f := c.field(sn.Name); f == nil || f.Type != TypeText {
+				c.add(sp+".name", "want a text question holding the signer's name, not %q", sn.Name)
+			}
+			if f := c.field(sn.Email); f == nil || f.Type != TypeEmail {
+				c.add(sp+".email", "want an email question holding the signer's address, not %q", sn.Email)
+			}
+		}
+	}
+	known := map[string]bool{}
+	for _, t := range c.d.Workflow.Transitions {
+		known[t.ID] = true
+	}
+	if c.required(p+".completed", sg.Completed) && !known[sg.Completed] {
+		c.add(p+".completed", "unknown transition %q", sg.Completed)
+	}
+	if sg.Declined != "" && !known[sg.Declined] {
+		c.add(p+".declined", "unknown transition %q", sg.Declined)
+	}
 }

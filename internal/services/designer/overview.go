@@ -330,6 +330,12 @@ func describeAction(def *definition.Definition, a definition.Action) string {
 			s += ", given to the person answered in " + label
 		}
 		return s
+	case a.Sign != nil:
+		s := "Ask for signatures on " + a.Sign.Template
+		if a.Sign.Completed != "" {
+			s += ", then " + a.Sign.Completed
+		}
+		return s
 	}
 	return "Nothing"
 }

@@ -1,0 +1,315 @@
+package signingweb
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"dbtp/internal/platform"
+	"dbtp/internal/signing"
+	"dbtp/internal/web"
+)
+
+// The draft's recipients and fields are edited in plain forms of numbered
+// rows (r0-name, f0-page, ...), which work without JavaScript; "Add
+// another row" posts the form back with one more empty row, saving
+// nothing. The fields page's script only adds a keyboard- and
+// pointer-driven page map over the same inputs.
+
+const maxRows = 50
+
+type editPage struct {
+	*web.Form
+	Env        signing.Envelope
+	Rows       []int
+	Roles      []web.Option
+	Kinds      []web.Option
+	Positions  []web.Option
+	Recipients []web.Option
+
+	StaffOption, ReassignOption []web.Option
+}
+
+func rowsOf(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// rowCount is how many rows a posted form had, plus one when asked.
+func rowCount(r *http.Request, have int) int {
+	n := number(r.FormValue("rows"))
+	if n < have {
+		n = have
+	}
+	if r.FormValue("more") == "yes" {
+		n++
+	}
+	return max(1, min(n, maxRows))
+}
+
+var (
+	staffOption    = []web.Option{{Value: "yes", Text: "A member of staff (signs signed in)"}}
+	reassignOption = []web.Option{{Value: "yes", Text: "May pass it on to someone else to sign"}}
+)
+
+func recipientsPage(f *web.Form, env signing.Envelope, n int) editPage {
+	return editPage{Form: f, Env: env, Rows: rowsOf(n), Roles: roleOptions, StaffOption: staffOption, ReassignOption: reassignOption}
+}
+
+var roleOptions = []web.Option{{Value: signing.RoleSigner, Text: "Signs"}, {Value: signing.RoleApprover, Text: "Approves"}, {Value: signing.RoleCopy, Text: "Gets a copy when it is finished"}}
+
+func (p *envelopesPart) draft(r *http.Request, sub *platform.Subject) (signing.Envelope, error) {
+	env, err := p.ss.Get(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return env, err
+	}
+	if env.Status != signing.EnvelopeDraft {
+		return env, platform.Errorf(platform.CodeConflict, "The envelope has been sent: its recipients and fields can no longer change")
+	}
+	return env, nil
+}
+
+func (p *envelopesPart) recipientsForm(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	env, err := p.draft(r, sub)
+	if err != nil {
+		return err
+	}
+	v := url.Values{}
+	for i, rc := range env.Recipients {
+		k := fmt.Sprintf("r%d-", i)
+		v.Set(k+"step", strconv.Itoa(rc.Step))
+		v.Set(k+"role", rc.Role)
+		v.Set(k+"name", rc.Name)
+		v.Set(k+"email", rc.Email)
+		v.Set(k+"phone", rc.Phone)
+		if rc.UserID != "" {
+			v.Set(k+"staff", "yes")
+		}
+		if rc.MayReassign {
+			v.Set(k+"reassign", "yes")
+		}
+	}
+	n, next := len(env.Recipients)+2, 1
+	if len(env.Recipients) > 0 {
+		next = env.Recipients[len(env.Recipients)-1].Step + 1
+	}
+	for i := len(env.Recipients); i < n; i++ {
+		v.Set(fmt.Sprintf("r%d-step", i), strconv.Itoa(next))
+		v.Set(fmt.Sprintf("r%d-role", i), signing.RoleSigner)
+	}
+	return web.Render(w, r, http.StatusOK, "signing/envelopes_recipients", recipientsPage(web.NewForm(v), env, n))
+}
+
+var engineField = regexp.MustCompile(`^(recipients|fields)\[(\d+)\]\.(\w+)$`)
+
+// formErrors renames the engine's field errors (recipients[2].email)
+// to the form's inputs (r5-email), through the rows that were sent.
+func formErrors(r *http.Request, err error, prefix string, rows []int, rename map[string]string) *web.Form {
+	f := web.FormErrors(r, err)
+	for i, fe := range f.Errors {
+		m := engineField.FindStringSubmatch(fe.Field)
+		if m == nil {
+			continue
+		}
+		k, _ := strconv.Atoi(m[2])
+		name := m[3]
+		if n, ok := rename[name]; ok {
+			name = n
+		}
+		if k < len(rows) {
+			f.Errors[i].Field = fmt.Sprintf("%s%d-%s", prefix, rows[k], name)
+		}
+	}
+	return f
+}
+
+func (p *envelopesPart) saveRecipients(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	env, err := p.draft(r, sub)
+	if err != nil {
+		return err
+	}
+	n := rowCount(r, 0)
+	render := func(f *web.Form) error {
+		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_recipients", recipientsPage(f, env, n))
+	}
+	if r.FormValue("more") == "yes" {
+		return web.Render(w, r, http.StatusOK, "signing/envelopes_recipients", recipientsPage(web.FormErrors(r, nil), env, n))
+	}
+	var in []signing.RecipientInput
+	var rows []int
+	var errs []platform.FieldError
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("r%d-", i)
+		name, email := strings.TrimSpace(r.FormValue(k+"name")), strings.TrimSpace(r.FormValue(k+"email"))
+		if name == "" && email == "" {
+			continue // an empty row
+		}
+		ri := signing.RecipientInput{Step: number(r.FormValue(k + "step")), Role: r.FormValue(k + "role"), Name: name, Email: email,
+			Phone: r.FormValue(k + "phone"), MayReassign: r.FormValue(k+"reassign") == "yes"}
+		if r.FormValue(k+"staff") == "yes" {
+			id, err := p.staffByEmail(r, sub, email)
+			if err != nil {
+				return err
+			}
+			if id == "" {
+				errs = append(errs, platform.FieldError{Field: k + "email", Message: "No member of staff has this email address: check it, or untick “member of staff”"})
+			}
+			ri.UserID = id
+		}
+		in, rows = append(in, ri), append(rows, i)
+	}
+	if errs != nil {
+		// Every problem at once: the engine's on the other rows too.
+		if _, err := signing.CheckRecipients(r.Context(), sub, p.dir, in); platform.CodeOf(err) == platform.CodeInvalid {
+			errs = append(formErrors(r, err, "r", rows, map[string]string{"user_id": "email"}).Errors, errs...)
+		}
+		return render(web.FormErrors(r, platform.Invalid("Check the recipients", errs...)))
+	}
+	if len(in) == 0 {
+		return render(web.FormErrors(r, platform.Invalid("Check the recipients", platform.FieldError{Field: "r0-name", Message: "Add at least one recipient"})))
+	}
+	_, err = p.ss.SetRecipients(r.Context(), sub, p.dir, env.ID, in)
+	if platform.CodeOf(err) == platform.CodeInvalid {
+		return render(formErrors(r, err, "r", rows, map[string]string{"user_id": "email"}))
+	}
+	if err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Recipients saved. Now place their fields.")
+	http.Redirect(w, r, "/envelopes/"+url.PathEscape(env.ID)+"/fields", http.StatusSeeOther)
+	return nil
+}
+
+// staffByEmail finds the member of staff with exactly this address.
+func (p *envelopesPart) staffByEmail(r *http.Request, sub *platform.Subject, email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return "", nil
+	}
+	res, err := p.dir.SearchPeople(r.Context(), sub, platform.PeopleQuery{Text: email, Staff: true, Active: true, Limit: 10})
+	if err != nil {
+		return "", err
+	}
+	for _, pp := range res.People {
+		if strings.EqualFold(pp.Email, email) {
+			return pp.ID, nil
+		}
+	}
+	return "", nil
+}
+
+func (p *envelopesPart) fieldsPage(env signing.Envelope, f *web.Form, n int) editPage {
+	pg := editPage{Form: f, Env: env, Rows: rowsOf(n)}
+	for _, k := range []string{signing.FieldSignature, signing.FieldInitials, signing.FieldDate, signing.FieldText, signing.FieldCheckbox} {
+		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: kindNames[k]})
+	}
+	pg.Positions = []web.Option{{Value: "", Text: "At the page, x and y given"}}
+	for _, pos := range signing.Positions {
+		pg.Positions = append(pg.Positions, web.Option{Value: pos, Text: strings.ToUpper(pos[:1]) + pos[1:]})
+	}
+	pg.Recipients = []web.Option{{Value: "", Text: "Nobody (leave the row empty)"}}
+	for _, rc := range env.Recipients {
+		if rc.Role != signing.RoleCopy {
+			pg.Recipients = append(pg.Recipients, web.Option{Value: rc.ID, Text: fmt.Sprintf("%s (step %d, %s)", rc.Name, rc.Step, strings.ToLower(roleNames[rc.Role]))})
+		}
+	}
+	return pg
+}
+
+func (p *envelopesPart) fieldsForm(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	env, err := p.draft(r, sub)
+	if err != nil {
+		return err
+	}
+	v := url.Values{}
+	for i, f := range env.Fields {
+		k := fmt.Sprintf("f%d-", i)
+		v.Set(k+"recipient", f.RecipientID)
+		v.Set(k+"kind", f.Kind)
+		v.Set(k+"page", strconv.Itoa(f.Page))
+		v.Set(k+"x", strconv.FormatFloat(f.X, 'f', -1, 64))
+		v.Set(k+"y", strconv.FormatFloat(f.Y, 'f', -1, 64))
+	}
+	n := len(env.Fields)
+	// With no fields yet, a row per signer with their signature at the
+	// bottom of the last page: the usual case is one click.
+	for _, rc := range env.Recipients {
+		if len(env.Fields) == 0 && rc.Role == signing.RoleSigner {
+			k := fmt.Sprintf("f%d-", n)
+			v.Set(k+"recipient", rc.ID)
+			v.Set(k+"kind", signing.FieldSignature)
+			v.Set(k+"position", signing.Positions[0])
+			n++
+		}
+	}
+	n++
+	return web.Render(w, r, http.StatusOK, "signing/envelopes_fields", p.fieldsPage(env, web.NewForm(v), n))
+}
+
+// coord reads a coordinate; a bad one is -1, which the engine refuses.
+func coord(s string) float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return -1
+	}
+	return f
+}
+
+func (p *envelopesPart) saveFields(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	env, err := p.draft(r, sub)
+	if err != nil {
+		return err
+	}
+	n := rowCount(r, 0)
+	if r.FormValue("more") == "yes" {
+		return web.Render(w, r, http.StatusOK, "signing/envelopes_fields", p.fieldsPage(env, web.FormErrors(r, nil), n))
+	}
+	var in []signing.FieldInput
+	var rows []int
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("f%d-", i)
+		if r.FormValue(k+"recipient") == "" {
+			continue
+		}
+		in = append(in, signing.FieldInput{RecipientID: r.FormValue(k + "recipient"), Kind: r.FormValue(k + "kind"), Position: r.FormValue(k + "position"),
+			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y"))})
+		rows = append(rows, i)
+	}
+	_, err = p.ss.SetFields(r.Context(), sub, env.ID, in)
+	if platform.CodeOf(err) == platform.CodeInvalid {
+		f := formErrors(r, err, "f", rows, map[string]string{"recipient_id": "recipient", "width": "kind", "label": "kind"})
+		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_fields", p.fieldsPage(env, f, n))
+	}
+	if err != nil {
+		return err
+	}
+	web.SetFlash(w, r, "Fields saved. Check the envelope, then send it.")
+	http.Redirect(w, r, "/envelopes/"+url.PathEscape(env.ID), http.StatusSeeOther)
+	return nil
+}

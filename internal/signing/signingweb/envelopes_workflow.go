@@ -1,0 +1,174 @@
+package signingweb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"dbtp/internal/events"
+	"dbtp/internal/platform"
+	"dbtp/internal/signing"
+)
+
+// Workflows: a services definition asks for signatures with a sign
+// action (services' definition.Sign). When a case enters a state with one,
+// the module sends an envelope made from the named template, filled from
+// the case's answers; when the envelope completes, the sealed PDF goes
+// back to the case (which files it as a record of its retention class)
+// and the case moves on by the action's completed transition; declined,
+// voided or expired, by its declined transition. The services engine is
+// reached through Workflows, which cmd/dbtp/signing.go adapts: modules do
+// not import each other.
+
+// Workflows is the digital services engine as signing needs it.
+type Workflows interface {
+	// SignatureRequests reads a case and the sign actions of the state it
+	// is in now (none: an empty list), with the platform's own rights.
+	SignatureRequests(ctx context.Context, orgID, caseID string) (CaseSignatures, error)
+	// Finish moves the case by transition (empty: it stays), first
+	// attaching the sealed PDF when there is one.
+	Finish(ctx context.Context, orgID, caseID, transition string, sealed *SealedDocument) error
+}
+
+// CaseSignatures is a case as far as asking for signatures needs.
+type CaseSignatures struct {
+	CaseID, Reference, Title, State, UnitID string
+	Requests                                []SignatureRequest
+}
+
+// SignatureRequest is one sign action, its signers already resolved from
+// the case's answers.
+type SignatureRequest struct {
+	Template, Title     string
+	Values              map[string]string // the case's answers, by field ID, as text
+	Signers             []signing.RecipientInput
+	Completed, Declined string
+}
+
+// SealedDocument is the sealed PDF handed back to the case.
+type SealedDocument struct {
+	Name    string
+	Content []byte
+}
+
+// UseWorkflows connects the module to the services engine (cmd/dbtp,
+// before Init).
+func (m *Module) UseWorkflows(w Workflows) { m.envelopes.workflows = w }
+
+func (p *envelopesPart) subscribe(m *Module) error {
+	if p.workflows == nil || m.d.Events == nil {
+		return nil
+	}
+	bus := m.d.Events
+	if err := bus.Subscribe("signing.case_signatures", []string{"case.submitted", "case.transitioned"}, func(ctx context.Context, e events.Event) error {
+		return p.RequestSignatures(ctx, e.OrgID, e.Subject)
+	}); err != nil {
+		return err
+	}
+	return bus.Subscribe("signing.case_finish", []string{signing.EventEnvelope}, func(ctx context.Context, e events.Event) error {
+		var ev signing.EnvelopeEvent
+		if err := json.Unmarshal(e.Data, &ev); err != nil || ev.CaseID == "" {
+			return nil
+		}
+		return p.FinishCase(ctx, e.OrgID, ev)
+	})
+}
+
+// RequestSignatures sends the envelopes the case's current state asks
+// for (see envelopesPart.RequestSignatures); cmd/dbtp's tests call it.
+func (m *Module) RequestSignatures(ctx context.Context, orgID, caseID string) error {
+	return m.envelopes.RequestSignatures(ctx, orgID, caseID)
+}
+
+// RequestSignatures sends the envelopes the case's current state asks
+// for, once: a case with an envelope still out asks nothing more, so an
+// event delivered twice sends nothing twice.
+func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID string) error {
+	cs, err := p.workflows.SignatureRequests(ctx, orgID, caseID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return nil
+	}
+	if err != nil || len(cs.Requests) == 0 {
+		return err
+	}
+	if active, err := p.ss.CaseEnvelopeOut(ctx, orgID, caseID); err != nil || active {
+		return err
+	}
+	sys := platform.System(orgID)
+	for _, rq := range cs.Requests {
+		t, err := p.ss.TemplateByName(ctx, sys, rq.Template)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", cs.Reference, err)
+		}
+		values := map[string]string{"reference": cs.Reference, "title": cs.Title}
+		for k, v := range rq.Values {
+			values[strings.ToLower(k)] = v
+		}
+		title := strings.NewReplacer("{{reference}}", cs.Reference, "{{title}}", cs.Title).Replace(rq.Title)
+		in := signing.Composed{NewEnvelope: signing.NewEnvelope{Title: title, UnitID: cs.UnitID, CaseID: caseID},
+			TemplateID: t.ID, Values: values, Recipients: rq.Signers, Send: true}
+		for i, r := range rq.Signers {
+			in.Recipients[i].Step = i + 1
+			if r.Role == "" {
+				in.Recipients[i].Role = signing.RoleSigner
+			}
+			if in.Recipients[i].Role == signing.RoleSigner {
+				in.Fields = append(in.Fields, signing.ComposedField{Recipient: i, FieldInput: signing.FieldInput{Kind: signing.FieldSignature}})
+			}
+		}
+		spreadSignatures(in.Fields)
+		if _, err := p.ss.Compose(ctx, sys, p.dir, in); err != nil {
+			// A definition whose answers cannot make an envelope will not
+			// mend by retrying: the failure stays in the job for staff.
+			return fmt.Errorf("case %s: asking for signatures: %w", cs.Reference, err)
+		}
+	}
+	return nil
+}
+
+// spreadSignatures gives signers' fields places of their own on the last
+// page: bottom left, bottom right, then rising rows.
+func spreadSignatures(fs []signing.ComposedField) {
+	for i := range fs {
+		fs[i].Position = signing.Positions[i%2]
+		if i >= 2 {
+			// Above the first row: by coordinates on the last page, which
+			// the named positions cannot say.
+			fs[i].Position = ""
+			fs[i].Page = signing.LastPage
+			fs[i].X = 56 + float64(i%2)*303
+			fs[i].Y = 56 + float64(i/2)*70
+		}
+	}
+}
+
+// FinishCase moves a case on when its envelope has finished.
+func (p *envelopesPart) FinishCase(ctx context.Context, orgID string, ev signing.EnvelopeEvent) error {
+	cs, err := p.workflows.SignatureRequests(ctx, orgID, ev.CaseID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return nil
+	}
+	if err != nil || len(cs.Requests) == 0 {
+		return err // the case has moved on already: nothing to do
+	}
+	rq := cs.Requests[0]
+	if ev.Status != signing.EnvelopeCompleted {
+		if rq.Declined == "" {
+			return nil
+		}
+		return p.workflows.Finish(ctx, orgID, ev.CaseID, rq.Declined, nil)
+	}
+	sys := platform.System(orgID)
+	rc, env, err := p.ss.EnvelopeDocument(ctx, sys, ev.EnvelopeID, signing.DocSealed)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	return p.workflows.Finish(ctx, orgID, ev.CaseID, rq.Completed, &SealedDocument{Name: fileName(env.Title) + "-signed.pdf", Content: b})
+}
