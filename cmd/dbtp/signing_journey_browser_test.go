@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"dbtp/internal/browsertest"
+	"dbtp/internal/post/provider/smtpmail/smtpdtest"
+	"dbtp/internal/signing/signingtest"
+)
+
+var (
+	signingLinkRE = regexp.MustCompile(`(/signing/[A-Za-z0-9_-]{20,})`)
+	signingCodeRE = regexp.MustCompile(`Your code is (\d{6})`)
+)
+
+// TestBrowserSigningJourney is issue 11's journey in Chromium on the demo,
+// with its email going to a real SMTP server: Jo Baker uploads a contract,
+// names an outside signer and sends it; the supplier opens the link from
+// their email, is asked for the one-time code emailed to them, enters it,
+// signs by typing their name; Jo then downloads the signed and sealed PDF,
+// which poppler's pdfsig reports valid. The signer's link opened in
+// another browser before the code shows nothing of the document. Every
+// page is axe-clean and fits a 320 px screen.
+func TestBrowserSigningJourney(t *testing.T) {
+	relay := smtpdtest.Start(t, "")
+	r := startDemo(t, t.TempDir(), "--smtp-addr", relay.Addr, "--smtp-from", "Kent County Council <noreply@kent.example>", "--smtp-starttls", "none")
+	j := &journey{t: t, r: r, js: true}
+	jo := j.as(t, "staff@kent.example")
+
+	contract := filepath.Join(t.TempDir(), "supply-contract.pdf")
+	if err := os.WriteFile(contract, signingtest.Contract(t, 3), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open(t, jo, r.url+"/envelopes/new")
+	j.check(t, jo, "new envelope")
+	do(t, jo, "title and document", chromedp.SetValue(chromedp.CSS("#title"), "Supply contract CT-2026-099"),
+		chromedp.SetUploadFiles(chromedp.CSS("#pdf"), []string{contract}))
+	submitAndWait(t, jo, `main form`, "#r0-name")
+	j.check(t, jo, "recipients")
+	do(t, jo, "the supplier", chromedp.SetValue(chromedp.CSS("#r0-name"), "Sam Supplier"),
+		chromedp.SetValue(chromedp.CSS("#r0-email"), "sam@supplier.example"))
+	submitAndWait(t, jo, `main form button[type=submit]:not([name=more])`, "main h1")
+	if strings.Contains(location(t, jo), "/fields") {
+		j.check(t, jo, "fields")
+		submitAndWait(t, jo, `main form button[type=submit]:not([name=more])`, "main h1")
+	}
+	env := location(t, jo)
+	if !regexp.MustCompile(`/envelopes/[^/]+$`).MatchString(env) {
+		t.Fatalf("after the fields: %s (%s)", env, text(t, jo, "main"))
+	}
+	j.check(t, jo, "the envelope")
+	submitAndWait(t, jo, `form[action$="/send"]`, "main h1")
+	if s := text(t, jo, "main"); !strings.Contains(strings.ToLower(s), "sent") {
+		t.Fatalf("after sending: %q", s)
+	}
+
+	link := r.url + waitMail(t, relay, "sam@supplier.example", signingLinkRE)
+	// Someone the link was forwarded to, before any code: nothing of the
+	// document, its title or its sender.
+	other := browsertest.New(t, true)
+	open(t, other, link)
+	if s := text(t, other, "main"); strings.Contains(s, "CT-2026-099") || strings.Contains(s, "Jo Baker") {
+		t.Fatalf("the link shows the document before a code: %q", s)
+	}
+	sam := browsertest.New(t, true)
+	open(t, sam, link)
+	j.check(t, sam, "signing: ask for a code")
+	submitAndWait(t, sam, `form[action$="?do=code"]`, "#code")
+	code := waitMail(t, relay, "sam@supplier.example", signingCodeRE)
+	j.check(t, sam, "signing: enter the code")
+	do(t, sam, "the code", chromedp.SetValue(chromedp.CSS("#code"), code))
+	submitAndWait(t, sam, `form[action$="?do=verify"]`, "#typed")
+	if s := text(t, sam, "main"); !strings.Contains(s, "CT-2026-099") {
+		t.Fatalf("after the code: %q", s)
+	}
+	j.check(t, sam, "signing: sign")
+	do(t, sam, "typed name and consent", chromedp.SetValue(chromedp.CSS("#typed"), "Sam Supplier"),
+		chromedp.Click(chromedp.CSS(`input[name=consent]`)))
+	submitAndWait(t, sam, `form[action$="?do=sign"]`, "main h1")
+	j.check(t, sam, "signing: done")
+
+	// The seal is the server's job: wait for it, then download.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		open(t, jo, env)
+		if countOf(t, jo, `a[href$="/documents/sealed.pdf"]`) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not sealed: %q", text(t, jo, "main"))
+		}
+	}
+	j.check(t, jo, "the envelope, sealed")
+	// Downloaded as Jo, in Jo's session.
+	b64, err := chromedp.Run(jo, chromedp.Evaluate[string](`fetch(location.pathname + "/documents/sealed.pdf").then(r => r.ok ? r.arrayBuffer() : Promise.reject(r.status)).then(b => {
+		const u = new Uint8Array(b); let s = "";
+		for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+		return btoa(s);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("sealed download: %v", err)
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || !strings.HasPrefix(string(b), "%PDF") {
+		t.Fatalf("sealed download: %v %.40q", err, b)
+	}
+	signingtest.QPDFCheck(t, b)
+	// poppler's pdfsig, which does not know the demo's root: every
+	// signature's bytes are intact (trust is the verification page's).
+	file := signingtest.WriteTemp(t, "sealed.pdf", b)
+	out, _ := exec.Command("pdfsig", file).CombinedOutput()
+	if n := strings.Count(string(out), "Signature is Valid"); n < 2 || strings.Contains(string(out), "Signature is Invalid") ||
+		strings.Contains(string(out), "Digest Mismatch") {
+		t.Fatalf("pdfsig: %d valid signatures, want the supplier's and the seal:\n%s", n, out)
+	}
+}
+
+// waitMail waits for the relay to have a message to to whose body matches
+// re, and returns re's first group.
+func waitMail(t *testing.T, relay *smtpdtest.Server, to string, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ms := relay.Messages()
+		for i := len(ms) - 1; i >= 0; i-- {
+			body := strings.NewReplacer("=\r\n", "", "=\n", "", "=3D", "=").Replace(ms[i].Body)
+			if strings.Contains(ms[i].To, to) {
+				if m := re.FindStringSubmatch(body); m != nil {
+					return m[1]
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message to %s matching %s among %d", to, re, len(ms))
+		}
+		time.Sleep(100 * time.Millisecond) // waiting for the server's mail job, not timing it
+	}
+}
