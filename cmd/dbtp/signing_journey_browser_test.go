@@ -92,7 +92,7 @@ func TestBrowserSigningJourney(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		open(t, jo, env)
-		if countOf(t, jo, `a[href$="/documents/sealed.pdf"]`) == 1 {
+		if countOf(t, jo, `a[href$="/documents/sealed.pdf"]`) == 1 && countOf(t, jo, `a[href$="/certificate.pdf"]`) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
