@@ -72,7 +72,7 @@ func benchPostPrepare(ctx context.Context, a *app) (serviceID, secret, templateI
 			return "", "", "", err
 		}
 	}
-	ts, err := ps.ServiceTemplates(ctx, sv.ID, post.KindEmail)
+	ts, err := ps.TemplatesForService(ctx, sv.ID, post.KindEmail)
 	if err != nil {
 		return "", "", "", err
 	}

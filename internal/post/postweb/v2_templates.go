@@ -16,7 +16,7 @@ import (
 func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
 	var v v2Validation
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		v.add("id is not a valid UUID")
 	}
 	version := 0
@@ -43,7 +43,7 @@ func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv pos
 		v.add("type %s is not one of [sms, email, letter]", kind)
 		return v.err()
 	}
-	ts, err := p.m.ps.ServiceTemplates(r.Context(), sv.ID, kind)
+	ts, err := p.m.ps.TemplatesForService(r.Context(), sv.ID, kind)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv pos
 func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
 	var v v2Validation
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		v.add("id is not a valid UUID")
 		return v.err()
 	}
