@@ -1,6 +1,7 @@
 package postweb
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -191,9 +192,11 @@ func (p *sendingPart) v2Notification(n post.Notification) v2Notification {
 	return out
 }
 
-func (p *sendingPart) v2Template(t post.Template, sv post.Service) v2Template {
+// v2Template is t as Notify's API shows it; authors are the emails of
+// the people who wrote templates, by user id (templateAuthors).
+func (p *sendingPart) v2Template(t post.Template, sv post.Service, authors map[string]string) v2Template {
 	out := v2Template{ID: t.ID, Name: t.Name, Type: t.Kind, CreatedAt: notifyTime(t.CreatedAt), UpdatedAt: notifyTime(t.UpdatedAt),
-		CreatedBy: t.UpdatedBy, Version: t.Version, Body: t.Body, Personalisation: map[string]map[string]bool{}}
+		CreatedBy: cmp.Or(authors[t.UpdatedBy], t.UpdatedBy), Version: t.Version, Body: t.Body, Personalisation: map[string]map[string]bool{}}
 	if t.Kind != post.KindSMS {
 		out.Subject = &t.Subject
 	}
