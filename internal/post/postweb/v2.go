@@ -231,7 +231,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		return err
 	}
 	out := v2Sent{ID: n.ID, Reference: strOrNil(n.Reference), URI: p.base() + "/v2/notifications/" + n.ID, Template: p.templateRef(n),
-		ScheduledFor: notifyTime(n.ScheduledFor)}
+		ScheduledFor: notify.Time(n.ScheduledFor)}
 	switch kind {
 	case post.KindEmail:
 		out.Content = v2EmailContent{Body: n.Body, Subject: n.Subject, FromEmail: p.fromEmail(sv), OneClickUnsubscribeURL: strOrNil(unsubscribe)}
