@@ -16,7 +16,6 @@ import (
 	"dbtp/internal/loadgen"
 	"dbtp/internal/post"
 	"dbtp/internal/post/postweb"
-	"dbtp/internal/store"
 )
 
 // The post mix of dbtp bench: email notifications POSTed to GOV.UK
@@ -72,40 +71,26 @@ func benchPostPrepare(ctx context.Context, a *app) (serviceID, secret, templateI
 			return "", "", "", err
 		}
 	}
-	ts, err := ps.ServiceTemplates(ctx, sv.ID, post.KindEmail)
+	ts, err := ps.TemplatesForService(ctx, sv.ID, post.KindEmail)
 	if err != nil {
 		return "", "", "", err
 	}
 	if len(ts) > 0 {
 		templateID = ts[0].ID
-	} else if templateID, err = benchPostTemplate(ctx, a.db, sv); err != nil {
-		return "", "", "", err
+	} else {
+		// The templates engine makes the bench's template, as staff would.
+		t, err := ps.CreateTemplate(ctx, sys, post.TemplateInput{ServiceID: sv.ID, Kind: post.KindEmail, Name: "Complaint acknowledgement",
+			Subject: "Your complaint ((reference))", Body: "Dear ((name)),\n\nWe have your complaint ((reference)) and will answer within 20 working days."})
+		if err != nil {
+			return "", "", "", err
+		}
+		templateID = t.ID
 	}
 	k, _, err := ps.CreateAPIKey(ctx, sys, sv.ID, "dbtp bench "+time.Now().UTC().Format("2006-01-02 15:04:05"), post.KeyTest)
 	if err != nil {
 		return "", "", "", err
 	}
 	return sv.ID, k.Secret, templateID, nil
-}
-
-// benchPostTemplate writes the bench's template straight into the tables.
-// NOTE for the merge: the templates part's store makes templates; use it
-// here once it is on main.
-func benchPostTemplate(ctx context.Context, db *store.DB, sv post.Service) (string, error) {
-	id := post.NewUUID()
-	now := store.Millis(time.Now())
-	subject, body := "Your complaint ((reference))", "Dear ((name)),\n\nWe have your complaint ((reference)) and will answer within 20 working days."
-	err := db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO post_templates (id, org_id, service_id, unit_id, kind, name, subject, body, version, statutory,
-			created_at, updated_at) VALUES (?, ?, ?, ?, 'email', 'Complaint acknowledgement', ?, ?, 1, 1, ?, ?)`,
-			id, sv.OrgID, sv.ID, sv.UnitID, subject, body, now, now); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 1, ?, ?, ?)`,
-			id, subject, body, now)
-		return err
-	})
-	return id, err
 }
 
 // benchPost drives the Notify API once benchPostPrepare has run and the

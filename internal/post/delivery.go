@@ -34,7 +34,6 @@ type Delivery struct {
 	Providers map[string]provider.Provider
 	Callbacks Poster // nil: no delivery receipts are posted
 	Council   string // letters' sender, at the head
-	Logo      []byte // letters' logo (PNG), optional
 	// Attempts is how often a message is handed to its provider before it
 	// fails as a technical failure (default 20: with the default backoff,
 	// about 13 hours of a provider being down).

@@ -3,9 +3,9 @@ package post
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"dbtp/internal/jobs"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/post/provider"
 	"dbtp/internal/store"
 )
@@ -43,17 +43,6 @@ type Receipt struct {
 	TemplateVersion  int     `json:"template_version"`
 }
 
-// notifyTime is how Notify writes times: UTC with microseconds.
-func notifyTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-func optTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := notifyTime(t)
-	return &s
-}
-
 func (dl *Deliverer) callbackJob(ctx context.Context, j jobs.Job) error {
 	var a callbackArgs
 	if err := j.Decode(&a); err != nil {
@@ -76,8 +65,8 @@ func (dl *Deliverer) callbackJob(ctx context.Context, j jobs.Job) error {
 	if url == "" {
 		return nil // the service stopped asking
 	}
-	r := Receipt{ID: o.ID, To: o.Recipient, Status: a.Status, CreatedAt: notifyTime(o.CreatedAt), CompletedAt: optTime(o.CompletedAt),
-		SentAt: optTime(o.SentAt), NotificationType: o.Kind, TemplateID: o.TemplateID, TemplateVersion: o.TemplateVersion}
+	r := Receipt{ID: o.ID, To: o.Recipient, Status: a.Status, CreatedAt: *notify.Time(o.CreatedAt), CompletedAt: notify.Time(o.CompletedAt),
+		SentAt: notify.Time(o.SentAt), NotificationType: o.Kind, TemplateID: o.TemplateID, TemplateVersion: o.TemplateVersion}
 	if o.Reference != "" {
 		r.Reference = &o.Reference
 	}

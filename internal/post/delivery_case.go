@@ -3,14 +3,10 @@ package post
 import (
 	"context"
 	"crypto/sha1"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"dbtp/internal/access"
-	"dbtp/internal/audit"
-	"dbtp/internal/jobs"
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
 )
@@ -65,58 +61,39 @@ type CaseEmail struct {
 
 // SendCaseEmail makes a workflow email a notification of the
 // organisation's case updates service, queued for delivery, on the case:
-// it then has Notify's statuses and shows on the case page. It is
-// idempotent on m.MessageID and returns the notification's id.
+// it then has Notify's statuses and shows on the case page. It goes
+// through the send path every notification takes (the address checked,
+// the template rendered, the person's preferences read, the delivery job
+// queued in the same write); it is idempotent on m.MessageID and returns
+// the notification's id.
 func (s *Store) SendCaseEmail(ctx context.Context, m CaseEmail) (string, error) {
-	if m.OrgID == "" || strings.TrimSpace(m.To) == "" || strings.ContainsAny(m.To, "\r\n") {
-		return "", platform.Invalid("A case email needs an organisation and one address")
+	if m.OrgID == "" {
+		return "", platform.Invalid("A case email needs an organisation")
 	}
-	var id string
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		svc, tpl, err := s.ensureCaseUpdates(ctx, tx, m.OrgID)
-		if err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, "SELECT id FROM post_notifications WHERE service_id = ? AND client_key = ?", svc, m.MessageID).Scan(&id); err == nil {
-			return nil // sent already
-		} else if !store.IsNoRows(err) {
-			return err
-		}
-		id = NewUUID()
-		p, _ := json.Marshal(map[string]string{"subject": m.Subject, "body": m.Body})
-		n := Notification{ID: id, OrgID: m.OrgID, ServiceID: svc, TemplateID: tpl, TemplateVersion: 1, Kind: KindEmail, Recipient: strings.TrimSpace(m.To),
-			Subject: m.Subject, Body: m.Body, Reference: m.Reference, ClientKey: m.MessageID, CaseID: m.CaseID, PersonID: m.PersonID,
-			KeyType: KeyNormal, CreatedBy: "system"}
-		if err := s.insertForDelivery(ctx, tx, n, string(p)); err != nil {
-			return err
-		}
-		e := audit.For(platform.System(m.OrgID), "post.notification_create", "post_notification", id, audit.Success)
-		e.Detail = "case update email for " + m.Reference
-		return s.audit.Record(tx, e)
-	})
-	return id, err
+	sv, err := s.caseUpdatesService(ctx, m.OrgID)
+	if err != nil {
+		return "", err
+	}
+	n, err := s.send(ctx, sv, platform.System(m.OrgID), nil, SendInput{Kind: KindEmail, TemplateID: caseUpdatesTemplate(m.OrgID), To: m.To,
+		Personalisation: map[string]any{"subject": m.Subject, "body": m.Body}, Reference: m.Reference, ClientKey: m.MessageID,
+		CaseID: m.CaseID, PersonID: m.PersonID})
+	return n.ID, err
 }
 
-// insertForDelivery stores n in status created and queues its delivery.
-//
-// MERGE NOTE: the delivery part's own minimal insert, for the services
-// engine's email and "send a message from a case"; the sending part's
-// send path (notifications*.go) is the one to keep, and this should call
-// it at merge.
-func (s *Store) insertForDelivery(ctx context.Context, tx *store.Tx, n Notification, personalisation string) error {
-	now := store.Millis(s.now())
-	if _, err := tx.Exec(ctx, `INSERT INTO post_notifications (id, org_id, service_id, template_id, template_version, kind, recipient, address,
-		personalisation, subject, body, reference, client_key, case_id, person_id, key_type, created_by, status, large_print, postage, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.OrgID, n.ServiceID, n.TemplateID, n.TemplateVersion, n.Kind,
-		n.Recipient, strings.Join(n.Address, "\n"), personalisation, n.Subject, n.Body, n.Reference, n.ClientKey, n.CaseID, n.PersonID, n.KeyType,
-		n.CreatedBy, StatusCreated, b2i(n.LargePrint), n.Postage, now, now); err != nil {
+// caseUpdatesService is orgID's case updates service, made (with its
+// template) the first time it is needed.
+func (s *Store) caseUpdatesService(ctx context.Context, orgID string) (Service, error) {
+	sv, err := s.ServiceByID(ctx, CaseUpdatesService(orgID))
+	if platform.CodeOf(err) != platform.CodeNotFound {
+		return sv, err
+	}
+	if err := s.db.Write(ctx, func(tx *store.Tx) error {
+		_, _, err := s.ensureCaseUpdates(ctx, tx, orgID)
 		return err
+	}); err != nil {
+		return Service{}, err
 	}
-	if s.opts.Jobs == nil {
-		return nil
-	}
-	_, err := s.opts.Jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: JobDeliver, OrgID: n.OrgID, Args: deliverArgs{ID: n.ID}, Key: n.ID})
-	return err
+	return s.ServiceByID(ctx, CaseUpdatesService(orgID))
 }
 
 // CaseMessage is a message sent about a case, as the case page lists it.

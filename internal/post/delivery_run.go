@@ -204,17 +204,16 @@ func (dl *Deliverer) message(ctx context.Context, o outgoing) (provider.Message,
 		}
 		return m, out, nil
 	}
-	l := letter.Letter{Council: dl.d.Council, Logo: dl.d.Logo, Address: o.Address, Date: dl.s.now(), Reference: o.Reference,
-		Heading: m.Subject, LargePrint: o.LargePrint}
-	if l.Council == "" {
-		l.Council = o.ServiceName
+	// The letters part's letter (Store.Letter: the service's return
+	// address, the council's logo, the date it was made), headed with the
+	// council's name when the node has one.
+	sv := Service{Name: o.ServiceName, LetterContact: o.LetterContact}
+	l := dl.s.Letter(sv, o.Notification, r)
+	if dl.d.Council != "" {
+		l.Council = dl.d.Council
 	}
-	if o.LetterContact != "" {
-		l.ReturnAddress = strings.Split(o.LetterContact, "\n")
-	}
-	if r != nil {
-		l.Blocks = r.Blocks
-	} else {
+	if r == nil {
+		l.Heading = m.Subject
 		l.Blocks = []notify.Block{{Kind: notify.Paragraph, Lines: strings.Split(o.Body, "\n")}}
 	}
 	pdf, pages, err := letter.Render(l)

@@ -178,15 +178,16 @@ func (s *Store) prepare(ctx context.Context, sv Service, t Template, in SendInpu
 		if to == "" {
 			return n, sendError(400, "ValidationError", "email_address", "is a required property")
 		}
-		if !ValidEmail(to) {
-			return n, sendError(400, "ValidationError", "email_address", "Not a valid email address")
+		to, err := notify.ValidateEmail(to)
+		if err != nil {
+			return n, sendError(400, "ValidationError", "email_address", err.Error())
 		}
 		n.Recipient = to
 	case KindSMS:
 		if strings.TrimSpace(in.To) == "" {
 			return n, sendError(400, "ValidationError", "phone_number", "is a required property")
 		}
-		to, err := NormalisePhone(in.To, in.International)
+		to, err := notify.PhoneE164(in.To, in.International)
 		if err != nil {
 			return n, sendError(400, "ValidationError", "phone_number", err.Error())
 		}

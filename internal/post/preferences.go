@@ -11,6 +11,7 @@ import (
 	"dbtp/internal/audit"
 	"dbtp/internal/platform"
 	"dbtp/internal/post/letter"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/store"
 )
 
@@ -151,7 +152,7 @@ func (in *PreferencesInput) check() error {
 		fs = append(fs, platform.FieldError{Field: "format", Message: "Choose standard or large print"})
 	}
 	if in.Email != "" {
-		if e, ok := prefEmail(in.Email); ok {
+		if e, err := notify.ValidateEmail(in.Email); err == nil {
 			in.Email = e
 		} else {
 			fs = append(fs, platform.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@example.com"})
@@ -160,7 +161,7 @@ func (in *PreferencesInput) check() error {
 		fs = append(fs, platform.FieldError{Field: "email", Message: "Enter the email address to write to"})
 	}
 	if strings.TrimSpace(in.Phone) != "" {
-		if p, ok := prefPhone(in.Phone); ok {
+		if p, err := notify.PhoneE164(in.Phone, true); err == nil {
 			in.Phone = p
 		} else {
 			fs = append(fs, platform.FieldError{Field: "phone", Message: "Enter a mobile number, like 07700 900 982 or +44 7700 900 982"})

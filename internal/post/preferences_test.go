@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 )
@@ -103,11 +104,12 @@ func TestPrefsBadInput(t *testing.T) {
 		if !p.UpdatedAt.IsZero() {
 			t.Fatalf("a refused change was stored: %+v", p)
 		}
-		for in, want := range map[string]string{"+44 (0)7700-900123": "", "+447700900123": "+447700900123", "0044 7700 900123": "+447700900123",
+		// Numbers are checked by notify.PhoneE164, as the send path checks them.
+		for in, want := range map[string]string{"+44 (0)7700-900123": "+447700900123", "+447700900123": "+447700900123", "0044 7700 900123": "+447700900123",
 			"+1 202 555 0143": "+12025550143", "07700 90012": "", "+44 20 7946 0000": ""} {
-			got, ok := prefPhone(in)
-			if got != want || ok != (want != "") {
-				t.Errorf("prefPhone(%q) = %q, %v", in, got, ok)
+			got, err := notify.PhoneE164(in, true)
+			if got != want || (err == nil) != (want != "") {
+				t.Errorf("notify.PhoneE164(%q) = %q, %v", in, got, err)
 			}
 		}
 	})

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"net/mail"
 	"strings"
 
 	"dbtp/internal/audit"
@@ -134,53 +133,4 @@ func (s *Store) Unsubscribe(ctx context.Context, token string) (Preferences, err
 		return s.audit.Record(tx, e)
 	})
 	return p, err
-}
-
-// prefEmail returns an email address as kept, and whether it is one a
-// message can be sent to (a name, an @ and a domain with a dot).
-func prefEmail(s string) (string, bool) {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 320 {
-		return "", false
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
-		strings.Contains(domain, "..") {
-		return "", false
-	}
-	return s, true
-}
-
-// prefPhone returns a mobile number in E.164 ("+447700900123"): UK
-// mobiles written any usual way (07..., +44 7..., 0044 7...), or an
-// international number starting with + and its country code.
-func prefPhone(s string) (string, bool) {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
-		default:
-			return "", false
-		}
-	}
-	n := b.String()
-	n = strings.TrimPrefix(n, "+")
-	n = strings.TrimPrefix(n, "00")
-	switch {
-	case strings.HasPrefix(n, "07") && len(n) == 11:
-		return "+44" + n[1:], true
-	case strings.HasPrefix(n, "447") && len(n) == 12:
-		return "+" + n, true
-	case strings.HasPrefix(n, "44"):
-		return "", false // a UK number that is not a mobile
-	case strings.HasPrefix(b.String(), "+") || strings.HasPrefix(b.String(), "00"):
-		if len(n) >= 8 && len(n) <= 15 && n[0] != '0' {
-			return "+" + n, true
-		}
-	}
-	return "", false
 }

@@ -5,35 +5,26 @@ import (
 	"testing"
 
 	"dbtp/internal/jobs"
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 )
 
 // sendingEnv is the shared env with what the sending part's tests need:
 // the delivery job declared (its handler is the delivery part's, so jobs
 // stay queued here and can be counted) and templates written straight
-// into the tables (the templates part's store makes them in the module).
+// through the templates engine.
 func sendingEnv(t *testing.T, db *store.DB) *env {
 	e := newEnv(t, db)
 	_ = e.jobs.Handle(JobDeliver, jobs.Kind{Label: "Deliver a message"}) // already registered: fine
 	return e
 }
 
-// template stores a template of kind for sv, at version 1.
+// rowTemplate makes a template of kind for sv, at version 1, through the
+// templates engine (statutory, as CreateTemplate's default).
 func (e *env) rowTemplate(sv Service, kind, name, subject, body string) Template {
 	e.t.Helper()
-	now := e.clock.Now().UTC()
-	t := Template{ID: NewUUID(), OrgID: sv.OrgID, ServiceID: sv.ID, UnitID: sv.UnitID, Kind: kind, Name: name, Subject: subject, Body: body,
-		Version: 1, Statutory: true, CreatedAt: now, UpdatedAt: now}
-	noErr(e.t, e.db.Write(e.ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(e.ctx, `INSERT INTO post_templates (id, org_id, service_id, unit_id, kind, name, subject, body, version, statutory,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)`, t.ID, t.OrgID, t.ServiceID, t.UnitID, kind, name, subject, body,
-			store.Millis(now), store.Millis(now)); err != nil {
-			return err
-		}
-		_, err := tx.Exec(e.ctx, `INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 1, ?, ?, ?)`,
-			t.ID, subject, body, store.Millis(now))
-		return err
-	}))
+	t, err := e.ps.CreateTemplate(e.ctx, platform.System(sv.OrgID), TemplateInput{ServiceID: sv.ID, Kind: kind, Name: name, Subject: subject, Body: body})
+	noErr(e.t, err)
 	return t
 }
 

@@ -13,6 +13,7 @@ import (
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
 	"dbtp/internal/platform"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/store"
 )
 
@@ -101,7 +102,7 @@ func (in *ServiceSettings) check() error {
 	case utf8.RuneCountInString(in.Name) > 100:
 		fs = append(fs, platform.FieldError{Field: "name", Message: "The name must be 100 characters or fewer"})
 	}
-	if in.EmailReplyTo != "" && !ValidEmail(in.EmailReplyTo) {
+	if _, err := notify.ValidateEmail(in.EmailReplyTo); in.EmailReplyTo != "" && err != nil {
 		fs = append(fs, platform.FieldError{Field: "email_reply_to", Message: "Enter a reply-to email address like name@example.org"})
 	}
 	if n := utf8.RuneCountInString(in.SMSSender); n > 11 || strings.ContainsAny(in.SMSSender, " \t\n") && n > 0 {

@@ -313,3 +313,13 @@ func DailyLimited(limit int) *APIError {
 // NotFound is Notify's 404 for a notification or template that is not
 // the caller's.
 func NotFound() *APIError { return NewError(404, ErrNoResult, MsgNoResult) }
+
+// Time is t as Notify's JSON writes times (UTC with microseconds,
+// "2026-03-02T08:00:00.000000Z"), or nil (null) for the zero time.
+func Time(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	return &s
+}

@@ -201,3 +201,13 @@ func CountryCode(digits string) string {
 	}
 	return ""
 }
+
+// PhoneE164 is ValidatePhone's number with its plus ("+447700900123",
+// "+33612345678"): the form dbtp stores, searches and hands to providers.
+func PhoneE164(number string, international bool) (string, error) {
+	d, _, err := ValidatePhone(number, international)
+	if err != nil {
+		return "", err
+	}
+	return "+" + d, nil
+}

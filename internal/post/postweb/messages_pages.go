@@ -7,6 +7,7 @@ import (
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/web"
 )
 
@@ -73,9 +74,9 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 	// One box finds a recipient (an address or number, as typed) or the
 	// caller's reference.
 	if text := strings.TrimSpace(q.Get("q")); text != "" {
-		if post.ValidEmail(text) {
-			f.Recipient = text
-		} else if ph, err := post.NormalisePhone(text, true); err == nil {
+		if addr, err := notify.ValidateEmail(text); err == nil {
+			f.Recipient = addr
+		} else if ph, err := notify.PhoneE164(text, true); err == nil {
 			f.Recipient = ph
 		} else {
 			f.Reference = text

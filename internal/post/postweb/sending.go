@@ -3,8 +3,6 @@ package postweb
 import (
 	"context"
 
-	"dbtp/internal/jobs"
-	"dbtp/internal/post"
 	"dbtp/internal/web"
 )
 
@@ -29,11 +27,6 @@ func (p *sendingPart) web(srv *web.Server, m *Module) error {
 	return nil
 }
 
-// start makes sure the delivery job's kind is known to the queue, so a
-// send can enqueue it: the delivery part registers its handler in init;
-// a node without one (a second registration fails, harmlessly) declares
-// it so that sends are queued for the nodes that deliver.
-func (p *sendingPart) start(ctx context.Context, m *Module) error {
-	_ = m.d.Jobs.Handle(post.JobDeliver, jobs.Kind{Label: "Deliver a digital post message"})
-	return nil
-}
+// start has nothing to start: the delivery part registers the delivery
+// job's handler (post.JobDeliver) in its init, before any send.
+func (p *sendingPart) start(ctx context.Context, m *Module) error { return nil }

@@ -39,7 +39,7 @@ func (p *sendingPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, 
 				return err
 			}
 		}
-		ts, err := m.ps.ServiceTemplates(ctx, sv.ID, "")
+		ts, err := m.ps.TemplatesForService(ctx, sv.ID, "")
 		if err != nil {
 			return err
 		}

@@ -11,43 +11,25 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"dbtp/internal/post"
-	"dbtp/internal/store"
 	"dbtp/internal/web/webtest"
 )
 
-// template stores a template of kind for the env's service at version 1,
-// straight into the tables (the templates part's store makes them in the
-// module; the sending part's tests need only rows).
+// rowTemplate makes a template of kind for the env's service, at
+// version 1, through the templates engine (as Mia, who manages it).
 func (e *env) rowTemplate(kind, name, subject, body string) post.Template {
 	e.t.Helper()
-	now := e.clock.Now().UTC()
-	sv := e.service
-	t := post.Template{ID: post.NewUUID(), OrgID: sv.OrgID, ServiceID: sv.ID, UnitID: sv.UnitID, Kind: kind, Name: name, Subject: subject,
-		Body: body, Version: 1}
-	noErr(e.t, e.db.Write(e.ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(e.ctx, `INSERT INTO post_templates (id, org_id, service_id, unit_id, kind, name, subject, body, version, statutory,
-			created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)`, t.ID, t.OrgID, t.ServiceID, t.UnitID, kind, name,
-			subject, body, store.Millis(now), store.Millis(now), "mia@example.org"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(e.ctx, `INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 1, ?, ?, ?)`,
-			t.ID, subject, body, store.Millis(now))
-		return err
-	}))
+	t, err := e.m.Store().CreateTemplate(e.ctx, e.subject("Mia"), post.TemplateInput{ServiceID: e.service.ID, Kind: kind, Name: name,
+		Subject: subject, Body: body})
+	noErr(e.t, err)
 	return t
 }
 
-// newVersion makes version 2 of t with a new body.
+// newVersion makes version 2 of t with a new body (the templates engine:
+// an edit is a new version).
 func (e *env) newVersion(t post.Template, body string) {
 	e.t.Helper()
-	noErr(e.t, e.db.Write(e.ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(e.ctx, "UPDATE post_templates SET body = ?, version = 2 WHERE id = ?", body, t.ID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(e.ctx, `INSERT INTO post_template_versions (template_id, version, subject, body, created_at) VALUES (?, 2, ?, ?, ?)`,
-			t.ID, t.Subject, body, store.Millis(e.clock.Now()))
-		return err
-	}))
+	_, err := e.m.Store().UpdateTemplate(e.ctx, e.subject("Mia"), t.ID, post.TemplateInput{Name: t.Name, Subject: t.Subject, Body: body})
+	noErr(e.t, err)
 }
 
 // notifyClient calls the Notify API as GOV.UK Notify's client libraries

@@ -344,7 +344,7 @@ func (p *sendingPart) renderBulk(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	ts, err := p.m.ps.ServiceTemplates(r.Context(), sv.ID, "")
+	ts, err := p.m.ps.TemplatesForService(r.Context(), sv.ID, "")
 	if err != nil {
 		return err
 	}

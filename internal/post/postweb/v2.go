@@ -171,7 +171,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		return &notify.APIError{Status: 404, Errors: []notify.ErrorItem{{Error: "BadRequestError", Message: "Not found"}}}
 	}
 	if !p.limits.allow(sv.ID, key.Type, sv.RatePerMinute, p.m.d.Clock.Now()) {
-		return rateLimitError(key.Type, sv.RatePerMinute)
+		return notify.RateLimited(key.Type, sv.RatePerMinute, 60)
 	}
 	fields, err := v2ReadBody(r)
 	if err != nil {
@@ -187,7 +187,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 	case post.KindEmail:
 		v2Allowed(&v, fields, "email_address", "template_id", "personalisation", "reference", "email_reply_to_id", "scheduled_for", "one_click_unsubscribe_url")
 		in.To = v2Str(&v, fields, "email_address", true)
-		if id := v2Str(&v, fields, "email_reply_to_id", false); id != "" && !v2IsUUID(id) {
+		if id := v2Str(&v, fields, "email_reply_to_id", false); id != "" && !notify.IsUUID(id) {
 			v.add("email_reply_to_id is not a valid UUID")
 		}
 		if unsubscribe = v2Str(&v, fields, "one_click_unsubscribe_url", false); unsubscribe != "" && !strings.HasPrefix(unsubscribe, "https://") {
@@ -196,7 +196,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 	case post.KindSMS:
 		v2Allowed(&v, fields, "phone_number", "template_id", "personalisation", "reference", "sms_sender_id", "scheduled_for")
 		in.To = v2Str(&v, fields, "phone_number", true)
-		if id := v2Str(&v, fields, "sms_sender_id", false); id != "" && !v2IsUUID(id) {
+		if id := v2Str(&v, fields, "sms_sender_id", false); id != "" && !notify.IsUUID(id) {
 			v.add("sms_sender_id is not a valid UUID")
 		}
 		in.International = true // Notify's services may send abroad once allowed; dbtp's may
@@ -208,7 +208,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		}
 	}
 	in.TemplateID = v2Str(&v, fields, "template_id", true)
-	if in.TemplateID != "" && !v2IsUUID(in.TemplateID) {
+	if in.TemplateID != "" && !notify.IsUUID(in.TemplateID) {
 		v.add("template_id is not a valid UUID")
 	}
 	in.Reference = v2Str(&v, fields, "reference", false)
@@ -231,7 +231,7 @@ func (p *sendingPart) v2Send(w http.ResponseWriter, r *http.Request, sv post.Ser
 		return err
 	}
 	out := v2Sent{ID: n.ID, Reference: strOrNil(n.Reference), URI: p.base() + "/v2/notifications/" + n.ID, Template: p.templateRef(n),
-		ScheduledFor: notifyTime(n.ScheduledFor)}
+		ScheduledFor: notify.Time(n.ScheduledFor)}
 	switch kind {
 	case post.KindEmail:
 		out.Content = v2EmailContent{Body: n.Body, Subject: n.Subject, FromEmail: p.fromEmail(sv), OneClickUnsubscribeURL: strOrNil(unsubscribe)}
@@ -263,7 +263,7 @@ func (p *sendingPart) smsSender(sv post.Service) string {
 
 func (p *sendingPart) v2Get(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		var v v2Validation
 		v.add("notification_id is not a valid UUID")
 		return v.err()
@@ -326,7 +326,7 @@ func (p *sendingPart) v2List(w http.ResponseWriter, r *http.Request, sv post.Ser
 		}
 	}
 	if o := q.Get("older_than"); o != "" {
-		if !v2IsUUID(o) {
+		if !notify.IsUUID(o) {
 			v.add("older_than is not a valid UUID")
 		}
 		f.Before = strings.ToLower(o)
@@ -381,7 +381,7 @@ func notifyPlaceholders(t post.Template) []string { return notify.Placeholders(t
 // sends no text messages.
 func (p *sendingPart) inTeam(ctx context.Context, sv post.Service, to string) (bool, error) {
 	to = strings.TrimSpace(to)
-	if !post.ValidEmail(to) {
+	if _, err := notify.ValidateEmail(to); err != nil {
 		return false, nil
 	}
 	page, err := p.m.d.Directory.SearchPeople(ctx, platform.System(sv.OrgID), platform.PeopleQuery{Text: to, Staff: true, Unit: sv.UnitID,

@@ -4,16 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -22,97 +16,55 @@ import (
 
 // The Notify API's authentication, as GOV.UK Notify's: the caller signs a
 // JWT (HS256, header typ JWT) with its API key's secret, its iss the
-// service id and its iat the time it was made, to within 30 seconds. Each
-// refusal is Notify's AuthError with Notify's own words, which client
-// code and people's runbooks match.
+// service id and its iat the time it was made, to within 30 seconds. The
+// check is the notify package's (notify.BearerToken, notify.VerifyToken:
+// each refusal is Notify's AuthError in Notify's own words, which client
+// code and people's runbooks match); this file gives it the service's
+// keys.
 //
 // A token may be used again within its 30 seconds: Notify does the same
 // (its tokens carry no jti), and its clients make one token a second, so
 // two requests in the same second carry the same token; refusing the
 // second would break them. A stolen token is worth at most 30 seconds;
 // keys travel only over TLS.
-//
-// NOTE for the merge: notify.Verify is the templates part's; this is the
-// sending part's own check, to the contract, until they are reconciled.
-
-const (
-	tokenWindow       = 30 * time.Second
-	generalTokenError = "Invalid token: make sure your API token matches the example at https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
-	clockError        = "Error: Your system clock must be accurate to within 30 seconds"
-)
-
-var v2UUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func v2IsUUID(s string) bool { return v2UUIDRE.MatchString(s) }
-
-func authError(status int, msg string) *notify.APIError {
-	return &notify.APIError{Status: status, Errors: []notify.ErrorItem{{Error: "AuthError", Message: msg}}}
-}
 
 // authenticate checks the request's bearer token and returns the service
 // and the key that signed it.
 func (p *sendingPart) authenticate(ctx context.Context, r *http.Request) (post.Service, post.APIKey, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return post.Service{}, post.APIKey{}, authError(401, "Unauthorized: authentication token must be provided")
+	token, err := notify.BearerToken(r.Header.Get("Authorization"))
+	if err != nil {
+		return post.Service{}, post.APIKey{}, err
 	}
-	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
-		return post.Service{}, post.APIKey{}, authError(401, "Unauthorized: authentication bearer scheme must be used")
-	}
-	return p.verify(ctx, strings.TrimSpace(h[7:]))
+	return p.verify(ctx, token)
 }
 
 func (p *sendingPart) verify(ctx context.Context, token string) (post.Service, post.APIKey, error) {
-	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.HS256})
-	if err != nil || len(tok.Headers) != 1 {
-		return post.Service{}, post.APIKey{}, authError(403, generalTokenError)
-	}
-	var unverified map[string]any
-	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return post.Service{}, post.APIKey{}, authError(403, generalTokenError)
-	}
-	iss, _ := unverified["iss"].(string)
-	if iss == "" {
-		return post.Service{}, post.APIKey{}, authError(403, "Invalid token: iss field not provided")
-	}
-	if !v2IsUUID(iss) {
-		return post.Service{}, post.APIKey{}, authError(403, "Invalid token: service id is not the right data type")
-	}
-	sv, keys, err := p.m.ps.ServiceKeys(ctx, strings.ToLower(iss))
-	switch {
-	case platform.CodeOf(err) == platform.CodeNotFound:
-		return sv, post.APIKey{}, authError(403, "Invalid token: service not found")
-	case err != nil:
+	var sv post.Service
+	var keys []post.APIKey
+	_, keyID, err := notify.VerifyToken(token, func(iss string) (notify.ServiceKeys, error) {
+		var err error
+		sv, keys, err = p.m.ps.ServiceKeys(ctx, strings.ToLower(iss))
+		if platform.CodeOf(err) == platform.CodeNotFound {
+			return notify.ServiceKeys{}, nil
+		}
+		if err != nil {
+			return notify.ServiceKeys{}, err
+		}
+		sk := notify.ServiceKeys{Found: true, Archived: sv.Archived}
+		for _, k := range keys {
+			sk.Keys = append(sk.Keys, notify.Key{ID: k.ID, Secret: k.Secret, Revoked: !k.RevokedAt.IsZero()})
+		}
+		return sk, nil
+	}, p.m.d.Clock.Now())
+	if err != nil {
 		return sv, post.APIKey{}, err
-	case len(keys) == 0:
-		return sv, post.APIKey{}, authError(403, "Invalid token: service has no API keys")
-	case sv.Archived:
-		return sv, post.APIKey{}, authError(403, "Invalid token: service is archived")
 	}
 	for _, k := range keys {
-		var claims map[string]any
-		if tok.Claims([]byte(k.Secret), &claims) != nil {
-			continue // signed with another key, or not at all
+		if k.ID == keyID {
+			return sv, k, nil
 		}
-		if _, ok := claims["aud"]; ok {
-			// An audience dbtp cannot check: Notify's library refuses these too.
-			return sv, k, authError(403, generalTokenError)
-		}
-		iat, ok := claims["iat"].(float64)
-		if !ok || math.IsNaN(iat) {
-			return sv, k, authError(403, generalTokenError)
-		}
-		at := time.Unix(int64(iat), 0)
-		now := p.m.d.Clock.Now()
-		if at.Before(now.Add(-tokenWindow)) || at.After(now.Add(tokenWindow)) {
-			return sv, k, authError(403, clockError)
-		}
-		if !k.RevokedAt.IsZero() {
-			return sv, k, authError(403, "Invalid token: API key revoked")
-		}
-		return sv, k, nil
 	}
-	return sv, post.APIKey{}, authError(403, "Invalid token: API key not found")
+	return sv, post.APIKey{}, notify.NewError(403, notify.ErrAuth, notify.MsgKeyNotFound)
 }
 
 // rateLimiter counts each service's API requests per key type in one-minute
@@ -149,22 +101,6 @@ func (l *rateLimiter) allow(serviceID, keyType string, perMinute int, now time.T
 	}
 	w.n++
 	return w.n <= perMinute
-}
-
-// keyTypeName is Notify's name of a key type in its rate limit message.
-func keyTypeName(t string) string {
-	switch t {
-	case post.KeyTeam:
-		return "TEAM"
-	case post.KeyTest:
-		return "TEST"
-	}
-	return "LIVE"
-}
-
-func rateLimitError(keyType string, perMinute int) *notify.APIError {
-	return &notify.APIError{Status: 429, Errors: []notify.ErrorItem{{Error: "RateLimitError",
-		Message: fmt.Sprintf("Exceeded rate limit for key type %s of %d requests per 60 seconds", keyTypeName(keyType), perMinute)}}}
 }
 
 // writeAPIError writes Notify's error JSON for err: its own *APIError as

@@ -1,25 +1,17 @@
 package postweb
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
-	"time"
 
 	"dbtp/internal/post"
+	"dbtp/internal/post/notify"
 )
 
 // The Notify API's JSON, field for field as GOV.UK Notify writes it, so
 // its client libraries read dbtp's answers unchanged. Absent values are
 // null, as Notify's are, never left out.
-
-// notifyTime is Notify's timestamp: UTC with microseconds and a Z.
-func notifyTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.UTC().Format("2006-01-02T15:04:05.000000Z")
-	return &s
-}
 
 func strOrNil(s string) *string {
 	if s == "" {
@@ -159,8 +151,8 @@ func v2Status(n post.Notification) string {
 
 func (p *sendingPart) v2Notification(n post.Notification) v2Notification {
 	out := v2Notification{ID: n.ID, Reference: strOrNil(n.Reference), Type: n.Kind, Status: v2Status(n), Template: p.templateRef(n), Body: n.Body,
-		CreatedAt: notifyTime(n.CreatedAt), SentAt: notifyTime(n.SentAt), CompletedAt: notifyTime(n.CompletedAt),
-		ScheduledFor: notifyTime(n.ScheduledFor), IsCostDataReady: true, CostDetails: map[string]any{}}
+		CreatedAt: notify.Time(n.CreatedAt), SentAt: notify.Time(n.SentAt), CompletedAt: notify.Time(n.CompletedAt),
+		ScheduledFor: notify.Time(n.ScheduledFor), IsCostDataReady: true, CostDetails: map[string]any{}}
 	switch n.Kind {
 	case post.KindEmail:
 		out.EmailAddress, out.Subject = strOrNil(n.Recipient), &n.Subject
@@ -185,15 +177,17 @@ func (p *sendingPart) v2Notification(n post.Notification) v2Notification {
 		if n.Postage == "first" {
 			est = n.CreatedAt.AddDate(0, 0, 2)
 		}
-		out.EstimatedDelivery = notifyTime(est)
+		out.EstimatedDelivery = notify.Time(est)
 		out.CostDetails = map[string]any{"billable_sheets_of_paper": (n.Pages + 1) / 2, "postage": n.Postage}
 	}
 	return out
 }
 
-func (p *sendingPart) v2Template(t post.Template, sv post.Service) v2Template {
-	out := v2Template{ID: t.ID, Name: t.Name, Type: t.Kind, CreatedAt: notifyTime(t.CreatedAt), UpdatedAt: notifyTime(t.UpdatedAt),
-		CreatedBy: t.UpdatedBy, Version: t.Version, Body: t.Body, Personalisation: map[string]map[string]bool{}}
+// v2Template is t as Notify's API shows it; authors are the emails of
+// the people who wrote templates, by user id (templateAuthors).
+func (p *sendingPart) v2Template(t post.Template, sv post.Service, authors map[string]string) v2Template {
+	out := v2Template{ID: t.ID, Name: t.Name, Type: t.Kind, CreatedAt: notify.Time(t.CreatedAt), UpdatedAt: notify.Time(t.UpdatedAt),
+		CreatedBy: cmp.Or(authors[t.UpdatedBy], t.UpdatedBy), Version: t.Version, Body: t.Body, Personalisation: map[string]map[string]bool{}}
 	if t.Kind != post.KindSMS {
 		out.Subject = &t.Subject
 	}

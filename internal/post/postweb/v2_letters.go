@@ -41,7 +41,7 @@ func (p *sendingPart) v2Precompiled(w http.ResponseWriter, r *http.Request, sv p
 // has rendered it (or the sender's own, for a precompiled letter).
 func (p *sendingPart) v2PDF(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		var v v2Validation
 		v.add("notification_id is not a valid UUID")
 		return v.err()

@@ -1,11 +1,13 @@
 package postweb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/post/notify"
 )
@@ -16,7 +18,7 @@ import (
 func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
 	var v v2Validation
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		v.add("id is not a valid UUID")
 	}
 	version := 0
@@ -32,7 +34,7 @@ func (p *sendingPart) v2GetTemplate(w http.ResponseWriter, r *http.Request, sv p
 	if err != nil {
 		return err
 	}
-	writeNotifyJSON(w, http.StatusOK, p.v2Template(t, sv))
+	writeNotifyJSON(w, http.StatusOK, p.v2Template(t, sv, p.templateAuthors(r.Context(), sv, []post.Template{t})))
 	return nil
 }
 
@@ -43,15 +45,16 @@ func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv pos
 		v.add("type %s is not one of [sms, email, letter]", kind)
 		return v.err()
 	}
-	ts, err := p.m.ps.ServiceTemplates(r.Context(), sv.ID, kind)
+	ts, err := p.m.ps.TemplatesForService(r.Context(), sv.ID, kind)
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Templates []v2Template `json:"templates"`
 	}{Templates: []v2Template{}}
+	authors := p.templateAuthors(r.Context(), sv, ts)
 	for _, t := range ts {
-		out.Templates = append(out.Templates, p.v2Template(t, sv))
+		out.Templates = append(out.Templates, p.v2Template(t, sv, authors))
 	}
 	writeNotifyJSON(w, http.StatusOK, out)
 	return nil
@@ -60,7 +63,7 @@ func (p *sendingPart) v2Templates(w http.ResponseWriter, r *http.Request, sv pos
 func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.Service, key post.APIKey) error {
 	id := r.PathValue("id")
 	var v v2Validation
-	if !v2IsUUID(id) {
+	if !notify.IsUUID(id) {
 		v.add("id is not a valid UUID")
 		return v.err()
 	}
@@ -98,4 +101,29 @@ func (p *sendingPart) v2Preview(w http.ResponseWriter, r *http.Request, sv post.
 	}
 	writeNotifyJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// templateAuthors is the email address of each person who last wrote one
+// of ts (Notify's created_by), by user id, in one look-up.
+func (p *sendingPart) templateAuthors(ctx context.Context, sv post.Service, ts []post.Template) map[string]string {
+	var ids []string
+	for _, t := range ts {
+		if t.UpdatedBy != "" {
+			ids = append(ids, t.UpdatedBy)
+		}
+	}
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out
+	}
+	people, err := p.m.d.Directory.People(ctx, platform.System(sv.OrgID), ids)
+	if err != nil {
+		return out // the ids stand in: a template is still listed
+	}
+	for id, person := range people {
+		if person.Email != "" {
+			out[id] = person.Email
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dbtp/internal/post"
+	"dbtp/internal/post/notify"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 )
@@ -198,7 +199,7 @@ func TestNotifyAPIAuth(t *testing.T) {
 			"Unauthorized: authentication token must be provided")
 		wantNotifyError(t, e.do("POST", path, http.Header{"Authorization": {"Basic " + c.token()}}, []byte(`{}`)), 401, "AuthError",
 			"Unauthorized: authentication bearer scheme must be used")
-		wantNotifyError(t, e.do("POST", path, http.Header{"Authorization": {"Bearer not-a-jwt"}}, []byte(`{}`)), 403, "AuthError", generalTokenError)
+		wantNotifyError(t, e.do("POST", path, http.Header{"Authorization": {"Bearer not-a-jwt"}}, []byte(`{}`)), 403, "AuthError", notify.MsgBadToken)
 
 		// The wrong key: another secret for the right service.
 		wrong := *c
@@ -211,10 +212,11 @@ func TestNotifyAPIAuth(t *testing.T) {
 		forged := *c
 		forged.fixedToken = strings.Join(parts, ".")
 		wantNotifyError(t, forged.post(path, body), 403, "AuthError", "Invalid token: API key not found")
-		// alg none is not a signature at all.
+		// alg none is not a signature at all: no key signed it (the
+		// notify package's check, as its own test says).
 		none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 		forged.fixedToken = none
-		wantNotifyError(t, forged.post(path, body), 403, "AuthError", generalTokenError)
+		wantNotifyError(t, forged.post(path, body), 403, "AuthError", "Invalid token: API key not found")
 		// Another service's id, an unknown one, none at all.
 		other := *c
 		other.serviceID = post.NewUUID()
@@ -224,7 +226,7 @@ func TestNotifyAPIAuth(t *testing.T) {
 		forged.fixedToken = signToken(t, c.secret, map[string]any{"iat": e.clock.Now().Unix()})
 		wantNotifyError(t, forged.post(path, body), 403, "AuthError", "Invalid token: iss field not provided")
 		forged.fixedToken = signToken(t, c.secret, map[string]any{"iss": e.service.ID})
-		wantNotifyError(t, forged.post(path, body), 403, "AuthError", generalTokenError)
+		wantNotifyError(t, forged.post(path, body), 403, "AuthError", notify.MsgBadToken)
 
 		// iat: 30 seconds either way is fine, 31 is not.
 		for skew, ok := range map[time.Duration]bool{-29 * time.Second: true, 29 * time.Second: true, -31 * time.Second: false, 31 * time.Second: false} {

@@ -144,9 +144,9 @@ func (d *Drop) Send(ctx context.Context, m provider.Message) (provider.Result, e
 	if !bytes.HasPrefix(m.PDF, []byte("%PDF-")) {
 		return provider.Result{}, provider.Permanent(errors.New("printdrop: the letter is not a PDF"))
 	}
-	if len(m.Address) == 0 {
-		return provider.Result{}, provider.Permanent(errors.New("printdrop: the letter has no address"))
-	}
+	// A letter with no address lines is a precompiled one (Notify's
+	// letter sent as a PDF): its address is printed in the PDF, under the
+	// envelope's window, and the manifest's address is left empty.
 	// A letter already in a batch is not sent again (the delivery part
 	// may hand it over twice after a crash mid-send).
 	if _, err := os.Stat(filepath.Join(d.opts.Spool, sentDir, m.ID)); err == nil {

@@ -221,7 +221,6 @@ func TestRefusesWhatIsNotALetter(t *testing.T) {
 		{ID: "x", Kind: "email"},
 		{ID: "../../etc/passwd", Kind: "letter", PDF: []byte("%PDF-1.3"), Address: []string{"a"}},
 		{ID: "x", Kind: "letter", PDF: []byte("hello"), Address: []string{"a"}},
-		{ID: "x", Kind: "letter", PDF: []byte("%PDF-1.3")},
 		{ID: "x", Kind: "letter", PDF: []byte("%PDF-1.3"), Address: []string{"a"}, Postage: "pigeon"},
 	} {
 		if _, err := d.Send(context.Background(), m); !provider.IsPermanent(err) {
