@@ -151,10 +151,12 @@ func (p *lettersPart) preview(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// Sample data comes as p.<placeholder>, as the templates part's
+	// preview page links to it (a bare name is taken too).
 	given := map[string]string{}
 	for k := range q {
 		if k != "format" && k != "version" {
-			given[k] = q.Get(k)
+			given[strings.TrimPrefix(k, "p.")] = q.Get(k)
 		}
 	}
 	format := q.Get("format")

@@ -3,12 +3,14 @@ package postweb
 import (
 	"bytes"
 	"context"
+	"html"
 	"image"
 	"image/png"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -146,6 +148,16 @@ func TestLettersPreview(t *testing.T) {
 			if !strings.Contains(text, s) {
 				t.Fatalf("the preview lacks %q:\n%s", s, text)
 			}
+		}
+		// The templates part's preview page links to the PDF with the
+		// sample data typed there.
+		page := dee.Get("/post/templates/" + id + "/preview?p.name=Amina+Ahmed")
+		m := regexp.MustCompile(`href="(/post/templates/[^"]+/preview\.pdf[^"]*)"`).FindStringSubmatch(page.Body)
+		if m == nil {
+			t.Fatalf("no PDF link on the preview page:\n%s", page.Body)
+		}
+		if text := lettersPDFText(t, dee.Get(html.UnescapeString(m[1])).Body); !strings.Contains(text, "Dear Amina Ahmed") {
+			t.Fatalf("the PDF ignores the preview's sample data:\n%s", text)
 		}
 		large := dee.Get("/post/templates/" + id + "/preview.pdf?format=large-print")
 		want(t, large, 200)
