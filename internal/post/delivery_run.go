@@ -33,7 +33,7 @@ type outgoing struct {
 }
 
 const outgoingColumns = `n.id, n.org_id, n.service_id, n.template_id, n.template_version, n.kind, n.recipient, n.address, n.personalisation,
-	n.subject, n.body, n.reference, n.case_id, n.key_type, n.status, n.large_print, n.postage, n.provider, n.provider_ref, n.attempts,
+	n.subject, n.body, n.reference, n.case_id, n.person_id, n.key_type, n.status, n.large_print, n.postage, n.provider, n.provider_ref, n.attempts,
 	n.pdf_blob, n.pages, n.scheduled_for, n.created_at, n.sent_at, n.completed_at, n.dispatch_at, n.rate_slot,
 	s.name, s.email_reply_to, s.sms_sender, s.letter_contact, s.rate_per_minute, s.callback_url`
 
@@ -43,7 +43,7 @@ func scanOutgoing(r rowScanner) (outgoing, error) {
 	var large int
 	var sched, created, sent, completed int64
 	err := r.Scan(&o.ID, &o.OrgID, &o.ServiceID, &o.TemplateID, &o.TemplateVersion, &o.Kind, &o.Recipient, &addr, &pers,
-		&o.Subject, &o.Body, &o.Reference, &o.CaseID, &o.KeyType, &o.Status, &large, &o.Postage, &o.Provider, &o.ProviderRef, &o.Attempts,
+		&o.Subject, &o.Body, &o.Reference, &o.CaseID, &o.PersonID, &o.KeyType, &o.Status, &large, &o.Postage, &o.Provider, &o.ProviderRef, &o.Attempts,
 		&o.PDFBlob, &o.Pages, &sched, &created, &sent, &completed, &o.DispatchAt, &o.RateSlot,
 		&o.ServiceName, &o.ReplyTo, &o.SMSSender, &o.LetterContact, &o.RatePerMinute, &o.CallbackURL)
 	if err != nil {
@@ -189,7 +189,7 @@ func (dl *Deliverer) message(ctx context.Context, o outgoing) (provider.Message,
 		m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
 	}
 	if o.Kind != KindLetter {
-		return m, letterPDF{}, nil
+		return m, letterPDF{}, dl.addUnsubscribe(ctx, o, &m)
 	}
 	out := letterPDF{blob: o.PDFBlob, pages: o.Pages}
 	files := dl.s.opts.Files

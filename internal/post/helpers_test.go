@@ -57,7 +57,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, log: log, clock: platformtest.NewClock(start), units: map[string]string{}}
 	e.id = identity.New(db, log, ap, identity.Options{Clock: e.clock})
 	e.jobs = jobs.New(db, jobs.Options{Clock: e.clock})
-	e.ps = New(db, log, ap, Options{Files: blobtest.Disk(t), Now: e.clock.Now, Jobs: e.jobs})
+	e.ps = New(db, log, ap, Options{Files: blobtest.Disk(t), Now: e.clock.Now, Jobs: e.jobs, BaseURL: "http://dbtp.test"})
 	e.org = e.mustOrg("northshire", "Northshire Council", platform.OrgCouncil)
 	e.sys = platform.System(e.org.ID)
 	for _, name := range []string{"Adults", "Customer services", "Finance"} {

@@ -47,10 +47,13 @@ type FileStore interface {
 
 // Options wire a Store.
 type Options struct {
-	Now    func() time.Time
-	Files  FileStore   // nil: letters are not kept and scans cannot be uploaded
-	Jobs   *jobs.Queue // nil: nothing is delivered (tests of the store alone)
-	Events *events.Bus // nil: no events are published
+	// BaseURL is the public address, for the unsubscribe link in messages
+	// that are not statutory; empty: no link can be made.
+	BaseURL string
+	Now     func() time.Time
+	Files   FileStore   // nil: letters are not kept and scans cannot be uploaded
+	Jobs    *jobs.Queue // nil: nothing is delivered (tests of the store alone)
+	Events  *events.Bus // nil: no events are published
 }
 
 // Store keeps every organisation's digital post.

@@ -55,7 +55,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Access.Register(post.ResourceType, post.Policy); err != nil {
 		return err
 	}
-	opts := post.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events}
+	opts := post.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, BaseURL: d.Config.BaseURL}
 	if d.Blob != nil {
 		opts.Files = d.Blob
 	}
