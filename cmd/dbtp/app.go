@@ -93,6 +93,7 @@ type appOptions struct {
 	getenv   func(string) string
 	// webhookPrivate lets webhooks reach private networks (events.Options).
 	webhookPrivate bool
+	jobWorkers     int            // background jobs at once on this node (jobs.Options); 0: the queue's default
 	clock          platform.Clock // the modules' clock; nil: the system's
 }
 
@@ -152,7 +153,7 @@ func openKernel(ctx context.Context, dc dataConfig, opts appOptions, log *slog.L
 	}
 	a.access = access.New(a.audit)
 	a.identity = identity.New(db, a.audit, a.access, opts.identity)
-	a.jobs = jobs.New(db, jobs.Options{Logger: log})
+	a.jobs = jobs.New(db, jobs.Options{Logger: log, Workers: opts.jobWorkers})
 	if a.events, err = events.New(db, a.jobs, a.access, a.audit, events.Options{Logger: log, PrivateNetworks: opts.webhookPrivate}); err != nil {
 		db.Close()
 		return nil, err

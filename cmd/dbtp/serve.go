@@ -37,6 +37,7 @@ type serveConfig struct {
 	smtp            smtpConfig
 	demoMail        bool // without a relay, print email to the terminal (dbtp demo)
 	webhookPrivate  bool
+	jobWorkers      int
 	// clock is the modules' clock; nil: the system's. Tests set a day
 	// when offices are open, to book and check in as on that day.
 	clock platform.Clock
@@ -66,6 +67,7 @@ func (f *flags) serveFlags(c *serveConfig) {
 	f.String(&c.smtp.from, "smtp-from", "DBTP_SMTP_FROM", "", "sender address of email, e.g. \"Kent County Council <noreply@kent.gov.uk>\"")
 	f.String(&c.smtp.username, "smtp-username", "DBTP_SMTP_USERNAME", "", "SMTP username (AUTH PLAIN); empty for a relay that needs none")
 	f.String(&c.smtp.password, "smtp-password", "DBTP_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable: flags show in ps)")
+	f.Int(&c.jobWorkers, "job-workers", "DBTP_JOB_WORKERS", 8, "background jobs this node runs at once (email and letters delivered, webhooks, scans read, seals); most wait on the network or the disk, so more than the CPUs is normal")
 	f.Bool(&c.webhookPrivate, "webhook-private-networks", "DBTP_WEBHOOK_PRIVATE_NETWORKS", false, "let webhooks reach private and local addresses and plain http (the council's own network); any organisation admin chooses webhook addresses")
 	f.String(&c.smtp.startTLS, "smtp-starttls", "DBTP_SMTP_STARTTLS", "require", "require, opportunistic or none: whether to upgrade the SMTP connection to TLS")
 }
@@ -188,7 +190,7 @@ func serve(ctx context.Context, env *cliEnv, c serveConfig, ready func(a *app, u
 	case c.demoMail:
 		transport = &mail.Printer{W: env.stdout}
 	}
-	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: transport, getenv: env.getenv, webhookPrivate: c.webhookPrivate, clock: c.clock,
+	a, err := openApp(ctx, c.data, appOptions{auditKey: c.auditKey, web: wc, mail: transport, getenv: env.getenv, webhookPrivate: c.webhookPrivate, jobWorkers: c.jobWorkers, clock: c.clock,
 		identity: identity.Options{IdleTimeout: c.idle, AbsoluteTimeout: c.absolute, Issuer: c.councilName}}, log)
 	if err != nil {
 		return err
