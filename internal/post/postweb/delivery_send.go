@@ -95,8 +95,12 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 			pg.Template, pg.Kind = t, t.Kind
 		}
 	}
-	if q.Get("template") != "" && pg.Template == nil {
+	switch {
+	case q.Get("template") != "" && pg.Template == nil:
 		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template you can send"})
+	case q.Has("template") && q.Get("template") == "":
+		// "Continue" with nothing chosen.
+		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template"})
 	}
 	if pg.Template == nil {
 		if pg.Form.Input == nil {
@@ -171,14 +175,18 @@ func (p *deliveryPart) send(w http.ResponseWriter, r *http.Request, m *Module) e
 		if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid {
 			return err
 		}
-		// The engine names placeholders "p:<name>"; the page's fields are p1, p2...
-		for i := range pe.Fields {
-			for _, f := range pg.Fields {
-				if pe.Fields[i].Field == "p:"+f.Name {
-					pe.Fields[i].Field = f.ID
+		// The engine names placeholders "p:<name>"; the page's fields are
+		// p1, p2... The summary lists the problems in the form's order.
+		order := map[string]int{"to": -2, "address": -1}
+		for i, f := range pg.Fields {
+			order[f.ID] = i
+			for j := range pe.Fields {
+				if pe.Fields[j].Field == "p:"+f.Name {
+					pe.Fields[j].Field = f.ID
 				}
 			}
 		}
+		sort.SliceStable(pe.Fields, func(i, j int) bool { return order[pe.Fields[i].Field] < order[pe.Fields[j].Field] })
 		return p.sendForm(w, r, m, web.FormErrors(r, pe), http.StatusUnprocessableEntity)
 	}
 	what := kindName(n.Kind)

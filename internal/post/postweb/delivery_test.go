@@ -58,6 +58,7 @@ func TestSendAMessageFromACase(t *testing.T) {
 		want(t, cas.Get("/post/send?case=case_1"), 200, "Send a message", "ASC-2026-000123", "Assessment email (email)", "Assessment sms (text message)")
 		want(t, cas.Get("/post/send?case=case_1&template="+email.ID), 200, `value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`,
 			`<label class="govuk-label" for="p3">date</label>`)
+		want(t, cas.Get("/post/send?case=case_1&template="), 422, "Choose a template", `href="#template"`) // Continue with nothing chosen
 		want(t, cas.Get("/post/send?case=nope"), 404)
 		// With an API token too (a script working through cases).
 		want(t, e.do("GET", "/post/send?case=case_1", http.Header{"Authorization": {"Bearer " + e.token("Cas", "read")}}, nil), 200, "Send a message")
@@ -70,6 +71,15 @@ func TestSendAMessageFromACase(t *testing.T) {
 		want(t, res, 422, "Enter a UK mobile number", "Enter date", "Enter reference")
 		if strings.Contains(res.Body, "Enter name") {
 			t.Fatal("a given placeholder reported missing")
+		}
+		// The summary is in the form's order: the email's placeholders come
+		// reference (its subject), name, date; not alphabetically.
+		res = cas.PostForm("/post/send?"+url.Values{"case": {"case_1"}, "template": {email.ID}}.Encode(), url.Values{"to": {"rita@example.org"}})
+		want(t, res, 422)
+		summary := res.Body[strings.Index(res.Body, "govuk-error-summary"):]
+		summary = summary[:strings.Index(summary, "</ul>")]
+		if i, j, k := strings.Index(summary, "Enter reference"), strings.Index(summary, "Enter name"), strings.Index(summary, "Enter date"); i < 0 || !(i < j && j < k) {
+			t.Fatalf("the summary is not in the form's order: %d %d %d\n%s", i, j, k, summary)
 		}
 		res = cas.PostForm(path, url.Values{"to": {"07700 900123"}, "p1": {"Rita"}, "p2": {"Tuesday 3 March"}, "p3": {"ASC-2026-000123"}})
 		if res.Status != 303 || res.Header.Get("Location") != "/cases/case_1" {
