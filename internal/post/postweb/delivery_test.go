@@ -90,6 +90,8 @@ func TestSendAMessageFromACase(t *testing.T) {
 		if len(ms) != 1 || ms[0].Kind != post.KindSMS || ms[0].To != "+447700900123" || ms[0].Status != post.StatusCreated || ms[0].Service != "Adult social care" {
 			t.Fatalf("case messages: %+v", ms)
 		}
+		// The message's page names the case by its reference.
+		want(t, cas.Get("/post/messages/"+ms[0].ID), 200, "ASC-2026-000123", `href="/cases/case_1"`)
 		_, err = e.jobs.RunDue(e.ctx)
 		noErr(t, err)
 		got := gw.Messages()

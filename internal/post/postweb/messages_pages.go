@@ -172,7 +172,18 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Sender's reference", Value: n.Reference})
 	}
 	if n.CaseID != "" {
-		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Case", Value: n.CaseID, Href: "/cases/" + n.CaseID, ActionText: "View"})
+		// The case's reference, when the reader may see the case (the
+		// services engine answers, through the delivery part's Cases).
+		ref := n.CaseID
+		if cs := p.m.delivery.cases; cs != nil {
+			if c, err := cs.CaseForPost(r.Context(), sub, n.CaseID); err == nil && c.Reference != "" {
+				ref = c.Reference
+			}
+		}
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Case", Value: ref, Href: "/cases/" + n.CaseID, ActionText: "View"})
+	}
+	if n.LargePrint {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Format", Value: "Large print"})
 	}
 	sender := "A member of staff"
 	if strings.HasPrefix(n.CreatedBy, "api:") {
