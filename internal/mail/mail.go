@@ -170,28 +170,8 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 
 // converse runs the SMTP commands after the greeting.
 func (s *Sender) converse(c *smtp.Client, to *mail.Address, body []byte) error {
-	if err := c.Hello("localhost"); err != nil {
+	if err := s.greet(c); err != nil {
 		return err
-	}
-	if s.cfg.StartTLS != TLSNone {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			tc := s.cfg.TLSConfig
-			if tc == nil {
-				tc = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
-			}
-			if err := c.StartTLS(tc); err != nil {
-				return err
-			}
-		} else if s.cfg.StartTLS == TLSRequire {
-			return errors.New("the relay does not offer STARTTLS (set the StartTLS mode to opportunistic or none to send anyway)")
-		}
-	}
-	if s.cfg.Username != "" {
-		// PlainAuth itself refuses to send the password unencrypted to
-		// anything but localhost.
-		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.host)); err != nil {
-			return fmt.Errorf("authenticating as %s: %w", s.cfg.Username, err)
-		}
 	}
 	if err := c.Mail(s.from.Address); err != nil {
 		return err
@@ -300,3 +280,32 @@ func (p *Printer) Send(_ context.Context, m Message) error {
 
 // String describes the printer for logs.
 func (p *Printer) String() string { return "printed to the terminal (demo)" }
+
+// greet says hello, starts TLS as the settings ask and signs in: what a
+// conversation does once before its first message (Sender's and Pool's).
+func (s *Sender) greet(c *smtp.Client) error {
+	if err := c.Hello("localhost"); err != nil {
+		return err
+	}
+	if s.cfg.StartTLS != TLSNone {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			tc := s.cfg.TLSConfig
+			if tc == nil {
+				tc = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
+			}
+			if err := c.StartTLS(tc); err != nil {
+				return err
+			}
+		} else if s.cfg.StartTLS == TLSRequire {
+			return errors.New("the relay does not offer STARTTLS (set the StartTLS mode to opportunistic or none to send anyway)")
+		}
+	}
+	if s.cfg.Username != "" {
+		// PlainAuth itself refuses to send the password unencrypted to
+		// anything but localhost.
+		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.host)); err != nil {
+			return fmt.Errorf("authenticating as %s: %w", s.cfg.Username, err)
+		}
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -160,31 +159,7 @@ func (p *Pool) open(ctx context.Context) (*pooled, error) {
 	return &pooled{c: c, conn: conn, used: time.Now()}, nil
 }
 
-func (p *Pool) hello(c *smtp.Client) error {
-	s := p.s
-	if err := c.Hello("localhost"); err != nil {
-		return err
-	}
-	if s.cfg.StartTLS != TLSNone {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			tc := s.cfg.TLSConfig
-			if tc == nil {
-				tc = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
-			}
-			if err := c.StartTLS(tc); err != nil {
-				return err
-			}
-		} else if s.cfg.StartTLS == TLSRequire {
-			return errors.New("the relay does not offer STARTTLS (set the StartTLS mode to opportunistic or none to send anyway)")
-		}
-	}
-	if s.cfg.Username != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.host)); err != nil {
-			return fmt.Errorf("authenticating as %s: %w", s.cfg.Username, err)
-		}
-	}
-	return nil
-}
+func (p *Pool) hello(c *smtp.Client) error { return p.s.greet(c) }
 
 // transact sends one message over pc: MAIL, RCPT, DATA.
 func (p *Pool) transact(ctx context.Context, pc *pooled, to *mail.Address, body []byte) error {
