@@ -18,7 +18,6 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-
 // A parallel group of a staff signer and an outside signer, then an
 // approver, then a copy: each signature an incremental update, the seal
 // B-LT with a real TSA (OpenSSL's), the certificate, the evidence, the
