@@ -40,6 +40,8 @@ type EnvelopeJSON struct {
 	CompletedAt     time.Time       `json:"completed_at,omitzero"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 	Sealed          bool            `json:"sealed"`
+	TemplateID      string          `json:"template_id,omitempty"`      // the template it was made from
+	TemplateVersion int             `json:"template_version,omitempty"` // and that template's version
 	Recipients      []RecipientJSON `json:"recipients,omitempty"`
 	Fields          []FieldJSON     `json:"fields,omitempty"`
 }
@@ -100,7 +102,8 @@ type VoidInput struct {
 func envelopeJSON(e signing.Envelope) EnvelopeJSON {
 	out := EnvelopeJSON{ID: e.ID, Title: e.Title, Message: e.Message, Status: e.Status, BusinessUnitID: e.UnitID, SenderID: e.SenderID, SenderName: e.SenderName,
 		CaseID: e.CaseID, Pages: e.Pages, OriginalSHA256: e.OriginalSHA256, CurrentStep: e.CurrentStep, RemindEveryDays: e.RemindEveryDays, Reason: e.Reason,
-		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, SentAt: e.SentAt, CompletedAt: e.CompletedAt, UpdatedAt: e.UpdatedAt, Sealed: e.SealedBlob != ""}
+		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, SentAt: e.SentAt, CompletedAt: e.CompletedAt, UpdatedAt: e.UpdatedAt, Sealed: e.SealedBlob != "",
+		TemplateID: e.TemplateID, TemplateVersion: e.TemplateVersion}
 	for _, r := range e.Recipients {
 		out.Recipients = append(out.Recipients, RecipientJSON{ID: r.ID, Step: r.Step, Role: r.Role, UserID: r.UserID, Name: r.Name, Email: r.Email, Status: r.Status,
 			ActedAt: r.ActedAt, IdentifiedBy: r.IdentifiedBy, Reason: r.Reason, MayReassign: r.MayReassign})
