@@ -30,11 +30,11 @@ type templatePage struct {
 	Roles    []roleRow
 	Placed   []placedRow
 	// People are the use form's rows, one per role (p0-name, ...).
-	People          []int
-	StaffOption     []web.Option
-	MayEdit         bool
-	Versions        []versionRow
-	Latest          int // the current version, on a version's page
+	People           []int
+	StaffOption      []web.Option
+	MayEdit          bool
+	Versions         []versionRow
+	Latest           int // the current version, on a version's page
 	SavedBy, SavedOn string
 }
 
@@ -251,6 +251,21 @@ func (p *envelopesPart) useTemplate(w http.ResponseWriter, r *http.Request) erro
 	}
 	var env signing.Envelope
 	if errs != nil {
+		// Every problem at once: the engine's with the other people too.
+		check := append([]signing.RecipientInput{}, in.Recipients...)
+		for i, rl := range t.Roles {
+			check[i].Role, check[i].Step = rl.Role, rl.Step
+		}
+		if _, cerr := signing.CheckRecipients(r.Context(), sub, p.dir, check); platform.CodeOf(cerr) == platform.CodeInvalid {
+			for _, fe := range platform.AsError(cerr).Fields {
+				// Staff are named by the directory, not the form.
+				m := engineField.FindStringSubmatch(fe.Field)
+				if m == nil || m[3] == "user_id" || m[3] == "name" && r.FormValue("p"+m[2]+"-staff") == "yes" {
+					continue
+				}
+				errs = append(errs, fe)
+			}
+		}
 		err = platform.Invalid("Check the people", errs...)
 	} else {
 		env, err = p.ss.Compose(r.Context(), sub, p.dir, in)
