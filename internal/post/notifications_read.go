@@ -13,7 +13,7 @@ import (
 
 const notificationColumns = `id, org_id, service_id, template_id, template_version, kind, recipient, address, personalisation, subject, body,
 	reference, client_key, case_id, person_id, key_type, api_key_id, created_by, status, large_print, postage, provider, provider_ref,
-	attempts, last_error, fragments, pages, pdf_blob, scheduled_for, created_at, sent_at, completed_at, updated_at`
+	attempts, last_error, fragments, pages, pdf_blob, scheduled_for, created_at, sent_at, completed_at, updated_at, channel_reason`
 
 func scanNotification(r rowScanner) (Notification, error) {
 	var n Notification
@@ -22,7 +22,7 @@ func scanNotification(r rowScanner) (Notification, error) {
 	var sched, created, sent, completed, updated int64
 	err := r.Scan(&n.ID, &n.OrgID, &n.ServiceID, &n.TemplateID, &n.TemplateVersion, &n.Kind, &n.Recipient, &addr, &pers, &n.Subject, &n.Body,
 		&n.Reference, &n.ClientKey, &n.CaseID, &n.PersonID, &n.KeyType, &n.APIKeyID, &n.CreatedBy, &n.Status, &large, &n.Postage, &n.Provider,
-		&n.ProviderRef, &n.Attempts, &n.LastError, &n.Fragments, &n.Pages, &n.PDFBlob, &sched, &created, &sent, &completed, &updated)
+		&n.ProviderRef, &n.Attempts, &n.LastError, &n.Fragments, &n.Pages, &n.PDFBlob, &sched, &created, &sent, &completed, &updated, &n.ChannelReason)
 	if err != nil {
 		return n, err
 	}

@@ -33,28 +33,74 @@ type Cases interface {
 // UseCases lets "send a message from a case" read cases.
 func (m *Module) UseCases(c Cases) { m.delivery.cases = c }
 
-// sendPage is /post/send?case=ID: choose a template, then fill in the
-// recipient (from the person's contact preferences) and the template's
-// placeholders, and send.
+// Sending a message from a case (/post/send?case=ID) takes three steps,
+// none needing JavaScript:
+//
+//  1. how to send it and which template: the person's preferred channel
+//     first and already chosen, each channel revealing its templates;
+//  2. the recipient, the placeholders (long ones as text areas) and, when
+//     the channel is not the one they prefer, why not; Continue;
+//  3. "Check your message": the message as it will be sent, filled in,
+//     with Send, or Change to go back to step 2 with everything kept.
+//
+// Steps 2 and 3 post to the same address; what was typed travels in the
+// form (hidden on the check page), so nothing is stored until Send.
 type sendPage struct {
 	*web.Form
 	Case      CaseInfo
-	Templates []web.Option
+	Channels  []channelChoice
 	Template  *post.Template
 	Kind      string
 	Fields    []placeholderField
-	Preferred string
+	Preferred string // the person's preferred channel, in words ("letter")
+	// PreferredKind is its kind ("letter"); LargePrint, that they asked
+	// for large print.
+	PreferredKind string
+	LargePrint    bool
+	// AskReason: the template's channel is not the one they prefer.
+	AskReason bool
 	Action    string
 	Formats   []web.Option
+	// SMS is a text message's words as filled in so far and its count;
+	// CountURL is where the script asks again as placeholders are typed.
+	SMS      *smsPreview
+	CountURL string
 }
 
-type placeholderField struct{ ID, Name string }
+// channelChoice is one channel on step 1, with the templates it reveals.
+type channelChoice struct {
+	Kind, Name, ID, Hint, Field string
+	Checked                     bool
+	Templates                   []web.Option
+}
+
+type placeholderField struct {
+	ID, Name string
+	Long     bool // a text area: see longPlaceholder
+}
 
 func (p *deliveryPart) sendWeb(srv *web.Server, m *Module) error {
 	rt := srv.Router()
 	rt.HandleFunc("GET /post/send", func(w http.ResponseWriter, r *http.Request) error { return p.sendForm(w, r, m, nil, http.StatusOK) })
 	rt.HandleFunc("POST /post/send", func(w http.ResponseWriter, r *http.Request) error { return p.send(w, r, m) })
+	rt.HandleFunc("POST /post/send/count", func(w http.ResponseWriter, r *http.Request) error { return p.smsCount(w, r, m) })
 	return nil
+}
+
+// chosenTemplate is the template the query names: template=ID, or from
+// step 1, channel=KIND with template_KIND=ID. submitted reports whether
+// step 1's form (or a template) was sent at all.
+func chosenTemplate(q url.Values) (id string, submitted bool) {
+	if q.Has("template") {
+		return q.Get("template"), true
+	}
+	for _, k := range []string{"channel", "template_" + post.KindEmail, "template_" + post.KindSMS, "template_" + post.KindLetter} {
+		submitted = submitted || q.Has(k)
+	}
+	if ch := q.Get("channel"); ch != "" {
+		id = q.Get("template_" + ch)
+	}
+	return id, submitted
 }
 
 // sendData loads the case, the templates sub may send and the chosen one.
@@ -76,40 +122,51 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	if err != nil {
 		return nil, err
 	}
-	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}}, Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {q.Get("template")}}.Encode()}
+	tid, submitted := chosenTemplate(q)
+	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}},
+		Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {tid}}.Encode()}
 	if pg.Form == nil {
 		pg.Form = &web.Form{Input: url.Values{}}
+	}
+	if pg.Form.Input == nil {
+		pg.Form.Input = url.Values{}
 	}
 	prefs, err := m.ps.PreferencesOf(ctx, sub.OrgID, cs.PersonID)
 	if err != nil {
 		return nil, err
 	}
-	pg.Preferred = kindName(prefs.Channel)
-	// The person's preferred channel first, the rest by name.
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Kind == prefs.Channel && ts[j].Kind != prefs.Channel })
-	pg.Templates = append(pg.Templates, web.Option{Value: "", Text: "Choose a template"})
+	pg.PreferredKind, pg.Preferred, pg.LargePrint = prefs.Channel, post.KindWords(prefs.Channel), prefs.LargePrint()
 	for i := range ts {
-		t := &ts[i]
-		pg.Templates = append(pg.Templates, web.Option{Value: t.ID, Text: t.Name + " (" + kindName(t.Kind) + ")"})
-		if t.ID == q.Get("template") {
-			pg.Template, pg.Kind = t, t.Kind
+		if ts[i].ID == tid {
+			pg.Template, pg.Kind = &ts[i], ts[i].Kind
 		}
 	}
-	switch {
-	case q.Get("template") != "" && pg.Template == nil:
-		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template you can send"})
-	case q.Has("template") && q.Get("template") == "":
-		// "Continue" with nothing chosen.
-		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template"})
-	}
 	if pg.Template == nil {
-		if pg.Form.Input == nil {
+		// Step 1, first seen or sent back with what is missing.
+		if form == nil && submitted {
 			pg.Form.Input = url.Values{}
+			for k, v := range q {
+				if strings.HasPrefix(k, "template_") {
+					pg.Form.Input[k] = v
+				}
+			}
+		}
+		pg.Channels = channels(ts, prefs, q, !submitted)
+		if submitted {
+			field, msg := "channel", "Choose how to send the message"
+			if ch := q.Get("channel"); ch != "" && !q.Has("template") {
+				field, msg = "template_"+ch, "Choose a template"
+			}
+			if tid != "" {
+				msg = "Choose a template you can send"
+			}
+			pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: field, Message: msg})
 		}
 		return pg, nil
 	}
+	pg.AskReason = prefs.Channel != "" && prefs.Channel != pg.Kind
 	for i, name := range notify.Placeholders(pg.Template.Subject, pg.Template.Body) {
-		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name})
+		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name, Long: longPlaceholder(pg.Kind, pg.Template.Body, name)})
 	}
 	if form == nil { // first sight: fill in what is known
 		in := pg.Form.Input
@@ -122,7 +179,7 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 		case post.KindLetter:
 			in.Set("address", strings.Join(prefs.Address, "\n"))
 		}
-		if prefs.Format == "large-print" {
+		if prefs.LargePrint() {
 			in.Set("large_print", "yes")
 		}
 		for _, f := range pg.Fields {
@@ -134,7 +191,114 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 			}
 		}
 	}
+	if pg.Kind == post.KindSMS {
+		pg.SMS = smsPreviewOf(*pg.Template, personalisation(pg.Fields, pg.Form.Input))
+		pg.CountURL = "/post/send/count?" + url.Values{"case": {cs.ID}, "template": {pg.Template.ID}}.Encode()
+	}
 	return pg, nil
+}
+
+// channels are step 1's choices: the person's preferred channel first
+// (and chosen, when first seen), then email, text message and letter,
+// each with the templates of that kind sub may send. A channel with no
+// such template is left out.
+func channels(ts []post.Template, prefs post.Preferences, q url.Values, first bool) []channelChoice {
+	order := []string{post.KindEmail, post.KindSMS, post.KindLetter}
+	if prefs.Channel != "" {
+		order = append([]string{prefs.Channel}, slicesWithout(order, prefs.Channel)...)
+	}
+	var out []channelChoice
+	for _, kind := range order {
+		c := channelChoice{Kind: kind, Name: sendKindText[kind], Field: "template_" + kind}
+		c.Templates = []web.Option{{Value: "", Text: "Choose a template"}}
+		for _, t := range ts {
+			if t.Kind == kind {
+				c.Templates = append(c.Templates, web.Option{Value: t.ID, Text: t.Name})
+			}
+		}
+		if len(c.Templates) == 1 {
+			continue
+		}
+		switch {
+		case kind == prefs.Channel:
+			c.Hint = "Their preferred way"
+			if kind == post.KindLetter && prefs.LargePrint() {
+				c.Hint += ", in large print"
+			}
+			c.Checked = first || q.Get("channel") == kind
+		case prefs.Channel != "":
+			c.Hint = "They prefer " + post.KindWords(prefs.Channel) + "s: you will be asked why not"
+			c.Checked = q.Get("channel") == kind
+		default:
+			c.Checked = q.Get("channel") == kind
+		}
+		c.ID = "channel"
+		if len(out) > 0 {
+			c.ID = "channel-" + strconv.Itoa(len(out)+1)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func slicesWithout(ss []string, s string) []string {
+	var out []string
+	for _, x := range ss {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// longWords are words in a placeholder's name that mean a sentence or
+// more, not a word or a date.
+var longWords = map[string]bool{"message": true, "details": true, "detail": true, "description": true, "reason": true, "reasons": true,
+	"notes": true, "note": true, "comments": true, "comment": true, "explanation": true, "summary": true, "findings": true,
+	"actions": true, "outcome": true, "response": true, "body": true, "text": true, "news": true, "items": true, "address": true}
+
+// longPlaceholder decides whether a placeholder is filled in with a text
+// area rather than a one-line box: when a word of its name says it is
+// long (message, details, reason, findings...), or when in an email's or
+// a letter's body it stands on a line of its own, where it is a paragraph.
+func longPlaceholder(kind, body, name string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !('a' <= r && r <= 'z') }) {
+		if longWords[w] {
+			return true
+		}
+	}
+	if kind == post.KindSMS {
+		return false
+	}
+	key := notify.NameKey(name)
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if inner, ok := strings.CutPrefix(line, "(("); ok {
+			if inner, ok = strings.CutSuffix(inner, "))"); ok && !strings.Contains(inner, "??") && notify.NameKey(inner) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// personalisation is the placeholders' values as typed: line breaks as
+// "\n", surrounding space trimmed, empty ones left out.
+func personalisation(fields []placeholderField, in url.Values) map[string]any {
+	out := map[string]any{}
+	for _, f := range fields {
+		if v := strings.TrimSpace(strings.ReplaceAll(in.Get(f.ID), "\r\n", "\n")); v != "" {
+			out[f.Name] = v
+		}
+	}
+	return out
+}
+
+// caseSend is the message the form describes.
+func (pg *sendPage) caseSend(in url.Values) post.CaseSend {
+	return post.CaseSend{CaseID: pg.Case.ID, CaseReference: pg.Case.Reference, PersonID: pg.Case.PersonID, TemplateID: pg.Template.ID,
+		To: in.Get("to"), Address: strings.Split(strings.ReplaceAll(in.Get("address"), "\r\n", "\n"), "\n"), LargePrint: in.Get("large_print") == "yes",
+		ChannelReason: in.Get("reason"), Personalisation: personalisation(pg.Fields, in)}
 }
 
 func (p *deliveryPart) sendForm(w http.ResponseWriter, r *http.Request, m *Module, form *web.Form, status int) error {
@@ -148,63 +312,62 @@ func (p *deliveryPart) sendForm(w http.ResponseWriter, r *http.Request, m *Modul
 	return web.Render(w, r, status, "post/delivery_send", pg)
 }
 
+// send is steps 2 and 3: Continue checks the message and shows it; Change
+// goes back to the form with everything kept; Send sends it.
 func (p *deliveryPart) send(w http.ResponseWriter, r *http.Request, m *Module) error {
+	if err := r.ParseForm(); err != nil {
+		return platform.Invalid("The form could not be read")
+	}
 	pg, err := p.sendData(r, m, &web.Form{})
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return platform.Invalid("The form could not be read")
-	}
 	if pg.Template == nil {
-		return p.sendForm(w, r, m, &web.Form{Input: r.PostForm, Errors: []platform.FieldError{{Field: "template", Message: "Choose a template"}}},
+		return p.sendForm(w, r, m, &web.Form{Input: r.PostForm, Errors: []platform.FieldError{{Field: "channel", Message: "Choose a template"}}},
 			http.StatusUnprocessableEntity)
 	}
+	if r.PostForm.Get("change") != "" {
+		return p.sendForm(w, r, m, web.FormErrors(r, nil), http.StatusOK)
+	}
 	sub := web.SubjectOf(r)
-	in := post.CaseSend{CaseID: pg.Case.ID, CaseReference: pg.Case.Reference, PersonID: pg.Case.PersonID, TemplateID: pg.Template.ID,
-		To: r.PostForm.Get("to"), Address: strings.Split(r.PostForm.Get("address"), "\n"), LargePrint: r.PostForm.Get("large_print") == "yes",
-		Personalisation: map[string]any{}}
-	for _, f := range pg.Fields {
-		if v := strings.TrimSpace(r.PostForm.Get(f.ID)); v != "" {
-			in.Personalisation[f.Name] = v
+	in := pg.caseSend(r.PostForm)
+	if r.PostForm.Get("send") == "" {
+		cp, err := m.ps.PreviewFromCase(r.Context(), sub, in)
+		if err != nil {
+			return p.refused(w, r, m, pg, err)
 		}
+		return p.checkPage(w, r, pg, cp)
 	}
 	n, err := m.ps.SendFromCase(r.Context(), sub, in)
 	if err != nil {
-		var pe *platform.Error
-		if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid {
-			return err
-		}
-		// The engine names placeholders "p:<name>"; the page's fields are
-		// p1, p2... The summary lists the problems in the form's order.
-		order := map[string]int{"to": -2, "address": -1}
-		for i, f := range pg.Fields {
-			order[f.ID] = i
-			for j := range pe.Fields {
-				if pe.Fields[j].Field == "p:"+f.Name {
-					pe.Fields[j].Field = f.ID
-				}
-			}
-		}
-		sort.SliceStable(pe.Fields, func(i, j int) bool { return order[pe.Fields[i].Field] < order[pe.Fields[j].Field] })
-		return p.sendForm(w, r, m, web.FormErrors(r, pe), http.StatusUnprocessableEntity)
+		return p.refused(w, r, m, pg, err)
 	}
-	what := kindName(n.Kind)
+	what := post.KindWords(n.Kind)
 	web.SetFlash(w, r, strings.ToUpper(what[:1])+what[1:]+" to "+n.Recipient+" queued: its status shows under Messages")
 	http.Redirect(w, r, "/cases/"+url.PathEscape(pg.Case.ID), http.StatusSeeOther)
 	return nil
 }
 
-func kindName(kind string) string {
-	switch kind {
-	case post.KindEmail:
-		return "email"
-	case post.KindSMS:
-		return "text message"
-	case post.KindLetter:
-		return "letter"
+// refused shows the form again with the engine's refusal against its
+// fields, listed in the form's order.
+func (p *deliveryPart) refused(w http.ResponseWriter, r *http.Request, m *Module, pg *sendPage, err error) error {
+	var pe *platform.Error
+	if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid {
+		return err
 	}
-	return ""
+	// The engine names placeholders "p:<name>"; the page's fields are
+	// p1, p2... The summary lists the problems in the form's order.
+	order := map[string]int{"reason": -3, "to": -2, "address": -1}
+	for i, f := range pg.Fields {
+		order[f.ID] = i
+		for j := range pe.Fields {
+			if pe.Fields[j].Field == "p:"+f.Name {
+				pe.Fields[j].Field = f.ID
+			}
+		}
+	}
+	sort.SliceStable(pe.Fields, func(i, j int) bool { return order[pe.Fields[i].Field] < order[pe.Fields[j].Field] })
+	return p.sendForm(w, r, m, web.FormErrors(r, pe), http.StatusUnprocessableEntity)
 }
 
 func firstOf(ss ...string) string {

@@ -55,10 +55,14 @@ func TestSendAMessageFromACase(t *testing.T) {
 		email := e.adultsTemplate(post.KindEmail, "Your assessment ((reference))", "Dear ((name)),\n\nYour assessment is on ((date)).")
 		sms := e.adultsTemplate(post.KindSMS, "", "Hello ((name)), your assessment is on ((date)). Ref ((reference))")
 		cas := e.browser("Cas")
-		want(t, cas.Get("/post/send?case=case_1"), 200, "Send a message", "ASC-2026-000123", "Assessment email (email)", "Assessment sms (text message)")
-		want(t, cas.Get("/post/send?case=case_1&template="+email.ID), 200, `value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`,
-			`<label class="govuk-label" for="p3">date</label>`)
-		want(t, cas.Get("/post/send?case=case_1&template="), 422, "Choose a template", `href="#template"`) // Continue with nothing chosen
+		// Step 1: how to send it, each channel with its templates.
+		want(t, cas.Get("/post/send?case=case_1"), 200, "Send a message", "ASC-2026-000123", "How do you want to send it?",
+			`<option value="`+email.ID+`">Assessment email</option>`, `<option value="`+sms.ID+`">Assessment sms</option>`)
+		want(t, cas.Get("/post/send?"+url.Values{"case": {"case_1"}, "channel": {"email"}, "template_email": {email.ID}}.Encode()), 200,
+			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">date</label>`)
+		// Continue with nothing chosen, or a channel without its template.
+		want(t, cas.Get("/post/send?case=case_1&template_email=&template_sms="), 422, "Choose how to send the message", `href="#channel"`)
+		want(t, cas.Get("/post/send?case=case_1&channel=sms&template_email=&template_sms="), 422, "Choose a template", `href="#template_sms"`)
 		want(t, cas.Get("/post/send?case=nope"), 404)
 		// With an API token too (a script working through cases).
 		want(t, e.do("GET", "/post/send?case=case_1", http.Header{"Authorization": {"Bearer " + e.token("Cas", "read")}}, nil), 200, "Send a message")
@@ -66,6 +70,7 @@ func TestSendAMessageFromACase(t *testing.T) {
 		// Sid (Finance) sends nothing for Adults.
 		want(t, e.browser("Sid").Get("/post/send?case=case_1"), 200, "There are no templates you can send yet")
 
+		// Step 2: every mistake named at once.
 		path := "/post/send?" + url.Values{"case": {"case_1"}, "template": {sms.ID}}.Encode()
 		res := cas.PostForm(path, url.Values{"to": {"01632 960000"}, "p1": {"Rita"}})
 		want(t, res, 422, "Enter a UK mobile number", "Enter date", "Enter reference")
@@ -81,7 +86,25 @@ func TestSendAMessageFromACase(t *testing.T) {
 		if i, j, k := strings.Index(summary, "Enter reference"), strings.Index(summary, "Enter name"), strings.Index(summary, "Enter date"); i < 0 || !(i < j && j < k) {
 			t.Fatalf("the summary is not in the form's order: %d %d %d\n%s", i, j, k, summary)
 		}
-		res = cas.PostForm(path, url.Values{"to": {"07700 900123"}, "p1": {"Rita"}, "p2": {"Tuesday 3 March"}, "p3": {"ASC-2026-000123"}})
+		// Step 3: Continue shows the message as it will be sent, and
+		// stores nothing; Change goes back with everything kept.
+		filled := url.Values{"to": {"07700 900123"}, "p1": {"Rita"}, "p2": {"Tuesday 3 March"}, "p3": {"ASC-2026-000123"}}
+		res = cas.PostForm(path, filled)
+		want(t, res, 200, "Check your message", "Hello Rita, your assessment is on Tuesday 3 March. Ref ASC-2026-000123",
+			"447700900123", "sent as 1 text message", `name="p2" value="Tuesday 3 March"`, `name="send"`, `name="change"`)
+		if ms, _ := e.m.Store().CaseMessages(e.ctx, e.subject("Cas"), "case_1"); len(ms) != 0 {
+			t.Fatalf("checking the message stored it: %+v", ms)
+		}
+		back := url.Values{"change": {"yes"}}
+		for k, v := range filled {
+			back[k] = v
+		}
+		want(t, cas.PostForm(path, back), 200, `id="p2" name="p2" type="text" value="Tuesday 3 March"`, `value="07700 900123"`, "Continue")
+		send := url.Values{"send": {"yes"}}
+		for k, v := range filled {
+			send[k] = v
+		}
+		res = cas.PostForm(path, send)
 		if res.Status != 303 || res.Header.Get("Location") != "/cases/case_1" {
 			t.Fatalf("send: %d %s\n%s", res.Status, res.Header.Get("Location"), res.Body)
 		}

@@ -222,6 +222,10 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	if n.LargePrint {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Format", Value: "Large print"})
 	}
+	if n.ChannelReason != "" {
+		// The sender chose another channel than the person prefers.
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Why not their preferred channel", Value: n.ChannelReason})
+	}
 	sender := "A member of staff"
 	if strings.HasPrefix(n.CreatedBy, "api:") {
 		sender = "A system, with an API key (" + n.KeyType + ")"
