@@ -60,6 +60,22 @@ func (p postOffice) CaseMessages(ctx context.Context, sub *platform.Subject, cas
 	return out, nil
 }
 
+func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseID string) ([]services.CaseMessage, error) {
+	ps := p.pm.Store()
+	if ps == nil {
+		return nil, nil
+	}
+	ms, err := ps.MessagesToPerson(ctx, sub, caseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]services.CaseMessage, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, services.CaseMessage{Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt})
+	}
+	return out, nil
+}
+
 func (p postOffice) SendURL(caseID string) string {
 	return "/post/send?case=" + url.QueryEscape(caseID)
 }
