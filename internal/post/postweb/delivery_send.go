@@ -33,11 +33,12 @@ type Cases interface {
 // UseCases lets "send a message from a case" read cases.
 func (m *Module) UseCases(c Cases) { m.delivery.cases = c }
 
-// Sending a message from a case (/post/send?case=ID) takes three steps,
+// Sending a message from a case (/post/send?case=ID) takes these steps,
 // none needing JavaScript:
 //
-//  1. how to send it and which template: the person's preferred channel
-//     first and already chosen, each channel revealing its templates;
+//  1. how to send it: the person's preferred channel first and already
+//     chosen (channel=KIND); then which template of that channel
+//     (template=ID);
 //  2. the recipient, the placeholders (long ones as text areas) and, when
 //     the channel is not the one they prefer, why not; Continue;
 //  3. "Check your message": the message as it will be sent, filled in,
@@ -47,8 +48,15 @@ func (m *Module) UseCases(c Cases) { m.delivery.cases = c }
 // form (hidden on the check page), so nothing is stored until Send.
 type sendPage struct {
 	*web.Form
-	Case      CaseInfo
-	Channels  []channelChoice
+	Case     CaseInfo
+	Channels []web.Option // step 1: how to send it
+	// Channel is the channel chosen in step 1, whose Templates are
+	// offered next.
+	Channel   *web.Option
+	Templates []web.Option
+	// PrefersNote says how the person prefers to hear ("" if they never
+	// said); ChannelNote and ChannelWords name the channel chosen.
+	PrefersNote, ChannelNote, ChannelWords string
 	Template  *post.Template
 	Kind      string
 	Fields    []placeholderField
@@ -67,13 +75,6 @@ type sendPage struct {
 	CountURL string
 }
 
-// channelChoice is one channel on step 1, with the templates it reveals.
-type channelChoice struct {
-	Kind, Name, ID, Hint, Field string
-	Checked                     bool
-	Templates                   []web.Option
-}
-
 type placeholderField struct {
 	ID, Name string
 	Long     bool // a text area: see longPlaceholder
@@ -85,22 +86,6 @@ func (p *deliveryPart) sendWeb(srv *web.Server, m *Module) error {
 	rt.HandleFunc("POST /post/send", func(w http.ResponseWriter, r *http.Request) error { return p.send(w, r, m) })
 	rt.HandleFunc("POST /post/send/count", func(w http.ResponseWriter, r *http.Request) error { return p.smsCount(w, r, m) })
 	return nil
-}
-
-// chosenTemplate is the template the query names: template=ID, or from
-// step 1, channel=KIND with template_KIND=ID. submitted reports whether
-// step 1's form (or a template) was sent at all.
-func chosenTemplate(q url.Values) (id string, submitted bool) {
-	if q.Has("template") {
-		return q.Get("template"), true
-	}
-	for _, k := range []string{"channel", "template_" + post.KindEmail, "template_" + post.KindSMS, "template_" + post.KindLetter} {
-		submitted = submitted || q.Has(k)
-	}
-	if ch := q.Get("channel"); ch != "" {
-		id = q.Get("template_" + ch)
-	}
-	return id, submitted
 }
 
 // sendData loads the case, the templates sub may send and the chosen one.
@@ -122,7 +107,7 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	if err != nil {
 		return nil, err
 	}
-	tid, submitted := chosenTemplate(q)
+	tid := q.Get("template")
 	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}},
 		Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {tid}}.Encode()}
 	if pg.Form == nil {
@@ -136,32 +121,20 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 		return nil, err
 	}
 	pg.PreferredKind, pg.Preferred, pg.LargePrint = prefs.Channel, post.KindWords(prefs.Channel), prefs.LargePrint()
+	if pg.Preferred != "" {
+		pg.PrefersNote = "They prefer to hear by " + pg.Preferred
+		if prefs.Channel == post.KindLetter && prefs.LargePrint() {
+			pg.PrefersNote += ", in large print"
+		}
+		pg.PrefersNote += "."
+	}
 	for i := range ts {
 		if ts[i].ID == tid {
 			pg.Template, pg.Kind = &ts[i], ts[i].Kind
 		}
 	}
 	if pg.Template == nil {
-		// Step 1, first seen or sent back with what is missing.
-		if form == nil && submitted {
-			pg.Form.Input = url.Values{}
-			for k, v := range q {
-				if strings.HasPrefix(k, "template_") {
-					pg.Form.Input[k] = v
-				}
-			}
-		}
-		pg.Channels = channels(ts, prefs, q, !submitted)
-		if submitted {
-			field, msg := "channel", "Choose how to send the message"
-			if ch := q.Get("channel"); ch != "" && !q.Has("template") {
-				field, msg = "template_"+ch, "Choose a template"
-			}
-			if tid != "" {
-				msg = "Choose a template you can send"
-			}
-			pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: field, Message: msg})
-		}
+		chooseStep(pg, ts, prefs, q)
 		return pg, nil
 	}
 	pg.AskReason = prefs.Channel != "" && prefs.Channel != pg.Kind
@@ -198,47 +171,58 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	return pg, nil
 }
 
-// channels are step 1's choices: the person's preferred channel first
-// (and chosen, when first seen), then email, text message and letter,
-// each with the templates of that kind sub may send. A channel with no
-// such template is left out.
-func channels(ts []post.Template, prefs post.Preferences, q url.Values, first bool) []channelChoice {
+// chooseStep fills in step 1: how to send it (the person's preferred
+// channel first, and chosen when first seen), or once a channel is
+// chosen, which of its templates; with what is missing named.
+func chooseStep(pg *sendPage, ts []post.Template, prefs post.Preferences, q url.Values) {
 	order := []string{post.KindEmail, post.KindSMS, post.KindLetter}
 	if prefs.Channel != "" {
 		order = append([]string{prefs.Channel}, slicesWithout(order, prefs.Channel)...)
 	}
-	var out []channelChoice
-	for _, kind := range order {
-		c := channelChoice{Kind: kind, Name: sendKindText[kind], Field: "template_" + kind}
-		c.Templates = []web.Option{{Value: "", Text: "Choose a template"}}
-		for _, t := range ts {
-			if t.Kind == kind {
-				c.Templates = append(c.Templates, web.Option{Value: t.ID, Text: t.Name})
-			}
-		}
-		if len(c.Templates) == 1 {
-			continue
-		}
-		switch {
-		case kind == prefs.Channel:
-			c.Hint = "Their preferred way"
-			if kind == post.KindLetter && prefs.LargePrint() {
-				c.Hint += ", in large print"
-			}
-			c.Checked = first || q.Get("channel") == kind
-		case prefs.Channel != "":
-			c.Hint = "They prefer " + post.KindWords(prefs.Channel) + "s: you will be asked why not"
-			c.Checked = q.Get("channel") == kind
-		default:
-			c.Checked = q.Get("channel") == kind
-		}
-		c.ID = "channel"
-		if len(out) > 0 {
-			c.ID = "channel-" + strconv.Itoa(len(out)+1)
-		}
-		out = append(out, c)
+	byKind := map[string][]web.Option{}
+	for _, t := range ts {
+		byKind[t.Kind] = append(byKind[t.Kind], web.Option{Value: t.ID, Text: t.Name})
 	}
-	return out
+	for _, kind := range order {
+		if len(byKind[kind]) == 0 {
+			continue // nothing they may send that way
+		}
+		o := web.Option{Value: kind, Text: sendKindText[kind]}
+		switch {
+		case kind == prefs.Channel && kind == post.KindLetter && prefs.LargePrint():
+			o.Hint = "Their preferred way, in large print"
+		case kind == prefs.Channel:
+			o.Hint = "Their preferred way"
+		case prefs.Channel != "":
+			o.Hint = "They prefer " + post.KindWords(prefs.Channel) + "s: you will be asked why not"
+		}
+		pg.Channels = append(pg.Channels, o)
+		if kind == q.Get("channel") {
+			chosen := o
+			pg.Channel, pg.Templates = &chosen, append([]web.Option{{Value: "", Text: "Choose a template"}}, byKind[kind]...)
+			pg.ChannelWords = post.KindWords(kind)
+			pg.ChannelNote = "By " + pg.ChannelWords
+			if o.Hint != "" {
+				pg.ChannelNote += " (" + strings.ToLower(o.Hint[:1]) + o.Hint[1:] + ")"
+			}
+			pg.ChannelNote += "."
+		}
+	}
+	in := pg.Form.Input
+	switch {
+	case pg.Channel != nil && q.Has("template"):
+		in.Set("template", q.Get("template"))
+		msg := "Choose a template"
+		if q.Get("template") != "" {
+			msg = "Choose a template you can send"
+		}
+		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: msg})
+	case pg.Channel != nil:
+	case q.Has("channel") || q.Has("template"):
+		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "channel", Message: "Choose how to send the message"})
+	case prefs.Channel != "" && len(byKind[prefs.Channel]) > 0:
+		in.Set("channel", prefs.Channel) // first seen: their preferred way, chosen
+	}
 }
 
 func slicesWithout(ss []string, s string) []string {

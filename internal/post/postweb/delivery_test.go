@@ -55,14 +55,22 @@ func TestSendAMessageFromACase(t *testing.T) {
 		email := e.adultsTemplate(post.KindEmail, "Your assessment ((reference))", "Dear ((name)),\n\nYour assessment is on ((date)).")
 		sms := e.adultsTemplate(post.KindSMS, "", "Hello ((name)), your assessment is on ((date)). Ref ((reference))")
 		cas := e.browser("Cas")
-		// Step 1: how to send it, each channel with its templates.
-		want(t, cas.Get("/post/send?case=case_1"), 200, "Send a message", "ASC-2026-000123", "How do you want to send it?",
-			`<option value="`+email.ID+`">Assessment email</option>`, `<option value="`+sms.ID+`">Assessment sms</option>`)
-		want(t, cas.Get("/post/send?"+url.Values{"case": {"case_1"}, "channel": {"email"}, "template_email": {email.ID}}.Encode()), 200,
+		// Step 1: how to send it, then which template of that channel.
+		res := cas.Get("/post/send?case=case_1")
+		want(t, res, 200, "Send a message", "ASC-2026-000123", "How do you want to send it?", `value="email"`, `value="sms"`)
+		if strings.Contains(res.Body, `value="letter"`) || strings.Contains(res.Body, " checked") {
+			t.Fatal("a channel without templates is offered, or one is chosen for someone with no preference")
+		}
+		want(t, cas.Get("/post/send?case=case_1&channel=email"), 200, "Which email template?", `<option value="`+email.ID+`">Assessment email</option>`)
+		if strings.Contains(cas.Get("/post/send?case=case_1&channel=email").Body, sms.ID) {
+			t.Fatal("a text message template is offered for email")
+		}
+		want(t, cas.Get("/post/send?"+url.Values{"case": {"case_1"}, "channel": {"email"}, "template": {email.ID}}.Encode()), 200,
 			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">date</label>`)
 		// Continue with nothing chosen, or a channel without its template.
-		want(t, cas.Get("/post/send?case=case_1&template_email=&template_sms="), 422, "Choose how to send the message", `href="#channel"`)
-		want(t, cas.Get("/post/send?case=case_1&channel=sms&template_email=&template_sms="), 422, "Choose a template", `href="#template_sms"`)
+		want(t, cas.Get("/post/send?case=case_1&channel="), 422, "Choose how to send the message", `href="#channel"`)
+		want(t, cas.Get("/post/send?case=case_1&channel=sms&template="), 422, "Choose a template", `href="#template"`, "Which text message template?")
+		want(t, cas.Get("/post/send?case=case_1&channel=sms&template=nope"), 422, "Choose a template you can send")
 		want(t, cas.Get("/post/send?case=nope"), 404)
 		// With an API token too (a script working through cases).
 		want(t, e.do("GET", "/post/send?case=case_1", http.Header{"Authorization": {"Bearer " + e.token("Cas", "read")}}, nil), 200, "Send a message")
@@ -72,7 +80,7 @@ func TestSendAMessageFromACase(t *testing.T) {
 
 		// Step 2: every mistake named at once.
 		path := "/post/send?" + url.Values{"case": {"case_1"}, "template": {sms.ID}}.Encode()
-		res := cas.PostForm(path, url.Values{"to": {"01632 960000"}, "p1": {"Rita"}})
+		res = cas.PostForm(path, url.Values{"to": {"01632 960000"}, "p1": {"Rita"}})
 		want(t, res, 422, "Enter a UK mobile number", "Enter date", "Enter reference")
 		if strings.Contains(res.Body, "Enter name") {
 			t.Fatal("a given placeholder reported missing")
@@ -158,6 +166,7 @@ func TestSendingFromACaseHonoursThePreferredChannel(t *testing.T) {
 		res := cas.Get("/post/send?case=case_1")
 		want(t, res, 200, "They prefer to hear by letter, in large print.", `id="channel" name="channel" type="radio" value="letter" checked`,
 			"Their preferred way, in large print", "They prefer letters: you will be asked why not")
+		want(t, cas.Get("/post/send?case=case_1&channel=sms"), 200, "By text message (they prefer letters: you will be asked why not).")
 		if l, m := strings.Index(res.Body, `value="letter"`), strings.Index(res.Body, `value="email"`); l < 0 || m < l {
 			t.Fatal("the preferred channel is not listed first")
 		}
@@ -167,7 +176,7 @@ func TestSendingFromACaseHonoursThePreferredChannel(t *testing.T) {
 
 		// A letter: the address and large print filled in; a placeholder
 		// on a line of its own is a text area, a date one line.
-		res = cas.Get("/post/send?" + url.Values{"case": {"case_1"}, "channel": {"letter"}, "template_letter": {letter.ID}}.Encode())
+		res = cas.Get("/post/send?" + url.Values{"case": {"case_1"}, "channel": {"letter"}, "template": {letter.ID}}.Encode())
 		want(t, res, 200, "1 High Street", `value="yes" checked`, `<textarea class="govuk-textarea" id="p3" name="p3"`, `<input class="govuk-input" id="p2" name="p2"`)
 		if strings.Contains(res.Body, `name="reason"`) {
 			t.Fatal("a reason is asked for the preferred channel")
