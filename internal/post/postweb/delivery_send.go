@@ -57,10 +57,10 @@ type sendPage struct {
 	// PrefersNote says how the person prefers to hear ("" if they never
 	// said); ChannelNote and ChannelWords name the channel chosen.
 	PrefersNote, ChannelNote, ChannelWords string
-	Template  *post.Template
-	Kind      string
-	Fields    []placeholderField
-	Preferred string // the person's preferred channel, in words ("letter")
+	Template                               *post.Template
+	Kind                                   string
+	Fields                                 []placeholderField
+	Preferred                              string // the person's preferred channel, in words ("letter")
 	// PreferredKind is its kind ("letter"); LargePrint, that they asked
 	// for large print.
 	PreferredKind string
