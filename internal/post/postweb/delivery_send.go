@@ -54,17 +54,19 @@ type sendPage struct {
 	// offered next.
 	Channel   *web.Option
 	Templates []web.Option
-	// PrefersNote says how the person prefers to hear ("" if they never
-	// said); ChannelNote and ChannelWords name the channel chosen.
-	PrefersNote, ChannelNote, ChannelWords string
-	Template                               *post.Template
-	Kind                                   string
-	Fields                                 []placeholderField
-	Preferred                              string // the person's preferred channel, in words ("letter")
+	Template  *post.Template
+	Kind      string
+	Fields    []placeholderField
+	Preferred string // the person's preferred channel, in words ("letter")
 	// PreferredKind is its kind ("letter"); LargePrint, that they asked
 	// for large print.
 	PreferredKind string
 	LargePrint    bool
+	// PrefersNote says how the person prefers to hear ("" if they never
+	// said); ChannelNote and ChannelWords name the channel chosen.
+	PrefersNote  string
+	ChannelNote  string
+	ChannelWords string
 	// AskReason: the template's channel is not the one they prefer.
 	AskReason bool
 	Action    string
