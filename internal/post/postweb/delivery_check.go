@@ -61,7 +61,7 @@ func (p *deliveryPart) checkPage(w http.ResponseWriter, r *http.Request, pg *sen
 		}
 		out.Rows = append(out.Rows, web.SummaryRow{Key: "Format", Value: format}, web.SummaryRow{Key: "Postage", Value: n.Postage + " class"})
 	}
-	out.Rows = append(out.Rows, web.SummaryRow{Key: "Sent by", Value: cp.Service.Name})
+	out.Rows = append(out.Rows, web.SummaryRow{Key: "From", Value: cp.Service.Name})
 	for k, vs := range r.PostForm {
 		if k == web.CSRFField || k == "send" || k == "change" {
 			continue
