@@ -91,8 +91,8 @@ type Resource struct {
 	AssetTag string   `json:"asset_tag,omitempty"`
 	// NeedsApproval, when set, overrides the kind's booking rules for
 	// this desk or room alone: true, every booking waits for a manager's
-	// approval; false, none does. Null follows the kind's rules.
-	NeedsApproval *bool     `json:"needs_approval"`
+	// approval; false, none does. Left out (nil), the kind's rules decide.
+	NeedsApproval *bool     `json:"needs_approval,omitempty"`
 	Active        bool      `json:"active"` // false: withdrawn, kept for history
 	CreatedAt     time.Time `json:"created_at"`
 }
