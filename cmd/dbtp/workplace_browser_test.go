@@ -203,6 +203,7 @@ func (j *journey) bookDesks(t *testing.T, morning time.Time) {
 	if h := text(t, jo, "main h1"); h != f.list {
 		t.Fatalf("after booking from the list, the page reads %q", h)
 	}
+	thursdayBooking := location(t, jo)
 
 	// Both in her bookings.
 	open(t, jo, r.url+"/bookings")
@@ -211,6 +212,19 @@ func (j *journey) bookDesks(t *testing.T, morning time.Time) {
 	}
 	j.check(t, jo, "your bookings")
 
+	// Cancelling asks first: the booking's button leads to a page saying
+	// what goes, whose form cancels it (or "No, go back").
+	open(t, jo, thursdayBooking)
+	do(t, jo, "cancel the Thursday booking", chromedp.Click(chromedp.CSS(`main a[href$="/cancel"]`)), chromedp.WaitVisible(chromedp.CSS(`main form[action$="/cancel"] button`)))
+	if h, page := text(t, jo, "main h1"), text(t, jo, "main"); h != "Cancel your booking?" || !strings.Contains(page, f.list) || !strings.Contains(page, "No, go back") {
+		t.Fatalf("the cancel page reads %q:\n%s", h, page)
+	}
+	j.check(t, jo, "cancel a booking")
+	submitAndWait(t, jo, `main form[action$="/cancel"] button`, "main h1")
+	if page := text(t, jo, "main"); !strings.Contains(page, "Booking cancelled") {
+		t.Fatalf("after cancelling, the page reads:\n%s", page)
+	}
+
 	// The workplace manager sees the morning's booking and check-in.
 	open(t, kim, figures)
 	booked1, used1 := dayFigures(t, kim, morning)
@@ -218,4 +232,16 @@ func (j *journey) bookDesks(t *testing.T, morning time.Time) {
 		t.Fatalf("%s: booked %d -> %d, used %d -> %d; want each one more", today, booked0, booked1, used0, used1)
 	}
 	j.check(t, kim, "utilisation")
+
+	// Withdrawing a desk asks first too, saying which bookings go.
+	var deskID string
+	if err := r.app.db.QueryRow(context.Background(), `SELECT id FROM workplace_resources WHERE floor_id = ? AND name = ?`, f.floor, f.list).Scan(&deskID); err != nil {
+		t.Fatal(err)
+	}
+	open(t, kim, r.url+"/resources/"+deskID+"/edit")
+	do(t, kim, "withdraw "+f.list, chromedp.Click(chromedp.CSS(`main a[href$="/withdraw"]`)), chromedp.WaitVisible(chromedp.CSS(`main form[action$="/withdraw"] button`)))
+	if h := text(t, kim, "main h1"); h != "Withdraw "+f.list+"?" {
+		t.Fatalf("the withdraw page reads %q", h)
+	}
+	j.check(t, kim, "withdraw a desk")
 }

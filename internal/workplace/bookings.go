@@ -105,7 +105,7 @@ func (s *Store) Book(ctx context.Context, sub *platform.Subject, in BookInput) (
 		if err := s.access.CheckTx(tx, sub, access.Create, bookingResource(sub.OrgID, "", sub.UserID, unit)); err != nil {
 			return err
 		}
-		r, err := s.rules(ctx, tx, sub.OrgID, t.Kind)
+		r, err := s.targetRules(ctx, tx, t)
 		if err != nil {
 			return err
 		}

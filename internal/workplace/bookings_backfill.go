@@ -18,6 +18,7 @@ type PastBooking struct {
 	ResourceID  string
 	PersonID    string // "" when the person is not in the directory
 	PersonName  string
+	UnitID      string // the person's business unit, for its managers; "" when none
 	Start, End  time.Time
 	Status      string // StatusCheckedIn, StatusConfirmed or StatusReleased
 	CheckedInAt time.Time
@@ -56,9 +57,9 @@ func (s *Store) BackfillBookings(ctx context.Context, sub *platform.Subject, pas
 			if !p.CheckedInAt.IsZero() {
 				checked = store.Millis(p.CheckedInAt)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO workplace_bookings (id, org_id, resource_id, person_id, person_name, start_at, end_at, status,
-				checked_in_at, decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.ID, b.OrgID, b.ResourceID, p.PersonID, strings.TrimSpace(p.PersonName), at, store.Millis(p.End), p.Status, checked,
+			if _, err := tx.Exec(ctx, `INSERT INTO workplace_bookings (id, org_id, resource_id, person_id, person_name, unit_id, start_at, end_at, status,
+				checked_in_at, decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				b.ID, b.OrgID, b.ResourceID, p.PersonID, strings.TrimSpace(p.PersonName), p.UnitID, at, store.Millis(p.End), p.Status, checked,
 				sub.Name, at, store.Millis(p.End)); err != nil {
 				return err
 			}

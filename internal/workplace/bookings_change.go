@@ -13,7 +13,8 @@ import (
 )
 
 const bookingColumns = `b.id, b.org_id, b.resource_id, COALESCE(r.name, ''), COALESCE(r.kind, ''), COALESCE(r.floor_id, ''), b.person_id, b.person_name,
-	b.unit_id, b.start_at, b.end_at, b.status, b.series_id, b.title, b.attendees, b.sequence, b.checked_in_at, b.decided_by, b.note, b.created_at, b.updated_at`
+	b.unit_id, b.start_at, b.end_at, b.status, b.series_id, b.title, b.attendees, b.sequence, b.checked_in_at, b.decided_by, b.note, b.created_at, b.updated_at,
+	b.cancel_reason`
 
 const bookingFrom = ` FROM workplace_bookings b LEFT JOIN workplace_resources r ON r.id = b.resource_id`
 
@@ -21,7 +22,8 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	var b Booking
 	var start, end, checked, created, updated int64
 	err := row.Scan(&b.ID, &b.OrgID, &b.ResourceID, &b.ResourceName, &b.ResourceKind, &b.FloorID, &b.PersonID, &b.PersonName,
-		&b.UnitID, &start, &end, &b.Status, &b.SeriesID, &b.Title, &b.Attendees, &b.Sequence, &checked, &b.DecidedBy, &b.Note, &created, &updated)
+		&b.UnitID, &start, &end, &b.Status, &b.SeriesID, &b.Title, &b.Attendees, &b.Sequence, &checked, &b.DecidedBy, &b.Note, &created, &updated,
+		&b.CancelReason)
 	b.Start, b.End, b.CheckedInAt, b.CreatedAt, b.UpdatedAt = store.Time(start), store.Time(end), store.Time(checked), store.Time(created), store.Time(updated)
 	return b, err
 }
@@ -107,7 +109,7 @@ func (s *Store) Change(ctx context.Context, sub *platform.Subject, id string, in
 		if err != nil {
 			return err
 		}
-		r, err := s.rules(ctx, tx, sub.OrgID, t.Kind)
+		r, err := s.targetRules(ctx, tx, t)
 		if err != nil {
 			return err
 		}
@@ -190,135 +192,6 @@ func statusWords(status string) string {
 	return status
 }
 
-// Cancel cancels one booking (or a place on a waiting list). A booking
-// already checked in ends now instead, so its past stays on record and the
-// rest of its time is freed.
-func (s *Store) Cancel(ctx context.Context, sub *platform.Subject, id string) (Booking, error) {
-	var out Booking
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		b, err := s.mine(tx, sub, id, access.Update)
-		if err != nil {
-			return err
-		}
-		out, err = s.cancel(ctx, tx, sub, b)
-		return err
-	})
-	return out, err
-}
-
-// cancel cancels b inside a write, checking it can be.
-func (s *Store) cancel(ctx context.Context, tx *store.Tx, sub *platform.Subject, b Booking) (Booking, error) {
-	now := s.now()
-	if !b.Active() && b.Status != StatusWaiting {
-		return b, platform.Errorf(platform.CodeConflict, "This booking is already %s", statusWords(b.Status))
-	}
-	if !b.End.After(now) {
-		return b, platform.Errorf(platform.CodeConflict, "This booking has ended")
-	}
-	action, change := "workplace.booking_cancel", "cancelled"
-	oldStart, oldEnd := b.Start, b.End
-	b.Sequence++
-	b.UpdatedAt = now
-	if b.Status == StatusCheckedIn {
-		// Leaving early: the booking ends at the next slot boundary.
-		step := int64(ClaimMinutes * 60 * 1000)
-		b.End = store.Time((store.Millis(now) + step - 1) / step * step)
-		oldStart = b.End
-		if _, err := tx.Exec(ctx, `DELETE FROM workplace_claims WHERE holder_id = ? AND slot_start >= ?`, b.ID, store.Millis(b.End)); err != nil {
-			return b, err
-		}
-		action, change = "workplace.booking_end", "changed"
-	} else {
-		b.Status = StatusCancelled
-		if _, err := tx.Exec(ctx, `DELETE FROM workplace_claims WHERE holder_id = ?`, b.ID); err != nil {
-			return b, err
-		}
-	}
-	if _, err := tx.Exec(ctx, `UPDATE workplace_bookings SET status = ?, end_at = ?, sequence = ?, updated_at = ? WHERE id = ?`,
-		b.Status, store.Millis(b.End), b.Sequence, store.Millis(now), b.ID); err != nil {
-		return b, err
-	}
-	e := audit.For(sub, action, "booking", b.ID, audit.Success)
-	e.Detail = b.ResourceName + " " + s.describe(oldStart, oldEnd)
-	if err := s.audit.Record(tx, e); err != nil {
-		return b, err
-	}
-	if err := s.publish(ctx, tx, b, change); err != nil {
-		return b, err
-	}
-	return b, s.promote(ctx, tx, sub, b.OrgID, b.ResourceID, oldStart, oldEnd)
-}
-
-// CancelRange cancels sub's own bookings (and waiting-list places) that
-// start on the days from first to last, both included, and returns them.
-func (s *Store) CancelRange(ctx context.Context, sub *platform.Subject, first, last string) ([]Booking, error) {
-	from, err1 := s.parseDay(first)
-	to, err2 := s.parseDay(last)
-	switch {
-	case err1 != nil:
-		return nil, platform.Invalid("Check the dates", platform.FieldError{Field: "from", Message: "Enter the first date as a real date, like 2026-03-02"})
-	case err2 != nil || to.Before(from):
-		return nil, platform.Invalid("Check the dates", platform.FieldError{Field: "to", Message: "Enter the last date, on or after the first"})
-	case to.After(from.AddDate(1, 0, 0)):
-		return nil, platform.Invalid("Check the dates", platform.FieldError{Field: "to", Message: "Cancel up to a year of bookings at a time"})
-	}
-	var out []Booking
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		out = nil
-		if err := s.access.CheckTx(tx, sub, access.Update, bookingResource(sub.OrgID, "", sub.UserID, "")); err != nil {
-			return err
-		}
-		found, err := bookings(ctx, tx, `SELECT `+bookingColumns+bookingFrom+` WHERE b.org_id = ? AND b.person_id = ? AND b.start_at >= ? AND b.start_at < ?
-			AND b.end_at > ? AND b.status IN ('requested', 'confirmed', 'waiting') ORDER BY b.start_at, b.id`,
-			sub.OrgID, sub.UserID, store.Millis(from), store.Millis(to.AddDate(0, 0, 1)), store.Millis(s.now()))
-		if err != nil {
-			return err
-		}
-		for _, b := range found {
-			c, err := s.cancel(ctx, tx, sub, b)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// CancelSeries cancels the booking id and every later booking of its
-// series that has not ended, and returns them.
-func (s *Store) CancelSeries(ctx context.Context, sub *platform.Subject, id string) ([]Booking, error) {
-	var out []Booking
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		out = nil
-		b, err := s.mine(tx, sub, id, access.Update)
-		if err != nil {
-			return err
-		}
-		if b.SeriesID == "" {
-			return platform.Errorf(platform.CodeConflict, "This booking is not part of a series")
-		}
-		found, err := bookings(ctx, tx, `SELECT `+bookingColumns+bookingFrom+` WHERE b.org_id = ? AND b.series_id = ? AND b.start_at >= ? AND b.end_at > ?
-			AND b.status IN ('requested', 'confirmed', 'waiting') ORDER BY b.start_at, b.id`, sub.OrgID, b.SeriesID, store.Millis(b.Start), store.Millis(s.now()))
-		if err != nil {
-			return err
-		}
-		for _, f := range found {
-			c, err := s.cancel(ctx, tx, sub, f)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if len(out) == 0 {
-			return platform.Errorf(platform.CodeConflict, "Nothing is left to cancel in this series")
-		}
-		return nil
-	})
-	return out, err
-}
-
 // promote gives freed time on a resource to its waiting list: each
 // waiting booking overlapping from..to, first asked first, that now fits
 // is confirmed (or requested, when the rules need approval), in the write
@@ -330,7 +203,11 @@ func (s *Store) promote(ctx context.Context, tx *store.Tx, sub *platform.Subject
 	if err != nil || len(waiting) == 0 {
 		return err
 	}
-	r, err := s.rules(ctx, tx, orgID, waiting[0].ResourceKind)
+	t, err := s.target(ctx, tx, orgID, resourceID)
+	if err != nil {
+		return err
+	}
+	r, err := s.targetRules(ctx, tx, t)
 	if err != nil {
 		return err
 	}

@@ -29,21 +29,21 @@ type target struct {
 	ZoneUnit   string // a team neighbourhood's unit
 }
 
-const targetQuery = `SELECT r.id, r.org_id, r.kind, r.name, r.floor_id, r.zone_id, r.x, r.y, r.capacity, r.features, r.category, r.asset_tag, r.active, r.created_at,
+const targetQuery = `SELECT r.id, r.org_id, r.kind, r.name, r.floor_id, r.zone_id, r.x, r.y, r.capacity, r.features, r.category, r.asset_tag, r.needs_approval, r.active, r.created_at,
 	COALESCE(f.building_id, ''), COALESCE(z.name, ''), COALESCE(z.unit_id, '')
 	FROM workplace_resources r LEFT JOIN workplace_floors f ON f.id = r.floor_id LEFT JOIN workplace_zones z ON z.id = r.zone_id`
 
 func scanTarget(row interface{ Scan(...any) error }) (target, error) {
 	var t target
 	var features string
-	var active int
+	var active, approval int
 	var at int64
-	err := row.Scan(&t.ID, &t.OrgID, &t.Kind, &t.Name, &t.FloorID, &t.ZoneID, &t.X, &t.Y, &t.Capacity, &features, &t.Category, &t.AssetTag, &active, &at,
+	err := row.Scan(&t.ID, &t.OrgID, &t.Kind, &t.Name, &t.FloorID, &t.ZoneID, &t.X, &t.Y, &t.Capacity, &features, &t.Category, &t.AssetTag, &approval, &active, &at,
 		&t.BuildingID, &t.ZoneName, &t.ZoneUnit)
 	if err != nil {
 		return t, err
 	}
-	t.Active, t.CreatedAt = active == 1, store.Time(at)
+	t.Active, t.CreatedAt, t.NeedsApproval = active == 1, store.Time(at), approvalPtr(approval)
 	if json.Unmarshal([]byte(features), &t.Features) != nil {
 		t.Features = nil
 	}
@@ -57,6 +57,13 @@ func (s *Store) target(ctx context.Context, q rowQuerier, orgID, id string) (tar
 		return t, platform.Invalid("Choose a desk or room", platform.FieldError{Field: "resource_id", Message: "Choose one of the desks or rooms"})
 	}
 	return t, err
+}
+
+// targetRules are the rules a booking of t is made under: its kind's,
+// with its own approval setting.
+func (s *Store) targetRules(ctx context.Context, q rowQuerier, t target) (Rules, error) {
+	r, err := s.rules(ctx, q, t.OrgID, t.Kind)
+	return r.ForResource(t.Resource), err
 }
 
 // mayBook applies the rules that do not depend on the date: what can be

@@ -46,6 +46,9 @@ type Booking struct {
 	CheckedInAt  time.Time
 	DecidedBy    string
 	Note         string
+	// CancelReason says why a booking was cancelled by someone other
+	// than its booker (its desk or room was withdrawn); "" otherwise.
+	CancelReason string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -57,7 +57,7 @@ const (
 
 const calendarSelect = `SELECT b.id, b.org_id, b.resource_id, r.name, r.kind, r.floor_id, b.person_id, b.person_name, b.unit_id,
 	b.start_at, b.end_at, b.status, b.series_id, b.title, b.attendees, b.sequence, b.checked_in_at, b.decided_by, b.note,
-	b.created_at, b.updated_at, COALESCE(f.name, ''), COALESCE(bl.name, ''), COALESCE(bl.address, ''), r.features, COALESCE(m.join_url, '')
+	b.created_at, b.updated_at, b.cancel_reason, COALESCE(f.name, ''), COALESCE(bl.name, ''), COALESCE(bl.address, ''), r.features, COALESCE(m.join_url, '')
 	FROM workplace_bookings b
 	JOIN workplace_resources r ON r.id = b.resource_id AND r.org_id = b.org_id
 	LEFT JOIN workplace_floors f ON f.id = r.floor_id AND f.org_id = b.org_id
@@ -70,7 +70,7 @@ func scanCalendarEntry(rows interface{ Scan(...any) error }) (CalendarEntry, err
 	var features string
 	err := rows.Scan(&e.ID, &e.OrgID, &e.ResourceID, &e.ResourceName, &e.ResourceKind, &e.FloorID, &e.PersonID, &e.PersonName, &e.UnitID,
 		&start, &end, &e.Status, &e.SeriesID, &e.Title, &e.Attendees, &e.Sequence, &checked, &e.DecidedBy, &e.Note,
-		&created, &updated, &e.Floor, &e.Building, &e.Address, &features, &e.JoinURL)
+		&created, &updated, &e.CancelReason, &e.Floor, &e.Building, &e.Address, &features, &e.JoinURL)
 	if err != nil {
 		return e, err
 	}

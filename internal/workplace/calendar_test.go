@@ -154,3 +154,44 @@ func TestMeetings(t *testing.T) {
 		}
 	})
 }
+
+// A meeting is asked for under an external ID recorded first: asking
+// again finds the same one until the meeting is saved, and after it is
+// deleted a new meeting gets a new ID.
+func TestMeetingIntent(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		s := e.site()
+		id := e.insertBooking(e.org.ID, s.room.ID, e.sid, start.Add(time.Hour), time.Hour, StatusConfirmed, "Stand-up")
+		ext, err := e.ws.MeetingIntent(e.ctx, e.org.ID, id, "rooms@x")
+		noErr(t, err)
+		if again, err := e.ws.MeetingIntent(e.ctx, e.org.ID, id, "rooms@x"); err != nil || again != ext || ext == "" {
+			t.Fatalf("intent %q then %q %v", ext, again, err)
+		}
+		m, ok, err := e.ws.MeetingFor(e.ctx, e.org.ID, id)
+		if err != nil || !ok || m.Deleted || m.MeetingID != "" || m.ExternalID != ext {
+			t.Fatalf("an intent reads %+v %v %v", m, ok, err)
+		}
+		if b, _ := e.ws.CalendarBooking(e.ctx, e.org.ID, id); b.JoinURL != "" {
+			t.Fatal("an intent has a join link")
+		}
+		m = Meeting{BookingID: id, OrgID: e.org.ID, MeetingID: "MSo123", ExternalID: ext, JoinURL: "https://teams.example/join/1", Organizer: "rooms@x",
+			Subject: "Stand-up", Start: start.Add(time.Hour), End: start.Add(2 * time.Hour)}
+		noErr(t, e.ws.SaveMeeting(e.ctx, m, nil))
+		if e.auditCount("workplace.meeting_create") != 1 || e.auditCount("workplace.meeting_update") != 0 {
+			t.Fatal("saving the meeting asked for is its making")
+		}
+		_, err = e.ws.MeetingIntent(e.ctx, e.org.ID, id, "rooms@x")
+		noErr(t, err) // the live meeting's own ID, not a new one
+		if got, _, _ := e.ws.MeetingFor(e.ctx, e.org.ID, id); got.MeetingID != "MSo123" || got.ExternalID != ext {
+			t.Fatalf("asking again over a saved meeting changed it: %+v", got)
+		}
+		m.Deleted = true
+		noErr(t, e.ws.SaveMeeting(e.ctx, m, nil))
+		next, err := e.ws.MeetingIntent(e.ctx, e.org.ID, id, "rooms@x")
+		noErr(t, err)
+		if got, _, _ := e.ws.MeetingFor(e.ctx, e.org.ID, id); next == ext || got.Deleted || got.MeetingID != "" || got.ExternalID != next {
+			t.Fatalf("after deletion: %q, %+v", next, got)
+		}
+	})
+}

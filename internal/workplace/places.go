@@ -83,14 +83,18 @@ type Resource struct {
 	ZoneID  string `json:"zone_id,omitempty"`
 	// X and Y place it on its floor's plan, in thousandths of the plan's
 	// width and height; -1 when it is not placed.
-	X         int       `json:"x"`
-	Y         int       `json:"y"`
-	Capacity  int       `json:"capacity"`
-	Features  []string  `json:"features"`
-	Category  string    `json:"category,omitempty"` // equipment: laptop, headset, monitor...
-	AssetTag  string    `json:"asset_tag,omitempty"`
-	Active    bool      `json:"active"` // false: withdrawn, kept for history
-	CreatedAt time.Time `json:"created_at"`
+	X        int      `json:"x"`
+	Y        int      `json:"y"`
+	Capacity int      `json:"capacity"`
+	Features []string `json:"features"`
+	Category string   `json:"category,omitempty"` // equipment: laptop, headset, monitor...
+	AssetTag string   `json:"asset_tag,omitempty"`
+	// NeedsApproval, when set, overrides the kind's booking rules for
+	// this desk or room alone: true, every booking waits for a manager's
+	// approval; false, none does. Left out (nil), the kind's rules decide.
+	NeedsApproval *bool     `json:"needs_approval,omitempty"`
+	Active        bool      `json:"active"` // false: withdrawn, kept for history
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Placed reports whether the resource has a place on its floor's plan.

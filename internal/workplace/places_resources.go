@@ -20,6 +20,9 @@ type ResourceInput struct {
 	Features        []string
 	Category        string
 	AssetTag        string
+	// NeedsApproval overrides the kind's rules for this desk or room: nil
+	// follows them (equipment is lent, not booked, so it has none).
+	NeedsApproval *bool
 }
 
 func (in *ResourceInput) check() error {
@@ -57,6 +60,9 @@ func (in *ResourceInput) check() error {
 	}
 	if len(in.AssetTag) > 50 {
 		errs = append(errs, platform.FieldError{Field: "asset_tag", Message: "Enter the asset tag in 50 characters or fewer"})
+	}
+	if in.Kind == KindEquipment && in.NeedsApproval != nil {
+		errs = append(errs, platform.FieldError{Field: "approval", Message: "Equipment is lent, not booked, so it has no approval: leave approval to the booking rules"})
 	}
 	if errs != nil {
 		return platform.Invalid("Check the "+kindNoun(in.Kind), errs...)
@@ -120,7 +126,8 @@ func (s *Store) CreateResource(ctx context.Context, sub *platform.Subject, in Re
 		return Resource{}, err
 	}
 	r := Resource{ID: platform.NewID("res"), OrgID: sub.OrgID, Kind: in.Kind, Name: in.Name, FloorID: in.FloorID, ZoneID: in.ZoneID,
-		X: in.X, Y: in.Y, Capacity: in.Capacity, Features: in.Features, Category: in.Category, AssetTag: in.AssetTag, Active: true, CreatedAt: s.now()}
+		X: in.X, Y: in.Y, Capacity: in.Capacity, Features: in.Features, Category: in.Category, AssetTag: in.AssetTag,
+		NeedsApproval: in.NeedsApproval, Active: true, CreatedAt: s.now()}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := s.mayKeep(tx, sub); err != nil {
 			return err
@@ -130,8 +137,8 @@ func (s *Store) CreateResource(ctx context.Context, sub *platform.Subject, in Re
 		}
 		features, _ := json.Marshal(r.Features)
 		now := store.Millis(r.CreatedAt)
-		_, err := tx.Exec(ctx, `INSERT INTO workplace_resources (`+resourceColumns+`, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.OrgID, r.Kind, r.Name, r.FloorID, r.ZoneID, r.X, r.Y, r.Capacity, string(features), r.Category, r.AssetTag, 1, now, now)
+		_, err := tx.Exec(ctx, `INSERT INTO workplace_resources (`+resourceColumns+`, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.OrgID, r.Kind, r.Name, r.FloorID, r.ZoneID, r.X, r.Y, r.Capacity, string(features), r.Category, r.AssetTag, approvalInt(r.NeedsApproval), 1, now, now)
 		if store.IsUniqueViolation(err) {
 			return nameTaken(in)
 		}
@@ -139,23 +146,23 @@ func (s *Store) CreateResource(ctx context.Context, sub *platform.Subject, in Re
 			return err
 		}
 		e := audit.For(sub, "workplace.resource_create", "workplace_resource", r.ID, audit.Success)
-		e.Detail = r.Kind + " " + r.Name
+		e.Detail = r.Kind + " " + r.Name + approvalDetail(r.NeedsApproval)
 		return s.audit.Record(tx, e)
 	})
 	return r, err
 }
 
-const resourceColumns = `id, org_id, kind, name, floor_id, zone_id, x, y, capacity, features, category, asset_tag, active, created_at`
+const resourceColumns = `id, org_id, kind, name, floor_id, zone_id, x, y, capacity, features, category, asset_tag, needs_approval, active, created_at`
 
 func scanResource(row interface{ Scan(...any) error }) (Resource, error) {
 	var r Resource
 	var features string
-	var active int
+	var active, approval int
 	var at int64
-	if err := row.Scan(&r.ID, &r.OrgID, &r.Kind, &r.Name, &r.FloorID, &r.ZoneID, &r.X, &r.Y, &r.Capacity, &features, &r.Category, &r.AssetTag, &active, &at); err != nil {
+	if err := row.Scan(&r.ID, &r.OrgID, &r.Kind, &r.Name, &r.FloorID, &r.ZoneID, &r.X, &r.Y, &r.Capacity, &features, &r.Category, &r.AssetTag, &approval, &active, &at); err != nil {
 		return r, err
 	}
-	r.Active, r.CreatedAt = active == 1, store.Time(at)
+	r.Active, r.CreatedAt, r.NeedsApproval = active == 1, store.Time(at), approvalPtr(approval)
 	if err := json.Unmarshal([]byte(features), &r.Features); err != nil || r.Features == nil {
 		r.Features = []string{}
 	}
@@ -229,6 +236,43 @@ func (s *Store) Resources(ctx context.Context, sub *platform.Subject, f Resource
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// approvalInt stores a resource's own approval setting: -1 none (the
+// kind's rules decide), 0 never, 1 always.
+func approvalInt(p *bool) int {
+	if p == nil {
+		return -1
+	}
+	return b2i(*p)
+}
+
+func approvalPtr(v int) *bool {
+	if v < 0 {
+		return nil
+	}
+	b := v == 1
+	return &b
+}
+
+// approvalDetail says a resource's own approval setting for its audit entry.
+func approvalDetail(p *bool) string {
+	switch {
+	case p == nil:
+		return ""
+	case *p:
+		return " (every booking needs approval)"
+	}
+	return " (no booking needs approval)"
+}
+
+// ForResource is the rules as they apply to one desk or room: its own
+// approval setting, when it has one, overrides its kind's.
+func (r Rules) ForResource(res Resource) Rules {
+	if res.NeedsApproval != nil {
+		r.NeedsApproval = *res.NeedsApproval
+	}
+	return r
 }
 
 // SortKey is the resource's place in a list, for a cursor.

@@ -16,8 +16,8 @@ import (
 // book from. Withdrawing a building withdraws its floors; withdrawing a
 // floor withdraws its zones and every desk, room and piece of equipment
 // kept on it. Withdrawing a zone leaves its desks on the floor, outside
-// any zone. Bookings already made on what is withdrawn are the bookings
-// part's to cancel or honour.
+// any zone. Bookings of what is withdrawn that have not ended are
+// cancelled in the same write (places_withdraw.go).
 
 // changed runs one keeping change: the access check, fn (which returns
 // the rows it changed), and the audit entry, in one write; no row
@@ -67,10 +67,22 @@ func (s *Store) UpdateBuilding(ctx context.Context, sub *platform.Subject, id st
 }
 
 // WithdrawBuilding takes a building out of use with its floors, their
-// zones and everything on them.
-func (s *Store) WithdrawBuilding(ctx context.Context, sub *platform.Subject, id string) error {
-	return s.changed(ctx, sub, "workplace.building_withdraw", "building", id, "building", func(tx *store.Tx) (int64, string, error) {
+// zones and everything on them, and cancels their bookings (places_withdraw.go).
+func (s *Store) WithdrawBuilding(ctx context.Context, sub *platform.Subject, id string) (Withdrawal, error) {
+	var w Withdrawal
+	err := s.changed(ctx, sub, "workplace.building_withdraw", "building", id, "building", func(tx *store.Tx) (int64, string, error) {
 		now := store.Millis(s.now())
+		var name string
+		err := tx.QueryRow(ctx, `SELECT name FROM workplace_buildings WHERE id = ? AND org_id = ? AND withdrawn_at = 0`, id, sub.OrgID).Scan(&name)
+		if store.IsNoRows(err) {
+			return 0, "", nil
+		}
+		if err != nil {
+			return 0, "", err
+		}
+		if w, err = s.cancelWithdrawn(ctx, tx, sub, WithdrawBuildingScope, id, " with "+name); err != nil {
+			return 0, "", err
+		}
 		n, err := affected(tx.Exec(ctx, `UPDATE workplace_buildings SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND org_id = ? AND withdrawn_at = 0`, now, now, id, sub.OrgID))
 		if err != nil || n == 0 {
 			return n, "", err
@@ -80,14 +92,16 @@ func (s *Store) WithdrawBuilding(ctx context.Context, sub *platform.Subject, id 
 		if err != nil {
 			return 0, "", err
 		}
+		w.Resources = int(res)
 		if _, err := tx.Exec(ctx, `UPDATE workplace_zones SET withdrawn_at = ?, updated_at = ? WHERE org_id = ? AND withdrawn_at = 0 AND floor_id IN (`+floors+`)`, now, now, sub.OrgID, id, sub.OrgID); err != nil {
 			return 0, "", err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE workplace_floors SET withdrawn_at = ?, updated_at = ? WHERE building_id = ? AND org_id = ? AND withdrawn_at = 0`, now, now, id, sub.OrgID); err != nil {
 			return 0, "", err
 		}
-		return n, fmt.Sprintf("with %d desks, rooms and equipment", res), nil
+		return n, fmt.Sprintf("with %d desks, rooms and equipment", res) + cancelledDetail(w), nil
 	})
+	return w, err
 }
 
 // UpdateFloor changes a floor's name and level (not its building).
@@ -110,10 +124,22 @@ func (s *Store) UpdateFloor(ctx context.Context, sub *platform.Subject, id strin
 }
 
 // WithdrawFloor takes a floor out of use with its zones and everything
-// on it.
-func (s *Store) WithdrawFloor(ctx context.Context, sub *platform.Subject, id string) error {
-	return s.changed(ctx, sub, "workplace.floor_withdraw", "floor", id, "floor", func(tx *store.Tx) (int64, string, error) {
+// on it, and cancels their bookings.
+func (s *Store) WithdrawFloor(ctx context.Context, sub *platform.Subject, id string) (Withdrawal, error) {
+	var w Withdrawal
+	err := s.changed(ctx, sub, "workplace.floor_withdraw", "floor", id, "floor", func(tx *store.Tx) (int64, string, error) {
 		now := store.Millis(s.now())
+		var name string
+		err := tx.QueryRow(ctx, `SELECT name FROM workplace_floors WHERE id = ? AND org_id = ? AND withdrawn_at = 0`, id, sub.OrgID).Scan(&name)
+		if store.IsNoRows(err) {
+			return 0, "", nil
+		}
+		if err != nil {
+			return 0, "", err
+		}
+		if w, err = s.cancelWithdrawn(ctx, tx, sub, WithdrawFloorScope, id, " with its floor, "+name); err != nil {
+			return 0, "", err
+		}
 		n, err := affected(tx.Exec(ctx, `UPDATE workplace_floors SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND org_id = ? AND withdrawn_at = 0`, now, now, id, sub.OrgID))
 		if err != nil || n == 0 {
 			return n, "", err
@@ -122,9 +148,11 @@ func (s *Store) WithdrawFloor(ctx context.Context, sub *platform.Subject, id str
 		if err != nil {
 			return 0, "", err
 		}
+		w.Resources = int(res)
 		_, err = tx.Exec(ctx, `UPDATE workplace_zones SET withdrawn_at = ?, updated_at = ? WHERE org_id = ? AND floor_id = ? AND withdrawn_at = 0`, now, now, sub.OrgID, id)
-		return n, fmt.Sprintf("with %d desks, rooms and equipment", res), err
+		return n, fmt.Sprintf("with %d desks, rooms and equipment", res) + cancelledDetail(w), err
 	})
+	return w, err
 }
 
 // UpdateZone changes a zone's name and the business unit whose
@@ -188,12 +216,13 @@ func (s *Store) UpdateResource(ctx context.Context, sub *platform.Subject, id st
 		}
 		features, _ := json.Marshal(in.Features)
 		n, err := affected(tx.Exec(ctx, `UPDATE workplace_resources SET name = ?, floor_id = ?, zone_id = ?, x = ?, y = ?, capacity = ?, features = ?,
-			category = ?, asset_tag = ?, updated_at = ? WHERE id = ? AND org_id = ? AND active = 1`,
-			in.Name, in.FloorID, in.ZoneID, in.X, in.Y, in.Capacity, string(features), in.Category, in.AssetTag, store.Millis(s.now()), id, sub.OrgID))
+			category = ?, asset_tag = ?, needs_approval = ?, updated_at = ? WHERE id = ? AND org_id = ? AND active = 1`,
+			in.Name, in.FloorID, in.ZoneID, in.X, in.Y, in.Capacity, string(features), in.Category, in.AssetTag, approvalInt(in.NeedsApproval),
+			store.Millis(s.now()), id, sub.OrgID))
 		if store.IsUniqueViolation(err) {
 			return 0, "", nameTaken(in)
 		}
-		return n, in.Kind + " " + in.Name, err
+		return n, in.Kind + " " + in.Name + approvalDetail(in.NeedsApproval), err
 	})
 	if err != nil {
 		return Resource{}, err
@@ -218,24 +247,28 @@ func (s *Store) PlaceResource(ctx context.Context, sub *platform.Subject, id str
 	return s.Resource(ctx, sub, id)
 }
 
-// WithdrawResource takes a desk, room or item out of use; it stays, with
-// its bookings and loans, for history.
-func (s *Store) WithdrawResource(ctx context.Context, sub *platform.Subject, id string) error {
+// WithdrawResource takes a desk, room or item out of use and cancels its
+// bookings that have not ended; it stays, with its past bookings and
+// loans, for history.
+func (s *Store) WithdrawResource(ctx context.Context, sub *platform.Subject, id string) (Withdrawal, error) {
 	return s.setActive(ctx, sub, id, false)
 }
 
 // ReinstateResource brings a withdrawn desk, room or item back into use,
 // if its floor still is; if its zone is not, it comes back in no zone.
+// Bookings cancelled when it was withdrawn stay cancelled.
 func (s *Store) ReinstateResource(ctx context.Context, sub *platform.Subject, id string) error {
-	return s.setActive(ctx, sub, id, true)
+	_, err := s.setActive(ctx, sub, id, true)
+	return err
 }
 
-func (s *Store) setActive(ctx context.Context, sub *platform.Subject, id string, active bool) error {
+func (s *Store) setActive(ctx context.Context, sub *platform.Subject, id string, active bool) (Withdrawal, error) {
 	action := "workplace.resource_withdraw"
 	if active {
 		action = "workplace.resource_reinstate"
 	}
-	return s.changed(ctx, sub, action, "workplace_resource", id, "desk, room or equipment", func(tx *store.Tx) (int64, string, error) {
+	var w Withdrawal
+	err := s.changed(ctx, sub, action, "workplace_resource", id, "desk, room or equipment", func(tx *store.Tx) (int64, string, error) {
 		if active {
 			var floor, zone string
 			err := tx.QueryRow(ctx, `SELECT floor_id, zone_id FROM workplace_resources WHERE id = ? AND org_id = ?`, id, sub.OrgID).Scan(&floor, &zone)
@@ -268,6 +301,12 @@ func (s *Store) setActive(ctx context.Context, sub *platform.Subject, id string,
 			}
 			return int64(c), "unchanged", nil
 		}
-		return n, "", err
+		if err != nil || active {
+			return n, "", err
+		}
+		w, err = s.cancelWithdrawn(ctx, tx, sub, WithdrawResourceScope, id, "")
+		w.Resources = int(n)
+		return n, cancelledDetail(w), err
 	})
+	return w, err
 }

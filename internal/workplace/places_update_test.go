@@ -74,7 +74,8 @@ func TestUpdateAndWithdraw(t *testing.T) {
 		wantCode(t, err, platform.CodeNotFound)
 
 		// Withdrawing a resource keeps it, out of the lists.
-		noErr(t, e.ws.WithdrawResource(e.ctx, e.kim, s.desk1.ID))
+		_, err = e.ws.WithdrawResource(e.ctx, e.kim, s.desk1.ID)
+		noErr(t, err)
 		desks, err := e.ws.Resources(e.ctx, e.sid, ResourceFilter{Kind: KindDesk})
 		noErr(t, err)
 		if len(desks) != 1 || desks[0].ID != s.desk2.ID {
@@ -98,8 +99,10 @@ func TestUpdateAndWithdraw(t *testing.T) {
 		if got, _ := e.ws.Resource(e.ctx, e.sid, s.desk1.ID); !got.Active {
 			t.Fatal("reinstated desk still withdrawn")
 		}
-		wantCode(t, e.ws.WithdrawResource(e.ctx, e.sid, s.desk1.ID), platform.CodeForbidden)
-		wantCode(t, e.ws.WithdrawResource(e.ctx, e.other, s.desk1.ID), platform.CodeNotFound)
+		_, err = e.ws.WithdrawResource(e.ctx, e.sid, s.desk1.ID)
+		wantCode(t, err, platform.CodeForbidden)
+		_, err = e.ws.WithdrawResource(e.ctx, e.other, s.desk1.ID)
+		wantCode(t, err, platform.CodeNotFound)
 
 		// Withdrawing a zone leaves its desks on the floor in no zone.
 		noErr(t, e.ws.WithdrawZone(e.ctx, e.kim, s.zone.ID))
@@ -116,8 +119,10 @@ func TestUpdateAndWithdraw(t *testing.T) {
 		wantField(t, err, "zone_id")
 
 		// Withdrawing the building withdraws its floors and what is on them.
-		noErr(t, e.ws.WithdrawBuilding(e.ctx, e.kim, s.building.ID))
-		wantCode(t, e.ws.WithdrawBuilding(e.ctx, e.kim, s.building.ID), platform.CodeNotFound)
+		_, err = e.ws.WithdrawBuilding(e.ctx, e.kim, s.building.ID)
+		noErr(t, err)
+		_, err = e.ws.WithdrawBuilding(e.ctx, e.kim, s.building.ID)
+		wantCode(t, err, platform.CodeNotFound)
 		if bs, _ := e.ws.Buildings(e.ctx, e.sid); len(bs) != 0 {
 			t.Fatalf("withdrawn building listed %+v", bs)
 		}

@@ -22,6 +22,7 @@ type OnlineMeeting struct {
 	StartDateTime         time.Time `json:"startDateTime"`
 	EndDateTime           time.Time `json:"endDateTime"`
 	JoinWebURL            string    `json:"joinWebUrl"`
+	ExternalID            string    `json:"externalId,omitempty"`
 	VideoTeleconferenceID string    `json:"videoTeleconferenceId"`
 	JoinMeetingIDSettings struct {
 		JoinMeetingID string `json:"joinMeetingId"`
@@ -34,6 +35,7 @@ type meetingBody struct {
 	Subject       string `json:"subject"`
 	StartDateTime string `json:"startDateTime"`
 	EndDateTime   string `json:"endDateTime"`
+	ExternalID    string `json:"externalId,omitempty"` // createOrGet only
 }
 
 func (in MeetingInput) body() (meetingBody, error) {
@@ -56,11 +58,17 @@ func (c *Client) meetingsURL() (string, error) {
 	return c.cfg.BaseURL + "/users/" + url.PathEscape(c.cfg.Organizer) + "/onlineMeetings", nil
 }
 
-// CreateMeeting creates a Teams meeting under the organizer:
-// POST /users/{organizer}/onlineMeetings. Graph documents that this needs
-// the OnlineMeetings.ReadWrite.All application permission and an
-// application access policy granted to the organizer.
-func (c *Client) CreateMeeting(ctx context.Context, in MeetingInput) (OnlineMeeting, error) {
+// CreateOrGetMeeting creates a Teams meeting under the organizer with
+// the caller's externalID, or returns the one already made with it:
+// POST /users/{organizer}/onlineMeetings/createOrGet, which answers 201
+// when it made the meeting and 200 when it found it. So asking again
+// after an answer that was lost (a timeout, a node that died before
+// saving it) yields the same meeting, never a second. Graph keys the ID
+// by tenant, organizer and externalID. Graph documents that this needs the
+// OnlineMeetings.ReadWrite.All application permission and an application
+// access policy granted to the organizer. A meeting found may carry the
+// subject and times it was made with; UpdateMeeting brings them up to date.
+func (c *Client) CreateOrGetMeeting(ctx context.Context, externalID string, in MeetingInput) (OnlineMeeting, error) {
 	base, err := c.meetingsURL()
 	if err != nil {
 		return OnlineMeeting{}, err
@@ -69,8 +77,11 @@ func (c *Client) CreateMeeting(ctx context.Context, in MeetingInput) (OnlineMeet
 	if err != nil {
 		return OnlineMeeting{}, err
 	}
+	if body.ExternalID = strings.TrimSpace(externalID); body.ExternalID == "" {
+		return OnlineMeeting{}, platform.Errorf(platform.CodeInvalid, "A meeting made with createOrGet needs an external ID")
+	}
 	var m OnlineMeeting
-	if err := c.call(ctx, "POST", base, body, &m, "online meetings"); err != nil {
+	if err := c.call(ctx, "POST", base+"/createOrGet", body, &m, "online meetings"); err != nil {
 		return OnlineMeeting{}, err
 	}
 	if m.ID == "" || m.JoinWebURL == "" {

@@ -72,13 +72,27 @@ func TestOnlineMeetings(t *testing.T) {
 	c, _ := client(t, g)
 	ctx := context.Background()
 	start := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	m, err := c.CreateMeeting(ctx, msgraph.MeetingInput{Subject: "Budget review; Medway Room", Start: start, End: start.Add(time.Hour)})
+	in := msgraph.MeetingInput{Subject: "Budget review; Medway Room", Start: start, End: start.Add(time.Hour)}
+	m, err := c.CreateOrGetMeeting(ctx, "mtg-1", in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.ID == "" || !strings.HasPrefix(m.JoinWebURL, "https://teams.microsoft.com/l/meetup-join/") || m.Subject != "Budget review; Medway Room" ||
-		!m.StartDateTime.Equal(start) || !m.EndDateTime.Equal(start.Add(time.Hour)) || m.JoinMeetingIDSettings.JoinMeetingID == "" {
+		!m.StartDateTime.Equal(start) || !m.EndDateTime.Equal(start.Add(time.Hour)) || m.JoinMeetingIDSettings.JoinMeetingID == "" || m.ExternalID != "mtg-1" {
 		t.Fatalf("meeting %+v", m)
+	}
+	// Asked again under the same external ID, even after an answer was
+	// lost, Graph gives the same meeting: never a second.
+	g.LoseAnswers(1)
+	if _, err := c.CreateOrGetMeeting(ctx, "mtg-1", in); !errors.Is(err, msgraph.ErrUnavailable) {
+		t.Fatalf("a lost answer: %v", err)
+	}
+	again, err := c.CreateOrGetMeeting(ctx, "mtg-1", in)
+	if err != nil || again.ID != m.ID || again.JoinWebURL != m.JoinWebURL || len(g.Meetings()) != 1 {
+		t.Fatalf("again %+v %v; the stand-in holds %d", again, err, len(g.Meetings()))
+	}
+	if _, err := c.CreateOrGetMeeting(ctx, " ", in); platform.CodeOf(err) != platform.CodeInvalid {
+		t.Fatalf("no external ID: %v", err)
 	}
 	up, err := c.UpdateMeeting(ctx, m.ID, msgraph.MeetingInput{Subject: "Moved", Start: start.Add(time.Hour), End: start.Add(2 * time.Hour)})
 	if err != nil || up.Subject != "Moved" || !up.StartDateTime.Equal(start.Add(time.Hour)) || up.JoinWebURL != m.JoinWebURL {
@@ -103,12 +117,12 @@ func TestOnlineMeetings(t *testing.T) {
 	// Without an application access policy Graph says 403; the message
 	// says what to grant.
 	g.RefuseMeetings(true)
-	_, err = c.CreateMeeting(ctx, msgraph.MeetingInput{Subject: "x", Start: start, End: start.Add(time.Hour)})
+	_, err = c.CreateOrGetMeeting(ctx, "mtg-2", msgraph.MeetingInput{Subject: "x", Start: start, End: start.Add(time.Hour)})
 	if !errors.Is(err, msgraph.ErrAccessDenied) || !strings.Contains(err.Error(), "OnlineMeetings.ReadWrite.All") {
 		t.Fatalf("refused: %v", err)
 	}
 	// Bad input is refused before Graph is asked.
-	if _, err := c.CreateMeeting(ctx, msgraph.MeetingInput{Subject: " ", Start: start, End: start}); platform.CodeOf(err) != platform.CodeInvalid {
+	if _, err := c.CreateOrGetMeeting(ctx, "mtg-3", msgraph.MeetingInput{Subject: " ", Start: start, End: start}); platform.CodeOf(err) != platform.CodeInvalid {
 		t.Fatalf("bad input: %v", err)
 	}
 }
@@ -132,7 +146,7 @@ func TestSetupErrors(t *testing.T) {
 	if c.MeetingsOn() {
 		t.Fatal("meetings on without an organizer")
 	}
-	if _, err := c.CreateMeeting(context.Background(), msgraph.MeetingInput{}); !errors.Is(err, msgraph.ErrNotConfigured) {
+	if _, err := c.CreateOrGetMeeting(context.Background(), "mtg-4", msgraph.MeetingInput{}); !errors.Is(err, msgraph.ErrNotConfigured) {
 		t.Fatalf("no organizer: %v", err)
 	}
 }

@@ -29,14 +29,18 @@ type BookingJSON struct {
 	CheckedInAt  *time.Time `json:"checked_in_at,omitempty"`
 	DecidedBy    string     `json:"decided_by,omitempty"`
 	Note         string     `json:"note,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// CancelReason says why it was cancelled when its booker did not
+	// cancel it (its desk or room was withdrawn).
+	CancelReason string    `json:"cancel_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 func bookingJSON(b workplace.Booking) BookingJSON {
 	out := BookingJSON{ID: b.ID, ResourceID: b.ResourceID, ResourceName: b.ResourceName, ResourceKind: b.ResourceKind, FloorID: b.FloorID,
 		PersonID: b.PersonID, PersonName: b.PersonName, Start: b.Start, End: b.End, Status: b.Status, SeriesID: b.SeriesID, Title: b.Title,
-		Attendees: b.Attendees, Sequence: b.Sequence, DecidedBy: b.DecidedBy, Note: b.Note, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+		Attendees: b.Attendees, Sequence: b.Sequence, DecidedBy: b.DecidedBy, Note: b.Note, CancelReason: b.CancelReason,
+		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	if !b.CheckedInAt.IsZero() {
 		t := b.CheckedInAt
 		out.CheckedInAt = &t

@@ -3,6 +3,7 @@ package workplaceweb
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"dbtp/internal/module"
@@ -76,20 +77,29 @@ func (p *bookingsPart) demo(ctx context.Context, m *Module, env *module.DemoEnv,
 	return nil
 }
 
-// demoColleagues book the desks of the demo's last week: people of the
-// council who are not demo sign-ins, so their history stays out of the
-// demo people's own bookings.
-var demoColleagues = []string{"Aisha Begum", "Ben Taylor", "Chloe Evans", "Daniel Price", "Ella Hughes", "Finley Ward", "Grace Kaur",
-	"Harry Wilson", "Isla Roberts", "Jack Cooper", "Kiran Patel", "Lily Morgan", "Mohammed Ali", "Nia Davies", "Oliver Brown",
-	"Poppy Green", "Ravi Sharma", "Sophie Hall", "Tom Clarke", "Uma Singh", "Victor Lewis", "Willow King", "Yusuf Khan",
-	"Zara Ahmed", "Adam Scott", "Beth Turner", "Callum Reid", "Dina Osei", "Ethan Moore", "Freya Bell", "George Hill",
-	"Hannah Wood", "Ian Baker", "Jess Carter", "Kyle Young", "Leah Jones", "Max Harris", "Nadia Rahman", "Owen Fisher", "Priti Das"}
-
-// demoLastWeek books last week's desks as people really used them: quiet
-// Monday and Friday, busy Tuesday to Thursday, and about one booking in
-// eight a no-show that was released. The sensors' demo readings follow
-// these bookings, so the utilisation page tells one story.
+// demoLastWeek books last week's desks as the council's people used
+// them: each working day a share of the directory's active staff came in
+// (few on Monday and Friday, most from Tuesday to Thursday), each to a
+// desk of their own, in their team's neighbourhood or outside any, and
+// about one booking in eight was a no-show that was released. The people
+// are the directory's (the demo's sign-ins and whatever other staff it
+// holds), so each booking's person is someone who exists and can be
+// looked up. The sensors' demo readings follow these bookings, so the
+// utilisation page tells one story.
 func (p *bookingsPart) demoLastWeek(ctx context.Context, m *Module, org platform.Org, desks []workplace.Resource, now time.Time) error {
+	sys := platform.System(org.ID)
+	people, err := demoStaff(ctx, m.d.Directory, sys)
+	if err != nil || len(people) == 0 {
+		return err
+	}
+	zones, err := m.ws.Zones(ctx, sys, "")
+	if err != nil {
+		return err
+	}
+	team := map[string]string{} // zone -> the business unit whose neighbourhood it is
+	for _, z := range zones {
+		team[z.ID] = z.UnitID
+	}
 	loc := m.ws.Location()
 	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	for monday.Weekday() != time.Monday {
@@ -106,23 +116,57 @@ func (p *bookingsPart) demoLastWeek(ctx context.Context, m *Module, org platform
 				continue
 			}
 		}
-		who := 0
-		for _, desk := range desks {
-			if who == len(demoColleagues) || rng.Float64() >= share[day.Weekday()] {
-				continue
+		taken := make([]bool, len(desks))
+		order := rng.Perm(len(desks)) // desks taken in a different order each day
+		for _, i := range rng.Perm(len(people)) {
+			if rng.Float64() >= share[day.Weekday()] {
+				continue // not in the office that day
 			}
+			person := people[i]
+			desk := -1
+			for _, k := range order {
+				if unit := team[desks[k].ZoneID]; !taken[k] && (unit == "" || slices.Contains(person.Units, unit)) {
+					desk = k
+					break
+				}
+			}
+			if desk < 0 {
+				continue // nowhere left they may sit
+			}
+			taken[desk] = true
 			start, end := time.Date(day.Year(), day.Month(), day.Day(), 8, 0, 0, 0, loc), time.Date(day.Year(), day.Month(), day.Day(), 18, 0, 0, 0, loc)
-			b := workplace.PastBooking{ResourceID: desk.ID, PersonName: demoColleagues[who], Start: start, End: end, Status: workplace.StatusCheckedIn,
-				CheckedInAt: start.Add(time.Duration(30+rng.IntN(75)) * time.Minute)}
+			b := workplace.PastBooking{ResourceID: desks[desk].ID, PersonID: person.ID, PersonName: person.Name, Start: start, End: end,
+				Status: workplace.StatusCheckedIn, CheckedInAt: start.Add(time.Duration(30+rng.IntN(75)) * time.Minute)}
+			if len(person.Units) > 0 {
+				b.UnitID = person.Units[0]
+			}
 			if rng.Float64() < 0.12 {
 				b.Status, b.CheckedInAt = workplace.StatusReleased, time.Time{}
 			}
 			past = append(past, b)
-			who++
 		}
 	}
 	if len(past) == 0 || !past[len(past)-1].End.Before(now) {
 		return nil // last week has not ended (a clock far in the past): no history
 	}
-	return m.ws.BackfillBookings(ctx, platform.System(org.ID), past)
+	return m.ws.BackfillBookings(ctx, sys, past)
+}
+
+// demoStaff are the organisation's active staff in the directory, by
+// name, at most a thousand.
+func demoStaff(ctx context.Context, dir platform.Directory, sys *platform.Subject) ([]platform.Person, error) {
+	var out []platform.Person
+	q := platform.PeopleQuery{Staff: true, Active: true, Limit: 200}
+	for len(out) < 1000 {
+		page, err := dir.SearchPeople(ctx, sys, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.People...)
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	return out, nil
 }

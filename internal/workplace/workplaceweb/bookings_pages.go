@@ -85,6 +85,7 @@ func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *pl
 	if err != nil {
 		return err
 	}
+	rules = rules.ForResource(res)
 	_, labels, err := p.floorOptions(r, sub)
 	if err != nil {
 		return err
@@ -256,7 +257,12 @@ func (p *bookingsPart) act(w http.ResponseWriter, r *http.Request, do func(sub *
 	return nil
 }
 
+// cancel cancels one booking from its confirmation page; a GET, or a
+// POST that is not the page's own, shows the page (confirm.go).
 func (p *bookingsPart) cancel(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost || !confirmed(r) {
+		return p.confirmCancel(w, r)
+	}
 	return p.act(w, r, func(sub *platform.Subject, id string) (string, error) {
 		b, err := p.ws.Cancel(r.Context(), sub, id)
 		if b.Status == workplace.StatusCheckedIn {
@@ -266,11 +272,82 @@ func (p *bookingsPart) cancel(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// confirmCancel asks before one booking is cancelled, ended early, or
+// taken off a waiting list.
+func (p *bookingsPart) confirmCancel(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	b, err := p.ws.Booking(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !b.End.After(p.now()) || (!b.Active() && b.Status != workplace.StatusWaiting) {
+		state := "over"
+		if b.End.After(p.now()) {
+			state = p.row(b).State
+		}
+		return p.renderShow(w, r, http.StatusConflict, web.FormErrors(r, platform.Errorf(platform.CodeConflict,
+			"This booking is %s: there is nothing to cancel", strings.ToLower(state))))
+	}
+	row := p.row(b)
+	whose := "your"
+	if b.PersonID != sub.UserID {
+		whose = b.PersonName + "'s"
+	}
+	pg := confirmPage{Caption: b.ResourceName, Heading: "Cancel " + whose + " booking?", Action: "/bookings/" + b.ID + "/cancel",
+		Back: "/bookings/" + b.ID, Button: "Yes, cancel the booking",
+		Warning: "This cancels the booking of " + b.ResourceName + " on " + row.When + ". It cannot be undone: book again if you change your mind."}
+	switch b.Status {
+	case workplace.StatusCheckedIn:
+		pg.Heading, pg.Button = "End "+whose+" booking now?", "Yes, end the booking now"
+		pg.Warning = "The booking of " + b.ResourceName + " ends at the next quarter hour, and it is free for others from then."
+	case workplace.StatusWaiting:
+		pg.Heading, pg.Button = "Leave the waiting list?", "Yes, leave the waiting list"
+		pg.Warning = "This takes " + whose + " place off the waiting list for " + b.ResourceName + ", " + row.When + "."
+	default:
+		if waiting, err := p.ws.WaitingFor(r.Context(), sub, b); err == nil && len(waiting) > 0 {
+			pg.After = append(pg.After, plural(len(waiting), "person is", "people are")+" waiting for this time: the first of them gets it.")
+		}
+	}
+	if b.SeriesID != "" && b.Status != workplace.StatusCheckedIn {
+		pg.After = append(pg.After, "Only this date is cancelled; the rest of the series stays.")
+	}
+	return renderConfirm(w, r, pg)
+}
+
+// cancelSeries cancels the rest of a series from its confirmation page.
 func (p *bookingsPart) cancelSeries(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost || !confirmed(r) {
+		return p.confirmSeries(w, r)
+	}
 	return p.act(w, r, func(sub *platform.Subject, id string) (string, error) {
 		bs, err := p.ws.CancelSeries(r.Context(), sub, id)
-		return fmt.Sprintf("%d bookings of the series cancelled", len(bs)), err
+		return fmt.Sprintf("%s of the series cancelled", plural(len(bs), "booking", "bookings")), err
 	})
+}
+
+// confirmSeries lists the dates of a series that would be cancelled.
+func (p *bookingsPart) confirmSeries(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	list, err := p.ws.SeriesToCancel(r.Context(), sub, id)
+	if refusal(err) {
+		return p.renderShow(w, r, formStatus(err), web.FormErrors(r, err))
+	}
+	if err != nil {
+		return err
+	}
+	n := plural(len(list), "booking", "bookings")
+	pg := confirmPage{Caption: list[0].ResourceName, Heading: "Cancel the rest of the series?", Action: "/bookings/" + id + "/cancel-series",
+		Back: "/bookings/" + id, Button: "Yes, cancel " + n,
+		Warning: n + " of " + list[0].ResourceName + " will be cancelled, from " + p.row(list[0]).When + ". It cannot be undone."}
+	pg.Table, pg.More = bookingsTable(p.ws.Location(), list, "Bookings to be cancelled", list[0].PersonID != sub.UserID)
+	return renderConfirm(w, r, pg)
 }
 
 func (p *bookingsPart) checkIn(w http.ResponseWriter, r *http.Request) error {
@@ -365,36 +442,66 @@ func (p *bookingsPart) change(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type rangePage struct{ *web.Form }
+type rangePage struct {
+	*web.Form
+	Nothing string // no bookings on the dates asked for
+}
 
 // rangeForm is /bookings/cancel: cancel one's bookings between two dates
-// (a holiday, say).
+// (a holiday, say). ?from= and ?to= fill it in (coming back from the
+// confirmation page).
 func (p *bookingsPart) rangeForm(w http.ResponseWriter, r *http.Request) error {
 	if _, err := staff(r); err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "workplace/bookings_range", rangePage{web.NewForm(url.Values{"from": {p.today()}, "to": {p.today()}})})
+	v := url.Values{"from": {p.today()}, "to": {p.today()}}
+	for _, k := range []string{"from", "to"} {
+		if q := r.URL.Query().Get(k); q != "" {
+			v.Set(k, q)
+		}
+	}
+	return web.Render(w, r, http.StatusOK, "workplace/bookings_range", rangePage{Form: web.NewForm(v)})
 }
 
+// cancelRange shows the bookings between the dates and asks to confirm
+// (the range form's POST), or cancels them (the confirmation's).
 func (p *bookingsPart) cancelRange(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
 	}
-	gone, err := p.ws.CancelRange(r.Context(), sub, r.PostFormValue("from"), r.PostFormValue("to"))
+	from, to := r.PostFormValue("from"), r.PostFormValue("to")
+	if !confirmed(r) {
+		list, err := p.ws.RangeToCancel(r.Context(), sub, from, to)
+		if refusal(err) {
+			return web.Render(w, r, formStatus(err), "workplace/bookings_range", rangePage{Form: web.FormErrors(r, err)})
+		}
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return web.Render(w, r, http.StatusOK, "workplace/bookings_range", rangePage{Form: web.NewForm(r.PostForm),
+				Nothing: "You have no bookings to cancel from " + localDay(from, p.ws.Location()) + " to " + localDay(to, p.ws.Location()) + "."})
+		}
+		n := plural(len(list), "booking", "bookings")
+		pg := confirmPage{Heading: "Cancel " + n + "?", Action: "/bookings/cancel", Button: "Yes, cancel " + n,
+			Back:    "/bookings/cancel?" + url.Values{"from": {from}, "to": {to}}.Encode(),
+			Hidden:  []hidden{{"from", from}, {"to", to}},
+			Warning: "Your " + n + " from " + localDay(from, p.ws.Location()) + " to " + localDay(to, p.ws.Location()) + " will be cancelled, so others can book them. It cannot be undone."}
+		pg.Table, pg.More = bookingsTable(p.ws.Location(), list, "Bookings to be cancelled", false)
+		return renderConfirm(w, r, pg)
+	}
+	gone, err := p.ws.CancelRange(r.Context(), sub, from, to)
 	if refusal(err) {
-		return web.Render(w, r, formStatus(err), "workplace/bookings_range", rangePage{web.FormErrors(r, err)})
+		return web.Render(w, r, formStatus(err), "workplace/bookings_range", rangePage{Form: web.FormErrors(r, err)})
 	}
 	if err != nil {
 		return err
 	}
-	switch len(gone) {
-	case 0:
+	if len(gone) == 0 {
 		web.SetNotice(w, r, "You had no bookings to cancel on those dates")
-	case 1:
-		web.SetFlash(w, r, "1 booking cancelled")
-	default:
-		web.SetFlash(w, r, strconv.Itoa(len(gone))+" bookings cancelled")
+	} else {
+		web.SetFlash(w, r, plural(len(gone), "booking", "bookings")+" cancelled")
 	}
 	http.Redirect(w, r, "/bookings", http.StatusSeeOther)
 	return nil

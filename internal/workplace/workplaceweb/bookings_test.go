@@ -51,7 +51,7 @@ func TestBookFromTheListAndTheFloor(t *testing.T) {
 		waitID := bookingID(t, ann.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:00"}, "to": {"10:00"}, "wait": {"yes"}}))
 		want(t, ann.Get("/bookings/"+waitID), 200, "On the waiting list", "number 1 on the waiting list")
 		want(t, jo.Get("/bookings/"+roomID), 200, "1 person is waiting")
-		want(t, jo.PostForm("/bookings/"+roomID+"/cancel", nil), 303)
+		want(t, jo.PostForm("/bookings/"+roomID+"/cancel", url.Values{"confirm": {"yes"}}), 303)
 		want(t, ann.Get("/bookings/"+waitID), 200, "Booked")
 
 		// A series with a clash lists the dates; skipping them books the rest.
@@ -101,13 +101,14 @@ func TestCancelCheckInApproveAndRelease(t *testing.T) {
 
 		// Cancelling one booking, and a date range.
 		tomorrow := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
-		want(t, jo.PostForm("/bookings/"+tomorrow+"/cancel", nil), 303)
+		want(t, jo.PostForm("/bookings/"+tomorrow+"/cancel", url.Values{"confirm": {"yes"}}), 303)
 		want(t, jo.Get("/bookings/"+tomorrow), 200, "Booking cancelled", "Cancelled")
 		for _, d := range []string{"2026-03-04", "2026-03-05"} {
 			bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {d}}))
 		}
 		want(t, jo.PostForm("/bookings/cancel", url.Values{"from": {"2026-03-05"}, "to": {"2026-03-04"}}), 422, "on or after the first")
-		want(t, jo.PostForm("/bookings/cancel", url.Values{"from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
+		want(t, jo.PostForm("/bookings/cancel", url.Values{"from": {"2026-03-04"}, "to": {"2026-03-06"}}), 200, "Cancel 2 bookings?")
+		want(t, jo.PostForm("/bookings/cancel", url.Values{"from": {"2026-03-04"}, "to": {"2026-03-06"}, "confirm": {"yes"}}), 303)
 		want(t, jo.Get("/bookings"), 200, "2 bookings cancelled", "Desk 2.14")
 		want(t, jo.Get("/bookings?show=past"), 200, "Cancelled", "Wednesday 4 March 2026")
 

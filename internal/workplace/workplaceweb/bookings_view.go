@@ -23,10 +23,15 @@ type bookingRow struct {
 	CheckedIn string
 }
 
+// whenOf says when a booking is: Tuesday 3 March 2026, 08:00 to 18:00.
+func whenOf(loc *time.Location, b workplace.Booking) string {
+	a, z := b.Start.In(loc), b.End.In(loc)
+	return a.Format("Monday 2 January 2006") + ", " + a.Format("15:04") + " to " + z.Format("15:04")
+}
+
 func (p *bookingsPart) row(b workplace.Booking) bookingRow {
 	loc := p.ws.Location()
-	a, z := b.Start.In(loc), b.End.In(loc)
-	r := bookingRow{Booking: b, When: a.Format("Monday 2 January 2006") + ", " + a.Format("15:04") + " to " + z.Format("15:04"), Series: b.SeriesID != ""}
+	r := bookingRow{Booking: b, When: whenOf(loc, b), Series: b.SeriesID != ""}
 	if !b.CheckedInAt.IsZero() {
 		r.CheckedIn = b.CheckedInAt.In(loc).Format("15:04 on Monday 2 January")
 	}

@@ -226,6 +226,11 @@ func (p *calendarPart) loadForJob(ctx context.Context, j jobs.Job) (b workplace.
 // syncMeeting makes the Teams meeting of a confirmed booking of a video
 // room, moves it with the booking, deletes it when the booking is called
 // off, and then queues the invitation (which carries the link).
+//
+// Making is idempotent: the meeting is asked for with createOrGet under
+// an external ID recorded before Graph is called (MeetingIntent), so a
+// retry after Graph made the meeting but before dbtp saved it (a lost
+// answer, a node killed) gets the same meeting back, never a second.
 func (p *calendarPart) syncMeeting(ctx context.Context, j jobs.Job) error {
 	b, stale, err := p.loadForJob(ctx, j)
 	if err != nil || stale {
@@ -238,24 +243,39 @@ func (p *calendarPart) syncMeeting(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	live := had && !m.Deleted
+	live := had && !m.Deleted && m.MeetingID != ""
+	asked := had && !m.Deleted && m.MeetingID == "" // Graph may have made it
 	want := b.Video() && (b.Status == workplace.StatusConfirmed || b.Status == workplace.StatusCheckedIn)
 	in := msgraph.MeetingInput{Subject: meetingSubject(b), Start: b.Start, End: b.End}
 	then := func(tx *store.Tx) error { return p.enqueueInvitation(ctx, tx, b) }
+	organizer := p.graph.Config().Organizer
 	switch {
 	case want && !live:
-		om, err := p.graph.CreateMeeting(ctx, in)
+		om, ext, err := p.createOrGet(ctx, b, in, true)
 		if err != nil {
-			return meetingErr(err)
+			return err
 		}
-		return p.m.ws.SaveMeeting(ctx, workplace.Meeting{BookingID: b.ID, OrgID: b.OrgID, MeetingID: om.ID, JoinURL: om.JoinWebURL,
-			Organizer: p.graph.Config().Organizer, Subject: in.Subject, Start: in.Start, End: in.End}, then)
+		return p.m.ws.SaveMeeting(ctx, workplace.Meeting{BookingID: b.ID, OrgID: b.OrgID, MeetingID: om.ID, ExternalID: ext, JoinURL: om.JoinWebURL,
+			Organizer: organizer, Subject: in.Subject, Start: in.Start, End: in.End}, then)
 	case want && (m.Subject != in.Subject || !m.Start.Equal(in.Start) || !m.End.Equal(in.End)):
 		if _, err := p.graph.UpdateMeeting(ctx, m.MeetingID, in); err != nil {
 			return meetingErr(err)
 		}
 		m.Subject, m.Start, m.End = in.Subject, in.Start, in.End
 		return p.m.ws.SaveMeeting(ctx, m, then)
+	case !want && asked:
+		// Asked for, never saved: an earlier try may have made it. Asking
+		// again under its external ID finds it (or makes it), and then it
+		// is deleted, so no meeting is left behind for a booking called off.
+		om, ext, err := p.createOrGet(ctx, b, in, false)
+		if err != nil {
+			return err
+		}
+		if err := p.graph.DeleteMeeting(ctx, om.ID); err != nil {
+			return meetingErr(err)
+		}
+		return p.m.ws.SaveMeeting(ctx, workplace.Meeting{BookingID: b.ID, OrgID: b.OrgID, MeetingID: om.ID, ExternalID: ext, JoinURL: om.JoinWebURL,
+			Organizer: organizer, Subject: om.Subject, Start: om.StartDateTime, End: om.EndDateTime, Deleted: true}, then)
 	case !want && live:
 		if err := p.graph.DeleteMeeting(ctx, m.MeetingID); err != nil {
 			return meetingErr(err)
@@ -264,6 +284,35 @@ func (p *calendarPart) syncMeeting(ctx context.Context, j jobs.Job) error {
 		return p.m.ws.SaveMeeting(ctx, m, then)
 	}
 	return p.m.ws.DB().Write(ctx, then)
+}
+
+// createOrGet records the intent to make b's meeting (or finds the one
+// recorded) and asks Graph for the meeting under its external ID. A
+// meeting found from an earlier try may carry the booking's subject and
+// times as they were then: with update, it is brought up to date.
+func (p *calendarPart) createOrGet(ctx context.Context, b workplace.CalendarEntry, in msgraph.MeetingInput, update bool) (msgraph.OnlineMeeting, string, error) {
+	ext, err := p.m.ws.MeetingIntent(ctx, b.OrgID, b.ID, p.graph.Config().Organizer)
+	if err != nil {
+		return msgraph.OnlineMeeting{}, "", err
+	}
+	om, err := p.graph.CreateOrGetMeeting(ctx, ext, in)
+	if err != nil {
+		return om, ext, meetingErr(err)
+	}
+	if update && (om.Subject != in.Subject || !om.StartDateTime.Equal(in.Start) || !om.EndDateTime.Equal(in.End)) {
+		up, err := p.graph.UpdateMeeting(ctx, om.ID, in)
+		if err != nil {
+			return om, ext, meetingErr(err)
+		}
+		if up.JoinWebURL == "" {
+			up.JoinWebURL = om.JoinWebURL
+		}
+		if up.ID == "" {
+			up.ID = om.ID
+		}
+		om = up
+	}
+	return om, ext, nil
 }
 
 // meetingErr fails the job at once when retrying cannot help (Graph

@@ -95,7 +95,11 @@ func (p *calendarPart) description(b workplace.CalendarEntry) string {
 	case workplace.StatusRequested:
 		d.WriteString("Waiting for a manager's approval.\n")
 	case workplace.StatusCancelled:
-		d.WriteString("This booking was cancelled.\n")
+		if b.CancelReason != "" {
+			d.WriteString("This booking was cancelled: " + b.CancelReason + ".\n")
+		} else {
+			d.WriteString("This booking was cancelled.\n")
+		}
 	case workplace.StatusReleased:
 		d.WriteString("This booking was released: nobody checked in.\n")
 	case workplace.StatusRejected:

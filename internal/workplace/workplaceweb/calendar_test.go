@@ -215,8 +215,8 @@ func TestOnlineMeetings(t *testing.T) {
 		if inv := readInvite(t, last[len(last)-1].Data); inv.method != "CANCEL" {
 			t.Fatalf("last message %s", inv.subject)
 		}
-		if g.Requests("POST meetings") != 1 {
-			t.Fatalf("%d meetings made", g.Requests("POST meetings"))
+		if g.Requests("POST createOrGet") != 1 || len(g.Meetings()) != 1 {
+			t.Fatalf("%d meetings asked for, %d made", g.Requests("POST createOrGet"), len(g.Meetings()))
 		}
 		b := e.browser("Jo").Get("/bookings/calendar")
 		if !strings.Contains(b.Body, "a Microsoft Teams meeting is made for it") {

@@ -28,11 +28,14 @@ type ResourceBody struct {
 	Features []string `json:"features,omitempty"` // docking, monitors, standing, accessible, video
 	Category string   `json:"category,omitempty"`
 	AssetTag string   `json:"asset_tag,omitempty"`
+	// NeedsApproval true or false overrides the kind's booking rules for
+	// this desk or room; left out (or null), the rules decide.
+	NeedsApproval *bool `json:"needs_approval,omitempty"`
 }
 
 func (b ResourceBody) input() workplace.ResourceInput {
 	in := workplace.ResourceInput{Kind: b.Kind, Name: b.Name, FloorID: b.FloorID, ZoneID: b.ZoneID, X: -1, Y: -1, Capacity: b.Capacity,
-		Features: b.Features, Category: b.Category, AssetTag: b.AssetTag}
+		Features: b.Features, Category: b.Category, AssetTag: b.AssetTag, NeedsApproval: b.NeedsApproval}
 	if b.X != nil {
 		in.X = *b.X
 	}
@@ -75,7 +78,7 @@ func (p *placesPart) routeAPI(api *web.API) {
 	op("PUT /api/v1/buildings/{id}", "updateBuilding", "Change a building", "Replaces its name, UPRN and address.", placesWrite, []web.Param{pathID},
 		web.SchemaOf(workplace.BuildingInput{}), ok("The building.", workplace.Building{}), p.apiUpdateBuilding)
 	op("POST /api/v1/buildings/{id}/withdraw", "withdrawBuilding", "Withdraw a building",
-		"Takes it out of use with its floors, their zones and every desk, room and item on them; all are kept for history.",
+		"Takes it out of use with its floors, their zones and every desk, room and item on them; all are kept for history. Their bookings that have not ended (but those checked in now) are cancelled and each booker emailed a cancellation.",
 		placesWrite, []web.Param{pathID}, nil, map[int]web.Response{204: {Description: "Withdrawn."}}, p.apiWithdraw("building"))
 
 	op("GET /api/v1/floors", "listFloors", "List floors", "The floors in use, lowest first.", placesRead,
@@ -85,7 +88,7 @@ func (p *placesPart) routeAPI(api *web.API) {
 	op("GET /api/v1/floors/{id}", "getFloor", "Get a floor", "", placesRead, []web.Param{pathID}, nil, ok("The floor.", workplace.Floor{}), p.apiFloor)
 	op("PUT /api/v1/floors/{id}", "updateFloor", "Change a floor", "Its name and level; building_id is ignored.", placesWrite, []web.Param{pathID},
 		web.SchemaOf(workplace.FloorInput{}), ok("The floor.", workplace.Floor{}), p.apiUpdateFloor)
-	op("POST /api/v1/floors/{id}/withdraw", "withdrawFloor", "Withdraw a floor", "Takes it out of use with its zones and everything on it, kept for history.",
+	op("POST /api/v1/floors/{id}/withdraw", "withdrawFloor", "Withdraw a floor", "Takes it out of use with its zones and everything on it, kept for history; their bookings that have not ended (but those checked in now) are cancelled and each booker emailed a cancellation.",
 		placesWrite, []web.Param{pathID}, nil, map[int]web.Response{204: {Description: "Withdrawn."}}, p.apiWithdraw("floor"))
 	op("PUT /api/v1/floors/{id}/plan", "putFloorPlan", "Upload a floor plan",
 		"The body is the picture: SVG or PNG, known by its content whatever the Content-Type says, 5 MB at most. It replaces any plan the floor had.",
@@ -114,9 +117,9 @@ func (p *placesPart) routeAPI(api *web.API) {
 	op("GET /api/v1/resources/{id}", "getResource", "Get a desk, room or piece of equipment", "Withdrawn ones too (active false).", placesRead,
 		[]web.Param{pathID}, nil, ok("The resource.", workplace.Resource{}), p.apiResource)
 	op("PUT /api/v1/resources/{id}", "updateResource", "Change a desk, room or piece of equipment",
-		"Replaces its details and place; its kind never changes. A withdrawn one is 409.", placesWrite, []web.Param{pathID},
+		"Replaces its details and place (needs_approval left out follows the kind's rules again); its kind never changes. A withdrawn one is 409.", placesWrite, []web.Param{pathID},
 		web.SchemaOf(ResourceBody{}), ok("The resource.", workplace.Resource{}), p.apiUpdateResource)
-	op("POST /api/v1/resources/{id}/withdraw", "withdrawResource", "Withdraw a desk, room or piece of equipment", "It is kept, with its bookings, for history.",
+	op("POST /api/v1/resources/{id}/withdraw", "withdrawResource", "Withdraw a desk, room or piece of equipment", "It is kept, with its past bookings, for history; its bookings that have not ended (but one checked in now) are cancelled and each booker emailed a cancellation. Equipment reservations stay for the stores to move or cancel.",
 		placesWrite, []web.Param{pathID}, nil, map[int]web.Response{204: {Description: "Withdrawn."}}, p.apiWithdraw("resource"))
 	op("POST /api/v1/resources/{id}/reinstate", "reinstateResource", "Bring a withdrawn resource back", "409 when its floor is withdrawn.",
 		placesWrite, []web.Param{pathID}, nil, map[int]web.Response{204: {Description: "In use again."}}, p.apiWithdraw("reinstate"))
@@ -222,13 +225,13 @@ func (p *placesPart) apiWithdraw(what string) func(http.ResponseWriter, *http.Re
 		ctx, id := r.Context(), r.PathValue("id")
 		switch what {
 		case "building":
-			err = p.ws.WithdrawBuilding(ctx, sub, id)
+			_, err = p.ws.WithdrawBuilding(ctx, sub, id)
 		case "floor":
-			err = p.ws.WithdrawFloor(ctx, sub, id)
+			_, err = p.ws.WithdrawFloor(ctx, sub, id)
 		case "zone":
 			err = p.ws.WithdrawZone(ctx, sub, id)
 		case "resource":
-			err = p.ws.WithdrawResource(ctx, sub, id)
+			_, err = p.ws.WithdrawResource(ctx, sub, id)
 		case "reinstate":
 			err = p.ws.ReinstateResource(ctx, sub, id)
 		}

@@ -67,17 +67,6 @@ func (p *placesPart) saveBuilding(w http.ResponseWriter, r *http.Request) error 
 	return redirect(w, r, b.Name+" saved", "/buildings/"+b.ID)
 }
 
-func (p *placesPart) withdrawBuilding(w http.ResponseWriter, r *http.Request) error {
-	sub, err := keeper(r)
-	if err != nil {
-		return err
-	}
-	if err := p.ws.WithdrawBuilding(r.Context(), sub, r.PathValue("id")); err != nil {
-		return err
-	}
-	return redirect(w, r, "Building withdrawn with its floors, desks, rooms and equipment", "/workplace")
-}
-
 type floorForm struct {
 	*web.Form
 	Building workplace.Building
@@ -184,21 +173,6 @@ func (p *placesPart) saveFloor(w http.ResponseWriter, r *http.Request) error {
 		return web.Render(w, r, statusFor(err), "workplace/places_floorform", out)
 	}
 	return redirect(w, r, f.Name+" saved", "/floors/"+f.ID)
-}
-
-func (p *placesPart) withdrawFloor(w http.ResponseWriter, r *http.Request) error {
-	sub, err := keeper(r)
-	if err != nil {
-		return err
-	}
-	f, err := p.ws.Floor(r.Context(), sub, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if err := p.ws.WithdrawFloor(r.Context(), sub, f.ID); err != nil {
-		return err
-	}
-	return redirect(w, r, f.Name+" withdrawn with its desks, rooms and equipment", "/buildings/"+f.BuildingID)
 }
 
 type zoneForm struct {

@@ -114,7 +114,7 @@ func TestPlacesPages(t *testing.T) {
 		// Change and withdraw the room; it stays, and comes back.
 		pwant(t, kim.Get("/resources/"+room.ID+"/edit"), 200, `value="Medway Room"`, "Meeting room")
 		pwant(t, kim.PostForm("/resources/"+room.ID+"/edit", url.Values{"name": {"Medway Room"}, "floor_id": {fid}, "capacity": {"10"}, "features": {"video", "accessible"}}), 303)
-		pwant(t, kim.PostForm("/resources/"+room.ID+"/withdraw", nil), 303)
+		pwant(t, kim.PostForm("/resources/"+room.ID+"/withdraw", url.Values{"confirm": {"yes"}}), 303)
 		pwant(t, kim.Get("/floors/"+fid), 200, "Withdrawn from this floor", "Bring back")
 		pwant(t, kim.PostForm("/resources/"+room.ID+"/reinstate", nil), 303)
 		if got, _ := e.m.Store().Resource(e.ctx, e.subject("Sid"), room.ID); !got.Active || got.Capacity != 10 || got.Placed() {
@@ -144,20 +144,20 @@ func TestPlacesPages(t *testing.T) {
 		// Staff cannot keep; residents and another organisation see nothing.
 		pwant(t, sid.Get("/buildings/new"), 403)
 		pwant(t, sid.PostForm("/buildings/"+bid+"/edit", url.Values{"name": {"Mine"}}), 403)
-		pwant(t, sid.PostForm("/resources/"+room.ID+"/withdraw", nil), 403)
+		pwant(t, sid.PostForm("/resources/"+room.ID+"/withdraw", url.Values{"confirm": {"yes"}}), 403)
 		pwant(t, e.browser("Rita").Get("/workplace"), 403)
 		otto := e.browser("Otto")
 		pwant(t, otto.Get("/floors/"+fid), 404)
 		pwant(t, otto.Get("/floors/"+fid+"/plan"), 404)
-		pwant(t, otto.PostForm("/resources/"+room.ID+"/withdraw", nil), 404)
+		pwant(t, otto.PostForm("/resources/"+room.ID+"/withdraw", url.Values{"confirm": {"yes"}}), 404)
 		if strings.Contains(otto.Get("/workplace").Body, "Sessions House") {
 			t.Fatal("another organisation sees the building")
 		}
 
 		// Withdrawing the floor and then the building.
-		pwant(t, kim.PostForm("/floors/"+fid+"/withdraw", nil), 303)
+		pwant(t, kim.PostForm("/floors/"+fid+"/withdraw", url.Values{"confirm": {"yes"}}), 303)
 		pwant(t, sid.Get("/floors/"+fid), 200, "This floor is withdrawn")
-		pwant(t, kim.PostForm("/buildings/"+bid+"/withdraw", nil), 303)
+		pwant(t, kim.PostForm("/buildings/"+bid+"/withdraw", url.Values{"confirm": {"yes"}}), 303)
 		pwant(t, kim.Get("/workplace"), 200, "Withdrawn buildings")
 	})
 }

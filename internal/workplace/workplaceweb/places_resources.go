@@ -20,11 +20,12 @@ import (
 
 type resourceForm struct {
 	*web.Form
-	Resource *workplace.Resource // nil when adding
-	Kinds    []web.Option
-	Floors   []web.Option
-	Zones    []web.Option
-	Features []web.Option
+	Resource  *workplace.Resource // nil when adding
+	Kinds     []web.Option
+	Floors    []web.Option
+	Zones     []web.Option
+	Features  []web.Option
+	Approvals []web.Option
 }
 
 func (p *placesPart) resourceFormPage(ctx context.Context, sub *platform.Subject, res *workplace.Resource, f *web.Form) (resourceForm, error) {
@@ -34,6 +35,9 @@ func (p *placesPart) resourceFormPage(ctx context.Context, sub *platform.Subject
 	for _, ft := range workplace.Features {
 		out.Features = append(out.Features, web.Option{Value: ft, Text: featureLabels[ft]})
 	}
+	out.Approvals = []web.Option{{Value: "", Text: "As the booking rules for its kind say", Hint: "The rules for desks or for rooms, at Booking rules"},
+		{Value: "yes", Text: "A manager of the booker's team approves every booking of it"},
+		{Value: "no", Text: "No booking of it needs approval"}}
 	bs, err := p.ws.Buildings(ctx, sub)
 	if err != nil {
 		return out, err
@@ -67,12 +71,37 @@ func (p *placesPart) resourceFormPage(ctx context.Context, sub *platform.Subject
 
 func resourceValues(res workplace.Resource) url.Values {
 	v := url.Values{"kind": {res.Kind}, "name": {res.Name}, "floor_id": {res.FloorID}, "zone_id": {res.ZoneID},
-		"capacity": {strconv.Itoa(res.Capacity)}, "category": {res.Category}, "asset_tag": {res.AssetTag}, "features": res.Features}
+		"capacity": {strconv.Itoa(res.Capacity)}, "category": {res.Category}, "asset_tag": {res.AssetTag}, "features": res.Features,
+		"approval": {approvalValue(res.NeedsApproval)}}
 	if res.Placed() {
 		v.Set("x", strconv.Itoa(res.X))
 		v.Set("y", strconv.Itoa(res.Y))
 	}
 	return v
+}
+
+// approvalValue is a resource's own approval setting as the form's
+// radios say it: "" follows the kind's rules, yes or no overrides them.
+func approvalValue(p *bool) string {
+	switch {
+	case p == nil:
+		return ""
+	case *p:
+		return "yes"
+	}
+	return "no"
+}
+
+// parseApproval reads the form's approval radios.
+func parseApproval(v string) (*bool, bool) {
+	switch v {
+	case "":
+		return nil, true
+	case "yes", "no":
+		b := v == "yes"
+		return &b, true
+	}
+	return nil, false
 }
 
 func (p *placesPart) resourceForm(w http.ResponseWriter, r *http.Request) error {
@@ -81,7 +110,7 @@ func (p *placesPart) resourceForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	q := r.URL.Query()
-	values := url.Values{"kind": {q.Get("kind")}, "floor_id": {q.Get("floor")}, "capacity": {"1"}}
+	values := url.Values{"kind": {q.Get("kind")}, "floor_id": {q.Get("floor")}, "capacity": {"1"}, "approval": {""}}
 	var res *workplace.Resource
 	if id := r.PathValue("id"); id != "" {
 		cur, err := p.ws.Resource(r.Context(), sub, id)
@@ -109,6 +138,11 @@ func (p *placesPart) saveResource(w http.ResponseWriter, r *http.Request) error 
 		Capacity: n.get("capacity", 1, "Enter how many people it seats as a whole number"),
 		X:        n.get("x", -1, "Enter the position across as a whole number from 0 to 1000"),
 		Y:        n.get("y", -1, "Enter the position down as a whole number from 0 to 1000")}
+	approval, ok := parseApproval(r.PostFormValue("approval"))
+	if !ok {
+		n.errs = append(n.errs, platform.FieldError{Field: "approval", Message: "Choose whether its bookings need approval"})
+	}
+	in.NeedsApproval = approval
 	var res workplace.Resource
 	var cur *workplace.Resource
 	if id := r.PathValue("id"); id != "" {
@@ -246,15 +280,7 @@ func (p *placesPart) savePlace(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, msg, "/floors/"+res.FloorID)
 }
 
-func (p *placesPart) withdrawResource(w http.ResponseWriter, r *http.Request) error {
-	return p.setActive(w, r, false)
-}
-
 func (p *placesPart) reinstateResource(w http.ResponseWriter, r *http.Request) error {
-	return p.setActive(w, r, true)
-}
-
-func (p *placesPart) setActive(w http.ResponseWriter, r *http.Request, active bool) error {
 	sub, err := keeper(r)
 	if err != nil {
 		return err
@@ -263,19 +289,10 @@ func (p *placesPart) setActive(w http.ResponseWriter, r *http.Request, active bo
 	if err != nil {
 		return err
 	}
-	if active {
-		err = p.ws.ReinstateResource(r.Context(), sub, res.ID)
-	} else {
-		err = p.ws.WithdrawResource(r.Context(), sub, res.ID)
-	}
-	if err != nil {
+	if err := p.ws.ReinstateResource(r.Context(), sub, res.ID); err != nil {
 		return err
 	}
-	msg := res.Name + " withdrawn: it is kept with its bookings for history"
-	if active {
-		msg = res.Name + " is back in use"
-	}
-	return redirect(w, r, msg, resourceHome(res))
+	return redirect(w, r, res.Name+" is back in use", resourceHome(res))
 }
 
 // ruleRow is one kind's rules as the rules page shows them.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"dbtp/internal/jobs"
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
 	"dbtp/internal/web"
@@ -69,8 +70,27 @@ func (p *sensorsPart) init(ctx context.Context, m *Module) error {
 		p.days = n
 	}
 	p.in = m.ws.NewIngester(workplace.IngestOptions{Log: p.log})
-	return nil
+	if m.d.Jobs == nil {
+		return nil
+	}
+	// Retention is a periodic job, not a loop on every node: the schedule
+	// is advanced by one node per run, so with several nodes up the
+	// readings are swept once an hour, not once per node, and a sweep cut
+	// short by a node's death runs again on another.
+	err := m.d.Jobs.Handle(retentionKind, jobs.Kind{Label: "Delete sensor readings, aggregates and dead letters past their retention",
+		Timeout: 30 * time.Minute, Handler: p.sweep})
+	if err != nil {
+		return err
+	}
+	return m.d.Jobs.Every(retentionKind, retentionKind, retentionEvery)
 }
+
+// retentionKind is the job that deletes sensor data past its retention,
+// every retentionEvery.
+const (
+	retentionKind  = "workplace.sensor_retention"
+	retentionEvery = time.Hour
+)
 
 func (p *sensorsPart) getenv(k string) string {
 	if p.d == nil || p.d.Config.Getenv == nil {
@@ -86,15 +106,14 @@ func (p *sensorsPart) web(srv *web.Server, m *Module) error {
 	return nil
 }
 
-// start runs the ingester, the MQTT transport and the retention sweep,
-// once however often the platform starts its modules, until ctx ends.
+// start runs the ingester and the MQTT transport, once however often the
+// platform starts its modules, until ctx ends.
 func (p *sensorsPart) start(ctx context.Context, m *Module) error {
 	var err error
 	p.once.Do(func() {
 		runCtx, stop := context.WithCancel(ctx)
 		p.stopRun, p.ran = stop, make(chan struct{})
 		go func() { defer close(p.ran); p.in.Run(runCtx) }()
-		go p.sweep(ctx)
 		err = p.startMQTT(ctx)
 	})
 	return err
@@ -155,22 +174,15 @@ func (p *sensorsPart) startMQTT(ctx context.Context) error {
 	return nil
 }
 
-// sweep deletes sensor data past its retention every hour.
-func (p *sensorsPart) sweep(ctx context.Context) {
+// sweep deletes sensor data past its retention: the retention job.
+func (p *sensorsPart) sweep(ctx context.Context, _ jobs.Job) error {
 	r := workplace.DefaultRetention
 	r.Raw = time.Duration(p.days) * 24 * time.Hour
-	for {
-		if n, err := p.ws.PruneSensorData(ctx, r); err != nil && ctx.Err() == nil {
-			p.log.Error("sensor data retention", "err", err)
-		} else if n.Readings+n.Aggregates+n.DeadLetters > 0 {
-			p.log.Info("sensor data past retention deleted", "readings", n.Readings, "aggregates", n.Aggregates, "dead_letters", n.DeadLetters)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Hour):
-		}
+	n, err := p.ws.PruneSensorData(ctx, r)
+	if n.Readings+n.Aggregates+n.DeadLetters > 0 {
+		p.log.Info("sensor data past retention deleted", "readings", n.Readings, "aggregates", n.Aggregates, "dead_letters", n.DeadLetters)
 	}
+	return err
 }
 
 func (p *sensorsPart) orgSlug(ctx context.Context, orgID string) (string, error) {

@@ -13,6 +13,7 @@ func (p *sensorsPart) routes(srv *web.Server) {
 	rt := srv.Router()
 	rt.Handle("GET /sensors", web.RequireSignedInFunc(p.list))
 	rt.Handle("POST /sensors", web.RequireSignedInFunc(p.create))
+	rt.Handle("GET /sensors/{id}/revoke", web.RequireSignedInFunc(p.revoke))
 	rt.Handle("POST /sensors/{id}/revoke", web.RequireSignedInFunc(p.revoke))
 	rt.Handle("POST /sensors/{id}/map", web.RequireSignedInFunc(p.remap))
 }
@@ -113,15 +114,35 @@ func (p *sensorsPart) create(w http.ResponseWriter, r *http.Request) error {
 	return web.Render(w, r, http.StatusCreated, "workplace/sensors_list", pg)
 }
 
+// revoke revokes a sensor's credential from its confirmation page; a
+// GET, or a POST that is not the page's own, shows the page (confirm.go).
 func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
 	}
-	if err := p.ws.RevokeSensor(r.Context(), sub, r.PathValue("id")); err != nil {
+	s, err := p.ws.Sensor(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	web.SetFlash(w, r, "Sensor's credential revoked")
+	if s.Revoked() {
+		return platform.Errorf(platform.CodeConflict, "%s's credential is already revoked", s.Name)
+	}
+	if r.Method != http.MethodPost || !confirmed(r) {
+		where := "not mapped to a desk, room or zone"
+		if s.TargetName != "" {
+			where = "on " + s.TargetName
+		}
+		return renderConfirm(w, r, confirmPage{Caption: "Sensors", Heading: "Revoke " + s.Name + "?", Action: "/sensors/" + s.ID + "/revoke",
+			Back: "/sensors", Button: "Yes, revoke " + s.Name,
+			Lead: []string{s.Name + " (" + s.ID + ") is " + where + "."},
+			Warning: "1 sensor's credential will be revoked: it can no longer connect, and anything it still sends is set aside as a dead letter. " +
+				"This cannot be undone: to use the device again, register it as a new sensor."})
+	}
+	if err := p.ws.RevokeSensor(r.Context(), sub, s.ID); err != nil {
+		return err
+	}
+	web.SetFlash(w, r, s.Name+"'s credential revoked")
 	http.Redirect(w, r, "/sensors", http.StatusSeeOther)
 	return nil
 }

@@ -155,7 +155,7 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 			}
 		}
 		// Revoked: its secret no longer works.
-		if r := kim.PostForm("/sensors/"+id+"/revoke", nil); r.Status != http.StatusSeeOther {
+		if r := kim.PostForm("/sensors/"+id+"/revoke", url.Values{"confirm": {"yes"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("revoke: %d", r.Status)
 		}
 		if r := e.srv.API(secret, "POST", "/api/v1/sensors/"+id+"/readings", `{"occupied":true}`); r.Status != http.StatusUnauthorized {

@@ -69,8 +69,11 @@ func (p *sensorsPart) filter(r *http.Request) (workplace.UtilisationFilter, erro
 }
 
 // directoryPeople counts the active staff of business units, each once.
+// It asks as the organisation itself: the page shows only the number, to
+// people who may see the utilisation, and a workplace manager may not
+// read the people of every team with a neighbourhood in the building.
 func (p *sensorsPart) directoryPeople(r *http.Request) func(ctx context.Context, units []string) (int, error) {
-	sub := web.SubjectOf(r)
+	sub := platform.System(web.SubjectOf(r).OrgID)
 	return func(ctx context.Context, units []string) (int, error) {
 		seen := map[string]bool{}
 		for _, u := range units {

@@ -16,6 +16,7 @@ type meetingBody struct {
 	Subject       *string `json:"subject"`
 	StartDateTime *string `json:"startDateTime"`
 	EndDateTime   *string `json:"endDateTime"`
+	ExternalID    *string `json:"externalId"`
 }
 
 func (s *Server) organizerOK(w http.ResponseWriter, r *http.Request) bool {
@@ -47,30 +48,97 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) {
 	if !s.organizerOK(w, r) {
 		return
 	}
+	in, ok := s.readCreate(w, r)
+	if !ok {
+		return
+	}
+	s.writeMeeting(w, http.StatusCreated, s.newMeeting(in, ""))
+}
+
+// createOrGet answers POST /users/{user}/onlineMeetings/createOrGet:
+// 201 with a new meeting, or 200 with the one already made under the
+// same externalId (Graph keys it by tenant, organizer and externalId;
+// the stand-in has one tenant and one organizer).
+func (s *Server) createOrGet(w http.ResponseWriter, r *http.Request) {
+	s.count("POST createOrGet")
+	if !s.organizerOK(w, r) {
+		return
+	}
+	in, ok := s.readCreate(w, r)
+	if !ok {
+		return
+	}
+	if in.ExternalID == nil || *in.ExternalID == "" {
+		s.graphError(w, http.StatusBadRequest, "invalid-request.json")
+		return
+	}
+	s.mu.Lock()
+	id, found := s.byExternal[*in.ExternalID]
+	var m Meeting
+	if found {
+		m = *s.meetings[id]
+	}
+	s.mu.Unlock()
+	status := http.StatusOK
+	switch {
+	case found && m.Deleted:
+		// Graph does not say what it does here; dbtp never asks, since
+		// it records a new external ID for each meeting it makes.
+		s.t.Errorf("msgraphtest: createOrGet with the external ID %s of a deleted meeting", *in.ExternalID)
+		s.graphError(w, http.StatusBadRequest, "invalid-request.json")
+		return
+	case !found:
+		m, status = s.newMeeting(in, *in.ExternalID), http.StatusCreated
+	}
+	s.mu.Lock()
+	lost := s.lose > 0
+	if lost {
+		s.lose--
+	}
+	s.mu.Unlock()
+	if lost {
+		w.WriteHeader(http.StatusGatewayTimeout) // as a gateway whose wait ran out
+		return
+	}
+	s.writeMeeting(w, status, m)
+}
+
+// readCreate reads a create's body as Graph checks it.
+func (s *Server) readCreate(w http.ResponseWriter, r *http.Request) (meetingBody, bool) {
 	var in meetingBody
 	if json.NewDecoder(r.Body).Decode(&in) != nil || r.Header.Get("Content-Type") != "application/json" {
 		s.graphError(w, http.StatusBadRequest, "invalid-request.json")
-		return
+		return in, false
 	}
 	start, ok1 := parseTime(in.StartDateTime)
 	end, ok2 := parseTime(in.EndDateTime)
 	if !ok1 || !ok2 || in.Subject == nil || !end.After(start) {
 		s.graphError(w, http.StatusBadRequest, "invalid-request.json")
-		return
+		return in, false
 	}
+	return in, true
+}
+
+// newMeeting makes and keeps a meeting from a checked create.
+func (s *Server) newMeeting(in meetingBody, externalID string) Meeting {
+	start, _ := parseTime(in.StartDateTime)
+	end, _ := parseTime(in.EndDateTime)
 	b := make([]byte, 30)
 	rand.Read(b)
 	thread := base64.RawURLEncoding.EncodeToString(b)
 	m := &Meeting{
 		ID:         "MSo" + base64.RawURLEncoding.EncodeToString([]byte(OrganizerID+"*0**19:meeting_"+thread+"@thread.v2")),
 		JoinWebURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + url.PathEscape(thread) + "%40thread.v2/0?context=%7b%22Tid%22%3a%22" + Tenant + "%22%7d",
-		Subject:    *in.Subject, Start: start, End: end,
+		Subject:    *in.Subject, Start: start, End: end, ExternalID: externalID,
 	}
 	s.mu.Lock()
 	s.meetings[m.ID] = m
 	s.order = append(s.order, m.ID)
+	if externalID != "" {
+		s.byExternal[externalID] = m.ID
+	}
 	s.mu.Unlock()
-	s.writeMeeting(w, http.StatusCreated, *m)
+	return *m
 }
 
 // meeting answers GET, PATCH and DELETE on one meeting.
@@ -128,6 +196,9 @@ func (s *Server) writeMeeting(w http.ResponseWriter, status int, m Meeting) {
 	}
 	const iso = "2006-01-02T15:04:05.0000000Z"
 	doc["id"], doc["subject"], doc["joinWebUrl"], doc["joinUrl"] = m.ID, m.Subject, m.JoinWebURL, m.JoinWebURL
+	if m.ExternalID != "" {
+		doc["externalId"] = m.ExternalID
+	}
 	doc["startDateTime"], doc["endDateTime"] = m.Start.UTC().Format(iso), m.End.UTC().Format(iso)
 	doc["creationDateTime"] = time.Now().UTC().Format(iso)
 	writeJSON(w, status, doc)

@@ -49,6 +49,7 @@ var testdata embed.FS
 // Meeting is a meeting as the stand-in holds it.
 type Meeting struct {
 	ID, Subject, JoinWebURL string
+	ExternalID              string // made by createOrGet
 	Start, End              time.Time
 	Deleted                 bool
 }
@@ -65,17 +66,20 @@ type Server struct {
 	order         []string
 	throttle      bool // the second page of devices answers 429 once
 	tokenRequests int
-	requests      map[string]int // by "METHOD kind"
-	refuse        bool           // meetings answer 403 (no application access policy)
+	requests      map[string]int    // by "METHOD kind"
+	refuse        bool              // meetings answer 403 (no application access policy)
+	byExternal    map[string]string // createOrGet's external ID -> meeting ID
+	lose          int               // createOrGet answers to lose (after doing the work)
 }
 
 // New starts the stand-in on loopback; it stops when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, tokens: map[string]bool{}, meetings: map[string]*Meeting{}, throttle: true, requests: map[string]int{}}
+	s := &Server{t: t, tokens: map[string]bool{}, meetings: map[string]*Meeting{}, throttle: true, requests: map[string]int{}, byExternal: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	mux.HandleFunc("POST /v1.0/users/{user}/onlineMeetings", s.createMeeting)
+	mux.HandleFunc("POST /v1.0/users/{user}/onlineMeetings/createOrGet", s.createOrGet)
 	mux.HandleFunc("GET /v1.0/users/{user}/onlineMeetings/{id}", s.meeting)
 	mux.HandleFunc("PATCH /v1.0/users/{user}/onlineMeetings/{id}", s.meeting)
 	mux.HandleFunc("DELETE /v1.0/users/{user}/onlineMeetings/{id}", s.meeting)
@@ -118,7 +122,7 @@ func (s *Server) Meetings() []Meeting {
 }
 
 // Requests counts Graph requests by method and kind ("POST meetings",
-// "PATCH meetings", "DELETE meetings", "GET devices").
+// "POST createOrGet", "PATCH meetings", "DELETE meetings", "GET devices").
 func (s *Server) Requests(what string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -146,6 +150,15 @@ func (s *Server) RefuseMeetings(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse = on
+}
+
+// LoseAnswers makes the next n createOrGet requests do their work (make
+// or find the meeting) and then answer 504, as when the answer is lost on
+// the way back or the caller dies before it reads it.
+func (s *Server) LoseAnswers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose = n
 }
 
 // RevokeTokens forgets every issued token; Graph then answers 401 until
