@@ -116,7 +116,7 @@ func TestInboundPostFiledOnCase(t *testing.T) {
 		<-time.After(200 * time.Millisecond)
 	}
 	// Routing it again by hand is refused, and nothing is filed twice.
-	if _, err := in.Route(ctx, sys, id, c.Reference); platform.CodeOf(err) != platform.CodeConflict {
+	if _, err := in.Route(ctx, sys, id, c.Reference, false); platform.CodeOf(err) != platform.CodeConflict {
 		t.Fatalf("routed twice: %v", err)
 	}
 }
