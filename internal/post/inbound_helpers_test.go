@@ -17,8 +17,8 @@ import (
 // what was filed on each and who was told. Staff of a case's unit find it;
 // the platform finds every case.
 type caseDesk struct {
-	mu    sync.Mutex
-	cases []CaseRef
+	mu      sync.Mutex
+	cases   []CaseRef
 	filed   map[string][]CaseDocument
 	told    map[string][]string
 	removed map[string][]string // notes of documents taken off each case
