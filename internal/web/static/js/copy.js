@@ -2,6 +2,9 @@
 // id). Without this script the button stays hidden and the field is
 // selected and copied by hand; with it, one press copies the value and a
 // live line says so.
+//
+// The source is internal/web/assets/js/copy.js; the asset build copies it
+// to static/js.
 for (const button of document.querySelectorAll("[data-dbtp-copy]")) {
   const field = document.getElementById(button.dataset.dbtpCopy);
   const status = document.querySelector("[data-dbtp-copy-status]");
