@@ -23,6 +23,7 @@ import (
 	"time"
 	"unicode"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/post/notify"
 
 	"github.com/go-pdf/fpdf"
@@ -62,6 +63,10 @@ const (
 	footerHeight = 15.0 // the page number lives here, above the bottom margin
 	laterTop     = 20.0 // where the body starts on the second page on
 )
+
+// faceFamily is the name the system typeface (pdffont.System) is
+// registered under in a letter.
+const faceFamily = "dbtpletter"
 
 // sizes are a letter's type sizes, in points, and line heights, in mm.
 type sizes struct {
@@ -142,10 +147,9 @@ func newWriter(doc *fpdf.Fpdf, sz sizes, l Letter) *writer {
 	if !needsFace(l) {
 		return w
 	}
-	if f := systemFace(); f.regular != nil {
-		doc.AddUTF8FontFromBytes(faceFamily, "", f.regular)
-		doc.AddUTF8FontFromBytes(faceFamily, "B", f.bold)
-		w.family, w.has, w.bullet = faceFamily, f.has, "\u2022"
+	if f := pdffont.System(); f.OK() {
+		f.Add(doc, faceFamily)
+		w.family, w.has, w.bullet = faceFamily, f.Has, "\u2022"
 	}
 	return w
 }
