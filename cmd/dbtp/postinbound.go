@@ -136,7 +136,7 @@ func (c inboundCases) FileOnCase(ctx context.Context, orgID, caseID string, doc 
 	}
 	sys := platform.System(orgID)
 	sys.Name = "Digital post"
-	_, err = eng.AddAttachment(ctx, sys, caseID, definition.File{ID: doc.ID, Name: doc.Name, MediaType: doc.MediaType}, doc.Content)
+	_, err = eng.AddStaffAttachment(ctx, sys, caseID, definition.File{ID: doc.ID, Name: doc.Name, MediaType: doc.MediaType}, doc.Content)
 	if platform.CodeOf(err) == platform.CodeConflict {
 		// Filed before, on this case; an attachment ID is unique across
 		// cases, so one on another case is a filing that raced this one.
