@@ -57,6 +57,9 @@ type Options struct {
 	Jobs   *jobs.Queue    // reminders, expiry, sealing retries; nil in store-only tests
 	Events *events.Bus    // envelope events (EventEnvelope); nil: none
 	Mail   mail.Transport // links and one-time codes to recipients; nil: they wait in the log
+	// Texts sends one-time codes by text message (digital post's SMS,
+	// wired in cmd/dbtp); nil: codes by text message cannot be asked for.
+	Texts TextSender
 	// BaseURL is the public address, for links in emails.
 	BaseURL string
 	// TSAURL is the RFC 3161 time-stamping authority the seal asks; empty:
@@ -66,6 +69,25 @@ type Options struct {
 	// seals, and the revocation data for the seal's B-LT, instead of
 	// SealingKey (tests set it; see sealingCredential).
 	SealWith func(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error)
+}
+
+// TextSender sends a text message. The engine imports no other module:
+// cmd/dbtp adapts digital post's SMS sending to it.
+type TextSender interface {
+	SendText(ctx context.Context, t Text) error
+}
+
+// Text is one text message: a signer's one-time code.
+type Text struct {
+	OrgID string
+	To    string // a UK mobile number, +447...
+	Body  string
+	// Key is unique to this message: handing the same one over twice
+	// sends it once.
+	Key string
+	// Reference names what it is about (the envelope), for the sender's
+	// message records.
+	Reference string
 }
 
 // Store keeps every organisation's envelopes and signing keys.

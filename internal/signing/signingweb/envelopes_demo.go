@@ -79,7 +79,7 @@ func (p *envelopesPart) seed(ctx context.Context, m *Module, env *module.DemoEnv
 			Message: "Please sign the supply contract we agreed. Our Head of Strategy signs it for the council after you."},
 		TemplateID: tpl.ID, Values: map[string]string{"supplier": "Weald Computing Ltd", "supplier address": "4 Mill Lane, Ashford TN24 8AA",
 			"goods": "1,000 laptops with docking stations", "delivery days": "60", "price": "642,000", "end date": "31 March 2027"},
-		Recipients: []signing.RecipientInput{{Step: 1, Role: signing.RoleSigner, Name: "Sam Carter", Email: "sam.carter@weald-computing.example", Phone: "07700 900456"},
+		Recipients: []signing.RecipientInput{{Step: 1, Role: signing.RoleSigner, Name: "Sam Carter", Email: "sam.carter@weald-computing.example", CodeBy: signing.CodeBySMS, Phone: "07700 900456"},
 			{Step: 2, Role: signing.RoleSigner, UserID: priya.UserID}},
 		Fields: []signing.ComposedField{{Recipient: 0, FieldInput: signing.FieldInput{Kind: signing.FieldSignature, Position: "bottom of the last page"}},
 			{Recipient: 0, FieldInput: signing.FieldInput{Kind: signing.FieldDate, Page: signing.LastPage, X: 56, Y: 120}},

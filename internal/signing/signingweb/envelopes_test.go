@@ -66,9 +66,13 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.PostForm(loc, url.Values{"rows": {"3"}, "r1-name": {"Sam"}, "r1-email": {"nope"}, "r1-role": {"signer"}, "r1-step": {"1"},
 			"r2-name": {"Someone"}, "r2-email": {"nobody@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 422,
 			`href="#r1-email"`, `href="#r2-email"`, "No member of staff")
+		// A code by text message needs a UK mobile number.
+		want(t, pat.PostForm(loc, url.Values{"rows": {"1"}, "r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"},
+			"r0-step": {"1"}, "r0-codeby": {"sms"}, "r0-phone": {"01632 960000"}}), 422, `href="#r0-phone"`, "Enter a UK mobile number")
 		want(t, pat.PostForm(loc, url.Values{"rows": {"3"},
-			"r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"}, "r0-step": {"1"},
+			"r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"}, "r0-step": {"1"}, "r0-codeby": {"sms"}, "r0-phone": {"07700 900123"},
 			"r2-name": {"Cara"}, "r2-email": {"cara@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 303)
+		want(t, pat.Get(loc), 200, `id="r0-codeby-2" name="r0-codeby" type="radio" value="sms" checked`, `value="&#43;447700900123"`)
 
 		// Fields: the form starts with a signature per signer at the bottom of the last page.
 		fres := pat.Get(base + "/fields")
@@ -82,7 +86,8 @@ func TestEnvelopePages(t *testing.T) {
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"320"}, "f2-y": {"56"}}), 303)
 
-		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf")
+		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf",
+			"code by text message to &#43;447700900123")
 		doc := pat.Get(base + "/documents/original.pdf")
 		want(t, doc, 200, "%PDF-")
 		if doc.Header.Get("Content-Type") != "application/pdf" {

@@ -37,6 +37,8 @@ type Module struct {
 	envelopes envelopesPart
 	ceremony  ceremonyPart
 	keys      keysPart
+
+	texts signing.TextSender // codes by text message (UseTexts)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -48,6 +50,10 @@ func (*Module) Migrations() []store.Migrations { return []store.Migrations{signi
 // Store is the built engine, for the composition root and tests.
 func (m *Module) Store() *signing.Store { return m.ss }
 
+// UseTexts gives the module a way to send text messages, for one-time
+// codes by text message (cmd/dbtp adapts digital post's SMS, before Init).
+func (m *Module) UseTexts(t signing.TextSender) { m.texts = t }
+
 // Init builds the engine and registers the access policy, then each
 // part's jobs and subscriptions.
 func (m *Module) Init(ctx context.Context, d *module.Deps) error {
@@ -55,7 +61,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Access.Register(signing.ResourceType, signing.Policy); err != nil {
 		return err
 	}
-	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, BaseURL: d.Config.BaseURL,
+	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, Texts: m.texts, BaseURL: d.Config.BaseURL,
 		TSAURL: tsaURL(d.Config)}
 	if d.Blob != nil {
 		opts.Files = d.Blob
