@@ -31,6 +31,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/signing/ca"
 	"dbtp/internal/signing/pades"
+	"dbtp/internal/signing/revfetch"
 	"dbtp/internal/store"
 )
 
@@ -96,6 +97,9 @@ type Store struct {
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	// fetch gets, and keeps for a while, the CRLs and OCSP responses that
+	// certificates from outside authorities name (RevocationSource).
+	fetch *revfetch.Fetcher
 }
 
 // New returns the signing store.
@@ -103,7 +107,7 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{db: db, audit: rec, access: ap, opts: opts}
+	s := &Store{db: db, audit: rec, access: ap, opts: opts, fetch: &revfetch.Fetcher{Now: opts.Now}}
 	// The envelopes' expiry and reminders, on the queue at once (the
 	// ceremony's jobs wait for RegisterJobs). A second store on the same
 	// queue and database (tests) finds them there already.
