@@ -88,8 +88,9 @@ func (m *Module) Start(ctx context.Context) error {
 }
 
 // Demo adds the demo's signing key (from an internal certificate
-// authority), a supplier contract waiting for the supplier's signature and
-// the 21/00097 decision record signed, once.
+// authority) and a supplier contract waiting for the supplier's signature,
+// once. (The 21/00097 Record of Decision is the key-decisions service's
+// envelope, which cmd/dbtp's demo signs as the Cabinet Member.)
 func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	org, err := env.Org(ctx, "kent")
 	if err != nil {
