@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +27,7 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 	f.Int(&users, "users", "", 200, "people to sign in (created once in the bench organisation): staff and residents")
 	f.String(&staffStr, "staff-share", "", "0.25", "fraction of --users who are staff (caseworkers, one in ten a manager); the rest are residents")
 	f.Int(&cases, "cases", "", 22000, "complaints the bench organisation holds before the run (submitted once through the engine)")
-	f.String(&mix, "mix", "", "real", "real: staff queue and case pages, transitions, the portal and the API; pages: the home, account and tokens pages and two API reads; write: complaints submitted through the API at --concurrency, beside PocketBase record creates when --pocketbase is set; post: GOV.UK Notify API email sends at --concurrency, --rounds times")
+	f.String(&mix, "mix", "", "real", "real: staff queue and case pages, transitions, the portal and the API; pages: the home, account and tokens pages and two API reads; write: complaints submitted through the API at --concurrency, beside PocketBase record creates when --pocketbase is set; "+moduleMixHelp())
 	f.Int(&conc, "concurrency", "", 32, "write mix: submissions in flight at once (closed model)")
 	f.Int(&rounds, "rounds", "", 2, "write mix: rounds of dbtp then PocketBase, each --duration long")
 	f.String(&pbURL, "pocketbase", "", "", "write mix: base URL of a PocketBase server with a fresh data directory, to compare against")
@@ -56,17 +58,13 @@ func cmdBench(ctx context.Context, env *cliEnv, args []string) error {
 		if users < 2 {
 			return badUsage("--users must be at least 2")
 		}
-		if mix != "real" && mix != "pages" && mix != "write" && mix != "post" {
-			return badUsage("--mix must be real, pages, write or post")
-		}
 		progress := func(format string, args ...any) { fmt.Fprintf(env.stderr, "bench: "+format+"\n", args...) }
-		if mix == "post" { // benchpost.go
-			sid, secret, tid, err := benchPostPrepare(ctx, a)
-			if err != nil {
-				return err
-			}
-			a.Close()
-			return benchPost(ctx, env, strings.TrimRight(url, "/"), sid, secret, tid, conc, rounds, duration)
+		if m, ok := benchMixes(a)[mix]; ok { // a module's own (benchpost.go)
+			return benchModuleMix(ctx, env, a, m, strings.TrimRight(url, "/"), conc, rounds, duration)
+		}
+		if mix != "real" && mix != "pages" && mix != "write" {
+			names := slices.Sorted(maps.Keys(benchMixes(a)))
+			return badUsage("--mix must be one of real, pages, write, %s", strings.Join(names, ", "))
 		}
 		staff := max(1, int(float64(users)*staffShare+0.5))
 		world, err := prepareBench(ctx, a, benchPlan{staff: staff, residents: max(1, users-staff), cases: cases}, progress)

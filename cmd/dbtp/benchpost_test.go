@@ -5,6 +5,7 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,16 @@ func TestBenchPostMix(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(m[1]); n == 0 {
 		t.Fatalf("no sends:\n%s", out.String())
+	}
+}
+
+// An unknown mix is refused with the list, modules' mixes included.
+func TestBenchUnknownMixListsModuleMixes(t *testing.T) {
+	dir := t.TempDir()
+	var out, errs bytes.Buffer
+	env := &cliEnv{stdout: &out, stderr: &errs, getenv: func(string) string { return "" }}
+	err := cmdBench(context.Background(), env, []string{"--data", dir, "--url", "http://127.0.0.1:1", "--mix", "nope"})
+	if err == nil || !strings.Contains(err.Error(), "real, pages, write, post") {
+		t.Fatalf("unknown mix: %v", err)
 	}
 }

@@ -53,8 +53,26 @@ func (p postOffice) CaseMessages(ctx context.Context, sub *platform.Subject, cas
 	}
 	out := make([]services.CaseMessage, 0, len(ms))
 	for _, m := range ms {
+		// Each links to its page in post, where staff who may read the
+		// sending service see what was sent and its history.
 		out = append(out, services.CaseMessage{ID: m.ID, Kind: m.Kind, To: m.To, Subject: m.Subject, Status: m.Status, Sender: m.Service,
-			CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt})
+			CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, URL: "/post/messages/" + url.PathEscape(m.ID)})
+	}
+	return out, nil
+}
+
+func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseID string) ([]services.CaseMessage, error) {
+	ps := p.pm.Store()
+	if ps == nil {
+		return nil, nil
+	}
+	ms, err := ps.MessagesToPerson(ctx, sub, caseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]services.CaseMessage, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, services.CaseMessage{Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
 	return out, nil
 }

@@ -15,15 +15,20 @@ import (
 // Carter, designer in Customer Services, makes an email template with a
 // placeholder and previews it with sample data; Sam Okafor, caseworker in
 // Customer Services, sends it from a complaint's case page, filling the
-// placeholder, and sees it on the case, delivered. Every page is axe-clean
-// (with scripts on) and fits a 320 px screen.
+// placeholder and checking the message before sending it, and sees it on
+// the case, delivered, with a link to its page. Then Sam answers Chris
+// Walker's complaint by large-print letter, the way Chris prefers, and by
+// text message, saying why (postLetterToResident), and Chris reads both
+// on his request page. Every page is axe-clean (with scripts on) and fits
+// a 320 px screen.
 func TestBrowserPostTemplateToCase(t *testing.T) {
 	for _, js := range []bool{true, false} {
 		name := map[bool]string{true: "javascript", false: "no-javascript"}[js]
 		t.Run(name, func(t *testing.T) {
 			r := startDemo(t, t.TempDir())
 			j := &journey{t: t, r: r, js: js}
-			j.postTemplateToCase(t)
+			t.Run("template to case", j.postTemplateToCase)
+			t.Run("letter to a resident", j.postLetterToResident)
 		})
 	}
 }
@@ -69,8 +74,12 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	}
 	sam := j.as(t, "caseworker@kent.example")
 	open(t, sam, r.url+"/cases/"+caseID)
-	do(t, sam, "send a message from the case", chromedp.Click(chromedp.CSS(`main a[href^="/post/send?case="]`)), chromedp.WaitVisible(chromedp.CSS("#template")))
-	j.check(t, sam, "send: choose a template")
+	do(t, sam, "send a message from the case", chromedp.Click(chromedp.CSS(`main a[href^="/post/send?case="]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=channel]`)))
+	j.check(t, sam, "send: how to send it")
+	do(t, sam, "by email", chromedp.Click(chromedp.CSS(`input[name=channel][value=email]`)))
+	submitAndWait(t, sam, `main form`, "#template")
+	j.check(t, sam, "send: which template")
 	chooseOption(t, sam, "#template", "Missed bin apology")
 	submitAndWait(t, sam, `main form`, "#to")
 	if s := text(t, sam, "main"); !strings.Contains(s, "Missed bin apology") || !strings.Contains(s, ref) {
@@ -82,6 +91,10 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	} else if !strings.Contains(v, "@") {
 		t.Fatalf("the applicant's email is filled in wrong: %q", v)
 	}
+	reason := countOf(t, sam, "#reason") > 0 // they prefer another channel
+	if reason {
+		do(t, sam, "why email", chromedp.SetValue(chromedp.CSS("#reason"), "An apology is quicker by email; a letter follows."))
+	}
 	j.check(t, sam, "send: the message")
 	// Without the day, the form says which placeholder is missing.
 	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "name")), "Amina Ahmed"))
@@ -91,7 +104,20 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	}
 	j.check(t, sam, "send: errors")
 	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "day")), "Tuesday"))
+	// Continue: the message as it will be sent, nothing sent yet.
 	submitAndWait(t, sam, `main form[method=post]`, "main h1")
+	if h, s := text(t, sam, "main h1"), text(t, sam, "main"); h != "Check your message" || !strings.Contains(s, "Sorry about your bin, Amina Ahmed") ||
+		!strings.Contains(s, "We are sorry we missed your bin on Tuesday.") || !strings.Contains(s, "Leave it out by 7am") {
+		t.Fatalf("check your message: %q %q", h, s)
+	}
+	j.check(t, sam, "send: check your message")
+	// Change goes back with everything kept; Continue, then Send.
+	clickAndWait(t, sam, `button[name=change]`, "#to")
+	if v := value(t, sam, labelled(t, sam, "day")); v != "Tuesday" {
+		t.Fatalf("after Change the day is %q", v)
+	}
+	submitAndWait(t, sam, `main form[method=post]`, `button[name=send]`)
+	clickAndWait(t, sam, `button[name=send]`, "#messages")
 	// The case lists the message; the server's job workers deliver it
 	// (the demo prints email): wait for them, not for a time.
 	deadline := time.Now().Add(60 * time.Second)
@@ -106,6 +132,39 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 		}
 	}
 	j.check(t, sam, "the case with its message")
+	// The message links to its own page.
+	clickAndWait(t, sam, messageLink(t, sam, "Sorry about your bin, Amina Ahmed"), "main h1")
+	if s := text(t, sam, "main"); !strings.Contains(s, "We are sorry we missed your bin on Tuesday.") || !strings.Contains(s, ref) ||
+		reason && !strings.Contains(s, "An apology is quicker by email") {
+		t.Fatalf("the message's page: %q", s)
+	}
+	j.check(t, sam, "the message's page")
+}
+
+// clickAndWait clicks a button or link that loads a page, waits for that
+// page, and then for next to be visible there.
+func clickAndWait(t *testing.T, ctx context.Context, sel, next string) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+	if resp.Status >= 400 {
+		t.Fatalf("click %s: status %d at %s", sel, resp.Status, resp.URL)
+	}
+	do(t, ctx, "wait for "+next, chromedp.WaitVisible(chromedp.CSS(next)))
+}
+
+// messageLink is a selector for the case page's link to the message
+// whose text starts with subject.
+func messageLink(t *testing.T, ctx context.Context, subject string) string {
+	t.Helper()
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(Array.from(document.querySelectorAll("#messages ~ div a[href^='/post/messages/']")).find(a => a.textContent.trim().startsWith(%q)) || {}).getAttribute?.("href") || ""`, subject)))
+	if err != nil || href == "" {
+		t.Fatalf("no link to the message %q on the case page: %v", subject, err)
+	}
+	return fmt.Sprintf(`a[href=%q]`, href)
 }
 
 // labelled is a selector for the input whose label reads label.

@@ -61,28 +61,45 @@ func (l *Log) Record(tx *store.Tx, e Entry) error {
 		return err
 	}
 	ctx := tx.Context()
-	f, err := lockState(ctx, tx, e.OrgID)
+	st, err := batchState(ctx, tx, e.OrgID)
 	if err != nil {
 		return err
 	}
-	e.Index = f.size
+	e.Index = st.f.size
 	data := appendEntry(nil, e)
 	var scratch []byte
-	stored := f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
+	stored := st.f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
 	if err := insertEntry(ctx, tx, e, data, stored); err != nil {
 		return err
 	}
-	// The size guard turns a lost serialization (two appends reading the
-	// same state) into an error instead of a forked tree.
-	res, err := tx.Exec(ctx, "UPDATE audit_state SET size = ?, frontier = ? WHERE org_id = ? AND size = ?", f.size, f.marshal(), e.OrgID, e.Index)
-	if err != nil {
-		return fmt.Errorf("audit: update tree state: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return platform.Internal(fmt.Errorf("audit: tree state of %s moved during append of entry %d", Origin(e.OrgID), e.Index))
-	}
+	tx.SetBatchValue(stateKey(e.OrgID), st)
 	l.signBeforeCommit(tx, e.OrgID)
 	return nil
+}
+
+// treeState is an organisation's tree as the appends of one physical
+// transaction grow it: read (and on PostgreSQL locked) by the first append,
+// kept in the transaction's batch values by the rest, and written back once,
+// just before commit (see signHead). Updating the state row once per entry
+// made PostgreSQL walk a longer chain of row versions at every append of a
+// group commit.
+type treeState struct {
+	f    frontier
+	base int64 // the size stored when the transaction read it
+	head int64 // the size of the last signed head
+}
+
+func stateKey(org string) string { return "audit.state/" + org }
+
+func batchState(ctx context.Context, tx *store.Tx, org string) (treeState, error) {
+	if v, ok := tx.BatchValue(stateKey(org)); ok {
+		return v.(treeState), nil
+	}
+	f, head, err := lockState(ctx, tx, org)
+	if err != nil {
+		return treeState{}, err
+	}
+	return treeState{f: f, base: f.size, head: head}, nil
 }
 
 // RecordNow appends e in a write of its own.
@@ -108,55 +125,62 @@ func insertEntry(ctx context.Context, tx *store.Tx, e Entry, data []byte, stored
 // for the organisation's first entry. On PostgreSQL the row stays locked
 // until the transaction ends, which serializes appends to one tree across
 // nodes; SQLite's single writer serializes everything already.
-func lockState(ctx context.Context, tx *store.Tx, org string) (frontier, error) {
+func lockState(ctx context.Context, tx *store.Tx, org string) (frontier, int64, error) {
 	q := "SELECT size, frontier, head_size FROM audit_state WHERE org_id = ?"
 	if tx.Dialect() == store.Postgres {
 		q += " FOR UPDATE"
 	}
-	f, _, err := readState(ctx, tx, q, org)
+	f, head, err := readState(ctx, tx, q, org)
 	if !errors.Is(err, errNoState) {
-		return f, err
+		return f, head, err
 	}
 	// Two first appends racing on PostgreSQL: the second INSERT waits for
 	// the first to commit and then does nothing, and its SELECT sees the
 	// committed row.
 	if _, err := tx.Exec(ctx, "INSERT INTO audit_state (org_id, size, frontier, head_size) VALUES (?, 0, ?, 0) ON CONFLICT (org_id) DO NOTHING", org, []byte{}); err != nil {
-		return frontier{}, fmt.Errorf("audit: create tree state of %s: %w", Origin(org), err)
+		return frontier{}, 0, fmt.Errorf("audit: create tree state of %s: %w", Origin(org), err)
 	}
-	f, _, err = readState(ctx, tx, q, org)
-	return f, err
+	return readState(ctx, tx, q, org)
 }
 
-// signBeforeCommit arranges for one signed head per organisation tree that
-// grew in this physical transaction.
+// signBeforeCommit arranges for the tree state to be stored and one signed
+// head made per organisation tree that grew in this physical transaction.
 func (l *Log) signBeforeCommit(tx *store.Tx, org string) {
 	tx.BeforeCommit("audit.tree-head/"+org, func(tx *store.Tx) error { return l.signHead(tx, org) })
 }
 
 // signHead runs once per physical transaction and organisation, after every
-// write in it: one signature covers the whole group commit. A write in the
-// group that recorded and then failed leaves the size unchanged (or the
-// state row absent), hence the checks.
+// write in it: one state update and one signature cover the whole group
+// commit. A write in the group that recorded and then failed took its
+// entries and their state with it, hence the checks.
 func (l *Log) signHead(tx *store.Tx, org string) error {
-	ctx := tx.Context()
-	f, headSize, err := readState(ctx, tx, "SELECT size, frontier, head_size FROM audit_state WHERE org_id = ?", org)
-	if errors.Is(err, errNoState) {
+	v, ok := tx.BatchValue(stateKey(org))
+	if !ok {
 		return nil
 	}
-	if err != nil || f.size == headSize {
-		return err
+	st := v.(treeState)
+	if st.f.size == st.head {
+		return nil
 	}
-	root := f.root()
-	msg, err := note.Sign(&note.Note{Text: formatCheckpoint(org, f.size, root)}, l.signer)
+	ctx := tx.Context()
+	// The size guard turns a lost serialization (two transactions reading
+	// the same state) into an error instead of a forked tree.
+	res, err := tx.Exec(ctx, "UPDATE audit_state SET size = ?, frontier = ?, head_size = ? WHERE org_id = ? AND size = ?",
+		st.f.size, st.f.marshal(), st.f.size, org, st.base)
+	if err != nil {
+		return fmt.Errorf("audit: update tree state: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return platform.Internal(fmt.Errorf("audit: tree state of %s moved during append of entries %d to %d", Origin(org), st.base, st.f.size))
+	}
+	root := st.f.root()
+	msg, err := note.Sign(&note.Note{Text: formatCheckpoint(org, st.f.size, root)}, l.signer)
 	if err != nil {
 		return fmt.Errorf("audit: sign tree head: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "INSERT INTO audit_heads (org_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)",
-		org, f.size, root[:], string(msg), store.Millis(l.now())); err != nil {
-		return fmt.Errorf("audit: store tree head %d of %s: %w", f.size, Origin(org), err)
-	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_state SET head_size = ? WHERE org_id = ?", f.size, org); err != nil {
-		return fmt.Errorf("audit: update head size: %w", err)
+		org, st.f.size, root[:], string(msg), store.Millis(l.now())); err != nil {
+		return fmt.Errorf("audit: store tree head %d of %s: %w", st.f.size, Origin(org), err)
 	}
 	return nil
 }

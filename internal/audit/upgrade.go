@@ -139,6 +139,7 @@ func (l *Log) upgrade(tx *store.Tx) (int64, error) {
 		if _, err := tx.Exec(ctx, "INSERT INTO audit_state (org_id, size, frontier, head_size) VALUES (?, ?, ?, 0)", org, f.size, f.marshal()); err != nil {
 			return 0, fmt.Errorf("audit: upgrade: tree state of %s: %w", Origin(org), err)
 		}
+		tx.SetBatchValue(stateKey(org), treeState{f: *f, base: f.size})
 		l.signBeforeCommit(tx, org)
 	}
 	for _, q := range []string{"DROP TABLE audit_legacy_entries", "DROP TABLE audit_legacy_heads", "DROP TABLE audit_legacy_state", "DELETE FROM audit_rebuild"} {

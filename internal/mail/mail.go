@@ -61,6 +61,9 @@ type Message struct {
 	To      string
 	Subject string
 	Text    string
+	// ReplyTo is where replies go when not to From (a sending service's
+	// own inbox): one address, bare or "Name <address>"; empty: none.
+	ReplyTo string
 	// Alternatives are other forms of Text that a mail program shows
 	// instead of it when it can, such as an invitation's
 	// "text/calendar; method=REQUEST" part. With any, the body is
@@ -130,14 +133,8 @@ var ErrInvalidMessage = errors.New("mail: invalid message")
 
 // Send delivers m. It returns once the relay has accepted the message.
 func (s *Sender) Send(ctx context.Context, m Message) error {
-	to, err := checkRecipient(m.To)
+	to, err := checkHeaders(m)
 	if err != nil {
-		return err
-	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return fmt.Errorf("%w: the subject contains a line break", ErrInvalidMessage)
-	}
-	if err := checkParts(m); err != nil {
 		return err
 	}
 	body, err := s.compose(to, m)
@@ -192,6 +189,37 @@ func (s *Sender) converse(c *smtp.Client, to *mail.Address, body []byte) error {
 	return c.Quit()
 }
 
+// checkHeaders checks what m puts in its headers and returns the
+// recipient: the recipient and the reply-to address each one address, the
+// subject one line, the parts' types and names sound. A line break in any
+// of them could add headers of its own (a Bcc), so it is refused rather
+// than cleaned.
+func checkHeaders(m Message) (*mail.Address, error) {
+	to, err := checkRecipient(m.To)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		return nil, fmt.Errorf("%w: the subject contains a line break", ErrInvalidMessage)
+	}
+	if _, err := checkReplyTo(m.ReplyTo); err != nil {
+		return nil, err
+	}
+	return to, checkParts(m)
+}
+
+// checkReplyTo accepts "" (no Reply-To) or one address, as checkRecipient.
+func checkReplyTo(addr string) (*mail.Address, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	a, err := checkRecipient(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the reply-to address %q is not one email address", ErrInvalidMessage, addr)
+	}
+	return a, nil
+}
+
 // checkRecipient accepts a bare address or "Name <address>", one only.
 func checkRecipient(to string) (*mail.Address, error) {
 	if strings.ContainsAny(to, "\r\n") {
@@ -215,6 +243,13 @@ func (s *Sender) compose(to *mail.Address, m Message) ([]byte, error) {
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("From", s.from.String())
 	header("To", to.String())
+	if rt, err := checkReplyTo(m.ReplyTo); err != nil {
+		return nil, err
+	} else if rt != nil {
+		// Address.String encodes a name outside ASCII and quotes one
+		// with specials, so the header is always one valid line.
+		header("Reply-To", rt.String())
+	}
 	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	header("Date", time.Now().Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
@@ -259,10 +294,7 @@ type Printer struct {
 
 // Send writes m to W.
 func (p *Printer) Send(_ context.Context, m Message) error {
-	if _, err := checkRecipient(m.To); err != nil {
-		return err
-	}
-	if err := checkParts(m); err != nil {
+	if _, err := checkHeaders(m); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -274,7 +306,11 @@ func (p *Printer) Send(_ context.Context, m Message) error {
 	for _, a := range m.Attachments {
 		fmt.Fprintf(&parts, "[attached: %s (%s, %d bytes)]\n", a.Filename, a.ContentType, len(a.Content))
 	}
-	_, err := fmt.Fprintf(p.W, "\n--- email to %s (demo: printed, not sent; set DBTP_SMTP_ADDR to send) ---\nSubject: %s\n\n%s\n%s---\n", m.To, m.Subject, m.Text, parts.String())
+	replyTo := ""
+	if m.ReplyTo != "" {
+		replyTo = "Reply-To: " + m.ReplyTo + "\n"
+	}
+	_, err := fmt.Fprintf(p.W, "\n--- email to %s (demo: printed, not sent; set DBTP_SMTP_ADDR to send) ---\nSubject: %s\n%s\n%s\n%s---\n", m.To, m.Subject, replyTo, m.Text, parts.String())
 	return err
 }
 

@@ -31,7 +31,8 @@ func TestSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := "Your code is 123456.\n.A line starting with a dot\nCafé – ünïcode and a long line " + strings.Repeat("x", 100)
-	if err := s.Send(context.Background(), mail.Message{To: "pat@example.com", Subject: "Your code – Kent", Text: text}); err != nil {
+	if err := s.Send(context.Background(), mail.Message{To: "pat@example.com", Subject: "Your code – Kent", Text: text,
+		ReplyTo: "Customer Services <contact@kent.example>"}); err != nil {
 		t.Fatal(err)
 	}
 	ms := srv.Messages()
@@ -40,7 +41,7 @@ func TestSend(t *testing.T) {
 	}
 	m, body := read(t, ms[0].Data)
 	for k, want := range map[string]string{"MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
-		"Content-Transfer-Encoding": "quoted-printable", "To": "<pat@example.com>"} {
+		"Content-Transfer-Encoding": "quoted-printable", "To": "<pat@example.com>", "Reply-To": `"Customer Services" <contact@kent.example>`} {
 		if got := m.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
@@ -107,6 +108,11 @@ func TestRefusesInjection(t *testing.T) {
 		{To: "pat@example.com", Subject: "x\nBcc: eve@example.com"},
 		{To: "not an address", Subject: "x"},
 		{To: "a@example.com, b@example.com", Subject: "x"},
+		// A reply-to address is one address on one line, or nothing.
+		{To: "pat@example.com", Subject: "x", ReplyTo: "contact@kent.example\r\nBcc: eve@example.com"},
+		{To: "pat@example.com", Subject: "x", ReplyTo: "contact@kent.example\nBcc: eve@example.com"},
+		{To: "pat@example.com", Subject: "x", ReplyTo: "contact@kent.example, eve@example.com"},
+		{To: "pat@example.com", Subject: "x", ReplyTo: "not an address"},
 	} {
 		if err := s.Send(context.Background(), m); !errors.Is(err, mail.ErrInvalidMessage) {
 			t.Errorf("%+v: %v", m, err)

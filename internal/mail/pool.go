@@ -8,7 +8,6 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
-	"strings"
 	"time"
 )
 
@@ -44,14 +43,8 @@ func (p *Pool) String() string { return p.s.String() + ", conversations kept ope
 
 // Send delivers m. It returns once the relay has accepted the message.
 func (p *Pool) Send(ctx context.Context, m Message) error {
-	to, err := checkRecipient(m.To)
+	to, err := checkHeaders(m)
 	if err != nil {
-		return err
-	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return fmt.Errorf("%w: the subject contains a line break", ErrInvalidMessage)
-	}
-	if err := checkParts(m); err != nil {
 		return err
 	}
 	body, err := p.s.compose(to, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"fmt"
+	"strings"
 	"time"
 
 	"dbtp/internal/access"
@@ -133,4 +134,66 @@ func (s *Store) CaseMessages(ctx context.Context, sub *platform.Subject, caseID 
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// MessageToPerson is a message sent to a person about their case, as
+// they see it on their request page: what it was about, not who sent it
+// or to which address.
+type MessageToPerson struct {
+	Kind      string
+	Subject   string
+	Excerpt   string // its first lines
+	Status    string
+	CreatedAt time.Time
+}
+
+// excerptRunes is how much of a message's text a person sees in the list
+// of what was sent them.
+const excerptRunes = 200
+
+// MessagesToPerson lists the messages sent to sub about case caseID,
+// oldest first: only those addressed to sub as a person (person_id), so a
+// resident sees the council's messages to them and never a message to
+// staff or to anyone else about the same case. The caller has shown the
+// case is sub's.
+func (s *Store) MessagesToPerson(ctx context.Context, sub *platform.Subject, caseID string) ([]MessageToPerson, error) {
+	if sub == nil || sub.UserID == "" || caseID == "" {
+		return nil, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT kind, subject, body, status, created_at FROM post_notifications
+		WHERE org_id = ? AND case_id = ? AND person_id = ? AND status <> ? ORDER BY created_at, id`, sub.OrgID, caseID, sub.UserID, StatusCancelled)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MessageToPerson
+	for rows.Next() {
+		var m MessageToPerson
+		var body string
+		var created int64
+		if err := rows.Scan(&m.Kind, &m.Subject, &body, &m.Status, &created); err != nil {
+			return nil, err
+		}
+		m.Excerpt, m.CreatedAt = excerpt(body), store.Time(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// excerpt is the first lines of a message's text, up to excerptRunes.
+func excerpt(body string) string {
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+		if len(lines) == 2 {
+			break
+		}
+	}
+	r := []rune(strings.Join(lines, " "))
+	if len(r) > excerptRunes {
+		return strings.TrimSpace(string(r[:excerptRunes])) + "…"
+	}
+	return string(r)
 }

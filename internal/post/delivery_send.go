@@ -3,6 +3,9 @@ package post
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"dbtp/internal/access"
 	"dbtp/internal/platform"
@@ -20,7 +23,14 @@ type CaseSend struct {
 	Address         []string // letters
 	Personalisation map[string]any
 	LargePrint      bool
+	// ChannelReason is why it goes by another channel than the person
+	// prefers: needed then, and kept with the message.
+	ChannelReason string
 }
+
+// MaxChannelReason is the longest reason for not using the person's
+// preferred channel: a short note, not a letter.
+const MaxChannelReason = 500
 
 // SendableTemplates are the templates of sub's organisation that sub may
 // send with (those of the business units they send for), by name; the
@@ -44,22 +54,87 @@ func (s *Store) SendableTemplates(ctx context.Context, sub *platform.Subject) ([
 // notification takes (Store.send): the template filled in with the
 // personalisation, to the recipient checked for the template's kind,
 // queued for delivery and on the case. The page's checks come first so
-// that every mistake is named at once against its field (the recipient
-// and each missing placeholder, "p:<name>"), in the page's words. A
-// person who said no to messages that are not statutory is not sent one.
+// that every mistake is named at once against its field (the recipient,
+// the reason for another channel, and each missing placeholder,
+// "p:<name>"), in the page's words. A person who said no to messages that
+// are not statutory is not sent one.
 func (s *Store) SendFromCase(ctx context.Context, sub *platform.Subject, in CaseSend) (Notification, error) {
+	t, sv, in, err := s.checkCaseSend(ctx, sub, in)
+	if err != nil {
+		return Notification{}, err
+	}
+	n, err := s.send(ctx, sv, sub, nil, in.sendInput(t))
+	return n, casePageError(err, t.Kind)
+}
+
+// CasePreview is a message from a case as it would be sent: what the
+// "Check your message" page shows before anything is stored.
+type CasePreview struct {
+	Notification Notification // as it would be stored: recipient, subject, text, large print, fragments
+	Template     Template
+	Service      Service
+	Rendered     *notify.Rendered // the filled-in template, for showing
+}
+
+// PreviewFromCase checks a message from a case exactly as SendFromCase
+// does, with the same errors, and renders it without storing anything:
+// what a person checks before pressing Send.
+func (s *Store) PreviewFromCase(ctx context.Context, sub *platform.Subject, in CaseSend) (CasePreview, error) {
+	t, sv, in, err := s.checkCaseSend(ctx, sub, in)
+	if err != nil {
+		return CasePreview{}, err
+	}
+	if err := s.access.Check(ctx, sub, access.Create, serviceResource(sv.OrgID, sv.ID, sv.UnitID)); err != nil {
+		return CasePreview{}, err
+	}
+	if sv.Archived {
+		return CasePreview{}, casePageError(sendError(400, "BadRequestError", "", "Service is archived: it cannot send"), t.Kind)
+	}
+	n, err := s.prepare(ctx, sv, t, in.sendInput(t))
+	if err != nil {
+		return CasePreview{}, casePageError(err, t.Kind)
+	}
+	r, err := notify.Render(t.Kind, t.Subject, t.Body, n.Personalisation)
+	if err != nil { // prepare rendered it just now
+		return CasePreview{}, err
+	}
+	return CasePreview{Notification: n, Template: t, Service: sv, Rendered: r}, nil
+}
+
+func (in CaseSend) sendInput(t Template) SendInput {
+	return SendInput{Kind: t.Kind, TemplateID: t.ID, To: in.To, Address: in.Address, Personalisation: in.Personalisation,
+		Reference: in.CaseReference, CaseID: in.CaseID, PersonID: in.PersonID, LargePrint: in.LargePrint, ChannelReason: in.ChannelReason}
+}
+
+// checkCaseSend finds the template and its service and names every
+// mistake in the message at once. The reason for another channel is kept
+// only when the channel is not the person's preferred one.
+func (s *Store) checkCaseSend(ctx context.Context, sub *platform.Subject, in CaseSend) (Template, Service, CaseSend, error) {
 	if in.CaseID == "" {
-		return Notification{}, platform.Invalid("Say which case the message is about")
+		return Template{}, Service{}, in, platform.Invalid("Say which case the message is about")
 	}
 	t, err := scanTemplate(s.db.QueryRow(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE id = ? AND org_id = ? AND archived = 0",
 		in.TemplateID, sub.OrgID))
 	if store.IsNoRows(err) || err == nil && t.ServiceID == CaseUpdatesService(sub.OrgID) {
-		return Notification{}, platform.Invalid("Check the message", platform.FieldError{Field: "template", Message: "Choose a template"})
+		return t, Service{}, in, platform.Invalid("Check the message", platform.FieldError{Field: "template", Message: "Choose a template"})
 	}
 	if err != nil {
-		return Notification{}, err
+		return t, Service{}, in, err
+	}
+	prefs, err := s.PreferencesOf(ctx, sub.OrgID, in.PersonID)
+	if err != nil {
+		return t, Service{}, in, err
 	}
 	var fs []platform.FieldError
+	in.ChannelReason = strings.TrimSpace(strings.ReplaceAll(in.ChannelReason, "\r\n", "\n"))
+	switch {
+	case prefs.Channel == "" || prefs.Channel == t.Kind:
+		in.ChannelReason = ""
+	case in.ChannelReason == "":
+		fs = append(fs, platform.FieldError{Field: "reason", Message: "Say why this goes by " + KindWords(t.Kind) + " when they prefer " + KindWords(prefs.Channel) + "s"})
+	case utf8.RuneCountInString(in.ChannelReason) > MaxChannelReason:
+		fs = append(fs, platform.FieldError{Field: "reason", Message: fmt.Sprintf("The reason must be %d characters or fewer", MaxChannelReason)})
+	}
 	switch t.Kind {
 	case KindEmail:
 		if _, err := notify.ValidateEmail(in.To); err != nil {
@@ -81,15 +156,22 @@ func (s *Store) SendFromCase(ctx context.Context, sub *platform.Subject, in Case
 		}
 	}
 	if len(fs) > 0 {
-		return Notification{}, platform.Invalid("Check the message", fs...)
+		return t, Service{}, in, platform.Invalid("Check the message", fs...)
 	}
 	sv, err := s.ServiceByID(ctx, t.ServiceID)
-	if err != nil {
-		return Notification{}, err
+	return t, sv, in, err
+}
+
+// KindWords is a kind of message as people say it: "email", "text
+// message", "letter".
+func KindWords(kind string) string {
+	switch kind {
+	case KindSMS:
+		return "text message"
+	case KindEmail, KindLetter:
+		return kind
 	}
-	n, err := s.send(ctx, sv, sub, nil, SendInput{Kind: t.Kind, TemplateID: t.ID, To: in.To, Address: in.Address,
-		Personalisation: in.Personalisation, Reference: in.CaseReference, CaseID: in.CaseID, PersonID: in.PersonID, LargePrint: in.LargePrint})
-	return n, casePageError(err, t.Kind)
+	return ""
 }
 
 // casePageError puts a refusal of the send path against the send page's

@@ -31,6 +31,10 @@ func TestDeliverEmailToARealSMTPServer(t *testing.T) {
 		if len(ms) != 1 || ms[0].To != "rita@example.org" || ms[0].Subject != "Your reference CS-1234" || !strings.Contains(ms[0].Body, "Dear Rita,") {
 			t.Fatalf("messages: %+v", ms)
 		}
+		// Replies go to the service's reply-to address.
+		if rt := ms[0].Header.Get("Reply-To"); rt != "<contact@northshire.example>" {
+			t.Fatalf("Reply-To %q, want the service's email_reply_to", rt)
+		}
 		// The job running again (at least once) sends nothing more.
 		_, err := e.jobs.EnqueueNow(e.ctx, jobs.Enqueued{Kind: JobDeliver, OrgID: n.OrgID, Args: deliverArgs{ID: n.ID}, Key: n.ID + "-again"})
 		noErr(t, err)

@@ -43,6 +43,9 @@ type SendInput struct {
 	Postage      string // letters: first, second (default), europe, rest-of-world
 	// International lets text messages go to numbers abroad.
 	International bool
+	// ChannelReason is why staff chose another channel than the person's
+	// preferred one (SendFromCase asks for it), kept with the message.
+	ChannelReason string
 }
 
 // Limits of a message, as Notify's.
@@ -151,7 +154,7 @@ func (s *Store) prepare(ctx context.Context, sv Service, t Template, in SendInpu
 	now := s.now()
 	n := Notification{ID: NewUUID(), OrgID: sv.OrgID, ServiceID: sv.ID, TemplateID: t.ID, TemplateVersion: t.Version, Kind: kind,
 		Personalisation: in.Personalisation, Reference: in.Reference, ClientKey: in.ClientKey, CaseID: in.CaseID, PersonID: in.PersonID,
-		Status: StatusCreated, LargePrint: in.LargePrint, CreatedAt: now, UpdatedAt: now}
+		Status: StatusCreated, LargePrint: in.LargePrint, ChannelReason: in.ChannelReason, CreatedAt: now, UpdatedAt: now}
 	if n.Personalisation == nil {
 		n.Personalisation = map[string]any{}
 	}
@@ -301,10 +304,10 @@ func (s *Store) insert(ctx context.Context, tx *store.Tx, n *Notification, sub *
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO post_notifications (id, org_id, service_id, template_id, template_version, kind, recipient, address,
 		personalisation, subject, body, reference, client_key, case_id, person_id, key_type, api_key_id, created_by, status, large_print,
-		postage, fragments, scheduled_for, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		postage, fragments, scheduled_for, created_at, updated_at, channel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.OrgID, n.ServiceID, n.TemplateID, n.TemplateVersion, n.Kind, n.Recipient, strings.Join(n.Address, "\n"), string(p),
 		n.Subject, n.Body, n.Reference, n.ClientKey, n.CaseID, n.PersonID, n.KeyType, n.APIKeyID, n.CreatedBy, n.Status, b2i(n.LargePrint),
-		n.Postage, n.Fragments, store.Millis(n.ScheduledFor), store.Millis(n.CreatedAt), store.Millis(n.UpdatedAt))
+		n.Postage, n.Fragments, store.Millis(n.ScheduledFor), store.Millis(n.CreatedAt), store.Millis(n.UpdatedAt), n.ChannelReason)
 	if err != nil {
 		return err
 	}

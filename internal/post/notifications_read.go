@@ -13,7 +13,7 @@ import (
 
 const notificationColumns = `id, org_id, service_id, template_id, template_version, kind, recipient, address, personalisation, subject, body,
 	reference, client_key, case_id, person_id, key_type, api_key_id, created_by, status, large_print, postage, provider, provider_ref,
-	attempts, last_error, fragments, pages, pdf_blob, scheduled_for, created_at, sent_at, completed_at, updated_at`
+	attempts, last_error, fragments, pages, pdf_blob, scheduled_for, created_at, sent_at, completed_at, updated_at, channel_reason`
 
 func scanNotification(r rowScanner) (Notification, error) {
 	var n Notification
@@ -22,7 +22,7 @@ func scanNotification(r rowScanner) (Notification, error) {
 	var sched, created, sent, completed, updated int64
 	err := r.Scan(&n.ID, &n.OrgID, &n.ServiceID, &n.TemplateID, &n.TemplateVersion, &n.Kind, &n.Recipient, &addr, &pers, &n.Subject, &n.Body,
 		&n.Reference, &n.ClientKey, &n.CaseID, &n.PersonID, &n.KeyType, &n.APIKeyID, &n.CreatedBy, &n.Status, &large, &n.Postage, &n.Provider,
-		&n.ProviderRef, &n.Attempts, &n.LastError, &n.Fragments, &n.Pages, &n.PDFBlob, &sched, &created, &sent, &completed, &updated)
+		&n.ProviderRef, &n.Attempts, &n.LastError, &n.Fragments, &n.Pages, &n.PDFBlob, &sched, &created, &sent, &completed, &updated, &n.ChannelReason)
 	if err != nil {
 		return n, err
 	}
@@ -90,6 +90,13 @@ type NotificationFilter struct {
 	KeyType    string // the API lists only what keys of the caller's type sent, as Notify does
 	CaseID     string
 	Recipient  string // staff: an exact address or number
+	// Text is what staff typed to find a recipient by name (or the
+	// caller's reference): a message matches when it is about one of
+	// PersonIDs (the people the directory finds by that name), when it is
+	// a letter whose addressee's line holds the text, or when its
+	// reference is the text exactly.
+	Text      string
+	PersonIDs []string
 	// Before pages back: notifications created before this one (Notify's
 	// older_than; the pages' cursor).
 	Before string
@@ -182,6 +189,17 @@ func (s *Store) list(ctx context.Context, orgID string, f NotificationFilter) ([
 		if c.v != "" {
 			where, args = append(where, c.col+" = ?"), append(args, c.v)
 		}
+	}
+	if f.Text != "" {
+		match := []string{"reference = ?", `kind = 'letter' AND LOWER(recipient) LIKE ? ESCAPE '\'`}
+		args = append(args, f.Text, "%"+likeEscape(strings.ToLower(f.Text))+"%")
+		if len(f.PersonIDs) > 0 {
+			match = append(match, "person_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.PersonIDs)), ", ")+")")
+			for _, id := range f.PersonIDs {
+				args = append(args, id)
+			}
+		}
+		where = append(where, "("+strings.Join(match, " OR ")+")")
 	}
 	if f.Before != "" {
 		var at int64

@@ -118,17 +118,20 @@ type Notification struct {
 	CreatedBy       string
 	Status          string
 	LargePrint      bool
-	Postage         string
-	Provider        string
-	ProviderRef     string
-	Attempts        int
-	LastError       string
-	Fragments       int
-	Pages           int
-	PDFBlob         string
-	ScheduledFor    time.Time
-	CreatedAt       time.Time
-	SentAt          time.Time
-	CompletedAt     time.Time
-	UpdatedAt       time.Time
+	// ChannelReason is why staff sent it by another channel than the
+	// person prefers; "" when it went by their preferred channel.
+	ChannelReason string
+	Postage       string
+	Provider      string
+	ProviderRef   string
+	Attempts      int
+	LastError     string
+	Fragments     int
+	Pages         int
+	PDFBlob       string
+	ScheduledFor  time.Time
+	CreatedAt     time.Time
+	SentAt        time.Time
+	CompletedAt   time.Time
+	UpdatedAt     time.Time
 }

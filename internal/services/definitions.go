@@ -399,6 +399,16 @@ func (s *Service) definitionVersion(ctx context.Context, orgID, id string, versi
 }
 
 // latestDefinition returns the newest version of a service in org.
+// LatestDefinition is the newest published version of a service, from the
+// cache when it can: every API submission asks for it, and GetDefinition
+// reads the source text too.
+func (s *Service) LatestDefinition(ctx context.Context, sub *platform.Subject, id string) (*definition.Definition, error) {
+	if err := needOrg(sub); err != nil {
+		return nil, err
+	}
+	return s.latestDefinition(ctx, sub.OrgID, id)
+}
+
 func (s *Service) latestDefinition(ctx context.Context, orgID, id string) (*definition.Definition, error) {
 	v, err := s.latest.get(ctx, orgID+"\x00"+id, func(ctx context.Context) (int, error) {
 		return latestVersion(ctx, s.db, orgID, id)

@@ -22,6 +22,11 @@ type Post interface {
 	CaseMessages(ctx context.Context, sub *platform.Subject, caseID string) ([]CaseMessage, error)
 	// SendURL is the page where sub sends a message from the case.
 	SendURL(caseID string) string
+	// MessagesTo lists the messages sent to sub as a person about a case
+	// of theirs, oldest first, for their request page: only messages
+	// addressed to them, with what they said (Subject, Excerpt), never
+	// another person's.
+	MessagesTo(ctx context.Context, sub *platform.Subject, caseID string) ([]CaseMessage, error)
 }
 
 // CaseMessage is one message sent about a case, as its page lists it.
@@ -35,6 +40,7 @@ type CaseMessage struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	URL       string // where staff read it, if anywhere
+	Excerpt   string // its first lines (MessagesTo)
 }
 
 // PostHandler is MailHandler with digital post in place of the relay: the

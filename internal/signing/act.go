@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
+	"image"
 	"image/png"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"dbtp/internal/jobs"
@@ -38,6 +41,10 @@ type Signature struct {
 
 const maxDrawn = 200 << 10
 
+// maxDrawnSide bounds a drawn signature's picture, which is decoded to be
+// drawn in the PDF: the signing page's canvas is 300 by 100 pixels.
+const maxDrawnSide = 2000
+
 func (sig *Signature) check(r Recipient, fields []Field) []platform.FieldError {
 	var bad []platform.FieldError
 	if !sig.Consent && r.ConsentedAt.IsZero() {
@@ -53,8 +60,10 @@ func (sig *Signature) check(r Recipient, fields []Field) []platform.FieldError {
 	case "drawn":
 		if len(sig.Drawn) == 0 || len(sig.Drawn) > maxDrawn {
 			bad = append(bad, platform.FieldError{Field: "drawn", Message: "Draw your signature in the box (or type it instead)"})
-		} else if _, err := png.DecodeConfig(bytes.NewReader(sig.Drawn)); err != nil {
+		} else if c, err := png.DecodeConfig(bytes.NewReader(sig.Drawn)); err != nil {
 			bad = append(bad, platform.FieldError{Field: "drawn", Message: "The drawn signature is not a picture we can read: draw it again or type it instead"})
+		} else if c.Width < 1 || c.Height < 1 || c.Width > maxDrawnSide || c.Height > maxDrawnSide {
+			bad = append(bad, platform.FieldError{Field: "drawn", Message: fmt.Sprintf("The drawn signature's picture must be at most %d by %d pixels", maxDrawnSide, maxDrawnSide)})
 		}
 		if sig.Typed == "" {
 			sig.Typed = r.Name
@@ -115,7 +124,7 @@ func (s *Store) Sign(ctx context.Context, a Actor, sig Signature) error {
 		if err != nil {
 			return err
 		}
-		signed, err := s.signStep(ctx, env, r, mine, sig, doc)
+		signed, values, err := s.signStep(ctx, env, r, mine, sig, doc)
 		if err != nil {
 			return err
 		}
@@ -134,7 +143,7 @@ func (s *Store) Sign(ctx context.Context, a Actor, sig Signature) error {
 				stale = true // another signer of the group got there first
 				return nil
 			}
-			return s.recordSigned(ctx, tx, env2, r2, mine, sig, info.ID, hex.EncodeToString(sum[:]), a.Addr)
+			return s.recordSigned(ctx, tx, env2, r2, mine, values, sig, info.ID, hex.EncodeToString(sum[:]), a.Addr)
 		})
 		if err != nil || !stale {
 			return err
@@ -145,39 +154,90 @@ func (s *Store) Sign(ctx context.Context, a Actor, sig Signature) error {
 	}
 }
 
-// signStep appends the signer's signature to doc.
-func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields []Field, sig Signature, doc []byte) ([]byte, error) {
+// signStep appends the signer's signature to doc, with the values of
+// their other fields drawn at their places in the same incremental update
+// (so the signature covers them), and returns the values by field ID as
+// the evidence keeps them.
+func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields []Field, sig Signature, doc []byte) ([]byte, map[string]string, error) {
 	cred, _, err := s.sealingCredential(ctx, env.OrgID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	how := r.IdentifiedBy
 	if how == "" {
 		how = "signed in"
 	}
+	var drawn image.Image
+	if sig.Kind == "drawn" {
+		if drawn, err = png.Decode(bytes.NewReader(sig.Drawn)); err != nil {
+			return nil, nil, platform.Invalid("Check your signature", platform.FieldError{Field: "drawn", Message: "The drawn signature is not a picture we can read: draw it again or type it instead"})
+		}
+	}
 	now := s.now()
+	values := fieldValues(fields, sig, now)
 	opts := pades.Options{Credential: cred, Level: pades.LevelBB, Time: now, FieldName: "Signature of " + r.Name + " (" + r.ID + ")",
 		Name: sig.Typed, Reason: "Signed by " + sig.Typed + " (" + sig.Kind + " signature), step " + cerItoa(r.Step) + ", identified by " + how,
 		ContactInfo: r.Email}
 	for _, f := range fields {
-		if f.Kind == FieldSignature || f.Kind == FieldInitials {
-			lines := []string{sig.Typed, "Signed electronically " + now.Format("2 Jan 2006 15:04 MST"), "Identified by " + how}
-			if sig.Kind == "drawn" {
-				lines[0] += " (drawn signature kept with the evidence)"
-			}
-			opts.Appearance = &pades.Appearance{Page: f.Page, Rect: [4]float64{f.X, f.Y, f.X + f.Width, f.Y + f.Height}, Lines: lines}
-			break
+		rect := [4]float64{f.X, f.Y, f.X + f.Width, f.Y + f.Height}
+		signs := f.Kind == FieldSignature || f.Kind == FieldInitials
+		if signs && opts.Appearance == nil && f.Width >= 8 && f.Height >= 8 {
+			// The signature itself shows in the first box that can hold it.
+			opts.Appearance = &pades.Appearance{Page: f.Page, Rect: rect, Image: drawn,
+				Lines: []string{sig.Typed, "Signed electronically " + now.Format("2 Jan 2006 15:04 MST"), "Identified by " + how}}
+			continue
 		}
+		v := values[f.ID]
+		if v == "" && f.Kind != FieldCheckbox {
+			continue // an optional field left empty: nothing to show
+		}
+		fill := pades.Fill{Name: fillName(f), Page: f.Page, Rect: rect, Text: v, Checkbox: f.Kind == FieldCheckbox}
+		if signs {
+			fill.Image = drawn // further signature and initials boxes repeat the drawing, or show the name
+		}
+		opts.Fills = append(opts.Fills, fill)
 	}
 	res, err := pades.Sign(ctx, doc, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.PDF, nil
+	return res.PDF, values, nil
+}
+
+// fieldValues are what a signer's fields hold once they sign: their text,
+// "yes" for a ticked box, the signing date, the typed name in signature
+// and initials boxes.
+func fieldValues(fields []Field, sig Signature, now time.Time) map[string]string {
+	out := make(map[string]string, len(fields))
+	for _, f := range fields {
+		v := strings.TrimSpace(sig.Values[f.ID])
+		switch f.Kind {
+		case FieldDate:
+			v = now.Format("2 January 2006")
+		case FieldSignature, FieldInitials:
+			v = sig.Typed
+		case FieldCheckbox:
+			if v != "yes" {
+				v = ""
+			}
+		}
+		out[f.ID] = v
+	}
+	return out
+}
+
+// fillName names a filled field in the PDF: its label (or kind) and ID,
+// unique in the document.
+func fillName(f Field) string {
+	label := f.Label
+	if label == "" {
+		label = f.Kind
+	}
+	return label + " (" + f.ID + ")"
 }
 
 // recordSigned stores a signature inside the write that checked the turn.
-func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r Recipient, fields []Field, sig Signature, blobID, sha, addr string) error {
+func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r Recipient, fields []Field, values map[string]string, sig Signature, blobID, sha, addr string) error {
 	now := s.now()
 	drawn := ""
 	if sig.Kind == "drawn" {
@@ -200,14 +260,7 @@ func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r 
 		return err
 	}
 	for _, f := range fields {
-		v := strings.TrimSpace(sig.Values[f.ID])
-		switch f.Kind {
-		case FieldDate:
-			v = now.Format("2 January 2006")
-		case FieldSignature, FieldInitials:
-			v = sig.Typed
-		}
-		if _, err := tx.Exec(ctx, "UPDATE signing_fields SET value = ? WHERE id = ?", v, f.ID); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE signing_fields SET value = ? WHERE id = ?", values[f.ID], f.ID); err != nil {
 			return err
 		}
 	}

@@ -45,6 +45,10 @@ type NewEnvelope struct {
 	ExpiresInDays   int    `json:"expires_in_days,omitempty"`
 	RemindEveryDays int    `json:"remind_every_days,omitempty"`
 	PDF             []byte `json:"-"`
+
+	// The template and version the PDF was made from (FromTemplate).
+	template, templateName string
+	templateVersion        int
 }
 
 func (in *NewEnvelope) check(sub *platform.Subject) []platform.FieldError {
@@ -131,7 +135,8 @@ func (s *Store) prepare(ctx context.Context, sub *platform.Subject, in NewEnvelo
 	now := s.now()
 	env := Envelope{ID: platform.NewID("env"), OrgID: sub.OrgID, UnitID: in.UnitID, Title: in.Title, Message: in.Message, Status: EnvelopeDraft,
 		SenderID: sub.UserID, SenderName: sub.Name, CaseID: in.CaseID, Pages: pages, RemindEveryDays: in.RemindEveryDays,
-		ExpiresAt: now.AddDate(0, 0, in.ExpiresInDays), CreatedAt: now, UpdatedAt: now}
+		ExpiresAt: now.AddDate(0, 0, in.ExpiresInDays), CreatedAt: now, UpdatedAt: now, TemplateID: in.template, TemplateVersion: in.templateVersion,
+		templateName: in.templateName}
 	// Without the owner: being its sender must not let one send for any unit.
 	r := envelopeResource(env)
 	r.OwnerID = ""
@@ -153,15 +158,19 @@ func (s *Store) prepare(ctx context.Context, sub *platform.Subject, in NewEnvelo
 // insertTx writes a prepared draft.
 func (s *Store) insertTx(ctx context.Context, tx *store.Tx, sub *platform.Subject, env Envelope) error {
 	_, err := tx.Exec(ctx, `INSERT INTO signing_envelopes (id, org_id, unit_id, title, message, status, sender_id, sender_name, case_id,
-		original_blob, current_blob, original_sha256, pages, expires_at, remind_every_days, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		original_blob, current_blob, original_sha256, pages, expires_at, remind_every_days, template_id, template_version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		env.ID, env.OrgID, env.UnitID, env.Title, env.Message, env.Status, env.SenderID, env.SenderName, env.CaseID,
 		env.OriginalBlob, env.CurrentBlob, env.OriginalSHA256, env.Pages, store.Millis(env.ExpiresAt), env.RemindEveryDays,
-		store.Millis(env.CreatedAt), store.Millis(env.UpdatedAt))
+		env.TemplateID, env.TemplateVersion, store.Millis(env.CreatedAt), store.Millis(env.UpdatedAt))
 	if err != nil {
 		return err
 	}
-	if err := s.addEvent(ctx, tx, env, "", "created", sub.Name, fmt.Sprintf("%d page(s)", env.Pages), env.OriginalSHA256); err != nil {
+	detail := fmt.Sprintf("%d page(s)", env.Pages)
+	if env.TemplateID != "" {
+		detail += fmt.Sprintf(", made from the template \u201c%s\u201d, version %d", env.templateName, env.TemplateVersion)
+	}
+	if err := s.addEvent(ctx, tx, env, "", "created", sub.Name, detail, env.OriginalSHA256); err != nil {
 		return err
 	}
 	e := audit.For(sub, "signing.envelope_create", ResourceType, env.ID, audit.Success)

@@ -17,7 +17,10 @@ type Composed struct {
 	Fields []ComposedField `json:"fields,omitempty"`
 	Send   bool            `json:"send,omitempty"`
 	// TemplateID makes the PDF from a template, with Values for its
-	// merge fields, instead of an uploaded one.
+	// merge fields, instead of an uploaded one. When the template has
+	// roles, Recipients may name just the people, one per role in the
+	// template's order (no role, step or fields): the template gives their
+	// roles, steps and fields (applyTemplate).
 	TemplateID string            `json:"template_id,omitempty"`
 	Values     map[string]string `json:"values,omitempty"`
 }
@@ -31,17 +34,21 @@ type ComposedField struct {
 // Compose makes a draft with its recipients and fields and, with Send,
 // sends it, in one write: a refusal anywhere writes nothing.
 func (s *Store) Compose(ctx context.Context, sub *platform.Subject, people People, in Composed) (Envelope, error) {
-	rs, err := CheckRecipients(ctx, sub, people, in.Recipients)
-	if err != nil {
-		return Envelope{}, err
-	}
 	if in.TemplateID != "" {
 		if len(in.PDF) > 0 {
 			return Envelope{}, platform.Invalid("Check the envelope", platform.FieldError{Field: "template_id", Message: "Give a PDF or a template, not both"})
 		}
-		if err := s.FromTemplate(ctx, sub, in.TemplateID, in.Values, &in.NewEnvelope); err != nil {
+		t, err := s.fromTemplate(ctx, sub, in.TemplateID, in.Values, &in.NewEnvelope)
+		if err != nil {
 			return Envelope{}, err
 		}
+		if err := applyTemplate(t, &in); err != nil {
+			return Envelope{}, err
+		}
+	}
+	rs, err := CheckRecipients(ctx, sub, people, in.Recipients)
+	if err != nil {
+		return Envelope{}, err
 	}
 	env, err := s.prepare(ctx, sub, in.NewEnvelope)
 	if err != nil {

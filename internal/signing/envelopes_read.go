@@ -16,7 +16,7 @@ import (
 )
 
 const envelopeColumns = `id, org_id, unit_id, title, message, status, sender_id, sender_name, case_id, original_blob, current_blob, sealed_blob,
-	original_sha256, pages, current_step, expires_at, remind_every_days, reason, created_at, sent_at, completed_at, updated_at`
+	original_sha256, pages, current_step, expires_at, remind_every_days, reason, created_at, sent_at, completed_at, updated_at, template_id, template_version`
 
 type scanner interface{ Scan(...any) error }
 
@@ -24,7 +24,8 @@ func scanEnvelope(r scanner) (Envelope, error) {
 	var e Envelope
 	var exp, created, sent, completed, updated int64
 	err := r.Scan(&e.ID, &e.OrgID, &e.UnitID, &e.Title, &e.Message, &e.Status, &e.SenderID, &e.SenderName, &e.CaseID, &e.OriginalBlob,
-		&e.CurrentBlob, &e.SealedBlob, &e.OriginalSHA256, &e.Pages, &e.CurrentStep, &exp, &e.RemindEveryDays, &e.Reason, &created, &sent, &completed, &updated)
+		&e.CurrentBlob, &e.SealedBlob, &e.OriginalSHA256, &e.Pages, &e.CurrentStep, &exp, &e.RemindEveryDays, &e.Reason, &created, &sent, &completed, &updated,
+		&e.TemplateID, &e.TemplateVersion)
 	e.ExpiresAt, e.CreatedAt, e.SentAt, e.CompletedAt, e.UpdatedAt = msTime(exp), store.Time(created), msTime(sent), msTime(completed), store.Time(updated)
 	return e, err
 }

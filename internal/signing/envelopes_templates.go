@@ -18,20 +18,34 @@ import (
 
 // Templates are a document's wording with ((merge fields)), such as a
 // standard supply contract: an envelope made from one gets a PDF of the
-// text with each field filled in, so the sender uploads nothing.
+// text with each field filled in, so the sender uploads nothing. A
+// template may also name who acts on it (roles, in steps) and where they
+// sign (fields placed for a role); its owners edit it, and each edit is a
+// new version (envelopes_template_edit.go).
 
-// Template is a document's text with merge fields.
+// Template is a document's text with merge fields, one version of it.
 type Template struct {
 	ID, OrgID, UnitID, Name, Body, CreatedBy string
 	Fields                                   []string // the merge fields, in the order they first appear
-	CreatedAt, UpdatedAt                     time.Time
+	Roles                                    []TemplateRole
+	Placed                                   []TemplateField // fields placed for the roles
+	// Version counts from 1; UpdatedBy saved it at UpdatedAt.
+	Version              int
+	UpdatedBy            string
+	CreatedAt, UpdatedAt time.Time
 }
 
-// TemplateInput makes a template.
+// TemplateInput makes or edits a template.
 type TemplateInput struct {
-	Name   string `json:"name"`
-	Body   string `json:"body"` // lines; a line starting "# " is a heading; ((field)) is filled in
-	UnitID string `json:"business_unit_id,omitempty"`
+	Name   string          `json:"name"`
+	Body   string          `json:"body"` // lines; a line starting "# " is a heading; ((field)) is filled in
+	UnitID string          `json:"business_unit_id,omitempty"`
+	Roles  []TemplateRole  `json:"roles,omitempty"`
+	Fields []TemplateField `json:"fields,omitempty"`
+	// Version, on an edit, is the version it was made from: another edit
+	// saved meanwhile is a conflict rather than silently overwritten. 0:
+	// edit whatever is current.
+	Version int `json:"version,omitempty"`
 }
 
 var mergeField = regexp.MustCompile(`\(\(\s*([^()]*?)\s*\)\)`)
@@ -54,41 +68,30 @@ func MergeFields(body string) []string {
 	return out
 }
 
-// CreateTemplate keeps a template for sub's unit.
+// CreateTemplate keeps a template for sub's unit, as its version 1.
 func (s *Store) CreateTemplate(ctx context.Context, sub *platform.Subject, in TemplateInput) (Template, error) {
-	in.Name, in.Body, in.UnitID = strings.TrimSpace(in.Name), strings.TrimSpace(strings.ReplaceAll(in.Body, "\r\n", "\n")), strings.TrimSpace(in.UnitID)
+	in.UnitID = strings.TrimSpace(in.UnitID)
 	if in.UnitID == "" && len(sub.BusinessUnits) > 0 {
 		in.UnitID = sub.BusinessUnits[0]
 	}
-	var errs []platform.FieldError
-	if in.Name == "" || len(in.Name) > 200 {
-		errs = append(errs, platform.FieldError{Field: "name", Message: "Enter a name of 200 characters or fewer"})
-	}
-	switch {
-	case in.Body == "":
-		errs = append(errs, platform.FieldError{Field: "body", Message: "Enter the document's text"})
-	case len(in.Body) > maxTemplateBody:
-		errs = append(errs, platform.FieldError{Field: "body", Message: "Enter 50,000 characters or fewer"})
-	}
-	for _, f := range MergeFields(in.Body) {
-		if !fieldName.MatchString(f) {
-			errs = append(errs, platform.FieldError{Field: "body", Message: fmt.Sprintf("((%s)) is not a merge field: use letters, digits, spaces or _, up to 40, starting with a letter", f)})
-			break
-		}
-	}
-	if errs != nil {
-		return Template{}, platform.Invalid("Check the template", errs...)
+	if err := in.check(); err != nil {
+		return Template{}, err
 	}
 	now := s.now()
 	t := Template{ID: platform.NewID("stp"), OrgID: sub.OrgID, UnitID: in.UnitID, Name: in.Name, Body: in.Body, CreatedBy: sub.UserID,
-		Fields: MergeFields(in.Body), CreatedAt: now, UpdatedAt: now}
+		Fields: MergeFields(in.Body), Roles: in.Roles, Placed: in.Fields, Version: 1, UpdatedBy: sub.UserID, CreatedAt: now, UpdatedAt: now}
 	r := access.Resource{Type: ResourceType, ID: t.ID, OrgID: t.OrgID, BusinessUnit: t.UnitID}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := s.access.CheckTx(tx, sub, access.Create, r); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO signing_templates (id, org_id, unit_id, name, body, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.OrgID, t.UnitID, t.Name, t.Body, t.CreatedBy, store.Millis(now), store.Millis(now)); err != nil {
+		roles, fields := jsonText(t.Roles), jsonText(t.Placed)
+		if _, err := tx.Exec(ctx, `INSERT INTO signing_templates (id, org_id, unit_id, name, body, roles, fields, version, created_by, updated_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.OrgID, t.UnitID, t.Name, t.Body, roles, fields, t.Version, t.CreatedBy, t.UpdatedBy, store.Millis(now), store.Millis(now)); err != nil {
+			return err
+		}
+		if err := insertTemplateVersion(ctx, tx, t); err != nil {
 			return err
 		}
 		e := audit.For(sub, "signing.template_create", "envelope_template", t.ID, audit.Success)
@@ -104,7 +107,7 @@ func (s *Store) Templates(ctx context.Context, sub *platform.Subject) ([]Templat
 	if !sub.IsStaff() {
 		return nil, platform.Errorf(platform.CodeForbidden, "Envelopes are sent by the council's staff")
 	}
-	rows, err := s.db.Query(ctx, "SELECT id, org_id, unit_id, name, body, created_by, created_at, updated_at FROM signing_templates WHERE org_id = ? ORDER BY name, id LIMIT 500", sub.OrgID)
+	rows, err := s.db.Query(ctx, "SELECT "+templateColumns+" FROM signing_templates WHERE org_id = ? ORDER BY name, id LIMIT 500", sub.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -120,12 +123,18 @@ func (s *Store) Templates(ctx context.Context, sub *platform.Subject) ([]Templat
 	return out, rows.Err()
 }
 
+const templateColumns = "id, org_id, unit_id, name, body, roles, fields, version, created_by, updated_by, created_at, updated_at"
+
 func scanTemplate(r scanner) (Template, error) {
 	var t Template
 	var c, u int64
-	err := r.Scan(&t.ID, &t.OrgID, &t.UnitID, &t.Name, &t.Body, &t.CreatedBy, &c, &u)
+	var roles, fields string
+	err := r.Scan(&t.ID, &t.OrgID, &t.UnitID, &t.Name, &t.Body, &roles, &fields, &t.Version, &t.CreatedBy, &t.UpdatedBy, &c, &u)
+	if err != nil {
+		return t, err
+	}
 	t.CreatedAt, t.UpdatedAt, t.Fields = store.Time(c), store.Time(u), MergeFields(t.Body)
-	return t, err
+	return t, fromJSONText(roles, fields, &t)
 }
 
 // GetTemplate returns one of the organisation's templates.
@@ -133,7 +142,7 @@ func (s *Store) GetTemplate(ctx context.Context, sub *platform.Subject, id strin
 	if !sub.IsStaff() {
 		return Template{}, platform.Errorf(platform.CodeForbidden, "Envelopes are sent by the council's staff")
 	}
-	t, err := scanTemplate(s.db.QueryRow(ctx, "SELECT id, org_id, unit_id, name, body, created_by, created_at, updated_at FROM signing_templates WHERE id = ? AND org_id = ?", id, sub.OrgID))
+	t, err := scanTemplate(s.db.QueryRow(ctx, "SELECT "+templateColumns+" FROM signing_templates WHERE id = ? AND org_id = ?", id, sub.OrgID))
 	if store.IsNoRows(err) {
 		return t, platform.Errorf(platform.CodeNotFound, "No such template")
 	}
@@ -200,24 +209,31 @@ func RenderPDF(title, text string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// FromTemplate fills in.PDF from a template and its values.
+// FromTemplate fills in.PDF from a template and its values (and notes the
+// template and version the envelope is made from).
 func (s *Store) FromTemplate(ctx context.Context, sub *platform.Subject, templateID string, values map[string]string, in *NewEnvelope) error {
+	_, err := s.fromTemplate(ctx, sub, templateID, values, in)
+	return err
+}
+
+func (s *Store) fromTemplate(ctx context.Context, sub *platform.Subject, templateID string, values map[string]string, in *NewEnvelope) (Template, error) {
 	t, err := s.GetTemplate(ctx, sub, templateID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
-		return platform.Invalid("Check the template", platform.FieldError{Field: "template_id", Message: "Choose one of the templates"})
+		return t, platform.Invalid("Check the template", platform.FieldError{Field: "template_id", Message: "Choose one of the templates"})
 	}
 	if err != nil {
-		return err
+		return t, err
 	}
 	text, err := t.Merge(values)
 	if err != nil {
-		return err
+		return t, err
 	}
 	if strings.TrimSpace(in.Title) == "" {
 		in.Title = t.Name
 	}
+	in.template, in.templateVersion, in.templateName = t.ID, t.Version, t.Name
 	in.PDF, err = RenderPDF(strings.TrimSpace(in.Title), text)
-	return err
+	return t, err
 }
 
 // TemplateByName finds one of the organisation's templates by its name
@@ -235,8 +251,9 @@ func (s *Store) TemplateByName(ctx context.Context, sub *platform.Subject, name 
 	return Template{}, platform.Errorf(platform.CodeNotFound, "There is no envelope template called %q", name)
 }
 
-// DeleteTemplate removes a template; envelopes made from it keep their
-// PDFs. Its unit's members (and administrators) may.
+// DeleteTemplate removes a template and its versions; envelopes made from
+// it keep their PDFs (and name the template and version in their
+// evidence). Its unit's members (and administrators) may.
 func (s *Store) DeleteTemplate(ctx context.Context, sub *platform.Subject, id string) error {
 	t, err := s.GetTemplate(ctx, sub, id)
 	if err != nil {
@@ -247,6 +264,9 @@ func (s *Store) DeleteTemplate(ctx context.Context, sub *platform.Subject, id st
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM signing_templates WHERE id = ? AND org_id = ?", t.ID, t.OrgID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM signing_template_versions WHERE template_id = ? AND org_id = ?", t.ID, t.OrgID); err != nil {
 			return err
 		}
 		e := audit.For(sub, "signing.template_delete", "envelope_template", t.ID, audit.Success)

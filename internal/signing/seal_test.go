@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bytes"
-	"encoding/base64"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -18,9 +17,6 @@ import (
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 )
-
-// a tiny PNG (1x1), as a drawn signature's canvas gives.
-var cerDrawnPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 // A parallel group of a staff signer and an outside signer, then an
 // approver, then a copy: each signature an incremental update, the seal
@@ -67,7 +63,8 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		}
 
 		// The group signs in either order; the step waits for both.
-		noErr(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Kind: "drawn", Drawn: cerDrawnPNG, Typed: "Sam Supplier",
+		wantField(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Kind: "drawn", Drawn: signingtest.DrawingPNG(t, 3000, 10), Typed: "Sam Supplier"}), "drawn")
+		noErr(t, c.ss.Sign(c.ctx, sam, Signature{Consent: true, Kind: "drawn", Drawn: signingtest.DrawingPNG(t, 300, 100), Typed: "Sam Supplier",
 			Values: map[string]string{fid(FieldText): "01234567", fid(FieldCheckbox): "yes"}}))
 		if got := c.envelope(env.ID).CurrentStep; got != 1 {
 			t.Fatalf("step %d after one of two signers", got)
@@ -92,6 +89,21 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		for name, doc := range map[string][]byte{"sealed": sealed, "certificate": certificate} {
 			signingtest.QPDFCheck(t, doc)
 			cerWantPDFSig(t, c.pki, name, doc, map[string]int{"sealed": 3, "certificate": 1}[name])
+		}
+		// What the signers gave shows at its place: Sam's company number,
+		// tick and drawing, Cara's date (in her revision, after Sam's
+		// signature: a permitted change for it, as the verifier says below).
+		for _, w := range []struct {
+			box  [4]float64
+			want string
+		}{{[4]float64{300, 160, 450, 180}, "01234567"}, {[4]float64{300, 190, 312, 202}, "\u2714"},
+			{[4]float64{300, 90, 400, 110}, c.clock.Now().Format("2 January 2006")}, {[4]float64{72, 90, 272, 140}, "Cara Cabinet"}} {
+			if got := signingtest.WordsIn(t, sealed, 3, w.box); !strings.Contains(got, w.want) {
+				t.Errorf("page 3 at %v shows %q, want %q", w.box, got, w.want)
+			}
+		}
+		if got := signingtest.ImagesOn(t, sealed, 3); strings.Join(got, ", ") != "image 300 100, smask 300 100" {
+			t.Errorf("page 3's images %q: not Sam's drawn signature", got)
 		}
 		rep, err := verify.Verify(sealed, verify.Options{Roots: c.pki.Roots, Council: c.pki.Council.Chain[:1]})
 		noErr(t, err)

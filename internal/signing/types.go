@@ -60,6 +60,12 @@ type Envelope struct {
 	CompletedAt, UpdatedAt                    time.Time
 	Recipients                                []Recipient
 	Fields                                    []Field
+	// TemplateID and TemplateVersion name the template version the
+	// document was made from (none for an upload).
+	TemplateID      string
+	TemplateVersion int
+
+	templateName string // for the evidence, when it is made
 }
 
 // Recipient is one person who acts on (or receives) an envelope.

@@ -1,6 +1,6 @@
 // Package store opens the platform's database, embedded SQLite by default or
 // PostgreSQL when a URL is given, and gives every module the same small surface:
-// reads on a pool, writes through Write (group-committed on SQLite), embedded
+// reads on a pool, writes through Write (group-committed), embedded
 // per-module migrations, and helpers that hide the few dialect differences.
 package store
 
@@ -128,6 +128,12 @@ func openSQLite(ctx context.Context, dir string, log *slog.Logger) (*DB, error) 
 	return db, nil
 }
 
+// pgWriters is how many group commits a node has in flight on PostgreSQL.
+// More than one keeps a write to one organisation from waiting behind a
+// group holding another's audit chain; few, because writes to the same
+// organisation queue on its chain's lock whatever the number.
+const pgWriters = 2
+
 func openPostgres(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	p, err := sql.Open("pgx", url)
 	if err != nil {
@@ -142,7 +148,13 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*DB, error
 		p.Close()
 		return nil, fmt.Errorf("cannot reach PostgreSQL: %w", redactURLError(err))
 	}
-	return &DB{dialect: Postgres, read: p, write: p, log: log, closing: make(chan struct{})}, nil
+	db := &DB{dialect: Postgres, read: p, write: p, log: log,
+		writes: make(chan *writeRequest, 4096), closing: make(chan struct{})}
+	db.writerWG.Add(pgWriters)
+	for range pgWriters {
+		go db.writer()
+	}
+	return db, nil
 }
 
 // redactURLError keeps connection errors free of passwords.

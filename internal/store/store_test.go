@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"dbtp/internal/store"
@@ -175,4 +176,48 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "postgres://") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// TestBatchValueRollsBackWithItsWrite counts, in a batch value, the writes of
+// each physical transaction; the before-commit hook stores the count. A
+// write that fails must take its increment with it, so the stored counts add
+// up to the rows committed, however the writes were grouped.
+func TestBatchValueRollsBackWithItsWrite(t *testing.T) {
+	storetest.Each(t, mods("m1"), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		var batches atomic.Int64
+		for i := range 200 {
+			wg.Go(func() {
+				err := db.Write(ctx, func(tx *store.Tx) error {
+					n, _ := tx.BatchValue("n")
+					count, _ := n.(int)
+					tx.SetBatchValue("n", count+1)
+					tx.BeforeCommit("sum", func(tx *store.Tx) error {
+						v, _ := tx.BatchValue("n")
+						k := batches.Add(1) // items has a unique (org_id, n): one org per count
+						_, err := tx.Exec(ctx, "INSERT INTO items (id, org_id, n) VALUES (?, ?, ?)", fmt.Sprint("sum", k), fmt.Sprint("sum", k), v)
+						return err
+					})
+					if _, err := tx.Exec(ctx, "INSERT INTO items (id, org_id, n) VALUES (?, 'o', ?)", fmt.Sprint("i", i), i); err != nil {
+						return err
+					}
+					if i%10 == 0 {
+						return errors.New("deliberate")
+					}
+					return nil
+				})
+				if (i%10 == 0) != (err != nil) {
+					t.Errorf("write %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		var rows, counted int
+		db.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE org_id = 'o'").Scan(&rows)
+		db.QueryRow(ctx, "SELECT COALESCE(SUM(n), 0) FROM items WHERE org_id LIKE 'sum%'").Scan(&counted)
+		if rows != 180 || counted != rows {
+			t.Fatalf("%d rows committed, batch values counted %d; want 180 and 180", rows, counted)
+		}
+	})
 }

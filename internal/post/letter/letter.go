@@ -24,6 +24,7 @@ import (
 	"time"
 	"unicode"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/post/notify"
 
 	"github.com/go-pdf/fpdf"
@@ -74,6 +75,10 @@ const (
 // cannot be printed as it is (a permanent failure, Notify's
 // validation-failed).
 type AddressError struct{ Reason string }
+
+// faceFamily is the name the system typeface (pdffont.System) is
+// registered under in a letter.
+const faceFamily = "dbtpletter"
 
 func (e *AddressError) Error() string { return "The address " + e.Reason }
 
@@ -196,10 +201,9 @@ func newWriter(doc *fpdf.Fpdf, sz sizes, l Letter) *writer {
 	if !needsFace(l) {
 		return w
 	}
-	if f := systemFace(); f.regular != nil {
-		doc.AddUTF8FontFromBytes(faceFamily, "", f.regular)
-		doc.AddUTF8FontFromBytes(faceFamily, "B", f.bold)
-		w.family, w.has, w.bullet = faceFamily, f.has, "\u2022"
+	if f := pdffont.System(); f.OK() {
+		f.Add(doc, faceFamily)
+		w.family, w.has, w.bullet = faceFamily, f.Has, "\u2022"
 	}
 	return w
 }

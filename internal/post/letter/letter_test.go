@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/post/notify"
 )
 
@@ -318,7 +319,7 @@ func TestNamesOutsideWindows1252(t *testing.T) {
 	run(t, "qpdf", "--check", p)
 	text := run(t, "pdftotext", "-layout", p, "-")
 	want := []string{"?ukasz Wróbel", "Dear Ms ?tef?nescu"}
-	if systemFace().regular != nil {
+	if pdffont.System().OK() {
 		want = []string{"Łukasz Wróbel", "Dear Ms Ştefănescu", "•", "Page 1 of 1"}
 	}
 	for _, s := range want {
@@ -335,7 +336,7 @@ func TestNamesOutsideWindows1252(t *testing.T) {
 func BenchmarkRenderUnicode(b *testing.B) {
 	l := sample(b, 12)
 	l.Address[0] = "Łukasz Wróbel"
-	if systemFace().regular == nil {
+	if !pdffont.System().OK() {
 		b.Skip("no TrueType face")
 	}
 	for i := 0; i < b.N; i++ {

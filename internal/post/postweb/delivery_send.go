@@ -33,27 +33,60 @@ type Cases interface {
 // UseCases lets "send a message from a case" read cases.
 func (m *Module) UseCases(c Cases) { m.delivery.cases = c }
 
-// sendPage is /post/send?case=ID: choose a template, then fill in the
-// recipient (from the person's contact preferences) and the template's
-// placeholders, and send.
+// Sending a message from a case (/post/send?case=ID) takes these steps,
+// none needing JavaScript:
+//
+//  1. how to send it: the person's preferred channel first and already
+//     chosen (channel=KIND); then which template of that channel
+//     (template=ID);
+//  2. the recipient, the placeholders (long ones as text areas) and, when
+//     the channel is not the one they prefer, why not; Continue;
+//  3. "Check your message": the message as it will be sent, filled in,
+//     with Send, or Change to go back to step 2 with everything kept.
+//
+// Steps 2 and 3 post to the same address; what was typed travels in the
+// form (hidden on the check page), so nothing is stored until Send.
 type sendPage struct {
 	*web.Form
-	Case      CaseInfo
+	Case     CaseInfo
+	Channels []web.Option // step 1: how to send it
+	// Channel is the channel chosen in step 1, whose Templates are
+	// offered next.
+	Channel   *web.Option
 	Templates []web.Option
 	Template  *post.Template
 	Kind      string
 	Fields    []placeholderField
-	Preferred string
+	Preferred string // the person's preferred channel, in words ("letter")
+	// PreferredKind is its kind ("letter"); LargePrint, that they asked
+	// for large print.
+	PreferredKind string
+	LargePrint    bool
+	// PrefersNote says how the person prefers to hear ("" if they never
+	// said); ChannelNote and ChannelWords name the channel chosen.
+	PrefersNote  string
+	ChannelNote  string
+	ChannelWords string
+	// AskReason: the template's channel is not the one they prefer.
+	AskReason bool
 	Action    string
 	Formats   []web.Option
+	// SMS is a text message's words as filled in so far and its count;
+	// CountURL is where the script asks again as placeholders are typed.
+	SMS      *smsPreview
+	CountURL string
 }
 
-type placeholderField struct{ ID, Name string }
+type placeholderField struct {
+	ID, Name string
+	Long     bool // a text area: see longPlaceholder
+}
 
 func (p *deliveryPart) sendWeb(srv *web.Server, m *Module) error {
 	rt := srv.Router()
 	rt.HandleFunc("GET /post/send", func(w http.ResponseWriter, r *http.Request) error { return p.sendForm(w, r, m, nil, http.StatusOK) })
 	rt.HandleFunc("POST /post/send", func(w http.ResponseWriter, r *http.Request) error { return p.send(w, r, m) })
+	rt.HandleFunc("POST /post/send/count", func(w http.ResponseWriter, r *http.Request) error { return p.smsCount(w, r, m) })
 	return nil
 }
 
@@ -76,40 +109,39 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	if err != nil {
 		return nil, err
 	}
-	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}}, Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {q.Get("template")}}.Encode()}
+	tid := q.Get("template")
+	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}},
+		Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {tid}}.Encode()}
 	if pg.Form == nil {
 		pg.Form = &web.Form{Input: url.Values{}}
+	}
+	if pg.Form.Input == nil {
+		pg.Form.Input = url.Values{}
 	}
 	prefs, err := m.ps.PreferencesOf(ctx, sub.OrgID, cs.PersonID)
 	if err != nil {
 		return nil, err
 	}
-	pg.Preferred = kindName(prefs.Channel)
-	// The person's preferred channel first, the rest by name.
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Kind == prefs.Channel && ts[j].Kind != prefs.Channel })
-	pg.Templates = append(pg.Templates, web.Option{Value: "", Text: "Choose a template"})
-	for i := range ts {
-		t := &ts[i]
-		pg.Templates = append(pg.Templates, web.Option{Value: t.ID, Text: t.Name + " (" + kindName(t.Kind) + ")"})
-		if t.ID == q.Get("template") {
-			pg.Template, pg.Kind = t, t.Kind
+	pg.PreferredKind, pg.Preferred, pg.LargePrint = prefs.Channel, post.KindWords(prefs.Channel), prefs.LargePrint()
+	if pg.Preferred != "" {
+		pg.PrefersNote = "They prefer to hear by " + pg.Preferred
+		if prefs.Channel == post.KindLetter && prefs.LargePrint() {
+			pg.PrefersNote += ", in large print"
 		}
+		pg.PrefersNote += "."
 	}
-	switch {
-	case q.Get("template") != "" && pg.Template == nil:
-		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template you can send"})
-	case q.Has("template") && q.Get("template") == "":
-		// "Continue" with nothing chosen.
-		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: "Choose a template"})
+	for i := range ts {
+		if ts[i].ID == tid {
+			pg.Template, pg.Kind = &ts[i], ts[i].Kind
+		}
 	}
 	if pg.Template == nil {
-		if pg.Form.Input == nil {
-			pg.Form.Input = url.Values{}
-		}
+		chooseStep(pg, ts, prefs, q)
 		return pg, nil
 	}
+	pg.AskReason = prefs.Channel != "" && prefs.Channel != pg.Kind
 	for i, name := range notify.Placeholders(pg.Template.Subject, pg.Template.Body) {
-		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name})
+		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name, Long: longPlaceholder(pg.Kind, pg.Template.Body, name)})
 	}
 	if form == nil { // first sight: fill in what is known
 		in := pg.Form.Input
@@ -122,7 +154,7 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 		case post.KindLetter:
 			in.Set("address", strings.Join(prefs.Address, "\n"))
 		}
-		if prefs.Format == "large-print" {
+		if prefs.LargePrint() {
 			in.Set("large_print", "yes")
 		}
 		for _, f := range pg.Fields {
@@ -134,7 +166,125 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 			}
 		}
 	}
+	if pg.Kind == post.KindSMS {
+		pg.SMS = smsPreviewOf(*pg.Template, personalisation(pg.Fields, pg.Form.Input))
+		pg.CountURL = "/post/send/count?" + url.Values{"case": {cs.ID}, "template": {pg.Template.ID}}.Encode()
+	}
 	return pg, nil
+}
+
+// chooseStep fills in step 1: how to send it (the person's preferred
+// channel first, and chosen when first seen), or once a channel is
+// chosen, which of its templates; with what is missing named.
+func chooseStep(pg *sendPage, ts []post.Template, prefs post.Preferences, q url.Values) {
+	order := []string{post.KindEmail, post.KindSMS, post.KindLetter}
+	if prefs.Channel != "" {
+		order = append([]string{prefs.Channel}, slicesWithout(order, prefs.Channel)...)
+	}
+	byKind := map[string][]web.Option{}
+	for _, t := range ts {
+		byKind[t.Kind] = append(byKind[t.Kind], web.Option{Value: t.ID, Text: t.Name})
+	}
+	for _, kind := range order {
+		if len(byKind[kind]) == 0 {
+			continue // nothing they may send that way
+		}
+		o := web.Option{Value: kind, Text: sendKindText[kind]}
+		switch {
+		case kind == prefs.Channel && kind == post.KindLetter && prefs.LargePrint():
+			o.Hint = "Their preferred way, in large print"
+		case kind == prefs.Channel:
+			o.Hint = "Their preferred way"
+		case prefs.Channel != "":
+			o.Hint = "They prefer " + post.KindWords(prefs.Channel) + "s: you will be asked why not"
+		}
+		pg.Channels = append(pg.Channels, o)
+		if kind == q.Get("channel") {
+			chosen := o
+			pg.Channel, pg.Templates = &chosen, append([]web.Option{{Value: "", Text: "Choose a template"}}, byKind[kind]...)
+			pg.ChannelWords = post.KindWords(kind)
+			pg.ChannelNote = "By " + pg.ChannelWords
+			if o.Hint != "" {
+				pg.ChannelNote += " (" + strings.ToLower(o.Hint[:1]) + o.Hint[1:] + ")"
+			}
+			pg.ChannelNote += "."
+		}
+	}
+	in := pg.Form.Input
+	switch {
+	case pg.Channel != nil && q.Has("template"):
+		in.Set("template", q.Get("template"))
+		msg := "Choose a template"
+		if q.Get("template") != "" {
+			msg = "Choose a template you can send"
+		}
+		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "template", Message: msg})
+	case pg.Channel != nil:
+	case q.Has("channel") || q.Has("template"):
+		pg.Form.Errors = append(pg.Form.Errors, platform.FieldError{Field: "channel", Message: "Choose how to send the message"})
+	case prefs.Channel != "" && len(byKind[prefs.Channel]) > 0:
+		in.Set("channel", prefs.Channel) // first seen: their preferred way, chosen
+	}
+}
+
+func slicesWithout(ss []string, s string) []string {
+	var out []string
+	for _, x := range ss {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// longWords are words in a placeholder's name that mean a sentence or
+// more, not a word or a date.
+var longWords = map[string]bool{"message": true, "details": true, "detail": true, "description": true, "reason": true, "reasons": true,
+	"notes": true, "note": true, "comments": true, "comment": true, "explanation": true, "summary": true, "findings": true,
+	"actions": true, "outcome": true, "response": true, "body": true, "text": true, "news": true, "items": true, "address": true}
+
+// longPlaceholder decides whether a placeholder is filled in with a text
+// area rather than a one-line box: when a word of its name says it is
+// long (message, details, reason, findings...), or when in an email's or
+// a letter's body it stands on a line of its own, where it is a paragraph.
+func longPlaceholder(kind, body, name string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !('a' <= r && r <= 'z') }) {
+		if longWords[w] {
+			return true
+		}
+	}
+	if kind == post.KindSMS {
+		return false
+	}
+	key := notify.NameKey(name)
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if inner, ok := strings.CutPrefix(line, "(("); ok {
+			if inner, ok = strings.CutSuffix(inner, "))"); ok && !strings.Contains(inner, "??") && notify.NameKey(inner) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// personalisation is the placeholders' values as typed: line breaks as
+// "\n", surrounding space trimmed, empty ones left out.
+func personalisation(fields []placeholderField, in url.Values) map[string]any {
+	out := map[string]any{}
+	for _, f := range fields {
+		if v := strings.TrimSpace(strings.ReplaceAll(in.Get(f.ID), "\r\n", "\n")); v != "" {
+			out[f.Name] = v
+		}
+	}
+	return out
+}
+
+// caseSend is the message the form describes.
+func (pg *sendPage) caseSend(in url.Values) post.CaseSend {
+	return post.CaseSend{CaseID: pg.Case.ID, CaseReference: pg.Case.Reference, PersonID: pg.Case.PersonID, TemplateID: pg.Template.ID,
+		To: in.Get("to"), Address: strings.Split(strings.ReplaceAll(in.Get("address"), "\r\n", "\n"), "\n"), LargePrint: in.Get("large_print") == "yes",
+		ChannelReason: in.Get("reason"), Personalisation: personalisation(pg.Fields, in)}
 }
 
 func (p *deliveryPart) sendForm(w http.ResponseWriter, r *http.Request, m *Module, form *web.Form, status int) error {
@@ -148,63 +298,62 @@ func (p *deliveryPart) sendForm(w http.ResponseWriter, r *http.Request, m *Modul
 	return web.Render(w, r, status, "post/delivery_send", pg)
 }
 
+// send is steps 2 and 3: Continue checks the message and shows it; Change
+// goes back to the form with everything kept; Send sends it.
 func (p *deliveryPart) send(w http.ResponseWriter, r *http.Request, m *Module) error {
+	if err := r.ParseForm(); err != nil {
+		return platform.Invalid("The form could not be read")
+	}
 	pg, err := p.sendData(r, m, &web.Form{})
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return platform.Invalid("The form could not be read")
-	}
 	if pg.Template == nil {
-		return p.sendForm(w, r, m, &web.Form{Input: r.PostForm, Errors: []platform.FieldError{{Field: "template", Message: "Choose a template"}}},
+		return p.sendForm(w, r, m, &web.Form{Input: r.PostForm, Errors: []platform.FieldError{{Field: "channel", Message: "Choose a template"}}},
 			http.StatusUnprocessableEntity)
 	}
+	if r.PostForm.Get("change") != "" {
+		return p.sendForm(w, r, m, web.FormErrors(r, nil), http.StatusOK)
+	}
 	sub := web.SubjectOf(r)
-	in := post.CaseSend{CaseID: pg.Case.ID, CaseReference: pg.Case.Reference, PersonID: pg.Case.PersonID, TemplateID: pg.Template.ID,
-		To: r.PostForm.Get("to"), Address: strings.Split(r.PostForm.Get("address"), "\n"), LargePrint: r.PostForm.Get("large_print") == "yes",
-		Personalisation: map[string]any{}}
-	for _, f := range pg.Fields {
-		if v := strings.TrimSpace(r.PostForm.Get(f.ID)); v != "" {
-			in.Personalisation[f.Name] = v
+	in := pg.caseSend(r.PostForm)
+	if r.PostForm.Get("send") == "" {
+		cp, err := m.ps.PreviewFromCase(r.Context(), sub, in)
+		if err != nil {
+			return p.refused(w, r, m, pg, err)
 		}
+		return p.checkPage(w, r, pg, cp)
 	}
 	n, err := m.ps.SendFromCase(r.Context(), sub, in)
 	if err != nil {
-		var pe *platform.Error
-		if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid {
-			return err
-		}
-		// The engine names placeholders "p:<name>"; the page's fields are
-		// p1, p2... The summary lists the problems in the form's order.
-		order := map[string]int{"to": -2, "address": -1}
-		for i, f := range pg.Fields {
-			order[f.ID] = i
-			for j := range pe.Fields {
-				if pe.Fields[j].Field == "p:"+f.Name {
-					pe.Fields[j].Field = f.ID
-				}
-			}
-		}
-		sort.SliceStable(pe.Fields, func(i, j int) bool { return order[pe.Fields[i].Field] < order[pe.Fields[j].Field] })
-		return p.sendForm(w, r, m, web.FormErrors(r, pe), http.StatusUnprocessableEntity)
+		return p.refused(w, r, m, pg, err)
 	}
-	what := kindName(n.Kind)
+	what := post.KindWords(n.Kind)
 	web.SetFlash(w, r, strings.ToUpper(what[:1])+what[1:]+" to "+n.Recipient+" queued: its status shows under Messages")
 	http.Redirect(w, r, "/cases/"+url.PathEscape(pg.Case.ID), http.StatusSeeOther)
 	return nil
 }
 
-func kindName(kind string) string {
-	switch kind {
-	case post.KindEmail:
-		return "email"
-	case post.KindSMS:
-		return "text message"
-	case post.KindLetter:
-		return "letter"
+// refused shows the form again with the engine's refusal against its
+// fields, listed in the form's order.
+func (p *deliveryPart) refused(w http.ResponseWriter, r *http.Request, m *Module, pg *sendPage, err error) error {
+	var pe *platform.Error
+	if !errors.As(err, &pe) || pe.Code != platform.CodeInvalid {
+		return err
 	}
-	return ""
+	// The engine names placeholders "p:<name>"; the page's fields are
+	// p1, p2... The summary lists the problems in the form's order.
+	order := map[string]int{"reason": -3, "to": -2, "address": -1}
+	for i, f := range pg.Fields {
+		order[f.ID] = i
+		for j := range pe.Fields {
+			if pe.Fields[j].Field == "p:"+f.Name {
+				pe.Fields[j].Field = f.ID
+			}
+		}
+	}
+	sort.SliceStable(pe.Fields, func(i, j int) bool { return order[pe.Fields[i].Field] < order[pe.Fields[j].Field] })
+	return p.sendForm(w, r, m, web.FormErrors(r, pe), http.StatusUnprocessableEntity)
 }
 
 func firstOf(ss ...string) string {

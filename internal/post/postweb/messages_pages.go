@@ -1,6 +1,7 @@
 package postweb
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,15 +72,15 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 	if f.Kind != "" && sendKindText[f.Kind] == "" {
 		return platform.Invalid("Check the filter", platform.FieldError{Field: "kind", Message: "Choose email, text message or letter"})
 	}
-	// One box finds a recipient (an address or number, as typed) or the
-	// caller's reference.
+	// One box finds a recipient (an address or number, as typed, or a
+	// person's name) or the caller's reference.
 	if text := strings.TrimSpace(q.Get("q")); text != "" {
 		if addr, err := notify.ValidateEmail(text); err == nil {
 			f.Recipient = addr
 		} else if ph, err := notify.PhoneE164(text, true); err == nil {
 			f.Recipient = ph
-		} else {
-			f.Reference = text
+		} else if f.Text, f.PersonIDs, err = p.peopleNamed(r, sub, text); err != nil {
+			return err
 		}
 	}
 	if f.Before, err = sendCursor(r); err != nil {
@@ -106,7 +107,23 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 	for _, k := range []string{post.KindEmail, post.KindSMS, post.KindLetter} {
 		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: sendKindText[k]})
 	}
+	// The people the messages are about, named beside their address: a
+	// search by name then shows why each message matched.
+	var people []string
 	for _, n := range ns {
+		if n.PersonID != "" {
+			people = append(people, n.PersonID)
+		}
+	}
+	named, err := p.m.d.Directory.People(r.Context(), sub, people)
+	if err != nil {
+		return err
+	}
+	for _, n := range ns {
+		to := n.Recipient
+		if who := named[n.PersonID].Name; who != "" && who != to {
+			to += " (" + who + ")"
+		}
 		what := n.Subject
 		if what == "" {
 			what = n.Body
@@ -114,13 +131,31 @@ func (p *sendingPart) messagesPage(w http.ResponseWriter, r *http.Request) error
 		if len([]rune(what)) > 60 {
 			what = string([]rune(what)[:60]) + "…"
 		}
-		pg.Table.Rows = append(pg.Table.Rows, []web.Cell{{Text: n.Recipient, Href: "/post/messages/" + n.ID},
+		pg.Table.Rows = append(pg.Table.Rows, []web.Cell{{Text: to, Href: "/post/messages/" + n.ID},
 			{Text: sendKindText[n.Kind] + ": " + what}, {Text: sendUKTime(n.CreatedAt)}, {Text: sendStatusWords(n)}})
 	}
 	if more && len(ns) > 0 {
 		pg.Pages.Next = web.CursorURL(r, web.EncodeCursor(ns[len(ns)-1].ID))
 	}
 	return web.Render(w, r, http.StatusOK, "post/messages_list", pg)
+}
+
+// maxNamedPeople bounds the people a name search looks for: a name
+// common enough to match more is narrowed by typing more of it.
+const maxNamedPeople = 200
+
+// peopleNamed is text as a name search: the directory's people whose name
+// (or email address) holds it, as sub may see them, by ID.
+func (p *sendingPart) peopleNamed(r *http.Request, sub *platform.Subject, text string) (string, []string, error) {
+	found, err := p.m.d.Directory.SearchPeople(r.Context(), sub, platform.PeopleQuery{Text: text, Limit: maxNamedPeople})
+	if err != nil {
+		return "", nil, err
+	}
+	ids := make([]string, 0, len(found.People))
+	for _, who := range found.People {
+		ids = append(ids, who.ID)
+	}
+	return text, ids, nil
 }
 
 // sendCursor is the engine's cursor from a page's or the API's opaque one.
@@ -140,6 +175,8 @@ type messagePage struct {
 	Kind    string
 	// BodyLines are the body's non-empty lines, one paragraph each.
 	BodyLines []string
+	// PDFURL is a letter's PDF as posted, once delivery has made it.
+	PDFURL string
 }
 
 func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error {
@@ -185,6 +222,10 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	if n.LargePrint {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Format", Value: "Large print"})
 	}
+	if n.ChannelReason != "" {
+		// The sender chose another channel than the person prefers.
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Why not their preferred channel", Value: n.ChannelReason})
+	}
 	sender := "A member of staff"
 	if strings.HasPrefix(n.CreatedBy, "api:") {
 		sender = "A system, with an API key (" + n.KeyType + ")"
@@ -197,6 +238,9 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 	}
 	if n.Kind == post.KindLetter {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Postage", Value: n.Postage})
+		if n.PDFBlob != "" {
+			pg.PDFURL = "/post/messages/" + n.ID + "/letter.pdf"
+		}
 	}
 	pg.History = sendHistory(n)
 	for _, l := range strings.Split(n.Body, "\n") {
@@ -244,4 +288,31 @@ func sendHistory(n post.Notification) []web.SummaryRow {
 		out = append(out, web.SummaryRow{Key: sendUKTime(at), Value: sendStatusWords(n)})
 	}
 	return out
+}
+
+// letterPDF is a letter's PDF exactly as it went to the printer (or as
+// the sender gave it, for a precompiled letter), for staff who may read
+// the message: the same check as its page.
+func (p *sendingPart) letterPDF(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	n, _, err := p.m.ps.Notification(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if n.Kind != post.KindLetter || n.PDFBlob == "" || p.m.d.Blob == nil {
+		return platform.NotFound("letter PDF")
+	}
+	rc, info, err := p.m.d.Blob.Open(r.Context(), n.PDFBlob)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sendScan(w, "application/pdf", "letter-"+n.ID+".pdf", info.Size)
+	if _, err := io.Copy(w, rc); err != nil {
+		panic(http.ErrAbortHandler) // cut off: the client sees fewer bytes than promised
+	}
+	return nil
 }

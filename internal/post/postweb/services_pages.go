@@ -34,6 +34,7 @@ func (p *sendingPart) pageRoutes(srv *web.Server) {
 	rt.Handle("POST /post/services/{id}/bulk", web.RequireSignedInFunc(p.sendBulk), web.MaxBody(20<<20))
 	rt.Handle("GET /post/messages", web.RequireSignedInFunc(p.messagesPage))
 	rt.Handle("GET /post/messages/{id}", web.RequireSignedInFunc(p.messagePage))
+	rt.Handle("GET /post/messages/{id}/letter.pdf", web.RequireSignedInFunc(p.letterPDF))
 }
 
 var sendLondon = func() *time.Location {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/platform"
 )
 
@@ -147,7 +148,7 @@ func countPages(ctx context.Context, w *workdir, name string, pdf []byte) (int, 
 
 // bundleIndex lays out the index, given how many pages it takes.
 func bundleIndex(title, council string, requested time.Time, items []BundleItem, pages []int, indexPages int) ([]byte, error) {
-	d := newDoc(systemFace(), title)
+	d := newDoc(pdffont.System(), title)
 	d.footer(title + " · index")
 	d.AddPage()
 	d.font("B", 18)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/platform"
 )
 
@@ -45,7 +46,7 @@ func CasePDF(c CaseRecord) ([]byte, error) {
 		return nil, platform.Invalid("a case needs its reference")
 	}
 	title := c.Reference + " " + c.Service
-	d := newDoc(systemFace(), title)
+	d := newDoc(pdffont.System(), title)
 	d.footer(c.Council + " · " + c.Reference)
 	d.AddPage()
 	d.font("B", 18)
@@ -81,7 +82,7 @@ func CasePDF(c CaseRecord) ([]byte, error) {
 // document no tool here can turn into PDF) as an A4 PDF under a title and
 // a line saying where it came from.
 func TextPDF(title, source, body string) ([]byte, error) {
-	d := newDoc(systemFace(), title)
+	d := newDoc(pdffont.System(), title)
 	d.footer(oneLine(clip(title, 80)))
 	d.AddPage()
 	d.font("B", 16)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"dbtp/internal/pdffont"
 	"dbtp/internal/platform"
 )
 
@@ -45,7 +46,7 @@ func CertificatePDF(c Certificate) ([]byte, error) {
 	if err := checkCertificate(c); err != nil {
 		return nil, err
 	}
-	d := newDoc(systemFace(), "Certificate of destruction "+c.Number)
+	d := newDoc(pdffont.System(), "Certificate of destruction "+c.Number)
 	d.footer(fmt.Sprintf("%s · certificate of destruction %s", c.Council, c.Number))
 	d.AddPage()
 

@@ -1,6 +1,7 @@
 package pdfs
 
 import (
+	"dbtp/internal/pdffont"
 	"fmt"
 	"os"
 	"strings"
@@ -33,7 +34,7 @@ func sampleCertificate() Certificate {
 // names would then only be tested on the Windows-1252 fallback.
 func wantFont(t *testing.T) bool {
 	t.Helper()
-	if systemFace().regular != nil {
+	if pdffont.System().OK() {
 		return true
 	}
 	if os.Getenv("CI") == "true" {
@@ -77,7 +78,7 @@ func TestCertificatePDF(t *testing.T) {
 // accents and curly quotes; what it lacks becomes "?".
 func TestCP1252Fallback(t *testing.T) {
 	needTools(t)
-	d := newDoc(face{}, "t")
+	d := newDoc(pdffont.Face{}, "t")
 	d.AddPage()
 	d.para("Zoë O’Brien and Łukasz, 漢, \U0001F600", 10)
 	out, err := output(d.Fpdf)

@@ -1,10 +1,9 @@
 package pdfs
 
 import (
+	"dbtp/internal/pdffont"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -12,59 +11,6 @@ import (
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/text/unicode/norm"
 )
-
-// face is the typeface generated documents are set in: a TrueType font read
-// from the system when there is one (so names such as "Łukasz" print as
-// written and the binary carries no font), or fpdf's built-in Helvetica,
-// which knows only the Windows-1252 characters.
-type face struct {
-	regular, bold []byte
-	has           map[uint16]uint16 // the characters the font has a glyph for
-}
-
-// fontFiles are tried in order. Debian's fonts-liberation is installed
-// with chromium (and by CI); DejaVu comes with much else.
-var fontFiles = [][2]string{
-	{"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"},
-	{"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"},
-}
-
-// systemFace is read once per process: fonts do not change under a running
-// server, and the files are a few hundred kilobytes.
-var systemFace = sync.OnceValue(func() face {
-	for _, f := range fontFiles {
-		if fc, ok := loadFace(f[0], f[1]); ok {
-			return fc
-		}
-	}
-	return face{}
-})
-
-// loadFace reads a font pair and proves fpdf can use it by writing a small
-// document with it; a font that is missing or that fpdf cannot parse (even
-// by panicking) leaves us on Helvetica rather than failing every PDF.
-func loadFace(regularPath, boldPath string) (fc face, ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	regular, err1 := os.ReadFile(regularPath)
-	bold, err2 := os.ReadFile(boldPath)
-	ttf, err3 := fpdf.TtfParse(regularPath)
-	if err1 != nil || err2 != nil || err3 != nil || len(ttf.Chars) == 0 {
-		return face{}, false
-	}
-	fc = face{regular: regular, bold: bold, has: ttf.Chars}
-	d := newDoc(fc, "font check")
-	d.AddPage()
-	d.font("B", 10)
-	d.Cell(0, 10, d.text("Zoë O’Brien, Łukasz"))
-	if _, err := output(d.Fpdf); err != nil {
-		return face{}, false
-	}
-	return fc, true
-}
 
 // fontFamily is the name the TrueType font is registered under.
 const fontFamily = "dbtpsans"
@@ -78,7 +24,7 @@ type doc struct {
 	cp1252 func(string) string
 }
 
-func newDoc(fc face, title string) *doc {
+func newDoc(fc pdffont.Face, title string) *doc {
 	pdf := fpdf.New("P", "pt", "A4", "")
 	pdf.SetMargins(50, 50, 50)
 	pdf.SetAutoPageBreak(true, 50)
@@ -87,10 +33,9 @@ func newDoc(fc face, title string) *doc {
 	// font subset by it.
 	pdf.AliasNbPages("{nb}")
 	d := &doc{Fpdf: pdf}
-	if fc.regular != nil {
-		pdf.AddUTF8FontFromBytes(fontFamily, "", fc.regular)
-		pdf.AddUTF8FontFromBytes(fontFamily, "B", fc.bold)
-		d.utf8, d.has = true, fc.has
+	if fc.OK() {
+		fc.Add(pdf, fontFamily)
+		d.utf8, d.has = true, fc.Has
 	} else {
 		d.cp1252 = pdf.UnicodeTranslatorFromDescriptor("")
 	}

@@ -84,6 +84,10 @@ type Options struct {
 	// anonymous can be used without an account after confirming an email
 	// address; without it, every portal page needs sign-in.
 	AnonymousOrg func(ctx context.Context) (orgID string, err error)
+	// SentMessages lists what digital post sent the person about a case
+	// of theirs (services.Post.MessagesTo); without it the request page
+	// shows none.
+	SentMessages func(ctx context.Context, sub *platform.Subject, caseID string) ([]services.CaseMessage, error)
 }
 
 type portal struct {

@@ -86,6 +86,12 @@ type messageRow struct {
 	Mine             bool
 }
 
+// sentRow is a message the council sent the person about the case (an
+// email, a text message or a letter), as their request page lists it.
+type sentRow struct {
+	When, Channel, Subject, Excerpt, Status string
+}
+
 type actionButton struct {
 	ID, Label, Href string
 }
@@ -97,6 +103,7 @@ type trackPage struct {
 	Submitted string
 	Events    []eventRow
 	Messages  []messageRow
+	Sent      []sentRow
 	Actions   []actionButton
 	Answers   []answerRow
 	Response  []answerRow
@@ -157,6 +164,17 @@ func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.S
 		}
 		d.Messages = append(d.Messages, messageRow{When: showTime(n.CreatedAt), From: from, Body: n.Body, Mine: mine})
 	}
+	if p.opts.SentMessages != nil && c.ApplicantID == sub.UserID {
+		// What digital post sent them about it, newest first. The page
+		// is theirs whether or not post can answer.
+		if sent, err := p.opts.SentMessages(ctx, sub, c.ID); err == nil {
+			for i := len(sent) - 1; i >= 0; i-- {
+				m := sent[i]
+				d.Sent = append(d.Sent, sentRow{When: showTime(m.CreatedAt), Channel: sentChannels[m.Kind], Subject: m.Subject,
+					Excerpt: m.Excerpt, Status: sentStatus(m.Kind, m.Status)})
+			}
+		}
+	}
 	for _, t := range allowed {
 		// The portal offers only the moves meant for the applicant; staff
 		// use the console, where required fields can be asked for.
@@ -174,6 +192,34 @@ func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.S
 	}
 	d.Response = response(def, c.Answers, files)
 	return web.Render(w, r, status, "portal/track", d)
+}
+
+var sentChannels = map[string]string{"email": "Email", "sms": "Text message", "letter": "Letter"}
+
+// sentStatus is a message's status (GOV.UK Notify's) in the words a
+// resident needs: whether it reached them, and if not, whose move it is.
+func sentStatus(kind, status string) string {
+	if kind == "letter" {
+		switch status {
+		case "created", "sending", "pending", "accepted":
+			return "Being printed"
+		case "received", "delivered", "sent":
+			return "Posted"
+		}
+	}
+	switch status {
+	case "created", "sending", "pending":
+		return "Being sent"
+	case "delivered", "sent":
+		return "Delivered"
+	case "permanent-failure":
+		return "Not delivered: the address or number did not work"
+	case "temporary-failure":
+		return "Not delivered: your inbox or phone was not taking messages"
+	case "technical-failure", "validation-failed":
+		return "Not sent: a problem on our side"
+	}
+	return "Being sent"
 }
 
 // response is what staff have given the applicant in the fields the

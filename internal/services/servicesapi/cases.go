@@ -92,17 +92,17 @@ func (a *api) submit(w http.ResponseWriter, r *http.Request, sub *platform.Subje
 	if in.Service == "" {
 		return platform.Invalid("Name the service to submit.", platform.FieldError{Field: "service", Message: "is required"})
 	}
-	p, err := a.svc.GetDefinition(r.Context(), sub, in.Service, 0)
+	def, err := a.svc.LatestDefinition(r.Context(), sub, in.Service)
 	if err != nil {
 		return err
 	}
-	answers, err := a.normaliseAnswers(r, sub, p.Def, in.Answers)
+	answers, err := a.normaliseAnswers(r, sub, def, in.Answers)
 	if err != nil {
 		return err
 	}
-	c, err := a.svc.Submit(r.Context(), sub, p.Def.ID, answers, services.SubmitOptions{OnBehalfOf: in.OnBehalfOf})
+	c, err := a.svc.Submit(r.Context(), sub, def.ID, answers, services.SubmitOptions{OnBehalfOf: in.OnBehalfOf})
 	if err != nil {
-		return under("answers", err, isField(p.Def))
+		return under("answers", err, isField(def))
 	}
 	w.Header().Set("Location", caseHref(c.ID))
 	return a.writeCase(w, r, sub, http.StatusCreated, c)

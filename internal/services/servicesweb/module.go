@@ -163,6 +163,15 @@ func (m *Module) registerJobs(d *module.Deps) error {
 	return q.Handle(services.MailJob, mailKind)
 }
 
+// sentMessages is what digital post sent the person about their case,
+// when post is wired in.
+func (m *Module) sentMessages(ctx context.Context, sub *platform.Subject, caseID string) ([]services.CaseMessage, error) {
+	if m.Post == nil {
+		return nil, nil
+	}
+	return m.Post.MessagesTo(ctx, sub, caseID)
+}
+
 // publisher is the events bus as the engine declares it.
 type publisher struct{ bus *events.Bus }
 
@@ -238,7 +247,8 @@ func (m *Module) Web(srv *web.Server) error {
 			}
 			return o.Name
 		},
-		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err }}); err != nil {
+		AnonymousOrg: func(ctx context.Context) (string, error) { o, err := dir.HostOrg(ctx); return o.ID, err },
+		SentMessages: m.sentMessages}); err != nil {
 		return err
 	}
 	servicesapi.Register(srv, m.svc, servicesapi.Options{UnitID: dir.UnitID, People: pp.name})

@@ -61,6 +61,9 @@ type Options struct {
 	// "Signature N".
 	FieldName  string
 	Appearance *Appearance
+	// Fills are the values the signer gave for their other fields, written
+	// in the same update as the signature (see Fill).
+	Fills []Fill
 	// Name, Reason, Location and ContactInfo go in the signature dictionary.
 	Name, Reason, Location, ContactInfo string
 	// Time is the claimed signing time (/M) and the time the certificate is
@@ -103,6 +106,9 @@ func Sign(ctx context.Context, doc []byte, opts Options) (*Result, error) {
 		if err := opts.Appearance.check(); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkFills(opts.Fills); err != nil {
+		return nil, err
 	}
 	if opts.Level >= LevelBLT && opts.Revocation == nil {
 		return nil, platform.Invalid(opts.Level.String() + " needs a source of revocation data")
@@ -166,7 +172,7 @@ func sign(ctx context.Context, doc []byte, r *pdf.Reader, opts Options, now time
 	}
 	dict.WriteString("\n /Prop_Build << /App << /Name /dbtp >> >>")
 	res := &Result{}
-	out, field, err := place(doc, r, dict.Bytes(), fieldSpec{opts.FieldName, opts.Appearance}, reserve, func(digest []byte) ([]byte, error) {
+	out, field, err := place(doc, r, dict.Bytes(), fieldSpec{opts.FieldName, opts.Appearance, opts.Fills}, reserve, func(digest []byte) ([]byte, error) {
 		copy(res.Digest[:], digest)
 		attrs, err := s.signedAttrs(digest)
 		if err != nil {
@@ -242,12 +248,10 @@ func place(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int, 
 
 const byteRangePlaceholder = "[0 9999999999 9999999999 9999999999]"
 
-// prepare appends the signature's incremental update with a /ByteRange and a
-// zero-filled /Contents of reserve bytes, and tells where /Contents' "<" is.
-// showOn rewrites page with widget added to its /Annots (a direct array,
+// showOn rewrites page with widgets added to its /Annots (a direct array,
 // even where the page had an array object of its own, so a verifier sees the
 // change on the page itself).
-func showOn(u *update, page pdf.Value, widget uint32) {
+func showOn(u *update, page pdf.Value, widgets []uint32) {
 	id, gen := pdfdoc.PtrOf(page)
 	var b bytes.Buffer
 	pdfdoc.WriteDictOpen(&b, page, id, 0, map[string]bool{"Annots": true})
@@ -257,16 +261,50 @@ func showOn(u *update, page pdf.Value, widget uint32) {
 		pdfdoc.WriteValue(&b, annots.Index(i), pdfdoc.IDOf(annots), 1)
 		b.WriteByte(' ')
 	}
-	b.WriteString(pdfdoc.Ref(widget, 0) + "] >>")
+	for i, w := range widgets {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(pdfdoc.Ref(w, 0))
+	}
+	b.WriteString("] >>")
 	u.set(id, gen, b.Bytes())
 }
 
-// fieldSpec names the field to sign and, for a new one, where to show it.
+// fieldSpec names the field to sign and, for a new one, where to show it;
+// fills are the signer's other fields' values.
 type fieldSpec struct {
-	name string
-	look *Appearance
+	name  string
+	look  *Appearance
+	fills []Fill
 }
 
+// shown gathers the widgets each page gains, to rewrite each page once.
+type shown struct {
+	order   []uint32 // page object numbers, in the order first met
+	pages   map[uint32]pdf.Value
+	widgets map[uint32][]uint32
+}
+
+func (s *shown) add(page pdf.Value, widget uint32) {
+	id := pdfdoc.IDOf(page)
+	if s.pages == nil {
+		s.pages, s.widgets = map[uint32]pdf.Value{}, map[uint32][]uint32{}
+	}
+	if _, ok := s.pages[id]; !ok {
+		s.order, s.pages[id] = append(s.order, id), page
+	}
+	s.widgets[id] = append(s.widgets[id], widget)
+}
+
+func (s *shown) write(u *update) {
+	for _, id := range s.order {
+		showOn(u, s.pages[id], s.widgets[id])
+	}
+}
+
+// prepare appends the signature's incremental update with a /ByteRange and a
+// zero-filled /Contents of reserve bytes, and tells where /Contents' "<" is.
 func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int) (out []byte, field string, contentsAt int, err error) {
 	u := newUpdate(doc, r)
 	root := r.Trailer().Key("Root")
@@ -286,6 +324,8 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 		field = "Signature " + strconv.Itoa(len(fields)+1)
 	}
 	var fieldID uint32
+	var on shown
+	var newFields []uint32 // for the form's /Fields
 	for _, f := range fields {
 		if f.Key("T").Text() != field {
 			continue
@@ -319,14 +359,27 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 			b.WriteString(" /F 132 /Rect [0 0 0 0] >>") // printed, locked, of no size
 			fieldID = u.add(b.Bytes())
 		} else {
-			ap := u.add(spec.look.stream())
+			ap := spec.look.add(u)
 			rc := spec.look.Rect
 			fmt.Fprintf(&b, " /F 132 /Rect [%s %s %s %s] /AP << /N %s >> >>", num(rc[0]), num(rc[1]), num(rc[2]), num(rc[3]), pdfdoc.Ref(ap, 0))
 			fieldID = u.add(b.Bytes())
-			showOn(u, page, fieldID)
+			on.add(page, fieldID)
 		}
-
-		// Add the field to the form: rewrite the AcroForm where it is an
+		newFields = append(newFields, fieldID)
+	}
+	for i := range spec.fills {
+		f := &spec.fills[i]
+		page, ok := pdfdoc.NthPage(root.Key("Pages"), f.Page)
+		if !ok {
+			return nil, "", 0, platform.Errorf(platform.CodeInvalid, "the document has no page %d for the field %s", f.Page, f.Name)
+		}
+		id := u.add(f.add(u, pdfdoc.Ref(pdfdoc.PtrOf(page))))
+		on.add(page, id)
+		newFields = append(newFields, id)
+	}
+	on.write(u)
+	if len(newFields) > 0 {
+		// Add the new fields to the form: rewrite the AcroForm where it is an
 		// object of its own, otherwise rewrite the catalog with a new one.
 		form := root.Key("AcroForm")
 		var fb bytes.Buffer
@@ -343,7 +396,13 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 			pdfdoc.WriteValue(&fb, old.Index(i), from, 1)
 			fb.WriteByte(' ')
 		}
-		fb.WriteString(pdfdoc.Ref(fieldID, 0) + "] /SigFlags 3 >>")
+		for i, id := range newFields {
+			if i > 0 {
+				fb.WriteByte(' ')
+			}
+			fb.WriteString(pdfdoc.Ref(id, 0))
+		}
+		fb.WriteString("] /SigFlags 3 >>")
 		u.set(formID, formGen, fb.Bytes())
 		if !indirect {
 			var cb bytes.Buffer

@@ -49,8 +49,13 @@ func (p *ceremonyPart) web(srv *web.Server, m *Module) error {
 	rt.HandleFunc("GET /envelopes/to-sign", h.tasks)
 	rt.HandleFunc("GET /envelopes/{id}/sign", h.staffGet)
 	rt.HandleFunc("POST /envelopes/{id}/sign", h.staffPost)
-	rt.HandleFunc("GET /envelopes/{id}/sealed.pdf", h.sealed)
-	rt.HandleFunc("GET /envelopes/{id}/certificate.pdf", h.sealed)
+	// The sealed PDF is one of the envelope's documents
+	// (/envelopes/{id}/documents/sealed.pdf); its first address, which
+	// links already sent may name, moved there.
+	rt.Handle("GET /envelopes/{id}/sealed.pdf", moved(func(r *http.Request) string {
+		return "/envelopes/" + url.PathEscape(r.PathValue("id")) + "/documents/sealed.pdf"
+	}))
+	rt.HandleFunc("GET /envelopes/{id}/certificate.pdf", h.certificate)
 	h.routeAPI(srv.API())
 	return nil
 }
@@ -357,23 +362,33 @@ func (h *ceremonyHandlers) act(w http.ResponseWriter, r *http.Request, a signing
 	return err
 }
 
-// sealed serves the sealed PDF or its completion certificate to those
-// who may read the envelope.
-func (h *ceremonyHandlers) sealed(w http.ResponseWriter, r *http.Request) error {
+// certificate serves the completion certificate to those who may read the
+// envelope.
+func (h *ceremonyHandlers) certificate(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
 	}
-	sealed, cert, err := h.m.ss.Sealed(r.Context(), sub, r.PathValue("id"))
+	_, cert, err := h.m.ss.Sealed(r.Context(), sub, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	doc, name := sealed, "sealed.pdf"
-	if strings.HasSuffix(r.URL.Path, "/certificate.pdf") {
-		doc, name = cert, "completion-certificate.pdf"
-	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+"-"+name+`"`)
-	_, err = w.Write(doc)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+`-completion-certificate.pdf"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err = w.Write(cert)
 	return err
+}
+
+// moved answers with a permanent redirect (308, which keeps the method)
+// to the address to gives for the request: a path that moved, so links
+// and clients that name the old one still work.
+func moved(to func(*http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := to(r)
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusPermanentRedirect)
+	})
 }

@@ -47,15 +47,6 @@ type taskJSON struct {
 	Href       string    `json:"href"` // the page to sign at
 }
 
-type eventJSON struct {
-	Action    string    `json:"action"`
-	Actor     string    `json:"actor"`
-	Address   string    `json:"address,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-	DocSHA256 string    `json:"doc_sha256,omitempty"`
-	At        time.Time `json:"at"`
-}
-
 func (h *ceremonyHandlers) routeAPI(api *web.API) {
 	read, write := []string{platform.ScopeRead}, []string{platform.ScopeWrite}
 	done := map[int]web.Response{200: {Description: "Done; when it completed the step, the next step's recipients are notified, and after the last the envelope is sealed by a job.", Schema: web.SchemaOf(actResult{})}}
@@ -71,9 +62,6 @@ func (h *ceremonyHandlers) routeAPI(api *web.API) {
 	api.HandleFunc("GET /api/v1/signing-tasks", web.Op{Summary: "Envelopes waiting for you", OperationID: "listSigningTasks",
 		Description: "Envelopes whose current step asks the token's person to sign or approve.", Tags: tagCeremony, Scopes: read,
 		Responses: map[int]web.Response{200: {Description: "The tasks, oldest first.", Schema: web.SchemaOf([]taskJSON{})}}}, h.apiTasks)
-	api.HandleFunc("GET /api/v1/envelopes/{id}/evidence", web.Op{Summary: "An envelope's evidence", OperationID: "getEnvelopeEvidence",
-		Description: "What happened to the envelope, in order, with the document's SHA-256 at each step: what the completion certificate lists.",
-		Tags:        tagCeremony, Scopes: read, Responses: map[int]web.Response{200: {Description: "The events.", Schema: web.SchemaOf([]eventJSON{})}}}, h.apiEvidence)
 }
 
 func (h *ceremonyHandlers) apiActor(r *http.Request) (signing.Actor, error) {
@@ -148,22 +136,6 @@ func (h *ceremonyHandlers) apiTasks(w http.ResponseWriter, r *http.Request) erro
 	for _, e := range envs {
 		out = append(out, taskJSON{EnvelopeID: e.ID, Title: e.Title, SenderName: e.SenderName, Step: e.CurrentStep, SentAt: e.SentAt,
 			Href: "/envelopes/" + e.ID + "/sign"})
-	}
-	return web.WriteJSON(w, http.StatusOK, out)
-}
-
-func (h *ceremonyHandlers) apiEvidence(w http.ResponseWriter, r *http.Request) error {
-	sub, err := staff(r)
-	if err != nil {
-		return err
-	}
-	evs, err := h.m.ss.Evidence(r.Context(), sub, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out := make([]eventJSON, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, eventJSON{Action: e.Action, Actor: e.ActorName, Address: e.Address, Detail: e.Detail, DocSHA256: e.DocSHA256, At: e.At})
 	}
 	return web.WriteJSON(w, http.StatusOK, out)
 }

@@ -75,11 +75,17 @@ func TestCeremonyPages(t *testing.T) {
 		noErr(t, err)
 
 		pat := c.browser("Pat")
-		sealed := pat.Get("/envelopes/" + id + "/sealed.pdf")
+		sealed := pat.Get("/envelopes/" + id + "/documents/sealed.pdf")
 		want(t, sealed, http.StatusOK, "%PDF-")
 		signingtest.QPDFCheck(t, []byte(sealed.Body))
 		want(t, pat.Get("/envelopes/"+id+"/certificate.pdf"), http.StatusOK, "%PDF-")
-		want(t, cara.Get("/envelopes/"+id+"/sealed.pdf"), http.StatusForbidden)
+		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusForbidden)
+		// The sealed PDF's first address sends links already out to it.
+		old := pat.Get("/envelopes/" + id + "/sealed.pdf")
+		want(t, old, http.StatusPermanentRedirect)
+		if loc := old.Header.Get("Location"); loc != "/envelopes/"+id+"/documents/sealed.pdf" {
+			t.Fatalf("the old address redirects to %q", loc)
+		}
 	})
 }
 
@@ -103,6 +109,29 @@ func TestCeremonyAPI(t *testing.T) {
 		noErr(t, err)
 		want(t, c.srv.API(pat, "GET", "/api/v1/envelopes/"+id+"/evidence", ""), http.StatusOK, `"approved"`, `"signed"`, `"sealed"`, `"completed"`)
 		want(t, c.srv.API(cara, "GET", "/api/v1/envelopes/"+id+"/evidence", ""), http.StatusForbidden)
+		// The evidence's first address redirects to it (a client that
+		// follows, as webtest's does, gets the evidence).
+		old := noFollow(t, c.srv.URL+"/api/v1/envelopes/"+id+"/events", pat)
+		if old.StatusCode != http.StatusPermanentRedirect || old.Header.Get("Location") != "/api/v1/envelopes/"+id+"/evidence" {
+			t.Fatalf("the evidence's old address: %d %q", old.StatusCode, old.Header.Get("Location"))
+		}
+		want(t, c.srv.API(pat, "GET", "/api/v1/envelopes/"+id+"/events", ""), http.StatusOK, `"items"`, `"sealed"`)
 		want(t, c.srv.API(pat, "GET", "/api/v1/openapi.json", ""), http.StatusOK, "signEnvelope", "approveEnvelope", "declineEnvelope", "listSigningTasks", "getEnvelopeEvidence")
+		if doc := c.srv.API(pat, "GET", "/api/v1/openapi.json", "").Body; strings.Contains(doc, "listEnvelopeEvents\"") || strings.Count(doc, "\"getEnvelopeEvidence\"") != 1 {
+			t.Fatal("the OpenAPI document still lists the evidence twice")
+		}
 	})
+}
+
+// noFollow gets url with a bearer token without following a redirect.
+func noFollow(t *testing.T, url, token string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	noErr(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	noErr(t, err)
+	res.Body.Close()
+	return res
 }

@@ -2,6 +2,7 @@ package signingweb
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -39,6 +40,8 @@ type EnvelopeJSON struct {
 	CompletedAt     time.Time       `json:"completed_at,omitzero"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 	Sealed          bool            `json:"sealed"`
+	TemplateID      string          `json:"template_id,omitempty"`      // the template it was made from
+	TemplateVersion int             `json:"template_version,omitempty"` // and that template's version
 	Recipients      []RecipientJSON `json:"recipients,omitempty"`
 	Fields          []FieldJSON     `json:"fields,omitempty"`
 }
@@ -101,7 +104,8 @@ type VoidInput struct {
 func envelopeJSON(e signing.Envelope) EnvelopeJSON {
 	out := EnvelopeJSON{ID: e.ID, Title: e.Title, Message: e.Message, Status: e.Status, BusinessUnitID: e.UnitID, SenderID: e.SenderID, SenderName: e.SenderName,
 		CaseID: e.CaseID, Pages: e.Pages, OriginalSHA256: e.OriginalSHA256, CurrentStep: e.CurrentStep, RemindEveryDays: e.RemindEveryDays, Reason: e.Reason,
-		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, SentAt: e.SentAt, CompletedAt: e.CompletedAt, UpdatedAt: e.UpdatedAt, Sealed: e.SealedBlob != ""}
+		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, SentAt: e.SentAt, CompletedAt: e.CompletedAt, UpdatedAt: e.UpdatedAt, Sealed: e.SealedBlob != "",
+		TemplateID: e.TemplateID, TemplateVersion: e.TemplateVersion}
 	for _, r := range e.Recipients {
 		rj := RecipientJSON{ID: r.ID, Step: r.Step, Role: r.Role, UserID: r.UserID, Name: r.Name, Email: r.Email, Phone: r.Phone, Status: r.Status,
 			ActedAt: r.ActedAt, IdentifiedBy: r.IdentifiedBy, Reason: r.Reason, MayReassign: r.MayReassign}
@@ -158,8 +162,15 @@ func (p *envelopesPart) routeAPI(api *web.API) {
 	api.HandleFunc("DELETE /api/v1/envelopes/{id}", web.Op{Summary: "Discard a draft", OperationID: "discardEnvelope", Tags: tagEnvelopes, Scopes: write,
 		Description: "Only a draft never sent; the audit log keeps that it existed.", Params: []web.Param{envIDParam},
 		Responses: map[int]web.Response{204: {Description: "Discarded."}}}, p.apiDiscard)
-	api.HandleFunc("GET /api/v1/envelopes/{id}/events", web.Op{Summary: "An envelope's evidence", OperationID: "listEnvelopeEvents", Tags: tagEnvelopes, Scopes: read,
-		Params: []web.Param{envIDParam}, Responses: map[int]web.Response{200: {Description: "What happened, oldest first.", Schema: web.SchemaOf(web.List[EventJSON]{})}}}, p.apiEvents)
+	api.HandleFunc("GET /api/v1/envelopes/{id}/evidence", web.Op{Summary: "An envelope's evidence", OperationID: "getEnvelopeEvidence", Tags: tagEnvelopes, Scopes: read,
+		Description: "What happened to the envelope, oldest first, with the document's SHA-256 where it changed: what the completion certificate lists.",
+		Params:      []web.Param{envIDParam}, Responses: map[int]web.Response{200: {Description: "What happened, oldest first.", Schema: web.SchemaOf(web.List[EventJSON]{})}}}, p.apiEvidence)
+	// The evidence's first address: clients that name it are sent on.
+	api.Handle("GET /api/v1/envelopes/{id}/events", web.Op{Summary: "Moved: an envelope's evidence", OperationID: "listEnvelopeEventsMoved", Tags: tagEnvelopes, Public: true,
+		Description: "Moved to GET /api/v1/envelopes/{id}/evidence: answers with a permanent redirect (308) there.", Params: []web.Param{envIDParam},
+		Responses: map[int]web.Response{308: {Description: "Location names /api/v1/envelopes/{id}/evidence."}}}, moved(func(r *http.Request) string {
+		return "/api/v1/envelopes/" + url.PathEscape(r.PathValue("id")) + "/evidence"
+	}))
 	api.HandleFunc("GET /api/v1/envelopes/{id}/documents/{which}", web.Op{Summary: "Download an envelope's PDF", OperationID: "getEnvelopeDocument", Tags: tagEnvelopes, Scopes: read,
 		Params:    []web.Param{envIDParam, {Name: "which", In: "path", Required: true, Description: "original, current (with the signatures so far) or sealed"}},
 		Responses: map[int]web.Response{200: {Description: "The PDF (application/pdf)."}}}, p.document)
@@ -274,7 +285,7 @@ func (p *envelopesPart) apiVoid(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, envelopeJSON(env))
 }
 
-func (p *envelopesPart) apiEvents(w http.ResponseWriter, r *http.Request) error {
+func (p *envelopesPart) apiEvidence(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 package signingweb
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/signing"
@@ -19,14 +21,79 @@ type templatesPage struct {
 	Templates []signing.Template
 }
 
+// templatePage shows a template (or one of its versions) and, for the
+// current version, the form that makes an envelope from it.
 type templatePage struct {
 	*web.Form
 	Template signing.Template
 	Lines    []string // the body, line by line
+	Roles    []roleRow
+	Placed   []placedRow
+	// People are the use form's rows, one per role (p0-name, ...).
+	People           []int
+	StaffOption      []web.Option
+	MayEdit          bool
+	Versions         []versionRow
+	Latest           int // the current version, on a version's page
+	SavedBy, SavedOn string
 }
 
-func newTemplatePage(f *web.Form, t signing.Template) templatePage {
-	return templatePage{Form: f, Template: t, Lines: strings.Split(t.Body, "\n")}
+type roleRow struct {
+	signing.TemplateRole
+	RoleName string
+}
+
+type placedRow struct {
+	Role, Kind, Where string
+}
+
+type versionRow struct {
+	Version        int
+	Name, By, When string
+}
+
+// newTemplatePage describes t for its page.
+func (p *envelopesPart) newTemplatePage(r *http.Request, sub *platform.Subject, f *web.Form, t signing.Template) templatePage {
+	pg := templatePage{Form: f, Template: t, Lines: strings.Split(t.Body, "\n"), StaffOption: staffOption, People: rowsOf(len(t.Roles)),
+		SavedBy: p.personName(r, sub, t.UpdatedBy), SavedOn: day(t.UpdatedAt)}
+	for _, rl := range t.Roles {
+		pg.Roles = append(pg.Roles, roleRow{TemplateRole: rl, RoleName: roleNames[rl.Role]})
+	}
+	for _, tf := range t.Placed {
+		row := placedRow{Kind: kindNames[tf.Kind], Where: placeName(tf)}
+		if tf.Label != "" {
+			row.Kind += ": " + tf.Label
+		}
+		if tf.Role >= 0 && tf.Role < len(t.Roles) {
+			row.Role = t.Roles[tf.Role].Label
+		}
+		pg.Placed = append(pg.Placed, row)
+	}
+	return pg
+}
+
+// placeName says where a template's field goes, as a person would.
+func placeName(tf signing.TemplateField) string {
+	if tf.Position != "" {
+		return strings.ToUpper(tf.Position[:1]) + tf.Position[1:]
+	}
+	page := "page " + itoa(tf.Page)
+	if tf.Page == signing.LastPage {
+		page = "the last page"
+	}
+	return fmt.Sprintf("On %s at x %.0f, y %.0f", page, tf.X, tf.Y)
+}
+
+// personName is a member of staff's name, or their ID when the directory
+// has none (someone since gone).
+func (p *envelopesPart) personName(r *http.Request, sub *platform.Subject, id string) string {
+	if id == "" || p.dir == nil {
+		return id
+	}
+	if pp, err := p.dir.Person(r.Context(), sub, id); err == nil && pp.Name != "" {
+		return pp.Name
+	}
+	return id
 }
 
 func (p *envelopesPart) templatesWeb(srv *web.Server) {
@@ -39,6 +106,9 @@ func (p *envelopesPart) templatesWeb(srv *web.Server) {
 	page("GET /envelope-templates/{id}", p.template)
 	page("POST /envelope-templates/{id}", p.useTemplate)
 	page("POST /envelope-templates/{id}/delete", p.deleteTemplate)
+	page("GET /envelope-templates/{id}/edit", p.editTemplateForm)
+	page("POST /envelope-templates/{id}/edit", p.saveTemplate)
+	page("GET /envelope-templates/{id}/versions/{version}", p.templateVersion)
 	api := srv.API()
 	api.HandleFunc("GET /api/v1/envelope-templates", web.Op{Summary: "List envelope templates", OperationID: "listEnvelopeTemplates", Tags: tagEnvelopes,
 		Scopes:    []string{platform.ScopeRead},
@@ -55,19 +125,28 @@ func (p *envelopesPart) templatesWeb(srv *web.Server) {
 		Description: "body is lines of text; a line starting \"# \" is a heading; ((name)) is a merge field filled in for each envelope (POST /api/v1/envelopes with template_id and values).",
 		Request:     web.SchemaOf(signing.TemplateInput{}),
 		Responses:   map[int]web.Response{201: {Description: "The template.", Schema: web.SchemaOf(TemplateJSON{})}}}, p.apiCreateTemplate)
+	p.templateEditAPI(api)
 }
 
-// TemplateJSON is a template as the API shows it.
+// TemplateJSON is a template (or one of its versions) as the API shows it.
 type TemplateJSON struct {
-	ID             string   `json:"id"`
-	Name           string   `json:"name"`
-	Body           string   `json:"body"`
-	BusinessUnitID string   `json:"business_unit_id,omitempty"`
-	Fields         []string `json:"merge_fields"`
+	ID             string                  `json:"id"`
+	Name           string                  `json:"name"`
+	Body           string                  `json:"body"`
+	BusinessUnitID string                  `json:"business_unit_id,omitempty"`
+	Fields         []string                `json:"merge_fields"`
+	Roles          []signing.TemplateRole  `json:"roles"`
+	Placed         []signing.TemplateField `json:"fields"`
+	Version        int                     `json:"version"`
+	UpdatedBy      string                  `json:"updated_by,omitempty"`
+	UpdatedAt      time.Time               `json:"updated_at"`
 }
 
 func templateJSON(t signing.Template) TemplateJSON {
-	return TemplateJSON{ID: t.ID, Name: t.Name, Body: t.Body, BusinessUnitID: t.UnitID, Fields: append([]string{}, t.Fields...)}
+	out := TemplateJSON{ID: t.ID, Name: t.Name, Body: t.Body, BusinessUnitID: t.UnitID, Fields: append([]string{}, t.Fields...),
+		Roles: append([]signing.TemplateRole{}, t.Roles...), Placed: append([]signing.TemplateField{}, t.Placed...), Version: t.Version,
+		UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt}
+	return out
 }
 
 func (p *envelopesPart) templates(w http.ResponseWriter, r *http.Request) error {
@@ -112,12 +191,31 @@ func (p *envelopesPart) template(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "signing/envelopes_template", newTemplatePage(web.NewForm(url.Values{"title": {t.Name}}), t))
+	v := url.Values{"title": {t.Name}}
+	return p.renderTemplate(w, r, sub, http.StatusOK, web.NewForm(v), t)
 }
 
-// useTemplate makes a draft from the template with the values typed, and
-// goes on to its recipients as an upload does. The merge fields' inputs
-// are named value-0, value-1, ... in the order of the template's fields.
+// renderTemplate shows the current version with its versions and the
+// use form.
+func (p *envelopesPart) renderTemplate(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, f *web.Form, t signing.Template) error {
+	pg := p.newTemplatePage(r, sub, f, t)
+	pg.MayEdit = p.ss.MayEditTemplate(sub, t)
+	vs, err := p.ss.TemplateVersions(r.Context(), sub, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		pg.Versions = append(pg.Versions, versionRow{Version: v.Version, Name: v.Name, By: p.personName(r, sub, v.UpdatedBy), When: day(v.UpdatedAt)})
+	}
+	return web.Render(w, r, status, "signing/envelopes_template", pg)
+}
+
+// useTemplate makes a draft from the template with the values typed. The
+// merge fields' inputs are named value-0, value-1, ... in the order of the
+// template's fields. A template with roles also asks for the person in
+// each role (p0-name, p0-email, ...): the draft then has its recipients
+// and fields, and the sender checks it and sends; without roles, the
+// sender goes on to the recipients as after an upload.
 func (p *envelopesPart) useTemplate(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
@@ -133,23 +231,70 @@ func (p *envelopesPart) useTemplate(w http.ResponseWriter, r *http.Request) erro
 		k := "value-" + itoa(i)
 		values[f], names["values."+f] = r.FormValue(k), k
 	}
-	in := signing.NewEnvelope{Title: r.FormValue("title"), ExpiresInDays: signing.DefaultExpiryDays, RemindEveryDays: 3}
-	err = p.ss.FromTemplate(r.Context(), sub, t.ID, values, &in)
+	in := signing.Composed{NewEnvelope: signing.NewEnvelope{Title: r.FormValue("title"), ExpiresInDays: signing.DefaultExpiryDays, RemindEveryDays: 3},
+		TemplateID: t.ID, Values: values}
+	var errs []platform.FieldError
+	for i := range t.Roles {
+		k := fmt.Sprintf("p%d-", i)
+		ri := signing.RecipientInput{Name: r.FormValue(k + "name"), Email: r.FormValue(k + "email"), Phone: r.FormValue(k + "phone")}
+		if r.FormValue(k+"staff") == "yes" {
+			id, err := p.staffByEmail(r, sub, ri.Email)
+			if err != nil {
+				return err
+			}
+			if id == "" {
+				errs = append(errs, platform.FieldError{Field: k + "email", Message: "No member of staff has this email address: check it, or untick “member of staff”"})
+			}
+			ri.UserID = id
+		}
+		in.Recipients = append(in.Recipients, ri)
+	}
 	var env signing.Envelope
-	if err == nil {
-		env, err = p.ss.Create(r.Context(), sub, in)
+	if errs != nil {
+		// Every problem at once: the engine's with the other people too.
+		check := append([]signing.RecipientInput{}, in.Recipients...)
+		for i, rl := range t.Roles {
+			check[i].Role, check[i].Step = rl.Role, rl.Step
+		}
+		if _, cerr := signing.CheckRecipients(r.Context(), sub, p.dir, check); platform.CodeOf(cerr) == platform.CodeInvalid {
+			for _, fe := range platform.AsError(cerr).Fields {
+				// Staff are named by the directory, not the form.
+				m := engineField.FindStringSubmatch(fe.Field)
+				if m == nil || m[3] == "user_id" || m[3] == "name" && r.FormValue("p"+m[2]+"-staff") == "yes" {
+					continue
+				}
+				errs = append(errs, fe)
+			}
+		}
+		err = platform.Invalid("Check the people", errs...)
+	} else {
+		env, err = p.ss.Compose(r.Context(), sub, p.dir, in)
 	}
 	if platform.CodeOf(err) == platform.CodeInvalid {
-		f := web.FormErrors(r, err)
+		// The template's own fields are checked against the document
+		// made (a page it lacks): they are the template's to mend.
+		pe := platform.AsError(err)
+		for i, fe := range pe.Fields {
+			if m := engineField.FindStringSubmatch(fe.Field); m != nil && m[1] == "fields" {
+				k, _ := strconv.Atoi(m[2])
+				pe.Fields[i] = platform.FieldError{Field: "template-fields", Message: fmt.Sprintf("The template's field %d: %s", k+1, fe.Message)}
+			}
+		}
+		f := formErrors(r, pe, "p", rowsOf(len(t.Roles)), map[string]string{"user_id": "email", "role": "name", "step": "name"})
 		for i, fe := range f.Errors {
 			if n, ok := names[fe.Field]; ok {
 				f.Errors[i].Field = n
 			}
 		}
-		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_template", newTemplatePage(f, t))
+		return p.renderTemplate(w, r, sub, http.StatusUnprocessableEntity, f, t)
 	}
 	if err != nil {
 		return err
+	}
+	if len(t.Roles) > 0 {
+		web.SetFlash(w, r, "Draft made from the template, with its recipients and fields. Check it, then send it.")
+		http.Redirect(w, r, "/envelopes/"+url.PathEscape(env.ID), http.StatusSeeOther)
+		return nil
 	}
 	web.SetFlash(w, r, "Draft made from the template. Now add who signs it.")
 	http.Redirect(w, r, "/envelopes/"+url.PathEscape(env.ID)+"/recipients", http.StatusSeeOther)

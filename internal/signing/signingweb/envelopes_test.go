@@ -159,7 +159,7 @@ func TestEnvelopeAPI(t *testing.T) {
 		want(t, e.srv.API(tok, "PUT", "/api/v1/envelopes/"+env.ID+"/fields", `[]`), 409)
 		want(t, e.srv.API(tok, "POST", "/api/v1/envelopes/"+env.ID+"/void", `{"reason":""}`), 422, "reason")
 		want(t, e.srv.API(tok, "POST", "/api/v1/envelopes/"+env.ID+"/void", `{"reason":"Wrong supplier"}`), 200, `"status":"voided"`)
-		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes/"+env.ID+"/events", ""), 200, `"action":"created"`, `"action":"sent"`, `"action":"voided"`)
+		want(t, e.srv.API(tok, "GET", "/api/v1/envelopes/"+env.ID+"/evidence", ""), 200, `"action":"created"`, `"action":"sent"`, `"action":"voided"`)
 		doc := e.srv.API(tok, "GET", "/api/v1/envelopes/"+env.ID+"/documents/original", "")
 		want(t, doc, 200, "%PDF-")
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/signing"
@@ -74,6 +75,15 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 	}
 	if env.Message != "" {
 		out.Summary = append(out.Summary, web.SummaryRow{Key: "Message to recipients", Value: env.Message})
+	}
+	if env.TemplateID != "" {
+		// The version it was made from, which later edits leave as it was.
+		made := web.SummaryRow{Key: "Made from", Value: fmt.Sprintf("A template since deleted (version %d)", env.TemplateVersion)}
+		if t, err := p.ss.TemplateVersion(r.Context(), sub, env.TemplateID, env.TemplateVersion); err == nil {
+			made.Value = fmt.Sprintf("The template “%s”, version %d", t.Name, t.Version)
+			made.Href, made.ActionText = "/envelope-templates/"+url.PathEscape(t.ID)+"/versions/"+strconv.Itoa(t.Version), "See that version"
+		}
+		out.Summary = append(out.Summary, made)
 	}
 	out.Summary = append(out.Summary, web.SummaryRow{Key: "Document fingerprint (SHA-256)", Value: env.OriginalSHA256})
 	names := map[string]string{}

@@ -19,7 +19,8 @@ import (
 // long-term validation may change (ISO 32000-2 12.8.2.2, ETSI EN 319 142-1
 // 5.4): the catalog's form and security store, the form's fields, unsigned
 // signature fields being signed, page annotations gaining signature widgets,
-// and the security store itself.
+// and the security store itself; and, in a revision that adds a signature,
+// the signer's filled-in values as new read-only fields (pades.Fill).
 func changesAfter(doc []byte, sigs []rawSig) [][]string {
 	ends := []int64{}
 	for _, s := range sigs {
@@ -86,6 +87,11 @@ func diff(a, b *pdf.Reader) []string {
 	}
 	formID := pdfdoc.IDOf(rootB.Key("AcroForm"))
 	dssID := pdfdoc.IDOf(rootB.Key("DSS"))
+	// Filling in a form is allowed to a signer, in the revision they sign.
+	ok := isSigField
+	if signed(b) > signed(a) {
+		ok = func(f pdf.Value) bool { return isSigField(f) || isFilled(f) }
+	}
 	var out []string
 	ax, bx := a.Xref(), b.Xref()
 	for i := range bx {
@@ -119,14 +125,14 @@ func diff(a, b *pdf.Reader) []string {
 		var problem string
 		switch {
 		case id == rootID:
-			problem = checkCatalog(va, vb)
+			problem = checkCatalog(va, vb, ok)
 		case id == formID && id != 0:
-			problem = checkForm(va, vb)
+			problem = checkForm(va, vb, ok)
 		case id == dssID && id != 0, vb.Key("Type").Name() == "DSS":
 		case va.Key("FT").Name() == "Sig":
 			problem = checkSigField(va, vb)
 		case va.Key("Type").Name() == "Page":
-			problem = checkPage(va, vb)
+			problem = checkPage(va, vb, ok)
 		default:
 			problem = fmt.Sprintf("object %d (%s) was changed", id, describe(va))
 		}
@@ -193,12 +199,32 @@ func changedKeys(a, b pdf.Value) []string {
 	return out
 }
 
-func checkCatalog(va, vb pdf.Value) string {
+// signed counts the signed signature fields.
+func signed(r *pdf.Reader) int {
+	n := 0
+	for _, f := range pdfdoc.SigFields(r) {
+		if f.Key("V").Kind() == pdf.Dict {
+			n++
+		}
+	}
+	return n
+}
+
+func isSigField(f pdf.Value) bool { return f.Key("FT").Name() == "Sig" }
+
+// isFilled tells a signer's filled-in value: the widget of a read-only
+// (/Ff bit 1) text field or checkbox, with an appearance.
+func isFilled(f pdf.Value) bool {
+	ft := f.Key("FT").Name()
+	return (ft == "Tx" || ft == "Btn") && f.Key("Subtype").Name() == "Widget" && f.Key("Ff").Int64()&1 == 1 && f.Key("AP").Kind() == pdf.Dict
+}
+
+func checkCatalog(va, vb pdf.Value, ok func(pdf.Value) bool) string {
 	for _, k := range changedKeys(va, vb) {
 		switch k {
 		case "DSS":
 		case "AcroForm":
-			if p := checkForm(va.Key("AcroForm"), vb.Key("AcroForm")); p != "" {
+			if p := checkForm(va.Key("AcroForm"), vb.Key("AcroForm"), ok); p != "" {
 				return p
 			}
 		default:
@@ -208,13 +234,13 @@ func checkCatalog(va, vb pdf.Value) string {
 	return ""
 }
 
-// checkForm allows only new signature fields and the signature flags.
-func checkForm(va, vb pdf.Value) string {
+// checkForm allows only new fields that pass ok and the signature flags.
+func checkForm(va, vb pdf.Value, ok func(pdf.Value) bool) string {
 	for _, k := range changedKeys(va, vb) {
 		switch k {
 		case "SigFlags":
 		case "Fields":
-			if p := checkAdded(va.Key("Fields"), vb.Key("Fields"), "form field", func(f pdf.Value) bool { return f.Key("FT").Name() == "Sig" }); p != "" {
+			if p := checkAdded(va.Key("Fields"), vb.Key("Fields"), "form field", ok); p != "" {
 				return p
 			}
 		default:
@@ -261,14 +287,14 @@ func checkSigField(va, vb pdf.Value) string {
 	return ""
 }
 
-// checkPage allows a page to gain signature widgets.
-func checkPage(va, vb pdf.Value) string {
+// checkPage allows a page to gain widgets of fields that pass ok.
+func checkPage(va, vb pdf.Value, ok func(pdf.Value) bool) string {
 	for _, k := range changedKeys(va, vb) {
 		if k != "Annots" {
 			return fmt.Sprintf("a page's /%s was changed", k)
 		}
 		if p := checkAdded(va.Key("Annots"), vb.Key("Annots"), "page annotation", func(a pdf.Value) bool {
-			return a.Key("Subtype").Name() == "Widget" && a.Key("FT").Name() == "Sig"
+			return a.Key("Subtype").Name() == "Widget" && ok(a)
 		}); p != "" {
 			return p
 		}

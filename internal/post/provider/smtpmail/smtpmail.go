@@ -35,7 +35,10 @@ func (p *Provider) Send(ctx context.Context, m provider.Message) (provider.Resul
 	if m.Kind != "email" {
 		return provider.Result{}, provider.Permanent(errors.New("smtp sends email only, not " + m.Kind))
 	}
-	mm := mail.Message{To: m.To, Subject: m.Subject, Text: m.Text}
+	// The service's reply-to address: replies reach its inbox, not the
+	// relay's no-reply sender. The mail package refuses one that is not a
+	// single address on one line (a permanent failure, below).
+	mm := mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, ReplyTo: m.ReplyTo}
 	if m.HTML != "" {
 		// The same words for mail programs that show HTML: Notify's
 		// formatting (headings, lists, links) survives there.
