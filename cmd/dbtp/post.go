@@ -9,6 +9,7 @@ import (
 	"dbtp/internal/post/postweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
+	"dbtp/internal/signing"
 )
 
 // wirePost builds the digital post module and connects it with the
@@ -88,6 +89,21 @@ func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseI
 		out = append(out, services.CaseMessage{Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
 	return out, nil
+}
+
+// postTexts is digital post's SMS as the signing module sends its
+// one-time codes: through the organisation's "Electronic signatures"
+// sending service, delivered by the SMS provider.
+type postTexts struct{ pm *postweb.Module }
+
+func (p postTexts) SendText(ctx context.Context, t signing.Text) error {
+	ps := p.pm.Store()
+	if ps == nil {
+		return platform.NotFound("digital post")
+	}
+	_, err := ps.SendPlatformText(ctx, post.PlatformText{MessageID: t.Key, OrgID: t.OrgID, Service: "Electronic signatures", To: t.To, Body: t.Body,
+		Reference: t.Reference})
+	return err
 }
 
 func (p postOffice) SendURL(caseID string) string {
