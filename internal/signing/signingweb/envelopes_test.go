@@ -70,14 +70,20 @@ func TestEnvelopePages(t *testing.T) {
 			"r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"}, "r0-step": {"1"},
 			"r2-name": {"Cara"}, "r2-email": {"cara@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 303)
 
-		// Fields: the form starts with a signature per signer at the bottom of the last page.
+		// Fields: the form starts with a signature per signer on the last
+		// page, each in its own place (side by side).
 		fres := pat.Get(base + "/fields")
-		want(t, fres, 200, "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=")
+		want(t, fres, 200, "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=",
+			`<option value="bottom of the last page" selected>`, `<option value="bottom right of the last page" selected>`)
 		env := e.get(t, base)
 		rs := env.Recipients
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"9"}, "f2-x": {"300"}, "f2-y": {"x"}}), 422, `href="#f2-page"`)
+		// Two boxes in the same place are refused, on the later row.
+		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
+			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
+			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"56"}, "f2-y": {"56"}}), 422, `href="#f2-position"`, "overlaps another on page 3")
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"320"}, "f2-y": {"56"}}), 303)
