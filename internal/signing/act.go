@@ -184,7 +184,7 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 		if signs && opts.Appearance == nil && f.Width >= 8 && f.Height >= 8 {
 			// The signature itself shows in the first box that can hold it.
 			opts.Appearance = &pades.Appearance{Page: f.Page, Rect: rect, Image: drawn,
-				Lines: []string{sig.Typed, "Signed electronically " + now.Format("2 Jan 2006 15:04 MST"), "Identified by " + how}}
+				Lines: appearanceLines(sig.Typed, now, r, cred)}
 			continue
 		}
 		v := values[f.ID]

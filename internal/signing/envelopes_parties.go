@@ -208,7 +208,9 @@ var Positions = []string{"bottom of the last page", "bottom right of the last pa
 func fieldSize(kind string) (w, h float64) {
 	switch kind {
 	case FieldSignature:
-		return 180, 50
+		// Room for a drawing above three or four lines of 7-point text:
+		// who, when, and how they were identified.
+		return 200, 64
 	case FieldInitials:
 		return 60, 36
 	case FieldDate:
