@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"os"
 	"os/exec"
@@ -122,6 +123,28 @@ func TestBrowserSigningJourney(t *testing.T) {
 		strings.Contains(string(out), "Digest Mismatch") {
 		t.Fatalf("pdfsig: %d valid signatures, want the supplier's and the seal:\n%s", n, out)
 	}
+
+	// The sealed file changed afterwards, checked signed out: the report
+	// says so in words, heads the supplier's signature with their name,
+	// and its technical detail (long hex) wraps at 320 px.
+	tampered := bytes.Replace(b, []byte("/MediaBox [0 0 595.28"), []byte("/MediaBox [0 0 595.27"), 1)
+	if bytes.Equal(tampered, b) {
+		t.Fatal("the contract's page size is not where the test expects it")
+	}
+	open(t, other, r.url+"/verification")
+	do(t, other, "the tampered file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{signingtest.WriteTemp(t, "tampered.pdf", tampered)}))
+	submitAndWait(t, other, `main form`, "main h1")
+	s := text(t, other, "main")
+	for _, want := range []string{"The document has been changed since this signature was made, or the signature is damaged", "Signature 1: Sam Supplier", "Council seal"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("verification of a tampered file: no %q in %q", want, s)
+		}
+	}
+	if strings.Contains(s, "the document is as it was") {
+		t.Fatalf("verification of a tampered file says it is unchanged: %q", s)
+	}
+	do(t, other, "open the detail", chromedp.Click(chromedp.CSS("details summary")))
+	j.check(t, other, "verification: a tampered file")
 }
 
 // waitMail waits for the relay to have a message to to whose body matches
