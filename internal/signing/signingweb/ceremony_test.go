@@ -1,6 +1,7 @@
 package signingweb
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +54,14 @@ func TestCeremonyPages(t *testing.T) {
 
 		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}}), http.StatusUnprocessableEntity,
 			"Confirm that you agree to sign electronically", "Type your full name", "Fill in")
+		// A drawing posted with a form that has an error comes back, to
+		// be redrawn, with a word that it was kept.
+		drawing := "data:image/png;base64," + base64.StdEncoding.EncodeToString(signingtest.DrawingPNG(t, 300, 100))
+		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"drawn"}, "drawn": {drawing}, "typed": {"Sam Supplier"}}), http.StatusUnprocessableEntity,
+			"Confirm that you agree to sign electronically", `id="drawn-data" value="`+drawing[:strings.IndexAny(drawing, "+=")], "Your drawing is kept")
+		if r := sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}}); strings.Contains(r.Body, "Your drawing is kept") {
+			t.Fatal("a typed signature's form says a drawing was kept")
+		}
 		want(t, sam.Get(link+"?page=decline"), http.StatusOK, "Why do you decline?")
 		var fieldID string
 		if i := strings.Index(r.Body, `name="field-`); i >= 0 {
