@@ -192,6 +192,9 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 			continue // an optional field left empty: nothing to show
 		}
 		fill := pades.Fill{Name: fillName(f), Page: f.Page, Rect: rect, Text: v, Checkbox: f.Kind == FieldCheckbox}
+		if f.Kind == FieldText || f.Kind == FieldDate {
+			fill.Label = f.Label
+		}
 		if signs {
 			fill.Image = drawn // further signature and initials boxes repeat the drawing, or show the name
 		}

@@ -97,7 +97,7 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		for _, w := range []struct {
 			box  [4]float64
 			want string
-		}{{[4]float64{300, 160, 450, 180}, "01234567"}, {[4]float64{300, 190, 312, 202}, "\u2714"},
+		}{{[4]float64{300, 160, 450, 180}, "Company number: 01234567"}, {[4]float64{300, 190, 312, 202}, "\u2714"},
 			{[4]float64{300, 90, 400, 110}, c.clock.Now().Format("2 January 2006")}, {[4]float64{72, 90, 272, 140}, "Cara Cabinet"}} {
 			if got := signingtest.WordsIn(t, sealed, 3, w.box); !strings.Contains(got, w.want) {
 				t.Errorf("page 3 at %v shows %q, want %q", w.box, got, w.want)

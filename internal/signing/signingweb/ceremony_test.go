@@ -88,7 +88,11 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, sealed, http.StatusOK, "%PDF-")
 		signingtest.QPDFCheck(t, []byte(sealed.Body))
 		want(t, pat.Get("/envelopes/"+id+"/certificate.pdf"), http.StatusOK, "%PDF-")
-		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusForbidden)
+		// Cara signed another unit's envelope: her completion email links
+		// to the sealed copy, which she may download; nothing else of it.
+		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusOK, "%PDF-")
+		want(t, cara.Get("/envelopes/"+id+"/documents/original.pdf"), http.StatusForbidden)
+		want(t, c.browser("Rita").Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusForbidden)
 		// The sealed PDF's first address sends links already out to it.
 		old := pat.Get("/envelopes/" + id + "/sealed.pdf")
 		want(t, old, http.StatusPermanentRedirect)

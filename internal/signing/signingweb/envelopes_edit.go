@@ -247,6 +247,7 @@ func (p *envelopesPart) fieldsForm(w http.ResponseWriter, r *http.Request) error
 		v.Set(k+"page", strconv.Itoa(f.Page))
 		v.Set(k+"x", strconv.FormatFloat(f.X, 'f', -1, 64))
 		v.Set(k+"y", strconv.FormatFloat(f.Y, 'f', -1, 64))
+		v.Set(k+"label", f.Label)
 	}
 	n := len(env.Fields)
 	// With no fields yet, a row per signer with their signature on the
@@ -315,12 +316,12 @@ func (p *envelopesPart) saveFields(w http.ResponseWriter, r *http.Request) error
 			continue
 		}
 		in = append(in, signing.FieldInput{RecipientID: r.FormValue(k + "recipient"), Kind: r.FormValue(k + "kind"), Position: r.FormValue(k + "position"),
-			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y"))})
+			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y")), Label: r.FormValue(k + "label")})
 		rows = append(rows, i)
 	}
 	_, err = p.ss.SetFields(r.Context(), sub, env.ID, in)
 	if platform.CodeOf(err) == platform.CodeInvalid {
-		f := formErrors(r, err, "f", rows, map[string]string{"recipient_id": "recipient", "width": "kind", "label": "kind"})
+		f := formErrors(r, err, "f", rows, map[string]string{"recipient_id": "recipient", "width": "kind"})
 		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_fields", p.fieldsPage(env, f, n))
 	}
 	if err != nil {

@@ -86,7 +86,17 @@ func TestEnvelopePages(t *testing.T) {
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"56"}, "f2-y": {"56"}}), 422, `href="#f2-position"`, "overlaps another on page 3")
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
+			"f1-recipient": {rs[0].ID}, "f1-kind": {"text"}, "f1-page": {"3"}, "f1-x": {"320"}, "f1-y": {"300"}, "f1-label": {"Company number"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"320"}, "f2-y": {"56"}}), 303)
+		// The sender's label is kept, and the form shows it again.
+		labelled := false
+		for _, f := range e.get(t, base).Fields {
+			labelled = labelled || f.Kind == "text" && f.Label == "Company number"
+		}
+		if !labelled {
+			t.Fatal("the text field's label was not kept")
+		}
+		want(t, pat.Get(base+"/fields"), 200, `name="f1-label"`, `value="Company number"`)
 
 		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf")
 		doc := pat.Get(base + "/documents/original.pdf")
@@ -117,7 +127,11 @@ func TestEnvelopePages(t *testing.T) {
 		res = uploadEnvelope(t, pat, url.Values{"title": {"Second thoughts"}}, signingtest.Contract(t, 1))
 		draft := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
 		want(t, pat.Get(draft), 200, "Discard the draft")
-		want(t, pat.PostForm(draft+"/discard", nil), 303)
+		// The button asks first, on a page of its own; nothing is lost until
+		// its confirmation is posted.
+		want(t, pat.PostForm(draft+"/discard", nil), 200, "Discard the draft?", "Yes, discard the draft", `name="confirm" value="yes"`, `name="csrf`)
+		want(t, pat.Get(draft), 200, "Discard the draft")
+		want(t, pat.PostForm(draft+"/discard", url.Values{"confirm": {"yes"}}), 303)
 		want(t, pat.Get(draft), 404)
 	})
 }
@@ -202,7 +216,9 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		id := strings.TrimPrefix(tpl, "/envelope-templates/")
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates/"+id, ""), 200, `"name":"Supply contract"`)
 		want(t, e.srv.API(e.token("Cara", platform.ScopeRead, platform.ScopeWrite), "DELETE", "/api/v1/envelope-templates/"+id, ""), 403)
-		want(t, pat.PostForm(tpl+"/delete", nil), 303)
+		want(t, pat.PostForm(tpl+"/delete", nil), 200, "Delete the template?", "Yes, delete the template", `name="confirm" value="yes"`)
+		want(t, pat.Get(tpl), 200)
+		want(t, pat.PostForm(tpl+"/delete", url.Values{"confirm": {"yes"}}), 303)
 		want(t, pat.Get(tpl), 404)
 	})
 }
