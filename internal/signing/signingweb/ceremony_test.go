@@ -69,7 +69,7 @@ func TestCeremonyPages(t *testing.T) {
 			fieldID = fieldID[:strings.IndexByte(fieldID, '"')]
 		}
 		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}, "consent": {"yes"}, "field-" + fieldID: {"01234567"}}),
-			http.StatusOK, "You have signed it")
+			http.StatusOK, "You have signed it", "emails you a copy", "The link you used no longer works")
 		want(t, sam.Get(link), http.StatusNotFound, "This link does not work")
 
 		cara := c.browser("Cara")
@@ -78,8 +78,13 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, c.browser("Pat").Get("/envelopes/"+id+"/sign"), http.StatusNotFound) // the sender is not a signer
 		want(t, cara.Get("/envelopes/"+id+"/sign"), http.StatusOK, title, "Sign the document")
 		want(t, cara.Get("/envelopes/"+id+"/sign?document=1"), http.StatusOK, "%PDF-")
-		want(t, cara.PostForm("/envelopes/"+id+"/sign?do=sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}}),
-			http.StatusOK, "You have signed it")
+		// Staff are told what is true for them: an email with a link, no
+		// copy attached, no link of theirs that stops working.
+		r = cara.PostForm("/envelopes/"+id+"/sign?do=sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}})
+		want(t, r, http.StatusOK, "You have signed it", "we email you a link to download it")
+		if strings.Contains(r.Body, "no longer works") || strings.Contains(r.Body, "copy of it by email") {
+			t.Fatal("a member of staff is told about a link or an attached copy")
+		}
 		_, err := c.jobs.RunDue(c.ctx)
 		noErr(t, err)
 
