@@ -119,7 +119,15 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get(base+"/fields"), 409)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {""}}), 422, `href="#reason"`)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {"Tender withdrawn"}}), 303)
-		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn", "voided")
+		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn")
+		// The evidence in words: no action codes, "(s)" or ISO dates.
+		ev := pat.Get(base)
+		want(t, ev, 200, "Sent for signing", "3 pages", "2 recipients; expires on ")
+		for _, bad := range []string{"page(s)", "recipient(s)", ">sent<", ">created<"} {
+			if strings.Contains(ev.Body, bad) {
+				t.Fatalf("the evidence says %q", bad)
+			}
+		}
 		want(t, pat.Get("/envelopes?status=voided"), 200, "Supply contract CT-2026-017")
 		want(t, pat.Get("/envelopes?status=sent"), 200, "No envelopes match")
 

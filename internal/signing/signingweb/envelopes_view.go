@@ -24,7 +24,7 @@ type fieldRow struct {
 
 type eventRow struct {
 	signing.Event
-	When, Who string
+	When, Who, What, Said string
 }
 
 type viewPage struct {
@@ -99,7 +99,7 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 		out.Fields = append(out.Fields, fieldRow{Field: fl, KindName: kindNames[fl.Kind], Who: names[fl.RecipientID]})
 	}
 	for _, ev := range evs {
-		out.Events = append(out.Events, eventRow{Event: ev, When: day(ev.At), Who: ev.ActorName})
+		out.Events = append(out.Events, eventRow{Event: ev, When: day(ev.At), Who: ev.ActorName, What: eventName(ev.Action), Said: eventDetail(ev.Detail)})
 	}
 	if out.Draft {
 		if err := signing.ReadyToSend(env); err != nil {

@@ -34,3 +34,17 @@ func TestVerificationWords(t *testing.T) {
 		}
 	}
 }
+
+func TestEvidenceWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"1 page(s)": "1 page", "3 page(s), made from the template": "3 pages, made from the template",
+		"2 recipient(s); expires 2026-12-29": "2 recipients; expires on 29 December 2026",
+	} {
+		if got := eventDetail(in); got != want {
+			t.Errorf("eventDetail(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if eventName("code_sent") != "One-time code sent" || eventName("new_thing") != "New thing" {
+		t.Errorf("event names: %q, %q", eventName("code_sent"), eventName("new_thing"))
+	}
+}
