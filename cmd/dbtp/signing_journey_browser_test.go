@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"dbtp/internal/browsertest"
@@ -84,8 +85,31 @@ func TestBrowserSigningJourney(t *testing.T) {
 		t.Fatalf("after the code: %q", s)
 	}
 	j.check(t, sam, "signing: sign")
-	do(t, sam, "typed name and consent", chromedp.SetValue(chromedp.CSS("#typed"), "Sam Supplier"),
-		chromedp.Click(chromedp.CSS(`input[name=consent]`)))
+	// A drawing survives a form error (consent not ticked): it comes back
+	// and is redrawn, and is what Sam then signs with.
+	box, err := chromedp.Run(sam, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("drawn"); c.scrollIntoView();
+		const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil || len(box) != 4 {
+		t.Fatalf("the drawing area: %v %v", box, err)
+	}
+	x, y, w, h := box[0], box[1], box[2], box[3]
+	do(t, sam, "draw", chromedp.SetValue(chromedp.CSS("#typed"), "Sam Supplier"),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x+w*0.2, y+h*0.5, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+w*0.5, y+h*0.3, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+w*0.8, y+h*0.7, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+w*0.8, y+h*0.7, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	resp, err := chromedp.RunResponse(sam, chromedp.Click(chromedp.CSS(`form[action$="?do=sign"] button[type=submit]`)))
+	if err != nil || resp.Status != 422 {
+		t.Fatalf("signing without consent: %v %v", resp, err)
+	}
+	inked, err := chromedp.Run(sam, chromedp.Poll[bool](`(() => { const c = document.getElementById("drawn");
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; })()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !inked || countOf(t, sam, "#draw-kept") != 1 {
+		t.Fatalf("the drawing after a form error: inked %v, %v; %q", inked, err, text(t, sam, "main"))
+	}
+	j.check(t, sam, "signing: a form error, the drawing kept")
+	do(t, sam, "consent", chromedp.Click(chromedp.CSS(`input[name=consent]`)))
 	submitAndWait(t, sam, `form[action$="?do=sign"]`, "main h1")
 	j.check(t, sam, "signing: done")
 
