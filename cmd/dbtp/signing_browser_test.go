@@ -63,4 +63,15 @@ func TestBrowserEnvelopePages(t *testing.T) {
 	if len(got.Fields) != 1 || got.Fields[0].Page != 2 || got.Fields[0].X != 76 || got.Fields[0].Y != 56 {
 		t.Fatalf("saved %+v", got.Fields)
 	}
+	// Discarding asks first, on a page of its own; going back keeps it.
+	open(t, ctx, r.url+base)
+	submitAndWait(t, ctx, `form[action$="/discard"]`, "main h1")
+	if s := text(t, ctx, "main h1"); s != "Discard the draft?" {
+		t.Fatalf("after Discard the draft: %q", s)
+	}
+	browsertest.CheckAccessible(t, ctx, "discard: confirm")
+	fits(t, ctx, "discard: confirm")
+	if _, err := ss.Get(bg, jo, draft.ID); err != nil {
+		t.Fatalf("the draft before its confirmation: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"dbtp/internal/browsertest"
@@ -83,8 +85,31 @@ func TestBrowserSigningJourney(t *testing.T) {
 		t.Fatalf("after the code: %q", s)
 	}
 	j.check(t, sam, "signing: sign")
-	do(t, sam, "typed name and consent", chromedp.SetValue(chromedp.CSS("#typed"), "Sam Supplier"),
-		chromedp.Click(chromedp.CSS(`input[name=consent]`)))
+	// A drawing survives a form error (consent not ticked): it comes back
+	// and is redrawn, and is what Sam then signs with.
+	box, err := chromedp.Run(sam, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("drawn"); c.scrollIntoView();
+		const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil || len(box) != 4 {
+		t.Fatalf("the drawing area: %v %v", box, err)
+	}
+	x, y, w, h := box[0], box[1], box[2], box[3]
+	do(t, sam, "draw", chromedp.SetValue(chromedp.CSS("#typed"), "Sam Supplier"),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x+w*0.2, y+h*0.5, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+w*0.5, y+h*0.3, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+w*0.8, y+h*0.7, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+w*0.8, y+h*0.7, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	resp, err := chromedp.RunResponse(sam, chromedp.Click(chromedp.CSS(`form[action$="?do=sign"] button[type=submit]`)))
+	if err != nil || resp.Status != 422 {
+		t.Fatalf("signing without consent: %v %v", resp, err)
+	}
+	inked, err := chromedp.Run(sam, chromedp.Poll[bool](`(() => { const c = document.getElementById("drawn");
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; })()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !inked || countOf(t, sam, "#draw-kept") != 1 {
+		t.Fatalf("the drawing after a form error: inked %v, %v; %q", inked, err, text(t, sam, "main"))
+	}
+	j.check(t, sam, "signing: a form error, the drawing kept")
+	do(t, sam, "consent", chromedp.Click(chromedp.CSS(`input[name=consent]`)))
 	submitAndWait(t, sam, `form[action$="?do=sign"]`, "main h1")
 	j.check(t, sam, "signing: done")
 
@@ -122,6 +147,28 @@ func TestBrowserSigningJourney(t *testing.T) {
 		strings.Contains(string(out), "Digest Mismatch") {
 		t.Fatalf("pdfsig: %d valid signatures, want the supplier's and the seal:\n%s", n, out)
 	}
+
+	// The sealed file changed afterwards, checked signed out: the report
+	// says so in words, heads the supplier's signature with their name,
+	// and its technical detail (long hex) wraps at 320 px.
+	tampered := bytes.Replace(b, []byte("/MediaBox [0 0 595.28"), []byte("/MediaBox [0 0 595.27"), 1)
+	if bytes.Equal(tampered, b) {
+		t.Fatal("the contract's page size is not where the test expects it")
+	}
+	open(t, other, r.url+"/verification")
+	do(t, other, "the tampered file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{signingtest.WriteTemp(t, "tampered.pdf", tampered)}))
+	submitAndWait(t, other, `main form`, "main h1")
+	s := text(t, other, "main")
+	for _, want := range []string{"The document has been changed since this signature was made, or the signature is damaged", "Signature 1: Sam Supplier", "Council seal"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("verification of a tampered file: no %q in %q", want, s)
+		}
+	}
+	if strings.Contains(s, "the document is as it was") {
+		t.Fatalf("verification of a tampered file says it is unchanged: %q", s)
+	}
+	do(t, other, "open the detail", chromedp.Click(chromedp.CSS("details summary")))
+	j.check(t, other, "verification: a tampered file")
 }
 
 // waitMail waits for the relay to have a message to to whose body matches

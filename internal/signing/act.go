@@ -184,7 +184,7 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 		if signs && opts.Appearance == nil && f.Width >= 8 && f.Height >= 8 {
 			// The signature itself shows in the first box that can hold it.
 			opts.Appearance = &pades.Appearance{Page: f.Page, Rect: rect, Image: drawn,
-				Lines: []string{sig.Typed, "Signed electronically " + now.Format("2 Jan 2006 15:04 MST"), "Identified by " + how}}
+				Lines: appearanceLines(sig.Typed, now, r, cred)}
 			continue
 		}
 		v := values[f.ID]
@@ -192,6 +192,9 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 			continue // an optional field left empty: nothing to show
 		}
 		fill := pades.Fill{Name: fillName(f), Page: f.Page, Rect: rect, Text: v, Checkbox: f.Kind == FieldCheckbox}
+		if f.Kind == FieldText || f.Kind == FieldDate {
+			fill.Label = f.Label
+		}
 		if signs {
 			fill.Image = drawn // further signature and initials boxes repeat the drawing, or show the name
 		}

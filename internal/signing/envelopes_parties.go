@@ -266,7 +266,9 @@ var Positions = []string{"bottom of the last page", "bottom right of the last pa
 func fieldSize(kind string) (w, h float64) {
 	switch kind {
 	case FieldSignature:
-		return 180, 50
+		// Room for a drawing above three or four lines of 7-point text:
+		// who, when, and how they were identified.
+		return 200, 64
 	case FieldInitials:
 		return 60, 36
 	case FieldDate:
@@ -332,6 +334,7 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 	}
 	var errs []platform.FieldError
 	var out []Field
+	var src []int // the input each placed field came from
 	for i, fi := range in {
 		f := func(name string) string { return fmt.Sprintf("fields[%d].%s", i, name) }
 		kind := strings.TrimSpace(fi.Kind)
@@ -382,7 +385,11 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 		for _, p := range places {
 			out = append(out, Field{ID: platform.NewID("fld"), EnvelopeID: env.ID, RecipientID: fi.RecipientID, Kind: kind, Page: p.Page,
 				X: p.X, Y: p.Y, Width: w, Height: h, Required: fi.Required == nil || *fi.Required, Label: label})
+			src = append(src, i)
 		}
+	}
+	if errs == nil {
+		errs = overlaps(out, src)
 	}
 	if len(out) > maxFields {
 		errs = append(errs, platform.FieldError{Field: "fields", Message: fmt.Sprintf("An envelope can have at most %d fields", maxFields)})
@@ -414,4 +421,43 @@ func named(pos string, pages, page int, w, h float64) ([]Field, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// overlaps refuses two fields that cover each other on the same page:
+// the sealed PDF would print one signer's box over another's. Each
+// clash is reported once, on the later field, naming the earlier.
+func overlaps(out []Field, src []int) []platform.FieldError {
+	var errs []platform.FieldError
+	seen := map[int]bool{}
+	for j := range out {
+		for i := 0; i < j; i++ {
+			a, b := out[i], out[j]
+			if a.Page != b.Page || src[i] == src[j] || seen[src[j]] {
+				continue
+			}
+			if a.X < b.X+b.Width && b.X < a.X+a.Width && a.Y < b.Y+b.Height && b.Y < a.Y+a.Height {
+				seen[src[j]] = true
+				errs = append(errs, platform.FieldError{Field: fmt.Sprintf("fields[%d].position", src[j]),
+					Message: fmt.Sprintf("This field overlaps another on page %d (at x %g, y %g): move one of them", a.Page, a.X, a.Y)})
+			}
+		}
+	}
+	return errs
+}
+
+// DefaultSignaturePlaces are where the fields form first puts the
+// signers' signature boxes, one each, on the last page of a document of
+// pages: side by side along the bottom margin, then a row higher, so no
+// two overlap.
+func DefaultSignaturePlaces(pages, n int) []Field {
+	w, h := fieldSize(FieldSignature)
+	out := make([]Field, 0, n)
+	for i := 0; i < n; i++ {
+		x := margin
+		if i%2 == 1 {
+			x = pageWidth - margin - w
+		}
+		out = append(out, Field{Page: pages, X: x, Y: margin + float64(i/2)*(h+14)})
+	}
+	return out
 }

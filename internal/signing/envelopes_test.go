@@ -44,8 +44,8 @@ func (e *env) ready(sub *platform.Subject, title string) Envelope {
 	_, err = e.ss.SetFields(e.ctx, sub, env.ID, []FieldInput{
 		{RecipientID: rs[0].ID, Kind: FieldSignature, Position: "bottom of the last page"},
 		{RecipientID: rs[0].ID, Kind: FieldInitials, Position: "bottom of each page"},
-		{RecipientID: rs[1].ID, Kind: FieldSignature, Page: 3, X: 320, Y: 60},
-		{RecipientID: rs[1].ID, Kind: FieldDate, Page: 3, X: 320, Y: 40},
+		{RecipientID: rs[1].ID, Kind: FieldSignature, Page: 3, X: 280, Y: 100},
+		{RecipientID: rs[1].ID, Kind: FieldDate, Page: 3, X: 280, Y: 76},
 	})
 	noErr(e.t, err)
 	return env

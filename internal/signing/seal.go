@@ -129,6 +129,7 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 		return err
 	}
 	s.sendCopies(ctx, env, rs, sealed.PDF)
+	s.sendCompletionNotices(ctx, env, rs)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -96,10 +97,27 @@ func TestSignInStepsAndSeal(t *testing.T) {
 		for _, w := range []struct {
 			box  [4]float64
 			want string
-		}{{[4]float64{300, 160, 450, 180}, "01234567"}, {[4]float64{300, 190, 312, 202}, "\u2714"},
+		}{{[4]float64{300, 160, 450, 180}, "Company number: 01234567"}, {[4]float64{300, 190, 312, 202}, "\u2714"},
 			{[4]float64{300, 90, 400, 110}, c.clock.Now().Format("2 January 2006")}, {[4]float64{72, 90, 272, 140}, "Cara Cabinet"}} {
 			if got := signingtest.WordsIn(t, sealed, 3, w.box); !strings.Contains(got, w.want) {
 				t.Errorf("page 3 at %v shows %q, want %q", w.box, got, w.want)
+			}
+		}
+		// The signature boxes show the whole date and time and how each
+		// signer was identified, in words (wrapped, never clipped).
+		for _, w := range []struct {
+			box  [4]float64
+			want []string
+		}{{[4]float64{72, 90, 272, 140}, []string{"Signed electronically", "Identified by: signed in to", "staff account"}},
+			{[4]float64{72, 160, 272, 210}, []string{"Sam Supplier", "Signed electronically", "Identified by: one-time code sent to s***@acme.example"}}} {
+			got := signingtest.WordsIn(t, sealed, 3, w.box)
+			for _, want := range w.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("the signature box at %v shows %q, want %q", w.box, got, want)
+				}
+			}
+			if !regexp.MustCompile(`Signed electronically \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d [A-Z]+`).MatchString(got) {
+				t.Errorf("the signature box at %v shows %q: not the whole date and time", w.box, got)
 			}
 		}
 		if got := signingtest.ImagesOn(t, sealed, 3); strings.Join(got, ", ") != "image 300 100, smask 300 100" {

@@ -63,6 +63,9 @@ type Options struct {
 	Texts TextSender
 	// BaseURL is the public address, for links in emails.
 	BaseURL string
+	// PersonEmail is a member of staff's email address (the directory's),
+	// for telling a sender their envelope is complete; nil or "": not told.
+	PersonEmail func(ctx context.Context, orgID, userID string) string
 	// TSAURL is the RFC 3161 time-stamping authority the seal asks; empty:
 	// seals are B-B only (the demo mounts its own TSA).
 	TSAURL string

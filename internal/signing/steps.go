@@ -34,7 +34,7 @@ func (s *Store) RegisterJobs() error {
 			if err := j.Decode(&a); err != nil {
 				return err
 			}
-			return s.SendLink(ctx, a.Recipient)
+			return s.notify(ctx, a.Recipient)
 		}}),
 		s.opts.Jobs.Handle(JobSeal, jobs.Kind{Label: "Seal a completed envelope", MaxAttempts: 40, Handler: func(ctx context.Context, j jobs.Job) error {
 			var a envelopeArgs
@@ -110,12 +110,14 @@ func (s *Store) startStep(ctx context.Context, tx *store.Tx, env Envelope, step 
 				continue // they receive the sealed document at the end
 			}
 			acting++
-			how := "a task on their envelopes page"
+			how := "a task on their envelopes page and an email"
 			if r.UserID == "" {
 				how = "a link by email"
-				if err := s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{r.ID}, Key: r.ID}); err != nil {
-					return err
-				}
+			}
+			// Staff are emailed too (notify): a task they are not told of
+			// waits unseen.
+			if err := s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{r.ID}, Key: r.ID}); err != nil {
+				return err
 			}
 			if err := s.event(ctx, tx, env, r.ID, "notified", r.Name, "", "step "+cerItoa(step)+": "+how, ""); err != nil {
 				return err

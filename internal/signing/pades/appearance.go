@@ -52,13 +52,14 @@ func checkRect(r [4]float64, what string, least float64) error {
 // image XObject) and returns the form's object number.
 func (a *Appearance) add(u *update) uint32 {
 	w, h := a.Rect[2]-a.Rect[0], a.Rect[3]-a.Rect[1]
-	n := max(len(a.Lines), 1)
-	size := math.Min(11, (h-6)/(float64(n)*1.2))
+	// The text is laid out first: wrapped to the box and as large as fits,
+	// never below minText. A drawing takes the room the text leaves (at
+	// least a quarter of the box), the text sitting below it.
+	room := h - 6
 	if a.Image != nil {
-		// The lines share the box with the drawing: below it, smaller.
-		size = math.Min(7, (h*0.4-3)/(float64(n)*1.2))
+		room = h*0.75 - 6
 	}
-	size = math.Max(size, 2)
+	size, lines, _ := layout(a.Lines, w-8, room, maxText)
 	var c bytes.Buffer
 	fmt.Fprintf(&c, "q 0.96 0.97 1 rg 0 0 %s %s re f 0.1 0.2 0.45 RG 1 w 0.5 0.5 %s %s re S Q\n", num(w), num(h), num(w-1), num(h-1))
 	c.WriteString("q 0.5 0.5 " + num(w-1) + " " + num(h-1) + " re W n\n")
@@ -66,14 +67,14 @@ func (a *Appearance) add(u *update) uint32 {
 	if a.Image != nil {
 		im := addImage(u, a.Image)
 		xobjects = " /XObject << /Im1 " + pdfdoc.Ref(im, 0) + " >>"
-		below := 3 + size*1.2*float64(len(a.Lines))
-		c.WriteString(fitImage(a.Image, "Im1", 3, below, w-6, h-3-below))
+		below := 3 + size*leading*float64(len(lines))
+		c.WriteString(fitImage(a.Image, "Im1", 3, below, w-6, max(h-3-below, 1)))
 	}
 	c.WriteString("BT 0 0 0 rg\n")
-	for i, line := range a.Lines {
-		y := h - 3 - size*1.2*float64(i+1) + size*0.25
+	for i, line := range lines {
+		y := h - 3 - size*leading*float64(i+1) + size*0.25
 		if a.Image != nil {
-			y = 3 + size*1.2*float64(len(a.Lines)-1-i) + size*0.25
+			y = 3 + size*leading*float64(len(lines)-1-i) + size*0.25
 		}
 		fmt.Fprintf(&c, "/F1 %s Tf 1 0 0 1 4 %s Tm ", num(size), num(y))
 		winAnsiString(&c, line)

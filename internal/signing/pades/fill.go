@@ -28,7 +28,11 @@ type Fill struct {
 	Page int
 	Rect [4]float64
 	// Text is the value shown; for a checkbox, "yes" ticks it.
-	Text     string
+	Text string
+	// Label, when set, is printed before a text's value ("Company number:
+	// 01234567") so the printed page says what the value answers; the
+	// field's value stays Text alone.
+	Label    string
 	Checkbox bool
 	// Image, when not nil, is drawn in the box instead of Text (a drawn
 	// signature repeated); Text stays the field's value.
@@ -88,7 +92,11 @@ func (f *Fill) add(u *update, page string) []byte {
 		im := addImage(u, f.Image)
 		ap = u.add(formXObject(w, h, "/XObject << /Im1 "+pdfdoc.Ref(im, 0)+" >>", []byte(fitImage(f.Image, "Im1", 1, 1, w-2, h-2))))
 	} else {
-		ap = u.add(formXObject(w, h, helvetica, textContent(f.Text, w, h)))
+		shown := f.Text
+		if l := strings.TrimSpace(f.Label); l != "" {
+			shown = strings.TrimSuffix(l, ":") + ": " + f.Text
+		}
+		ap = u.add(formXObject(w, h, helvetica, textContent(shown, w, h)))
 	}
 	b.WriteString(" /FT /Tx /V ")
 	pdfdoc.TextString(&b, f.Text)

@@ -83,6 +83,21 @@ type ceremonyPage struct {
 	Consent []web.Option
 }
 
+// KeptDrawing is the drawn signature posted with a form that had an
+// error (a PNG data URL), to be put back in the form and redrawn: a
+// signer must not lose their drawing, or sign without it unawares, over
+// a missed tick. A drawing that was itself the error is not kept.
+func (p *ceremonyPage) KeptDrawing() string {
+	if p.Form == nil || p.Form.Value("kind") != "drawn" || p.Form.Error("drawn") != "" {
+		return ""
+	}
+	d := p.Form.Value("drawn")
+	if !strings.HasPrefix(d, "data:image/png;base64,") || len(d) > 300<<10 {
+		return ""
+	}
+	return d
+}
+
 type ceremonyCheck struct {
 	Name, Legend string
 	Options      []web.Option

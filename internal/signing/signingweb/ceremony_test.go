@@ -1,6 +1,7 @@
 package signingweb
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +54,14 @@ func TestCeremonyPages(t *testing.T) {
 
 		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}}), http.StatusUnprocessableEntity,
 			"Confirm that you agree to sign electronically", "Type your full name", "Fill in")
+		// A drawing posted with a form that has an error comes back, to
+		// be redrawn, with a word that it was kept.
+		drawing := "data:image/png;base64," + base64.StdEncoding.EncodeToString(signingtest.DrawingPNG(t, 300, 100))
+		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"drawn"}, "drawn": {drawing}, "typed": {"Sam Supplier"}}), http.StatusUnprocessableEntity,
+			"Confirm that you agree to sign electronically", `id="drawn-data" value="`+drawing[:strings.IndexAny(drawing, "+=")], "Your drawing is kept")
+		if r := sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}}); strings.Contains(r.Body, "Your drawing is kept") {
+			t.Fatal("a typed signature's form says a drawing was kept")
+		}
 		want(t, sam.Get(link+"?page=decline"), http.StatusOK, "Why do you decline?")
 		var fieldID string
 		if i := strings.Index(r.Body, `name="field-`); i >= 0 {
@@ -60,7 +69,7 @@ func TestCeremonyPages(t *testing.T) {
 			fieldID = fieldID[:strings.IndexByte(fieldID, '"')]
 		}
 		want(t, sam.PostForm(link+"?do=sign", url.Values{"kind": {"typed"}, "typed": {"Sam Supplier"}, "consent": {"yes"}, "field-" + fieldID: {"01234567"}}),
-			http.StatusOK, "You have signed it")
+			http.StatusOK, "You have signed it", "emails you a copy", "The link you used no longer works")
 		want(t, sam.Get(link), http.StatusNotFound, "This link does not work")
 
 		cara := c.browser("Cara")
@@ -69,8 +78,13 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, c.browser("Pat").Get("/envelopes/"+id+"/sign"), http.StatusNotFound) // the sender is not a signer
 		want(t, cara.Get("/envelopes/"+id+"/sign"), http.StatusOK, title, "Sign the document")
 		want(t, cara.Get("/envelopes/"+id+"/sign?document=1"), http.StatusOK, "%PDF-")
-		want(t, cara.PostForm("/envelopes/"+id+"/sign?do=sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}}),
-			http.StatusOK, "You have signed it")
+		// Staff are told what is true for them: an email with a link, no
+		// copy attached, no link of theirs that stops working.
+		r = cara.PostForm("/envelopes/"+id+"/sign?do=sign", url.Values{"kind": {"typed"}, "typed": {"Cara Test"}, "consent": {"yes"}})
+		want(t, r, http.StatusOK, "You have signed it", "we email you a link to download it")
+		if strings.Contains(r.Body, "no longer works") || strings.Contains(r.Body, "copy of it by email") {
+			t.Fatal("a member of staff is told about a link or an attached copy")
+		}
 		_, err := c.jobs.RunDue(c.ctx)
 		noErr(t, err)
 
@@ -79,7 +93,11 @@ func TestCeremonyPages(t *testing.T) {
 		want(t, sealed, http.StatusOK, "%PDF-")
 		signingtest.QPDFCheck(t, []byte(sealed.Body))
 		want(t, pat.Get("/envelopes/"+id+"/certificate.pdf"), http.StatusOK, "%PDF-")
-		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusForbidden)
+		// Cara signed another unit's envelope: her completion email links
+		// to the sealed copy, which she may download; nothing else of it.
+		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusOK, "%PDF-")
+		want(t, cara.Get("/envelopes/"+id+"/documents/original.pdf"), http.StatusForbidden)
+		want(t, c.browser("Rita").Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusForbidden)
 		// The sealed PDF's first address sends links already out to it.
 		old := pat.Get("/envelopes/" + id + "/sealed.pdf")
 		want(t, old, http.StatusPermanentRedirect)

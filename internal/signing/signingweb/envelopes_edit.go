@@ -255,16 +255,34 @@ func (p *envelopesPart) fieldsForm(w http.ResponseWriter, r *http.Request) error
 		v.Set(k+"page", strconv.Itoa(f.Page))
 		v.Set(k+"x", strconv.FormatFloat(f.X, 'f', -1, 64))
 		v.Set(k+"y", strconv.FormatFloat(f.Y, 'f', -1, 64))
+		v.Set(k+"label", f.Label)
 	}
 	n := len(env.Fields)
-	// With no fields yet, a row per signer with their signature at the
-	// bottom of the last page: the usual case is one click.
-	for _, rc := range env.Recipients {
-		if len(env.Fields) == 0 && rc.Role == signing.RoleSigner {
+	// With no fields yet, a row per signer with their signature on the
+	// last page, each in a place of its own (side by side, then a row
+	// higher): the usual case is one click, and no two boxes overlap.
+	if len(env.Fields) == 0 {
+		var signers []signing.Recipient
+		for _, rc := range env.Recipients {
+			if rc.Role == signing.RoleSigner {
+				signers = append(signers, rc)
+			}
+		}
+		places := signing.DefaultSignaturePlaces(env.Pages, len(signers))
+		for i, rc := range signers {
 			k := fmt.Sprintf("f%d-", n)
 			v.Set(k+"recipient", rc.ID)
 			v.Set(k+"kind", signing.FieldSignature)
-			v.Set(k+"position", signing.Positions[0])
+			switch i {
+			case 0:
+				v.Set(k+"position", "bottom of the last page")
+			case 1:
+				v.Set(k+"position", "bottom right of the last page")
+			default:
+				v.Set(k+"page", strconv.Itoa(places[i].Page))
+				v.Set(k+"x", strconv.FormatFloat(places[i].X, 'f', -1, 64))
+				v.Set(k+"y", strconv.FormatFloat(places[i].Y, 'f', -1, 64))
+			}
 			n++
 		}
 	}
@@ -306,12 +324,12 @@ func (p *envelopesPart) saveFields(w http.ResponseWriter, r *http.Request) error
 			continue
 		}
 		in = append(in, signing.FieldInput{RecipientID: r.FormValue(k + "recipient"), Kind: r.FormValue(k + "kind"), Position: r.FormValue(k + "position"),
-			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y"))})
+			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y")), Label: r.FormValue(k + "label")})
 		rows = append(rows, i)
 	}
 	_, err = p.ss.SetFields(r.Context(), sub, env.ID, in)
 	if platform.CodeOf(err) == platform.CodeInvalid {
-		f := formErrors(r, err, "f", rows, map[string]string{"recipient_id": "recipient", "width": "kind", "label": "kind"})
+		f := formErrors(r, err, "f", rows, map[string]string{"recipient_id": "recipient", "width": "kind"})
 		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_fields", p.fieldsPage(env, f, n))
 	}
 	if err != nil {

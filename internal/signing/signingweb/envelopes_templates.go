@@ -340,6 +340,15 @@ func (p *envelopesPart) deleteTemplate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	if r.FormValue("confirm") != "yes" {
+		t, err := p.ss.GetTemplate(r.Context(), sub, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		base := "/envelope-templates/" + url.PathEscape(t.ID)
+		return web.Render(w, r, http.StatusOK, "signing/confirm", confirmPage{Caption: t.Name, Title: "Delete the template?",
+			Warning: "Nobody can make envelopes from it any more. Envelopes already made from it keep their documents.", Action: base + "/delete", Button: "Yes, delete the template", Back: base})
+	}
 	if err := p.ss.DeleteTemplate(r.Context(), sub, r.PathValue("id")); err != nil {
 		return err
 	}

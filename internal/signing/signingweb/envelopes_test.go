@@ -75,17 +75,33 @@ func TestEnvelopePages(t *testing.T) {
 			"r2-name": {"Cara"}, "r2-email": {"cara@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 303)
 		want(t, pat.Get(loc), 200, `id="r0-codeby-2" name="r0-codeby" type="radio" value="sms" checked`, `value="&#43;447700900123"`)
 
-		// Fields: the form starts with a signature per signer at the bottom of the last page.
+		// Fields: the form starts with a signature per signer on the last
+		// page, each in its own place (side by side).
 		fres := pat.Get(base + "/fields")
-		want(t, fres, 200, "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=")
+		want(t, fres, 200, "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=",
+			`<option value="bottom of the last page" selected>`, `<option value="bottom right of the last page" selected>`)
 		env := e.get(t, base)
 		rs := env.Recipients
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"9"}, "f2-x": {"300"}, "f2-y": {"x"}}), 422, `href="#f2-page"`)
+		// Two boxes in the same place are refused, on the later row.
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
+			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"56"}, "f2-y": {"56"}}), 422, `href="#f2-position"`, "overlaps another on page 3")
+		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
+			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
+			"f1-recipient": {rs[0].ID}, "f1-kind": {"text"}, "f1-page": {"3"}, "f1-x": {"320"}, "f1-y": {"300"}, "f1-label": {"Company number"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"320"}, "f2-y": {"56"}}), 303)
+		// The sender's label is kept, and the form shows it again.
+		labelled := false
+		for _, f := range e.get(t, base).Fields {
+			labelled = labelled || f.Kind == "text" && f.Label == "Company number"
+		}
+		if !labelled {
+			t.Fatal("the text field's label was not kept")
+		}
+		want(t, pat.Get(base+"/fields"), 200, `name="f1-label"`, `value="Company number"`)
 
 		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf",
 			"code by text message to &#43;447700900123")
@@ -109,7 +125,15 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get(base+"/fields"), 409)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {""}}), 422, `href="#reason"`)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {"Tender withdrawn"}}), 303)
-		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn", "voided")
+		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn")
+		// The evidence in words: no action codes, "(s)" or ISO dates.
+		ev := pat.Get(base)
+		want(t, ev, 200, "Sent for signing", "3 pages", "2 recipients; expires on ")
+		for _, bad := range []string{"page(s)", "recipient(s)", ">sent<", ">created<"} {
+			if strings.Contains(ev.Body, bad) {
+				t.Fatalf("the evidence says %q", bad)
+			}
+		}
 		want(t, pat.Get("/envelopes?status=voided"), 200, "Supply contract CT-2026-017")
 		want(t, pat.Get("/envelopes?status=sent"), 200, "No envelopes match")
 
@@ -117,7 +141,11 @@ func TestEnvelopePages(t *testing.T) {
 		res = uploadEnvelope(t, pat, url.Values{"title": {"Second thoughts"}}, signingtest.Contract(t, 1))
 		draft := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
 		want(t, pat.Get(draft), 200, "Discard the draft")
-		want(t, pat.PostForm(draft+"/discard", nil), 303)
+		// The button asks first, on a page of its own; nothing is lost until
+		// its confirmation is posted.
+		want(t, pat.PostForm(draft+"/discard", nil), 200, "Discard the draft?", "Yes, discard the draft", `name="confirm" value="yes"`, `name="csrf`)
+		want(t, pat.Get(draft), 200, "Discard the draft")
+		want(t, pat.PostForm(draft+"/discard", url.Values{"confirm": {"yes"}}), 303)
 		want(t, pat.Get(draft), 404)
 	})
 }
@@ -202,7 +230,9 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		id := strings.TrimPrefix(tpl, "/envelope-templates/")
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates/"+id, ""), 200, `"name":"Supply contract"`)
 		want(t, e.srv.API(e.token("Cara", platform.ScopeRead, platform.ScopeWrite), "DELETE", "/api/v1/envelope-templates/"+id, ""), 403)
-		want(t, pat.PostForm(tpl+"/delete", nil), 303)
+		want(t, pat.PostForm(tpl+"/delete", nil), 200, "Delete the template?", "Yes, delete the template", `name="confirm" value="yes"`)
+		want(t, pat.Get(tpl), 200)
+		want(t, pat.PostForm(tpl+"/delete", url.Values{"confirm": {"yes"}}), 303)
 		want(t, pat.Get(tpl), 404)
 	})
 }

@@ -24,7 +24,7 @@ type fieldRow struct {
 
 type eventRow struct {
 	signing.Event
-	When, Who string
+	When, Who, What, Said string
 }
 
 type viewPage struct {
@@ -99,7 +99,7 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 		out.Fields = append(out.Fields, fieldRow{Field: fl, KindName: kindNames[fl.Kind], Who: names[fl.RecipientID]})
 	}
 	for _, ev := range evs {
-		out.Events = append(out.Events, eventRow{Event: ev, When: day(ev.At), Who: ev.ActorName})
+		out.Events = append(out.Events, eventRow{Event: ev, When: day(ev.At), Who: ev.ActorName, What: eventName(ev.Action), Said: eventDetail(ev.Detail)})
 	}
 	if out.Draft {
 		if err := signing.ReadyToSend(env); err != nil {
@@ -172,10 +172,26 @@ func (p *envelopesPart) discard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.FormValue("confirm") != "yes" {
+		env, err := p.draft(r, sub)
+		if err != nil {
+			return err
+		}
+		base := "/envelopes/" + url.PathEscape(env.ID)
+		return web.Render(w, r, http.StatusOK, "signing/confirm", confirmPage{Caption: env.Title, Title: "Discard the draft?",
+			Warning: "The draft, its document, recipients and fields are deleted. Nobody has been sent it.", Action: base + "/discard", Button: "Yes, discard the draft", Back: base})
+	}
 	if err := p.ss.Discard(r.Context(), sub, r.PathValue("id")); err != nil {
 		return err
 	}
 	web.SetFlash(w, r, "Draft discarded")
 	http.Redirect(w, r, "/envelopes", http.StatusSeeOther)
 	return nil
+}
+
+// confirmPage asks before something that cannot be undone: the first
+// post shows it, the post from it (confirm=yes, with its CSRF token)
+// acts. It needs no script.
+type confirmPage struct {
+	Caption, Title, Warning, Action, Button, Back string
 }

@@ -179,19 +179,27 @@ func (pg verificationPage) Sigs() []sigView {
 		if who == "" {
 			who = "an unknown signer"
 		}
-		v.Heading = "Signature " + strconv.Itoa(i+1) + ": " + who
+		v.Heading = "Signature " + strconv.Itoa(i+1) + ": " + sigHeading(s, who)
 		if s.SubFilter == "ETSI.RFC3161" {
 			v.Heading = "Document timestamp " + strconv.Itoa(i+1) + ": " + who
 		}
 		changed := "No: the document is as it was when signed"
-		if len(s.ChangedSince) > 0 {
+		if !s.Intact {
+			// A signature that does not match says nothing about what
+			// came after it: never "unchanged".
+			changed = "The document has been changed since this signature was made, or the signature is damaged"
+		} else if len(s.ChangedSince) > 0 {
 			changed = "Yes: " + strings.Join(s.ChangedSince, "; ")
 		} else if !s.CoversRevision {
 			changed = "Cannot tell: the signature does not cover its revision of the file"
 		}
 		chain := "Not trusted: " + s.ChainError
 		if s.ChainTrusted {
-			chain = "Trusted: " + strings.Join(s.Chain, " ← ")
+			names := make([]string, len(s.Chain))
+			for i, dn := range s.Chain {
+				names[i] = dnName(dn)
+			}
+			chain = "Trusted: " + strings.Join(names, " ← ")
 		} else if s.ChainError == "" {
 			chain = "Not trusted"
 		}
@@ -217,8 +225,8 @@ func (pg verificationPage) Sigs() []sigView {
 		}
 		v.Rows = []web.SummaryRow{
 			{Key: "Verdict", Value: yesNo(s.Valid, "Valid", "Not valid")},
-			{Key: "Signed by", Value: or(s.SignerDN, who)},
-			{Key: "Signature intact", Value: yesNo(s.Intact, "Yes", "No: the signed bytes or the signature were altered, or its algorithms are too weak")},
+			{Key: "Signed by", Value: signedBy(s, who)},
+			{Key: "Signature intact", Value: yesNo(s.Intact, "Yes", "No: the document has been changed since this signature was made, or the signature is damaged or uses algorithms too weak to trust")},
 			{Key: "Changed since", Value: changed},
 			{Key: "Certificate chain", Value: chain},
 			{Key: "Timestamp", Value: ts},
@@ -244,4 +252,85 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// sigHeading names a signature for people: the seal is the council's
+// seal; a person's signature (made with the council's signing
+// certificate) is headed with the name they signed with, which dbtp
+// puts in /Name and in the field's name ("Signature of Ann (rcp_...)").
+func sigHeading(s verify.Signature, who string) string {
+	switch {
+	case strings.HasPrefix(s.Field, "Seal of "):
+		return "Council seal"
+	case strings.TrimSpace(s.Name) != "":
+		return strings.TrimSpace(s.Name)
+	case strings.HasPrefix(s.Field, "Signature of "):
+		name := strings.TrimPrefix(s.Field, "Signature of ")
+		if i := strings.LastIndex(name, " ("); i > 0 {
+			name = name[:i]
+		}
+		return name
+	case s.SealedByCouncil:
+		return "Council seal"
+	}
+	return who
+}
+
+// signedBy says whose certificate made a signature, as names.
+func signedBy(s verify.Signature, who string) string {
+	cert := dnName(s.SignerDN)
+	if cert == "" {
+		cert = who
+	}
+	if name := sigHeading(s, who); name != who && name != "Council seal" {
+		return name + ", with the certificate of " + cert
+	}
+	return cert
+}
+
+// dnName turns a certificate subject ("CN=Kent County Council seal,
+// O=Kent County Council,C=GB") into a name to read: the common name, and
+// the organisation when it says more.
+func dnName(dn string) string {
+	var cn, o string
+	for _, part := range splitDN(dn) {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		switch strings.ToUpper(strings.TrimSpace(k)) {
+		case "CN":
+			cn = v
+		case "O":
+			o = v
+		}
+	}
+	switch {
+	case cn == "" && o == "":
+		return dn
+	case cn == "":
+		return o
+	case o == "" || strings.Contains(cn, o):
+		return cn
+	}
+	return cn + " (" + o + ")"
+}
+
+// splitDN splits a subject at the commas that are not escaped.
+func splitDN(dn string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(dn); i++ {
+		switch {
+		case dn[i] == '\\' && i+1 < len(dn):
+			i++
+			cur.WriteByte(dn[i])
+		case dn[i] == ',':
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(dn[i])
+		}
+	}
+	return append(out, cur.String())
 }

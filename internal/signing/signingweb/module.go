@@ -63,6 +63,15 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	}
 	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, Texts: m.texts, BaseURL: d.Config.BaseURL,
 		TSAURL: tsaURL(d.Config)}
+	if d.Directory != nil {
+		opts.PersonEmail = func(ctx context.Context, orgID, userID string) string {
+			p, err := d.Directory.Person(ctx, platform.System(orgID), userID)
+			if err != nil {
+				return ""
+			}
+			return p.Email
+		}
+	}
 	if d.Blob != nil {
 		opts.Files = d.Blob
 	}

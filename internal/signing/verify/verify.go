@@ -56,7 +56,10 @@ type Signature struct {
 	SignerDN  string    `json:"signer_dn"`
 	Claimed   time.Time `json:"claimed_time,omitzero"` // the signer's clock (/M), not proof
 	Reason    string    `json:"reason,omitempty"`
-	Location  string    `json:"location,omitempty"`
+	// Name is the signature dictionary's /Name: who signed, as the signing
+	// program put it (dbtp: the name a person typed), not proof.
+	Name     string `json:"name,omitempty"`
+	Location string `json:"location,omitempty"`
 
 	// Intact: the cryptographic signature verifies over the bytes it covers,
 	// with algorithms still strong (not SHA-1 or MD5, RSA of 2048 bits up).
@@ -119,7 +122,7 @@ func Verify(doc []byte, opts Options) (*Report, error) {
 				continue
 			}
 			s := rawSig{field: f.Key("T").Text(), subFilter: v.Key("SubFilter").Name(), contents: []byte(v.Key("Contents").RawString()),
-				claimed: v.Key("M").Text(), reason: v.Key("Reason").Text(), location: v.Key("Location").Text(), docTS: v.Key("Type").Name() == "DocTimeStamp"}
+				claimed: v.Key("M").Text(), reason: v.Key("Reason").Text(), location: v.Key("Location").Text(), name: v.Key("Name").Text(), docTS: v.Key("Type").Name() == "DocTimeStamp"}
 			br := v.Key("ByteRange")
 			if br.Len() != 4 {
 				s.byteRangeErr = "the signature has no byte range of four numbers"
@@ -160,11 +163,11 @@ func Verify(doc []byte, opts Options) (*Report, error) {
 }
 
 type rawSig struct {
-	field, subFilter, claimed, reason, location string
-	contents                                    []byte
-	byteRange                                   [4]int64
-	byteRangeErr                                string
-	docTS                                       bool
+	field, subFilter, claimed, reason, location, name string
+	contents                                          []byte
+	byteRange                                         [4]int64
+	byteRangeErr                                      string
+	docTS                                             bool
 }
 
 func (s rawSig) end() int64 { return s.byteRange[2] + s.byteRange[3] }
@@ -199,7 +202,7 @@ func (s rawSig) signedBytes(doc []byte) ([]byte, bool, string) {
 }
 
 func check(doc []byte, s rawSig, store dss, opts Options) Signature {
-	v := Signature{Field: s.field, SubFilter: s.subFilter, Reason: s.reason, Location: s.location, Revocation: string(revocation.Unknown)}
+	v := Signature{Field: s.field, SubFilter: s.subFilter, Name: s.name, Reason: s.reason, Location: s.location, Revocation: string(revocation.Unknown)}
 	v.Claimed, _ = parseDate(s.claimed)
 	signed, covers, problem := s.signedBytes(doc)
 	v.CoversRevision = covers
