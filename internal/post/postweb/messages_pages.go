@@ -1,6 +1,7 @@
 package postweb
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -173,7 +174,12 @@ type messagePage struct {
 	Rows    []web.SummaryRow
 	History []web.SummaryRow
 	Kind    string
-	// BodyLines are the body's non-empty lines, one paragraph each.
+	// Body is the body formatted as the check page shows it (headings,
+	// lists, rules), from the template's version and the personalisation
+	// it was sent with; BodyLines, the body's non-empty lines, one
+	// paragraph each, when there is no template to format it by (the
+	// workflow's email, a template since gone).
+	Body      template.HTML
 	BodyLines []string
 	// PDFURL is a letter's PDF as posted, once delivery has made it.
 	PDFURL string
@@ -199,6 +205,7 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		name := n.TemplateID
 		if t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, n.TemplateID, n.TemplateVersion); err == nil {
 			name = t.Name
+			pg.Body = renderedBody(t, n)
 		}
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: name + ", version " + strconv.Itoa(n.TemplateVersion),
 			Href: "/post/templates/" + n.TemplateID, ActionText: "View"})
@@ -243,12 +250,25 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	pg.History = sendHistory(n)
-	for _, l := range strings.Split(n.Body, "\n") {
-		if strings.TrimSpace(l) != "" {
-			pg.BodyLines = append(pg.BodyLines, l)
+	if pg.Body == "" {
+		for _, l := range strings.Split(n.Body, "\n") {
+			if strings.TrimSpace(l) != "" {
+				pg.BodyLines = append(pg.BodyLines, l)
+			}
 		}
 	}
 	return web.Render(w, r, http.StatusOK, "post/messages_message", pg)
+}
+
+// renderedBody is n's body as the check page showed it before it was
+// sent: t (the version n was sent with) filled in with n's
+// personalisation by notify, which escapes it; "" if it no longer renders.
+func renderedBody(t post.Template, n post.Notification) template.HTML {
+	r, err := notify.Render(n.Kind, t.Subject, t.Body, n.Personalisation)
+	if err != nil {
+		return ""
+	}
+	return template.HTML(r.PreviewHTML)
 }
 
 func sendPlural(n int, word string) string {

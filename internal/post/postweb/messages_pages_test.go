@@ -60,3 +60,23 @@ func TestMessagesByNameAndTheLetterPosted(t *testing.T) {
 		want(t, b.Get("/post/messages/"+toRita.ID+"/letter.pdf"), 404)
 	})
 }
+
+// A message's page shows its body formatted as the check page showed it
+// before it was sent (a heading, a rule, a list), not its raw marks.
+func TestMessagePageFormatsTheBody(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		letter := e.rowTemplate(post.KindLetter, "Findings", "Our findings", "Dear ((name)),\n\n# What we found\n\n-----\n\n* a <b>loose</b> slab\n\nYours")
+		n, err := e.m.Store().Send(e.ctx, e.subject("Mia"), e.service.ID, post.SendInput{TemplateID: letter.ID,
+			Address: []string{"Mr Otis Grey", "2 Mill Lane", "NS1 1AA"}, Personalisation: map[string]any{"name": "Otis <i>"}})
+		noErr(t, err)
+		res := e.browser("Mia").Get("/post/messages/" + n.ID)
+		want(t, res, 200, `<h2 class="govuk-heading-m">What we found</h2>`, `govuk-section-break--visible`,
+			`<ul class="govuk-list govuk-list--bullet">`, "Dear Otis &lt;i&gt;,", "a &lt;b&gt;loose&lt;/b&gt; slab")
+		for _, raw := range []string{"# What we found", "-----", "* a "} {
+			if strings.Contains(res.Body, raw) {
+				t.Fatalf("the page shows %q as written: %s", raw, res.Body)
+			}
+		}
+	})
+}
