@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -95,7 +96,16 @@ func (c postCases) CaseForPost(ctx context.Context, sub *platform.Subject, caseI
 	if err != nil {
 		return postweb.CaseInfo{}, err
 	}
-	info := postweb.CaseInfo{ID: cs.ID, Reference: cs.Reference, PersonID: cs.ApplicantID, Email: cs.ApplicantEmail}
+	info := postweb.CaseInfo{ID: cs.ID, Reference: cs.Reference, PersonID: cs.ApplicantID, Email: cs.ApplicantEmail,
+		Service: cs.Title, SubmittedAt: cs.SubmittedAt, DueAt: cs.DueAt, RequestPath: "/services/track"}
+	if cs.ApplicantID != "" {
+		// Their own page about it, once signed in; someone who applied
+		// without an account finds it by reference and email instead.
+		info.RequestPath = "/services/requests/" + url.PathEscape(cs.Reference)
+	}
+	if cs.Terminal {
+		info.DueAt = time.Time{}
+	}
 	if cs.ApplicantID != "" && c.a.identity != nil {
 		if p, err := c.a.identity.Directory().Person(ctx, sub, cs.ApplicantID); err == nil {
 			info.PersonName = p.Name

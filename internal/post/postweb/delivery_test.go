@@ -66,7 +66,7 @@ func TestSendAMessageFromACase(t *testing.T) {
 			t.Fatal("a text message template is offered for email")
 		}
 		want(t, cas.Get("/post/send?"+url.Values{"case": {"case_1"}, "channel": {"email"}, "template": {email.ID}}.Encode()), 200,
-			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">date</label>`)
+			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">Date</label>`)
 		// Continue with nothing chosen, or a channel without its template.
 		want(t, cas.Get("/post/send?case=case_1&channel="), 422, "Choose how to send the message", `href="#channel"`)
 		want(t, cas.Get("/post/send?case=case_1&channel=sms&template="), 422, "Choose a template", `href="#template"`, "Which text message template?")
