@@ -85,6 +85,12 @@ func TestSendAMessageFromACase(t *testing.T) {
 		if strings.Contains(res.Body, "Enter name") {
 			t.Fatal("a given placeholder reported missing")
 		}
+		// No number at all is asked for, not counted.
+		res = cas.PostForm(path, url.Values{"to": {" "}, "p1": {"Rita"}})
+		want(t, res, 422, "Enter a mobile number")
+		if strings.Contains(res.Body, "Not enough digits") {
+			t.Fatal("an empty number is counted")
+		}
 		// The summary is in the form's order: the email's placeholders come
 		// reference (its subject), name, date; not alphabetically.
 		res = cas.PostForm("/post/send?"+url.Values{"case": {"case_1"}, "template": {email.ID}}.Encode(), url.Values{"to": {"rita@example.org"}})

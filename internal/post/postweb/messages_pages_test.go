@@ -80,3 +80,35 @@ func TestMessagePageFormatsTheBody(t *testing.T) {
 		}
 	})
 }
+
+// A message's page says what the check page says, in the same words: a
+// format only for a letter, its postage as "Second class", and a demo
+// provider's hand-over as not delivered; an empty mobile number is asked
+// for, not counted.
+func TestMessagePageWords(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnvWith(t, db, map[string]string{"DBTP_POST_LETTER_PROVIDER": "log"})
+		email := e.rowTemplate(post.KindEmail, "Hello", "Hello", "Dear ((name))")
+		letter := e.rowTemplate(post.KindLetter, "Outcome", "Our answer", "Dear ((name))")
+		mia := e.subject("Mia")
+		mail, err := e.m.Store().Send(e.ctx, mia, e.service.ID, post.SendInput{TemplateID: email.ID, To: "r.w@example.net",
+			LargePrint: true, Personalisation: map[string]any{"name": "Rita"}})
+		noErr(t, err)
+		posted, err := e.m.Store().Send(e.ctx, mia, e.service.ID, post.SendInput{TemplateID: letter.ID, LargePrint: true,
+			Address: []string{"Mr Otis Grey", "2 Mill Lane", "NS1 1AA"}, Personalisation: map[string]any{"name": "Otis"}})
+		noErr(t, err)
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
+		b := e.browser("Mia")
+		res := b.Get("/post/messages/" + mail.ID)
+		want(t, res, 200, "Email")
+		if strings.Contains(res.Body, "Large print") || strings.Contains(res.Body, ">Format<") {
+			t.Fatalf("an email has a format: %s", res.Body)
+		}
+		res = b.Get("/post/messages/" + posted.ID)
+		want(t, res, 200, "Large print", "Second class", "Sent (demo: written to the log, not delivered)")
+		if strings.Contains(res.Body, "(log)") {
+			t.Fatalf("the provider's name: %s", res.Body)
+		}
+	})
+}
