@@ -72,7 +72,9 @@ func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseI
 	}
 	out := make([]services.CaseMessage, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, services.CaseMessage{Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt})
+		// Each links to the person's own page of it (a letter as its PDF).
+		out = append(out, services.CaseMessage{ID: m.ID, Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt,
+			URL: "/post/sent/" + url.PathEscape(m.ID)})
 	}
 	return out, nil
 }
