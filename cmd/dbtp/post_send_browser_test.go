@@ -101,7 +101,7 @@ func (j *journey) postLetterToResident(t *testing.T) {
 	do(t, sam, "his mobile, and no call first", chromedp.SetValue(chromedp.CSS("#to"), "07700 900123"),
 		chromedp.Click(chromedp.CSS(choice(t, sam, "Callback", "no"))))
 	due := labelled(t, sam, "Due date")
-	do(t, sam, "the due date cleared", chromedp.SetValue(chromedp.CSS(due), ""))
+	do(t, sam, "the due date cleared", chromedp.Clear(chromedp.CSS(due)))
 	if j.js {
 		// The count follows what is typed.
 		do(t, sam, "the due date", chromedp.SendKeys(chromedp.CSS(due), "Friday 20 March"))
