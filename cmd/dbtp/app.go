@@ -55,6 +55,7 @@ func modules(a *app) []module.Module {
 	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans
 	signatures := &signingweb.Module{}
 	signatures.UseWorkflows(caseSignatures{svc}) // a workflow's sign action sends an envelope; its end moves the case on
+	signatures.UseTexts(postTexts{postMod})      // signers' one-time codes by text message go through digital post
 	return []module.Module{
 		&identityweb.Module{Identity: a.identity},
 		&auditweb.Module{PublicKey: a.auditPub},

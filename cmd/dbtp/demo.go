@@ -143,6 +143,9 @@ func seedDemo(ctx context.Context, a *app, dir string) ([]demoLogin, error) {
 	if err := module.Demo(ctx, a.mods, demoEnv(a)); err != nil {
 		return nil, err
 	}
+	if err := demoSignedDecision(ctx, a); err != nil { // across modules: services' case, signing's envelope
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	b, _ := json.MarshalIndent(logins, "", "  ")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"dbtp/internal/post/postweb"
 	"dbtp/internal/services"
 	"dbtp/internal/services/servicesweb"
+	"dbtp/internal/signing"
 )
 
 // wirePost builds the digital post module and connects it with the
@@ -20,13 +21,27 @@ import (
 // each call, as they are built during the modules' Init.
 func wirePost(a *app, svc *servicesweb.Module) *postweb.Module {
 	pm := &postweb.Module{}
-	svc.Post = postOffice{pm}
+	svc.Post = postOffice{pm: pm, svc: svc}
 	pm.UseCases(postCases{svc: svc, a: a})
 	return pm
 }
 
 // postOffice is digital post as services.Post.
-type postOffice struct{ pm *postweb.Module }
+type postOffice struct {
+	pm  *postweb.Module
+	svc *servicesweb.Module
+}
+
+// caseUnit is the business unit of the case a message is about, whose
+// case updates service sends it; the message's own (a queue's) else.
+func (p postOffice) caseUnit(ctx context.Context, m services.Message) string {
+	if eng := p.svc.Engine(); eng != nil && m.CaseID != "" {
+		if cs, err := eng.GetCase(ctx, platform.System(m.OrgID), m.CaseID); err == nil {
+			return cs.UnitID
+		}
+	}
+	return m.To.UnitID
+}
 
 func (p postOffice) SendEmail(ctx context.Context, m services.Message, to string) error {
 	ps := p.pm.Store()
@@ -37,7 +52,7 @@ func (p postOffice) SendEmail(ctx context.Context, m services.Message, to string
 	if m.To.Kind == services.ToUser {
 		person = m.To.Value
 	}
-	_, err := ps.SendCaseEmail(ctx, post.CaseEmail{MessageID: m.ID, OrgID: m.OrgID, CaseID: m.CaseID, Reference: m.Reference, PersonID: person,
+	_, err := ps.SendCaseEmail(ctx, post.CaseEmail{MessageID: m.ID, OrgID: m.OrgID, CaseID: m.CaseID, UnitID: p.caseUnit(ctx, m), Reference: m.Reference, PersonID: person,
 		To: to, Subject: m.Subject, Body: m.Body})
 	return err
 }
@@ -77,6 +92,21 @@ func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseI
 			URL: "/post/sent/" + url.PathEscape(m.ID)})
 	}
 	return out, nil
+}
+
+// postTexts is digital post's SMS as the signing module sends its
+// one-time codes: through the organisation's "Electronic signatures"
+// sending service, delivered by the SMS provider.
+type postTexts struct{ pm *postweb.Module }
+
+func (p postTexts) SendText(ctx context.Context, t signing.Text) error {
+	ps := p.pm.Store()
+	if ps == nil {
+		return platform.NotFound("digital post")
+	}
+	_, err := ps.SendPlatformText(ctx, post.PlatformText{MessageID: t.Key, OrgID: t.OrgID, Service: "Electronic signatures", To: t.To, Body: t.Body,
+		Reference: t.Reference})
+	return err
 }
 
 func (p postOffice) SendURL(caseID string) string {

@@ -49,3 +49,41 @@ func TestCaseEmailGoesThroughPost(t *testing.T) {
 		t.Fatalf("send page: %d\n%s", code, body)
 	}
 }
+
+// TestPostTemplatesOwnedByUnits: on the demo, once the workflow's email
+// about cases has gone through digital post, every sending service and
+// every template (the case updates pass-throughs included) is owned by a
+// business unit: the unit of the cases the updates are about.
+func TestPostTemplatesOwnedByUnits(t *testing.T) {
+	r := startDemo(t, t.TempDir())
+	ctx := context.Background()
+	_, org, err := r.app.orgSubject(ctx, "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := r.app.db.QueryRow(ctx, q, org.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for count("SELECT COUNT(*) FROM post_services WHERE org_id = ? AND name = 'Case updates'") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no case update went through digital post")
+		}
+		<-time.After(200 * time.Millisecond)
+	}
+	if n := count("SELECT COUNT(*) FROM post_templates WHERE org_id = ? AND unit_id = ''"); n != 0 {
+		t.Fatalf("%d templates have no business unit", n)
+	}
+	if n := count("SELECT COUNT(*) FROM post_services WHERE org_id = ? AND unit_id = ''"); n != 0 {
+		t.Fatalf("%d sending services have no business unit", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM post_templates t JOIN post_services s ON s.id = t.service_id WHERE t.org_id = ? AND s.name = 'Case updates'
+		AND t.unit_id <> s.unit_id`); n != 0 {
+		t.Fatalf("%d case updates templates are not their service's unit's", n)
+	}
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -54,6 +56,10 @@ func caseRef(cs services.Case) post.CaseRef {
 	return post.CaseRef{ID: cs.ID, Reference: cs.Reference, Title: cs.Title, State: cs.State, UnitID: cs.UnitID, AssigneeID: cs.AssigneeID}
 }
 
+// FindCase returns the case with its person's names and postcodes: the
+// applicant's name in the directory, and the names and postcodes the
+// case's answers give (its "name" and "..._name" fields, its addresses),
+// so that filing a letter that names someone else can be questioned.
 func (c inboundCases) FindCase(ctx context.Context, sub *platform.Subject, reference string) (post.CaseRef, error) {
 	eng, err := c.engine()
 	if err != nil {
@@ -63,7 +69,44 @@ func (c inboundCases) FindCase(ctx context.Context, sub *platform.Subject, refer
 	if err != nil {
 		return post.CaseRef{}, err
 	}
-	return caseRef(cs), nil
+	ref := caseRef(cs)
+	if cs.ApplicantID != "" && c.a.identity != nil {
+		if p, err := c.a.identity.Directory().Person(ctx, platform.System(cs.OrgID), cs.ApplicantID); err == nil && p.Name != "" {
+			ref.Names = append(ref.Names, p.Name)
+		}
+	}
+	names, postcodes := casePerson(cs.Answers)
+	ref.Names = append(ref.Names, names...)
+	ref.Postcodes = postcodes
+	return ref, nil
+}
+
+// casePerson reads the names and postcodes a case's answers give, in the
+// order of their field IDs. Answers are stored as JSON, so an address is
+// a map with a postcode.
+func casePerson(answers definition.Answers) (names, postcodes []string) {
+	keys := make([]string, 0, len(answers))
+	for k := range answers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch v := answers[k].(type) {
+		case string:
+			if (k == "name" || strings.HasSuffix(k, "_name")) && strings.TrimSpace(v) != "" {
+				names = append(names, strings.TrimSpace(v))
+			}
+		case definition.Address:
+			if v.Postcode != "" {
+				postcodes = append(postcodes, v.Postcode)
+			}
+		case map[string]any:
+			if pc, _ := v["postcode"].(string); strings.TrimSpace(pc) != "" {
+				postcodes = append(postcodes, strings.TrimSpace(pc))
+			}
+		}
+	}
+	return names, postcodes
 }
 
 func (c inboundCases) SearchCases(ctx context.Context, sub *platform.Subject, text string, limit int) ([]post.CaseRef, error) {
@@ -93,9 +136,14 @@ func (c inboundCases) FileOnCase(ctx context.Context, orgID, caseID string, doc 
 	}
 	sys := platform.System(orgID)
 	sys.Name = "Digital post"
-	_, err = eng.AddAttachment(ctx, sys, caseID, definition.File{ID: doc.ID, Name: doc.Name, MediaType: doc.MediaType}, doc.Content)
+	_, err = eng.AddStaffAttachment(ctx, sys, caseID, definition.File{ID: doc.ID, Name: doc.Name, MediaType: doc.MediaType}, doc.Content)
 	if platform.CodeOf(err) == platform.CodeConflict {
-		return nil // filed before
+		// Filed before, on this case; an attachment ID is unique across
+		// cases, so one on another case is a filing that raced this one.
+		if _, _, gerr := eng.GetAttachment(ctx, sys, caseID, doc.ID); gerr == nil {
+			return nil
+		}
+		return platform.Errorf(platform.CodeConflict, "This post was filed on another case meanwhile: look at it again")
 	}
 	if err != nil {
 		return err
@@ -104,6 +152,26 @@ func (c inboundCases) FileOnCase(ctx context.Context, orgID, caseID string, doc 
 		return nil
 	}
 	_, err = eng.AddNote(ctx, sys, caseID, doc.Note, services.Internal)
+	return err
+}
+
+// RemoveFromCase takes a scan filed on the wrong case off it, as the
+// platform, with an internal note saying why; a scan already gone is not
+// an error.
+func (c inboundCases) RemoveFromCase(ctx context.Context, orgID, caseID, docID, note string) error {
+	eng, err := c.engine()
+	if err != nil {
+		return err
+	}
+	sys := platform.System(orgID)
+	sys.Name = "Digital post"
+	err = eng.RemoveAttachment(ctx, sys, caseID, docID, note)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		if _, cerr := eng.GetCase(ctx, sys, caseID); cerr != nil {
+			return cerr // the case itself is gone
+		}
+		return nil // removed before
+	}
 	return err
 }
 

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"dbtp/internal/post"
 	"dbtp/internal/post/inbound"
 
 	"github.com/chromedp/chromedp"
@@ -15,9 +18,11 @@ import (
 // with JavaScript on and off: Sam Okafor (caseworker) sees the scanned
 // letters waiting in triage, uploads one more (a file refused first, with
 // the reason), follows the batch, opens a letter from triage to see the
-// scan beside its text, is told what is missing when routing without a
-// reference, then finds a complaint by search and files the letter on it.
-// Every page is axe-clean (with scripts on) and fits a 320 px screen.
+// scan beside its text and why it waits, is told what is missing when
+// routing without a reference, finds a complaint by search, is asked
+// whether the letter (Eleanor Hughes's) is really about it and files it
+// there, then moves it back to triage saying why. Every page is
+// axe-clean (with scripts on) and fits a 320 px screen.
 func TestBrowserInboundPost(t *testing.T) {
 	for _, js := range []bool{true, false} {
 		name := map[bool]string{true: "javascript", false: "no-javascript"}[js]
@@ -60,14 +65,23 @@ func (j *journey) postRoom(t *testing.T) {
 	}
 	j.check(t, sam, "batch")
 
+	// The demo's letters say why they wait in triage, once read.
+	waitRead(t, r, "letter-from-mr-patel.pdf")
+	open(t, sam, r.url+"/post/inbound?status=triage")
+	if s := text(t, sam, "main"); !strings.Contains(s, "The reference it quotes, HOUS-2025-000731, matches no case") {
+		t.Fatalf("triage without its reasons: %q", s)
+	}
+	j.check(t, sam, "triage with reasons")
+
 	// A demo letter from triage: the scan and what was read.
 	open(t, sam, r.url+"/post/inbound?status=all")
 	href := caseLink(t, sam, "handwritten-note-scan.pdf")
 	if href == "" {
 		t.Fatal("no link to the demo letter")
 	}
+	waitRead(t, r, "handwritten-note-scan.pdf")
 	open(t, sam, r.url+href)
-	if s := text(t, sam, "main"); !strings.Contains(s, "The scan") || !strings.Contains(s, "Route to a case") {
+	if s := text(t, sam, "main"); !strings.Contains(s, "The scan") || !strings.Contains(s, "Route to a case") || !strings.Contains(s, "Why it is in triage") {
 		t.Fatalf("item page: %q", s)
 	}
 	j.check(t, sam, "item")
@@ -81,9 +95,62 @@ func (j *journey) postRoom(t *testing.T) {
 		t.Fatalf("no cases found: %q", text(t, sam, "main"))
 	}
 	j.check(t, sam, "cases found")
-	submitAndWait(t, sam, `main table form[action$="/route"]`, ".govuk-notification-banner")
-	if s := text(t, sam, "main"); !strings.Contains(s, "Filed on case COMP-") || !strings.Contains(s, "by hand") {
+	// Eleanor Hughes's letter is not about the complaint found: asked
+	// first, then filed once confirmed.
+	resp, err := chromedp.RunResponse(sam, chromedp.Submit(chromedp.CSS(`main table form[action$="/route"]`)))
+	if err != nil || resp.Status != 409 {
+		t.Fatalf("filing on someone else's case: %v %v", resp, err)
+	}
+	do(t, sam, "the question", chromedp.WaitVisible(chromedp.CSS("#mismatch")))
+	if s := text(t, sam, "#mismatch"); !strings.Contains(s, "This letter may not be about case COMP-") || !strings.Contains(s, "Eleanor Hughes") {
+		t.Fatalf("the question: %q", s)
+	}
+	j.check(t, sam, "is this the right case")
+	submitAndWait(t, sam, `#mismatch form`, ".govuk-notification-banner")
+	if s := text(t, sam, "main"); !strings.Contains(s, "Filed on case COMP-") || !strings.Contains(s, "by hand") || !strings.Contains(s, "Filed on the wrong case?") {
 		t.Fatalf("after routing: %q", s)
 	}
 	j.check(t, sam, "routed")
+
+	// Filed on the wrong case after all: back to triage, saying why.
+	submitRefused(t, sam, `form[action$="/move"]`)
+	if s := text(t, sam, ".govuk-error-summary"); !strings.Contains(s, "Say why the letter is being moved") {
+		t.Fatalf("move refused: %q", s)
+	}
+	j.check(t, sam, "move refused")
+	do(t, sam, "back to triage, with a reason", chromedp.Click(chromedp.CSS(`#to-2`)),
+		chromedp.SendKeys(chromedp.CSS(`#reason`), "She asks for a blue badge form: not a complaint"))
+	submitAndWait(t, sam, `form[action$="/move"]`, ".govuk-notification-banner")
+	if s := text(t, sam, "main"); !strings.Contains(s, "Moved back to triage") || !strings.Contains(s, "She asks for a blue badge form: not a complaint") ||
+		!strings.Contains(s, "Route to a case") {
+		t.Fatalf("after the move: %q", s)
+	}
+	j.check(t, sam, "moved back")
+}
+
+// waitRead waits until the demo's letter name has been read (the
+// reading job runs in the background as the demo serves).
+func waitRead(t *testing.T, r *running, name string) {
+	t.Helper()
+	ctx := context.Background()
+	sys, _, err := r.app.orgSubject(ctx, "kent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		items, err := r.app.post().Inbound().List(ctx, sys, post.InboundFilter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.Name == name && it.Status != post.InboundReading && (it.Status != post.InboundTriage || it.TriageReason != "") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not read", name)
+		}
+		<-time.After(200 * time.Millisecond)
+	}
 }

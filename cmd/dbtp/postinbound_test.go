@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"dbtp/internal/audit"
 	"dbtp/internal/jobs"
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/post/inbound"
 	"dbtp/internal/post/postweb"
+	"dbtp/internal/records"
 	"dbtp/internal/services"
 )
 
@@ -116,7 +119,98 @@ func TestInboundPostFiledOnCase(t *testing.T) {
 		<-time.After(200 * time.Millisecond)
 	}
 	// Routing it again by hand is refused, and nothing is filed twice.
-	if _, err := in.Route(ctx, sys, id, c.Reference); platform.CodeOf(err) != platform.CodeConflict {
+	if _, err := in.Route(ctx, sys, id, c.Reference, false); platform.CodeOf(err) != platform.CodeConflict {
 		t.Fatalf("routed twice: %v", err)
 	}
+
+	// Filed on the wrong case: Sam Okafor moves it to another complaint,
+	// saying why. The old case no longer lists it and says why; the new
+	// case has it, and the records module keeps it there too; the record
+	// made on the old case stays; the move is in the audit log.
+	sam := caseworker(t, r)
+	page, err = eng.Search(ctx, sys, services.CaseFilter{Text: "COMP", Sort: services.SortNewest}, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c2 services.Case
+	for _, o := range page.Cases {
+		if o.ID != c.ID && o.UnitID == c.UnitID {
+			c2 = o
+			break
+		}
+	}
+	if c2.ID == "" {
+		t.Fatal("the demo has one complaint only")
+	}
+	_, err = in.Move(ctx, sam, id, post.MoveTo{Reference: c2.Reference, Reason: "The reference was misread"})
+	var me *post.MismatchError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), "Sarah Price") {
+		t.Fatalf("moving to someone else's complaint: %v", err)
+	}
+	moved, err := in.Move(ctx, sam, id, post.MoveTo{Reference: c2.Reference, Reason: "The reference was misread", Confirmed: true})
+	if err != nil || moved.CaseID != c2.ID {
+		t.Fatalf("moved %+v %v", moved, err)
+	}
+	if atts, err := eng.ListAttachments(ctx, sys, c.ID); err != nil || hasFile(atts, "price.pdf") {
+		t.Fatalf("the old case still lists it: %+v %v", atts, err)
+	}
+	notes, err = eng.ListNotes(ctx, sys, c.ID)
+	if err != nil || !strings.Contains(notes[len(notes)-1].Body, "moved to case "+c2.Reference+" by Sam Okafor: The reference was misread") {
+		t.Fatalf("old case's notes %+v %v", notes, err)
+	}
+	atts, err = eng.ListAttachments(ctx, sys, c2.ID)
+	if err != nil || !hasFile(atts, "price.pdf") {
+		t.Fatalf("the new case does not list it: %+v %v", atts, err)
+	}
+	recordOf := func(caseID, attachment string) bool {
+		t.Helper()
+		docs, err := r.app.records().Store().List(ctx, sys, records.Filter{CaseID: caseID, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs.Documents {
+			if d.SourceRef == attachment {
+				return true
+			}
+		}
+		return false
+	}
+	for !recordOf(c2.ID, moved.AttachmentID) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scan was not filed as a record of the new case")
+		}
+		<-time.After(200 * time.Millisecond)
+	}
+	if !recordOf(c.ID, "att_"+strings.TrimPrefix(id, "pin_")) {
+		t.Fatal("the old case's record of the scan is gone")
+	}
+	entries, err := r.app.audit.List(ctx, audit.Filter{OrgID: org.ID, Action: "post.inbound_move", Limit: 10})
+	if err != nil || len(entries.Entries) != 1 || entries.Entries[0].ActorID != sam.UserID || !strings.Contains(entries.Entries[0].Detail, "The reference was misread") {
+		t.Fatalf("the move in the audit log: %+v %v", entries, err)
+	}
+}
+
+func hasFile(atts []services.Attachment, name string) bool {
+	for _, a := range atts {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// caseworker is Sam Okafor, signed in to the demo.
+func caseworker(t *testing.T, r *running) *platform.Subject {
+	t.Helper()
+	ctx := context.Background()
+	l := loginByEmail(t, r, "caseworker@kent.example")
+	res, err := r.app.identity.SignIn(ctx, "kent", l.Email, l.Password, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := r.app.identity.SessionSubject(ctx, res.Token, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/services"
 	"dbtp/internal/services/definition"
 	"dbtp/internal/services/servicesweb"
 	"dbtp/internal/signing"
@@ -33,7 +35,9 @@ func (c caseSignatures) SignatureRequests(ctx context.Context, orgID, caseID str
 	if err != nil {
 		return signingweb.CaseSignatures{}, err
 	}
-	out := signingweb.CaseSignatures{CaseID: cs.ID, Reference: cs.Reference, Title: cs.Title, State: cs.State, UnitID: cs.UnitID}
+	out := signingweb.CaseSignatures{CaseID: cs.ID, Reference: cs.Reference, Title: cs.Title, State: cs.State, UnitID: cs.UnitID,
+		EnteredAt: cs.StateEnteredAt}
+	values := answerTexts(def, cs.Answers)
 	for _, st := range def.Workflow.States {
 		if st.ID != cs.State {
 			continue
@@ -43,16 +47,16 @@ func (c caseSignatures) SignatureRequests(ctx context.Context, orgID, caseID str
 				continue
 			}
 			rq := signingweb.SignatureRequest{Template: a.Sign.Template, Title: a.Sign.Title, Completed: a.Sign.Completed, Declined: a.Sign.Declined,
-				Values: answerTexts(cs.Answers)}
+				Values: values}
 			if rq.Title == "" {
 				rq.Title = "{{title}} {{reference}}"
 			}
 			for _, s := range a.Sign.Signers {
 				r := signing.RecipientInput{Role: s.Role}
 				if s.Person != "" {
-					r.UserID = rq.Values[s.Person]
+					r.UserID, _ = cs.Answers[s.Person].(string)
 				} else {
-					r.Name, r.Email = rq.Values[s.Name], rq.Values[s.Email]
+					r.Name, r.Email = values[s.Name], values[s.Email]
 				}
 				rq.Signers = append(rq.Signers, r)
 			}
@@ -62,20 +66,26 @@ func (c caseSignatures) SignatureRequests(ctx context.Context, orgID, caseID str
 	return out, nil
 }
 
-// answerTexts are a case's answers as text, for merge fields: lists are
-// joined with commas; files and other structures are left out.
-func answerTexts(a definition.Answers) map[string]string {
+// answerTexts are a case's answers as people read them, for merge fields:
+// a choice's label (not its stored value), yes or no, a date in words,
+// lists joined with commas. A person's ID, files and other structures
+// are left out.
+func answerTexts(def *definition.Definition, a definition.Answers) map[string]string {
 	out := map[string]string{}
 	for k, v := range a {
+		f := def.Field(k)
+		if f != nil && (f.Type == definition.TypePerson || f.Type == definition.TypeFile) {
+			continue
+		}
 		switch v := v.(type) {
 		case string:
-			out[k] = v
+			out[k] = answerText(f, v)
 		case bool:
 			out[k] = map[bool]string{true: "Yes", false: "No"}[v]
 		case float64, int, int64:
 			out[k] = fmt.Sprint(v)
 		case []string:
-			out[k] = strings.Join(v, ", ")
+			out[k] = answerList(f, v)
 		case []any:
 			var parts []string
 			for _, x := range v {
@@ -83,10 +93,39 @@ func answerTexts(a definition.Answers) map[string]string {
 					parts = append(parts, s)
 				}
 			}
-			out[k] = strings.Join(parts, ", ")
+			out[k] = answerList(f, parts)
 		}
 	}
 	return out
+}
+
+func answerList(f *definition.Field, vs []string) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = answerText(f, v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func answerText(f *definition.Field, v string) string {
+	if f == nil {
+		return v
+	}
+	switch f.Type {
+	case definition.TypeChoice, definition.TypeCheckboxes:
+		for _, o := range f.Options {
+			if o.Value == v {
+				return o.Label
+			}
+		}
+	case definition.TypeYesNo:
+		return map[string]string{"yes": "Yes", "no": "No"}[v]
+	case definition.TypeDate:
+		if d, err := time.Parse(time.DateOnly, v); err == nil {
+			return d.Format("2 January 2006")
+		}
+	}
+	return v
 }
 
 func (c caseSignatures) Finish(ctx context.Context, orgID, caseID, transition string, sealed *signingweb.SealedDocument) error {
@@ -111,4 +150,71 @@ func (c caseSignatures) Finish(ctx context.Context, orgID, caseID, transition st
 	}
 	_, err = eng.Transition(ctx, sys, caseID, transition, cs.Version, nil)
 	return err
+}
+
+// signing is the electronic signatures module of the list.
+func (a *app) signing() *signingweb.Module {
+	for _, m := range a.mods {
+		if s, ok := m.(*signingweb.Module); ok {
+			return s
+		}
+	}
+	return nil
+}
+
+// demoSignedDecision signs the demo's Record of Decision 21/00097 as the
+// Cabinet Member, once every module's demo data is in: the services demo
+// has sent the decision for signature (key-decisions' sign action), but
+// the event that asks the signing module for the envelope is delivered
+// only once the jobs run, so it is asked for here (the event then finds
+// it made). The seal, and the case's publication with the sealed record
+// filed on it, follow on the jobs queue, with the demo's key and
+// time-stamping authority.
+func demoSignedDecision(ctx context.Context, a *app) error {
+	sig, eng := a.signing(), a.services()
+	if sig == nil || eng == nil {
+		return nil
+	}
+	org, err := a.identity.OrgBySlug(ctx, "kent")
+	if err != nil {
+		return err
+	}
+	sys := platform.System(org.ID)
+	page, err := eng.Search(ctx, sys, services.CaseFilter{Service: "key-decisions"}, "", 50)
+	if err != nil {
+		return err
+	}
+	for _, c := range page.Cases {
+		if c.State != "awaiting_signature" {
+			continue
+		}
+		if err := sig.RequestSignatures(ctx, org.ID, c.ID); err != nil {
+			return err
+		}
+		envs, err := sig.Store().List(ctx, sys, signing.ListQuery{Status: signing.EnvelopeSent})
+		if err != nil {
+			return err
+		}
+		for _, env := range envs.Envelopes {
+			if env.CaseID != c.ID {
+				continue
+			}
+			full, err := eng.GetCase(ctx, sys, c.ID)
+			if err != nil {
+				return err
+			}
+			id, _ := full.Answers["cabinet_member"].(string)
+			p, err := a.identity.Directory().Person(ctx, sys, id)
+			if err != nil {
+				return fmt.Errorf("the demo's Cabinet Member: %w", err)
+			}
+			signer := &platform.Subject{Kind: platform.SubjectUser, UserID: p.ID, Name: p.Name, OrgID: org.ID, Roles: p.Roles, BusinessUnits: p.Units, Addr: "demo seed"}
+			err = sig.Store().Sign(ctx, signing.Actor{Subject: signer, EnvelopeID: env.ID, Addr: "127.0.0.1"},
+				signing.Signature{Consent: true, Kind: "typed", Typed: p.Name})
+			if err != nil {
+				return fmt.Errorf("the Cabinet Member's signature of %s: %w", env.Title, err)
+			}
+		}
+	}
+	return nil
 }

@@ -267,3 +267,41 @@ func must(t *testing.T, err error) {
 }
 
 func TestMain(m *testing.M) { storetest.Main(m) }
+
+// A backlog larger than the workers drains without waiting for the poll
+// interval: a worker that finishes claims the next job at once. The poll
+// here is an hour, so the test only ends if that is so.
+func TestBacklogDrainsWithoutWaitingForThePoll(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		q := jobs.New(db, jobs.Options{Node: "a", Clock: platformtest.NewClock(t0), PollInterval: time.Hour, Workers: 2})
+		done := make(chan struct{}, 100)
+		must(t, q.Handle("test.work", jobs.Kind{Handler: func(context.Context, jobs.Job) error {
+			done <- struct{}{}
+			return nil
+		}}))
+		const n = 20
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			for range n {
+				if _, err := q.Enqueue(ctx, tx, jobs.Enqueued{Kind: "test.work"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		must(t, err)
+		var wg sync.WaitGroup
+		wg.Go(func() { q.Run(ctx) })
+		deadline := time.After(time.Minute) // far beyond the work; an hour's poll would pass it
+		for i := range n {
+			select {
+			case <-done:
+			case <-deadline:
+				t.Fatalf("%d of %d jobs ran; the rest waited for the poll", i, n)
+			}
+		}
+		cancel()
+		wg.Wait()
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dbtp/internal/store"
@@ -25,13 +26,21 @@ func (q *Queue) Run(ctx context.Context) {
 	defer wg.Wait()
 	t := time.NewTicker(q.opts.PollInterval)
 	defer t.Stop()
+	// With more due jobs than workers, a worker that finishes claims the
+	// next at once rather than at the next tick (a backlog of seals or
+	// emails otherwise went at most Workers a poll interval). Only then:
+	// with no backlog a finished job would cost a claim that finds nothing.
+	var backlog atomic.Bool
+	freed := make(chan struct{}, 1)
 	for {
 		if err := q.runSchedules(ctx); err != nil && ctx.Err() == nil {
 			q.opts.Logger.Warn("job schedules failed", "err", err)
 		}
+		backlog.Store(false)
 		for {
 			free := q.opts.Workers - len(slots)
 			if free == 0 {
+				backlog.Store(true)
 				break
 			}
 			claimed, err := q.claim(ctx, free)
@@ -46,8 +55,14 @@ func (q *Queue) Run(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					defer func() { <-slots }()
 					q.execute(ctx, j)
+					<-slots
+					if backlog.Load() {
+						select {
+						case freed <- struct{}{}:
+						default:
+						}
+					}
 				}()
 			}
 			if len(claimed) < free {
@@ -59,6 +74,7 @@ func (q *Queue) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-q.wake:
+		case <-freed:
 		}
 	}
 }

@@ -22,25 +22,44 @@ func nameUUID(name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-// CaseUpdatesService is the id of orgID's "Case updates" sending service:
-// the one the services engine's workflow email goes through.
-func CaseUpdatesService(orgID string) string { return nameUUID("case-updates:" + orgID) }
+// CaseUpdatesService is the id of the "Case updates" sending service of
+// unitID in orgID: the one the services engine's workflow email about
+// that unit's cases goes through. Each business unit has its own, so the
+// unit owns its case updates, their template and the messages sent, as
+// it owns its cases: only its staff read them. (Before units had their
+// own, each organisation had one, with no unit: unitID "" names it, for
+// the messages it sent and for a case with no unit.)
+func CaseUpdatesService(orgID, unitID string) string {
+	if unitID == "" {
+		return nameUUID("case-updates:" + orgID)
+	}
+	return nameUUID("case-updates:" + orgID + ":" + unitID)
+}
 
 // caseUpdatesTemplate is its one email template, a pass-through: the
 // workflow writes the words.
-func caseUpdatesTemplate(orgID string) string { return nameUUID("case-updates-email:" + orgID) }
+func caseUpdatesTemplate(orgID, unitID string) string {
+	if unitID == "" {
+		return nameUUID("case-updates-email:" + orgID)
+	}
+	return nameUUID("case-updates-email:" + orgID + ":" + unitID)
+}
 
-// ensureCaseUpdates makes orgID's case updates service and template, once.
-func (s *Store) ensureCaseUpdates(ctx context.Context, tx *store.Tx, orgID string) (serviceID, templateID string, err error) {
-	serviceID, templateID = CaseUpdatesService(orgID), caseUpdatesTemplate(orgID)
+// isCaseUpdates reports whether t is a case updates pass-through, which
+// people do not send with.
+func isCaseUpdates(t Template) bool { return t.ServiceID == CaseUpdatesService(t.OrgID, t.UnitID) }
+
+// ensureCaseUpdates makes unitID's case updates service and template, once.
+func (s *Store) ensureCaseUpdates(ctx context.Context, tx *store.Tx, orgID, unitID string) (serviceID, templateID string, err error) {
+	serviceID, templateID = CaseUpdatesService(orgID, unitID), caseUpdatesTemplate(orgID, unitID)
 	now := store.Millis(s.now())
-	if _, err = tx.Exec(ctx, `INSERT INTO post_services (id, org_id, unit_id, name, created_at, updated_at) VALUES (?, ?, '', 'Case updates', ?, ?)
-		ON CONFLICT (id) DO NOTHING`, serviceID, orgID, now, now); err != nil {
+	if _, err = tx.Exec(ctx, `INSERT INTO post_services (id, org_id, unit_id, name, created_at, updated_at) VALUES (?, ?, ?, 'Case updates', ?, ?)
+		ON CONFLICT (id) DO NOTHING`, serviceID, orgID, unitID, now, now); err != nil {
 		return
 	}
 	if _, err = tx.Exec(ctx, `INSERT INTO post_templates (id, org_id, service_id, unit_id, kind, name, subject, body, version, statutory, created_at, updated_at, updated_by)
-		VALUES (?, ?, ?, '', ?, 'Case update (the workflow writes it)', '((subject))', '((body))', 1, 1, ?, ?, 'system') ON CONFLICT (id) DO NOTHING`,
-		templateID, orgID, serviceID, KindEmail, now, now); err != nil {
+		VALUES (?, ?, ?, ?, ?, 'Case update (the workflow writes it)', '((subject))', '((body))', 1, 1, ?, ?, 'system') ON CONFLICT (id) DO NOTHING`,
+		templateID, orgID, serviceID, unitID, KindEmail, now, now); err != nil {
 		return
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO post_template_versions (template_id, version, subject, body, created_at, created_by) VALUES (?, 1, '((subject))', '((body))', ?, 'system')
@@ -53,6 +72,7 @@ type CaseEmail struct {
 	MessageID string // the outbox message's id: sending it twice makes one notification
 	OrgID     string
 	CaseID    string
+	UnitID    string // the case's business unit: its case updates service sends it
 	Reference string // the case's reference, kept as the notification's reference
 	PersonID  string // the user it is to, when known
 	To        string // the email address
@@ -71,30 +91,30 @@ func (s *Store) SendCaseEmail(ctx context.Context, m CaseEmail) (string, error) 
 	if m.OrgID == "" {
 		return "", platform.Invalid("A case email needs an organisation")
 	}
-	sv, err := s.caseUpdatesService(ctx, m.OrgID)
+	sv, err := s.caseUpdatesService(ctx, m.OrgID, m.UnitID)
 	if err != nil {
 		return "", err
 	}
-	n, err := s.send(ctx, sv, platform.System(m.OrgID), nil, SendInput{Kind: KindEmail, TemplateID: caseUpdatesTemplate(m.OrgID), To: m.To,
+	n, err := s.send(ctx, sv, platform.System(m.OrgID), nil, SendInput{Kind: KindEmail, TemplateID: caseUpdatesTemplate(m.OrgID, m.UnitID), To: m.To,
 		Personalisation: map[string]any{"subject": m.Subject, "body": m.Body}, Reference: m.Reference, ClientKey: m.MessageID,
 		CaseID: m.CaseID, PersonID: m.PersonID})
 	return n.ID, err
 }
 
-// caseUpdatesService is orgID's case updates service, made (with its
+// caseUpdatesService is unitID's case updates service, made (with its
 // template) the first time it is needed.
-func (s *Store) caseUpdatesService(ctx context.Context, orgID string) (Service, error) {
-	sv, err := s.ServiceByID(ctx, CaseUpdatesService(orgID))
+func (s *Store) caseUpdatesService(ctx context.Context, orgID, unitID string) (Service, error) {
+	sv, err := s.ServiceByID(ctx, CaseUpdatesService(orgID, unitID))
 	if platform.CodeOf(err) != platform.CodeNotFound {
 		return sv, err
 	}
 	if err := s.db.Write(ctx, func(tx *store.Tx) error {
-		_, _, err := s.ensureCaseUpdates(ctx, tx, orgID)
+		_, _, err := s.ensureCaseUpdates(ctx, tx, orgID, unitID)
 		return err
 	}); err != nil {
 		return Service{}, err
 	}
-	return s.ServiceByID(ctx, CaseUpdatesService(orgID))
+	return s.ServiceByID(ctx, CaseUpdatesService(orgID, unitID))
 }
 
 // CaseMessage is a message sent about a case, as the case page lists it.

@@ -36,14 +36,13 @@ const MaxChannelReason = 500
 // send with (those of the business units they send for), by name; the
 // case updates pass-through is not among them.
 func (s *Store) SendableTemplates(ctx context.Context, sub *platform.Subject) ([]Template, error) {
-	ts, err := s.scanTemplates(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE org_id = ? AND archived = 0 AND service_id <> ? ORDER BY name, id",
-		sub.OrgID, CaseUpdatesService(sub.OrgID))
+	ts, err := s.scanTemplates(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE org_id = ? AND archived = 0 ORDER BY name, id", sub.OrgID)
 	if err != nil {
 		return nil, err
 	}
 	out := ts[:0]
 	for _, t := range ts {
-		if s.access.Allowed(sub, access.Create, access.Resource{Type: ResourceType, ID: t.ID, OrgID: t.OrgID, BusinessUnit: t.UnitID}) {
+		if !isCaseUpdates(t) && s.access.Allowed(sub, access.Create, access.Resource{Type: ResourceType, ID: t.ID, OrgID: t.OrgID, BusinessUnit: t.UnitID}) {
 			out = append(out, t)
 		}
 	}
@@ -115,7 +114,7 @@ func (s *Store) checkCaseSend(ctx context.Context, sub *platform.Subject, in Cas
 	}
 	t, err := scanTemplate(s.db.QueryRow(ctx, "SELECT "+templateColumns+" FROM post_templates WHERE id = ? AND org_id = ? AND archived = 0",
 		in.TemplateID, sub.OrgID))
-	if store.IsNoRows(err) || err == nil && t.ServiceID == CaseUpdatesService(sub.OrgID) {
+	if store.IsNoRows(err) || err == nil && isCaseUpdates(t) {
 		return t, Service{}, in, platform.Invalid("Check the message", platform.FieldError{Field: "template", Message: "Choose a template"})
 	}
 	if err != nil {

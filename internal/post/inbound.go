@@ -41,28 +41,36 @@ const JobInboundRead = "post.inbound_read"
 
 // InboundItem is one scanned letter (or a page bundle) and what became of it.
 type InboundItem struct {
-	ID         string           `json:"id"`
-	OrgID      string           `json:"org_id"`
-	BatchID    string           `json:"batch_id"`
-	Source     string           `json:"source"`
-	Sender     string           `json:"sender,omitempty"`
-	Name       string           `json:"name"`
-	MediaType  string           `json:"media_type"`
-	Size       int64            `json:"size"`
-	BlobID     string           `json:"-"`
-	Status     string           `json:"status"`
-	OCRText    string           `json:"ocr_text"`
-	OCRNote    string           `json:"ocr_note,omitempty"`
-	Findings   inbound.Findings `json:"findings"`
-	CaseID     string           `json:"case_id,omitempty"`
-	CaseRef    string           `json:"case_reference,omitempty"`
-	UnitID     string           `json:"unit_id,omitempty"`    // the case's unit, once routed
-	RoutedHow  string           `json:"routed_how,omitempty"` // auto | hand
-	RoutedBy   string           `json:"routed_by,omitempty"`
-	RoutedAt   time.Time        `json:"routed_at,omitzero"`
-	ReceivedBy string           `json:"received_by,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	UpdatedAt  time.Time        `json:"updated_at"`
+	ID        string           `json:"id"`
+	OrgID     string           `json:"org_id"`
+	BatchID   string           `json:"batch_id"`
+	Source    string           `json:"source"`
+	Sender    string           `json:"sender,omitempty"`
+	Name      string           `json:"name"`
+	MediaType string           `json:"media_type"`
+	Size      int64            `json:"size"`
+	BlobID    string           `json:"-"`
+	Status    string           `json:"status"`
+	OCRText   string           `json:"ocr_text"`
+	OCRNote   string           `json:"ocr_note,omitempty"`
+	Findings  inbound.Findings `json:"findings"`
+	CaseID    string           `json:"case_id,omitempty"`
+	CaseRef   string           `json:"case_reference,omitempty"`
+	UnitID    string           `json:"unit_id,omitempty"`    // the case's unit, once routed
+	RoutedHow string           `json:"routed_how,omitempty"` // auto | hand
+	RoutedBy  string           `json:"routed_by,omitempty"`
+	RoutedAt  time.Time        `json:"routed_at,omitzero"`
+	// TriageReason says why a letter waits in triage, as found when it was
+	// read and routed ("The reference it quotes, ..., matches no case").
+	TriageReason string `json:"triage_reason,omitempty"`
+	// AttachmentID is the attachment it is filed as on its case now;
+	// Filings counts its filings (each a new attachment, so the records
+	// module keeps a record on each case it was filed on).
+	AttachmentID string    `json:"-"`
+	Filings      int       `json:"-"`
+	ReceivedBy   string    `json:"received_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // CaseDesk is the services engine as inbound post needs it: finding the
@@ -82,11 +90,20 @@ type CaseDesk interface {
 	// TellCaseworker tells the case's assignee (or, while nobody has it,
 	// its queue) that post has arrived.
 	TellCaseworker(ctx context.Context, orgID, caseID, subject, body string) error
+	// RemoveFromCase takes a scan filed on the wrong case off it, as the
+	// platform, with an internal note saying why. It is idempotent: a
+	// scan no longer there is not an error. Records already made of it
+	// stay (a record is never lost).
+	RemoveFromCase(ctx context.Context, orgID, caseID, docID, note string) error
 }
 
-// CaseRef is a case as routing shows and files on it.
+// CaseRef is a case as routing shows and files on it. Names and
+// Postcodes are the case's person as the case knows them (FindCase fills
+// them; a search need not), for warning when a letter seems to be
+// someone else's.
 type CaseRef struct {
 	ID, Reference, Title, State, UnitID, AssigneeID string
+	Names, Postcodes                                []string
 }
 
 // CaseDocument is a scan filed on a case.
@@ -334,14 +351,15 @@ func cleanName(name string, i int) string {
 	return name
 }
 
-const inboundColumns = "id, org_id, batch_id, source, sender, name, media_type, size, blob_id, status, ocr_text, ocr_note, findings, case_id, case_ref, unit_id, routed_how, routed_by, routed_at, received_by, created_at, updated_at"
+const inboundColumns = "id, org_id, batch_id, source, sender, name, media_type, size, blob_id, status, ocr_text, ocr_note, findings, case_id, case_ref, unit_id, routed_how, routed_by, routed_at, received_by, created_at, updated_at, triage_reason, attachment_id, filings"
 
 func scanInbound(r rowScanner) (InboundItem, error) {
 	var it InboundItem
 	var findings string
 	var routed, created, updated int64
 	err := r.Scan(&it.ID, &it.OrgID, &it.BatchID, &it.Source, &it.Sender, &it.Name, &it.MediaType, &it.Size, &it.BlobID, &it.Status, &it.OCRText,
-		&it.OCRNote, &findings, &it.CaseID, &it.CaseRef, &it.UnitID, &it.RoutedHow, &it.RoutedBy, &routed, &it.ReceivedBy, &created, &updated)
+		&it.OCRNote, &findings, &it.CaseID, &it.CaseRef, &it.UnitID, &it.RoutedHow, &it.RoutedBy, &routed, &it.ReceivedBy, &created, &updated,
+		&it.TriageReason, &it.AttachmentID, &it.Filings)
 	if err != nil {
 		return it, err
 	}

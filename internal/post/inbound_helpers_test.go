@@ -17,14 +17,15 @@ import (
 // what was filed on each and who was told. Staff of a case's unit find it;
 // the platform finds every case.
 type caseDesk struct {
-	mu    sync.Mutex
-	cases []CaseRef
-	filed map[string][]CaseDocument
-	told  map[string][]string
+	mu      sync.Mutex
+	cases   []CaseRef
+	filed   map[string][]CaseDocument
+	told    map[string][]string
+	removed map[string][]string // notes of documents taken off each case
 }
 
 func newCaseDesk(cases ...CaseRef) *caseDesk {
-	return &caseDesk{cases: cases, filed: map[string][]CaseDocument{}, told: map[string][]string{}}
+	return &caseDesk{cases: cases, filed: map[string][]CaseDocument{}, told: map[string][]string{}, removed: map[string][]string{}}
 }
 
 func (d *caseDesk) FindCase(_ context.Context, sub *platform.Subject, ref string) (CaseRef, error) {
@@ -46,15 +47,36 @@ func (d *caseDesk) SearchCases(_ context.Context, sub *platform.Subject, text st
 	return out, nil
 }
 
+// FileOnCase keeps doc on the case once; an attachment ID is unique
+// across cases, as the services engine's are.
 func (d *caseDesk) FileOnCase(_ context.Context, _, caseID string, doc CaseDocument) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, f := range d.filed[caseID] {
-		if f.ID == doc.ID {
-			return nil
+	for c, fs := range d.filed {
+		for _, f := range fs {
+			if f.ID == doc.ID && c == caseID {
+				return nil
+			}
+			if f.ID == doc.ID {
+				return platform.Errorf(platform.CodeConflict, "filed on another case")
+			}
 		}
 	}
 	d.filed[caseID] = append(d.filed[caseID], doc)
+	return nil
+}
+
+// RemoveFromCase takes a document off a case, noting why.
+func (d *caseDesk) RemoveFromCase(_ context.Context, _, caseID, docID, note string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fs := d.filed[caseID]
+	for i, f := range fs {
+		if f.ID == docID {
+			d.filed[caseID] = append(fs[:i:i], fs[i+1:]...)
+			d.removed[caseID] = append(d.removed[caseID], note)
+		}
+	}
 	return nil
 }
 

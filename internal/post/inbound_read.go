@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"dbtp/internal/access"
 	"dbtp/internal/audit"
@@ -55,13 +56,23 @@ func (in *Inbound) Read(ctx context.Context, orgID, id string) error {
 			return err
 		}
 	}
-	if it.Status != InboundTriage || in.cases() == nil || len(it.Findings.References) == 0 {
-		return nil
+	if it.Status != InboundTriage || it.OCRText == "" {
+		return nil // filed, or not read (readText said why it waits)
+	}
+	if in.cases() == nil {
+		return in.waitInTriage(ctx, it, "Cases cannot be looked up on this server (the services module is not running)")
+	}
+	f := it.Findings
+	switch {
+	case f.Empty():
+		return in.waitInTriage(ctx, it, "No case reference, name or postcode was found in the letter")
+	case len(f.References) == 0:
+		return in.waitInTriage(ctx, it, "No case reference was found in the letter, only a name or postcode: find the case by search")
 	}
 	sys := platform.System(orgID)
 	sys.Name = "Digital post"
 	var found []CaseRef
-	for _, ref := range it.Findings.References {
+	for _, ref := range f.References {
 		c, err := in.cases().FindCase(ctx, sys, ref)
 		if platform.CodeOf(err) == platform.CodeNotFound {
 			continue
@@ -71,11 +82,46 @@ func (in *Inbound) Read(ctx context.Context, orgID, id string) error {
 		}
 		found = append(found, c)
 	}
-	if len(found) != 1 {
-		return nil // none, or several: a person decides
+	switch len(found) {
+	case 0:
+		if len(f.References) == 1 {
+			return in.waitInTriage(ctx, it, fmt.Sprintf("The reference it quotes, %s, matches no case", f.References[0]))
+		}
+		return in.waitInTriage(ctx, it, fmt.Sprintf("The references it quotes, %s, match no case", andList(f.References)))
+	case 1:
+		_, err = in.route(ctx, sys, it, found[0], "auto")
+		return err
 	}
-	_, err = in.route(ctx, sys, it, found[0], "auto")
-	return err
+	refs := make([]string, len(found))
+	for i, c := range found {
+		refs[i] = c.Reference
+	}
+	count := map[int]string{2: "Two", 3: "Three"}[len(found)]
+	if count == "" {
+		count = fmt.Sprint(len(found))
+	}
+	return in.waitInTriage(ctx, it, fmt.Sprintf("%s cases match: %s", count, andList(refs)))
+}
+
+// waitInTriage keeps why an item waits in triage, for the people who
+// route it by hand. An item routed meanwhile is left alone.
+func (in *Inbound) waitInTriage(ctx context.Context, it InboundItem, reason string) error {
+	if it.TriageReason == reason {
+		return nil
+	}
+	return in.s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE post_inbound SET triage_reason = ?, updated_at = ? WHERE id = ? AND status = ?",
+			reason, store.Millis(in.s.now()), it.ID, InboundTriage)
+		return err
+	})
+}
+
+// andList is "a", "a and b", "a, b and c".
+func andList(xs []string) string {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // readText runs OCR on the original and stores the result, moving the
@@ -99,13 +145,17 @@ func (in *Inbound) readText(ctx context.Context, it InboundItem) (InboundItem, e
 		it.OCRText, it.OCRNote = text, ""
 		if it.OCRText == "" {
 			it.OCRNote = "No text was found in the scan: read it and route it by hand."
+			it.TriageReason = "No text was found in the scan"
 		}
-	case errors.Is(rerr, inbound.ErrNoTesseract), errors.Is(rerr, inbound.ErrNoPdftoppm):
-		it.OCRNote = rerr.Error()
+	case errors.Is(rerr, inbound.ErrNoTesseract):
+		it.OCRNote, it.TriageReason = rerr.Error(), "OCR not available: tesseract is not installed on this server, so the letter was not read"
+	case errors.Is(rerr, inbound.ErrNoPdftoppm):
+		it.OCRNote, it.TriageReason = rerr.Error(), "OCR not available: pdftoppm is not installed on this server, so the PDF was not read"
 	case ctx.Err() != nil:
 		return it, ctx.Err() // shutting down: read it next time
 	default:
 		it.OCRNote = "The scan could not be read (" + rerr.Error() + "): read it and route it by hand."
+		it.TriageReason = "The scan could not be read by OCR"
 	}
 	it.Findings = inbound.Find(it.OCRText)
 	findings, _ := json.Marshal(it.Findings)
@@ -115,9 +165,10 @@ func (in *Inbound) readText(ctx context.Context, it InboundItem) (InboundItem, e
 	}
 	it.UpdatedAt = now
 	err = in.s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE post_inbound SET status = CASE WHEN status = ? THEN ? ELSE status END, ocr_text = ?, ocr_note = ?, findings = ?, updated_at = ?
+		res, err := tx.Exec(ctx, `UPDATE post_inbound SET status = CASE WHEN status = ? THEN ? ELSE status END, ocr_text = ?, ocr_note = ?, findings = ?,
+			triage_reason = CASE WHEN status <> ? THEN ? ELSE triage_reason END, updated_at = ?
 			WHERE id = ? AND ocr_text = '' AND ocr_note = ''`,
-			InboundReading, InboundTriage, it.OCRText, it.OCRNote, string(findings), store.Millis(now), it.ID)
+			InboundReading, InboundTriage, it.OCRText, it.OCRNote, string(findings), InboundRouted, it.TriageReason, store.Millis(now), it.ID)
 		if err != nil {
 			return err
 		}

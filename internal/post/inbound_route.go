@@ -2,6 +2,8 @@ package post
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"io"
 	"strings"
@@ -15,7 +17,9 @@ import (
 
 // Route files an item from the triage queue on the case with reference,
 // as sub decides: sub must be able to find the case and to handle post.
-func (in *Inbound) Route(ctx context.Context, sub *platform.Subject, id, reference string) (InboundItem, error) {
+// When the name or postcode read from the letter differ from the case's
+// person, it is filed only once sub has confirmed (see MismatchError).
+func (in *Inbound) Route(ctx context.Context, sub *platform.Subject, id, reference string, confirmed bool) (InboundItem, error) {
 	reference = strings.ToUpper(strings.TrimSpace(reference))
 	if reference == "" {
 		return InboundItem{}, platform.Invalid("Enter the case reference", platform.FieldError{Field: "reference", Message: "Enter the case reference, like COMP-2026-000123"})
@@ -30,17 +34,28 @@ func (in *Inbound) Route(ctx context.Context, sub *platform.Subject, id, referen
 	if it.Status == InboundRouted {
 		return it, platform.Errorf(platform.CodeConflict, "This post is already filed on case %s", it.CaseRef)
 	}
-	if in.cases() == nil {
-		return it, platform.Errorf(platform.CodeConflict, "Post cannot be filed on cases here: the services module is not running")
-	}
-	c, err := in.cases().FindCase(ctx, sub, reference)
-	if platform.CodeOf(err) == platform.CodeNotFound {
-		return it, platform.Invalid("No case has that reference", platform.FieldError{Field: "reference", Message: "No case you can see has the reference " + reference})
-	}
+	c, err := in.findCase(ctx, sub, reference)
 	if err != nil {
 		return it, err
 	}
+	if !confirmed {
+		if err := checkPerson(it, c); err != nil {
+			return it, err
+		}
+	}
 	return in.route(ctx, sub, it, c, "hand")
+}
+
+// findCase is the case with reference that sub can see, or a field error.
+func (in *Inbound) findCase(ctx context.Context, sub *platform.Subject, reference string) (CaseRef, error) {
+	if in.cases() == nil {
+		return CaseRef{}, platform.Errorf(platform.CodeConflict, "Post cannot be filed on cases here: the services module is not running")
+	}
+	c, err := in.cases().FindCase(ctx, sub, reference)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return c, platform.Invalid("No case has that reference", platform.FieldError{Field: "reference", Message: "No case you can see has the reference " + reference})
+	}
+	return c, err
 }
 
 // SearchCases finds cases to route an item to by hand.
@@ -52,32 +67,59 @@ func (in *Inbound) SearchCases(ctx context.Context, sub *platform.Subject, text 
 	return in.cases().SearchCases(ctx, sub, text, limit)
 }
 
+// attachmentID is the attachment an item is filed as on its n-th filing
+// (from 0): the first is its own ID under the attachment prefix; each
+// later one (after a move) is new, derived from the item and n, so that
+// filing again after a crash files nothing twice, and the records module,
+// which keeps one record per attachment, keeps one on each case.
+func attachmentID(itemID string, n int) string {
+	if n == 0 {
+		return "att_" + strings.TrimPrefix(itemID, "pin_")
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", itemID, n)))
+	return "att_" + idEncoding.EncodeToString(h[:16])
+}
+
+// idEncoding is the platform's ID alphabet (platform.ValidID accepts it).
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// scanOf is an item's original, to file on a case.
+func (in *Inbound) scanOf(ctx context.Context, it InboundItem) ([]byte, error) {
+	rc, _, err := in.s.opts.Files.Open(ctx, it.BlobID)
+	if err != nil {
+		return nil, platform.AsError(err)
+	}
+	defer rc.Close()
+	content, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, platform.AsError(err)
+	}
+	return content, nil
+}
+
 // route files it on c, tells the caseworker and marks it routed. Filing
 // comes first and is idempotent, so a crash between the two leaves the
 // item in triage to be routed again, not filed twice.
 func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundItem, c CaseRef, how string) (InboundItem, error) {
-	rc, _, err := in.s.opts.Files.Open(ctx, it.BlobID)
+	content, err := in.scanOf(ctx, it)
 	if err != nil {
-		return it, platform.AsError(err)
-	}
-	content, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return it, platform.AsError(err)
+		return it, err
 	}
 	by := "by its reference, read from the scan"
 	if how == "hand" {
 		by = "by " + sub.Name
 	}
-	doc := CaseDocument{ID: "att_" + strings.TrimPrefix(it.ID, "pin_"), Name: it.Name, MediaType: it.MediaType, Content: content,
+	att := attachmentID(it.ID, it.Filings)
+	doc := CaseDocument{ID: att, Name: it.Name, MediaType: it.MediaType, Content: content,
 		Note: fmt.Sprintf("Post received (%s, %s) and filed on this case %s.", it.Name, sourceWords(it), by)}
 	if err := in.cases().FileOnCase(ctx, it.OrgID, c.ID, doc); err != nil {
 		return it, err
 	}
 	now := in.s.now()
 	err = in.s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE post_inbound SET status = ?, case_id = ?, case_ref = ?, unit_id = ?, routed_how = ?, routed_by = ?, routed_at = ?, updated_at = ? WHERE id = ? AND status <> ?",
-			InboundRouted, c.ID, c.Reference, c.UnitID, how, sub.UserID, store.Millis(now), store.Millis(now), it.ID, InboundRouted)
+		res, err := tx.Exec(ctx, `UPDATE post_inbound SET status = ?, case_id = ?, case_ref = ?, unit_id = ?, routed_how = ?, routed_by = ?, routed_at = ?,
+			attachment_id = ?, filings = filings + 1, triage_reason = '', updated_at = ? WHERE id = ? AND status <> ? AND filings = ?`,
+			InboundRouted, c.ID, c.Reference, c.UnitID, how, sub.UserID, store.Millis(now), att, store.Millis(now), it.ID, InboundRouted, it.Filings)
 		if err != nil {
 			return err
 		}
@@ -92,6 +134,7 @@ func (in *Inbound) route(ctx context.Context, sub *platform.Subject, it InboundI
 		return it, platform.AsError(err)
 	}
 	it.Status, it.CaseID, it.CaseRef, it.UnitID, it.RoutedHow, it.RoutedBy, it.RoutedAt, it.UpdatedAt = InboundRouted, c.ID, c.Reference, c.UnitID, how, sub.UserID, now, now
+	it.AttachmentID, it.Filings, it.TriageReason = att, it.Filings+1, ""
 	// Telling comes last: the post is filed whether or not the message
 	// goes, and the case's timeline shows it either way.
 	if err := in.cases().TellCaseworker(ctx, it.OrgID, c.ID, "Post received for "+c.Reference,

@@ -67,18 +67,18 @@ func TestInboundRoutesByReference(t *testing.T) {
 		}
 		// By hand: Sid (Finance staff) may read the post room but not
 		// route; Cas routes to a case she can see.
-		_, err = in.Route(e.ctx, e.sid, other.ID, "COMP-2026-000007")
+		_, err = in.Route(e.ctx, e.sid, other.ID, "COMP-2026-000007", false)
 		wantCode(t, err, platform.CodeForbidden)
-		_, err = in.Route(e.ctx, e.cas, other.ID, "HOUS-2026-000999")
+		_, err = in.Route(e.ctx, e.cas, other.ID, "HOUS-2026-000999", false)
 		wantField(t, err, "reference")
-		_, err = in.Route(e.ctx, e.cas, other.ID, " ")
+		_, err = in.Route(e.ctx, e.cas, other.ID, " ", false)
 		wantField(t, err, "reference")
-		routed, err := in.Route(e.ctx, e.cas, other.ID, "comp-2026-000007")
+		routed, err := in.Route(e.ctx, e.cas, other.ID, "comp-2026-000007", false)
 		noErr(t, err)
 		if routed.Status != InboundRouted || routed.RoutedHow != "hand" || routed.RoutedBy != e.cas.UserID || routed.UnitID != e.units["Adults"] || len(desk.filed["case_2"]) != 1 {
 			t.Fatalf("by hand %+v", routed)
 		}
-		_, err = in.Route(e.ctx, e.cas, other.ID, "ASC-2026-000042")
+		_, err = in.Route(e.ctx, e.cas, other.ID, "ASC-2026-000042", false)
 		wantCode(t, err, platform.CodeConflict)
 		// The original is kept as it came.
 		_, rc, err := in.Original(e.ctx, e.cas, items[1].ID)

@@ -220,6 +220,12 @@ func KeyName(name string) string {
 // UUID, as Notify's are (its client libraries take the key's last 36
 // characters as the secret and the 36 before them as the service id).
 func (s *Store) CreateAPIKey(ctx context.Context, sub *platform.Subject, serviceID, name, keyType string) (APIKey, string, error) {
+	return s.createKey(ctx, sub, serviceID, name, keyType, true)
+}
+
+// createKey makes a key; shown says its whole value is shown now (in the
+// answer that made it), else once later (ShowNewAPIKey).
+func (s *Store) createKey(ctx context.Context, sub *platform.Subject, serviceID, name, keyType string, shown bool) (APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	var fs []platform.FieldError
 	switch {
@@ -247,8 +253,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, sub *platform.Subject, service
 		if err := s.access.CheckTx(tx, sub, access.Update, serviceResource(sv.OrgID, sv.ID, sv.UnitID)); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO post_api_keys (id, service_id, org_id, name, key_type, secret, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, k.ServiceID, k.OrgID, k.Name, k.Type, k.Secret, store.Millis(now), k.CreatedBy)
+		shownAt := int64(0)
+		if shown {
+			shownAt = store.Millis(now)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO post_api_keys (id, service_id, org_id, name, key_type, secret, created_at, created_by, shown_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, k.ServiceID, k.OrgID, k.Name, k.Type, k.Secret, store.Millis(now), k.CreatedBy, shownAt)
 		if err != nil {
 			return err
 		}

@@ -90,13 +90,26 @@ func (in *TemplateInput) fields(kind string) []platform.FieldError {
 			add("subject", "The "+what+" must be 1,000 characters or fewer")
 		case strings.ContainsAny(in.Subject, "\r\n"):
 			add("subject", "The "+what+" must be one line")
+		default:
+			if e := notify.CheckSyntax(in.Subject); e != nil {
+				add("subject", "The "+what+" has a mistake: "+e.Problem)
+			}
 		}
 	} else {
 		in.Subject = ""
 	}
+	var syntax *notify.SyntaxError
+	if in.Body != "" {
+		syntax = notify.CheckSyntax(in.Body)
+	}
 	switch {
 	case strings.TrimSpace(in.Body) == "":
 		add("body", "Enter the message")
+	case syntax != nil:
+		// The line, as the message box shows it, so the author finds it.
+		add("body", "The message has a mistake on line "+strconv.Itoa(syntax.Line)+": "+syntax.Problem)
+	case kind == KindSMS && len(notify.CountSMS(in.Body).Replaced) > 0:
+		add("body", notify.SMSCannotUse(notify.CountSMS(in.Body).Replaced))
 	case kind == KindSMS:
 		// Counted as written, placeholders and all, as Notify counts a
 		// template: the message sent may be longer, and is checked then.

@@ -251,14 +251,11 @@ func PreviewOf(t Template, sample map[string]any) Preview {
 	for _, n := range p.Placeholders {
 		if _, ok := filled[notify.NameKey(n)]; !ok {
 			p.Missing = append(p.Missing, n)
-			filled[notify.NameKey(n)] = "((" + n + "))"
 		}
 	}
-	r, err := notify.Render(t.Kind, t.Subject, t.Body, filled)
-	if err != nil { // every name is filled: cannot happen
-		r = &notify.Rendered{Subject: t.Subject, Text: t.Body}
-	}
-	p.Rendered = r
+	// What is not filled in stays as written, optional text and all, and
+	// is formatted where it stands: "* ((extra??text))" is still a bullet.
+	p.Rendered, _ = notify.RenderPartial(t.Kind, t.Subject, t.Body, filled)
 	return p
 }
 

@@ -1,6 +1,7 @@
 package post
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -199,6 +200,45 @@ func TestTemplatesFollowTheirService(t *testing.T) {
 		noErr(t, err)
 		if got.UnitID != e.units["Adults"] || len(ls) != 1 {
 			t.Fatalf("%+v %d", got, len(ls))
+		}
+	})
+}
+
+// TestTemplateSyntaxRefused: a placeholder opened and not closed is
+// refused with the line it is on, in the subject or the message; a text
+// message with a character phones cannot show is refused by name; nothing
+// is kept.
+func TestTemplateSyntaxRefused(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		sv := e.service()
+		fieldSays := func(err error, field, says string) {
+			t.Helper()
+			var pe *platform.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("want a field error, got %v", err)
+			}
+			for _, f := range pe.Fields {
+				if f.Field == field && strings.Contains(f.Message, says) {
+					return
+				}
+			}
+			t.Fatalf("want %s to say %q, got %+v", field, says, pe.Fields)
+		}
+		_, err := e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: sv.ID, Kind: KindEmail, Name: "x", Subject: "About ((reference)",
+			Body: "Dear ((name)),\n\nThanks.\nYour reference is ((reference) and\nwe will reply."})
+		fieldSays(err, "subject", "“((reference)” is not closed")
+		fieldSays(err, "body", "line 4: “((reference)” is not closed with “))”")
+		_, err = e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: sv.ID, Kind: KindLetter, Name: "x", Subject: "Your letter", Body: "Dear (name)),"})
+		fieldSays(err, "body", "line 1: “(name))” has no opening “((”")
+		_, err = e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: sv.ID, Kind: KindSMS, Name: "x", Body: "Your bin day is ((day)) 🗑"})
+		fieldSays(err, "body", "You cannot use 🗑 in text messages")
+		tp, err := e.ps.CreateTemplate(e.ctx, e.dee, TemplateInput{ServiceID: sv.ID, Kind: KindSMS, Name: "x", Body: "Diolch, ((name)). Ŵyn (hwyr)"})
+		noErr(t, err)
+		_, err = e.ps.UpdateTemplate(e.ctx, e.dee, tp.ID, TemplateInput{Name: "x", Body: "Diolch, ((name)."})
+		fieldSays(err, "body", "line 1: “((name)”")
+		if ls, _, err := e.ps.Templates(e.ctx, e.dee, TemplateFilter{}); err != nil || len(ls) != 1 || ls[0].Version != 1 {
+			t.Fatalf("kept %d %v", len(ls), err)
 		}
 	})
 }

@@ -26,6 +26,7 @@ type Attachment struct {
 	SHA256     string    `json:"sha256"`
 	UploadedBy string    `json:"uploaded_by,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	StaffOnly  bool      `json:"staff_only,omitempty"` // kept from the applicant (AddStaffAttachment)
 }
 
 // fileIn is a file on its way to becoming an attachment: its content is
@@ -37,6 +38,7 @@ type fileIn struct {
 	blobID  string
 	content []byte
 	held    bool
+	staff   bool // staff only
 }
 
 // cleanFile checks and normalises an upload's metadata, and gives it an ID.
@@ -203,9 +205,13 @@ func asFile(v any) (definition.File, bool) {
 // writeNaming.
 func insertAttachment(ctx context.Context, tx *store.Tx, c *Case, f fileIn, by string, at time.Time) error {
 	// The blob ID is the SHA-256 of the content, which the row records.
-	_, err := tx.Exec(ctx, `INSERT INTO case_attachments (id, org_id, case_id, field_id, name, media_type, size, sha256, blob_id, content, uploaded_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.file.ID, c.OrgID, c.ID, f.fieldID, f.file.Name, f.file.MediaType, f.file.Size, f.blobID, f.blobID, []byte{}, by, store.Millis(at))
+	staff := 0
+	if f.staff {
+		staff = 1
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_attachments (id, org_id, case_id, field_id, name, media_type, size, sha256, blob_id, content, uploaded_by, created_at, staff_only)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.file.ID, c.OrgID, c.ID, f.fieldID, f.file.Name, f.file.MediaType, f.file.Size, f.blobID, f.blobID, []byte{}, by, store.Millis(at), staff)
 	if store.IsUniqueViolation(err) {
 		return platform.Errorf(platform.CodeConflict, "this file has already been uploaded")
 	}
@@ -215,6 +221,20 @@ func insertAttachment(ctx context.Context, tx *store.Tx, c *Case, f fileIn, by s
 // AddAttachment keeps a file with a case. The applicant may add files to
 // their own case; staff need the access point's leave to update it.
 func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, caseID string, file definition.File, content []byte) (Attachment, error) {
+	return s.addAttachment(ctx, sub, caseID, file, content, false)
+}
+
+// AddStaffAttachment keeps a file with a case that its applicant does not
+// see, nor its adding in the case's history: a scanned letter filed by
+// inbound post may be about someone else, or filed on the wrong case.
+func (s *Service) AddStaffAttachment(ctx context.Context, sub *platform.Subject, caseID string, file definition.File, content []byte) (Attachment, error) {
+	if sub == nil || !sub.IsStaff() {
+		return Attachment{}, platform.Errorf(platform.CodeForbidden, "only staff keep files from the applicant")
+	}
+	return s.addAttachment(ctx, sub, caseID, file, content, true)
+}
+
+func (s *Service) addAttachment(ctx context.Context, sub *platform.Subject, caseID string, file definition.File, content []byte, staffOnly bool) (Attachment, error) {
 	c, err := s.caseFor(ctx, sub, caseID, access.Update)
 	if err != nil {
 		return Attachment{}, err
@@ -228,13 +248,13 @@ func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, case
 		return Attachment{}, err
 	}
 	now := s.now()
-	a := Attachment{File: clean, CaseID: c.ID, SHA256: blobID, UploadedBy: sub.UserID, CreatedAt: now}
-	in := fileIn{file: clean, blobID: blobID, content: content}
+	a := Attachment{File: clean, CaseID: c.ID, SHA256: blobID, UploadedBy: sub.UserID, CreatedAt: now, StaffOnly: staffOnly}
+	in := fileIn{file: clean, blobID: blobID, content: content, staff: staffOnly}
 	err = s.writeNaming(ctx, []fileIn{in}, func(tx *store.Tx) error {
 		if err := insertAttachment(ctx, tx, &c, in, sub.UserID, now); err != nil {
 			return err
 		}
-		if err := s.addEvent(ctx, tx, sub, &c, now, EventAttachment, "", "", "added "+clean.Name, true); err != nil {
+		if err := s.addEvent(ctx, tx, sub, &c, now, EventAttachment, "", "", "added "+clean.Name, !staffOnly); err != nil {
 			return err
 		}
 		e := audit.For(sub, "case.attach", "case", c.ID, audit.Success)
@@ -248,14 +268,24 @@ func (s *Service) AddAttachment(ctx context.Context, sub *platform.Subject, case
 	return a, nil
 }
 
-const attachmentColumns = "id, name, media_type, size, case_id, field_id, sha256, uploaded_by, created_at"
+const attachmentColumns = "id, name, media_type, size, case_id, field_id, sha256, uploaded_by, created_at, staff_only"
 
 func scanAttachment(r scanner, extra ...any) (Attachment, error) {
 	var a Attachment
 	var at int64
-	err := r.Scan(append([]any{&a.ID, &a.Name, &a.MediaType, &a.Size, &a.CaseID, &a.FieldID, &a.SHA256, &a.UploadedBy, &at}, extra...)...)
-	a.CreatedAt = store.Time(at)
+	var staff int
+	err := r.Scan(append([]any{&a.ID, &a.Name, &a.MediaType, &a.Size, &a.CaseID, &a.FieldID, &a.SHA256, &a.UploadedBy, &at, &staff}, extra...)...)
+	a.CreatedAt, a.StaffOnly = store.Time(at), staff == 1
 	return a, err
+}
+
+// seenBy is the condition on case_attachments that keeps staff-only files
+// from everyone but staff.
+func seenBy(sub *platform.Subject) string {
+	if sub != nil && sub.IsStaff() {
+		return ""
+	}
+	return " AND staff_only = 0"
 }
 
 // ListAttachments lists a case's files, oldest first, without content.
@@ -264,7 +294,7 @@ func (s *Service) ListAttachments(ctx context.Context, sub *platform.Subject, ca
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, "SELECT "+attachmentColumns+" FROM case_attachments WHERE org_id = ? AND case_id = ? ORDER BY created_at, id", c.OrgID, c.ID)
+	rows, err := s.db.Query(ctx, "SELECT "+attachmentColumns+" FROM case_attachments WHERE org_id = ? AND case_id = ?"+seenBy(sub)+" ORDER BY created_at, id", c.OrgID, c.ID)
 	if err != nil {
 		return nil, platform.Internal(err)
 	}
@@ -295,7 +325,7 @@ func (s *Service) GetAttachment(ctx context.Context, sub *platform.Subject, case
 	}
 	var blobID string
 	var content []byte
-	a, err := scanAttachment(s.db.QueryRow(ctx, "SELECT "+attachmentColumns+", blob_id, content FROM case_attachments WHERE org_id = ? AND case_id = ? AND id = ?",
+	a, err := scanAttachment(s.db.QueryRow(ctx, "SELECT "+attachmentColumns+", blob_id, content FROM case_attachments WHERE org_id = ? AND case_id = ? AND id = ?"+seenBy(sub),
 		c.OrgID, c.ID, attachmentID), &blobID, &content)
 	if store.IsNoRows(err) {
 		return Attachment{}, nil, platform.NotFound("attachment")

@@ -249,3 +249,47 @@ func TestWriteNamingStoresAgainWhatWasCollected(t *testing.T) {
 		}
 	})
 }
+
+// A file staff keep from the applicant (a scanned letter filed by inbound
+// post) is listed and served to staff only, and its adding is not in the
+// applicant's view of the case's history.
+func TestStaffOnlyFilesAreKeptFromTheApplicant(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.publish(complaints(1))
+		c := e.submit(e.rita, "Noise")
+		own, err := e.svc.AddAttachment(e.ctx, e.rita, c.ID, definition.File{Name: "photo.jpg", MediaType: "image/jpeg"}, []byte("photo"))
+		noErr(t, err)
+		if _, err := e.svc.AddStaffAttachment(e.ctx, e.rita, c.ID, definition.File{Name: "x.pdf"}, []byte("%PDF-1.7")); platform.CodeOf(err) != platform.CodeForbidden {
+			t.Fatalf("an applicant kept a file from themselves: %v", err)
+		}
+		scan, err := e.svc.AddStaffAttachment(e.ctx, e.cara, c.ID, definition.File{Name: "scan.pdf", MediaType: "application/pdf"}, []byte("%PDF-1.7 scan"))
+		noErr(t, err)
+		names := func(sub *platform.Subject) []string {
+			list, err := e.svc.ListAttachments(e.ctx, sub, c.ID)
+			noErr(t, err)
+			var out []string
+			for _, a := range list {
+				out = append(out, a.Name)
+			}
+			return out
+		}
+		if got := names(e.cara); len(got) != 2 {
+			t.Fatalf("staff see %v; want both files", got)
+		}
+		if got := names(e.rita); len(got) != 1 || got[0] != own.Name {
+			t.Fatalf("the applicant sees %v; want only their photo", got)
+		}
+		if _, _, err := e.svc.GetAttachment(e.ctx, e.rita, c.ID, scan.ID); platform.CodeOf(err) != platform.CodeNotFound {
+			t.Fatalf("the applicant read a staff-only file: %v", err)
+		}
+		if _, got, err := e.svc.GetAttachment(e.ctx, e.cara, c.ID, scan.ID); err != nil || string(got) != "%PDF-1.7 scan" {
+			t.Fatalf("staff read %q, %v", got, err)
+		}
+		var visible int
+		noErr(t, db.QueryRow(e.ctx, "SELECT COUNT(*) FROM case_events WHERE case_id = ? AND detail = 'added scan.pdf' AND applicant_visible = 1", c.ID).Scan(&visible))
+		if visible != 0 {
+			t.Fatal("the applicant's history says a staff-only file was added")
+		}
+	})
+}

@@ -18,6 +18,8 @@ const (
 	EventTask       = "task"
 	EventAttachment = "attachment"
 	EventEscalated  = "escalated"
+	// EventAttachmentRemoved: a file added by mistake was taken off.
+	EventAttachmentRemoved = "attachment_removed"
 )
 
 // Event is one entry on a case's timeline.
@@ -70,6 +72,7 @@ type EventPublisher interface {
 var domainEventTypes = map[string]string{
 	EventSubmitted: "case.submitted", EventTransition: "case.transitioned", EventNote: "case.note_added",
 	EventAssigned: "case.assigned", EventTask: "case.task_changed", EventAttachment: "case.file_added", EventEscalated: "case.escalated",
+	EventAttachmentRemoved: "case.file_removed",
 }
 
 // EventTypes lists the domain events the engine publishes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -46,7 +47,8 @@ type Actor struct {
 // Link is what an outside party's link shows before the code: nothing of
 // the document, only where the code goes.
 type Link struct {
-	CodeTo     string // the email address, partly hidden
+	CodeTo     string // the email address, partly hidden, or "the mobile number ending 123"
+	ByText     bool   // the code goes by text message, not by email
 	Identified bool   // a session exists already (the code was given)
 }
 
@@ -81,7 +83,31 @@ func (s *Store) OpenLink(ctx context.Context, token string) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
-	return Link{CodeTo: maskEmail(r.Email)}, nil
+	return Link{CodeTo: codeTo(r), ByText: r.Phone != ""}, nil
+}
+
+// codeTo is where r's code goes, partly hidden.
+func codeTo(r Recipient) string {
+	if r.Phone != "" {
+		return maskPhone(r.Phone)
+	}
+	return maskEmail(r.Email)
+}
+
+// codeHow says how r's code went, for the evidence.
+func codeHow(r Recipient) string {
+	if r.Phone != "" {
+		return "code by text message"
+	}
+	return "code by email"
+}
+
+// maskPhone shows the end of a number: "the mobile number ending 123".
+func maskPhone(p string) string {
+	if len(p) < 3 {
+		return "your mobile number"
+	}
+	return "the mobile number ending " + p[len(p)-3:]
 }
 
 // maskEmail shows enough of an address to recognise it: j***@example.org.
@@ -93,8 +119,9 @@ func maskEmail(a string) string {
 	return a[:1] + "***" + a[at:]
 }
 
-// SendCode emails a new 6-digit code to the link's recipient, valid for
-// ten minutes and five attempts; it replaces any code before it.
+// SendCode sends a new 6-digit code to the link's recipient, by email or
+// by text message as the sender chose, valid for ten minutes and five
+// attempts; it replaces any code before it.
 func (s *Store) SendCode(ctx context.Context, token, addr string) error {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	code := fmt.Sprintf("%06d", n.Int64())
@@ -106,26 +133,71 @@ func (s *Store) SendCode(ctx context.Context, token, addr string) error {
 		if err != nil {
 			return err
 		}
+		if r.Phone != "" && s.opts.Texts == nil {
+			return platform.Errorf(platform.CodeConflict, "The council cannot send text messages at the moment: ask the person who sent you the link to send the code by email instead")
+		}
 		// One code a minute at most: whoever holds a link must not be able
-		// to flood the recipient's inbox.
+		// to flood the recipient's inbox or phone.
 		var expires int64
 		if err := tx.QueryRow(ctx, "SELECT code_expires_at FROM signing_recipients WHERE id = ?", r.ID).Scan(&expires); err != nil {
 			return err
 		}
 		if s.now().Before(store.Time(expires).Add(codeInterval - codeLifetime)) {
-			return platform.Errorf(platform.CodeRateLimited, "A code was sent less than a minute ago: check your email, or wait a minute and ask again")
+			where := "your email"
+			if r.Phone != "" {
+				where = "your text messages"
+			}
+			return platform.Errorf(platform.CodeRateLimited, "A code was sent less than a minute ago: check %s, or wait a minute and ask again", where)
 		}
 		if _, err := tx.Exec(ctx, "UPDATE signing_recipients SET code_hash = ?, code_expires_at = ?, code_attempts = 0, updated_at = ? WHERE id = ?",
 			hashSecret(r.ID+":"+code), store.Millis(s.now().Add(codeLifetime)), store.Millis(s.now()), r.ID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, env, r.ID, "code_sent", r.Name, addr, "a one-time code by email to "+maskEmail(r.Email), "")
+		how := "a one-time code by email to " + maskEmail(r.Email)
+		if r.Phone != "" {
+			how = "a one-time code by text message to " + maskPhone(r.Phone)
+		}
+		return s.event(ctx, tx, env, r.ID, "code_sent", r.Name, addr, how, "")
 	})
-	if err != nil || s.opts.Mail == nil {
+	if err != nil {
 		return err
+	}
+	if r.Phone != "" {
+		// Each code is a message of its own; the key says nothing of it.
+		err := s.opts.Texts.SendText(ctx, Text{OrgID: env.OrgID, To: r.Phone, Key: platform.NewID("code"), Reference: env.ID,
+			Body: "Your code to see " + textTitle(env.Title) + " is " + code + ". It works for 10 minutes. Do not share it."})
+		if err != nil {
+			// Not sent: the code goes, so that asking again is not held
+			// back by the one-a-minute rule.
+			if cerr := s.dropCode(context.WithoutCancel(ctx), r.ID); cerr != nil {
+				return errors.Join(err, cerr)
+			}
+			return &platform.Error{Code: platform.CodeConflict, Message: "We could not send the code by text message: try again in a few minutes, or ask the person who sent you the link to send the code by email instead", Err: err}
+		}
+		return nil
+	}
+	if s.opts.Mail == nil {
+		return nil
 	}
 	return s.opts.Mail.Send(ctx, mail.Message{To: r.Email, Subject: "Your code to see " + env.Title,
 		Text: "Your code is " + code + ".\n\nIt works for 10 minutes. If you did not ask for it, ignore this email.\n"})
+}
+
+// dropCode forgets a recipient's code that could not be sent.
+func (s *Store) dropCode(ctx context.Context, recipientID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE signing_recipients SET code_hash = '', code_expires_at = 0 WHERE id = ?", recipientID)
+		return err
+	})
+}
+
+// textTitle keeps an envelope's title short enough for a text message
+// (two at most with the code's words).
+func textTitle(t string) string {
+	if r := []rune(t); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return "\"" + t + "\""
 }
 
 // CheckCode checks a one-time code and, when right, starts a session for
@@ -134,7 +206,7 @@ func (s *Store) SendCode(ctx context.Context, token, addr string) error {
 func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (session string, err error) {
 	code = strings.TrimSpace(code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return "", platform.Invalid("Enter the 6-digit code from the email", platform.FieldError{Field: "code", Message: "Enter the 6 digits of the code"})
+		return "", platform.Invalid("Enter the 6-digit code we sent you", platform.FieldError{Field: "code", Message: "Enter the 6 digits of the code"})
 	}
 	var refusal error
 	session = newSecret()
@@ -172,10 +244,10 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE signing_recipients SET code_hash = '', session_hash = ?, session_expires_at = ?, identified_by = ?, status = ?, updated_at = ? WHERE id = ?`,
-			hashSecret(session), store.Millis(now.Add(sessionLifetime)), "code by email", RecipientViewed, store.Millis(now), r.ID); err != nil {
+			hashSecret(session), store.Millis(now.Add(sessionLifetime)), codeHow(r), RecipientViewed, store.Millis(now), r.ID); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "identified", r.Name, addr, "one-time code by email to "+maskEmail(r.Email), ""); err != nil {
+		if err := s.event(ctx, tx, env, r.ID, "identified", r.Name, addr, "one-time "+codeHow(r)+" to "+codeTo(r), ""); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, env, r.ID, "viewed", r.Name, addr, "", env.OriginalSHA256)

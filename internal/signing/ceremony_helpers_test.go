@@ -37,6 +37,7 @@ type cer struct {
 	pki   *signingtest.PKI
 	bus   *events.Bus
 	out   *cerBuffer
+	texts *textLog
 	files FileStore
 	// delivered are the EventEnvelope events subscribers received.
 	delivered []EnvelopeEvent
@@ -87,7 +88,8 @@ func newCeremony(t testing.TB, db *store.DB, tsaURL string) *cer {
 	c.bus = bus
 	c.files = blobtest.Disk(t)
 	crl := c.pki.CRL(t)
-	c.ss = New(db, e.log, ap, Options{Files: c.files, Now: e.clock.Now, Jobs: e.jobs, Events: bus, Mail: &mail.Printer{W: c.out},
+	c.texts = &textLog{}
+	c.ss = New(db, e.log, ap, Options{Files: c.files, Now: e.clock.Now, Jobs: e.jobs, Events: bus, Mail: &mail.Printer{W: c.out}, Texts: c.texts,
 		BaseURL: "http://dbtp.test", TSAURL: tsaURL,
 		SealWith: func(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error) {
 			return c.pki.Council, pades.CRLs(crl), nil
@@ -96,12 +98,38 @@ func newCeremony(t testing.TB, db *store.DB, tsaURL string) *cer {
 	return c
 }
 
+// textLog stands where digital post's SMS is wired in cmd/dbtp (whose
+// test takes codes through post to an SMS gateway): it keeps the texts,
+// or refuses them while down is set.
+type textLog struct {
+	mu   sync.Mutex
+	sent []Text
+	down error
+}
+
+func (l *textLog) SendText(_ context.Context, t Text) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.down != nil {
+		return l.down
+	}
+	l.sent = append(l.sent, t)
+	return nil
+}
+
+func (l *textLog) texts() []Text {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Text(nil), l.sent...)
+}
+
 // ceremonyRecipient describes a recipient for insertCeremonyTestEnvelope.
 type ceremonyRecipient struct {
 	step        int
 	role        string
 	user        *platform.Subject // staff signing in; nil: an outside party
 	name, email string
+	phone       string // +447...: their code by text message
 	mayReassign bool
 	fields      []Field // placed for them (ID, envelope and recipient are filled in)
 }
@@ -131,8 +159,8 @@ func (c *cer) insertCeremonyTestEnvelope(title string, doc []byte, rs ...ceremon
 			if r.user != nil {
 				user, r.name = r.user.UserID, r.user.Name
 			}
-			if _, err := tx.Exec(c.ctx, `INSERT INTO signing_recipients (id, envelope_id, org_id, step, role, user_id, name, email, status, may_reassign, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ids[i], env.ID, env.OrgID, r.step, r.role, user, r.name, r.email, RecipientWaiting, b2i(r.mayReassign), now+int64(i), now); err != nil {
+			if _, err := tx.Exec(c.ctx, `INSERT INTO signing_recipients (id, envelope_id, org_id, step, role, user_id, name, email, phone, status, may_reassign, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ids[i], env.ID, env.OrgID, r.step, r.role, user, r.name, r.email, r.phone, RecipientWaiting, b2i(r.mayReassign), now+int64(i), now); err != nil {
 				return err
 			}
 			for _, f := range r.fields {

@@ -21,13 +21,23 @@ type RecipientInput struct {
 	Step int    `json:"step"`
 	Role string `json:"role"` // signer | approver | copy
 	// UserID is a member of staff who signs signed in; or Name and Email
-	// (and Phone, for a code by text message) of an outside party.
+	// of an outside party, who gets a one-time code before they see the
+	// document: by email (CodeBy "email"), or by text message to Phone, a
+	// UK mobile number (CodeBy "sms"). An empty CodeBy means by text
+	// message when Phone is given, else by email.
 	UserID      string `json:"user_id,omitempty"`
 	Name        string `json:"name,omitempty"`
 	Email       string `json:"email,omitempty"`
 	Phone       string `json:"phone,omitempty"`
+	CodeBy      string `json:"code_by,omitempty"`
 	MayReassign bool   `json:"may_reassign,omitempty"`
 }
+
+// How an outside party gets their one-time code (RecipientInput.CodeBy).
+const (
+	CodeByEmail = "email"
+	CodeBySMS   = "sms"
+)
 
 // People names staff recipients: platform.Directory (identity) does.
 type People interface {
@@ -45,7 +55,7 @@ func CheckRecipients(ctx context.Context, sub *platform.Subject, people People, 
 	for i, r := range in {
 		f := func(name string) string { return fmt.Sprintf("recipients[%d].%s", i, name) }
 		rec := Recipient{Step: r.Step, Role: strings.TrimSpace(r.Role), UserID: strings.TrimSpace(r.UserID), Name: strings.TrimSpace(r.Name),
-			Email: strings.ToLower(strings.TrimSpace(r.Email)), Phone: strings.ReplaceAll(strings.TrimSpace(r.Phone), " ", ""), MayReassign: r.MayReassign}
+			Email: strings.ToLower(strings.TrimSpace(r.Email)), MayReassign: r.MayReassign}
 		if rec.Role != RoleSigner && rec.Role != RoleApprover && rec.Role != RoleCopy {
 			errs = append(errs, platform.FieldError{Field: f("role"), Message: "Choose whether they sign, approve or receive a copy"})
 		}
@@ -67,8 +77,15 @@ func CheckRecipients(ctx context.Context, sub *platform.Subject, people People, 
 				errs = append(errs, platform.FieldError{Field: f("email"), Message: "Enter an email address, like name@example.com"})
 			}
 		}
-		if rec.Phone != "" && !validPhone(rec.Phone) {
-			errs = append(errs, platform.FieldError{Field: f("phone"), Message: "Enter a mobile number, like 07700 900123 or +44 7700 900123"})
+		if rec.UserID == "" {
+			// Only outside parties get codes (staff sign signed in): a
+			// phone kept means codes by text message.
+			phone, fe := codeChannel(r)
+			if fe != nil {
+				fe.Field = f(fe.Field)
+				errs = append(errs, *fe)
+			}
+			rec.Phone = phone
 		}
 		out = append(out, rec)
 	}
@@ -161,13 +178,54 @@ func renumber(rs []Recipient) {
 	}
 }
 
-func validPhone(p string) bool {
-	p = strings.TrimPrefix(p, "+")
-	if len(p) < 10 || len(p) > 15 {
-		return false
+// codeChannel reads how an outside party gets their code: the UK mobile
+// number to text it to (as +447...), or "" for email.
+func codeChannel(r RecipientInput) (string, *platform.FieldError) {
+	by, phone := strings.ToLower(strings.TrimSpace(r.CodeBy)), strings.TrimSpace(r.Phone)
+	switch by {
+	case CodeByEmail:
+		return "", nil // a number given anyway is not kept: the sender chose email
+	case CodeBySMS:
+		if phone == "" {
+			return "", &platform.FieldError{Field: "phone", Message: "Enter their UK mobile number for the code by text message, or choose email"}
+		}
+	case "":
+		if phone == "" {
+			return "", nil
+		}
+	default:
+		return "", &platform.FieldError{Field: "code_by", Message: "Choose how they get their code: email or text message"}
 	}
-	_, err := strconv.ParseUint(p, 10, 64)
-	return err == nil
+	n, ok := UKMobile(phone)
+	if !ok {
+		return "", &platform.FieldError{Field: "phone", Message: "Enter a UK mobile number, like 07700 900123 or +44 7700 900123: codes by text message go only to UK mobiles"}
+	}
+	return n, nil
+}
+
+// UKMobile returns a UK mobile number as +447 and nine digits, as digital
+// post sends to it, accepting the ways people write one (07700 900123,
+// +44 (0)7700 900123, 0044 7700-900123). Landlines, numbers abroad and
+// anything else are refused: the code goes by text message only to UK
+// mobiles, as GOV.UK Notify's do.
+func UKMobile(p string) (string, bool) {
+	p = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "", "\u00a0", "").Replace(p)
+	switch {
+	case strings.HasPrefix(p, "+44"):
+		p = p[3:]
+	case strings.HasPrefix(p, "0044"):
+		p = p[4:]
+	case strings.HasPrefix(p, "44") && len(p) == 12:
+		p = p[2:]
+	}
+	p = strings.TrimPrefix(p, "0")
+	if len(p) != 10 || p[0] != '7' {
+		return "", false
+	}
+	if _, err := strconv.ParseUint(p, 10, 64); err != nil {
+		return "", false
+	}
+	return "+44" + p, true
 }
 
 // FieldInput is a field placed on a page for a recipient: at X, Y (points

@@ -266,10 +266,17 @@ func likeEscape(s string) string {
 }
 
 // CaseEnvelopeOut reports whether a case already has an envelope not yet
-// finished: a case's request for signatures is made once.
-func (s *Store) CaseEnvelopeOut(ctx context.Context, orgID, caseID string) (bool, error) {
+// finished, or one made since since (when the case entered its current
+// state): a case's request for signatures is made once each time it
+// enters a state that asks for them, however often the event comes, even
+// after that envelope has finished and before the case has moved on.
+func (s *Store) CaseEnvelopeOut(ctx context.Context, orgID, caseID string, since time.Time) (bool, error) {
+	after := int64(1) << 62 // no time given: only envelopes still out count
+	if !since.IsZero() {
+		after = store.Millis(since)
+	}
 	var n int
-	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND status IN (?, ?, ?)",
-		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing).Scan(&n)
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND (status IN (?, ?, ?) OR created_at >= ?)",
+		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing, after).Scan(&n)
 	return n > 0, err
 }

@@ -65,7 +65,7 @@ func TestEnvelopeLifecycle(t *testing.T) {
 		}
 		// Steps 1, 5, 5, 9 are renumbered 1, 2, 2, 3; staff named from the directory.
 		steps := []int{got.Recipients[0].Step, got.Recipients[1].Step, got.Recipients[2].Step, got.Recipients[3].Step}
-		if steps[0] != 1 || steps[1] != 2 || steps[2] != 2 || steps[3] != 3 || got.Recipients[1].Name != "Cara" || got.Recipients[0].Phone != "07700900123" {
+		if steps[0] != 1 || steps[1] != 2 || steps[2] != 2 || steps[3] != 3 || got.Recipients[1].Name != "Cara" || got.Recipients[0].Phone != "+447700900123" {
 			t.Fatalf("steps %v, recipients %+v", steps, got.Recipients)
 		}
 		// 1 + 3 (one per page) + 2 fields; the named one on the last page.

@@ -261,9 +261,12 @@ func (s *Store) CRL(ctx context.Context, authorityID string) ([]byte, error) {
 
 // RevocationSource answers, for the seal's long-term validation data, with
 // the current CRL of the internal authority that issued a certificate.
-// Certificates from other authorities get nothing here (pades then says
-// which certificate lacks revocation data). Take a new source for each
-// seal: it keeps the CRLs it made, as a seal asks once per certificate.
+// Certificates from other authorities (an imported key's CA, a commercial
+// TSA) get what their CRL distribution points and OCSP responders give,
+// fetched by the store's revfetch.Fetcher and kept until stale (at most an
+// hour); one that names none gets nothing (pades then says which
+// certificate lacks revocation data). Take a new source for each seal: it
+// keeps the CRLs it made, as a seal asks once per certificate.
 func (s *Store) RevocationSource() pades.RevocationSource {
 	var mu sync.Mutex
 	made := map[string][]byte{}
@@ -287,8 +290,11 @@ func (s *Store) RevocationSource() pades.RevocationSource {
 			}
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil || match == "" {
+		if err := rows.Err(); err != nil {
 			return pades.Revocation{}, err
+		}
+		if match == "" {
+			return s.fetch.Fetch(ctx, cert, issuer)
 		}
 		mu.Lock()
 		defer mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing/pades"
+	"dbtp/internal/signing/revfetch"
 	"dbtp/internal/signing/tsa"
 	"dbtp/internal/store"
 )
@@ -131,13 +133,17 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 }
 
 // sealAtBest signs at opts.Level and, when B-LT fails for want of
-// revocation data for some certificate (an imported key's CA, a
-// commercial TSA: nothing fetches their CRLs yet), at B-T: a seal now is
-// better than an envelope stuck in "sealing". It returns why it is not
-// B-LT, for the evidence, and leaves opts at the level used.
+// revocation data for some certificate (a CA whose certificates name no
+// CRL or OCSP responder, or whose answers are wrong), at B-T: a seal now
+// is better than an envelope stuck in "sealing". Not so for a revoked
+// certificate (refused: no level makes it right) or a revocation server
+// that is down (the seal waits and is tried again, as for the TSA). It
+// returns why it is not B-LT, for the evidence, and leaves opts at the
+// level used.
 func sealAtBest(ctx context.Context, doc []byte, opts *pades.Options) (*pades.Result, string, error) {
 	res, err := pades.Sign(ctx, doc, *opts)
-	if err == nil || opts.Level != pades.LevelBLT || tsa.IsTemporary(err) || platform.CodeOf(err) != platform.CodeInvalid {
+	if err == nil || opts.Level != pades.LevelBLT || tsa.IsTemporary(err) || revfetch.IsTemporary(err) || errors.Is(err, pades.ErrRevoked) ||
+		platform.CodeOf(err) != platform.CodeInvalid {
 		return res, "", err
 	}
 	short := platform.AsError(err).Message
@@ -146,10 +152,17 @@ func sealAtBest(ctx context.Context, doc []byte, opts *pades.Options) (*pades.Re
 	return res, short, err
 }
 
-// cerSealError keeps a TSA that is down apart from real failures.
+// cerSealError keeps a TSA or revocation server that is down, and a
+// revoked certificate, apart from other failures, with what happens next.
 func cerSealError(err error) error {
-	if tsa.IsTemporary(err) {
+	switch {
+	case tsa.IsTemporary(err):
 		return &platform.Error{Code: platform.CodeConflict, Message: "The time-stamping authority is not answering: the seal waits and is tried again", Err: err}
+	case revfetch.IsTemporary(err):
+		return &platform.Error{Code: platform.CodeConflict, Message: "The certificate authority's revocation server is not answering, so the seal cannot embed current revocation data: the seal waits and is tried again", Err: err}
+	case errors.Is(err, pades.ErrRevoked):
+		return &platform.Error{Code: platform.CodeConflict, Err: err,
+			Message: "The council's seal is refused: " + platform.AsError(err).Message + ". An administrator must replace the revoked certificate (import or make active another signing key, or set another time-stamping authority); the envelope waits in sealing until then"}
 	}
 	return err
 }

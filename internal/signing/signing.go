@@ -31,6 +31,7 @@ import (
 	"dbtp/internal/mail"
 	"dbtp/internal/signing/ca"
 	"dbtp/internal/signing/pades"
+	"dbtp/internal/signing/revfetch"
 	"dbtp/internal/store"
 )
 
@@ -57,6 +58,9 @@ type Options struct {
 	Jobs   *jobs.Queue    // reminders, expiry, sealing retries; nil in store-only tests
 	Events *events.Bus    // envelope events (EventEnvelope); nil: none
 	Mail   mail.Transport // links and one-time codes to recipients; nil: they wait in the log
+	// Texts sends one-time codes by text message (digital post's SMS,
+	// wired in cmd/dbtp); nil: codes by text message cannot be asked for.
+	Texts TextSender
 	// BaseURL is the public address, for links in emails.
 	BaseURL string
 	// TSAURL is the RFC 3161 time-stamping authority the seal asks; empty:
@@ -68,12 +72,34 @@ type Options struct {
 	SealWith func(ctx context.Context, orgID string) (*ca.Credential, pades.RevocationSource, error)
 }
 
+// TextSender sends a text message. The engine imports no other module:
+// cmd/dbtp adapts digital post's SMS sending to it.
+type TextSender interface {
+	SendText(ctx context.Context, t Text) error
+}
+
+// Text is one text message: a signer's one-time code.
+type Text struct {
+	OrgID string
+	To    string // a UK mobile number, +447...
+	Body  string
+	// Key is unique to this message: handing the same one over twice
+	// sends it once.
+	Key string
+	// Reference names what it is about (the envelope), for the sender's
+	// message records.
+	Reference string
+}
+
 // Store keeps every organisation's envelopes and signing keys.
 type Store struct {
 	db     *store.DB
 	audit  audit.Recorder
 	access *access.Point
 	opts   Options
+	// fetch gets, and keeps for a while, the CRLs and OCSP responses that
+	// certificates from outside authorities name (RevocationSource).
+	fetch *revfetch.Fetcher
 }
 
 // New returns the signing store.
@@ -81,7 +107,7 @@ func New(db *store.DB, rec audit.Recorder, ap *access.Point, opts Options) *Stor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{db: db, audit: rec, access: ap, opts: opts}
+	s := &Store{db: db, audit: rec, access: ap, opts: opts, fetch: &revfetch.Fetcher{Now: opts.Now}}
 	// The envelopes' expiry and reminders, on the queue at once (the
 	// ceremony's jobs wait for RegisterJobs). A second store on the same
 	// queue and database (tests) finds them there already.

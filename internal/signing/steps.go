@@ -167,9 +167,13 @@ func (s *Store) SendLink(ctx context.Context, recipientID string) error {
 	if err != nil || r.ID == "" || s.opts.Mail == nil {
 		return err
 	}
+	codeBy := "email you a 6-digit code"
+	if r.Phone != "" {
+		codeBy = "send a 6-digit code by text message to " + maskPhone(r.Phone)
+	}
 	text := "Hello " + r.Name + ",\n\n" + env.SenderName + " of the council asks you to " + cerVerb(r.Role) + " \"" + env.Title + "\".\n\n" +
 		"Open this link (it works only for you, and only once it is your turn):\n" + strings.TrimRight(s.opts.BaseURL, "/") + "/signing/" + token + "\n\n" +
-		"Before you see the document we will email you a 6-digit code. Do not forward this email.\n"
+		"Before you see the document we will " + codeBy + ". Do not forward this email.\n"
 	return s.opts.Mail.Send(ctx, mail.Message{To: r.Email, Subject: "Please " + cerVerb(r.Role) + ": " + env.Title, Text: text})
 }
 

@@ -43,6 +43,13 @@ func TestBrowserLayout(t *testing.T) {
 	if err != nil || !strings.Contains(classes, "govuk-frontend-supported") || !strings.Contains(classes, "js-enabled") {
 		t.Errorf("GOV.UK Frontend did not initialise under the CSP: body class %q, %v", classes, err)
 	}
+	// GOV.UK Frontend's scripts read its breakpoints from the stylesheet's
+	// :root; a byte order mark before that rule once made the browser drop
+	// it, and the menu never folded on a phone.
+	tablet, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.documentElement).getPropertyValue("--govuk-breakpoint-tablet")`))
+	if err != nil || strings.TrimSpace(tablet) == "" {
+		t.Errorf("the stylesheet's :root breakpoints are missing (%q, %v)", tablet, err)
+	}
 	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".govuk-header")).backgroundColor`))
 	if err != nil || bg != "rgb(0, 90, 48)" {
 		t.Errorf("brand colour not applied: header background %q, %v", bg, err)

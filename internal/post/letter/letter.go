@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,62 +64,9 @@ const (
 	laterTop     = 20.0 // where the body starts on the second page on
 )
 
-// MaxAddressLines and MinAddressLines are Notify's limits on an address.
-const (
-	MinAddressLines = 3
-	MaxAddressLines = 7
-)
-
-// AddressError says what is wrong with a letter's address: the letter
-// cannot be printed as it is (a permanent failure, Notify's
-// validation-failed).
-type AddressError struct{ Reason string }
-
 // faceFamily is the name the system typeface (pdffont.System) is
 // registered under in a letter.
 const faceFamily = "dbtpletter"
-
-func (e *AddressError) Error() string { return "The address " + e.Reason }
-
-// CheckAddress returns the address as it will be printed (lines trimmed,
-// blank ones dropped, a UK postcode on the last line upper-cased and
-// spaced), or an *AddressError.
-func CheckAddress(lines []string) ([]string, error) {
-	var out []string
-	for _, l := range lines {
-		if l = strings.Join(strings.Fields(l), " "); l != "" {
-			out = append(out, l)
-		}
-	}
-	if len(out) < MinAddressLines {
-		return nil, &AddressError{fmt.Sprintf("must be at least %d lines long", MinAddressLines)}
-	}
-	if len(out) > MaxAddressLines {
-		return nil, &AddressError{fmt.Sprintf("must be no more than %d lines long", MaxAddressLines)}
-	}
-	if pc, ok := Postcode(out[len(out)-1]); ok {
-		out[len(out)-1] = pc
-	} else if strings.ContainsAny(out[len(out)-1], "0123456789") {
-		// A last line with digits that is not a postcode is most often a
-		// mistyped postcode; a country's name has no digits.
-		return nil, &AddressError{"must end with a real UK postcode or a country"}
-	}
-	return out, nil
-}
-
-// Postcode returns s as a UK postcode written the Royal Mail's way
-// ("NS1 1AA"), and whether it is one.
-func Postcode(s string) (string, bool) {
-	c := strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	if !postcodeRE.MatchString(c) {
-		return "", false
-	}
-	return c[:len(c)-3] + " " + c[len(c)-3:], true
-}
-
-// postcodeRE is the shape of a UK postcode without its space: an outward
-// code (A9, A99, AA9, AA99, A9A, AA9A) and an inward code (9AA).
-var postcodeRE = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$`)
 
 // sizes are a letter's type sizes, in points, and line heights, in mm.
 type sizes struct {

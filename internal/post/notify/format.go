@@ -12,7 +12,7 @@ import (
 // a paragraph without a blank line between them, as people write them).
 
 var (
-	numberedRE = regexp.MustCompile(`^\d{1,3}[.)]\s+`)
+	numberedRE = regexp.MustCompile(`^\d{1,3}[.)](?:\s+|$)`)
 	// linkRE is a Markdown link [text](address) or an address written out;
 	// only web and mail addresses become links.
 	linkRE = regexp.MustCompile(`\[([^\[\]\n]+)\]\(((?:https?://|mailto:)[^()\s]+)\)|https?://[^\s<>"]+`)
@@ -31,6 +31,8 @@ func lineKind(line string) (BlockKind, string) {
 	case strings.HasPrefix(t, "* "), strings.HasPrefix(t, "- "), strings.HasPrefix(t, "• "):
 		_, rest, _ := strings.Cut(t, " ")
 		return Bullets, strings.TrimSpace(rest)
+	case t == "*" || t == "-" || t == "•":
+		return Bullets, "" // a marker whose item was left out
 	case numberedRE.MatchString(t):
 		return Numbered, strings.TrimSpace(t[len(numberedRE.FindString(t)):])
 	case strings.HasPrefix(t, "^"):
@@ -56,6 +58,11 @@ func parseBlocks(body string) []Block {
 			continue
 		}
 		kind, text := lineKind(line)
+		if text == "" && (kind == Bullets || kind == Numbered) {
+			// A list item with nothing in it, most often an optional
+			// placeholder's ("* ((extra??text))") left out: no item.
+			continue
+		}
 		switch {
 		case kind == Rule || kind == PageBreak || kind == Heading:
 			end()

@@ -51,10 +51,12 @@ type Rendered struct {
 	// formatting marks (#, *, ^) kept: what Notify's v2 API returns as a
 	// notification's or a preview's "body".
 	Filled string
-	// Text messages:
-	Fragments int  // how many fragments (each billed) the message takes
-	Chars     int  // its length in characters as counted for its encoding
-	Unicode   bool // true: it needs UCS-2 (70 a fragment, 67 when split)
+	// Text messages (see CountSMS):
+	Fragments int    // how many fragments (each billed) the message takes
+	Chars     int    // its length in characters, as Notify counts it
+	Units     int    // the places it takes: extension characters take two in GSM-7
+	Unicode   bool   // true: it needs UCS-2 (70 a fragment, 67 when split)
+	Replaced  []rune // characters no phone alphabet has, sent as "?"
 }
 
 // MissingError lists every placeholder the personalisation lacks.
@@ -226,16 +228,33 @@ func (f *filler) err() error {
 // counted for GSM-7 or Unicode.
 func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
 	f := newFiller(p)
+	r := render(f, kind, subject, body)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RenderPartial renders a template as Render does, for a preview: a
+// placeholder p lacks is left as written (((name)), or ((name??text))
+// whole), formatted where it stands, and its name is returned in missing.
+func RenderPartial(kind, subject, body string, p map[string]any) (r *Rendered, missing []string) {
+	f := newFiller(p)
+	r = render(f, kind, subject, body)
+	if me, ok := f.err().(*MissingError); ok {
+		missing = me.Names
+	}
+	return r, missing
+}
+
+func render(f *filler, kind, subject, body string) *Rendered {
 	r := &Rendered{Subject: oneLine(f.fill(subject))}
 	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
 	if kind == "sms" {
 		r.Text = strings.TrimSpace(f.fill(body))
-		if err := f.err(); err != nil {
-			return nil, err
-		}
 		r.Filled = r.Text
 		c := CountSMS(r.Text)
-		r.Text, r.Chars, r.Fragments, r.Unicode = c.Text, c.Chars, c.Fragments, c.Unicode
+		r.Text, r.Chars, r.Units, r.Fragments, r.Unicode, r.Replaced = c.Text, c.Chars, c.Units, c.Fragments, c.Unicode, c.Replaced
 		// A text message is not formatted: its paragraphs are shown as
 		// they are, "* " and "# " and all.
 		for _, para := range strings.Split(r.Text, "\n\n") {
@@ -252,21 +271,95 @@ func Render(kind, subject, body string, p map[string]any) (*Rendered, error) {
 			b.WriteString(`<p class="govuk-body">` + strings.Join(lines, "<br>") + "</p>\n")
 		}
 		r.PreviewHTML = b.String()
-		return r, nil
+		return r
 	}
 	f.lists = true
 	filled := f.fill(body)
-	if err := f.err(); err != nil {
-		return nil, err
-	}
 	r.Filled = strings.TrimSpace(filled)
 	raw := parseBlocks(filled)
 	r.Blocks = plainBlocks(raw)
 	r.Text = plainText(r.Blocks)
 	r.HTML = renderHTML(raw, emailStyle)
 	r.PreviewHTML = renderHTML(raw, pageStyle)
-	return r, nil
+	return r
 }
 
 // oneLine is a subject as sent: one line, spaces collapsed.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// SyntaxError is a placeholder written wrongly: the line it is on (1 for
+// the first) and what is wrong, in words for the template's author.
+type SyntaxError struct {
+	Line    int
+	Problem string
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("Line %d: %s", e.Line, e.Problem) }
+
+// placeholderHelp ends every syntax problem: how to write one right.
+const placeholderHelp = "Write a placeholder as ((name)), or ((name??text)) for text shown only when name is yes"
+
+// CheckSyntax finds the first placeholder written wrongly in s: double
+// brackets opened and not closed ("((reference)"), closed and not opened
+// ("(reference))"), or with no name ("(( ))"). Render would send such a
+// placeholder as text, which is never what its author meant. A
+// placeholder is on one line.
+func CheckSyntax(s string) *SyntaxError {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	for i, line := range strings.Split(s, "\n") {
+		rest := []byte(line)
+		for _, m := range placeholderRE.FindAllStringSubmatchIndex(line, -1) {
+			if NameKey(line[m[2]:m[3]]) == "" {
+				return &SyntaxError{Line: i + 1, Problem: fmt.Sprintf("“%s” has no name. %s", snippet(line[m[0]:m[1]]), placeholderHelp)}
+			}
+			for j := m[0]; j < m[1]; j++ {
+				rest[j] = ' ' // blank it, keeping the offsets of what is left
+			}
+		}
+		left := string(rest)
+		open, shut := strings.Index(left, "(("), strings.Index(left, "))")
+		switch {
+		case open >= 0 && (shut < 0 || open < shut):
+			return &SyntaxError{Line: i + 1, Problem: fmt.Sprintf("“%s” is not closed with “))”. %s", snippet(opened(line[open:])), placeholderHelp)}
+		case shut >= 0:
+			return &SyntaxError{Line: i + 1, Problem: fmt.Sprintf("“%s” has no opening “((”. %s", snippet(closed(line[:shut+2])), placeholderHelp)}
+		}
+	}
+	return nil
+}
+
+// opened is an unclosed placeholder as its author wrote it: from its
+// "((" to its first closing bracket, or to the next "((".
+func opened(s string) string {
+	if j := strings.IndexByte(s, ')'); j >= 0 {
+		if j+1 < len(s) && s[j+1] == ')' {
+			j++
+		}
+		s = s[:j+1]
+	}
+	if j := strings.Index(s[2:], "(("); j >= 0 {
+		s = s[:j+2]
+	}
+	return strings.TrimSpace(s)
+}
+
+// closed is the word before a stray "))", back to its opening bracket or
+// the space before it.
+func closed(s string) string {
+	body := s[:len(s)-2]
+	if j := strings.LastIndexAny(body, "( \t"); j >= 0 {
+		if body[j] != '(' {
+			j++
+		}
+		body = body[j:]
+	}
+	return body + "))"
+}
+
+// snippet keeps a quoted piece of a line short.
+func snippet(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}

@@ -144,3 +144,85 @@ func TestRenderSMSIsNotFormatted(t *testing.T) {
 		t.Fatalf("%q", r.PreviewHTML)
 	}
 }
+
+// TestCheckSyntax: a placeholder opened and not closed, closed and not
+// opened, or without a name is refused with its line; good ones, optional
+// ones and lone brackets pass.
+func TestCheckSyntax(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Dear ((name)),\n\nYour ref is ((reference))\n((urgent??Please reply today.))", ""},
+		{"Call us (on weekdays) (9am to 5pm).", ""},
+		{"(((a)))", ""},
+		{"Dear ((name)),\n\nYour ref is ((reference)\nThanks", "Line 3: “((reference)” is not closed with “))”. Write a placeholder as ((name))"},
+		{"Your ref is ((reference", "Line 1: “((reference” is not closed"},
+		{"((a)) and ((b) then ((c))", "Line 1: “((b)” is not closed"},
+		{"Hi\nYour ref is (reference)) today", "Line 2: “(reference))” has no opening “((”"},
+		{"Your ref is reference)) today", "Line 1: “reference))” has no opening"},
+		{"Hi (( )) there", "Line 1: “(( ))” has no name"},
+		{"((first\nname))", "Line 1: “((first” is not closed"},
+		{"((name?text))", "Line 1: “((name?text))” is not closed"},
+	} {
+		err := CheckSyntax(c.in)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q: %v", c.in, err)
+		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)):
+			t.Errorf("%q: got %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+func FuzzCheckSyntax(f *testing.F) {
+	f.Add("Dear ((name)), ((ref)")
+	f.Add("((((a))))((b??((c))))")
+	f.Add("x)) ((y?? z))\n(( ))")
+	f.Fuzz(func(t *testing.T, body string) {
+		err := CheckSyntax(body)
+		if err != nil {
+			if lines := strings.Count(strings.ReplaceAll(body, "\r", "\n"), "\n") + 1; err.Line < 1 || err.Line > lines {
+				t.Fatalf("%q: line %d of %d", body, err.Line, lines)
+			}
+			return
+		}
+		// A template that passes leaves no double bracket once filled in.
+		p := map[string]any{}
+		for _, n := range Placeholders("", body) {
+			p[n] = "yes"
+		}
+		r, rerr := Render("sms", "", body, p)
+		if rerr != nil || strings.Contains(r.Filled, "((") || strings.Contains(r.Filled, "))") {
+			t.Fatalf("%q passed, but renders %q (%v)", body, r.Filled, rerr)
+		}
+	})
+}
+
+// TestConditionalBullet: a list item that is an optional placeholder is
+// an item when shown, no item when not, and stays an item (the
+// placeholder as written) in a preview without the value.
+func TestConditionalBullet(t *testing.T) {
+	body := "You need:\n\n* a passport\n* ((utility??a utility bill))\n1. ((first??Apply))\n2. Wait"
+	yes, err := Render("email", "s", body, map[string]any{"utility": "yes", "first": "yes"})
+	noErr(t, err)
+	no, err := Render("email", "s", body, map[string]any{"utility": "no", "first": "no"})
+	noErr(t, err)
+	if got := yes.Blocks[1].Lines; len(yes.Blocks) != 3 || !reflect.DeepEqual(got, []string{"a passport", "a utility bill"}) {
+		t.Fatalf("shown: %+v", yes.Blocks)
+	}
+	if len(no.Blocks) != 3 || !reflect.DeepEqual(no.Blocks[1].Lines, []string{"a passport"}) || !reflect.DeepEqual(no.Blocks[2].Lines, []string{"Wait"}) ||
+		strings.Contains(no.PreviewHTML, "<p class=\"govuk-body\">*</p>") || strings.Contains(no.Text, "• \n") {
+		t.Fatalf("left out: %+v\n%s", no.Blocks, no.PreviewHTML)
+	}
+	pv, missing := RenderPartial("email", "s", body, nil)
+	if !reflect.DeepEqual(missing, []string{"first", "utility"}) || len(pv.Blocks) != 3 || pv.Blocks[1].Kind != Bullets ||
+		!reflect.DeepEqual(pv.Blocks[1].Lines, []string{"a passport", "((utility??a utility bill))"}) ||
+		!strings.Contains(pv.PreviewHTML, "<li>((utility??a utility bill))</li></ul>") {
+		t.Fatalf("preview: %v %+v\n%s", missing, pv.Blocks, pv.PreviewHTML)
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -29,6 +29,19 @@ type inboundBatch struct {
 
 type routeInput struct {
 	Reference string `json:"reference"`
+	// Confirm files the letter although the name or postcode read from it
+	// differ from the case's person (otherwise a 409 says how).
+	Confirm bool `json:"confirm,omitempty"`
+}
+
+type moveInput struct {
+	Reference string `json:"reference,omitempty"` // the case to move it to; empty: back to triage
+	Reason    string `json:"reason"`
+	Confirm   bool   `json:"confirm,omitempty"`
+}
+
+type movesList struct {
+	Moves []post.InboundMove `json:"moves"`
 }
 
 func (p *inboundPart) api(srv *web.Server) {
@@ -52,9 +65,15 @@ func (p *inboundPart) api(srv *web.Server) {
 	api.HandleFunc("GET /api/v1/post/inbound/{id}/scan", web.Op{Summary: "Download an inbound item's scan", Tags: tags, Scopes: []string{platform.ScopeRead},
 		Responses: map[int]web.Response{200: {Description: "The original, as it arrived (application/pdf or an image)"}}}, p.scan)
 	api.HandleFunc("POST /api/v1/post/inbound/{id}/route", web.Op{Summary: "Route an inbound item to a case", Tags: tags, Scopes: []string{platform.ScopeWrite},
-		Description: "Files the scan on the case with the reference (as a record) and tells its caseworker.",
+		Description: "Files the scan on the case with the reference (as a record) and tells its caseworker. When the name or postcode read from the letter differ from the case's person, the answer is 409 saying how, and the letter is filed only when asked again with confirm.",
 		Request:     web.SchemaOf(routeInput{}),
 		Responses:   map[int]web.Response{200: {Description: "The routed item", Schema: item}}}, p.apiRoute)
+	api.HandleFunc("POST /api/v1/post/inbound/{id}/move", web.Op{Summary: "Move a filed inbound item to another case or back to triage", Tags: tags, Scopes: []string{platform.ScopeWrite},
+		Description: "For a letter filed on the wrong case: files it on the case with the reference (or, without one, sends it back to triage), takes it off the old case with a note, and keeps the move and its reason. 409 as for routing when the letter seems to be another person's, unless confirm.",
+		Request:     web.SchemaOf(moveInput{}),
+		Responses:   map[int]web.Response{200: {Description: "The moved item", Schema: item}}}, p.apiMove)
+	api.HandleFunc("GET /api/v1/post/inbound/{id}/moves", web.Op{Summary: "List the moves of an inbound item", Tags: tags, Scopes: []string{platform.ScopeRead},
+		Responses: map[int]web.Response{200: {Description: "Its moves, oldest first", Schema: web.SchemaOf(movesList{})}}}, p.apiMoves)
 	api.HandleFunc("POST /api/v1/post/inbound/{id}/read", web.Op{Summary: "Read an inbound item again", Tags: tags, Scopes: []string{platform.ScopeWrite},
 		Description: "Queues an item that could not be read (tesseract was missing, or the scan would not render) to be read and routed again.",
 		Responses:   map[int]web.Response{202: {Description: "Being read again", Schema: item}}}, p.apiReadAgain)
@@ -138,9 +157,32 @@ func (p *inboundPart) apiRoute(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	it, err := p.in.Route(r.Context(), web.SubjectOf(r), r.PathValue("id"), in.Reference)
+	it, err := p.in.Route(r.Context(), web.SubjectOf(r), r.PathValue("id"), in.Reference, in.Confirm)
 	if err != nil {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, it)
+}
+
+func (p *inboundPart) apiMove(w http.ResponseWriter, r *http.Request) error {
+	var in moveInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	it, err := p.in.Move(r.Context(), web.SubjectOf(r), r.PathValue("id"), post.MoveTo{Reference: in.Reference, Reason: in.Reason, Confirmed: in.Confirm})
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, it)
+}
+
+func (p *inboundPart) apiMoves(w http.ResponseWriter, r *http.Request) error {
+	ms, err := p.in.Moves(r.Context(), web.SubjectOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []post.InboundMove{}
+	}
+	return web.WriteJSON(w, http.StatusOK, movesList{Moves: ms})
 }

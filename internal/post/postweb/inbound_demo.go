@@ -63,7 +63,7 @@ func (p *inboundPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, 
 	if err != nil {
 		return fmt.Errorf("inbound post demo: %w", err)
 	}
-	if _, err := p.in.Route(ctx, sys, items[0].ID, c.Reference); err != nil {
+	if _, err := p.in.Route(ctx, sys, items[0].ID, c.Reference, true); err != nil {
 		return fmt.Errorf("inbound post demo: routing to %s: %w", c.Reference, err)
 	}
 	return nil

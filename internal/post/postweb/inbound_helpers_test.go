@@ -55,7 +55,24 @@ func (d *caseDesk) SearchCases(_ context.Context, sub *platform.Subject, text st
 func (d *caseDesk) FileOnCase(_ context.Context, _, caseID string, doc post.CaseDocument) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for _, f := range d.filed[caseID] {
+		if f.ID == doc.ID {
+			return nil
+		}
+	}
 	d.filed[caseID] = append(d.filed[caseID], doc)
+	return nil
+}
+
+func (d *caseDesk) RemoveFromCase(_ context.Context, _, caseID, docID, _ string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fs := d.filed[caseID]
+	for i, f := range fs {
+		if f.ID == docID {
+			d.filed[caseID] = append(fs[:i:i], fs[i+1:]...)
+		}
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"dbtp/internal/access"
@@ -35,6 +36,7 @@ func (p *inboundPart) routes(srv *web.Server) {
 	rt.Handle("GET /post/inbound/{id}/scan", web.RequireSignedInFunc(p.scan))
 	rt.Handle("GET /post/inbound/{id}/preview.png", web.RequireSignedInFunc(p.preview))
 	rt.HandleFunc("POST /post/inbound/{id}/route", p.routePage)
+	rt.HandleFunc("POST /post/inbound/{id}/move", p.movePage)
 	rt.HandleFunc("POST /post/inbound/{id}/read", p.readAgainPage)
 	p.api(srv)
 }
@@ -270,13 +272,29 @@ type inboundItemPage struct {
 	Found    []post.CaseRef
 	Searched bool
 	CanRoute bool
+	// CanMove: the letter is filed on a case and sub may move it.
+	CanMove      bool
+	Destinations []web.Option
+	Moves        []moveRow
+	// Mismatch asks sub to confirm filing on a case whose person the
+	// letter does not name; Action is the form that asked (route, move).
+	Mismatch *post.MismatchError
+	Action   string
 }
+
+type moveRow struct{ post.InboundMove }
+
+func (m moveRow) When() string { return ukTime(m.MovedAt) }
+
+// destinations are where a filed letter can be moved.
+var destinations = []web.Option{{Value: "case", Text: "Another case", Hint: "Enter its reference below"},
+	{Value: "triage", Text: "Back to triage", Hint: "For someone to route it again"}}
 
 func (p *inboundPart) itemPage(w http.ResponseWriter, r *http.Request) error {
-	return p.renderItem(w, r, http.StatusOK, web.NewForm(url.Values{"q": {r.URL.Query().Get("q")}}))
+	return p.renderItem(w, r, http.StatusOK, web.NewForm(url.Values{"q": {r.URL.Query().Get("q")}, "to": {"case"}}), nil, "")
 }
 
-func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status int, form *web.Form) error {
+func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status int, form *web.Form, mismatch *post.MismatchError, action string) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
@@ -286,16 +304,27 @@ func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	pg := inboundItemPage{Form: form, Item: itemRow{it}, Image: it.MediaType == inbound.PNG || it.MediaType == inbound.JPEG,
-		Preview: it.MediaType == inbound.PDF, CanRoute: canHandlePost(sub) && it.Status != post.InboundRouted, Query: r.URL.Query().Get("q")}
+		Preview: it.MediaType == inbound.PDF, CanRoute: canHandlePost(sub) && it.Status != post.InboundRouted, Query: r.URL.Query().Get("q"),
+		CanMove: it.Status == post.InboundRouted && canMovePost(sub, it), Destinations: destinations, Mismatch: mismatch, Action: action}
 	from := sourceText(it)
 	pg.Rows = []web.SummaryRow{{Key: "Received", Value: ukTime(it.CreatedAt)}, {Key: "From", Value: from},
 		{Key: "File", Value: fmt.Sprintf("%s (%s, %s)", it.Name, it.MediaType, sizeText(it.Size))}, {Key: "Status", Value: statusText(it.Status)}}
+	if it.Status == post.InboundTriage && it.TriageReason != "" {
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Why it is in triage", Value: it.TriageReason})
+	}
 	if it.Status == post.InboundRouted {
 		how := "by hand"
 		if it.RoutedHow == "auto" {
 			how = "automatically, by the reference in the letter"
 		}
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Filed on", Value: it.CaseRef + ", " + how + ", " + ukTime(it.RoutedAt)})
+	}
+	moves, err := p.in.Moves(r.Context(), sub, it.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		pg.Moves = append(pg.Moves, moveRow{m})
 	}
 	if pg.CanRoute && pg.Query != "" {
 		pg.Searched = true
@@ -304,6 +333,17 @@ func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	return web.Render(w, r, status, "post/inbound_item", pg)
+}
+
+// canReadPost reports whether sub may read an item (its unit's post).
+func canReadPost(sub *platform.Subject, it post.InboundItem) bool {
+	return post.Policy(sub, access.Read, access.Resource{Type: post.ResourceType, OrgID: sub.OrgID, BusinessUnit: it.UnitID}).Allowed || sub.HasRole(platform.RoleAdmin)
+}
+
+// canMovePost reports whether sub may move a filed letter: handle the
+// post of the case's unit.
+func canMovePost(sub *platform.Subject, it post.InboundItem) bool {
+	return post.Policy(sub, access.Create, access.Resource{Type: post.ResourceType, OrgID: sub.OrgID, BusinessUnit: it.UnitID}).Allowed || sub.HasRole(platform.RoleAdmin)
 }
 
 func sourceText(it post.InboundItem) string {
@@ -332,16 +372,70 @@ func (p *inboundPart) routePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	it, err := p.in.Route(r.Context(), sub, r.PathValue("id"), r.PostFormValue("reference"))
+	it, err := p.in.Route(r.Context(), sub, r.PathValue("id"), r.PostFormValue("reference"), r.PostFormValue("confirm") == "yes")
 	if err != nil {
-		switch platform.CodeOf(err) {
-		case platform.CodeInvalid, platform.CodeConflict:
-			return p.renderItem(w, r, formStatus(err), web.FormErrors(r, err))
-		}
-		return err
+		return p.refused(w, r, err, "route")
 	}
 	web.SetFlash(w, r, "Filed on case "+it.CaseRef+" and its caseworker told")
 	http.Redirect(w, r, "/post/inbound/"+it.ID, http.StatusSeeOther)
+	return nil
+}
+
+// refused shows the item again after a refused route or move: asking to
+// confirm a letter that seems to be another person's, or with the form's
+// errors.
+func (p *inboundPart) refused(w http.ResponseWriter, r *http.Request, err error, action string) error {
+	var me *post.MismatchError
+	if errors.As(err, &me) {
+		f := web.NewForm(url.Values{})
+		for k, v := range r.PostForm {
+			if k != web.CSRFField {
+				f.Input[k] = v
+			}
+		}
+		return p.renderItem(w, r, http.StatusConflict, f, me, action)
+	}
+	switch platform.CodeOf(err) {
+	case platform.CodeInvalid, platform.CodeConflict:
+		return p.renderItem(w, r, formStatus(err), web.FormErrors(r, err), nil, "")
+	}
+	return err
+}
+
+func (p *inboundPart) movePage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	to := post.MoveTo{Reference: r.PostFormValue("reference"), Reason: r.PostFormValue("reason"), Confirmed: r.PostFormValue("confirm") == "yes"}
+	switch r.PostFormValue("to") {
+	case "triage":
+		to.Reference = ""
+	case "case", "":
+		if strings.TrimSpace(to.Reference) == "" {
+			fs := []platform.FieldError{{Field: "reference", Message: "Enter the reference of the case the letter belongs to, or choose back to triage"}}
+			if strings.TrimSpace(to.Reason) == "" {
+				fs = append(fs, platform.FieldError{Field: "reason", Message: "Say why the letter is being moved, for the case's record"})
+			}
+			return p.refused(w, r, platform.Invalid("Check where the letter goes and why", fs...), "move")
+		}
+	default:
+		return p.refused(w, r, platform.Invalid("Choose where the letter goes", platform.FieldError{Field: "to", Message: "Choose another case or back to triage"}), "move")
+	}
+	it, err := p.in.Move(r.Context(), sub, r.PathValue("id"), to)
+	if err != nil {
+		return p.refused(w, r, err, "move")
+	}
+	msg, next := "Moved back to triage", "/post/inbound/"+it.ID
+	if it.Status == post.InboundRouted {
+		msg = "Moved to case " + it.CaseRef + " and its caseworker told"
+		if !canReadPost(sub, it) {
+			// Another unit's post now: its page is theirs.
+			msg, next = msg+". The letter is now the post of that case's business unit", "/post/inbound?status=routed"
+		}
+	}
+	web.SetFlash(w, r, msg)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

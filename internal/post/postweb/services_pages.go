@@ -29,6 +29,7 @@ func (p *sendingPart) pageRoutes(srv *web.Server) {
 	rt.Handle("GET /post/services/{id}/settings", web.RequireSignedInFunc(p.settingsPage))
 	rt.Handle("POST /post/services/{id}/settings", web.RequireSignedInFunc(p.saveSettings))
 	rt.Handle("POST /post/services/{id}/keys", web.RequireSignedInFunc(p.createKey))
+	rt.Handle("GET /post/services/{id}/keys/{key}/new", web.RequireSignedInFunc(p.newKeyPage))
 	rt.Handle("POST /post/services/{id}/keys/{key}/revoke", web.RequireSignedInFunc(p.revokeKey))
 	rt.Handle("GET /post/services/{id}/bulk", web.RequireSignedInFunc(p.bulkPage))
 	rt.Handle("POST /post/services/{id}/bulk", web.RequireSignedInFunc(p.sendBulk), web.MaxBody(20<<20))
@@ -153,9 +154,6 @@ type servicePage struct {
 	Keep     bool
 	Send     bool
 	KeyTypes []web.Option
-	// NewKey is the whole key, on the page that made it only.
-	NewKey     string
-	NewKeyName string
 }
 
 type sendKeyRow struct {
@@ -178,7 +176,7 @@ func sendKeyTypeText(t string) string {
 	return t
 }
 
-func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, status int, f *web.Form, newKey, newKeyName string) error {
+func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
@@ -196,7 +194,7 @@ func (p *sendingPart) renderService(w http.ResponseWriter, r *http.Request, stat
 		return err
 	}
 	keep := post.CanKeep(sub, sv.UnitID)
-	pg := servicePage{Form: f, Service: sv, Keep: keep, KeyTypes: sendKeyTypes, NewKey: newKey, NewKeyName: newKeyName,
+	pg := servicePage{Form: f, Service: sv, Keep: keep, KeyTypes: sendKeyTypes,
 		Send: !sv.Archived && (keep || sub.InUnit(sv.UnitID) && sub.HasRole(platform.RoleCaseworker))}
 	change := ""
 	if keep {
@@ -237,24 +235,56 @@ func orNone(s, dflt string) string {
 }
 
 func (p *sendingPart) servicePage(w http.ResponseWriter, r *http.Request) error {
-	return p.renderService(w, r, http.StatusOK, web.NewForm(url.Values{"key_type": {post.KeyNormal}}), "", "")
+	return p.renderService(w, r, http.StatusOK, web.NewForm(url.Values{"key_type": {post.KeyNormal}}))
 }
 
+// createKey makes the key and sends the browser to the page that shows
+// it (post, redirect, get): reloading that page, or going back to the
+// form and forward again, makes no second key.
 func (p *sendingPart) createKey(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
 	}
-	k, whole, err := p.m.ps.CreateAPIKey(r.Context(), sub, r.PathValue("id"), r.PostFormValue("name"), r.PostFormValue("key_type"))
+	k, err := p.m.ps.CreateAPIKeyToShow(r.Context(), sub, r.PathValue("id"), r.PostFormValue("name"), r.PostFormValue("key_type"))
 	if sendShownAgain(err) {
-		return p.renderService(w, r, sendPageStatus(err), web.FormErrors(r, err), "", "")
+		return p.renderService(w, r, sendPageStatus(err), web.FormErrors(r, err))
 	}
 	if err != nil {
 		return err
 	}
-	// The whole key is on this response only: it is not kept anywhere a
-	// page could show it again, and the response is not cached.
-	return p.renderService(w, r, http.StatusCreated, web.NewForm(url.Values{"key_type": {post.KeyNormal}}), whole, k.Name)
+	http.Redirect(w, r, "/post/services/"+url.PathEscape(k.ServiceID)+"/keys/"+url.PathEscape(k.ID)+"/new", http.StatusSeeOther)
+	return nil
+}
+
+type newKeyPage struct {
+	Service post.Service
+	Key     post.APIKey
+	Type    string
+	// Whole is the whole key, shown on this page once; empty when it has
+	// been shown already.
+	Whole string
+}
+
+// newKeyPage shows a key just made, once; the page is never cached.
+func (p *sendingPart) newKeyPage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	sv, err := p.m.ps.Service(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	k, whole, err := p.m.ps.ShowNewAPIKey(r.Context(), sub, sv.ID, r.PathValue("key"))
+	if errors.Is(err, post.ErrKeyShown) {
+		return web.Render(w, r, http.StatusGone, "post/services_key_new", newKeyPage{Service: sv})
+	}
+	if err != nil {
+		return err
+	}
+	return web.Render(w, r, http.StatusOK, "post/services_key_new", newKeyPage{Service: sv, Key: k, Type: sendKeyTypeText(k.Type), Whole: whole})
 }
 
 func (p *sendingPart) revokeKey(w http.ResponseWriter, r *http.Request) error {

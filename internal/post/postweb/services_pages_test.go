@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"dbtp/internal/post"
 	"dbtp/internal/store"
@@ -15,7 +16,7 @@ import (
 	"dbtp/internal/web/webtest"
 )
 
-var wholeKeyRE = regexp.MustCompile(`value="([a-z0-9_]+-[0-9a-f-]{36}-[0-9a-f-]{36})"`)
+var wholeKeyRE = regexp.MustCompile(`>([a-z0-9_]+-[0-9a-f-]{36}-[0-9a-f-]{36})</textarea>`)
 
 func TestServicePages(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
@@ -33,12 +34,23 @@ func TestServicePages(t *testing.T) {
 		res := mia.PostForm("/post/services", url.Values{"name": {"Waste"}, "unit": {e.units["Customer services"]}})
 		want(t, res, http.StatusSeeOther)
 
-		// A key: its whole value shown once, then never again.
+		// A key: made by the form's post alone, its whole value shown once
+		// on the page the browser is sent to, then never again: reloading
+		// that page neither shows it nor makes another key.
 		page := "/post/services/" + e.service.ID
 		want(t, mia.Get(page), 200, "Service ID", e.service.ID, "has no API keys yet")
 		want(t, mia.PostForm(page+"/keys", url.Values{"name": {""}, "key_type": {"normal"}}), 422, "Enter a name for the key")
 		res = mia.PostForm(page+"/keys", url.Values{"name": {"Case system"}, "key_type": {"normal"}})
-		want(t, res, http.StatusCreated, "you will not be able to see it again")
+		want(t, res, http.StatusSeeOther)
+		shown := res.Header.Get("Location")
+		if !strings.HasPrefix(shown, page+"/keys/") || !strings.HasSuffix(shown, "/new") {
+			t.Fatalf("sent to %q", shown)
+		}
+		if strings.Contains(e.browser("Dee").Get(shown).Body, "case_system-") {
+			t.Fatal("the key is shown to someone who did not make it")
+		}
+		res = mia.Get(shown)
+		want(t, res, 200, "API key created", "You will not see it again")
 		m := wholeKeyRE.FindStringSubmatch(res.Body)
 		if m == nil || !strings.HasPrefix(m[1], "case_system-"+e.service.ID+"-") {
 			t.Fatalf("no whole key on the page:\n%s", res.Body)
@@ -46,11 +58,24 @@ func TestServicePages(t *testing.T) {
 		if res.Header.Get("Cache-Control") != "no-store" {
 			t.Fatal("the page with the key may be cached")
 		}
+		reload := mia.Get(shown)
+		want(t, reload, http.StatusGone, "This key has been shown", "revoke it")
+		if strings.Contains(reload.Body, m[1]) {
+			t.Fatal("the key is shown again on reload")
+		}
 		again := mia.Get(page)
 		want(t, again, 200, "Case system", "Never")
 		if strings.Contains(again.Body, m[1][len(m[1])-36:]) {
 			t.Fatal("the key's secret is shown again")
 		}
+		if ks, err := e.m.Store().APIKeys(e.ctx, e.subject("Mia"), e.service.ID); err != nil || len(ks) != 1 {
+			t.Fatalf("%d keys after a reload, %v", len(ks), err)
+		}
+		// A key not looked at within ten minutes is not shown.
+		want(t, mia.PostForm(page+"/keys", url.Values{"name": {"Late"}, "key_type": {"test"}}), http.StatusSeeOther)
+		late := mia.PostForm(page+"/keys", url.Values{"name": {"Later"}, "key_type": {"test"}}).Header.Get("Location")
+		e.clock.Add(post.NewKeyShowWindow + time.Second)
+		want(t, mia.Get(late), http.StatusGone)
 
 		// The key works with a Notify client, until it is revoked.
 		c := &notifyClient{e: e, serviceID: m[1][len(m[1])-73 : len(m[1])-37], secret: m[1][len(m[1])-36:]}
@@ -59,8 +84,14 @@ func TestServicePages(t *testing.T) {
 		id := decodeNotify(t, res)["id"].(string)
 		keys, err := e.m.Store().APIKeys(e.ctx, e.subject("Mia"), e.service.ID)
 		noErr(t, err)
-		want(t, e.browser("Cas").PostForm(page+"/keys/"+keys[0].ID+"/revoke", nil), 403)
-		want(t, mia.PostForm(page+"/keys/"+keys[0].ID+"/revoke", nil), http.StatusSeeOther)
+		var caseSystem string
+		for _, k := range keys {
+			if k.Name == "Case system" {
+				caseSystem = k.ID
+			}
+		}
+		want(t, e.browser("Cas").PostForm(page+"/keys/"+caseSystem+"/revoke", nil), 403)
+		want(t, mia.PostForm(page+"/keys/"+caseSystem+"/revoke", nil), http.StatusSeeOther)
 		want(t, mia.Get(page), 200, "Revoked")
 		wantNotifyError(t, c.get("/v2/notifications/"+id), 403, "AuthError", "Invalid token: API key revoked")
 

@@ -158,6 +158,7 @@ type tplView struct {
 	Body         template.HTML // the rendered body, escaped by notify
 	Fields       []tplField
 	SMSCost      string
+	SMSReplaced  string // characters a text message cannot carry, sent as "?"
 	PDFURL       string
 	Placeholders string
 }
@@ -188,6 +189,10 @@ func (p *templatesPart) viewData(r *http.Request, sub *platform.Subject, id stri
 		Body: template.HTML(pv.Rendered.PreviewHTML), Placeholders: strings.Join(pv.Placeholders, ", ")}
 	if t.Kind == post.KindSMS {
 		out.SMSCost = fmt.Sprintf("%.2fp", notify.CostPence(pv.Rendered.Fragments, p.smsPence))
+		for _, r := range pv.Rendered.Replaced {
+			out.SMSReplaced += " " + string(r)
+		}
+		out.SMSReplaced = strings.TrimSpace(out.SMSReplaced)
 	}
 	if t.Kind == post.KindLetter {
 		out.PDFURL = "/post/templates/" + t.ID + "/preview.pdf"

@@ -149,3 +149,42 @@ func TestTemplatesDemo(t *testing.T) {
 		}
 	})
 }
+
+// TestTemplateViewMatchesPreview: a list item that is an optional
+// placeholder is a bullet on the template's page, as written, and on the
+// preview: shown with its text when the sample says yes, left out when
+// it says no. A placeholder left open is refused on the form with its
+// line; a text message counts extension characters twice and says which
+// characters phones cannot show.
+func TestTemplateViewMatchesPreview(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		dee := e.browser("Dee")
+		res := dee.PostForm("/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"email"}, "name": {"Documents"},
+			"subject": {"Your documents"}, "body": {"Please bring:\r\n\r\n* your passport\r\n* ((reference)\r\n"}, "statutory": {"yes"}})
+		want(t, res, 422, "The message has a mistake on line 4: “((reference)” is not closed with “))”", `href="#body"`)
+		res = postFollow(dee, "/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"email"}, "name": {"Documents"},
+			"subject": {"Your documents"}, "body": {"Please bring:\r\n\r\n* your passport\r\n* ((bill??a utility bill))\r\n* your letter"}, "statutory": {"yes"}})
+		want(t, res, 200, "Documents saved")
+		id := tplIDRE.FindStringSubmatch(res.Body)[1]
+		bullets := `<ul class="govuk-list govuk-list--bullet"><li>your passport</li><li>((bill??a utility bill))</li><li>your letter</li></ul>`
+		want(t, dee.Get("/post/templates/"+id), 200, bullets)
+		want(t, dee.Get("/post/templates/"+id+"/preview"), 200, bullets)
+		want(t, dee.Get("/post/templates/"+id+"/preview?p.bill=yes"), 200,
+			`<ul class="govuk-list govuk-list--bullet"><li>your passport</li><li>a utility bill</li><li>your letter</li></ul>`)
+		no := dee.Get("/post/templates/" + id + "/preview?p.bill=no")
+		want(t, no, 200, `<ul class="govuk-list govuk-list--bullet"><li>your passport</li><li>your letter</li></ul>`)
+		if strings.Contains(no.Body, `<p class="govuk-body">*</p>`) {
+			t.Fatal("an empty bullet shows as a star")
+		}
+
+		res = postFollow(dee, "/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"sms"}, "name": {"Code"},
+			"body": {"Your code is {((code))}. " + strings.Repeat("x", 138)}, "statutory": {"yes"}})
+		want(t, res, 200, "Code saved")
+		sms := tplIDRE.FindStringSubmatch(res.Body)[1]
+		// 159 characters fit one text, but the braces take two places each: 161, two texts.
+		want(t, dee.Get("/post/templates/"+sms+"/preview?p.code=1234"), 200, "159 characters (^ { } [ ] ~ | € and \\ take two places each, so it takes 161",
+			"Sent as 2 text messages")
+		want(t, dee.Get("/post/templates/"+sms+"/preview?"+url.Values{"p.code": {"12😀"}}.Encode()), 200, "Phones cannot show 😀: each is sent as ?.")
+	})
+}

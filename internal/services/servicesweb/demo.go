@@ -14,7 +14,7 @@ import (
 // Demo fills Kent's services with what the council's own papers
 // describe: the activity plan 2020-2023 as technology roadmap projects,
 // decision 21/00097 with its Policy and Resources Cabinet Committee meeting
-// of 6 November 2020, a few risks the report names, complaints and equipment
+// of 6 November 2020 and the Cabinet Member's decision sent for signature, a few risks the report names, complaints and equipment
 // requests at different stages. It runs once, when the demo is first seeded.
 func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	org, err := env.Org(ctx, "kent")
@@ -22,7 +22,8 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		return err
 	}
 	people := map[string]*platform.Subject{}
-	for _, email := range []string{"admin@kent.example", "staff@kent.example", "resident@kent.example", "caseworker@kent.example", "stores@kent.example"} {
+	for _, email := range []string{"admin@kent.example", "staff@kent.example", "resident@kent.example", "caseworker@kent.example", "stores@kent.example",
+		"democratic@kent.example", "cabinet@kent.example"} {
 		if people[email], err = env.Person(ctx, org, email); err != nil {
 			return fmt.Errorf("demo person %s: %w", email, err)
 		}
@@ -67,11 +68,21 @@ func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 		"cabinet_committee": "Policy and Resources Cabinet Committee",
 	})
 	dec = d.move(admin, dec, "refer_to_committee", nil)
-	d.move(admin, dec, "record_committee", definition.Answers{
+	dec = d.move(admin, dec, "record_committee", definition.Answers{
 		"committee_meeting_date": "2020-11-06",
 		"committee_minutes": "Technology Strategy Update. Ms Spore introduced the report; Mr Cole presented the key trends, progress and the activity plan 2020-2023. " +
 			"Members asked about connectivity for staff working at home, the Kent Public Sector Network, residents without suitable devices, IT security and the " +
 			"Council's trading companies segregating their networks. RESOLVED that, taking account of the points raised, the draft Technology Strategy 2020-2023 be endorsed.",
+	})
+	// Democratic Services records the decision of 11 January 2021 and sends
+	// its Record of Decision to the Cabinet Member, Peter Oakford, to sign
+	// (the signing module's sign action; cmd/dbtp's demo signs it as him,
+	// and the case is published once the council has sealed it).
+	d.move(people["democratic@kent.example"], dec, "record_decision", definition.Answers{
+		"outcome": "approved", "decision_date": "2021-01-11", "cabinet_member": people["cabinet@kent.example"].UserID,
+		"decision_notes": "To adopt the Kent County Council Technology Strategy 2020-2023 and publish it on an interim basis, whilst the Council reviews it " +
+			"in the light of the COVID-19 pandemic. The strategy's themes remain relevant and adopting it lets the activity plan 2020-2023 proceed. " +
+			"The alternative, waiting for the review to finish, would have held back work the pandemic made urgent.",
 	})
 
 	for _, r := range demoRisks {

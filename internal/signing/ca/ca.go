@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"dbtp/internal/platform"
 )
 
@@ -53,6 +55,9 @@ type Authority struct {
 	// CRLURL, when set, is written into issued certificates as their CRL
 	// distribution point, so verifiers outside dbtp know where to look.
 	CRLURL string
+	// OCSPURL, when set, is written into issued certificates' Authority
+	// Information Access as their OCSP responder (OCSP answers it).
+	OCSPURL string
 
 	mu      sync.Mutex
 	revoked []x509.RevocationListEntry
@@ -126,6 +131,9 @@ func (a *Authority) issue(tmpl *x509.Certificate) (*Credential, error) {
 	if a.CRLURL != "" {
 		tmpl.CRLDistributionPoints = []string{a.CRLURL}
 	}
+	if a.OCSPURL != "" {
+		tmpl.OCSPServer = []string{a.OCSPURL}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.Cert, key.Public(), a.Key)
 	if err != nil {
 		return nil, err
@@ -158,6 +166,25 @@ func (a *Authority) CRL(now time.Time) ([]byte, error) {
 	}
 	a.mu.Unlock()
 	return x509.CreateRevocationList(rand.Reader, tmpl, a.Cert, a.Key)
+}
+
+// OCSP answers a DER OCSP request (RFC 6960) about a certificate the
+// authority issued, signed by the root itself: revoked if Revoke listed
+// it, otherwise good, valid for a day from now.
+func (a *Authority) OCSP(request []byte, now time.Time) ([]byte, error) {
+	req, err := ocsp.ParseRequest(request)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(24 * time.Hour)}
+	a.mu.Lock()
+	for _, e := range a.revoked {
+		if e.SerialNumber.Cmp(req.SerialNumber) == 0 {
+			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, e.RevocationTime, ocsp.Unspecified
+		}
+	}
+	a.mu.Unlock()
+	return ocsp.CreateResponse(a.Cert, a.Cert, tmpl, a.Key)
 }
 
 func randomSerial() *big.Int {

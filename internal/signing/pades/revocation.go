@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +30,11 @@ func CRLs(crls ...[]byte) RevocationSource {
 		return Revocation{CRLs: crls}, nil
 	}
 }
+
+// ErrRevoked is inside the error for a certificate about to sign (or
+// timestamp) that its revocation data says is revoked: no lower level
+// makes that right, so callers must not retry without the data.
+var ErrRevoked = errors.New("certificate revoked")
 
 // validationData is what goes into the Document Security Store.
 type validationData struct {
@@ -116,7 +122,8 @@ func (v *validationData) addChain(ctx context.Context, src RevocationSource, cha
 		status, at := revocation.Check(c, issuer, rev.CRLs, rev.OCSPs, now)
 		switch {
 		case status == revocation.Revoked && mode&refuseRevoked != 0:
-			return platform.Errorf(platform.CodeInvalid, "the certificate %q was revoked on %s and cannot sign", c.Subject.CommonName, at.UTC().Format(time.RFC3339))
+			return &platform.Error{Code: platform.CodeInvalid, Err: ErrRevoked,
+				Message: fmt.Sprintf("the certificate %q was revoked on %s and cannot sign", c.Subject.CommonName, at.UTC().Format(time.RFC3339))}
 		case status == revocation.Unknown && required:
 			return platform.Errorf(platform.CodeInvalid, "no current CRL or OCSP response covers the certificate %q", c.Subject.CommonName)
 		}

@@ -74,6 +74,7 @@ type ceremonyPage struct {
 	Base    string // /signing/{token} or /envelopes/{id}/sign
 	State   string // code-ask, code-enter, sign, decline, reassign, done, invalid
 	CodeTo  string
+	ByText  bool // the code goes by text message
 	C       signing.Ceremony
 	Signer  bool
 	Text    []signing.Field
@@ -177,7 +178,7 @@ func (h *ceremonyHandlers) outside(w http.ResponseWriter, r *http.Request) error
 	if r.URL.Query().Get("sent") != "" {
 		state = "code-enter"
 	}
-	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerOutsideBase(r), State: state, CodeTo: l.CodeTo})
+	return renderCeremony(w, r, http.StatusOK, &ceremonyPage{Base: cerOutsideBase(r), State: state, CodeTo: l.CodeTo, ByText: l.ByText})
 }
 
 func (h *ceremonyHandlers) sendCode(w http.ResponseWriter, r *http.Request) error {
@@ -187,7 +188,17 @@ func (h *ceremonyHandlers) sendCode(w http.ResponseWriter, r *http.Request) erro
 		if lerr != nil {
 			return ceremonyInvalid(w, r, lerr)
 		}
-		return renderCeremony(w, r, http.StatusTooManyRequests, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
+		return renderCeremony(w, r, http.StatusTooManyRequests, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo, ByText: l.ByText})
+	}
+	if platform.CodeOf(err) == platform.CodeConflict {
+		// Not sent (no way to send text messages, or the sending failed):
+		// the link still works; say so where they asked.
+		l, lerr := h.m.ss.OpenLink(r.Context(), r.PathValue("token"))
+		if lerr != nil {
+			return ceremonyInvalid(w, r, lerr)
+		}
+		return renderCeremony(w, r, http.StatusServiceUnavailable, &ceremonyPage{Form: web.FormErrors(r, platform.Invalid(platform.AsError(err).Message,
+			platform.FieldError{Field: "send", Message: platform.AsError(err).Message})), Base: cerOutsideBase(r), State: "code-ask", CodeTo: l.CodeTo, ByText: l.ByText})
 	}
 	if err != nil {
 		return ceremonyInvalid(w, r, err)
@@ -204,7 +215,7 @@ func (h *ceremonyHandlers) verify(w http.ResponseWriter, r *http.Request) error 
 		if lerr != nil {
 			return ceremonyInvalid(w, r, lerr)
 		}
-		return renderCeremony(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo})
+		return renderCeremony(w, r, http.StatusUnprocessableEntity, &ceremonyPage{Form: web.FormErrors(r, err), Base: cerOutsideBase(r), State: "code-enter", CodeTo: l.CodeTo, ByText: l.ByText})
 	}
 	if err != nil {
 		return ceremonyInvalid(w, r, err)

@@ -48,7 +48,7 @@ func (b *cerBuffer) String() string {
 	return b.b.String()
 }
 
-func newCeremonyEnv(t *testing.T, db *store.DB) *cerEnv {
+func newCeremonyEnv(t testing.TB, db *store.DB) *cerEnv {
 	t.Helper()
 	c := &cerEnv{pki: signingtest.NewPKI(t), out: &cerBuffer{}}
 	crl := c.pki.CRL(t)

@@ -54,6 +54,8 @@ type RecipientJSON struct {
 	UserID       string    `json:"user_id,omitempty"`
 	Name         string    `json:"name"`
 	Email        string    `json:"email,omitempty"`
+	Phone        string    `json:"phone,omitempty"`   // +447...: their code goes by text message
+	CodeBy       string    `json:"code_by,omitempty"` // outside parties: email or sms
 	Status       string    `json:"status"`
 	ActedAt      time.Time `json:"acted_at,omitzero"`
 	IdentifiedBy string    `json:"identified_by,omitempty"`
@@ -105,8 +107,16 @@ func envelopeJSON(e signing.Envelope) EnvelopeJSON {
 		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, SentAt: e.SentAt, CompletedAt: e.CompletedAt, UpdatedAt: e.UpdatedAt, Sealed: e.SealedBlob != "",
 		TemplateID: e.TemplateID, TemplateVersion: e.TemplateVersion}
 	for _, r := range e.Recipients {
-		out.Recipients = append(out.Recipients, RecipientJSON{ID: r.ID, Step: r.Step, Role: r.Role, UserID: r.UserID, Name: r.Name, Email: r.Email, Status: r.Status,
-			ActedAt: r.ActedAt, IdentifiedBy: r.IdentifiedBy, Reason: r.Reason, MayReassign: r.MayReassign})
+		rj := RecipientJSON{ID: r.ID, Step: r.Step, Role: r.Role, UserID: r.UserID, Name: r.Name, Email: r.Email, Phone: r.Phone, Status: r.Status,
+			ActedAt: r.ActedAt, IdentifiedBy: r.IdentifiedBy, Reason: r.Reason, MayReassign: r.MayReassign}
+		switch {
+		case r.UserID != "":
+		case r.Phone != "":
+			rj.CodeBy = signing.CodeBySMS
+		default:
+			rj.CodeBy = signing.CodeByEmail
+		}
+		out.Recipients = append(out.Recipients, rj)
 	}
 	for _, f := range e.Fields {
 		out.Fields = append(out.Fields, FieldJSON{ID: f.ID, RecipientID: f.RecipientID, Kind: f.Kind, Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height,

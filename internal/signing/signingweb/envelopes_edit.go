@@ -30,7 +30,7 @@ type editPage struct {
 	Positions  []web.Option
 	Recipients []web.Option
 
-	StaffOption, ReassignOption []web.Option
+	StaffOption, ReassignOption, CodeOptions []web.Option
 }
 
 func rowsOf(n int) []int {
@@ -56,10 +56,13 @@ func rowCount(r *http.Request, have int) int {
 var (
 	staffOption    = []web.Option{{Value: "yes", Text: "A member of staff (signs signed in)"}}
 	reassignOption = []web.Option{{Value: "yes", Text: "May pass it on to someone else to sign"}}
+	codeOptions    = []web.Option{{Value: signing.CodeByEmail, Text: "By email"},
+		{Value: signing.CodeBySMS, Text: "By text message", Hint: "To the UK mobile number below"}}
 )
 
 func recipientsPage(f *web.Form, env signing.Envelope, n int) editPage {
-	return editPage{Form: f, Env: env, Rows: rowsOf(n), Roles: roleOptions, StaffOption: staffOption, ReassignOption: reassignOption}
+	return editPage{Form: f, Env: env, Rows: rowsOf(n), Roles: roleOptions, StaffOption: staffOption, ReassignOption: reassignOption,
+		CodeOptions: codeOptions}
 }
 
 var roleOptions = []web.Option{{Value: signing.RoleSigner, Text: "Signs"}, {Value: signing.RoleApprover, Text: "Approves"}, {Value: signing.RoleCopy, Text: "Gets a copy when it is finished"}}
@@ -92,6 +95,10 @@ func (p *envelopesPart) recipientsForm(w http.ResponseWriter, r *http.Request) e
 		v.Set(k+"name", rc.Name)
 		v.Set(k+"email", rc.Email)
 		v.Set(k+"phone", rc.Phone)
+		v.Set(k+"codeby", signing.CodeByEmail)
+		if rc.Phone != "" {
+			v.Set(k+"codeby", signing.CodeBySMS)
+		}
 		if rc.UserID != "" {
 			v.Set(k+"staff", "yes")
 		}
@@ -106,6 +113,7 @@ func (p *envelopesPart) recipientsForm(w http.ResponseWriter, r *http.Request) e
 	for i := len(env.Recipients); i < n; i++ {
 		v.Set(fmt.Sprintf("r%d-step", i), strconv.Itoa(next))
 		v.Set(fmt.Sprintf("r%d-role", i), signing.RoleSigner)
+		v.Set(fmt.Sprintf("r%d-codeby", i), signing.CodeByEmail)
 	}
 	return web.Render(w, r, http.StatusOK, "signing/envelopes_recipients", recipientsPage(web.NewForm(v), env, n))
 }
@@ -159,7 +167,7 @@ func (p *envelopesPart) saveRecipients(w http.ResponseWriter, r *http.Request) e
 			continue // an empty row
 		}
 		ri := signing.RecipientInput{Step: number(r.FormValue(k + "step")), Role: r.FormValue(k + "role"), Name: name, Email: email,
-			Phone: r.FormValue(k + "phone"), MayReassign: r.FormValue(k+"reassign") == "yes"}
+			Phone: r.FormValue(k + "phone"), CodeBy: r.FormValue(k + "codeby"), MayReassign: r.FormValue(k+"reassign") == "yes"}
 		if r.FormValue(k+"staff") == "yes" {
 			id, err := p.staffByEmail(r, sub, email)
 			if err != nil {
@@ -175,7 +183,7 @@ func (p *envelopesPart) saveRecipients(w http.ResponseWriter, r *http.Request) e
 	if errs != nil {
 		// Every problem at once: the engine's on the other rows too.
 		if _, err := signing.CheckRecipients(r.Context(), sub, p.dir, in); platform.CodeOf(err) == platform.CodeInvalid {
-			errs = append(formErrors(r, err, "r", rows, map[string]string{"user_id": "email"}).Errors, errs...)
+			errs = append(formErrors(r, err, "r", rows, map[string]string{"user_id": "email", "code_by": "codeby"}).Errors, errs...)
 		}
 		return render(web.FormErrors(r, platform.Invalid("Check the recipients", errs...)))
 	}
@@ -184,7 +192,7 @@ func (p *envelopesPart) saveRecipients(w http.ResponseWriter, r *http.Request) e
 	}
 	_, err = p.ss.SetRecipients(r.Context(), sub, p.dir, env.ID, in)
 	if platform.CodeOf(err) == platform.CodeInvalid {
-		return render(formErrors(r, err, "r", rows, map[string]string{"user_id": "email"}))
+		return render(formErrors(r, err, "r", rows, map[string]string{"user_id": "email", "code_by": "codeby"}))
 	}
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -66,9 +67,13 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.PostForm(loc, url.Values{"rows": {"3"}, "r1-name": {"Sam"}, "r1-email": {"nope"}, "r1-role": {"signer"}, "r1-step": {"1"},
 			"r2-name": {"Someone"}, "r2-email": {"nobody@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 422,
 			`href="#r1-email"`, `href="#r2-email"`, "No member of staff")
+		// A code by text message needs a UK mobile number.
+		want(t, pat.PostForm(loc, url.Values{"rows": {"1"}, "r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"},
+			"r0-step": {"1"}, "r0-codeby": {"sms"}, "r0-phone": {"01632 960000"}}), 422, `href="#r0-phone"`, "Enter a UK mobile number")
 		want(t, pat.PostForm(loc, url.Values{"rows": {"3"},
-			"r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"}, "r0-step": {"1"},
+			"r0-name": {"Sam Supplier"}, "r0-email": {"sam@supplier.example"}, "r0-role": {"signer"}, "r0-step": {"1"}, "r0-codeby": {"sms"}, "r0-phone": {"07700 900123"},
 			"r2-name": {"Cara"}, "r2-email": {"cara@example.org"}, "r2-staff": {"yes"}, "r2-role": {"signer"}, "r2-step": {"2"}}), 303)
+		want(t, pat.Get(loc), 200, `id="r0-codeby-2" name="r0-codeby" type="radio" value="sms" checked`, `value="&#43;447700900123"`)
 
 		// Fields: the form starts with a signature per signer at the bottom of the last page.
 		fres := pat.Get(base + "/fields")
@@ -82,7 +87,8 @@ func TestEnvelopePages(t *testing.T) {
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"320"}, "f2-y": {"56"}}), 303)
 
-		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf")
+		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf",
+			"code by text message to &#43;447700900123")
 		doc := pat.Get(base + "/documents/original.pdf")
 		want(t, doc, 200, "%PDF-")
 		if doc.Header.Get("Content-Type") != "application/pdf" {
@@ -214,19 +220,30 @@ func TestEnvelopeDemo(t *testing.T) {
 		}
 		page, err := e.m.Store().List(e.ctx, platform.System(e.org.ID), signing.ListQuery{})
 		noErr(t, err)
-		if len(page.Envelopes) != 2 {
-			t.Fatalf("%d demo envelopes", len(page.Envelopes))
+		// The contract waits for the supplier, whose code goes by text
+		// message. (The decision record is the key-decisions service's
+		// envelope: cmd/dbtp's demo test has it.)
+		if len(page.Envelopes) != 1 || page.Envelopes[0].Status != signing.EnvelopeSent {
+			t.Fatalf("demo envelopes: %+v", page.Envelopes)
 		}
-		// The contract waits for the supplier; the decision is signed and
-		// sealed, or waiting for the seal (here no time-stamping authority
-		// answers: the seal retries on the jobs queue).
-		for _, env := range page.Envelopes {
-			decision := strings.Contains(env.Title, "21/00097")
-			if (!decision && env.Status != signing.EnvelopeSent) || (decision && env.Status != signing.EnvelopeSealing && env.Status != signing.EnvelopeCompleted) {
-				t.Fatalf("%s: %s", env.Title, env.Status)
-			}
+		env, err := e.m.Store().Get(e.ctx, platform.System(e.org.ID), page.Envelopes[0].ID)
+		noErr(t, err)
+		if env.Recipients[0].Phone != "+447700900456" {
+			t.Fatalf("the supplier's code goes to %q", env.Recipients[0].Phone)
 		}
 		want(t, e.browser("Pat").Get("/envelopes"), 200, "Supply contract CT-2026-017")
-		want(t, e.browser("Cara").Get("/envelopes"), 200, "Record of Decision 21/00097")
 	})
+}
+
+// A sign action's title takes the case's answers as ((merge fields)),
+// within the 200 bytes a title may have, cut whole characters.
+func TestMergeTitle(t *testing.T) {
+	v := map[string]string{"decision_reference": "21/00097", "decision_title": "The Kent County Council Technology Strategy 2020-2023"}
+	if got := mergeText("Record of Decision ((decision_reference)): ((Decision_Title))((missing))", v); got != "Record of Decision 21/00097: The Kent County Council Technology Strategy 2020-2023" {
+		t.Fatalf("merged: %q", got)
+	}
+	long := mergeText("((t))", map[string]string{"t": strings.Repeat("é", 150)})
+	if len(long) > 200 || !utf8.ValidString(long) || !strings.HasSuffix(long, "…") {
+		t.Fatalf("long title: %d bytes, %q", len(long), long)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"dbtp/internal/events"
 	"dbtp/internal/platform"
@@ -35,14 +36,18 @@ type Workflows interface {
 // CaseSignatures is a case as far as asking for signatures needs.
 type CaseSignatures struct {
 	CaseID, Reference, Title, State, UnitID string
-	Requests                                []SignatureRequest
+	// EnteredAt is when the case entered State: one envelope is sent per
+	// entry, however often the event comes.
+	EnteredAt time.Time
+	Requests  []SignatureRequest
 }
 
 // SignatureRequest is one sign action, its signers already resolved from
-// the case's answers.
+// the case's answers. Title may use {{reference}}, {{title}} and the
+// answers as ((merge fields)).
 type SignatureRequest struct {
 	Template, Title     string
-	Values              map[string]string // the case's answers, by field ID, as text
+	Values              map[string]string // the case's answers, by field ID, as people read them
 	Signers             []signing.RecipientInput
 	Completed, Declined string
 }
@@ -83,8 +88,11 @@ func (m *Module) RequestSignatures(ctx context.Context, orgID, caseID string) er
 }
 
 // RequestSignatures sends the envelopes the case's current state asks
-// for, once: a case with an envelope still out asks nothing more, so an
-// event delivered twice sends nothing twice.
+// for, once: a case with an envelope still out, or one made since it
+// entered the state, asks nothing more, so an event delivered twice (even
+// after the envelope finished) sends nothing twice. A template the
+// council has not made, but the signing module ships (builtinTemplates,
+// for the built-in services), is made first.
 func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID string) error {
 	cs, err := p.workflows.SignatureRequests(ctx, orgID, caseID)
 	if platform.CodeOf(err) == platform.CodeNotFound {
@@ -93,12 +101,12 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 	if err != nil || len(cs.Requests) == 0 {
 		return err
 	}
-	if active, err := p.ss.CaseEnvelopeOut(ctx, orgID, caseID); err != nil || active {
+	if active, err := p.ss.CaseEnvelopeOut(ctx, orgID, caseID, cs.EnteredAt); err != nil || active {
 		return err
 	}
 	sys := platform.System(orgID)
 	for _, rq := range cs.Requests {
-		t, err := p.ss.TemplateByName(ctx, sys, rq.Template)
+		t, err := p.caseTemplate(ctx, sys, rq.Template)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", cs.Reference, err)
 		}
@@ -106,7 +114,7 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 		for k, v := range rq.Values {
 			values[strings.ToLower(k)] = v
 		}
-		title := strings.NewReplacer("{{reference}}", cs.Reference, "{{title}}", cs.Title).Replace(rq.Title)
+		title := mergeText(strings.NewReplacer("{{reference}}", cs.Reference, "{{title}}", cs.Title).Replace(rq.Title), values)
 		in := signing.Composed{NewEnvelope: signing.NewEnvelope{Title: title, UnitID: cs.UnitID, CaseID: caseID},
 			TemplateID: t.ID, Values: values, Recipients: rq.Signers, Send: true}
 		for i, r := range rq.Signers {

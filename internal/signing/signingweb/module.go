@@ -37,6 +37,8 @@ type Module struct {
 	envelopes envelopesPart
 	ceremony  ceremonyPart
 	keys      keysPart
+
+	texts signing.TextSender // codes by text message (UseTexts)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -48,6 +50,10 @@ func (*Module) Migrations() []store.Migrations { return []store.Migrations{signi
 // Store is the built engine, for the composition root and tests.
 func (m *Module) Store() *signing.Store { return m.ss }
 
+// UseTexts gives the module a way to send text messages, for one-time
+// codes by text message (cmd/dbtp adapts digital post's SMS, before Init).
+func (m *Module) UseTexts(t signing.TextSender) { m.texts = t }
+
 // Init builds the engine and registers the access policy, then each
 // part's jobs and subscriptions.
 func (m *Module) Init(ctx context.Context, d *module.Deps) error {
@@ -55,7 +61,7 @@ func (m *Module) Init(ctx context.Context, d *module.Deps) error {
 	if err := d.Access.Register(signing.ResourceType, signing.Policy); err != nil {
 		return err
 	}
-	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, BaseURL: d.Config.BaseURL,
+	opts := signing.Options{Now: d.Clock.Now, Jobs: d.Jobs, Events: d.Events, Mail: d.Mail, Texts: m.texts, BaseURL: d.Config.BaseURL,
 		TSAURL: tsaURL(d.Config)}
 	if d.Blob != nil {
 		opts.Files = d.Blob
@@ -82,8 +88,9 @@ func (m *Module) Start(ctx context.Context) error {
 }
 
 // Demo adds the demo's signing key (from an internal certificate
-// authority), a supplier contract waiting for the supplier's signature and
-// the 21/00097 decision record signed, once.
+// authority) and a supplier contract waiting for the supplier's signature,
+// once. (The 21/00097 Record of Decision is the key-decisions service's
+// envelope, which cmd/dbtp's demo signs as the Cabinet Member.)
 func (m *Module) Demo(ctx context.Context, env *module.DemoEnv) error {
 	org, err := env.Org(ctx, "kent")
 	if err != nil {

@@ -24,6 +24,10 @@ for (const d of ["css", "js", "images"]) mkdirSync(join(out, d), { recursive: tr
 const css = sass.compile(join(here, "app.scss"), {
   loadPaths: [join(here, "node_modules")],
   style: "compressed",
+  // No byte order mark: after the licence comment below it would sit
+  // inside the first rule's selector, and the browser would drop that
+  // rule, GOV.UK Frontend's :root with the breakpoints its scripts read.
+  charset: false,
   quietDeps: true,
   silenceDeprecations: ["import", "global-builtin", "slash-div", "color-functions"],
 });
