@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -86,7 +87,9 @@ func (p postOffice) MessagesTo(ctx context.Context, sub *platform.Subject, caseI
 	}
 	out := make([]services.CaseMessage, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, services.CaseMessage{Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt})
+		// Each links to the person's own page of it (a letter as its PDF).
+		out = append(out, services.CaseMessage{ID: m.ID, Kind: m.Kind, Subject: m.Subject, Excerpt: m.Excerpt, Status: m.Status, CreatedAt: m.CreatedAt,
+			URL: "/post/sent/" + url.PathEscape(m.ID)})
 	}
 	return out, nil
 }
@@ -125,7 +128,16 @@ func (c postCases) CaseForPost(ctx context.Context, sub *platform.Subject, caseI
 	if err != nil {
 		return postweb.CaseInfo{}, err
 	}
-	info := postweb.CaseInfo{ID: cs.ID, Reference: cs.Reference, PersonID: cs.ApplicantID, Email: cs.ApplicantEmail}
+	info := postweb.CaseInfo{ID: cs.ID, Reference: cs.Reference, PersonID: cs.ApplicantID, Email: cs.ApplicantEmail,
+		Service: cs.Title, SubmittedAt: cs.SubmittedAt, DueAt: cs.DueAt, RequestPath: "/services/track"}
+	if cs.ApplicantID != "" {
+		// Their own page about it, once signed in; someone who applied
+		// without an account finds it by reference and email instead.
+		info.RequestPath = "/services/requests/" + url.PathEscape(cs.Reference)
+	}
+	if cs.Terminal {
+		info.DueAt = time.Time{}
+	}
 	if cs.ApplicantID != "" && c.a.identity != nil {
 		if p, err := c.a.identity.Directory().Person(ctx, sub, cs.ApplicantID); err == nil {
 			info.PersonName = p.Name

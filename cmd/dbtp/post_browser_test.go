@@ -97,13 +97,13 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	}
 	j.check(t, sam, "send: the message")
 	// Without the day, the form says which placeholder is missing.
-	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "name")), "Amina Ahmed"))
+	do(t, sam, "name only", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "Name")), "Amina Ahmed"))
 	submitRefused(t, sam, `main form[method=post]`)
 	if s := text(t, sam, ".govuk-error-summary"); !strings.Contains(strings.ToLower(s), "day") {
 		t.Fatalf("missing placeholder not named: %q", s)
 	}
 	j.check(t, sam, "send: errors")
-	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "day")), "Tuesday"))
+	do(t, sam, "the day", chromedp.SetValue(chromedp.CSS(labelled(t, sam, "Day")), "Tuesday"))
 	// Continue: the message as it will be sent, nothing sent yet.
 	submitAndWait(t, sam, `main form[method=post]`, "main h1")
 	if h, s := text(t, sam, "main h1"), text(t, sam, "main"); h != "Check your message" || !strings.Contains(s, "Sorry about your bin, Amina Ahmed") ||
@@ -113,7 +113,7 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 	j.check(t, sam, "send: check your message")
 	// Change goes back with everything kept; Continue, then Send.
 	clickAndWait(t, sam, `button[name=change]`, "#to")
-	if v := value(t, sam, labelled(t, sam, "day")); v != "Tuesday" {
+	if v := value(t, sam, labelled(t, sam, "Day")); v != "Tuesday" {
 		t.Fatalf("after Change the day is %q", v)
 	}
 	submitAndWait(t, sam, `main form[method=post]`, `button[name=send]`)
@@ -132,6 +132,10 @@ func (j *journey) postTemplateToCase(t *testing.T) {
 		}
 	}
 	j.check(t, sam, "the case with its message")
+	statusSeenNarrow(t, sam, "#messages ~ div table", "the case's messages")
+	open(t, sam, r.url+"/post/messages")
+	statusSeenNarrow(t, sam, "main table", "messages sent")
+	open(t, sam, r.url+"/cases/"+caseID)
 	// The message links to its own page.
 	clickAndWait(t, sam, messageLink(t, sam, "Sorry about your bin, Amina Ahmed"), "main h1")
 	if s := text(t, sam, "main"); !strings.Contains(s, "We are sorry we missed your bin on Tuesday.") || !strings.Contains(s, ref) ||
@@ -176,4 +180,23 @@ func labelled(t *testing.T, ctx context.Context, label string) string {
 		t.Fatalf("no field labelled %q: %v", label, err)
 	}
 	return "#" + id
+}
+
+// statusSeenNarrow checks that at 320 px the first row's last column (its
+// status) of the table sel is on the screen, inside its box, without
+// scrolling sideways: the table stacks its rows on a narrow screen.
+func statusSeenNarrow(t *testing.T, ctx context.Context, sel, page string) {
+	t.Helper()
+	do(t, ctx, "narrow", chromedp.EmulateViewport(320, 800))
+	seen, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
+		const table = document.querySelector(%q); if (!table) return "no table";
+		const cell = table.querySelector("tbody tr td:last-child"); if (!cell) return "no row";
+		const c = cell.getBoundingClientRect(), box = (table.closest(".dbtp-table-wrap") || table).getBoundingClientRect();
+		if (c.width <= 0 || c.height <= 0) return "the status has no size";
+		if (c.left < Math.max(0, box.left) - 1 || c.right > Math.min(window.innerWidth, box.right) + 1) return "the status is off the screen: " + c.left + "-" + c.right;
+		return "" })()`, sel)))
+	do(t, ctx, "wide", chromedp.EmulateViewport(1280, 900))
+	if err != nil || seen != "" {
+		t.Fatalf("%s at 320 px: %s %v", page, seen, err)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,15 +45,15 @@ func (j *journey) postLetterToResident(t *testing.T) {
 	if on, err := chromedp.Run(sam, chromedp.Evaluate[bool](`document.querySelector("input[name=large_print]").checked`)); err != nil || !on {
 		t.Fatalf("large print is not ticked: %v", err)
 	}
-	findings := labelled(t, sam, "findings")
+	findings := labelled(t, sam, "Findings")
 	if tag, err := chromedp.Run(sam, chromedp.Evaluate[string](`document.querySelector("`+findings+`").tagName`)); err != nil || tag != "TEXTAREA" {
 		t.Fatalf("the findings are typed in a %q, want a text area (%v)", tag, err)
 	}
 	do(t, sam, "the letter's words",
-		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "received date")), "3 March 2026"),
+		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "Received date")), "3 March 2026"),
 		chromedp.SetValue(chromedp.CSS(findings), "The collection crew missed your road on three Mondays.\n\nThe round has been changed so it cannot happen again."),
-		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "actions")), "We will collect your garden waste this Friday."),
-		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "officer")), "Sam Okafor"))
+		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "Actions")), "We will collect your garden waste this Friday."),
+		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "Officer")), "Sam Okafor"))
 	j.check(t, sam, "send: a letter")
 	submitAndWait(t, sam, `main form[method=post]`, `button[name=send]`)
 	if s := text(t, sam, "main"); !strings.Contains(s, "Large print") || !strings.Contains(s, "14 Orchard Way") ||
@@ -92,9 +93,15 @@ func (j *journey) postLetterToResident(t *testing.T) {
 	submitAndWait(t, sam, `main form`, "#template")
 	chooseOption(t, sam, "#template", "Complaint received (text)")
 	submitAndWait(t, sam, `main form`, "#reason")
+	// The send page fills in what the case knows; "callback" is only a
+	// condition in the template, so it is a yes-or-no choice.
+	if v := value(t, sam, labelled(t, sam, "Reference")); v != ref {
+		t.Fatalf("the reference is not filled in: %q", v)
+	}
 	do(t, sam, "his mobile, and no call first", chromedp.SetValue(chromedp.CSS("#to"), "07700 900123"),
-		chromedp.SetValue(chromedp.CSS(labelled(t, sam, "callback")), "no"))
-	due := labelled(t, sam, "due date")
+		chromedp.Click(chromedp.CSS(choice(t, sam, "Callback", "no"))))
+	due := labelled(t, sam, "Due date")
+	do(t, sam, "the due date cleared", chromedp.Clear(chromedp.CSS(due)))
 	if j.js {
 		// The count follows what is typed.
 		do(t, sam, "the due date", chromedp.SendKeys(chromedp.CSS(due), "Friday 20 March"))
@@ -139,4 +146,36 @@ func (j *journey) postLetterToResident(t *testing.T) {
 		t.Fatalf("Chris's request page shows the reason for the channel: %q", s)
 	}
 	j.check(t, chris, "the resident's request with the council's messages")
+	// Each opens whole on a page of its own; the letter as its PDF.
+	clickAndWait(t, chris, `#sent ~ ul a[href^="/post/sent/"]`, "main h1")
+	if s := text(t, chris, "main"); !strings.Contains(s, "reply by Friday 20 March") || !strings.Contains(s, "Text message we sent you") {
+		t.Fatalf("Chris's text message: %q", s)
+	}
+	j.check(t, chris, "a message sent to the resident")
+	open(t, chris, r.url+"/services/requests/"+ref)
+	letterPage, err := chromedp.Run(chris, chromedp.Evaluate[string](`(Array.from(document.querySelectorAll("#sent ~ ul a[href^='/post/sent/']")).find(a => a.textContent.includes("Our response")) || {}).getAttribute?.("href") || ""`))
+	if err != nil || letterPage == "" {
+		t.Fatalf("no link to the letter on Chris's request page: %v", err)
+	}
+	open(t, chris, r.url+letterPage)
+	if countOf(t, chris, `main a[href$="/letter.pdf"]`) != 1 {
+		t.Fatalf("Chris's letter has no PDF: %q", text(t, chris, "main"))
+	}
+	j.check(t, chris, "a letter sent to the resident")
+	if code, _ := getWithToken(t, r.url+letterPage, r.token(t, "caseworker", "read")); code != 404 {
+		t.Fatalf("staff open the resident's page of his letter: %d", code)
+	}
+}
+
+// choice is a selector for the radio of value in the fieldset whose
+// legend reads legend.
+func choice(t *testing.T, ctx context.Context, legend, value string) string {
+	t.Helper()
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(() => { const f = Array.from(document.querySelectorAll("main fieldset")).find(f => f.querySelector("legend")?.textContent.trim() === %q);
+			const i = f && f.querySelector("input[type=radio][value=" + %q + "]"); return i ? i.id : "" })()`, legend, value)))
+	if err != nil || id == "" {
+		t.Fatalf("no choice %q of %q: %v", value, legend, err)
+	}
+	return "#" + id
 }

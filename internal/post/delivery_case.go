@@ -160,6 +160,7 @@ func (s *Store) CaseMessages(ctx context.Context, sub *platform.Subject, caseID 
 // they see it on their request page: what it was about, not who sent it
 // or to which address.
 type MessageToPerson struct {
+	ID        string // its page for them: see MessageToPersonByID
 	Kind      string
 	Subject   string
 	Excerpt   string // its first lines
@@ -180,7 +181,7 @@ func (s *Store) MessagesToPerson(ctx context.Context, sub *platform.Subject, cas
 	if sub == nil || sub.UserID == "" || caseID == "" {
 		return nil, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT kind, subject, body, status, created_at FROM post_notifications
+	rows, err := s.db.Query(ctx, `SELECT id, kind, subject, body, status, created_at FROM post_notifications
 		WHERE org_id = ? AND case_id = ? AND person_id = ? AND status <> ? ORDER BY created_at, id`, sub.OrgID, caseID, sub.UserID, StatusCancelled)
 	if err != nil {
 		return nil, err
@@ -191,13 +192,28 @@ func (s *Store) MessagesToPerson(ctx context.Context, sub *platform.Subject, cas
 		var m MessageToPerson
 		var body string
 		var created int64
-		if err := rows.Scan(&m.Kind, &m.Subject, &body, &m.Status, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.Kind, &m.Subject, &body, &m.Status, &created); err != nil {
 			return nil, err
 		}
 		m.Excerpt, m.CreatedAt = excerpt(body), store.Time(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// MessageToPersonByID is one message sent to sub as a person, whole, for
+// their own page of it: only one addressed to them (person_id), sent
+// about a case, and not cancelled; any other is not found, whoever asks.
+func (s *Store) MessageToPersonByID(ctx context.Context, sub *platform.Subject, id string) (Notification, error) {
+	if sub == nil || sub.UserID == "" || id == "" {
+		return Notification{}, platform.NotFound("message")
+	}
+	n, err := scanNotification(s.db.QueryRow(ctx, "SELECT "+notificationColumns+` FROM post_notifications
+		WHERE id = ? AND org_id = ? AND person_id = ? AND case_id <> '' AND status <> ?`, id, sub.OrgID, sub.UserID, StatusCancelled))
+	if store.IsNoRows(err) {
+		return n, platform.NotFound("message")
+	}
+	return n, err
 }
 
 // excerpt is the first lines of a message's text, up to excerptRunes.

@@ -136,11 +136,15 @@ func (s *Store) checkCaseSend(ctx context.Context, sub *platform.Subject, in Cas
 	}
 	switch t.Kind {
 	case KindEmail:
-		if _, err := notify.ValidateEmail(in.To); err != nil {
+		if strings.TrimSpace(in.To) == "" {
+			fs = append(fs, platform.FieldError{Field: "to", Message: "Enter an email address"})
+		} else if _, err := notify.ValidateEmail(in.To); err != nil {
 			fs = append(fs, platform.FieldError{Field: "to", Message: "Enter an email address in the correct format, like name@example.com"})
 		}
 	case KindSMS:
-		if _, err := notify.PhoneE164(in.To, false); err != nil {
+		if strings.TrimSpace(in.To) == "" {
+			fs = append(fs, platform.FieldError{Field: "to", Message: "Enter a mobile number"})
+		} else if _, err := notify.PhoneE164(in.To, false); err != nil {
 			fs = append(fs, platform.FieldError{Field: "to", Message: "Enter a UK mobile number, like 07700 900 982 (" + err.Error() + ")"})
 		}
 	case KindLetter:

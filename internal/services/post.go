@@ -39,7 +39,7 @@ type CaseMessage struct {
 	Sender    string // the sending service's name
 	CreatedAt time.Time
 	UpdatedAt time.Time
-	URL       string // where staff read it, if anywhere
+	URL       string // where staff read it (CaseMessages), or the person (MessagesTo), if anywhere
 	Excerpt   string // its first lines (MessagesTo)
 }
 

@@ -55,11 +55,8 @@ func (p *deliveryPart) checkPage(w http.ResponseWriter, r *http.Request, pg *sen
 	case post.KindLetter:
 		out.Address = n.Address
 		out.Rows = append(out.Rows, web.SummaryRow{Key: "Address", Value: strings.Join(n.Address, ", ")})
-		format := "Standard print"
-		if n.LargePrint {
-			format = "Large print"
-		}
-		out.Rows = append(out.Rows, web.SummaryRow{Key: "Format", Value: format}, web.SummaryRow{Key: "Postage", Value: n.Postage + " class"})
+		out.Rows = append(out.Rows, web.SummaryRow{Key: "Format", Value: letterFormat(n.LargePrint)},
+			web.SummaryRow{Key: "Postage", Value: postageWords(n.Postage)})
 	}
 	out.Rows = append(out.Rows, web.SummaryRow{Key: "From", Value: cp.Service.Name})
 	for k, vs := range r.PostForm {

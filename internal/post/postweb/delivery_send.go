@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
@@ -22,6 +23,14 @@ type CaseInfo struct {
 	PersonID   string // the person the case is for, when they have an account
 	PersonName string
 	Email      string // the applicant's address, when the case has one
+	// What the send page fills placeholders with (see caseValue): the
+	// service's name, when the case was received and when its current
+	// step is due (zero without a clock), and the path of the resident's
+	// own page about it.
+	Service     string
+	SubmittedAt time.Time
+	DueAt       time.Time
+	RequestPath string
 }
 
 // Cases is the services engine as the send page asks it (cmd/dbtp wires
@@ -71,6 +80,7 @@ type sendPage struct {
 	AskReason bool
 	Action    string
 	Formats   []web.Option
+	YesNo     []web.Option // a condition's choice
 	// SMS is a text message's words as filled in so far and its count;
 	// CountURL is where the script asks again as placeholders are typed.
 	SMS      *smsPreview
@@ -79,7 +89,13 @@ type sendPage struct {
 
 type placeholderField struct {
 	ID, Name string
-	Long     bool // a text area: see longPlaceholder
+	// Label is the name in sentence case ("Received date").
+	Label string
+	Long  bool // a text area: see longPlaceholder
+	// Condition: the template only asks yes or no of it
+	// (((callback??text))), so it is radios, with Hint saying what Yes adds.
+	Condition bool
+	Hint      string
 }
 
 func (p *deliveryPart) sendWeb(srv *web.Server, m *Module) error {
@@ -111,6 +127,7 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 	}
 	tid := q.Get("template")
 	pg := &sendPage{Form: form, Case: cs, Formats: []web.Option{{Value: "yes", Text: "Large print"}},
+		YesNo:  []web.Option{{Value: "yes", Text: "Yes"}, {Value: "no", Text: "No"}},
 		Action: "/post/send?" + url.Values{"case": {cs.ID}, "template": {tid}}.Encode()}
 	if pg.Form == nil {
 		pg.Form = &web.Form{Input: url.Values{}}
@@ -140,8 +157,15 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 		return pg, nil
 	}
 	pg.AskReason = prefs.Channel != "" && prefs.Channel != pg.Kind
+	conds := conditions(pg.Template.Subject, pg.Template.Body)
 	for i, name := range notify.Placeholders(pg.Template.Subject, pg.Template.Body) {
-		pg.Fields = append(pg.Fields, placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name, Long: longPlaceholder(pg.Kind, pg.Template.Body, name)})
+		f := placeholderField{ID: "p" + strconv.Itoa(i+1), Name: name, Label: sentenceCase(name)}
+		if text, ok := conds[notify.NameKey(name)]; ok {
+			f.Condition, f.Hint = true, "Yes adds: “"+text+"”"
+		} else {
+			f.Long = longPlaceholder(pg.Kind, pg.Template.Body, name)
+		}
+		pg.Fields = append(pg.Fields, f)
 	}
 	if form == nil { // first sight: fill in what is known
 		in := pg.Form.Input
@@ -158,11 +182,8 @@ func (p *deliveryPart) sendData(r *http.Request, m *Module, form *web.Form) (*se
 			in.Set("large_print", "yes")
 		}
 		for _, f := range pg.Fields {
-			switch strings.ToLower(f.Name) {
-			case "name", "full name", "full_name":
-				in.Set(f.ID, cs.PersonName)
-			case "reference", "case reference", "case_reference", "ref":
-				in.Set(f.ID, cs.Reference)
+			if v := caseValue(cs, m.d.Config.BaseURL, f.Name); v != "" && !f.Condition {
+				in.Set(f.ID, v)
 			}
 		}
 	}

@@ -66,7 +66,7 @@ func TestSendAMessageFromACase(t *testing.T) {
 			t.Fatal("a text message template is offered for email")
 		}
 		want(t, cas.Get("/post/send?"+url.Values{"case": {"case_1"}, "channel": {"email"}, "template": {email.ID}}.Encode()), 200,
-			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">date</label>`)
+			`value="rita@example.org"`, `value="Rita Test"`, `value="ASC-2026-000123"`, `<label class="govuk-label" for="p3">Date</label>`)
 		// Continue with nothing chosen, or a channel without its template.
 		want(t, cas.Get("/post/send?case=case_1&channel="), 422, "Choose how to send the message", `href="#channel"`)
 		want(t, cas.Get("/post/send?case=case_1&channel=sms&template="), 422, "Choose a template", `href="#template"`, "Which text message template?")
@@ -84,6 +84,12 @@ func TestSendAMessageFromACase(t *testing.T) {
 		want(t, res, 422, "Enter a UK mobile number", "Enter date", "Enter reference")
 		if strings.Contains(res.Body, "Enter name") {
 			t.Fatal("a given placeholder reported missing")
+		}
+		// No number at all is asked for, not counted.
+		res = cas.PostForm(path, url.Values{"to": {" "}, "p1": {"Rita"}})
+		want(t, res, 422, "Enter a mobile number")
+		if strings.Contains(res.Body, "Not enough digits") {
+			t.Fatal("an empty number is counted")
 		}
 		// The summary is in the form's order: the email's placeholders come
 		// reference (its subject), name, date; not alphabetically.

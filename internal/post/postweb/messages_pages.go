@@ -1,6 +1,7 @@
 package postweb
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -173,7 +174,12 @@ type messagePage struct {
 	Rows    []web.SummaryRow
 	History []web.SummaryRow
 	Kind    string
-	// BodyLines are the body's non-empty lines, one paragraph each.
+	// Body is the body formatted as the check page shows it (headings,
+	// lists, rules), from the template's version and the personalisation
+	// it was sent with; BodyLines, the body's non-empty lines, one
+	// paragraph each, when there is no template to format it by (the
+	// workflow's email, a template since gone).
+	Body      template.HTML
 	BodyLines []string
 	// PDFURL is a letter's PDF as posted, once delivery has made it.
 	PDFURL string
@@ -199,6 +205,7 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		name := n.TemplateID
 		if t, err := p.m.ps.TemplateForService(r.Context(), sv.ID, n.TemplateID, n.TemplateVersion); err == nil {
 			name = t.Name
+			pg.Body = renderedBody(t, n)
 		}
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Template", Value: name + ", version " + strconv.Itoa(n.TemplateVersion),
 			Href: "/post/templates/" + n.TemplateID, ActionText: "View"})
@@ -219,9 +226,6 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		}
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Case", Value: ref, Href: "/cases/" + n.CaseID, ActionText: "View"})
 	}
-	if n.LargePrint {
-		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Format", Value: "Large print"})
-	}
 	if n.ChannelReason != "" {
 		// The sender chose another channel than the person prefers.
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Why not their preferred channel", Value: n.ChannelReason})
@@ -237,18 +241,75 @@ func (p *sendingPart) messagePage(w http.ResponseWriter, r *http.Request) error 
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Billed as", Value: sendPlural(n.Fragments, "text message")})
 	}
 	if n.Kind == post.KindLetter {
-		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Postage", Value: n.Postage})
+		// Only a letter has a format (large print is for the printer).
+		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Format", Value: letterFormat(n.LargePrint)},
+			web.SummaryRow{Key: "Postage", Value: postageWords(n.Postage)})
 		if n.PDFBlob != "" {
 			pg.PDFURL = "/post/messages/" + n.ID + "/letter.pdf"
 		}
 	}
 	pg.History = sendHistory(n)
-	for _, l := range strings.Split(n.Body, "\n") {
-		if strings.TrimSpace(l) != "" {
-			pg.BodyLines = append(pg.BodyLines, l)
+	if pg.Body == "" {
+		for _, l := range strings.Split(n.Body, "\n") {
+			if strings.TrimSpace(l) != "" {
+				pg.BodyLines = append(pg.BodyLines, l)
+			}
 		}
 	}
 	return web.Render(w, r, http.StatusOK, "post/messages_message", pg)
+}
+
+// renderedBody is n's body as the check page showed it before it was
+// sent: t (the version n was sent with) filled in with n's
+// personalisation by notify, which escapes it; "" if it no longer renders.
+func renderedBody(t post.Template, n post.Notification) template.HTML {
+	r, err := notify.Render(n.Kind, t.Subject, t.Body, n.Personalisation)
+	if err != nil {
+		return ""
+	}
+	return template.HTML(r.PreviewHTML)
+}
+
+// letterFormat is a letter's format in words.
+func letterFormat(large bool) string {
+	if large {
+		return "Large print"
+	}
+	return "Standard print"
+}
+
+// postageWords is a letter's postage as the pages say it, the same on
+// each: "Second class", "First class", "Economy", "Europe", "Rest of world".
+func postageWords(p string) string {
+	switch p {
+	case "first", "second":
+		return strings.ToUpper(p[:1]) + p[1:] + " class"
+	case "rest-of-world":
+		return "Rest of world"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(p[:1]) + p[1:]
+}
+
+// providerWords is the history's line for a message handed to provider:
+// the demo's log provider delivers nothing, and says so.
+func providerWords(provider string) string {
+	switch provider {
+	case "log":
+		return "Sent (demo: written to the log, not delivered)"
+	case "notify":
+		return "Sent to GOV.UK Notify"
+	case "smtp":
+		return "Sent to the email relay"
+	case "http-sms":
+		return "Sent to the text message gateway"
+	case "printdrop":
+		return "Sent to the printer"
+	case "":
+		return "Sent to the provider"
+	}
+	return "Sent to the provider (" + provider + ")"
 }
 
 func sendPlural(n int, word string) string {
@@ -267,11 +328,7 @@ func sendHistory(n post.Notification) []web.SummaryRow {
 		out = append(out, web.SummaryRow{Key: sendUKTime(n.ScheduledFor), Value: "Scheduled to be sent"})
 	}
 	if !n.SentAt.IsZero() {
-		v := "Handed to the provider"
-		if n.Provider != "" {
-			v += " (" + n.Provider + ")"
-		}
-		out = append(out, web.SummaryRow{Key: sendUKTime(n.SentAt), Value: v})
+		out = append(out, web.SummaryRow{Key: sendUKTime(n.SentAt), Value: providerWords(n.Provider)})
 	}
 	if n.Attempts > 1 || n.LastError != "" && !post.Final(n.Status) {
 		v := sendPlural(n.Attempts, "attempt") + " so far"

@@ -8,7 +8,8 @@ import (
 
 // sendingPart is the sending part of the module: GOV.UK Notify's v2 API
 // (v2*.go), the sending services' pages with their keys and the sent
-// messages (services*.go, messages*.go) and their JSON API
+// messages (services*.go, messages*.go), a resident's page of each
+// message sent them (sent_pages.go) and their JSON API
 // (sending_api.go).
 type sendingPart struct {
 	m      *Module
@@ -23,6 +24,7 @@ func (p *sendingPart) init(ctx context.Context, m *Module) error {
 func (p *sendingPart) web(srv *web.Server, m *Module) error {
 	p.v2Routes(srv)
 	p.pageRoutes(srv)
+	p.sentWeb(srv.Router())
 	p.apiRoutes(srv.API())
 	return nil
 }

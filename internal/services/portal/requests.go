@@ -90,6 +90,7 @@ type messageRow struct {
 // email, a text message or a letter), as their request page lists it.
 type sentRow struct {
 	When, Channel, Subject, Excerpt, Status string
+	URL                                     string // the whole message's page, if post has one
 }
 
 type actionButton struct {
@@ -171,7 +172,7 @@ func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.S
 			for i := len(sent) - 1; i >= 0; i-- {
 				m := sent[i]
 				d.Sent = append(d.Sent, sentRow{When: showTime(m.CreatedAt), Channel: sentChannels[m.Kind], Subject: m.Subject,
-					Excerpt: m.Excerpt, Status: sentStatus(m.Kind, m.Status)})
+					Excerpt: m.Excerpt, Status: sentStatus(m.Kind, m.Status), URL: m.URL})
 			}
 		}
 	}
