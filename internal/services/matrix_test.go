@@ -189,7 +189,9 @@ func TestAccessMatrix(t *testing.T) {
 				sub := subject(role)
 				answers := definition.Answers{}
 				for _, f := range def.Fields {
-					if f.Type == definition.TypePerson {
+					// Internal fields are staff's to fill later, never a
+					// submission's (key decisions' Cabinet Member).
+					if f.Type == definition.TypePerson && !f.Internal {
 						answers[f.ID] = sub.UserID
 					}
 				}
