@@ -57,6 +57,7 @@ func BenchmarkDeliverToSubscribers(b *testing.B) {
 		}
 	}
 	var ru0, ru1 syscall.Rusage
+	st0 := db.Stats()
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	rctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
@@ -67,4 +68,7 @@ func BenchmarkDeliverToSubscribers(b *testing.B) {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	st := db.Stats()
+	b.ReportMetric(float64(st.Writes-st0.Writes)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(st.Transactions-st0.Transactions)/float64(b.N), "commits/op")
 }
