@@ -26,16 +26,22 @@ func (q *Queue) Run(ctx context.Context) {
 	defer wg.Wait()
 	t := time.NewTicker(q.opts.PollInterval)
 	defer t.Stop()
+	// The first look, and one each poll interval, covers every kind and
+	// every schedule (whose periods are a second or more); a look woken by
+	// new work covers the kinds noted as due (see dueKinds).
+	all := true
 	for {
-		if err := q.runSchedules(ctx); err != nil && ctx.Err() == nil {
-			q.opts.Logger.Warn("job schedules failed", "err", err)
+		if all {
+			if err := q.runSchedules(ctx); err != nil && ctx.Err() == nil {
+				q.opts.Logger.Warn("job schedules failed", "err", err)
+			}
 		}
 		for {
 			free := q.opts.Workers - len(slots)
 			if free == 0 {
 				break
 			}
-			claimed, err := q.claim(ctx, free)
+			claimed, err := q.claim(ctx, free, all)
 			if err != nil {
 				if ctx.Err() == nil {
 					q.opts.Logger.Warn("claiming jobs failed", "err", err)
@@ -47,7 +53,14 @@ func (q *Queue) Run(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					defer func() { <-slots }()
+					defer func() {
+						<-slots
+						// A backlog bigger than the workers is worked as
+						// slots free up, not a batch per poll interval.
+						if q.due.any() {
+							q.nudge()
+						}
+					}()
 					q.execute(ctx, j)
 				}()
 			}
@@ -59,7 +72,9 @@ func (q *Queue) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			all = true
 		case <-q.wake:
+			all = false
 		}
 	}
 }
@@ -72,7 +87,7 @@ func (q *Queue) RunDue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for {
-		js, err := q.claim(ctx, 1)
+		js, err := q.claim(ctx, 1, true)
 		if err != nil || len(js) == 0 {
 			return n, err
 		}
@@ -83,18 +98,20 @@ func (q *Queue) RunDue(ctx context.Context) (int, error) {
 
 const jobColumns = "id, kind, org_id, args, unique_key, state, attempt, max_attempts, run_at, locked_by, last_error, created_at, finished_at"
 
-// claim takes up to n due jobs of the kinds this node runs: available ones
-// whose time has come, and running ones whose lease ran out (their node
-// died). Each claim bumps the attempt and sets a lease.
-func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
-	kinds := q.registered()
+// claim takes up to n due jobs of the kinds this node runs (with all), or
+// of those noted as maybe due (see dueKinds): available ones whose time
+// has come, and running ones whose lease ran out (their node died). Each
+// claim bumps the attempt and sets a lease.
+func (q *Queue) claim(ctx context.Context, n int, all bool) ([]Job, error) {
+	kinds := q.due.take(q.registered(), all)
 	if len(kinds) == 0 {
 		return nil, nil
 	}
 	now := store.Millis(q.opts.Clock.Now())
 	var out []Job
+	var more []string // kinds left with due work this claim did not take
 	err := q.db.Write(ctx, func(tx *store.Tx) error {
-		out = out[:0]
+		out, more = out[:0], more[:0]
 		lock := ""
 		if tx.Dialect() == store.Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
@@ -116,6 +133,7 @@ func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
 				WHERE kind = ? AND state IN ('available', 'running') AND run_at <= ? AND (state = 'available' OR locked_until < ?)
 				ORDER BY run_at, id LIMIT ` + strconv.Itoa(n) + lock
 		for _, k := range kinds {
+			found := len(picks)
 			rows, err := tx.Query(ctx, query, k, now, now)
 			if err != nil {
 				return err
@@ -132,6 +150,9 @@ func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			if len(picks) == found+n {
+				more = append(more, k) // it may have more than the limit
+			}
 		}
 		sort.Slice(picks, func(a, b int) bool {
 			if picks[a].runAt != picks[b].runAt {
@@ -139,6 +160,9 @@ func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
 			}
 			return picks[a].id < picks[b].id
 		})
+		for _, p := range picks[min(n, len(picks)):] {
+			more = append(more, p.kind) // due, but older work of other kinds came first
+		}
 		picks = picks[:min(n, len(picks))]
 		for _, p := range picks {
 			k, _ := q.kind(p.kind)
@@ -152,6 +176,12 @@ func (q *Queue) claim(ctx context.Context, n int) ([]Job, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		more = kinds // nothing was taken: look again at all of them
+	}
+	for _, k := range more {
+		q.due.add(k)
+	}
 	return out, err
 }
 
