@@ -76,7 +76,8 @@ type Bus struct {
 	opts   Options
 	mu     sync.RWMutex
 	subs   map[string]subscription
-	types  []string // event types modules declared they publish
+	types  []string      // event types modules declared they publish
+	recent *recentEvents // events this node published lately, for their deliveries
 }
 
 // Job kinds the bus runs on.
@@ -105,7 +106,7 @@ func New(db *store.DB, q *jobs.Queue, ap *access.Point, rec audit.Recorder, opts
 	client := *opts.HTTPClient
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	opts.HTTPClient = &client
-	b := &Bus{db: db, jobs: q, access: ap, rec: rec, opts: opts, subs: map[string]subscription{}}
+	b := &Bus{db: db, jobs: q, access: ap, rec: rec, opts: opts, subs: map[string]subscription{}, recent: newRecentEvents()}
 	for kind, k := range map[string]jobs.Kind{
 		kindDispatch: {Label: "Pass an event to its subscribers and webhooks", Handler: b.dispatch},
 		kindDeliver:  {Label: "Give an event to a module", Handler: b.deliver},
@@ -205,6 +206,7 @@ func (b *Bus) Publish(ctx context.Context, tx *store.Tx, orgID, typ, subject str
 	if _, err := b.jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: kindDispatch, OrgID: orgID, Args: eventArgs{Event: e.ID}, Key: e.ID}); err != nil {
 		return Event{}, err
 	}
+	tx.AfterCommit(func() { b.recent.add(e) })
 	return e, nil
 }
 
@@ -282,6 +284,9 @@ func (b *Bus) deliver(ctx context.Context, j jobs.Job) error {
 // Event returns one event by ID, for delivery; it is not access-checked
 // and is never served to a person as it is.
 func (b *Bus) Event(ctx context.Context, id string) (Event, error) {
+	if e, ok := b.recent.get(id, b.opts.Clock.Now().Add(-b.opts.Retention)); ok {
+		return e, nil
+	}
 	var e Event
 	var data string
 	var at int64

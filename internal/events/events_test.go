@@ -394,3 +394,57 @@ func TestAddingTwiceAddsOnceAndPausedRefusesReplay(t *testing.T) {
 		t.Fatalf("replay to a paused webhook: %v", err)
 	}
 }
+
+// The node that published an event keeps it for its deliveries instead of
+// reading it back; what a subscriber gets must still be exactly what is
+// stored, whichever node runs the delivery, and an event pruned by another
+// node must not live on in memory.
+func TestDeliveriesGetTheEventAsStoredOnEveryNode(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		a, b := newEnv(t, db, nil), newEnv(t, db, nil) // two nodes on one database
+		ctx := context.Background()
+		var got []string
+		for _, n := range []*env{a, b} {
+			for _, name := range []string{"first", "second"} {
+				if err := n.bus.Subscribe(name, []string{"case.*"}, func(_ context.Context, ev events.Event) error {
+					got = append(got, ev.ID+" "+ev.At.Format(time.RFC3339Nano)+" "+string(ev.Data))
+					ev.Data[2] = 'X' // a careless subscriber scribbling on what it was given
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		at := time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC).In(time.FixedZone("BST", 3600)) // finer than stored, not UTC
+		a.clock.Set(at)
+		b.clock.Set(at)
+		published := a.publish(t, "case.submitted", "cas_1")
+		stored, err := b.bus.Event(ctx, published.ID) // b never saw it published: from the database
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := a.bus.Event(ctx, published.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept.ID != stored.ID || kept.OrgID != stored.OrgID || kept.Type != stored.Type || kept.Subject != stored.Subject ||
+			string(kept.Data) != string(stored.Data) || kept.At != stored.At {
+			t.Fatalf("the publishing node gives %+v, the database %+v", kept, stored)
+		}
+		want := stored.ID + " 2026-03-02T09:00:00.123Z " + string(stored.Data)
+		a.runDue(t) // the dispatch and both deliveries, on the publishing node
+		if len(got) != 2 || got[0] != want || got[1] != want {
+			t.Fatalf("subscribers got %q, want %q twice", got, want)
+		}
+
+		a.clock.Add(91 * 24 * time.Hour)
+		b.clock.Add(91 * 24 * time.Hour)
+		b.runDue(t) // b's daily prune deletes the event, past the 90 days kept
+		if _, err := b.bus.Event(ctx, published.ID); platform.CodeOf(err) != platform.CodeNotFound {
+			t.Fatalf("pruned event on b: %v", err)
+		}
+		if ev, err := a.bus.Event(ctx, published.ID); platform.CodeOf(err) != platform.CodeNotFound {
+			t.Fatalf("the publishing node still gives the pruned event: %+v, %v", ev, err)
+		}
+	})
+}

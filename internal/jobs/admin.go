@@ -134,8 +134,8 @@ func (q *Queue) Discard(ctx context.Context, tx *store.Tx, id string) error {
 }
 
 func (q *Queue) change(ctx context.Context, tx *store.Tx, id string, from []string, stmt string, now time.Time) error {
-	var state string
-	err := tx.QueryRow(ctx, "SELECT state FROM jobs WHERE id = ?", id).Scan(&state)
+	var state, kind string
+	err := tx.QueryRow(ctx, "SELECT state, kind FROM jobs WHERE id = ?", id).Scan(&state, &kind)
 	if store.IsNoRows(err) {
 		return platform.NotFound("job")
 	}
@@ -152,7 +152,7 @@ func (q *Queue) change(ctx context.Context, tx *store.Tx, id string, from []stri
 	if _, err := tx.Exec(ctx, stmt, store.Millis(now), id); err != nil {
 		return err
 	}
-	tx.AfterCommit(q.nudge)
+	tx.AfterCommit(func() { q.markDue(kind) })
 	return nil
 }
 

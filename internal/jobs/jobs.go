@@ -110,6 +110,7 @@ type Queue struct {
 	kinds map[string]Kind
 	sched map[string]schedule
 	wake  chan struct{}
+	due   dueKinds
 }
 
 type schedule struct {
@@ -247,7 +248,7 @@ func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, e Enqueued) (bool, er
 		return false, err
 	}
 	if n > 0 && !runAt.After(now) {
-		tx.AfterCommit(q.nudge)
+		tx.AfterCommit(func() { q.markDue(e.Kind) })
 	}
 	return n > 0, nil
 }

@@ -215,6 +215,41 @@ func TestTwoNodesShareWorkOnce(t *testing.T) {
 	})
 }
 
+// A backlog larger than the workers is worked as slots free up: with a
+// poll interval longer than the test, every job must still run, woken only
+// by the commit that added them and by workers finishing.
+func TestBacklogBiggerThanWorkersRunsWithoutWaitingForThePoll(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		q := jobs.New(db, jobs.Options{Workers: 2, PollInterval: time.Hour})
+		const n = 40
+		done := make(chan struct{}, n)
+		must(t, q.Handle("test.work", jobs.Kind{Handler: func(context.Context, jobs.Job) error { done <- struct{}{}; return nil }}))
+		stopped := make(chan struct{})
+		go func() { q.Run(ctx); close(stopped) }()
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			for range n {
+				if _, err := q.Enqueue(ctx, tx, jobs.Enqueued{Kind: "test.work"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				t.Fatalf("%d of %d jobs ran; the rest wait for the poll", i, n)
+			}
+		}
+		cancel()
+		<-stopped
+	})
+}
+
 // A kind declared without a handler can be enqueued here but is left for
 // a node that runs it.
 func TestDeclaredKindWaitsForANodeThatRunsIt(t *testing.T) {

@@ -44,9 +44,14 @@ func timeOrZero(ms int64) time.Time {
 	return store.Time(ms)
 }
 
+const byClientKeyQuery = "SELECT " + notificationColumns + " FROM post_notifications WHERE service_id = ? AND client_key = ? AND client_key <> ''"
+
 func (s *Store) byClientKey(ctx context.Context, serviceID, key string) (Notification, error) {
-	n, err := scanNotification(s.db.QueryRow(ctx, "SELECT "+notificationColumns+" FROM post_notifications WHERE service_id = ? AND client_key = ?",
-		serviceID, key))
+	// "client_key <> ''" repeats the unique index's condition so the
+	// planner may use that partial index; without it every look-up
+	// scanned the service's notifications (a profile of the write mix:
+	// 13.6 ms of CPU a submission, jobs included, and 9.3 ms with it).
+	n, err := scanNotification(s.db.QueryRow(ctx, byClientKeyQuery, serviceID, key))
 	if store.IsNoRows(err) {
 		return n, platform.NotFound("notification")
 	}

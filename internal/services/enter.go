@@ -257,12 +257,39 @@ func recipient(to string, c *Case) (Recipient, bool) {
 	return Recipient{Kind: ToRole, Value: to, UnitID: c.UnitID}, true
 }
 
-// render fills the placeholders a definition's message text may use.
+// render fills the placeholders a definition's message text may use, in
+// one pass from left to right, so a value that itself reads like a
+// placeholder is left as it is. It runs inside the submission's write (the
+// reference is only known there): building a strings.Replacer for each
+// message cost the single writer more than filling the text.
 func render(text string, def *definition.Definition, c *Case) string {
-	if !strings.Contains(text, "{{") {
+	i := strings.Index(text, "{{")
+	if i < 0 {
 		return text
 	}
-	return strings.NewReplacer("{{reference}}", c.Reference, "{{title}}", def.Title, "{{state}}", stateLabel(def, c.State)).Replace(text)
+	var b strings.Builder
+	b.Grow(len(text) + len(c.Reference) + len(def.Title))
+	for i >= 0 {
+		b.WriteString(text[:i])
+		text = text[i:]
+		switch {
+		case strings.HasPrefix(text, "{{reference}}"):
+			b.WriteString(c.Reference)
+			text = text[len("{{reference}}"):]
+		case strings.HasPrefix(text, "{{title}}"):
+			b.WriteString(def.Title)
+			text = text[len("{{title}}"):]
+		case strings.HasPrefix(text, "{{state}}"):
+			b.WriteString(stateLabel(def, c.State))
+			text = text[len("{{state}}"):]
+		default: // not a placeholder here; one may start at the next brace
+			b.WriteByte('{')
+			text = text[1:]
+		}
+		i = strings.Index(text, "{{")
+	}
+	b.WriteString(text)
+	return b.String()
 }
 
 func actorID(sub *platform.Subject) string {

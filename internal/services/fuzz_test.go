@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/services/definition"
 	"dbtp/internal/store/storetest"
 )
 
@@ -106,4 +107,24 @@ func wordsStartWith(text string, typed []string) bool {
 		}
 	}
 	return len(typed) > 0
+}
+
+// FuzzRender compares the message placeholders' one-pass fill with the
+// strings.Replacer it replaced, which defines what a definition's
+// subject and body become: the same text for any template and any values,
+// including values that look like placeholders themselves.
+func FuzzRender(f *testing.F) {
+	f.Add("We have your complaint {{reference}}", "COMP-2026-000001", "Make a complaint", "Stage 1")
+	f.Add("{{title}}: {{state}} ({{reference}}){{", "{{state}}", "{{reference}}", "{{title}}")
+	f.Add("{{{reference}}}} {{refer {{ {{state", "R", "T", "S")
+	f.Add("no placeholders", "R", "T", "S")
+	f.Add("{{state}}{{state}}{{title}}é{{reference}}", "", "", "")
+	f.Fuzz(func(t *testing.T, text, reference, title, state string) {
+		def := &definition.Definition{Title: title, Workflow: definition.Workflow{States: []definition.State{{ID: "s", Label: state}}}}
+		c := &Case{Reference: reference, State: "s"}
+		want := strings.NewReplacer("{{reference}}", reference, "{{title}}", title, "{{state}}", stateLabel(def, "s")).Replace(text)
+		if got := render(text, def, c); got != want {
+			t.Fatalf("render(%q) = %q, want %q", text, got, want)
+		}
+	})
 }

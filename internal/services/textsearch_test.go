@@ -1,11 +1,15 @@
 package services
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -243,10 +247,25 @@ func TestTextSearchMigrationIndexesExistingCases(t *testing.T) {
 			db := storetest.Open(t, d, []store.Migrations{audit.Migrations, identity.Migrations, servicesUpTo(t, 8)})
 			e := newEnv(t, db)
 			e.publish(complaints(1))
+			if d == store.SQLite {
+				// This engine indexes each case it adds on SQLite (0012): a
+				// stand-in table takes those rows while cases are stored as an
+				// older dbtp stored them, and goes before 0009 makes the index.
+				noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(e.ctx, "CREATE TABLE cases_search (reference TEXT, summary TEXT)")
+					return err
+				}))
+			}
 			for _, s := range textCorpus {
 				e.submit(e.rita, s)
 			}
 			e.foreignCase(e.other.OrgID, "COMP-2026-000001", "Janet Smith · trading account")
+			if d == store.SQLite {
+				noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(e.ctx, "DROP TABLE cases_search")
+					return err
+				}))
+			}
 			applied, err := db.Migrate(e.ctx, testMods)
 			noErr(t, err)
 			if len(applied) == 0 || applied[0].Name != "0009_cases_search.sql" { // later migrations may follow
@@ -333,4 +352,70 @@ func TestTextSearchPagesThroughManyMatches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// everyThirdFails records messages through the real outbox and fails every
+// third, so that some submissions roll back inside a group commit.
+type everyThirdFails struct {
+	out *Outbox
+	n   atomic.Int64
+}
+
+func (f *everyThirdFails) Notify(ctx context.Context, tx *store.Tx, m Message) error {
+	if err := f.out.Notify(ctx, tx, m); err != nil {
+		return err
+	}
+	if f.n.Add(1)%3 == 0 {
+		return errors.New("post room on fire")
+	}
+	return nil
+}
+
+// On SQLite the cases a group commit adds are indexed together just before
+// it commits (migration 0013). With submissions in parallel, some of them
+// rolled back within their group, the index must hold exactly the
+// committed cases: FTS5's own check compares it with the cases table, and
+// each committed case is found by its own word, each failed one by none.
+func TestTextIndexHoldsExactlyTheCommittedCases(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, testMods)
+	e := newEnv(t, db)
+	e.svc = New(db, e.log, e.svc.ap, Options{Calendar: weekendCalendar{}, Notifier: &everyThirdFails{out: NewOutbox(db, nil)},
+		Clock: e.clock, UnitID: e.id.UnitID, UserExists: e.id.UserExists, Files: e.files})
+	e.publish(complaints(1))
+	const n = 60
+	committed := make([]bool, n)
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 6 {
+				_, err := e.svc.Submit(e.ctx, e.rita, "complaints", definition.Answers{"summary": fmt.Sprintf("Complaint word%03d", i)}, SubmitOptions{})
+				committed[i] = err == nil
+			}
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for i, ok := range committed {
+		refs, _ := e.searchRefs(e.cara, fmt.Sprintf("word%03d", i), 50)
+		if ok != (len(refs) == 1) || len(refs) > 1 {
+			t.Errorf("case %d committed %v, found %v", i, ok, refs)
+		}
+		if !ok {
+			failed++
+		}
+	}
+	if failed == 0 || failed == n {
+		t.Fatalf("%d of %d submissions failed: the test needs some of each", failed, n)
+	}
+	noErr(t, db.Write(e.ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(e.ctx, "INSERT INTO cases_search (cases_search, rank) VALUES ('integrity-check', 1)")
+		return err
+	}))
+	var cases, indexed int
+	noErr(t, db.QueryRow(e.ctx, "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM cases_search_docsize)").Scan(&cases, &indexed))
+	if cases != n-failed || indexed != cases {
+		t.Fatalf("%d cases stored and %d indexed, want %d", cases, indexed, n-failed)
+	}
 }

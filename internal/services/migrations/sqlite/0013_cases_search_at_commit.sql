@@ -1,0 +1,16 @@
+-- A case's words are now added to cases_search once per group commit, by
+-- the engine, instead of by a trigger on each insert (insertCase notes
+-- the new row; a hook before the commit indexes every case the group
+-- added, in one statement, in the same transaction). FTS5 writes what it
+-- has buffered to disk at every savepoint, and every write of a group
+-- commit runs in a savepoint of its own: the trigger made each
+-- submission write a new index segment, and merge segments, in the single
+-- writer (9% of BenchmarkSubmitCPU's profile). Indexed at the commit,
+-- a group's cases make one segment.
+--
+-- insertCase is the only statement that adds cases. The update and
+-- delete triggers stay: nothing in dbtp changes a case's reference or
+-- summary or deletes a case, but a tool that did would keep the index
+-- true. After such a tool added rows, INSERT INTO cases_search
+-- (cases_search) VALUES ('rebuild') indexes them.
+DROP TRIGGER cases_search_insert;
