@@ -13,9 +13,9 @@ import (
 // inner write could never start. Pass the *Tx down instead.
 var ErrNestedWrite = errors.New("store: Write called inside a write function; pass the *store.Tx down instead")
 
-// writing holds the goroutines now running a write function. Go has no
-// public goroutine identity, so the ID is read from the stack header (about
-// a microsecond, small beside a commit).
+// writing holds the writer goroutines, the only ones that run write
+// functions. Go has no public goroutine identity, so the ID is read from
+// the stack header: once per writer, and once per Write by its caller.
 var writing sync.Map
 
 func inWrite(gid uint64) bool {

@@ -34,6 +34,25 @@ func TestWriteInsideWriteFailsAtOnce(t *testing.T) {
 	})
 }
 
+// An after-commit hook runs on the writer too: a Write from it fails at
+// once rather than waiting for the writer it is holding.
+func TestWriteInsideAfterCommitFailsAtOnce(t *testing.T) {
+	storetest.Each(t, mods("m1"), func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var inner error
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			tx.AfterCommit(func() { inner = db.Write(ctx, func(*store.Tx) error { return nil }) })
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(inner, store.ErrNestedWrite) {
+			t.Fatalf("Write from an after-commit hook = %v; want ErrNestedWrite", inner)
+		}
+	})
+}
+
 // CommitAnd commits what the write did and still hands the error back.
 func TestCommitAndKeepsTheWriteAndReturnsTheError(t *testing.T) {
 	storetest.Each(t, mods("m1"), func(t *testing.T, db *store.DB) {
