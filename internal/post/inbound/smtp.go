@@ -2,10 +2,12 @@ package inbound
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,7 +36,15 @@ type SMTPOptions struct {
 	Domain   string   // the name it greets with; default "dbtp"
 	MaxBytes int64    // largest message accepted; default 25 MiB
 	To       []string // addresses it accepts mail for (any case); empty: any
-	Log      *slog.Logger
+	// Allow is the client addresses it takes connections from (the
+	// scanners' network, the council's mail relay); empty: any. Others
+	// are told no in the greeting and disconnected.
+	Allow []netip.Prefix
+	// TLS, when set, offers STARTTLS; with RequireTLS a sender must
+	// start TLS before it may give a sender address.
+	TLS        *tls.Config
+	RequireTLS bool
+	Log        *slog.Logger
 }
 
 // SMTPReceiver is dbtp's own SMTP port for scanned post: scanners' "scan
@@ -57,20 +67,27 @@ func ListenSMTP(addr string, deliver Deliver, opts SMTPOptions) (*SMTPReceiver, 
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.RequireTLS && opts.TLS == nil {
+		return nil, errors.New("inbound SMTP: TLS is required but no certificate was given")
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	if len(opts.Allow) > 0 {
+		ln = &allowListener{Listener: ln, allow: opts.Allow, domain: opts.Domain, log: opts.Log}
+	}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{deliver: deliver, opts: &opts}, nil
+		return &session{deliver: deliver, opts: &opts, conn: c}, nil
 	}))
 	s.Domain = opts.Domain
 	s.MaxMessageBytes = opts.MaxBytes
 	s.MaxRecipients = 10
 	s.ReadTimeout, s.WriteTimeout = 2*time.Minute, 2*time.Minute
-	// Scanners on the council's own network send without TLS or a login;
-	// put the port where only they and the relay reach it.
-	s.AllowInsecureAuth = true
+	// Scanners on the council's own network send without a login: who
+	// may connect is the Allow list (and the firewall); TLS is offered
+	// when a certificate is given.
+	s.TLSConfig = opts.TLS
 	r := &SMTPReceiver{srv: s, ln: ln}
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
@@ -96,13 +113,19 @@ func (r *SMTPReceiver) Close() error {
 type session struct {
 	deliver Deliver
 	opts    *SMTPOptions
+	conn    *smtp.Conn
 	rcpts   int
 }
 
 func (s *session) Reset()        { s.rcpts = 0 }
 func (s *session) Logout() error { return nil }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if _, isTLS := s.conn.TLSConnectionState(); s.opts.RequireTLS && !isTLS {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first"}
+	}
+	return nil
+}
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if len(s.opts.To) > 0 {
@@ -140,3 +163,64 @@ func (s *session) Data(r io.Reader) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// allowListener turns away connections from addresses not on its list,
+// with a reason in SMTP's words, before the SMTP server sees them.
+type allowListener struct {
+	net.Listener
+	allow  []netip.Prefix
+	domain string
+	log    *slog.Logger
+}
+
+func (l *allowListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.allowed(c.RemoteAddr()) {
+			return c, nil
+		}
+		l.log.Warn("inbound SMTP: connection refused: address not allowed", "from", c.RemoteAddr().String())
+		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "554 5.7.1 "+l.domain+" takes scanned post only from the council's scanners and mail relay\r\n")
+		c.Close()
+	}
+}
+
+func (l *allowListener) allowed(a net.Addr) bool {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range l.allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseAllow reads a comma-separated list of addresses and networks
+// ("10.20.0.0/16, 192.0.2.7") into prefixes; a bare address is itself alone.
+func ParseAllow(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, errors.New("not an address or network: " + f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}

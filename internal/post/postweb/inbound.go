@@ -2,6 +2,7 @@ package postweb
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"strconv"
 	"strings"
@@ -48,6 +49,10 @@ const (
 	envOCRLang        = "DBTP_POST_OCR_LANG"
 	envSMTPAddr       = "DBTP_POST_INBOUND_SMTP_ADDR"
 	envSMTPTo         = "DBTP_POST_INBOUND_SMTP_TO"
+	envSMTPAllow      = "DBTP_POST_INBOUND_SMTP_ALLOW"
+	envSMTPCert       = "DBTP_POST_INBOUND_SMTP_CERT"
+	envSMTPKey        = "DBTP_POST_INBOUND_SMTP_KEY"
+	envSMTPRequireTLS = "DBTP_POST_INBOUND_SMTP_REQUIRE_TLS"
 	envIMAPAddr       = "DBTP_POST_IMAP_ADDR"
 	envIMAPSecurity   = "DBTP_POST_IMAP_SECURITY"
 	envIMAPUser       = "DBTP_POST_IMAP_USER"
@@ -127,7 +132,11 @@ func (p *inboundPart) start(ctx context.Context, m *Module) error {
 		}
 		// A message may carry a scan of the largest size, base64-encoded
 		// (a third larger), and a little more.
-		r, err := inbound.ListenSMTP(addr, deliver(post.SourceEmail), inbound.SMTPOptions{To: to, MaxBytes: 2*p.in.MaxBytes() + 1<<20, Log: m.d.Log})
+		opts := inbound.SMTPOptions{To: to, MaxBytes: 2*p.in.MaxBytes() + 1<<20, Log: m.d.Log}
+		if err := p.smtpSecurity(&opts); err != nil {
+			return err
+		}
+		r, err := inbound.ListenSMTP(addr, deliver(post.SourceEmail), opts)
 		if err != nil {
 			return fmt.Errorf("%s=%s: %w", envSMTPAddr, addr, err)
 		}
@@ -164,6 +173,40 @@ func (p *inboundPart) start(ctx context.Context, m *Module) error {
 				}
 			})
 		}()
+	}
+	return nil
+}
+
+// smtpSecurity reads who may connect to the SMTP port and its TLS.
+func (p *inboundPart) smtpSecurity(opts *inbound.SMTPOptions) error {
+	allow, err := inbound.ParseAllow(p.getenv(envSMTPAllow))
+	if err != nil {
+		return fmt.Errorf("%s: %w", envSMTPAllow, err)
+	}
+	opts.Allow = allow
+	cert, key := p.getenv(envSMTPCert), p.getenv(envSMTPKey)
+	if (cert == "") != (key == "") {
+		return fmt.Errorf("%s and %s go together: give both or neither", envSMTPCert, envSMTPKey)
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", envSMTPCert, envSMTPKey, err)
+		}
+		opts.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	}
+	switch v := p.getenv(envSMTPRequireTLS); v {
+	case "", "false", "no":
+	case "true", "yes":
+		if opts.TLS == nil {
+			return fmt.Errorf("%s=%s needs a certificate: set %s and %s", envSMTPRequireTLS, v, envSMTPCert, envSMTPKey)
+		}
+		opts.RequireTLS = true
+	default:
+		return fmt.Errorf("%s=%q: want true or false", envSMTPRequireTLS, v)
+	}
+	if len(allow) == 0 {
+		p.m.d.Log.Warn("inbound post: the SMTP port takes mail from any address; set " + envSMTPAllow + " to the scanners' network and the mail relay")
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func (e *env) waitItems(n int) []post.InboundItem {
 func TestInboundSMTP(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnvWith(t, db, map[string]string{"DBTP_POST_INBOUND_SMTP_ADDR": "127.0.0.1:0", "DBTP_POST_INBOUND_SMTP_TO": "post@dbtp.test",
-			"DBTP_POST_TESSERACT": "/nonexistent/tesseract"})
+			"DBTP_POST_INBOUND_SMTP_ALLOW": "10.0.0.0/8, 127.0.0.1", "DBTP_POST_TESSERACT": "/nonexistent/tesseract"})
 		addr := e.m.SMTPAddr()
 		if addr == "" {
 			t.Fatal("no SMTP port")
