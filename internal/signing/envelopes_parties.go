@@ -400,6 +400,23 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 	return out, nil
 }
 
+// FieldSize is a kind's usual size in points, for pages that draw a
+// field before it is saved.
+func FieldSize(kind string) (w, h float64) { return fieldSize(kind) }
+
+// PositionPlaces are where a field of kind put at a named position lands
+// on a document of pages (one place, or one per page), each with the
+// kind's usual size; false for a position not in Positions. The fields
+// page draws them on its page maps before the fields are saved.
+func PositionPlaces(pos string, pages int, kind string) ([]Field, bool) {
+	w, h := fieldSize(kind)
+	ps, ok := named(strings.ToLower(strings.TrimSpace(pos)), pages, 0, w, h)
+	for i := range ps {
+		ps[i].Width, ps[i].Height = w, h
+	}
+	return ps, ok
+}
+
 // named turns a named position into places (one, or one per page).
 func named(pos string, pages, page int, w, h float64) ([]Field, bool) {
 	left, bottom, top := margin, margin, pageHeight-margin-h
