@@ -35,7 +35,7 @@ const pictureCacheSize = 64
 type pictureCache struct {
 	mu    sync.Mutex
 	pics  map[string][]byte
-	order []string   // oldest first, for eviction
+	order []string  // oldest first, for eviction
 	slots chan bool // renders at once: the machine's cores are shared
 	tool  string    // the pdftoppm program; "" finds it on PATH
 }
