@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"net/mail"
 	"strings"
 	"time"
@@ -199,6 +200,9 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 			fill.Image = drawn // further signature and initials boxes repeat the drawing, or show the name
 		}
 		opts.Fills = append(opts.Fills, fill)
+		if f.Kind == FieldCheckbox && f.Label != "" {
+			opts.Fills = append(opts.Fills, checkboxLabel(f))
+		}
 	}
 	res, err := pades.Sign(ctx, doc, opts)
 	if err != nil {
@@ -227,6 +231,18 @@ func fieldValues(fields []Field, sig Signature, now time.Time) map[string]string
 		out[f.ID] = v
 	}
 	return out
+}
+
+// checkboxLabel prints a checkbox's label just right of its box, so the
+// signed page says what the tick answers (a box draws only the tick).
+// It is a read-only text of its own, signed with the tick; its width is
+// the label's at about 10 points, within the page's right margin, and
+// the text shrinks or wraps to fit when the box sits near that margin.
+func checkboxLabel(f Field) pades.Fill {
+	x := f.X + f.Width + 3
+	w := math.Min(float64(utf8.RuneCountInString(f.Label))*5.6+6, math.Max(pageWidth-margin/2-x, 40))
+	h := math.Max(f.Height, 14)
+	return pades.Fill{Name: fillName(f) + " label", Page: f.Page, Rect: [4]float64{x, f.Y + (f.Height-h)/2, x + w, f.Y + (f.Height+h)/2}, Text: f.Label}
 }
 
 // fillName names a filled field in the PDF: its label (or kind) and ID,

@@ -10,8 +10,8 @@ import (
 	"dbtp/internal/store/storetest"
 )
 
-// Two boxes on the same place of a page are refused, naming the later
-// row; the form's first places for several signers never overlap.
+// Two boxes on the same place of a page are refused, on the later row,
+// naming the earlier field by its recipient, kind and label; the form's first places for several signers never overlap.
 func TestFieldsOverlapRefused(t *testing.T) {
 	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -27,7 +27,15 @@ func TestFieldsOverlapRefused(t *testing.T) {
 		})
 		var pe *platform.Error
 		if platform.CodeOf(err) != platform.CodeInvalid || !errors.As(err, &pe) || len(pe.Fields) != 1 ||
-			pe.Fields[0].Field != "fields[1].position" || !strings.Contains(pe.Fields[0].Message, "overlaps another on page 3") {
+			pe.Fields[0].Field != "fields[1].position" || !strings.Contains(pe.Fields[0].Message, "overlaps Sam Supplier’s signature on page 3") {
+			t.Fatalf("field errors: %+v", err)
+		}
+		// The field overlapped is named by its label too.
+		_, err = e.ss.SetFields(e.ctx, e.pat, env.ID, []FieldInput{
+			{RecipientID: rs[1].ID, Kind: FieldCheckbox, Page: 1, X: 100, Y: 100, Label: "I have read the terms"},
+			{RecipientID: rs[0].ID, Kind: FieldText, Page: 1, X: 90, Y: 95},
+		})
+		if !errors.As(err, &pe) || len(pe.Fields) != 1 || !strings.Contains(pe.Fields[0].Message, "overlaps "+e.cara.Name+"’s checkbox “I have read the terms” on page 1") {
 			t.Fatalf("field errors: %+v", err)
 		}
 		got, err := e.ss.Get(e.ctx, e.pat, env.ID)

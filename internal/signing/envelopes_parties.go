@@ -389,7 +389,7 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 		}
 	}
 	if errs == nil {
-		errs = overlaps(out, src)
+		errs = overlaps(out, src, byID)
 	}
 	if len(out) > maxFields {
 		errs = append(errs, platform.FieldError{Field: "fields", Message: fmt.Sprintf("An envelope can have at most %d fields", maxFields)})
@@ -398,6 +398,23 @@ func placeFields(env Envelope, rs []Recipient, in []FieldInput) ([]Field, error)
 		return nil, platform.Invalid("Check the fields", errs...)
 	}
 	return out, nil
+}
+
+// FieldSize is a kind's usual size in points, for pages that draw a
+// field before it is saved.
+func FieldSize(kind string) (w, h float64) { return fieldSize(kind) }
+
+// PositionPlaces are where a field of kind put at a named position lands
+// on a document of pages (one place, or one per page), each with the
+// kind's usual size; false for a position not in Positions. The fields
+// page draws them on its page maps before the fields are saved.
+func PositionPlaces(pos string, pages int, kind string) ([]Field, bool) {
+	w, h := fieldSize(kind)
+	ps, ok := named(strings.ToLower(strings.TrimSpace(pos)), pages, 0, w, h)
+	for i := range ps {
+		ps[i].Width, ps[i].Height = w, h
+	}
+	return ps, ok
 }
 
 // named turns a named position into places (one, or one per page).
@@ -425,8 +442,9 @@ func named(pos string, pages, page int, w, h float64) ([]Field, bool) {
 
 // overlaps refuses two fields that cover each other on the same page:
 // the sealed PDF would print one signer's box over another's. Each
-// clash is reported once, on the later field, naming the earlier.
-func overlaps(out []Field, src []int) []platform.FieldError {
+// clash is reported once, on the later field, naming the earlier by its
+// recipient, kind and label, so the sender knows which one to move.
+func overlaps(out []Field, src []int, who map[string]Recipient) []platform.FieldError {
 	var errs []platform.FieldError
 	seen := map[int]bool{}
 	for j := range out {
@@ -438,11 +456,29 @@ func overlaps(out []Field, src []int) []platform.FieldError {
 			if a.X < b.X+b.Width && b.X < a.X+a.Width && a.Y < b.Y+b.Height && b.Y < a.Y+a.Height {
 				seen[src[j]] = true
 				errs = append(errs, platform.FieldError{Field: fmt.Sprintf("fields[%d].position", src[j]),
-					Message: fmt.Sprintf("This field overlaps another on page %d (at x %g, y %g): move one of them", a.Page, a.X, a.Y)})
+					Message: fmt.Sprintf("This field overlaps %s on page %d (at x %g, y %g): move one of them", fieldWords(a, who[a.RecipientID].Name), a.Page, a.X, a.Y)})
 			}
 		}
 	}
 	return errs
+}
+
+// fieldKindWords name a kind of field in a sentence.
+var fieldKindWords = map[string]string{FieldSignature: "signature", FieldInitials: "initials", FieldDate: "date", FieldText: "text field", FieldCheckbox: "checkbox"}
+
+// fieldWords names a field in a sentence: Sam Supplier's checkbox
+// “I have read the terms”.
+func fieldWords(f Field, name string) string {
+	s := fieldKindWords[f.Kind]
+	if name != "" {
+		s = name + "’s " + s
+	} else {
+		s = "the " + s
+	}
+	if f.Label != "" {
+		s += " “" + f.Label + "”"
+	}
+	return s
 }
 
 // DefaultSignaturePlaces are where the fields form first puts the

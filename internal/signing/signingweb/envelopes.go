@@ -22,10 +22,11 @@ type envelopesPart struct {
 	ss        *signing.Store
 	dir       platform.Directory
 	workflows Workflows // nil: no services engine to ask for signatures
+	pictures  *pictureCache
 }
 
 func (p *envelopesPart) init(ctx context.Context, m *Module) error {
-	p.ss, p.dir = m.ss, m.d.Directory
+	p.ss, p.dir, p.pictures = m.ss, m.d.Directory, newPictureCache()
 	if m.d.Events != nil {
 		if err := m.d.Events.Declare(signing.EventEnvelope); err != nil {
 			return err
@@ -53,6 +54,7 @@ func (p *envelopesPart) web(srv *web.Server, m *Module) error {
 	page("POST /envelopes/{id}/void", p.void)
 	page("POST /envelopes/{id}/discard", p.discard)
 	page("GET /envelopes/{id}/documents/{which}", p.document)
+	page("GET /envelopes/{id}/pages/{n}", p.pagePicture)
 	p.routeAPI(srv.API())
 	p.templatesWeb(srv)
 	return nil

@@ -29,6 +29,8 @@ type editPage struct {
 	Kinds      []web.Option
 	Positions  []web.Option
 	Recipients []web.Option
+	// Places and Sizes, JSON for the page maps: see placesJSON.
+	Places, Sizes string
 
 	StaffOption, ReassignOption, CodeOptions []web.Option
 }
@@ -123,22 +125,7 @@ var engineField = regexp.MustCompile(`^(recipients|fields)\[(\d+)\]\.(\w+)$`)
 // formErrors renames the engine's field errors (recipients[2].email)
 // to the form's inputs (r5-email), through the rows that were sent.
 func formErrors(r *http.Request, err error, prefix string, rows []int, rename map[string]string) *web.Form {
-	f := web.FormErrors(r, err)
-	for i, fe := range f.Errors {
-		m := engineField.FindStringSubmatch(fe.Field)
-		if m == nil {
-			continue
-		}
-		k, _ := strconv.Atoi(m[2])
-		name := m[3]
-		if n, ok := rename[name]; ok {
-			name = n
-		}
-		if k < len(rows) {
-			f.Errors[i].Field = fmt.Sprintf("%s%d-%s", prefix, rows[k], name)
-		}
-	}
-	return f
+	return rowErrors(web.FormErrors(r, err), engineField, map[string]formRows{"recipients": {prefix, rows}, "fields": {prefix, rows}}, rename)
 }
 
 func (p *envelopesPart) saveRecipients(w http.ResponseWriter, r *http.Request) error {
@@ -221,15 +208,9 @@ func (p *envelopesPart) staffByEmail(r *http.Request, sub *platform.Subject, ema
 }
 
 func (p *envelopesPart) fieldsPage(env signing.Envelope, f *web.Form, n int) editPage {
-	pg := editPage{Form: f, Env: env, Rows: rowsOf(n)}
-	for _, k := range []string{signing.FieldSignature, signing.FieldInitials, signing.FieldDate, signing.FieldText, signing.FieldCheckbox} {
-		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: kindNames[k]})
-	}
-	pg.Positions = []web.Option{{Value: "", Text: "At the page, x and y given"}}
-	for _, pos := range signing.Positions {
-		pg.Positions = append(pg.Positions, web.Option{Value: pos, Text: strings.ToUpper(pos[:1]) + pos[1:]})
-	}
-	pg.Recipients = []web.Option{{Value: "", Text: "Nobody (leave the row empty)"}}
+	pg := editPage{Form: f, Env: env, Rows: rowsOf(n), Kinds: kindOptions, Positions: positionOptions}
+	pg.Places, pg.Sizes = placesJSON(env.Pages)
+	pg.Recipients = []web.Option{nobody}
 	for _, rc := range env.Recipients {
 		if rc.Role != signing.RoleCopy {
 			pg.Recipients = append(pg.Recipients, web.Option{Value: rc.ID, Text: fmt.Sprintf("%s (step %d, %s)", rc.Name, rc.Step, strings.ToLower(roleNames[rc.Role]))})
@@ -251,11 +232,7 @@ func (p *envelopesPart) fieldsForm(w http.ResponseWriter, r *http.Request) error
 	for i, f := range env.Fields {
 		k := fmt.Sprintf("f%d-", i)
 		v.Set(k+"recipient", f.RecipientID)
-		v.Set(k+"kind", f.Kind)
-		v.Set(k+"page", strconv.Itoa(f.Page))
-		v.Set(k+"x", strconv.FormatFloat(f.X, 'f', -1, 64))
-		v.Set(k+"y", strconv.FormatFloat(f.Y, 'f', -1, 64))
-		v.Set(k+"label", f.Label)
+		setFieldRow(v, k, signing.FieldInput{Kind: f.Kind, Page: f.Page, X: f.X, Y: f.Y, Label: f.Label})
 	}
 	n := len(env.Fields)
 	// With no fields yet, a row per signer with their signature on the
@@ -323,8 +300,9 @@ func (p *envelopesPart) saveFields(w http.ResponseWriter, r *http.Request) error
 		if r.FormValue(k+"recipient") == "" {
 			continue
 		}
-		in = append(in, signing.FieldInput{RecipientID: r.FormValue(k + "recipient"), Kind: r.FormValue(k + "kind"), Position: r.FormValue(k + "position"),
-			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y")), Label: r.FormValue(k + "label")})
+		fi := readFieldRow(r, k)
+		fi.RecipientID = r.FormValue(k + "recipient")
+		in = append(in, fi)
 		rows = append(rows, i)
 	}
 	_, err = p.ss.SetFields(r.Context(), sub, env.ID, in)

@@ -39,16 +39,10 @@ func (p *envelopesPart) templateEditPage(t signing.Template, f *web.Form, roleRo
 	pg := templateEditPage{Form: f, Template: t, RoleRows: rowsOf(roleRows), FieldRows: rowsOf(fieldRows), Roles: roleOptions,
 		MergeFields: signing.MergeFields(f.Value("body"))}
 	pg.VersionSaved, _ = strconv.Atoi(f.Value("version"))
-	for _, k := range []string{signing.FieldSignature, signing.FieldInitials, signing.FieldDate, signing.FieldText, signing.FieldCheckbox} {
-		pg.Kinds = append(pg.Kinds, web.Option{Value: k, Text: kindNames[k]})
-	}
-	pg.Positions = []web.Option{{Value: "", Text: "At the page, x and y given"}}
-	for _, pos := range signing.Positions {
-		pg.Positions = append(pg.Positions, web.Option{Value: pos, Text: strings.ToUpper(pos[:1]) + pos[1:]})
-	}
+	pg.Kinds, pg.Positions = kindOptions, positionOptions
 	// A field names its role by the role's row, so the choices follow
 	// the role rows as they stand on the form (saved or not).
-	pg.RoleChoices = []web.Option{{Value: "", Text: "Nobody (leave the row empty)"}}
+	pg.RoleChoices = []web.Option{nobody}
 	for i := range roleRows {
 		text := fmt.Sprintf("Role %d", i+1)
 		if l := strings.TrimSpace(f.Value(fmt.Sprintf("ro%d-label", i))); l != "" {
@@ -76,14 +70,7 @@ func templateValues(t signing.Template) url.Values {
 	for i, tf := range t.Placed {
 		k := fmt.Sprintf("tf%d-", i)
 		v.Set(k+"role", strconv.Itoa(tf.Role))
-		v.Set(k+"kind", tf.Kind)
-		v.Set(k+"position", tf.Position)
-		v.Set(k+"label", tf.Label)
-		if tf.Position == "" {
-			v.Set(k+"page", strconv.Itoa(tf.Page))
-			v.Set(k+"x", strconv.FormatFloat(tf.X, 'f', -1, 64))
-			v.Set(k+"y", strconv.FormatFloat(tf.Y, 'f', -1, 64))
-		}
+		setFieldRow(v, k, signing.FieldInput{Kind: tf.Kind, Position: tf.Position, Page: tf.Page, X: tf.X, Y: tf.Y, Label: tf.Label})
 	}
 	v.Set(fmt.Sprintf("tf%d-kind", len(t.Placed)), signing.FieldSignature)
 	v.Set("role-rows", strconv.Itoa(len(t.Roles)+1))
@@ -186,8 +173,8 @@ func templateInput(r *http.Request, nr, nf int) (in signing.TemplateInput, roleR
 		if !ok {
 			role = -1 // a role row left empty: the engine says to choose one
 		}
-		in.Fields = append(in.Fields, signing.TemplateField{Role: role, Kind: r.FormValue(k + "kind"), Position: r.FormValue(k + "position"),
-			Page: number(r.FormValue(k + "page")), X: coord(r.FormValue(k + "x")), Y: coord(r.FormValue(k + "y")), Label: r.FormValue(k + "label")})
+		fi := readFieldRow(r, k)
+		in.Fields = append(in.Fields, signing.TemplateField{Role: role, Kind: fi.Kind, Position: fi.Position, Page: fi.Page, X: fi.X, Y: fi.Y, Label: fi.Label})
 		fieldRows = append(fieldRows, i)
 	}
 	return in, roleRows, fieldRows
@@ -199,24 +186,13 @@ var templateField = regexp.MustCompile(`^(roles|fields)\[(\d+)\]\.(\w+)$`)
 // fields[0].page) on the form's inputs (ro2-label, tf0-page) through the
 // rows they came from.
 func templateFormErrors(r *http.Request, err error, roleRows, fieldRows []int) *web.Form {
-	f := web.FormErrors(r, err)
+	f := rowErrors(web.FormErrors(r, err), templateField, map[string]formRows{"roles": {"ro", roleRows}, "fields": {"tf", fieldRows}},
+		map[string]string{"width": "kind"})
 	for i, fe := range f.Errors {
-		switch m := templateField.FindStringSubmatch(fe.Field); {
-		case m != nil && m[1] == "roles":
-			if k, _ := strconv.Atoi(m[2]); k < len(roleRows) {
-				f.Errors[i].Field = fmt.Sprintf("ro%d-%s", roleRows[k], m[3])
-			}
-		case m != nil:
-			name := m[3]
-			if name == "width" {
-				name = "kind" // the form has no size: the kind gives it
-			}
-			if k, _ := strconv.Atoi(m[2]); k < len(fieldRows) {
-				f.Errors[i].Field = fmt.Sprintf("tf%d-%s", fieldRows[k], name)
-			}
-		case fe.Field == "roles":
+		switch fe.Field {
+		case "roles":
 			f.Errors[i].Field = "ro0-label"
-		case fe.Field == "fields":
+		case "fields":
 			f.Errors[i].Field = "tf0-role"
 		}
 	}

@@ -88,7 +88,7 @@ func TestEnvelopePages(t *testing.T) {
 		// Two boxes in the same place are refused, on the later row.
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
-			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"56"}, "f2-y": {"56"}}), 422, `href="#f2-position"`, "overlaps another on page 3")
+			"f2-recipient": {rs[1].ID}, "f2-kind": {"signature"}, "f2-page": {"3"}, "f2-x": {"56"}, "f2-y": {"56"}}), 422, `href="#f2-position"`, "overlaps Sam Supplier’s signature on page 3")
 		want(t, pat.PostForm(base+"/fields", url.Values{"rows": {"3"},
 			"f0-recipient": {rs[0].ID}, "f0-kind": {"signature"}, "f0-position": {"bottom of the last page"},
 			"f1-recipient": {rs[0].ID}, "f1-kind": {"text"}, "f1-page": {"3"}, "f1-x": {"320"}, "f1-y": {"300"}, "f1-label": {"Company number"},
@@ -104,7 +104,11 @@ func TestEnvelopePages(t *testing.T) {
 		want(t, pat.Get(base+"/fields"), 200, `name="f1-label"`, `value="Company number"`)
 
 		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf",
-			"code by text message to &#43;447700900123")
+			"code by text message to &#43;447700900123", "Not sent yet")
+		// A draft's recipients are not waiting for a turn: it was never sent.
+		if strings.Contains(pat.Get(base).Body, "Waiting for their turn") {
+			t.Fatal("a draft's recipient is said to wait for their turn")
+		}
 		doc := pat.Get(base + "/documents/original.pdf")
 		want(t, doc, 200, "%PDF-")
 		if doc.Header.Get("Content-Type") != "application/pdf" {

@@ -92,7 +92,7 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 		for len(out.Steps) < rc.Step {
 			out.Steps = append(out.Steps, nil)
 		}
-		out.Steps[rc.Step-1] = append(out.Steps[rc.Step-1], recipientRow{Recipient: rc, RoleName: roleNames[rc.Role], StatusName: recipientStatusNames[rc.Status],
+		out.Steps[rc.Step-1] = append(out.Steps[rc.Step-1], recipientRow{Recipient: rc, RoleName: roleNames[rc.Role], StatusName: recipientStatus(env, rc),
 			Acted: day(rc.ActedAt), Current: env.Status == signing.EnvelopeSent && rc.Step == env.CurrentStep})
 	}
 	for _, fl := range env.Fields {
@@ -109,6 +109,21 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 		}
 	}
 	return out, nil
+}
+
+// recipientStatus says where a recipient stands. Nobody waits for a
+// turn on a draft, which has not been sent, nor on an envelope that
+// ended (voided, declined, expired) before their turn came.
+func recipientStatus(env signing.Envelope, rc signing.Recipient) string {
+	if rc.Status == signing.RecipientWaiting {
+		switch env.Status {
+		case signing.EnvelopeDraft:
+			return "Not sent yet"
+		case signing.EnvelopeVoided, signing.EnvelopeDeclined, signing.EnvelopeExpired:
+			return "Never asked"
+		}
+	}
+	return recipientStatusNames[rc.Status]
 }
 
 func (p *envelopesPart) view(w http.ResponseWriter, r *http.Request) error {
