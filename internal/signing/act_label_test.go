@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -15,16 +16,26 @@ import (
 // signer signs, ticked or not, so the page says what the tick answers;
 // pdftotext reads it on the box's line. A box near the right margin still
 // gets its label, smaller.
+//
+// On a one-page contract the signature's object number is a suffix of a
+// later object's ("5 0 obj" inside "15 0 obj"), which once made the
+// signer's step panic placing the signature; both lengths are signed.
 func TestCheckboxLabelPrinted(t *testing.T) {
+	for _, pages := range []int{2, 1} {
+		t.Run(fmt.Sprintf("%d-pages", pages), func(t *testing.T) { checkboxLabelsPrinted(t, pages) })
+	}
+}
+
+func checkboxLabelsPrinted(t *testing.T, pages int) {
 	storetest.Each(t, cerMods, func(t *testing.T, db *store.DB) {
 		signingtest.Need(t, "pdftotext")
 		c := newCeremony(t, db, "")
-		env, _ := c.insertCeremonyTestEnvelope("Declaration", signingtest.Contract(t, 2),
+		env, _ := c.insertCeremonyTestEnvelope("Declaration", signingtest.Contract(t, pages),
 			ceremonyRecipient{step: 1, role: RoleSigner, user: c.cara, fields: []Field{
-				{Kind: FieldSignature, Page: 2, X: 72, Y: 90, Width: 200, Height: 64, Required: true},
-				{Kind: FieldCheckbox, Page: 2, X: 72, Y: 300, Width: 14, Height: 14, Label: "I have read the terms"},
-				{Kind: FieldCheckbox, Page: 2, X: 72, Y: 330, Width: 14, Height: 14, Label: "Send me a copy by post"},
-				{Kind: FieldCheckbox, Page: 2, X: 500, Y: 360, Width: 14, Height: 14, Label: "Insured"}}})
+				{Kind: FieldSignature, Page: pages, X: 72, Y: 90, Width: 200, Height: 64, Required: true},
+				{Kind: FieldCheckbox, Page: pages, X: 72, Y: 300, Width: 14, Height: 14, Label: "I have read the terms"},
+				{Kind: FieldCheckbox, Page: pages, X: 72, Y: 330, Width: 14, Height: 14, Label: "Send me a copy by post"},
+				{Kind: FieldCheckbox, Page: pages, X: 500, Y: 360, Width: 14, Height: 14, Label: "Insured"}}})
 		c.run()
 		cara := Actor{Subject: c.cara, EnvelopeID: env.ID, Addr: "10.0.0.9"}
 		cer, err := c.ss.Open(c.ctx, cara)

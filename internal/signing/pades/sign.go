@@ -413,11 +413,14 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 	}
 
 	out = u.bytes()
-	// Find the signature object in the output to place /Contents.
-	marker := []byte(strconv.FormatUint(uint64(sigID), 10) + " 0 obj\n")
-	at := bytes.LastIndex(out, marker)
-	if at < len(doc) {
+	// Find the signature object in the update to place /Contents. Every
+	// object the update writes starts a line, so the marker starts with
+	// the newline before it: without, "5 0 obj" was found inside a later
+	// "15 0 obj" and the signature placed in the wrong object (a panic).
+	marker := []byte("\n" + strconv.FormatUint(uint64(sigID), 10) + " 0 obj\n")
+	i := bytes.Index(out[len(doc)-1:], marker)
+	if i < 0 {
 		return nil, "", 0, errors.New("signature object not written")
 	}
-	return out, field, at + len(marker) + contentsInSig, nil
+	return out, field, len(doc) - 1 + i + len(marker) + contentsInSig, nil
 }
