@@ -198,22 +198,6 @@ func TestTemplateViewMatchesPreview(t *testing.T) {
 			"body": {"Your code is {((code))}. " + strings.Repeat("x", 138)}, "statutory": {"yes"}})
 		want(t, res, 200, "Code saved")
 		sms := tplIDRE.FindStringSubmatch(res.Body)[1]
-		// The hint and saving agree: emoji are refused, as Notify refuses
-		// them, and the hint says so.
-		want(t, dee.Get("/post/templates/new?kind=sms"), 200, "Emoji cannot be used", `data-count-url="/post/templates/count"`, "js/sms-count.js")
-		want(t, dee.PostForm("/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"sms"}, "name": {"Smile"},
-			"body": {"Thanks 😀"}, "statutory": {"no"}}), 422, "You cannot use 😀 in text messages", "Emoji cannot be used")
-		// Its length, as drawn and as typed: the edit form of a text
-		// message counts it, and the count address follows the typing.
-		want(t, dee.Get("/post/templates/"+sms+"/edit"), 200, `data-count-url="/post/templates/count?kind=sms"`, "166 characters, sent as 2 text messages")
-		if strings.Contains(dee.Get("/post/templates/"+id+"/edit").Body, "data-dbtp-sms-count") {
-			t.Fatal("an email's form counts text messages")
-		}
-		want(t, dee.PostForm("/post/templates/count?kind=sms", url.Values{"body": {"Hi ((name)), see you at the Siân Centre"}}), 200,
-			`"words":"39 characters, sent as 1 text message`, "It needs Unicode")
-		want(t, dee.PostForm("/post/templates/count", url.Values{"kind": {"sms"}, "body": {"Thanks 😀"}}), 200, "You cannot use 😀 in text messages")
-		want(t, dee.PostForm("/post/templates/count", url.Values{"kind": {"email"}, "body": {"Thanks"}}), 200, `"words":""`)
-		want(t, e.browser("Rita").PostForm("/post/templates/count", url.Values{"kind": {"sms"}, "body": {"x"}}), 403)
 		// 159 characters fit one text, but the braces take two places each: 161, two texts.
 		want(t, dee.Get("/post/templates/"+sms+"/preview?p.code=1234"), 200, "159 characters (^ { } [ ] ~ | € and \\ take two places each, so it takes 161",
 			"Sent as 2 text messages")
