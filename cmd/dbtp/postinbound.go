@@ -118,9 +118,16 @@ func (c inboundCases) SearchCases(ctx context.Context, sub *platform.Subject, te
 	if err != nil {
 		return nil, err
 	}
+	// A search does not load the cases' answers, which hold their
+	// people's names: each case found is looked up (ten at most) so the
+	// list can say whose case it is.
 	var out []post.CaseRef
 	for _, cs := range page.Cases {
-		out = append(out, caseRef(cs))
+		ref, err := c.FindCase(ctx, sub, cs.Reference)
+		if err != nil {
+			ref = caseRef(cs)
+		}
+		out = append(out, ref)
 	}
 	return out, nil
 }

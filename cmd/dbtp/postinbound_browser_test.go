@@ -72,6 +72,16 @@ func (j *journey) postRoom(t *testing.T) {
 		t.Fatalf("triage without its reasons: %q", s)
 	}
 	j.check(t, sam, "triage with reasons")
+	// At 320 px the list stacks: why each letter waits is on the screen,
+	// not in a column scrolled out of sight.
+	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	onScreen, err := chromedp.Run(sam, chromedp.Evaluate[bool](`(() => { const rs = [...document.querySelectorAll(".dbtp-triage-reason")];
+		return rs.length > 0 && rs.every(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth; }); })()`))
+	postShot(t, sam, "inbound-triage-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
+	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
+	if err != nil || !onScreen {
+		t.Fatalf("at 320 px why letters wait is off the screen (%v)", err)
+	}
 
 	// A demo letter from triage: the scan and what was read.
 	open(t, sam, r.url+"/post/inbound?status=all")
@@ -91,10 +101,19 @@ func (j *journey) postRoom(t *testing.T) {
 	}
 	j.check(t, sam, "route refused")
 	open(t, sam, r.url+href+"?q=COMP")
-	if n := countOf(t, sam, `main table form[action$="/route"] button`); n == 0 {
+	n := countOf(t, sam, `main table form[action$="/route"] button`)
+	if n == 0 {
 		t.Fatalf("no cases found: %q", text(t, sam, "main"))
 	}
+	// Each case found names its person, so the right one is chosen.
+	named, err := chromedp.Run(sam, chromedp.Evaluate[int](`[...document.querySelectorAll('main table td[data-label="Person"]')].filter(td => /[A-Z][a-z]+ [A-Z]/.test(td.textContent)).length`))
+	if err != nil || named != n {
+		t.Fatalf("%d of %d cases found name their person (%v): %q", named, n, err, text(t, sam, "main table"))
+	}
 	j.check(t, sam, "cases found")
+	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	postShot(t, sam, "inbound-cases-found-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
+	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
 	// Eleanor Hughes's letter is not about the complaint found: asked
 	// first, then filed once confirmed.
 	resp, err := chromedp.RunResponse(sam, chromedp.Submit(chromedp.CSS(`main table form[action$="/route"]`)))
@@ -105,6 +124,13 @@ func (j *journey) postRoom(t *testing.T) {
 	if s := text(t, sam, "#mismatch"); !strings.Contains(s, "This letter may not be about case COMP-") || !strings.Contains(s, "Eleanor Hughes") {
 		t.Fatalf("the question: %q", s)
 	}
+	// The question has the focus, with scripts or without (autofocus).
+	if id, err := chromedp.Run(sam, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || id != "mismatch-heading" {
+		t.Fatalf("the focus is on %q, not the question (%v)", id, err)
+	}
+	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	postShot(t, sam, "inbound-mismatch-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
+	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
 	j.check(t, sam, "is this the right case")
 	submitAndWait(t, sam, `#mismatch form`, ".govuk-notification-banner")
 	if s := text(t, sam, "main"); !strings.Contains(s, "Filed on case COMP-") || !strings.Contains(s, "by hand") || !strings.Contains(s, "Filed on the wrong case?") {
@@ -152,5 +178,22 @@ func waitRead(t *testing.T, r *running, name string) {
 			t.Fatalf("%s was not read", name)
 		}
 		<-time.After(200 * time.Millisecond)
+	}
+}
+
+// postShot saves a screenshot of the whole page as name.png in the folder
+// DBTP_TEST_SHOTS names, for a person to look at; without it, nothing.
+func postShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("DBTP_TEST_SHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -118,6 +118,12 @@ func TestInboundPostFiledOnCase(t *testing.T) {
 		}
 		<-time.After(200 * time.Millisecond)
 	}
+	// Cases found by search name their person (the services engine's
+	// search does not load answers: each is looked up).
+	found, err := in.SearchCases(ctx, sys, c.Reference, 5)
+	if err != nil || len(found) != 1 || found[0].Person() == "" {
+		t.Fatalf("cases found without their person: %+v %v", found, err)
+	}
 	// Routing it again by hand is refused, and nothing is filed twice.
 	if _, err := in.Route(ctx, sys, id, c.Reference, false); platform.CodeOf(err) != platform.CodeConflict {
 		t.Fatalf("routed twice: %v", err)

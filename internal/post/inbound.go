@@ -82,7 +82,8 @@ type CaseDesk interface {
 	// not-found error.
 	FindCase(ctx context.Context, sub *platform.Subject, reference string) (CaseRef, error)
 	// SearchCases finds open and closed cases sub may read by words of
-	// their reference or summary, for routing by hand.
+	// their reference or summary, for routing by hand, each with its
+	// person's names (Names) so the list can say whose case it is.
 	SearchCases(ctx context.Context, sub *platform.Subject, text string, limit int) ([]CaseRef, error)
 	// FileOnCase keeps doc with the case as the platform. It is
 	// idempotent on doc.ID: filing the same item twice files it once.
@@ -99,11 +100,20 @@ type CaseDesk interface {
 
 // CaseRef is a case as routing shows and files on it. Names and
 // Postcodes are the case's person as the case knows them (FindCase fills
-// them; a search need not), for warning when a letter seems to be
-// someone else's.
+// both; SearchCases the names), for warning when a letter seems to be
+// someone else's and for saying whose case a found one is.
 type CaseRef struct {
 	ID, Reference, Title, State, UnitID, AssigneeID string
 	Names, Postcodes                                []string
+}
+
+// Person is the case's person as a list of cases names them: the first
+// name the case knows (its applicant's, if any), or "".
+func (c CaseRef) Person() string {
+	if len(c.Names) == 0 {
+		return ""
+	}
+	return c.Names[0]
 }
 
 // CaseDocument is a scan filed on a case.

@@ -142,7 +142,7 @@ func TestInboundMove(t *testing.T) {
 		_, err = in.Route(e.ctx, e.cas, id, "COMP-2026-000007", false)
 		var me *MismatchError
 		if platform.CodeOf(err) != platform.CodeConflict || !errors.As(err, &me) || len(me.Differences) != 2 ||
-			me.Differences[0] != "The letter names Jane Smith, but the case is for Arthur Dent." ||
+			me.Differences[0] != "The letter names Mrs Jane Smith, but the case is for Arthur Dent." ||
 			me.Differences[1] != "The letter's postcode is NS1 4AB, but the case's is NS4 2XY." {
 			t.Fatalf("mismatch: %v %+v", err, me)
 		}

@@ -41,7 +41,9 @@ var (
 )
 
 // Find looks for case references, postcodes and names in text, each
-// listed once in the order first seen.
+// listed once in the order first seen. A name is the same name with or
+// without its title ("Joan Baxter" in the signature, "Mrs Joan Baxter"
+// above the address): it is listed once, in its fuller form.
 func Find(text string) Findings {
 	var f Findings
 	for _, m := range referenceRE.FindAllStringSubmatch(text, -1) {
@@ -51,7 +53,7 @@ func Find(text string) Findings {
 		f.Postcodes = appendOnce(f.Postcodes, strings.ToUpper(m[1])+" "+strings.ToUpper(m[2]))
 	}
 	for _, m := range signoffRE.FindAllStringSubmatch(text, -1) {
-		f.Names = appendOnce(f.Names, m[1])
+		f.Names = appendName(f.Names, m[1])
 	}
 	for _, m := range titledRE.FindAllStringSubmatch(text, -1) {
 		words := strings.Fields(m[2])
@@ -62,7 +64,7 @@ func Find(text string) Findings {
 			}
 		}
 		if len(words) > 0 {
-			f.Names = appendOnce(f.Names, m[1]+" "+strings.Join(words, " "))
+			f.Names = appendName(f.Names, m[1]+" "+strings.Join(words, " "))
 		}
 	}
 	return f
@@ -73,4 +75,27 @@ func appendOnce(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// titleRE is a title before a name, as titledRE reads one.
+var titleRE = regexp.MustCompile(`^(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? +`)
+
+// untitled is a name without its title, for comparing names.
+func untitled(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(titleRE.ReplaceAllString(strings.TrimSpace(name), "")), " "))
+}
+
+// appendName adds name to list unless the list has it, titled or not; of
+// the two, the longer (the one with its title) is kept where the first was.
+func appendName(list []string, name string) []string {
+	key := untitled(name)
+	for i, n := range list {
+		if untitled(n) == key {
+			if len(name) > len(n) {
+				list[i] = name
+			}
+			return list
+		}
+	}
+	return append(list, name)
 }

@@ -29,8 +29,13 @@ Jane Smith
 		// "ns1  4ab" has two spaces: not a postcode as written.
 		t.Errorf("postcodes %q, want %q", f.Postcodes, want)
 	}
-	if want := []string{"Jane Smith", "Mrs Jane Smith", "Mr Brown"}; !slices.Equal(f.Names, want) {
+	// Jane Smith signs the letter she heads as Mrs Jane Smith: one name,
+	// the fuller, where she was first seen.
+	if want := []string{"Mrs Jane Smith", "Mr Brown"}; !slices.Equal(f.Names, want) {
 		t.Errorf("names %q, want %q", f.Names, want)
+	}
+	if f := Find("Dr. Joan Baxter wrote, with Ms Joan Baxter-Hale.\n\nKind regards,\n\nJoan Baxter\n"); !slices.Equal(f.Names, []string{"Dr Joan Baxter", "Ms Joan Baxter-Hale"}) {
+		t.Errorf("names %q", f.Names)
 	}
 	if !Find("nothing here").Empty() {
 		t.Error("findings in plain text")

@@ -73,7 +73,7 @@ func TestReadTypedLetter(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		f := Find(text)
-		if !slices.Equal(f.References, []string{"COMP-2026-000042"}) || !slices.Contains(f.Postcodes, "NS4 2XY") || !slices.Contains(f.Names, "Arthur Dent") {
+		if !slices.Equal(f.References, []string{"COMP-2026-000042"}) || !slices.Contains(f.Postcodes, "NS4 2XY") || !slices.Equal(f.Names, []string{"Mr Arthur Dent"}) {
 			t.Errorf("%s: findings %+v in\n%s", c.name, f, text)
 		}
 	}

@@ -50,6 +50,19 @@ func sentenceCase(name string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
+// lowerFirst is a label within a sentence: "Received date" is "received
+// date", but "NHS number" stays as it is.
+func lowerFirst(label string) string {
+	r, n := utf8.DecodeRuneInString(label)
+	if n == 0 {
+		return label
+	}
+	if r2, _ := utf8.DecodeRuneInString(label[n:]); unicode.IsUpper(r2) {
+		return label
+	}
+	return string(unicode.ToLower(r)) + label[n:]
+}
+
 // caseValue is what the case knows for a placeholder named name (as
 // NameKey matches names), or "": the person's name, the case's reference,
 // the service, the dates it was received and is due, and the link to the

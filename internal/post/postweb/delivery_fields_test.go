@@ -23,7 +23,7 @@ func TestSendPageFieldsFromTheCase(t *testing.T) {
 			Email: "rita@example.org", Service: "Make a complaint", SubmittedAt: received, DueAt: received.AddDate(0, 0, 14),
 			RequestPath: "/services/requests/COMP-2026-000123"}})
 		tpl := e.adultsTemplate(post.KindEmail, "((service)): ((reference))",
-			"Dear ((name)),\n\nWe received it on ((received date)) and will reply by ((due date)).((callback?? We will phone you first.))\n\nSee ((case link)).\n\n((officer))")
+			"Dear ((name)),\n\nWe received it on ((received_date)) and will reply by ((due date)).((callback?? We will phone you first.))\n\nSee ((case link)).\n\n((officer))")
 		page := "/post/send?" + url.Values{"case": {"case_1"}, "template": {tpl.ID}}.Encode()
 		cas := e.browser("Cas")
 		res := cas.Get(page)
@@ -40,6 +40,18 @@ func TestSendPageFieldsFromTheCase(t *testing.T) {
 		want(t, res, 200, "Check your message", "will reply by 16 November 2026.")
 		if strings.Contains(res.Body, "phone you first") {
 			t.Fatal("No still adds the condition's text")
+		}
+		// A placeholder left empty is asked for in its label's words.
+		empty := url.Values{}
+		for k, v := range form {
+			empty[k] = v
+		}
+		empty.Set("p4", "")
+		empty.Del("p6")
+		res = cas.PostForm(page, empty)
+		want(t, res, 422, "Enter received date", `href="#p4"`, "Choose yes or no for callback", `href="#p6"`)
+		if strings.Contains(res.Body, "received_date") {
+			t.Fatalf("the error names the placeholder raw:\n%s", res.Body)
 		}
 		form.Set("p6", "yes")
 		want(t, cas.PostForm(page, form), 200, "will reply by 16 November 2026. We will phone you first.")

@@ -363,13 +363,20 @@ func (p *deliveryPart) refused(w http.ResponseWriter, r *http.Request, m *Module
 		return err
 	}
 	// The engine names placeholders "p:<name>"; the page's fields are
-	// p1, p2... The summary lists the problems in the form's order.
+	// p1, p2..., and a missing one is asked for in its label's words
+	// ("Enter received date" for ((received_date))), as the form shows it.
+	// The summary lists the problems in the form's order.
 	order := map[string]int{"reason": -3, "to": -2, "address": -1}
 	for i, f := range pg.Fields {
 		order[f.ID] = i
 		for j := range pe.Fields {
 			if pe.Fields[j].Field == "p:"+f.Name {
 				pe.Fields[j].Field = f.ID
+				if f.Condition {
+					pe.Fields[j].Message = "Choose yes or no for " + lowerFirst(f.Label)
+				} else {
+					pe.Fields[j].Message = "Enter " + lowerFirst(f.Label)
+				}
 			}
 		}
 	}

@@ -37,13 +37,18 @@ func TestInboundTriageMismatchAndMove(t *testing.T) {
 			}
 		}
 		reason := "The reference it quotes, HOUS-2026-000999, matches no case"
-		want(t, cas.Get("/post/inbound"), 200, reason)
+		// The list stacks at 320 px, each cell labelled, so why it waits is seen.
+		want(t, cas.Get("/post/inbound"), 200, reason, `class="govuk-table dbtp-table-stack"`, `data-label="Status"`)
 		want(t, cas.Get("/post/inbound/"+waiting), 200, "Why it is in triage", reason)
+		// The cases found say whose they are.
+		want(t, cas.Get("/post/inbound/"+waiting+"?q=badge"), 200, "Cases found", `data-label="Person">Ford Prefect</td>`, "File on BLUE-2026-000003")
 
 		// By hand on Ford Prefect's case: Arthur Dent's letter asks first.
 		res := cas.PostForm("/post/inbound/"+waiting+"/route", url.Values{"reference": {"BLUE-2026-000003"}})
-		want(t, res, 409, "Is this the right case?", "The letter names Arthur Dent, but the case is for Ford Prefect.",
-			"The letter&#39;s postcode is NS4 2XY, but the case&#39;s is NS9 9ZZ.", "File it on BLUE-2026-000003 anyway", `name="confirm" value="yes"`)
+		want(t, res, 409, "Is this the right case?", "The letter names Mr Arthur Dent, but the case is for Ford Prefect.",
+			"The letter&#39;s postcode is NS4 2XY, but the case&#39;s is NS9 9ZZ.", "File it on BLUE-2026-000003 anyway", `name="confirm" value="yes"`,
+			// focus goes to the question as the page loads, with or without scripts
+			`id="mismatch-heading" tabindex="-1" autofocus>Is this the right case?`, "<title>Is this the right case? - ")
 		if desk.filedOn("case_2") != 0 {
 			t.Fatal("filed before it was confirmed")
 		}

@@ -359,6 +359,13 @@ func (p *sendingPart) letterPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return p.serveLetterPDF(w, r, n)
+}
+
+// serveLetterPDF streams the PDF of letter n, for staff (letterPDF) and
+// for the resident it was sent to (sentPDF), each having checked first
+// that they may see n.
+func (p *sendingPart) serveLetterPDF(w http.ResponseWriter, r *http.Request, n post.Notification) error {
 	if n.Kind != post.KindLetter || n.PDFBlob == "" || p.m.d.Blob == nil {
 		return platform.NotFound("letter PDF")
 	}

@@ -2,12 +2,10 @@ package postweb
 
 import (
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/web"
 )
@@ -76,17 +74,5 @@ func (p *sendingPart) sentPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if n.Kind != post.KindLetter || n.PDFBlob == "" || p.m.d.Blob == nil {
-		return platform.NotFound("letter PDF")
-	}
-	rc, info, err := p.m.d.Blob.Open(r.Context(), n.PDFBlob)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	sendScan(w, "application/pdf", "letter-"+n.ID+".pdf", info.Size)
-	if _, err := io.Copy(w, rc); err != nil {
-		panic(http.ErrAbortHandler) // cut off: the client sees fewer bytes than promised
-	}
-	return nil
+	return p.serveLetterPDF(w, r, n)
 }

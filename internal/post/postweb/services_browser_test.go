@@ -2,6 +2,8 @@ package postweb
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,9 +80,18 @@ func TestBrowserServiceKeys(t *testing.T) {
 			if !eval(`(() => { const k = document.getElementById("new-key"); return k.readOnly && k.offsetWidth >= k.parentElement.clientWidth - 1; })()`) {
 				t.Fatal("the key is not shown full width and read-only")
 			}
-			if copyShown := eval(`!document.querySelector("[data-dbtp-copy]").hidden`); copyShown != js {
+			// The Copy button is there, on the screen, only with javascript
+			// (a hidden attribute alone does not hide a .govuk-button).
+			if copyShown := eval(`[...document.querySelectorAll("main button")].some(b => b.textContent.includes("Copy the key") && b.offsetWidth > 0)`); copyShown != js {
 				t.Fatalf("copy button shown %v with javascript %v", copyShown, js)
 			}
+			// At 320 px the whole key shows in its box: nothing scrolls out of it.
+			do("narrow key", chromedp.EmulateViewport(320, 800))
+			if !eval(`(() => { const k = document.getElementById("new-key"); return k.scrollHeight <= k.clientHeight && k.scrollWidth <= k.clientWidth; })()`) {
+				t.Fatal("at 320 px the key's box hides part of the key")
+			}
+			shot(t, ctx, "key-new-320-"+map[bool]string{true: "js", false: "nojs"}[js])
+			do("wide again", chromedp.EmulateViewport(1024, 800))
 			do("reload", chromedp.Reload())
 			if s := text(); !strings.Contains(s, "This key has been shown") || strings.Contains(s, whole) || keys() != 1 {
 				t.Fatalf("after a reload, %d keys:\n%s", keys(), s)
@@ -119,15 +130,38 @@ func TestBrowserServiceKeys(t *testing.T) {
 				t.Fatalf("the service page at 320 px is %d px wide (%v)", w, err)
 			}
 			// Scrolled down to it, as a person would: the page, not a box within it.
-			do("scroll down to it", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.querySelector('form[action$="/revoke"] button').getBoundingClientRect().top + window.scrollY - 100)`))
-			if !eval(`(() => { const r = document.querySelector('form[action$="/revoke"] button').getBoundingClientRect();
+			do("scroll down to it", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.querySelector('a[href$="/revoke"]').getBoundingClientRect().top + window.scrollY - 100)`))
+			if !eval(`(() => { const r = document.querySelector('a[href$="/revoke"]').getBoundingClientRect();
 				return r.width > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth && r.top >= 0 && r.bottom <= window.innerHeight; })()`) {
 				t.Fatal("the Revoke button is out of view at 320 px")
 			}
-			do("revoke", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)), chromedp.WaitVisible(chromedp.CSS(`.govuk-notification-banner`)))
+			shot(t, ctx, "service-320-"+map[bool]string{true: "js", false: "nojs"}[js])
+			// Revoke asks first; No goes back with the key still live.
+			do("revoke", chromedp.Click(chromedp.CSS(`a[href$="/revoke"]`)), chromedp.WaitVisible(chromedp.CSS(`main form[action$="/revoke"]`)))
+			if s := text(); !strings.Contains(s, "Revoke the API key Case management?") || !strings.Contains(s, "cannot be undone") {
+				t.Fatalf("revoking did not ask first:\n%s", s)
+			}
+			check("revoke: are you sure")
+			shot(t, ctx, "revoke-confirm-320-"+map[bool]string{true: "js", false: "nojs"}[js])
+			do("no, go back", chromedp.Click(chromedp.CSS(`main form[action$="/revoke"] a`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/revoke"]`)))
+			do("revoke again", chromedp.Click(chromedp.CSS(`a[href$="/revoke"]`)), chromedp.WaitVisible(chromedp.CSS(`main form[action$="/revoke"]`)))
+			do("yes, revoke", chromedp.Click(chromedp.CSS(`main form[action$="/revoke"] button`)), chromedp.WaitVisible(chromedp.CSS(`.govuk-notification-banner`)))
 			if s := text(); !strings.Contains(s, "Revoked") {
 				t.Fatalf("after revoking:\n%s", s)
 			}
 		})
 	}
+}
+
+// shot saves a screenshot of the whole page as name.png in the folder
+// DBTP_TEST_SHOTS names, for a person to look at; without it, nothing.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("DBTP_TEST_SHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	noErr(t, err)
+	noErr(t, os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644))
 }

@@ -17,7 +17,8 @@ import (
 
 // The sending services' pages: /post/services (the list, and a form to
 // make one), /post/services/{id} (its settings, its API keys and the
-// forms to make and revoke them; a new key's whole value is shown once),
+// forms to make them; a new key's whole value is shown once),
+// /post/services/{id}/keys/{key}/revoke (asks before revoking a key),
 // /post/services/{id}/settings and /post/services/{id}/bulk (send a
 // template to every row of a CSV file). No JavaScript is needed.
 
@@ -30,6 +31,7 @@ func (p *sendingPart) pageRoutes(srv *web.Server) {
 	rt.Handle("POST /post/services/{id}/settings", web.RequireSignedInFunc(p.saveSettings))
 	rt.Handle("POST /post/services/{id}/keys", web.RequireSignedInFunc(p.createKey))
 	rt.Handle("GET /post/services/{id}/keys/{key}/new", web.RequireSignedInFunc(p.newKeyPage))
+	rt.Handle("GET /post/services/{id}/keys/{key}/revoke", web.RequireSignedInFunc(p.revokeKey))
 	rt.Handle("POST /post/services/{id}/keys/{key}/revoke", web.RequireSignedInFunc(p.revokeKey))
 	rt.Handle("GET /post/services/{id}/bulk", web.RequireSignedInFunc(p.bulkPage))
 	rt.Handle("POST /post/services/{id}/bulk", web.RequireSignedInFunc(p.sendBulk), web.MaxBody(20<<20))
@@ -264,6 +266,9 @@ type newKeyPage struct {
 	// Whole is the whole key, shown on this page once; empty when it has
 	// been shown already.
 	Whole string
+	// Rows is the key's box's height in lines: enough for the whole key
+	// at 320 px, where about twenty of its characters fit a line.
+	Rows int
 }
 
 // newKeyPage shows a key just made, once; the page is never cached.
@@ -284,13 +289,20 @@ func (p *sendingPart) newKeyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "post/services_key_new", newKeyPage{Service: sv, Key: k, Type: sendKeyTypeText(k.Type), Whole: whole})
+	return web.Render(w, r, http.StatusOK, "post/services_key_new", newKeyPage{Service: sv, Key: k, Type: sendKeyTypeText(k.Type), Whole: whole,
+		Rows: max(3, (len(whole)+19)/20)})
 }
 
+// revokeKey asks first, as revoking cannot be undone: a GET, or a post
+// without confirm=yes (a form from an old page), shows the question; the
+// post from it (confirm=yes, with its CSRF token) revokes.
 func (p *sendingPart) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
+	}
+	if r.Method != http.MethodPost || r.PostFormValue("confirm") != "yes" {
+		return p.revokeConfirm(w, r, sub)
 	}
 	if err := p.m.ps.RevokeAPIKey(r.Context(), sub, r.PathValue("id"), r.PathValue("key")); err != nil {
 		return err
@@ -298,6 +310,40 @@ func (p *sendingPart) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	web.SetFlash(w, r, "API key revoked: systems using it can no longer send")
 	http.Redirect(w, r, "/post/services/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
 	return nil
+}
+
+// confirmPage asks before something that cannot be undone; it needs no
+// script.
+type confirmPage struct {
+	Caption, Title, Warning, Action, Button, Back string
+}
+
+func (p *sendingPart) revokeConfirm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
+	sv, err := p.m.ps.Service(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !post.CanKeep(sub, sv.UnitID) {
+		return platform.Errorf(platform.CodeForbidden, "Only managers and designers of the owning unit revoke its API keys")
+	}
+	keys, err := p.m.ps.APIKeys(r.Context(), sub, sv.ID)
+	if err != nil {
+		return err
+	}
+	base := "/post/services/" + url.PathEscape(sv.ID)
+	for _, k := range keys {
+		if k.ID != r.PathValue("key") {
+			continue
+		}
+		if !k.RevokedAt.IsZero() {
+			http.Redirect(w, r, base, http.StatusSeeOther) // revoked already: nothing to ask
+			return nil
+		}
+		return web.Render(w, r, http.StatusOK, "post/confirm", confirmPage{Caption: sv.Name, Title: "Revoke the API key " + k.Name + "?",
+			Warning: "Systems using this " + strings.ToLower(sendKeyTypeText(k.Type)) + " key stop sending at once. This cannot be undone: to send again, they need a new key.",
+			Action:  base + "/keys/" + url.PathEscape(k.ID) + "/revoke", Button: "Yes, revoke the key", Back: base})
+	}
+	return platform.NotFound("API key")
 }
 
 type settingsPage struct {

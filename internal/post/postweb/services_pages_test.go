@@ -58,6 +58,9 @@ func TestServicePages(t *testing.T) {
 		if res.Header.Get("Cache-Control") != "no-store" {
 			t.Fatal("the page with the key may be cached")
 		}
+		if strings.Contains(res.Body, "(Normal)") || strings.Contains(res.Body, "(Live)") || !strings.Contains(res.Body, "Type of key: Live") {
+			t.Fatalf("the key's type is not said once, in words:\n%s", res.Body)
+		}
 		reload := mia.Get(shown)
 		want(t, reload, http.StatusGone, "This key has been shown", "revoke it")
 		if strings.Contains(reload.Body, m[1]) {
@@ -90,9 +93,23 @@ func TestServicePages(t *testing.T) {
 				caseSystem = k.ID
 			}
 		}
-		want(t, e.browser("Cas").PostForm(page+"/keys/"+caseSystem+"/revoke", nil), 403)
-		want(t, mia.PostForm(page+"/keys/"+caseSystem+"/revoke", nil), http.StatusSeeOther)
+		// Revoking asks first: the service's page links to the question,
+		// and a post without the answer (an old form) only asks again.
+		revoke := page + "/keys/" + caseSystem + "/revoke"
+		want(t, mia.Get(page), 200, `href="`+revoke+`"`)
+		if strings.Contains(mia.Get(page).Body, `action="`+revoke+`"`) {
+			t.Fatal("the service's page revokes a key with one press")
+		}
+		want(t, e.browser("Cas").Get(revoke), 403)
+		want(t, e.browser("Cas").PostForm(revoke, url.Values{"confirm": {"yes"}}), 403)
+		want(t, mia.Get(revoke), 200, "Revoke the API key Case system?", "This cannot be undone", `name="confirm" value="yes"`, "Yes, revoke the key", "No, go back")
+		want(t, mia.PostForm(revoke, nil), 200, "Revoke the API key Case system?")
+		want(t, c.get("/v2/notifications/"+id), http.StatusOK)
+		want(t, mia.PostForm(revoke, url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
 		want(t, mia.Get(page), 200, "Revoked")
+		if res := mia.Get(revoke); res.Status != http.StatusSeeOther || res.Header.Get("Location") != page {
+			t.Fatalf("asked again to revoke a revoked key: %d %s", res.Status, res.Header.Get("Location"))
+		}
 		wantNotifyError(t, c.get("/v2/notifications/"+id), 403, "AuthError", "Invalid token: API key revoked")
 
 		// Settings.

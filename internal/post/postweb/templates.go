@@ -45,6 +45,7 @@ func (p *templatesPart) web(srv *web.Server, m *Module) error {
 	page("GET /post/templates", p.listPage)
 	page("GET /post/templates/new", p.form)
 	page("POST /post/templates/new", p.save, body)
+	page("POST /post/templates/count", p.smsTemplateCount, body)
 	page("GET /post/templates/{id}", p.view)
 	page("GET /post/templates/{id}/edit", p.form)
 	page("POST /post/templates/{id}/edit", p.save, body)

@@ -3,7 +3,10 @@ package postweb
 import (
 	"context"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -73,9 +76,35 @@ func TestTemplatesBrowserAccessible(t *testing.T) {
 	}
 	browsertest.CheckAccessible(t, ctx, "/post/templates/new with errors")
 
+	// The text message's length follows what is typed, on the form that
+	// makes one and on the one that changes it.
+	waitWords := func(want string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("sms-length").textContent.includes(`+strconv.Quote(want)+`)`,
+			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#sms-length`)))
+			t.Fatalf("the count does not say %q: %q (%v)", want, s, err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/post/templates/"+ids[1]+"/edit")); err != nil {
+		t.Fatal(err)
+	}
+	waitWords("33 characters, sent as 1 text message")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#body`), " "+strings.Repeat("x", 140))); err != nil {
+		t.Fatal(err)
+	}
+	waitWords("174 characters, sent as 2 text messages")
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/post/templates/new"), chromedp.Click(chromedp.CSS(`input[name="kind"][value="sms"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#body`), "Hello ((name))")); err != nil {
+		t.Fatal(err)
+	}
+	waitWords("14 characters, sent as 1 text message")
+	browsertest.CheckAccessible(t, ctx, "/post/templates/new counting a text message")
+
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
 		t.Fatal(err)
 	}
+	shot(t, ctx, "template-new-sms-320")
 	for _, p := range pages {
 		visit(p, " at 320 px")
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))

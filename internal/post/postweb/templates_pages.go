@@ -20,7 +20,8 @@ var kindNames = map[string]string{post.KindEmail: "Email", post.KindSMS: "Text m
 
 var kindOptions = []web.Option{
 	{Value: post.KindEmail, Text: "Email", Hint: "A subject line and a body with headings, lists, inset text and links"},
-	{Value: post.KindSMS, Text: "Text message", Hint: "Plain text; 160 characters fit in one message (70 with characters such as ŵ or emoji)"},
+	// Emoji are refused, as Notify refuses them: phones without them show "?".
+	{Value: post.KindSMS, Text: "Text message", Hint: "Plain text; 160 characters fit in one message (70 with Welsh letters such as ŵ). Emoji cannot be used: many phones would show them as ?"},
 	{Value: post.KindLetter, Text: "Letter", Hint: "An A4 letter with a main heading, printed and posted, or in large print"},
 }
 
@@ -320,6 +321,12 @@ type tplFormPage struct {
 	Statuses []web.Option
 	// SubjectLabel and SubjectHint name the subject field for the kind.
 	SubjectLabel, SubjectHint string
+	// SMS: the form may be for a text message, so it shows the message's
+	// length (SMSWords, as drawn; the script follows what is typed, asking
+	// CountURL).
+	SMS      bool
+	SMSWords string
+	CountURL string
 }
 
 var statutoryOptions = []web.Option{
@@ -335,6 +342,16 @@ func (p *templatesPart) formPage(r *http.Request, sub *platform.Subject, f *web.
 		out.SubjectLabel, out.SubjectHint = "Subject line", "What the person sees in their inbox"
 	case t != nil && t.Kind == post.KindLetter:
 		out.SubjectLabel, out.SubjectHint = "Main heading", "Printed in bold above the letter"
+	}
+	kind := f.Value("kind")
+	out.CountURL = "/post/templates/count"
+	if t != nil {
+		kind = t.Kind
+		out.CountURL += "?" + url.Values{"kind": {t.Kind}}.Encode()
+	}
+	out.SMS = t == nil || t.Kind == post.KindSMS
+	if kind == post.KindSMS {
+		out.SMSWords = smsTemplateWords(f.Value("body"))
 	}
 	if t == nil {
 		ss, err := p.ps.TemplateServices(r.Context(), sub)
@@ -445,4 +462,48 @@ func (p *templatesPart) archive(archived bool) func(http.ResponseWriter, *http.R
 		http.Redirect(w, r, "/post/templates/"+id, http.StatusSeeOther)
 		return nil
 	}
+}
+
+// smsTemplateWords is a text message template's length as its author
+// needs it while writing: counted as written, placeholders and all, as
+// saving checks it, with what saving would refuse.
+func smsTemplateWords(body string) string {
+	if strings.TrimSpace(body) == "" {
+		return ""
+	}
+	// Tidied as saving tidies it (post.TemplateInput), so the two agree.
+	c := notify.CountSMS(strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \n\t"))
+	s := fmt.Sprintf("%s, sent as %s (counted as written: what goes in the ((brackets)) changes it).",
+		sendPlural(c.Chars, "character"), sendPlural(c.Fragments, "text message"))
+	if c.Unicode {
+		s += " It needs Unicode: 70 characters fit in one text message, 67 each when split."
+	}
+	if len(c.Replaced) > 0 {
+		s += " " + notify.SMSCannotUse(c.Replaced) + "."
+	}
+	if c.Chars > notify.SMSMaxChars {
+		s += " " + notify.SMSTooLong(c.Chars)
+	}
+	return s
+}
+
+// smsTemplateCount is the form's script asking, as a text message
+// template is typed, how long it is: JSON with its words (none for
+// another kind of message). It reads and stores nothing.
+func (p *templatesPart) smsTemplateCount(w http.ResponseWriter, r *http.Request) error {
+	if _, err := staff(r); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return platform.Invalid("The form could not be read")
+	}
+	kind := r.PostForm.Get("kind")
+	if kind == "" {
+		kind = r.URL.Query().Get("kind")
+	}
+	out := smsPreview{}
+	if kind == post.KindSMS {
+		out.Words = smsTemplateWords(r.PostForm.Get("body"))
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
 }

@@ -57,6 +57,22 @@ func TestTemplatePages(t *testing.T) {
 			"body": {"Hello ((name)), " + strings.Repeat("x", 150)}, "statutory": {"no"}})
 		want(t, res, 200, "Reminder saved")
 		sms := tplIDRE.FindStringSubmatch(res.Body)[1]
+		// The hint and saving agree: emoji are refused, as Notify refuses
+		// them, and the hint says so.
+		want(t, dee.Get("/post/templates/new?kind=sms"), 200, "Emoji cannot be used", `data-count-url="/post/templates/count"`, "js/sms-count.js")
+		want(t, dee.PostForm("/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"sms"}, "name": {"Smile"},
+			"body": {"Thanks 😀"}, "statutory": {"no"}}), 422, "You cannot use 😀 in text messages", "Emoji cannot be used")
+		// Its length, as drawn and as typed: the edit form of a text
+		// message counts it, and the count address follows the typing.
+		want(t, dee.Get("/post/templates/"+sms+"/edit"), 200, `data-count-url="/post/templates/count?kind=sms"`, "166 characters, sent as 2 text messages")
+		if strings.Contains(dee.Get("/post/templates/"+id+"/edit").Body, "data-dbtp-sms-count") {
+			t.Fatal("an email's form counts text messages")
+		}
+		want(t, dee.PostForm("/post/templates/count?kind=sms", url.Values{"body": {"Hi ((name)), see you at the Siân Centre"}}), 200,
+			`"words":"39 characters, sent as 1 text message`, "It needs Unicode")
+		want(t, dee.PostForm("/post/templates/count", url.Values{"kind": {"sms"}, "body": {"Thanks 😀"}}), 200, "You cannot use 😀 in text messages")
+		want(t, dee.PostForm("/post/templates/count", url.Values{"kind": {"email"}, "body": {"Thanks"}}), 200, `"words":""`)
+		want(t, e.browser("Rita").PostForm("/post/templates/count", url.Values{"kind": {"sms"}, "body": {"x"}}), 403)
 		want(t, dee.Get("/post/templates/"+sms+"/preview?p.name=Siân"), 200, "it needs Unicode", "Sent as 3 text messages", "costing about 5.91p")
 		res = postFollow(dee, "/post/templates/new", url.Values{"service": {e.service.ID}, "kind": {"letter"}, "name": {"Outcome"},
 			"subject": {"Your outcome"}, "body": {"Dear ((name))\n\n***\n\nPage two"}, "statutory": {"yes"}})

@@ -1,5 +1,7 @@
 // Live text message count: progressive enhancement of digital post's
-// "send a message" form for a text message. Without this script the page
+// "send a message" form for a text message, and of the form that makes or
+// changes a text message template (which has no message to show, only
+// its count: data-sms-text is optional). Without this script the page
 // shows the message and its count as they stood when it was drawn, and
 // the "Check your message" page counts it exactly. With it, the message
 // and its count follow what is typed: the form is posted (with its CSRF
@@ -16,7 +18,7 @@ function enhance(root) {
   const url = root.dataset.countUrl;
   const text = root.querySelector("[data-sms-text]");
   const words = root.querySelector("[data-sms-words]");
-  if (!form || !url || !text || !words || root.dataset.enhanced) return;
+  if (!form || !url || !words || root.dataset.enhanced) return;
   root.dataset.enhanced = "1";
 
   let timer = 0;
@@ -38,7 +40,7 @@ function enhance(root) {
       return;
     }
     if (mine !== asked) return;
-    text.replaceChildren(
+    text?.replaceChildren(
       ...(answer.paragraphs || []).map((lines) => {
         const p = document.createElement("p");
         p.className = "govuk-body";
