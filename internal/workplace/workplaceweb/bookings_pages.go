@@ -58,8 +58,8 @@ type newPage struct {
 	// meeting when MeetingsOn.
 	Video      bool
 	MeetingsOn bool
-	Opens     string
-	Closes    string
+	Opens      string
+	Closes     string
 	// A room's bookings on the chosen day, as "14:00 to 15:00".
 	Taken    []string
 	DayName  string
