@@ -52,3 +52,17 @@ func TestDemoDocumentsAreReadForSearch(t *testing.T) {
 		}
 	})
 }
+
+// The demo's file names are ones any system accepts.
+func TestDemoFileName(t *testing.T) {
+	for title, want := range map[string]string{
+		"Care needs assessment: Margaret Walker":                       "care-needs-assessment-margaret-walker",
+		"Public question from Chris Walker, Maidstone area panel":      "public-question-from-chris-walker-maidstone-area-panel",
+		"GP referral: Margaret Walker":                                 "gp-referral-margaret-walker",
+		"Letter to Chris Walker about missed garden waste collections": "letter-to-chris-walker-about-missed-garden-waste-collections",
+	} {
+		if got := demoFileName(title); got != want {
+			t.Errorf("%q: %q, want %q", title, got, want)
+		}
+	}
+}
