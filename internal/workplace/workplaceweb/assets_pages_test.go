@@ -344,3 +344,29 @@ func TestDeviceHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestSavingADeviceKeepsItsCheckInTime: the form shows the last check-in
+// as a date; saving the form to assign the device keeps its time of day
+// rather than moving it to midnight, and a new date is taken as given.
+func TestSavingADeviceKeepsItsCheckInTime(t *testing.T) {
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		e := newAssetsEnv(t, db, nil)
+		kim := e.browser("Kim")
+		tok := e.token(e.subject("Kim"), platform.ScopeRead, platform.ScopeWrite)
+		r := e.srv.API(tok, "POST", "/api/v1/devices", `{"kind":"laptop","serial":"SN-T1","compliance":"compliant","last_check_in":"2026-02-27T13:50:00Z"}`)
+		assetsWant(t, r, 201)
+		var d workplace.Device
+		assetsMust(t, json.Unmarshal([]byte(r.Body), &d))
+		form := url.Values{"serial": {"SN-T1"}, "kind": {"laptop"}, "person": {"jo@example.org"}, "compliance": {"compliant"}, "ownership": {"corporate"},
+			"last_check_in": {"2026-02-27"}}
+		if r := kim.PostForm("/devices/"+d.ID, form); r.Status != 303 {
+			t.Fatalf("save: %d\n%s", r.Status, r.Body)
+		}
+		assetsWant(t, kim.Get("/devices/"+d.ID), 200, "Jo Baker", "27 Feb 2026 13:50")
+		form.Set("last_check_in", "2026-02-28")
+		if r := kim.PostForm("/devices/"+d.ID, form); r.Status != 303 {
+			t.Fatalf("save: %d\n%s", r.Status, r.Body)
+		}
+		assetsWant(t, kim.Get("/devices/"+d.ID), 200, "28 Feb 2026 00:00")
+	})
+}

@@ -346,6 +346,15 @@ func (p *assetsPart) updateDevice(w http.ResponseWriter, r *http.Request) error 
 	}
 	in, err := p.deviceInput(r, sub)
 	if err == nil {
+		// The form has the last check-in's date only: the same date
+		// saved again keeps its time, or assigning a laptop would move
+		// its last check-in to midnight.
+		if cur, cerr := p.a.Device(r.Context(), sub, r.PathValue("id")); cerr == nil && !cur.LastSeen.IsZero() && !in.LastSeen.IsZero() {
+			loc := p.m.ws.Location()
+			if cur.LastSeen.In(loc).Format(time.DateOnly) == in.LastSeen.In(loc).Format(time.DateOnly) {
+				in.LastSeen = cur.LastSeen
+			}
+		}
 		_, err = p.a.UpdateDevice(r.Context(), sub, r.PathValue("id"), in)
 	}
 	if assetsShownAgain(err) {
