@@ -204,3 +204,15 @@ func TestBookingsDemo(t *testing.T) {
 		}
 	})
 }
+
+// TestFindLinksEachFloorsPlan: the floors' plans are listed apart, not
+// run together as one line of names.
+func TestFindLinksEachFloorsPlan(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		third, err := e.m.Store().CreateFloor(e.ctx, e.subject("Kim"), workplace.FloorInput{BuildingID: e.building.ID, Name: "Third floor", Level: 3})
+		noErr(t, err)
+		page := e.browser("Jo").Get("/resources?kind=desk&date=2026-03-03&go=1")
+		want(t, page, 200, `">Sessions House, Second floor</a> · <a class="govuk-link" href="/floors/`+third.ID+`/book?date=2026-03-03">Sessions House, Third floor</a></p>`)
+	})
+}
