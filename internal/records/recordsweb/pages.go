@@ -205,7 +205,11 @@ type docPage struct {
 	CanEdit    bool
 	CanDeclare bool
 	CanDelete  bool
-	Confirm    []web.Option
+	// CanHold: a records manager sees the legal holds on the document
+	// (Holds, active ones) and may place one on it.
+	CanHold bool
+	Holds   []*records.Hold
+	Confirm []web.Option
 	*web.Form
 }
 
@@ -261,6 +265,12 @@ func (h *handlers) renderDoc(w http.ResponseWriter, r *http.Request, status int,
 	p.CanEdit = active && !d.Declared() && h.rs.Can(sub, access.Update, d)
 	p.CanDeclare = p.CanEdit
 	p.CanDelete = active && !d.Declared() && h.rs.Can(sub, access.Delete, d)
+	if active && records.CanKeepPlan(sub) {
+		p.CanHold = true
+		if p.Holds, err = h.rs.HoldsOn(ctx, sub, d.ID); err != nil {
+			return err
+		}
+	}
 	return web.Render(w, r, status, "records/document", p)
 }
 
