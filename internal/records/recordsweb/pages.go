@@ -55,7 +55,7 @@ func (h *handlers) routePages(rt *web.Router) {
 func staff(r *http.Request) (*platform.Subject, error) {
 	sub := web.SubjectOf(r)
 	if !sub.IsStaff() {
-		return nil, platform.Errorf(platform.CodeForbidden, "Records are kept for the council's staff. To ask for information held about you, make a subject access request")
+		return nil, platform.Errorf(platform.CodeForbidden, "Records are kept for the council's staff. To ask for a copy of the information held about you, choose Ask for a copy of your personal information under Services (/services)")
 	}
 	return sub, nil
 }

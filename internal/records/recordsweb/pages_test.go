@@ -74,7 +74,7 @@ func TestFileDeclareInPages(t *testing.T) {
 		if strings.Contains(fred.Get("/records").Body, "Care plan") {
 			t.Fatal("another unit's caseworker sees the record in the list")
 		}
-		want(t, e.browser("Rita").Get("/records"), 403, "subject access request")
+		want(t, e.browser("Rita").Get("/records"), 403, "Ask for a copy of your personal information under Services")
 		// The records manager sees it.
 		want(t, e.browser("Rosa").Get("/records/"+id), 200, "Care plan - J Smith")
 	})
