@@ -102,7 +102,7 @@ func (j *journey) fileFindDeclare(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#people"), "Amina Ahmed, 1967-02-11"),
 		chromedp.SendKeys(chromedp.CSS("#tags"), "complaint, missed bin"))
 	submitAndWait(t, sam, `main form`, ".govuk-notification-banner")
-	if s := text(t, sam, "main"); !strings.Contains(s, "Document filed") || !strings.Contains(s, "Amina Ahmed (born 1967-02-11)") ||
+	if s := text(t, sam, "main"); !strings.Contains(s, "Document filed") || !strings.Contains(s, "Amina Ahmed (born 11 February 1967)") ||
 		!strings.Contains(s, "complaint, missed bin") || !strings.Contains(s, "Destroy 6 years after the case closed") {
 		t.Fatalf("document page after filing: %q", s)
 	}

@@ -34,6 +34,16 @@ type Person struct {
 	PersonID  string `json:"person_id,omitempty"`  // a user or resident record, when known
 }
 
+// Born is the date of birth as pages say it, "3 February 1951"; a
+// date that does not parse is shown as kept.
+func (p Person) Born() string {
+	t, err := time.Parse(time.DateOnly, p.BirthDate)
+	if err != nil {
+		return p.BirthDate
+	}
+	return t.Format("2 January 2006")
+}
+
 // Document is a document or, once declared, a record.
 type Document struct {
 	ID             string                  `json:"id"`

@@ -101,7 +101,11 @@ func (m *Module) demoDocuments(ctx context.Context, env *module.DemoEnv, org pla
 		}
 		// Filed in the past, so some documents are already due.
 		then := now.AddDate(-dd.yearsAgo, -1, 0)
-		past := records.New(m.d.DB, m.d.Audit, m.d.Access, records.Options{Files: m.d.Blob, Now: func() time.Time { return then }})
+		// The same wiring with another clock: its text is read for search
+		// like any other document's.
+		o := m.opts
+		o.Now = func() time.Time { return then }
+		past := records.New(m.d.DB, m.d.Audit, m.d.Access, o)
 		cl := platform.Official
 		if dd.sensitive {
 			cl = platform.OfficialSensitive

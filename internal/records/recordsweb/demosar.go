@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"dbtp/internal/module"
 	"dbtp/internal/platform"
@@ -51,7 +52,7 @@ func (m *Module) demoSAR(ctx context.Context, env *module.DemoEnv) error {
 	margaret := records.Person{Name: "Margaret Walker", BirthDate: "1951-02-03"}
 	file := func(code, title, unit string, cl platform.Classification, about []records.Person, text string, pdf bool) (*records.Document, error) {
 		in := records.NewDocument{Metadata: records.Metadata{ClassID: classID[code], Title: title, UnitID: units[unit], Classification: cl, Subjects: about},
-			Name: strings.ToLower(strings.ReplaceAll(title, " ", "-")) + ".txt", MediaType: "text/plain", Content: strings.NewReader(text), Declare: true}
+			Name: demoFileName(title) + ".txt", MediaType: "text/plain", Content: strings.NewReader(text), Declare: true}
 		if pdf {
 			b, err := pdfs.TextPDF(title, unit, text)
 			if err != nil {
@@ -142,4 +143,14 @@ func (m *Module) demoSAR(ctx context.Context, env *module.DemoEnv) error {
 		}
 	}
 	return nil
+}
+
+// demoFileName makes a file name of a title as a person would: words in
+// lower case joined by hyphens, without the punctuation ("care needs
+// assessment: ..." had a colon, which Windows refuses in a file name).
+func demoFileName(title string) string {
+	words := strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	return strings.Join(words, "-")
 }

@@ -169,6 +169,11 @@ func TestHoldPages(t *testing.T) {
 		want(t, e.browser("Fred").Get("/legal-holds/new"), 403)
 		want(t, e.browser("Fred").Get("/legal-holds"), 403)
 		rosa := e.browser("Rosa")
+		// From the record's page, which says no hold covers it yet.
+		want(t, rosa.Get("/records/"+d.ID), 200, "No legal hold covers it", `href="/legal-holds/new?record=`+d.ID+`">Place a legal hold on it`)
+		if body := e.browser("Fred").Get("/records/" + d.ID).Body; strings.Contains(body, "Legal holds") {
+			t.Fatalf("a caseworker's page shows legal holds:\n%s", body)
+		}
 		want(t, rosa.Get("/legal-holds/new?record="+d.ID), 200, "Place a legal hold", d.ID, "FIN.01.05")
 		want(t, rosa.PostForm("/legal-holds/new", url.Values{"title": {"Jones v Northshire"}, "document_ids": {d.ID}}), 422,
 			"Give the reason", `value="Jones v Northshire"`)
@@ -179,6 +184,7 @@ func TestHoldPages(t *testing.T) {
 		}
 		holdURL := r.Header.Get("Location")
 		want(t, rosa.Get(holdURL), 200, "Legal hold placed", "Active", "It covers 1 record now", "Contract file", "Lift the hold")
+		want(t, rosa.Get("/records/"+d.ID), 200, "A legal hold covers it", `href="`+holdURL+`">Jones v Northshire</a>`)
 		want(t, rosa.Get("/legal-holds?active=yes"), 200, "Jones v Northshire")
 		want(t, rosa.Get("/disposal"), 200, "Legal hold", "Jones v Northshire")
 		want(t, rosa.PostForm("/disposal/approve", url.Values{"ids": {x.ID}}), 409, "legal hold")

@@ -37,6 +37,9 @@ type Module struct {
 	SARs SARCases
 	d    *module.Deps
 	rs   *records.Store
+	// opts wired rs; the demo files back-dated documents through a store
+	// with another clock and must keep the rest (text extraction, say).
+	opts records.Options
 	gc   *graph.Client
 }
 
@@ -82,6 +85,7 @@ func (m *Module) Init(_ context.Context, d *module.Deps) error {
 	if m.Cases != nil {
 		opts.FilesInUseElsewhere = m.Cases.FileInUse
 	}
+	m.opts = opts
 	m.rs = records.New(d.DB, d.Audit, d.Access, opts)
 	if err := m.scheduleDisposal(d); err != nil {
 		return err

@@ -55,7 +55,7 @@ func (h *handlers) routePages(rt *web.Router) {
 func staff(r *http.Request) (*platform.Subject, error) {
 	sub := web.SubjectOf(r)
 	if !sub.IsStaff() {
-		return nil, platform.Errorf(platform.CodeForbidden, "Records are kept for the council's staff. To ask for information held about you, make a subject access request")
+		return nil, platform.Errorf(platform.CodeForbidden, "Records are kept for the council's staff. To ask for a copy of the information held about you, choose Ask for a copy of your personal information under Services (/services)")
 	}
 	return sub, nil
 }
@@ -205,7 +205,11 @@ type docPage struct {
 	CanEdit    bool
 	CanDeclare bool
 	CanDelete  bool
-	Confirm    []web.Option
+	// CanHold: a records manager sees the legal holds on the document
+	// (Holds, active ones) and may place one on it.
+	CanHold bool
+	Holds   []*records.Hold
+	Confirm []web.Option
 	*web.Form
 }
 
@@ -261,6 +265,12 @@ func (h *handlers) renderDoc(w http.ResponseWriter, r *http.Request, status int,
 	p.CanEdit = active && !d.Declared() && h.rs.Can(sub, access.Update, d)
 	p.CanDeclare = p.CanEdit
 	p.CanDelete = active && !d.Declared() && h.rs.Can(sub, access.Delete, d)
+	if active && records.CanKeepPlan(sub) {
+		p.CanHold = true
+		if p.Holds, err = h.rs.HoldsOn(ctx, sub, d.ID); err != nil {
+			return err
+		}
+	}
 	return web.Render(w, r, status, "records/document", p)
 }
 

@@ -40,7 +40,7 @@ func TestFileDeclareInPages(t *testing.T) {
 		}
 		id := docLink.FindStringSubmatch(r.Header.Get("Location"))[1]
 		page := ann.Get("/records/" + id)
-		want(t, page, 200, "Document filed", "Care plan - J Smith", "OFFICIAL-SENSITIVE", "John Smith (born 1941-05-02)", "Mary Smith",
+		want(t, page, 200, "Document filed", "Care plan - J Smith", "OFFICIAL-SENSITIVE", "John Smith (born 2 May 1941)", "Mary Smith",
 			"care plan, review", "Destroy 8 years after the case closed", "the date is not known yet", "Declare a record", "Delete this document")
 		want(t, ann.Get("/records/"+id+"/versions/1/content"), 200, "Care plan for John Smith")
 
@@ -74,7 +74,7 @@ func TestFileDeclareInPages(t *testing.T) {
 		if strings.Contains(fred.Get("/records").Body, "Care plan") {
 			t.Fatal("another unit's caseworker sees the record in the list")
 		}
-		want(t, e.browser("Rita").Get("/records"), 403, "subject access request")
+		want(t, e.browser("Rita").Get("/records"), 403, "Ask for a copy of your personal information under Services")
 		// The records manager sees it.
 		want(t, e.browser("Rosa").Get("/records/"+id), 200, "Care plan - J Smith")
 	})
@@ -142,5 +142,20 @@ func TestFilePlanPages(t *testing.T) {
 			t.Fatalf("save class: %d\n%s", r.Status, r.Body)
 		}
 		want(t, rosa.Get(r.Header.Get("Location")), 200, "Class CUS.01.02 saved", "Destroy 2 years after it was filed (two approvals)")
+	})
+}
+
+// TestDocumentPageLinksItsCase: a case file filed as a record leads back
+// to its case, and dates of birth read as dates.
+func TestDocumentPageLinksItsCase(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		d, err := e.m.Store().Create(e.ctx, e.subject("Ann"), records.NewDocument{
+			Metadata: records.Metadata{ClassID: e.classID("ADM.01.02"), Title: "Assessment", UnitID: e.units["Adults"], Classification: platform.Official,
+				CaseID: "case_06h2eptky5d5vd5ks3tqrzdy1c", CaseRef: "ADM-2026-000001", Subjects: []records.Person{{Name: "Edna Pratt", BirthDate: "1938-09-14"}}},
+			Name: "assessment.txt", MediaType: "text/plain", Content: strings.NewReader("Assessment of Mrs Pratt")})
+		noErr(t, err)
+		want(t, e.browser("Ann").Get("/records/"+d.ID), 200, `<a class="govuk-link" href="/cases/case_06h2eptky5d5vd5ks3tqrzdy1c">ADM-2026-000001</a>`,
+			"Edna Pratt (born 14 September 1938)")
 	})
 }

@@ -309,3 +309,64 @@ func TestIntuneThroughGraph(t *testing.T) {
 		assetsWant(t, kim.Get("/devices?report=noncompliant"), 200, "F17H29QKPLJN", "R5CW30ABCDE")
 	})
 }
+
+// TestDeviceHistory: a device's page says who has had it: Kim adds a
+// laptop for Jo, gives it to Sam and retires it, and each change is
+// listed, newest first, with who made it; Jo, who no longer has it, cannot
+// see it at all.
+func TestDeviceHistory(t *testing.T) {
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		e := newAssetsEnv(t, db, nil)
+		kim, jo := e.browser("Kim"), e.browser("Jo")
+		form := url.Values{"serial": {"SN-H1"}, "kind": {"laptop"}, "person": {"jo@example.org"}, "compliance": {"compliant"}, "ownership": {"corporate"}}
+		r := kim.PostForm("/devices/new", form)
+		if r.Status != 303 {
+			t.Fatalf("add: %d\n%s", r.Status, r.Body)
+		}
+		devPath := r.Header.Get("Location")
+		assetsWant(t, jo.Get(devPath), 200, "History", "Added to the inventory")
+		form.Set("person", "sam@example.org")
+		if r := kim.PostForm(devPath, form); r.Status != 303 {
+			t.Fatalf("reassign: %d\n%s", r.Status, r.Body)
+		}
+		if r := kim.PostForm(devPath+"/retire", url.Values{}); r.Status != 303 {
+			t.Fatalf("retire: %d\n%s", r.Status, r.Body)
+		}
+		page := kim.Get(devPath)
+		assetsWant(t, page, 200, "History", "Kind</dt>", "Laptop", "Corporate")
+		body := page.Body[strings.Index(page.Body, ">History<"):]
+		retired, sam, added := strings.Index(body, "Retired"), strings.Index(body, "assigned to Sam Okafor"), strings.Index(body, "Added to the inventory")
+		if retired < 0 || sam < 0 || added < 0 || !(retired < sam && sam < added) || !strings.Contains(body, "Kim Adeyemi") {
+			t.Fatalf("history, newest first, wanted retired, then Sam, then added:\n%s", body)
+		}
+		if r := jo.Get(devPath); r.Status != 404 {
+			t.Fatalf("Jo sees the device she gave back: %d", r.Status)
+		}
+	})
+}
+
+// TestSavingADeviceKeepsItsCheckInTime: the form shows the last check-in
+// as a date; saving the form to assign the device keeps its time of day
+// rather than moving it to midnight, and a new date is taken as given.
+func TestSavingADeviceKeepsItsCheckInTime(t *testing.T) {
+	storetest.Each(t, assetsMods, func(t *testing.T, db *store.DB) {
+		e := newAssetsEnv(t, db, nil)
+		kim := e.browser("Kim")
+		tok := e.token(e.subject("Kim"), platform.ScopeRead, platform.ScopeWrite)
+		r := e.srv.API(tok, "POST", "/api/v1/devices", `{"kind":"laptop","serial":"SN-T1","compliance":"compliant","last_check_in":"2026-02-27T13:50:00Z"}`)
+		assetsWant(t, r, 201)
+		var d workplace.Device
+		assetsMust(t, json.Unmarshal([]byte(r.Body), &d))
+		form := url.Values{"serial": {"SN-T1"}, "kind": {"laptop"}, "person": {"jo@example.org"}, "compliance": {"compliant"}, "ownership": {"corporate"},
+			"last_check_in": {"2026-02-27"}}
+		if r := kim.PostForm("/devices/"+d.ID, form); r.Status != 303 {
+			t.Fatalf("save: %d\n%s", r.Status, r.Body)
+		}
+		assetsWant(t, kim.Get("/devices/"+d.ID), 200, "Jo Baker", "27 Feb 2026 13:50")
+		form.Set("last_check_in", "2026-02-28")
+		if r := kim.PostForm("/devices/"+d.ID, form); r.Status != 303 {
+			t.Fatalf("save: %d\n%s", r.Status, r.Body)
+		}
+		assetsWant(t, kim.Get("/devices/"+d.ID), 200, "28 Feb 2026 00:00")
+	})
+}

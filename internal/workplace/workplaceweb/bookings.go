@@ -18,6 +18,9 @@ type bookingsPart struct {
 	ws      *workplace.Store
 	baseURL string
 	now     func() time.Time
+	// meetingsOn reports whether video rooms' bookings get Teams meetings
+	// (the calendar part, set up after this one, knows).
+	meetingsOn func() bool
 }
 
 // releaseKind is the job that gives back bookings nobody checked in to.
@@ -29,6 +32,7 @@ const releaseEvery = 5 * time.Minute
 
 func (p *bookingsPart) init(ctx context.Context, m *Module) error {
 	p.ws, p.baseURL, p.now = m.ws, m.d.Config.BaseURL, m.d.Clock.Now
+	p.meetingsOn = m.calendar.MeetingsOn
 	if m.d.Events != nil {
 		if err := m.d.Events.Declare(workplace.EventBooking); err != nil {
 			return err

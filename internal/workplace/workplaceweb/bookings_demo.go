@@ -101,11 +101,7 @@ func (p *bookingsPart) demoLastWeek(ctx context.Context, m *Module, org platform
 		team[z.ID] = z.UnitID
 	}
 	loc := m.ws.Location()
-	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	for monday.Weekday() != time.Monday {
-		monday = monday.AddDate(0, 0, -1)
-	}
-	monday = monday.AddDate(0, 0, -7)
+	monday := pastWorkingWeek(now.In(loc))
 	share := map[time.Weekday]float64{time.Monday: 0.4, time.Tuesday: 0.85, time.Wednesday: 0.9, time.Thursday: 0.8, time.Friday: 0.3}
 	rng := rand.New(rand.NewPCG(9, 2026)) // the same week every time
 	var past []workplace.PastBooking
@@ -169,4 +165,18 @@ func demoStaff(ctx context.Context, dir platform.Directory, sys *platform.Subjec
 		q.After = page.Next
 	}
 	return out, nil
+}
+
+// pastWorkingWeek is the Monday of the last working week wholly past: the
+// week before this one, or this one at a weekend (on a Sunday the week
+// just ended, not the one before it, which left the latest week empty).
+func pastWorkingWeek(now time.Time) time.Time {
+	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	for monday.Weekday() != time.Monday {
+		monday = monday.AddDate(0, 0, -1)
+	}
+	if wd := now.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return monday
+	}
+	return monday.AddDate(0, 0, -7)
 }

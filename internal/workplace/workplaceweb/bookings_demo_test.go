@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/store"
@@ -52,4 +53,28 @@ func TestDemoPastBookingsAreDirectoryPeople(t *testing.T) {
 			t.Fatal("no past bookings")
 		}
 	})
+}
+
+// TestPastWorkingWeek: the demo's week of bookings and readings is the
+// last one wholly past, so at a weekend it is the week just ended, and the
+// latest week on the utilisation page is not left empty.
+func TestPastWorkingWeek(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for now, want := range map[string]string{
+		"2026-11-29 13:00": "2026-11-23", // a Sunday: the week just ended
+		"2026-11-28 09:00": "2026-11-23", // a Saturday
+		"2026-11-30 09:00": "2026-11-23", // a Monday: last week
+		"2026-11-27 17:00": "2026-11-16", // a Friday: this week is not over
+	} {
+		at, err := time.ParseInLocation("2006-01-02 15:04", now, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pastWorkingWeek(at).Format(time.DateOnly); got != want {
+			t.Errorf("on %s (%s): %s, want %s", now, at.Weekday(), got, want)
+		}
+	}
 }

@@ -15,6 +15,9 @@ type findPage struct {
 	Spots                                     []spotView
 	Day                                       string
 	Asked                                     bool
+	// Yours is a desk the person already has on the day: a person sits
+	// at one desk at a time, so every other Book would be refused.
+	Yours *spotView
 }
 
 // find is /resources: choose a kind, a day (and for rooms a time), a
@@ -67,6 +70,12 @@ func (p *bookingsPart) find(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg.Spots = p.spots(spots, q, labels)
+	for i, s := range pg.Spots {
+		if s.State == workplace.SpotYours && s.Kind == workplace.KindDesk {
+			pg.Yours = &pg.Spots[i]
+			break
+		}
+	}
 	return web.Render(w, r, http.StatusOK, "workplace/bookings_find", pg)
 }
 

@@ -54,8 +54,12 @@ type newPage struct {
 	Room      bool
 	Slot      bool
 	HalfDay   bool
-	Opens     string
-	Closes    string
+	// Video: a room with video conferencing, whose booking gets a Teams
+	// meeting when MeetingsOn.
+	Video      bool
+	MeetingsOn bool
+	Opens      string
+	Closes     string
 	// A room's bookings on the chosen day, as "14:00 to 15:00".
 	Taken    []string
 	DayName  string
@@ -92,6 +96,7 @@ func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *pl
 	}
 	pg := newPage{Form: f, Resource: res, Rules: rules, Place: labels[res.FloorID], Room: res.Kind == workplace.KindRoom,
 		Slot: rules.Granularity == workplace.BySlot, HalfDay: rules.Granularity == workplace.ByHalfDay, Recurring: rules.AllowRecurring,
+		Video: res.Kind == workplace.KindRoom && res.Has(workplace.FeatureVideo), MeetingsOn: p.meetingsOn(),
 		Opens: fmt.Sprintf("%02d:%02d", rules.OpensMinute/60, rules.OpensMinute%60), Closes: fmt.Sprintf("%02d:%02d", rules.ClosesMinute/60, rules.ClosesMinute%60)}
 	pg.Parts = []web.Option{{Value: workplace.PartDay, Text: "The whole day"}, {Value: workplace.PartMorning, Text: "The morning", Hint: pg.Opens + " to 13:00"},
 		{Value: workplace.PartAfternoon, Text: "The afternoon", Hint: "13:00 to " + pg.Closes}}
@@ -189,6 +194,11 @@ type showPage struct {
 	CanCancel   bool
 	Desk        bool
 	CheckInPath string
+	// Video, MeetingsOn and JoinURL say what the booking of a video room
+	// has for an online meeting.
+	Video      bool
+	MeetingsOn bool
+	JoinURL    string
 }
 
 // show is /bookings/{id}: the booking, what can be done with it, and its
@@ -229,6 +239,9 @@ func (p *bookingsPart) renderShow(w http.ResponseWriter, r *http.Request, status
 	}
 	if b.Status != workplace.StatusWaiting {
 		pg.Waiting = p.rows(waiting)
+	}
+	if err := p.meeting(r, sub, b, &pg); err != nil {
+		return err
 	}
 	return web.Render(w, r, status, "workplace/bookings_booking", pg)
 }
@@ -520,4 +533,31 @@ func (p *bookingsPart) approvals(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Render(w, r, http.StatusOK, "workplace/bookings_approvals", approvalsPage{Rows: p.rows(list)})
+}
+
+// meeting fills in the online meeting of a booking of a room with video
+// conferencing: its Teams join link once made, or why there is none.
+func (p *bookingsPart) meeting(r *http.Request, sub *platform.Subject, b workplace.Booking, pg *showPage) error {
+	if b.ResourceKind != workplace.KindRoom {
+		return nil
+	}
+	res, err := p.ws.Resource(r.Context(), sub, b.ResourceID)
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return nil // withdrawn since: its features no longer matter
+	}
+	if err != nil {
+		return err
+	}
+	pg.Video, pg.MeetingsOn = res.Has(workplace.FeatureVideo), p.meetingsOn()
+	if !pg.Video || !pg.MeetingsOn {
+		return nil
+	}
+	m, ok, err := p.ws.MeetingFor(r.Context(), sub.OrgID, b.ID)
+	if err != nil {
+		return err
+	}
+	if ok && !m.Deleted && b.Active() {
+		pg.JoinURL = m.JoinURL
+	}
+	return nil
 }

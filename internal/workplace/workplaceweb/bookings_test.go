@@ -28,6 +28,13 @@ func TestBookFromTheListAndTheFloor(t *testing.T) {
 		want(t, form, 200, "Book Desk 2.15", `value="2026-03-03"`)
 		id := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-03"}}))
 		want(t, jo.Get("/bookings/"+id), 200, "Desk 2.15 booked for Tuesday 3 March 2026, 08:00 to 18:00", "Booked", "QR code for checking in at Desk 2.15")
+		// Looking for a desk that day again says she has one already, and
+		// where to change it, before she picks another only to be refused.
+		list = jo.Get("/resources?kind=desk&date=2026-03-03&go=1")
+		want(t, list, 200, "You already have Desk 2.15 on Tuesday 3 March 2026", `<a class="govuk-link" href="/bookings/`+id+`">change your booking of Desk 2.15</a>`)
+		if strings.Contains(jo.Get("/resources?kind=desk&date=2026-03-04&go=1").Body, "You already have") {
+			t.Fatal("the notice shows on a day she has no desk")
+		}
 
 		// Someone else asking for it is told it is taken, with what they typed kept.
 		r := ann.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-03"}})
@@ -195,5 +202,17 @@ func TestBookingsDemo(t *testing.T) {
 		if len(priyas) != 5 {
 			t.Fatalf("Priya has %d desk bookings in the demo week", len(priyas))
 		}
+	})
+}
+
+// TestFindLinksEachFloorsPlan: the floors' plans are listed apart, not
+// run together as one line of names.
+func TestFindLinksEachFloorsPlan(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		third, err := e.m.Store().CreateFloor(e.ctx, e.subject("Kim"), workplace.FloorInput{BuildingID: e.building.ID, Name: "Third floor", Level: 3})
+		noErr(t, err)
+		page := e.browser("Jo").Get("/resources?kind=desk&date=2026-03-03&go=1")
+		want(t, page, 200, `">Sessions House, Second floor</a> · <a class="govuk-link" href="/floors/`+third.ID+`/book?date=2026-03-03">Sessions House, Third floor</a></p>`)
 	})
 }

@@ -322,3 +322,44 @@ func TestFeedPages(t *testing.T) {
 		}
 	})
 }
+
+// TestVideoRoomPagesSayTheMeeting: booking a room with video
+// conferencing says whether a Teams meeting comes with it, and the
+// booking's page gives its join link once made; without Graph both say
+// none is made, so nobody waits for a link that never comes.
+func TestVideoRoomPagesSayTheMeeting(t *testing.T) {
+	storetest.Each(t, calMods, func(t *testing.T, db *store.DB) {
+		g := msgraphtest.New(t)
+		e := newCalEnv(t, db, g.Env(), false)
+		jo := e.browser("Jo")
+		form := jo.Get("/bookings/new?resource_id=" + e.room.ID)
+		if !strings.Contains(form.Body, "a Microsoft Teams meeting is made for your booking") {
+			t.Fatalf("the form does not say a meeting is made:\n%s", form.Body)
+		}
+		if desk := jo.Get("/bookings/new?resource_id=" + e.desk.ID); strings.Contains(desk.Body, "Teams") {
+			t.Fatalf("a desk's form talks of Teams:\n%s", desk.Body)
+		}
+		id := e.book(e.room, "Jo", calStart.Add(48*time.Hour), time.Hour, workplace.StatusConfirmed, "Budget review")
+		if page := jo.Get("/bookings/" + id); !strings.Contains(page.Body, "A Teams meeting is being made") {
+			t.Fatalf("before the job, the page says:\n%s", page.Body)
+		}
+		e.runJobs()
+		ms := g.Meetings()
+		if len(ms) != 1 {
+			t.Fatalf("meetings %+v", ms)
+		}
+		if page := jo.Get("/bookings/" + id); !strings.Contains(page.Body, `href="`+ms[0].JoinWebURL+`"`) {
+			t.Fatalf("the page has no join link %s:\n%s", ms[0].JoinWebURL, page.Body)
+		}
+
+		off := newCalEnvOn(t, e, nil, false)
+		jo = off.browser("Jo")
+		if form := jo.Get("/bookings/new?resource_id=" + e.room.ID); !strings.Contains(form.Body, "Teams meetings are not made for bookings on this system") {
+			t.Fatalf("without Graph the form says:\n%s", form.Body)
+		}
+		id = off.book(e.room, "Jo", calStart.Add(72*time.Hour), time.Hour, workplace.StatusConfirmed, "Planning")
+		if page := jo.Get("/bookings/" + id); !strings.Contains(page.Body, "None: Teams meetings are not made on this system") {
+			t.Fatalf("without Graph the booking says:\n%s", page.Body)
+		}
+	})
+}

@@ -202,10 +202,17 @@ func (p *assetsPart) emailsOf(ctx context.Context, sub *platform.Subject, ds []w
 // KindText is the device's kind for the page's heading: "Laptop".
 func (f deviceForm) KindText() string { return sentenceCase(f.Device.Kind) }
 
+// historyRow is one change to a device as its page lists it.
+type historyRow struct {
+	workplace.DeviceEvent
+	When string
+}
+
 type deviceForm struct {
 	*web.Form
 	Device     workplace.Device
 	Rows       []web.SummaryRow
+	History    []historyRow
 	Keep       bool
 	Kinds      []web.Option
 	Compliance []web.Option
@@ -314,13 +321,20 @@ func (p *assetsPart) renderDevice(w http.ResponseWriter, r *http.Request, status
 	if person == "" {
 		person = "Nobody"
 	}
-	pg.Rows = []web.SummaryRow{{Key: "Serial number", Value: d.Serial}, {Key: "Kind", Value: d.Kind}, {Key: "Name", Value: d.Name},
+	pg.Rows = []web.SummaryRow{{Key: "Serial number", Value: d.Serial}, {Key: "Kind", Value: sentenceCase(d.Kind)}, {Key: "Name", Value: d.Name},
 		{Key: "Assigned to", Value: person}, {Key: "Model", Value: strings.TrimSpace(d.Manufacturer + " " + d.Model)},
 		{Key: "Operating system", Value: strings.TrimSpace(d.OS + " " + d.OSVersion)}, {Key: "Encrypted", Value: yes[d.Encrypted]},
 		{Key: "Compliance", Value: complianceWords(d.Compliance)}, {Key: "Last check-in", Value: p.when(d.LastSeen)},
-		{Key: "Ownership", Value: d.Ownership}, {Key: "Source", Value: d.Source}}
+		{Key: "Ownership", Value: sentenceCase(d.Ownership)}, {Key: "Source", Value: sentenceCase(d.Source)}}
 	if d.Retired {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Retired", Value: "Yes, " + p.when(d.UpdatedAt)})
+	}
+	events, err := p.a.DeviceHistory(r.Context(), sub, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		pg.History = append(pg.History, historyRow{DeviceEvent: e, When: p.when(e.At)})
 	}
 	return web.Render(w, r, status, "workplace/devices_item", pg)
 }
@@ -332,6 +346,15 @@ func (p *assetsPart) updateDevice(w http.ResponseWriter, r *http.Request) error 
 	}
 	in, err := p.deviceInput(r, sub)
 	if err == nil {
+		// The form has the last check-in's date only: the same date
+		// saved again keeps its time, or assigning a laptop would move
+		// its last check-in to midnight.
+		if cur, cerr := p.a.Device(r.Context(), sub, r.PathValue("id")); cerr == nil && !cur.LastSeen.IsZero() && !in.LastSeen.IsZero() {
+			loc := p.m.ws.Location()
+			if cur.LastSeen.In(loc).Format(time.DateOnly) == in.LastSeen.In(loc).Format(time.DateOnly) {
+				in.LastSeen = cur.LastSeen
+			}
+		}
 		_, err = p.a.UpdateDevice(r.Context(), sub, r.PathValue("id"), in)
 	}
 	if assetsShownAgain(err) {

@@ -45,12 +45,8 @@ func (p *sensorsPart) demo(ctx context.Context, m *Module, env *module.DemoEnv, 
 	}
 	loc := p.ws.Location()
 	now := p.d.Clock.Now().In(loc)
-	// The past working week: Monday to Friday before this week.
-	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	for monday.Weekday() != time.Monday {
-		monday = monday.AddDate(0, 0, -1)
-	}
-	monday = monday.AddDate(0, 0, -7)
+	// The past working week, as the demo's bookings have it.
+	monday := pastWorkingWeek(now)
 	busy := map[time.Weekday]float64{time.Monday: 0.35, time.Tuesday: 0.85, time.Wednesday: 0.9, time.Thursday: 0.75, time.Friday: 0.25}
 	rng := rand.New(rand.NewPCG(7, 2026)) // the same story every time
 	booked, err := p.demoBookings(ctx, org.ID, monday)
