@@ -312,12 +312,6 @@ func (p *sendingPart) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// confirmPage asks before something that cannot be undone; it needs no
-// script.
-type confirmPage struct {
-	Caption, Title, Warning, Action, Button, Back string
-}
-
 func (p *sendingPart) revokeConfirm(w http.ResponseWriter, r *http.Request, sub *platform.Subject) error {
 	sv, err := p.m.ps.Service(r.Context(), sub, r.PathValue("id"))
 	if err != nil {
@@ -339,7 +333,7 @@ func (p *sendingPart) revokeConfirm(w http.ResponseWriter, r *http.Request, sub 
 			http.Redirect(w, r, base, http.StatusSeeOther) // revoked already: nothing to ask
 			return nil
 		}
-		return web.Render(w, r, http.StatusOK, "post/confirm", confirmPage{Caption: sv.Name, Title: "Revoke the API key " + k.Name + "?",
+		return web.RenderConfirm(w, r, web.Confirm{Caption: sv.Name, Title: "Revoke the API key " + k.Name + "?",
 			Warning: "Systems using this " + strings.ToLower(sendKeyTypeText(k.Type)) + " key stop sending at once. This cannot be undone: to send again, they need a new key.",
 			Action:  base + "/keys/" + url.PathEscape(k.ID) + "/revoke", Button: "Yes, revoke the key", Back: base})
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dbtp/internal/access"
 	"dbtp/internal/blob"
 	"dbtp/internal/platform"
 	"dbtp/internal/records"
@@ -246,10 +247,28 @@ func (h *handlers) declare(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// delete asks first: the document page's button (and a GET) shows the
+// question, and only its answer, confirm=yes, deletes. A record, or a
+// document the person may not delete, is refused at once, as before.
 func (h *handlers) delete(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
 		return err
+	}
+	if !web.Confirmed(r) {
+		d, err := h.rs.Document(r.Context(), sub, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if d.Declared() {
+			return platform.Errorf(platform.CodeConflict, "A declared record cannot be deleted: it is kept until its disposal is approved")
+		}
+		if d.State != records.StateActive || !h.rs.Can(sub, access.Delete, d) {
+			return platform.Errorf(platform.CodeForbidden, "You cannot delete this document")
+		}
+		return web.RenderConfirm(w, r, web.Confirm{Caption: d.Title, Title: "Delete the document?", Action: docURL(d.ID) + "/delete",
+			Warning: "The document and all its versions will be deleted. This cannot be undone.",
+			Button:  "Yes, delete the document", Back: docURL(d.ID)})
 	}
 	if err := h.rs.Delete(r.Context(), sub, r.PathValue("id")); err != nil {
 		return err

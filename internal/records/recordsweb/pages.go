@@ -44,6 +44,7 @@ func (h *handlers) routePages(rt *web.Router) {
 	page("GET /records/{id}/{page}", h.docSubpage) // the edit page, and /records/sars/{case} (sar.go)
 	page("POST /records/{id}/edit", h.edit)
 	page("POST /records/{id}/declare", h.declare)
+	page("GET /records/{id}/delete", h.delete)
 	page("POST /records/{id}/delete", h.delete)
 	page("POST /records/{id}/versions", h.addVersion, upload)
 	page("GET /records/{id}/versions/{n}/content", h.download)

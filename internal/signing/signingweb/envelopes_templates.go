@@ -346,7 +346,7 @@ func (p *envelopesPart) deleteTemplate(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 		base := "/envelope-templates/" + url.PathEscape(t.ID)
-		return web.Render(w, r, http.StatusOK, "signing/confirm", confirmPage{Caption: t.Name, Title: "Delete the template?",
+		return web.RenderConfirm(w, r, web.Confirm{Caption: t.Name, Title: "Delete the template?",
 			Warning: "Nobody can make envelopes from it any more. Envelopes already made from it keep their documents.", Action: base + "/delete", Button: "Yes, delete the template", Back: base})
 	}
 	if err := p.ss.DeleteTemplate(r.Context(), sub, r.PathValue("id")); err != nil {

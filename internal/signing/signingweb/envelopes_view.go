@@ -193,7 +193,7 @@ func (p *envelopesPart) discard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		base := "/envelopes/" + url.PathEscape(env.ID)
-		return web.Render(w, r, http.StatusOK, "signing/confirm", confirmPage{Caption: env.Title, Title: "Discard the draft?",
+		return web.RenderConfirm(w, r, web.Confirm{Caption: env.Title, Title: "Discard the draft?",
 			Warning: "The draft, its document, recipients and fields are deleted. Nobody has been sent it.", Action: base + "/discard", Button: "Yes, discard the draft", Back: base})
 	}
 	if err := p.ss.Discard(r.Context(), sub, r.PathValue("id")); err != nil {
@@ -202,11 +202,4 @@ func (p *envelopesPart) discard(w http.ResponseWriter, r *http.Request) error {
 	web.SetFlash(w, r, "Draft discarded")
 	http.Redirect(w, r, "/envelopes", http.StatusSeeOther)
 	return nil
-}
-
-// confirmPage asks before something that cannot be undone: the first
-// post shows it, the post from it (confirm=yes, with its CSRF token)
-// acts. It needs no script.
-type confirmPage struct {
-	Caption, Title, Warning, Action, Button, Back string
 }
