@@ -404,6 +404,10 @@ func TestProblemShape(t *testing.T) {
 	if res.StatusCode != 403 || !strings.Contains(body, "You cannot do this") {
 		t.Errorf("HTML 403: %d", res.StatusCode)
 	}
+	// Someone who is not staff is not sent to an IT service desk they do not have.
+	if strings.Contains(body, "IT service desk") || !strings.Contains(body, "contact the council") {
+		t.Errorf("HTML 403 for someone not on the staff:\n%s", body)
+	}
 	res, body = ts.do(ts.client(), "GET", "/no/such/page", nil, nil)
 	if res.StatusCode != 404 || !strings.Contains(body, "Page not found") {
 		t.Errorf("HTML 404: %d", res.StatusCode)
