@@ -51,7 +51,7 @@ func TestSearchPage(t *testing.T) {
 
 		r = ann.Get("/records/search?q=janet")
 		want(t, r, 200, "2 documents found", "Care plan for <mark>Janet</mark>", "<mark>Janet</mark> O&#39;Brien needs support",
-			"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more.", "OFFICIAL-SENSITIVE", "Narrow the results", "Adults</a> (2)")
+			"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more.", "OFFICIAL-SENSITIVE", "Narrow the results", "Adults</a> (2)", `href="#results">Skip the filters to the results`)
 		if strings.Contains(r.Body, "<script>alert") {
 			t.Fatal("a document's text reached the page unescaped")
 		}
