@@ -71,7 +71,7 @@ func TestKeyDecisionSignedByTheCabinetMember(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range p.Documents {
-			if d.Source == records.SourceCase && strings.HasPrefix(d.Title, "record-of-decision-") && strings.Contains(d.Title, "-signed ("+reference+")") {
+			if d.Source == records.SourceCase && strings.HasPrefix(d.Title, "Record of decision ") && strings.Contains(d.Title, " signed ("+reference+")") {
 				return true
 			}
 		}

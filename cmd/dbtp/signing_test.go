@@ -192,7 +192,7 @@ func TestSignatureWorkflow(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range p.Documents {
-			if d.Source == records.SourceCase && strings.Contains(d.Title, "-signed ("+c.Reference+")") {
+			if d.Source == records.SourceCase && strings.Contains(d.Title, " signed ("+c.Reference+")") {
 				return true
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"dbtp/internal/events"
 	"dbtp/internal/platform"
@@ -85,7 +87,7 @@ func (m *Module) FileCase(ctx context.Context, orgID, caseID string) (filed int,
 		return 0, err
 	}
 	for _, f := range set.Files {
-		title := strings.TrimSuffix(f.Name, path.Ext(f.Name)) + " (" + set.Reference + ")"
+		title := titleFromFileName(f.Name) + " (" + set.Reference + ")"
 		_, cerr := m.rs.Create(ctx, sys, records.NewDocument{
 			Metadata: records.Metadata{ClassID: class, Title: title, UnitID: set.UnitID, Classification: set.Classification,
 				CaseID: caseID, CaseRef: set.Reference},
@@ -122,4 +124,22 @@ func (m *Module) classFor(ctx context.Context, sys *platform.Subject, retention 
 		return "", platform.NotFound("the general class " + records.GeneralClass)
 	}
 	return general, nil
+}
+
+// titleFromFileName makes a record's title of a case file's name: without
+// its extension, and a name written with hyphens or underscores instead of
+// spaces ("care-needs-assessment.pdf") read as words ("Care needs
+// assessment"). A name with spaces is kept as its author wrote it.
+func titleFromFileName(name string) string {
+	t := strings.TrimSuffix(name, path.Ext(name))
+	if !strings.ContainsRune(t, ' ') {
+		t = strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '_' }), " ")
+		if r, n := utf8.DecodeRuneInString(t); n > 0 {
+			t = string(unicode.ToUpper(r)) + t[n:]
+		}
+	}
+	if strings.TrimSpace(t) == "" {
+		return name
+	}
+	return t
 }

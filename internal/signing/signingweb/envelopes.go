@@ -257,8 +257,14 @@ func fileName(title string) string {
 		}
 	}
 	s := strings.Trim(b.String(), "-")
-	if s == "" || len(s) > 60 {
-		s = strings.Trim(s[:min(len(s), 60)], "-")
+	if len(s) > 60 {
+		// Cut between words, so a long title keeps whole words (the name
+		// becomes the title of the record filed from it).
+		cut := s[:61]
+		if i := strings.LastIndexByte(cut, '-'); i > 20 {
+			cut = cut[:i]
+		}
+		s = strings.Trim(cut[:min(len(cut), 60)], "-")
 	}
 	if s == "" {
 		s = "envelope"
