@@ -2,6 +2,7 @@ package workplaceweb
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"dbtp/internal/platform"
@@ -15,6 +16,7 @@ func (p *sensorsPart) routes(srv *web.Server) {
 	rt.Handle("POST /sensors", web.RequireSignedInFunc(p.create))
 	rt.Handle("GET /sensors/{id}/revoke", web.RequireSignedInFunc(p.revoke))
 	rt.Handle("POST /sensors/{id}/revoke", web.RequireSignedInFunc(p.revoke))
+	rt.Handle("GET /sensors/{id}/map", web.RequireSignedInFunc(p.movePage))
 	rt.Handle("POST /sensors/{id}/map", web.RequireSignedInFunc(p.remap))
 }
 
@@ -52,24 +54,62 @@ func (p *sensorsPart) page(r *http.Request, sub *platform.Subject, form *web.For
 	if pg.DeadLetters, err = p.ws.DeadLetters(ctx, sub, 50); err != nil {
 		return pg, err
 	}
-	pg.Targets = []web.Option{{Value: "", Text: "Not mapped yet"}}
+	pg.Targets, err = p.targets(r, sub)
+	return pg, err
+}
+
+// targets are the places a sensor can be mapped to: every desk and room,
+// then every zone.
+func (p *sensorsPart) targets(r *http.Request, sub *platform.Subject) ([]web.Option, error) {
+	ctx := r.Context()
+	out := []web.Option{{Value: "", Text: "Not mapped yet"}}
 	rs, err := p.ws.Resources(ctx, sub, workplace.ResourceFilter{})
 	if err != nil {
-		return pg, err
+		return nil, err
 	}
 	for _, res := range rs {
 		if res.Kind == workplace.KindDesk || res.Kind == workplace.KindRoom {
-			pg.Targets = append(pg.Targets, web.Option{Value: workplace.TargetResource + ":" + res.ID, Text: res.Name})
+			out = append(out, web.Option{Value: workplace.TargetResource + ":" + res.ID, Text: res.Name})
 		}
 	}
 	zs, err := p.ws.Zones(ctx, sub, "")
 	if err != nil {
-		return pg, err
+		return nil, err
 	}
 	for _, z := range zs {
-		pg.Targets = append(pg.Targets, web.Option{Value: workplace.TargetZone + ":" + z.ID, Text: "Zone: " + z.Name})
+		out = append(out, web.Option{Value: workplace.TargetZone + ":" + z.ID, Text: "Zone: " + z.Name})
 	}
-	return pg, nil
+	return out, nil
+}
+
+// movePage asks where one sensor now is: one list of places on a page of
+// its own, rather than a list in every row of the sensors table (27
+// sensors made 1,350 options on one page).
+func (p *sensorsPart) movePage(w http.ResponseWriter, r *http.Request) error {
+	sub, err := staff(r)
+	if err != nil {
+		return err
+	}
+	s, err := p.ws.Sensor(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if s.Revoked() {
+		return platform.Errorf(platform.CodeConflict, "%s's credential is revoked: register the device as a new sensor", s.Name)
+	}
+	targets, err := p.targets(r, sub)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(url.Values{"target": {""}})
+	if s.TargetKind != "" {
+		f.Input.Set("target", s.TargetKind+":"+s.TargetID)
+	}
+	return web.Render(w, r, http.StatusOK, "workplace/sensor_move", struct {
+		*web.Form
+		Sensor  workplace.Sensor
+		Targets []web.Option
+	}{f, s, targets})
 }
 
 func (p *sensorsPart) list(w http.ResponseWriter, r *http.Request) error {

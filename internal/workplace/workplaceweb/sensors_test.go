@@ -118,6 +118,28 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 		if page := kim.Get("/sensors"); page.Status != 200 || strings.Contains(page.Body, secret) || !strings.Contains(page.Body, "Desk G.01 sensor") {
 			t.Fatalf("the sensors page: %d, shows the secret again: %v", page.Status, strings.Contains(page.Body, secret))
 		}
+		// Moving a sensor is a page of its own with one list of places,
+		// not a list in every row; the place it is on is chosen.
+		if page := kim.Get("/sensors"); !strings.Contains(page.Body, `href="/sensors/`+id+`/map"`) || strings.Contains(page.Body, `id="target-`) {
+			t.Fatalf("the sensors table still has a list of places in its rows")
+		}
+		move := kim.Get("/sensors/" + id + "/map")
+		if move.Status != 200 || !strings.Contains(move.Body, "Move Desk G.01 sensor") || !strings.Contains(move.Body, "is on Desk G.01") ||
+			!strings.Contains(move.Body, `<option value="resource:`+e.desk.ID+`" selected>`) {
+			t.Fatalf("move page: %d\n%s", move.Status, move.Body)
+		}
+		if r := kim.PostForm("/sensors/"+id+"/map", url.Values{"target": {""}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("unmap: %d %s", r.Status, r.Body)
+		}
+		if move := kim.Get("/sensors/" + id + "/map"); !strings.Contains(move.Body, "not mapped to a desk, room or zone") || !strings.Contains(move.Body, `<option value="" selected>`) {
+			t.Fatalf("after unmapping:\n%s", move.Body)
+		}
+		if r := kim.PostForm("/sensors/"+id+"/map", url.Values{"target": {"resource:" + e.desk.ID}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("map back: %d %s", r.Status, r.Body)
+		}
+		if r := e.browser(e.jo).Get("/sensors/" + id + "/map"); r.Status != http.StatusForbidden {
+			t.Fatalf("staff on the move page: %d", r.Status)
+		}
 		// Bad input on the form names the field.
 		if r := kim.PostForm("/sensors", url.Values{"name": {""}, "kind": {"smoke"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose occupancy or environment") {
 			t.Fatalf("bad sensor: %d", r.Status)
