@@ -192,6 +192,7 @@ func (h *handlers) classPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 type docPage struct {
+	Back       string // the search it was opened from, else its class in the file plan
 	Doc        *records.Document
 	Class      records.Class
 	UnitName   string
@@ -236,7 +237,7 @@ func (h *handlers) renderDoc(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil && platform.CodeOf(err) != platform.CodeNotFound {
 		return err
 	}
-	p := docPage{Doc: d, Class: c, UnitName: h.unitNames(ctx, sub)[d.UnitID], Versions: vs, Form: form,
+	p := docPage{Back: backTo(r, "/file-plan/"+d.ClassID), Doc: d, Class: c, UnitName: h.unitNames(ctx, sub)[d.UnitID], Versions: vs, Form: form,
 		Confirm: []web.Option{{Value: "yes", Text: "This document is final and should be kept as a record"}}}
 	if p.Form == nil {
 		p.Form = web.NewForm(nil)
@@ -294,3 +295,13 @@ func sniff(br *bufio.Reader, name string) string {
 
 // back is the page a form returns to: the document page.
 func docURL(id string) string { return "/records/" + url.PathEscape(id) }
+
+// backTo is where a page's back link leads: the records search it was
+// opened from (?back=, only ever a search on this site), else def.
+func backTo(r *http.Request, def string) string {
+	b := r.URL.Query().Get("back")
+	if strings.HasPrefix(b, "/records/search") && !strings.ContainsAny(b, "\\\r\n") {
+		return b
+	}
+	return def
+}

@@ -78,7 +78,8 @@ func (h *handlers) labelUnits(ctx context.Context, sub *platform.Subject, res *r
 
 type searchPage struct {
 	*web.Form
-	Searched  bool // words or a filter were given
+	Here      string // this search's address, for the documents' back links
+	Searched  bool   // words or a filter were given
 	Results   records.Results
 	TotalText string // the total with thousands separated
 	Words     bool   // the search has words (its results are of a pool)
@@ -128,7 +129,7 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
-	p := &searchPage{Form: web.NewForm(q)}
+	p := &searchPage{Form: web.NewForm(q), Here: r.URL.RequestURI()}
 	classes, err := h.rs.Classes(ctx, sub)
 	if err != nil {
 		return err

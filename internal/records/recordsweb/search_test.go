@@ -55,6 +55,14 @@ func TestSearchPage(t *testing.T) {
 		if strings.Contains(r.Body, "<script>alert") {
 			t.Fatal("a document's text reached the page unescaped")
 		}
+		// A result leads back to this search, not to the file plan; a
+		// back address that is not a records search is ignored.
+		link := regexp.MustCompile(`href="(/records/` + care.ID + `\?back=[^"]+)"`).FindStringSubmatch(r.Body)
+		if link == nil {
+			t.Fatalf("no link to the care plan with its way back:\n%s", r.Body)
+		}
+		want(t, ann.Get(strings.ReplaceAll(link[1], "&amp;", "&")), 200, `href="/records/search?q=janet" class="govuk-back-link"`)
+		want(t, ann.Get("/records/"+care.ID+"?back=https://evil.example/records/search"), 200, `href="/file-plan/`+care.ClassID+`" class="govuk-back-link"`)
 		// A facet narrows; the filter can be removed.
 		m := regexp.MustCompile(`href="(/records/search\?class=[^"]+)">ADM.01.02 Care and support plans</a> \(1\)`).FindStringSubmatch(r.Body)
 		if m == nil {
