@@ -120,7 +120,7 @@ type reader struct {
 func newReader(id string, h *header, aead cipher.AEAD, body io.ReadCloser) *reader {
 	return &reader{
 		id: id, body: body, aead: aead, h: h, sum: sha256.New(),
-		buf:    make([]byte, h.segSize+tagSize),
+		buf:    make([]byte, min(int64(h.segSize), h.size)+tagSize), // a small object needs no whole segment
 		remain: h.size,
 	}
 }
