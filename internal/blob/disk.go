@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,18 +63,45 @@ func (d *Disk) Create(ctx context.Context, name string) (Upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &diskUpload{d: d, f: f, w: bufio.NewWriterSize(f, 256<<10), final: final}, nil
+	w, _ := writerPool.Get().(*bufio.Writer)
+	if w == nil {
+		w = bufio.NewWriterSize(f, 256<<10)
+	}
+	w.Reset(f)
+	return &diskUpload{d: d, f: f, w: w, final: final}, nil
 }
+
+// writerPool keeps the uploads' 256 KiB write buffers: one allocated for
+// every upload was the largest share of the garbage a busy node made.
+var writerPool sync.Pool
 
 type diskUpload struct {
 	d     *Disk
 	f     *os.File
-	w     *bufio.Writer
+	w     *bufio.Writer // nil for Put's small writes, and once finished
 	final string
 	done  bool
 }
 
-func (u *diskUpload) Write(p []byte) (int, error) { return u.w.Write(p) }
+func (u *diskUpload) Write(p []byte) (int, error) {
+	if u.done {
+		return 0, errors.New("blob: upload already finished")
+	}
+	if u.w == nil {
+		return u.f.Write(p)
+	}
+	return u.w.Write(p)
+}
+
+// release returns the write buffer to the pool, emptied and detached from
+// the file.
+func (u *diskUpload) release() {
+	if u.w != nil {
+		u.w.Reset(nil)
+		writerPool.Put(u.w)
+		u.w = nil
+	}
+}
 
 func (u *diskUpload) Commit(ctx context.Context) error {
 	if u.done {
@@ -83,7 +111,11 @@ func (u *diskUpload) Commit(ctx context.Context) error {
 		u.Abort()
 		return err
 	}
-	err := u.w.Flush()
+	var err error
+	if u.w != nil {
+		err = u.w.Flush()
+	}
+	u.release()
 	if err == nil {
 		err = u.f.Sync()
 	}
@@ -105,6 +137,7 @@ func (u *diskUpload) Abort() error {
 		return nil
 	}
 	u.done = true
+	u.release()
 	u.f.Close()
 	return os.Remove(u.f.Name())
 }
@@ -150,12 +183,18 @@ func syncDir(dir string) error {
 	return f.Sync()
 }
 
-// Put implements Backend.
+// Put implements Backend. It writes data to the file at once, without
+// Create's buffer.
 func (d *Disk) Put(ctx context.Context, name string, data []byte) error {
-	u, err := d.Create(ctx, name)
+	final, err := d.path(name)
 	if err != nil {
 		return err
 	}
+	f, err := os.CreateTemp(d.tmp, "up-*")
+	if err != nil {
+		return err
+	}
+	u := &diskUpload{d: d, f: f, final: final}
 	if _, err := u.Write(data); err != nil {
 		u.Abort()
 		return err

@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -106,6 +107,9 @@ func newBodyName() (string, error) {
 // ends first, nothing is visible and the error is returned (wrapped, so a
 // *platform.Error from r keeps its code).
 func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
+	if info, ok, err := s.stored(ctx, r); ok || err != nil {
+		return info, err
+	}
 	dataKey := make([]byte, 32)
 	h := &header{segSize: s.segSize}
 	if _, err := rand.Read(dataKey); err != nil {
@@ -166,6 +170,42 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
 		s.backend.Delete(ctx, old)
 	}
 	return info, nil
+}
+
+// inMemory is content Put can read twice: a bytes.Reader or strings.Reader.
+type inMemory interface {
+	io.ReadSeeker
+	Len() int
+}
+
+// stored tells whether content already in memory is stored intact, hashing
+// it first so that storing it again creates no file at all (the same
+// template's document sent in many envelopes: on a busy disk a file's
+// creation costs more than hashing a few megabytes). r is left at its
+// start when it is not stored. Other readers are not read twice: Put then
+// finds a duplicate after writing it, and drops the copy.
+func (s *Store) stored(ctx context.Context, r io.Reader) (Info, bool, error) {
+	m, ok := r.(inMemory)
+	if !ok {
+		return Info{}, false, nil
+	}
+	start, err := m.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Info{}, false, nil // not read: Put reads it once, as any reader
+	}
+	h := sha256.New()
+	size, err := io.Copy(h, m)
+	if _, serr := m.Seek(start, io.SeekStart); serr != nil {
+		return Info{}, false, platform.Internal(fmt.Errorf("blob: put: rewinding the content: %w", serr))
+	}
+	if err != nil {
+		return Info{}, false, nil // Put reads it again and reports the error
+	}
+	info := Info{ID: hex.EncodeToString(h.Sum(nil)), Size: size}
+	if _, err := s.existing(ctx, info.ID, size); err != nil {
+		return Info{}, false, nil // not stored, damaged or under a key we lack: Put decides
+	}
+	return info, true, nil
 }
 
 // existing returns nil if id is stored with a readable header and a body of

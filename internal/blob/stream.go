@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"dbtp/internal/platform"
 )
@@ -49,8 +50,9 @@ func seal(ctx context.Context, r io.Reader, w io.Writer, aead cipher.AEAD, prefi
 	h := sha256.New()
 	// One byte more than a segment: a full read proves another segment
 	// follows, so the current one is not the last.
-	buf := make([]byte, segSize+1)
-	out := make([]byte, 0, segSize+tagSize)
+	bufs := getSealBuffers(segSize)
+	defer sealPool.Put(bufs)
+	buf, out := bufs.plain[:segSize+1], bufs.sealed[:0]
 	have := 0
 	for counter := uint32(0); ; counter++ {
 		if err := ctx.Err(); err != nil {
@@ -85,6 +87,20 @@ func seal(ctx context.Context, r io.Reader, w io.Writer, aead cipher.AEAD, prefi
 	}
 }
 
+// sealBuffers are seal's two segment buffers, reused from one Put to the
+// next: allocating them afresh (about 128 KiB a Put, however small the
+// content) was a large share of the garbage a busy node made.
+type sealBuffers struct{ plain, sealed []byte }
+
+var sealPool sync.Pool
+
+func getSealBuffers(segSize int) *sealBuffers {
+	if b, ok := sealPool.Get().(*sealBuffers); ok && cap(b.plain) >= segSize+1 && cap(b.sealed) >= segSize+tagSize {
+		return b
+	}
+	return &sealBuffers{plain: make([]byte, segSize+1), sealed: make([]byte, 0, segSize+tagSize)}
+}
+
 // reader decrypts a body segment by segment and checks the whole-object hash
 // before it releases the final segment, so reaching io.EOF means every byte
 // read was authenticated and the content matches its ID.
@@ -104,7 +120,7 @@ type reader struct {
 func newReader(id string, h *header, aead cipher.AEAD, body io.ReadCloser) *reader {
 	return &reader{
 		id: id, body: body, aead: aead, h: h, sum: sha256.New(),
-		buf:    make([]byte, h.segSize+tagSize),
+		buf:    make([]byte, min(int64(h.segSize), h.size)+tagSize), // a small object needs no whole segment
 		remain: h.size,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // completionCertificate is the evidence as a PDF: each recipient, what
@@ -13,7 +14,11 @@ import (
 // every event with the document's SHA-256 at that point.
 func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, docSHA string, at time.Time) ([]byte, error) {
 	f := fpdf.New("P", "mm", "A4", "")
-	tr := f.UnicodeTranslatorFromDescriptor("") // UTF-8 to the core fonts' cp1252
+	// Uncompressed: a page or two of text, a few kilobytes more, where each
+	// page's compressor (about a megabyte of state, made afresh) was a large
+	// part of the CPU and garbage of every envelope sealed.
+	f.SetCompression(false)
+	tr := cp1252
 	f.SetTitle("Completion certificate: "+env.Title, true)
 	f.SetAuthor(council, true)
 	f.SetCreator("dbtp", true)
@@ -83,6 +88,26 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 	var b bytes.Buffer
 	err := f.Output(&b)
 	return b.Bytes(), err
+}
+
+// cp1252 turns UTF-8 into the core fonts' Windows-1252, '.' for what it
+// lacks, as fpdf's own translator does; that one parses its code page file
+// each time it is made (a few per cent of a seal's CPU) and is not safe for
+// concurrent use, so it cannot be made once.
+func cp1252(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r < 0x80 {
+			b = append(b, byte(r))
+			continue
+		}
+		c, ok := charmap.Windows1252.EncodeRune(r)
+		if !ok {
+			c = '.'
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 func certStamp(t time.Time) string {

@@ -315,7 +315,12 @@ func prepare(doc []byte, r *pdf.Reader, dict []byte, spec fieldSpec, reserve int
 	sig.Write(dict)
 	sig.WriteString("\n /ByteRange " + byteRangePlaceholder + "\n /Contents <")
 	contentsInSig := sig.Len() - 1
-	sig.Write(bytes.Repeat([]byte("0"), 2*reserve))
+	sig.Grow(2*reserve + 8)
+	zeros := sig.AvailableBuffer()[:2*reserve] // written in place, not allocated apart
+	for i := range zeros {
+		zeros[i] = '0'
+	}
+	sig.Write(zeros)
 	sig.WriteString("> >>")
 	sigID := u.add(sig.Bytes())
 

@@ -66,7 +66,11 @@ func (u *update) set(id, gen uint32, body []byte) {
 // /Prev into a stream).
 func (u *update) bytes() []byte {
 	var out bytes.Buffer
-	out.Grow(len(u.base) + 4096)
+	n := len(u.base) + 4096 // the cross-reference section and trailer
+	for _, o := range u.objs {
+		n += len(o.body) + 32
+	}
+	out.Grow(n) // at once: growing would copy the whole document again
 	out.Write(u.base)
 	if len(u.base) > 0 && u.base[len(u.base)-1] != '\n' && u.base[len(u.base)-1] != '\r' {
 		out.WriteByte('\n')
