@@ -81,12 +81,19 @@ func (p *PKI) CRL(t testing.TB) []byte {
 // Contract makes a contract of the given number of pages, with text on each.
 func Contract(t testing.TB, pages int) []byte {
 	t.Helper()
+	return NumberedContract(t, pages, 17)
+}
+
+// NumberedContract is Contract with its number (CT-2026-n) on every page,
+// so contracts of different numbers are different documents.
+func NumberedContract(t testing.TB, pages, n int) []byte {
+	t.Helper()
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetFont("Helvetica", "", 11)
 	for i := 1; i <= pages; i++ {
 		f.AddPage()
 		f.SetFont("Helvetica", "B", 14)
-		f.Cell(0, 10, fmt.Sprintf("Supply contract CT-2026-%03d, page %d of %d", 17, i, pages))
+		f.Cell(0, 10, fmt.Sprintf("Supply contract CT-2026-%03d, page %d of %d", n, i, pages))
 		f.Ln(12)
 		f.SetFont("Helvetica", "", 11)
 		for j := 0; j < 12; j++ {
