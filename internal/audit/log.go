@@ -60,20 +60,65 @@ func (l *Log) Record(tx *store.Tx, e Entry) error {
 	if err := l.checkUpgraded(tx); err != nil {
 		return err
 	}
-	ctx := tx.Context()
-	st, err := batchState(ctx, tx, e.OrgID)
+	if tx.Dialect() == store.Postgres {
+		// PostgreSQL locks the organisation's tree state from its first
+		// read until commit, and group commit runs two writers: appending
+		// here locked it for the rest of the group, so the other writer's
+		// group waited for all of it (pg_stat_statements: a mean 16 ms on
+		// the lock, the machine a quarter idle). The entries wait in the
+		// batch's values (which a write that rolls back restores) and are
+		// appended in the before-commit hook, holding the lock only for
+		// the appends and the commit.
+		key := pendingKey(e.OrgID)
+		v, _ := tx.BatchValue(key)
+		list, _ := v.([]Entry)
+		tx.SetBatchValue(key, append(list[:len(list):len(list)], e))
+		l.signBeforeCommit(tx, e.OrgID)
+		return nil
+	}
+	st, err := batchState(tx.Context(), tx, e.OrgID)
 	if err != nil {
 		return err
 	}
-	e.Index = st.f.size
-	data := appendEntry(nil, e)
-	var scratch []byte
-	stored := st.f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
-	if err := insertEntry(ctx, tx, e, data, stored); err != nil {
+	if err := appendTo(tx, &st, e); err != nil {
 		return err
 	}
 	tx.SetBatchValue(stateKey(e.OrgID), st)
 	l.signBeforeCommit(tx, e.OrgID)
+	return nil
+}
+
+func pendingKey(org string) string { return "audit.pending/" + org }
+
+// appendTo adds e to the tree st and stores it with the hashes its leaf
+// added.
+func appendTo(tx *store.Tx, st *treeState, e Entry) error {
+	e.Index = st.f.size
+	data := appendEntry(nil, e)
+	var scratch []byte
+	stored := st.f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
+	return insertEntry(tx.Context(), tx, e, data, stored)
+}
+
+// appendPending appends the entries of org that Record left for the
+// before-commit hook (PostgreSQL), in the order they were recorded.
+func appendPending(tx *store.Tx, org string) error {
+	v, _ := tx.BatchValue(pendingKey(org))
+	list, _ := v.([]Entry)
+	if len(list) == 0 {
+		return nil
+	}
+	st, err := batchState(tx.Context(), tx, org)
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		if err := appendTo(tx, &st, e); err != nil {
+			return err
+		}
+	}
+	tx.SetBatchValue(stateKey(org), st)
+	tx.SetBatchValue(pendingKey(org), []Entry(nil))
 	return nil
 }
 
@@ -154,6 +199,9 @@ func (l *Log) signBeforeCommit(tx *store.Tx, org string) {
 // commit. A write in the group that recorded and then failed took its
 // entries and their state with it, hence the checks.
 func (l *Log) signHead(tx *store.Tx, org string) error {
+	if err := appendPending(tx, org); err != nil {
+		return err
+	}
 	v, ok := tx.BatchValue(stateKey(org))
 	if !ok {
 		return nil
