@@ -340,3 +340,54 @@ func TestBacklogDrainsWithoutWaitingForThePoll(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// Work another node enqueued (this node is not told) is found by a look
+// at every kind; when that look leaves some behind for want of workers,
+// the first slot to free up takes it instead of the work waiting for the
+// poll. (A look the poll owes while every worker is busy is taken the
+// same way; that case needs a tick at a chosen moment and has no test.)
+func TestOtherNodesWorkIsTakenWhenASlotFrees(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clock := platformtest.NewClock(t0)
+		a := jobs.New(db, jobs.Options{Node: "a", Clock: clock, PollInterval: time.Hour, Workers: 1})
+		b := jobs.New(db, jobs.Options{Node: "b", Clock: clock, PollInterval: time.Hour, Workers: 1})
+		started, release := make(chan string, 4), make(chan struct{})
+		var calls atomic.Int32
+		handler := jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
+			started <- j.ID
+			if calls.Add(1) == 1 {
+				<-release // the one worker is busy until the test says
+			}
+			return nil
+		}}
+		must(t, a.Handle("test.work", handler))
+		must(t, b.Handle("test.work", handler))
+		// Node b enqueues (node a is not told), two jobs for one worker.
+		must(t, db.Write(ctx, func(tx *store.Tx) error {
+			for range 2 {
+				if _, err := b.Enqueue(ctx, tx, jobs.Enqueued{Kind: "test.work"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		var wg sync.WaitGroup
+		wg.Go(func() { a.Run(ctx) })
+		deadline := time.After(time.Minute) // far beyond the work; an hour's poll would pass it
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatal("the first job did not start")
+		}
+		close(release)
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatal("the second job waited for the poll")
+		}
+		cancel()
+		wg.Wait()
+	})
+}

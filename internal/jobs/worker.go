@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dbtp/internal/store"
@@ -30,6 +31,10 @@ func (q *Queue) Run(ctx context.Context) {
 	// every schedule (whose periods are a second or more); a look woken by
 	// new work covers the kinds noted as due (see dueKinds).
 	all := true
+	// owed is a look at every kind that found every worker busy: the
+	// first slot to free up takes it (other nodes' jobs, retries coming
+	// due and leases run out are only found by such looks).
+	var owed atomic.Bool
 	for {
 		if all {
 			if err := q.runSchedules(ctx); err != nil && ctx.Err() == nil {
@@ -39,6 +44,9 @@ func (q *Queue) Run(ctx context.Context) {
 		for {
 			free := q.opts.Workers - len(slots)
 			if free == 0 {
+				if all {
+					owed.Store(true)
+				}
 				break
 			}
 			claimed, err := q.claim(ctx, free, all)
@@ -57,7 +65,7 @@ func (q *Queue) Run(ctx context.Context) {
 						<-slots
 						// A backlog bigger than the workers is worked as
 						// slots free up, not a batch per poll interval.
-						if q.due.any() {
+						if owed.Load() || q.due.any() {
 							q.nudge()
 						}
 					}()
@@ -74,7 +82,7 @@ func (q *Queue) Run(ctx context.Context) {
 		case <-t.C:
 			all = true
 		case <-q.wake:
-			all = false
+			all = owed.Swap(false)
 		}
 	}
 }

@@ -72,7 +72,10 @@ func (u *update) bytes() []byte {
 	}
 	out.Grow(n) // at once: growing would copy the whole document again
 	out.Write(u.base)
-	if len(u.base) > 0 && u.base[len(u.base)-1] != '\n' && u.base[len(u.base)-1] != '\r' {
+	// Every object of the update starts a line that a line feed ends
+	// before it (a document ending in a bare CR gets CR LF): placing the
+	// signature looks for "\n<id> 0 obj\n".
+	if len(u.base) > 0 && u.base[len(u.base)-1] != '\n' {
 		out.WriteByte('\n')
 	}
 	offsets := map[uint32]int{}
