@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -49,9 +50,10 @@ func New(db *store.DB, signer note.Signer, verifier note.Verifier) *Log {
 }
 
 // Record appends e inside tx, so the entry commits or rolls back with the
-// change it describes. On PostgreSQL it locks the organisation's tree state
-// row until tx ends (appends to different organisations do not wait for
-// each other), so callers should record near the end of their write.
+// change it describes. On PostgreSQL the entry is appended by the group
+// commit's before-commit hook, which locks the organisation's tree state
+// row only from there to the commit (appends to different organisations
+// do not wait for each other).
 func (l *Log) Record(tx *store.Tx, e Entry) error {
 	e, err := normalize(e, l.now())
 	if err != nil {
@@ -190,9 +192,32 @@ func lockState(ctx context.Context, tx *store.Tx, org string) (frontier, int64, 
 
 // signBeforeCommit arranges for the tree state to be stored and one signed
 // head made per organisation tree that grew in this physical transaction.
+//
+// One hook serves every organisation of the transaction, in the order of
+// their IDs: on PostgreSQL each takes its tree state's lock there, and two
+// groups taking the locks of the same trees in different orders (an
+// organisation's and the platform's) would deadlock.
 func (l *Log) signBeforeCommit(tx *store.Tx, org string) {
-	tx.BeforeCommit("audit.tree-head/"+org, func(tx *store.Tx) error { return l.signHead(tx, org) })
+	v, _ := tx.BatchValue(orgsKey)
+	orgs, _ := v.([]string)
+	if !slices.Contains(orgs, org) {
+		grown := append(orgs[:len(orgs):len(orgs)], org) // a copy: a rollback restores the list it found
+		slices.Sort(grown)
+		tx.SetBatchValue(orgsKey, grown)
+	}
+	tx.BeforeCommit(orgsKey, func(tx *store.Tx) error {
+		v, _ := tx.BatchValue(orgsKey)
+		orgs, _ := v.([]string)
+		for _, org := range orgs {
+			if err := l.signHead(tx, org); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
+
+const orgsKey = "audit.tree-heads"
 
 // signHead runs once per physical transaction and organisation, after every
 // write in it: one state update and one signature cover the whole group

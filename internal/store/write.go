@@ -129,11 +129,11 @@ const maxBatch = 256
 // ErrNestedWrite.
 //
 // Both engines group-commit: on SQLite because there is one writer; on
-// PostgreSQL because every audited write in an organisation holds the row
-// lock of its audit chain until it commits, so writes to one organisation
-// went one commit at a time (measured: 331 Notify sends a second, against
-// 1,100 on SQLite). A deadlock reported to one write of a group is retried
-// on its own.
+// PostgreSQL because an organisation's audited writes take the row lock of
+// its audit tree until they commit, so one at a time they went one commit
+// at a time (measured: 331 Notify sends a second, against 1,100 on
+// SQLite). The audit log takes that lock in a before-commit hook, once per
+// group. A deadlock reported to one write of a group is retried on its own.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if inWrite(goroutineID()) {
 		return ErrNestedWrite
