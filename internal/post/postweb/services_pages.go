@@ -301,7 +301,7 @@ func (p *sendingPart) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.Method != http.MethodPost || r.PostFormValue("confirm") != "yes" {
+	if !web.Confirmed(r) {
 		return p.revokeConfirm(w, r, sub)
 	}
 	if err := p.m.ps.RevokeAPIKey(r.Context(), sub, r.PathValue("id"), r.PathValue("key")); err != nil {

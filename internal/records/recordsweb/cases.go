@@ -131,7 +131,14 @@ func (m *Module) classFor(ctx context.Context, sys *platform.Subject, retention 
 // spaces ("care-needs-assessment.pdf") read as words ("Care needs
 // assessment"). A name with spaces is kept as its author wrote it.
 func titleFromFileName(name string) string {
-	t := strings.TrimSuffix(name, path.Ext(name))
+	t := name
+	// Only a short extension of letters and digits is one ("Minutes
+	// 2024.03.01" keeps its date).
+	if ext := path.Ext(name); len(ext) >= 2 && len(ext) <= 6 && strings.IndexFunc(ext[1:], func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) < 0 && !allDigits(ext[1:]) {
+		t = strings.TrimSuffix(name, ext)
+	}
 	if !strings.ContainsRune(t, ' ') {
 		t = strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '_' }), " ")
 		if r, n := utf8.DecodeRuneInString(t); n > 0 {
@@ -142,4 +149,8 @@ func titleFromFileName(name string) string {
 		return name
 	}
 	return t
+}
+
+func allDigits(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) < 0
 }

@@ -299,9 +299,9 @@ func docURL(id string) string { return "/records/" + url.PathEscape(id) }
 // backTo is where a page's back link leads: the records search it was
 // opened from (?back=, only ever a search on this site), else def.
 func backTo(r *http.Request, def string) string {
-	b := r.URL.Query().Get("back")
-	if strings.HasPrefix(b, "/records/search") && !strings.ContainsAny(b, "\\\r\n") {
-		return b
+	u, err := url.Parse(r.URL.Query().Get("back"))
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Path != "/records/search" {
+		return def
 	}
-	return def
+	return "/records/search?" + u.Query().Encode()
 }

@@ -62,6 +62,7 @@ func TestSearchPage(t *testing.T) {
 			t.Fatalf("no link to the care plan with its way back:\n%s", r.Body)
 		}
 		want(t, ann.Get(strings.ReplaceAll(link[1], "&amp;", "&")), 200, `href="/records/search?q=janet" class="govuk-back-link"`)
+		want(t, ann.Get("/records/"+care.ID+"?back=/records/search/../../administration"), 200, `href="/file-plan/`+care.ClassID+`" class="govuk-back-link"`)
 		want(t, ann.Get("/records/"+care.ID+"?back=https://evil.example/records/search"), 200, `href="/file-plan/`+care.ClassID+`" class="govuk-back-link"`)
 		// A facet narrows; the filter can be removed.
 		m := regexp.MustCompile(`href="(/records/search\?class=[^"]+)">ADM.01.02 Care and support plans</a> \(1\)`).FindStringSubmatch(r.Body)

@@ -340,7 +340,7 @@ func (p *envelopesPart) deleteTemplate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if r.FormValue("confirm") != "yes" {
+	if !web.Confirmed(r) {
 		t, err := p.ss.GetTemplate(r.Context(), sub, r.PathValue("id"))
 		if err != nil {
 			return err

@@ -187,7 +187,7 @@ func (p *envelopesPart) discard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.FormValue("confirm") != "yes" {
+	if !web.Confirmed(r) {
 		env, err := p.draft(r, sub)
 		if err != nil {
 			return err
