@@ -265,7 +265,7 @@ func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r 
 	consented := store.Millis(r.ConsentedAt)
 	if consented == 0 {
 		consented = store.Millis(now)
-		if err := s.event(ctx, tx, env, r.ID, "consented", r.Name, addr, "agreed to sign electronically", ""); err != nil {
+		if err := s.event(ctx, tx, env, r, "consented", r.Name, addr, "agreed to sign electronically", ""); err != nil {
 			return err
 		}
 	}
@@ -286,7 +286,7 @@ func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r 
 	if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET current_blob = ?, updated_at = ? WHERE id = ?", blobID, store.Millis(now), env.ID); err != nil {
 		return err
 	}
-	if err := s.event(ctx, tx, env, r.ID, "signed", r.Name, addr, sig.Kind+" signature \u201c"+sig.Typed+"\u201d, identified by "+how, sha); err != nil {
+	if err := s.event(ctx, tx, env, r, "signed", r.Name, addr, sig.Kind+" signature \u201c"+sig.Typed+"\u201d, identified by "+how, sha); err != nil {
 		return err
 	}
 	return s.advance(ctx, tx, env)
@@ -328,7 +328,7 @@ func (s *Store) Approve(ctx context.Context, a Actor, consent bool) error {
 				how = "signed in"
 			}
 			if r.ConsentedAt.IsZero() {
-				if err := s.event(ctx, tx, env, r.ID, "consented", r.Name, a.Addr, "agreed to approve electronically", ""); err != nil {
+				if err := s.event(ctx, tx, env, r, "consented", r.Name, a.Addr, "agreed to approve electronically", ""); err != nil {
 					return err
 				}
 			}
@@ -337,7 +337,7 @@ func (s *Store) Approve(ctx context.Context, a Actor, consent bool) error {
 				RecipientApproved, now, now, a.Addr, how, now, r.ID); err != nil {
 				return err
 			}
-			if err := s.event(ctx, tx, env, r.ID, "approved", r.Name, a.Addr, "identified by "+how, sha); err != nil {
+			if err := s.event(ctx, tx, env, r, "approved", r.Name, a.Addr, "identified by "+how, sha); err != nil {
 				return err
 			}
 			return s.advance(ctx, tx, env)
@@ -396,7 +396,7 @@ func (s *Store) Decline(ctx context.Context, a Actor, reason string) error {
 			EnvelopeDeclined, r.Name+" declined: "+reason, now, now, env.ID); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "declined", r.Name, a.Addr, reason, ""); err != nil {
+		if err := s.event(ctx, tx, env, r, "declined", r.Name, a.Addr, reason, ""); err != nil {
 			return err
 		}
 		return s.publish(ctx, tx, env, EnvelopeDeclined)
@@ -458,10 +458,10 @@ func (s *Store) Reassign(ctx context.Context, a Actor, to Reassignment) error {
 		if _, err := tx.Exec(ctx, "UPDATE signing_fields SET recipient_id = ? WHERE recipient_id = ?", id, r.ID); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "reassigned", r.Name, a.Addr, "passed to "+to.Name+" <"+to.Email+">: "+to.Reason, ""); err != nil {
+		if err := s.event(ctx, tx, env, r, "reassigned", r.Name, a.Addr, "passed to "+to.Name+" <"+to.Email+">: "+to.Reason, ""); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, id, "notified", to.Name, "", "step "+cerItoa(r.Step)+": a link by email", ""); err != nil {
+		if err := s.event(ctx, tx, env, Recipient{ID: id}, "notified", to.Name, "", "step "+cerItoa(r.Step)+": a link by email", ""); err != nil {
 			return err
 		}
 		return s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{id}, Key: id})

@@ -157,7 +157,7 @@ func (s *Store) SendCode(ctx context.Context, token, addr string) error {
 		if r.Phone != "" {
 			how = "a one-time code by text message to " + maskPhone(r.Phone)
 		}
-		return s.event(ctx, tx, env, r.ID, "code_sent", r.Name, addr, how, "")
+		return s.event(ctx, tx, env, r, "code_sent", r.Name, addr, how, "")
 	})
 	if err != nil {
 		return err
@@ -247,10 +247,10 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 			hashSecret(session), store.Millis(now.Add(sessionLifetime)), codeHow(r), RecipientViewed, store.Millis(now), r.ID); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, r.ID, "identified", r.Name, addr, "one-time "+codeHow(r)+" to "+codeTo(r), ""); err != nil {
+		if err := s.event(ctx, tx, env, r, "identified", r.Name, addr, "one-time "+codeHow(r)+" to "+codeTo(r), ""); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, env, r.ID, "viewed", r.Name, addr, "", env.OriginalSHA256)
+		return s.event(ctx, tx, env, r, "viewed", r.Name, addr, "", env.OriginalSHA256)
 	})
 	if err != nil {
 		return "", err
@@ -266,6 +266,14 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 // parallel group) act one after the other on PostgreSQL as on SQLite,
 // and the second sees what the first did.
 func (s *Store) resolveLocked(ctx context.Context, tx *store.Tx, a Actor) (Envelope, Recipient, error) {
+	if a.Subject != nil {
+		// A staff member names the envelope: lock it, then look once (a
+		// row of another organisation is only locked, never read here).
+		if err := lockRow(ctx, tx, "signing_envelopes", a.EnvelopeID); err != nil {
+			return Envelope{}, Recipient{}, err
+		}
+		return s.resolve(ctx, tx, a)
+	}
 	env, _, err := s.resolve(ctx, tx, a)
 	if err != nil {
 		return env, Recipient{}, err
@@ -341,7 +349,7 @@ func (s *Store) Open(ctx context.Context, a Actor) (Ceremony, error) {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
-			return s.event(ctx, tx, env, r.ID, "viewed", r.Name, a.Addr, "signed in", env.OriginalSHA256)
+			return s.event(ctx, tx, env, r, "viewed", r.Name, a.Addr, "signed in", env.OriginalSHA256)
 		})
 		if err != nil {
 			return Ceremony{}, err

@@ -116,10 +116,10 @@ func (s *Store) Seal(ctx context.Context, envelopeID string) error {
 		if !sealed.TimestampTime.IsZero() {
 			detail += ", timestamp " + certStamp(sealed.TimestampTime)
 		}
-		if err := s.event(ctx, tx, env, "", "sealed", council, "", detail, cerSHA256(sealed.PDF)); err != nil {
+		if err := s.event(ctx, tx, env, Recipient{}, "sealed", council, "", detail, cerSHA256(sealed.PDF)); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, env, "", "completed", council, "", "completion certificate SHA-256 "+cerSHA256(signedCert.PDF), ""); err != nil {
+		if err := s.event(ctx, tx, env, Recipient{}, "completed", council, "", "completion certificate SHA-256 "+cerSHA256(signedCert.PDF), ""); err != nil {
 			return err
 		}
 		done = true

@@ -119,7 +119,7 @@ func (s *Store) startStep(ctx context.Context, tx *store.Tx, env Envelope, step 
 			if err := s.enqueue(ctx, tx, jobs.Enqueued{Kind: JobNotify, OrgID: env.OrgID, Args: recipientArgs{r.ID}, Key: r.ID}); err != nil {
 				return err
 			}
-			if err := s.event(ctx, tx, env, r.ID, "notified", r.Name, "", "step "+cerItoa(step)+": "+how, ""); err != nil {
+			if err := s.event(ctx, tx, env, r, "notified", r.Name, "", "step "+cerItoa(step)+": "+how, ""); err != nil {
 				return err
 			}
 		}
@@ -195,9 +195,9 @@ func atTurn(env Envelope, r Recipient) bool {
 // event records one piece of evidence, and the same in the audit log:
 // the actor is the recipient (a staff member by their user ID, an outside
 // party as "recipient:<id>"), or the system for the seal.
-func (s *Store) event(ctx context.Context, tx *store.Tx, env Envelope, recipientID, action, actor, addr, detail, sha string) error {
+func (s *Store) event(ctx context.Context, tx *store.Tx, env Envelope, r Recipient, action, actor, addr, detail, sha string) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO signing_events (id, envelope_id, org_id, recipient_id, action, actor_name, address, detail, doc_sha256, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, platform.NewID("sev"), env.ID, env.OrgID, recipientID, action, actor, addr, detail, sha, store.Millis(s.now())); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, platform.NewID("sev"), env.ID, env.OrgID, r.ID, action, actor, addr, detail, sha, store.Millis(s.now())); err != nil {
 		return err
 	}
 	e := audit.For(platform.System(env.OrgID), "signing."+action, ResourceType, env.ID, audit.Success)
@@ -205,14 +205,12 @@ func (s *Store) event(ctx context.Context, tx *store.Tx, env Envelope, recipient
 	if sha != "" {
 		e.Detail = strings.TrimPrefix(e.Detail+"; document SHA-256 "+sha, "; ")
 	}
-	if recipientID != "" {
-		var user string
-		if err := tx.QueryRow(ctx, "SELECT user_id FROM signing_recipients WHERE id = ?", recipientID).Scan(&user); err != nil {
-			return err
-		}
-		e.ActorID = user
-		if user == "" {
-			e.ActorID = "recipient:" + recipientID
+	if r.ID != "" {
+		// The recipient as the write read it (not read again: a
+		// recipient's user never changes; passing it on makes a new one).
+		e.ActorID = r.UserID
+		if r.UserID == "" {
+			e.ActorID = "recipient:" + r.ID
 		}
 	}
 	return s.audit.Record(tx, e)
