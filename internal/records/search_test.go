@@ -523,6 +523,42 @@ func TestSearchPoolSteps(t *testing.T) {
 	})
 }
 
+// TestSearchWholeWordsFirst: past the sample of the newest documents,
+// PostgreSQL's index reads whole words first and the longer forms of a
+// word (needles for needle) only when whole words do not fill the pool;
+// SQLite's pool is the newest matches of either.
+func TestSearchWholeWordsFirst(t *testing.T) {
+	storetest.Each(t, testMods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		for i := range 12 {
+			d := e.file(e.ann, "ADM.01.02", fmt.Sprintf("Note %02d", i), "Adults", platform.Official, "x")
+			switch i % 3 {
+			case 0:
+				e.setText(d, "the needle is here")
+			case 1:
+				e.setText(d, "the needles are here")
+			}
+			e.clock.Add(time.Minute)
+		}
+		defer func(p, s int, d float64) { searchPool, pgSample, pgDense = p, s, d }(searchPool, pgSample, pgDense)
+		searchPool, pgSample, pgDense = 3, 2, 2 // the sample is notes 11 and 10, then the index
+		want := []string{"Note 10", "Note 09", "Note 07"}
+		if db.Dialect() == store.Postgres {
+			want = []string{"Note 10", "Note 09", "Note 06"} // note 07 has only "needles"
+		}
+		got, res := e.search(e.ann, Query{Text: "needle", Order: OrderNewest})
+		if !slices.Equal(got, want) || res.Total != 3 || !res.More {
+			t.Errorf("a full pool: found %q (total %d, more %v), want %q", got, res.Total, res.More, want)
+		}
+		searchPool = 10 // whole words (4) do not fill it: the longer forms come in
+		got, res = e.search(e.ann, Query{Text: "needle", Order: OrderNewest})
+		want = []string{"Note 10", "Note 09", "Note 07", "Note 06", "Note 04", "Note 03", "Note 01", "Note 00"}
+		if !slices.Equal(got, want) || res.Total != 8 || res.More {
+			t.Errorf("a pool not filled by whole words: found %q (total %d, more %v), want %q", got, res.Total, res.More, want)
+		}
+	})
+}
+
 func TestJSONNames(t *testing.T) {
 	b, _ := json.Marshal([]Person{{Name: `Zoë "Zed" O’Brien`, BirthDate: "2001-02-03"}, {Name: "Ann Lee"}})
 	if got := jsonNames(string(b)); got != "Zoë \\\"Zed\\\" O’Brien\nAnn Lee\n" {

@@ -150,6 +150,26 @@ func (s *Store) pgPool(ctx context.Context, m *textMatch, conds []string, args [
 	} else {
 		stmt = `SELECT ` + poolColumns("d") + ` FROM records_documents AS d WHERE d.search @@ ?::tsquery AND ` + where + ` AND ` + bound + order + ` LIMIT ?`
 		all = append(append(append([]any{m.tsq}, args...), boundArgs...), need)
+		if m.whole != "" {
+			// Whole words first. A prefix makes the GIN index gather every
+			// match of the word and its longer forms before it can
+			// intersect them: "john smith" (smith in 15% of a million
+			// documents) took 130 ms, where whole words let the index skip
+			// through the common word's list guided by the rare one's
+			// (27 ms). When whole words fill the pool, the older
+			// documents that only a longer form matches (Johnson) are
+			// left out; when they do not, the prefix query runs.
+			whole := slices.Clone(all)
+			whole[0] = m.whole
+			rows, err = m.query(ctx, stmt, whole)
+			if err != nil {
+				return nil, err
+			}
+			more, err := scanPool(rows, m.match, ranked, nil)
+			if err != nil || len(more) == need {
+				return append(pool, more...), err
+			}
+		}
 	}
 	rows, err = m.query(ctx, stmt, all)
 	if err != nil {

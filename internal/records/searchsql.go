@@ -20,6 +20,7 @@ type textMatch struct {
 	match matcher // the words, for snippets, titles and relevance
 	none  bool    // words were typed, and none can match
 	tsq   string  // PostgreSQL's query
+	whole string  // the same with no word a prefix, or "" when that is tsq
 }
 
 func (s *Store) matchFor(terms []term) *textMatch {
@@ -35,8 +36,8 @@ func (m *textMatch) prepare(ctx context.Context) error {
 	if !m.active() || !m.pg() {
 		return nil
 	}
-	q, err := pgTSQuery(ctx, m.s.db, m.terms)
-	m.tsq, m.none = q, q == ""
+	q, whole, err := pgTSQuery(ctx, m.s.db, m.terms)
+	m.tsq, m.whole, m.none = q, whole, q == ""
 	return err
 }
 

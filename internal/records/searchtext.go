@@ -128,8 +128,9 @@ func ftsMatch(terms []term) string {
 // both agree whatever the cluster's locale, and the lexemes come back in
 // order with their positions, from which a phrase is rebuilt (<N> keeps
 // the gaps the parser left). Each lexeme is quoted for the tsquery
-// parser. "" means nothing typed can match.
-func pgTSQuery(ctx context.Context, db *store.DB, terms []term) (string, error) {
+// parser. "" means nothing typed can match. wholeWords is the same
+// query with every word whole (no prefix), or "" when that is the query.
+func pgTSQuery(ctx context.Context, db *store.DB, terms []term) (q, wholeWords string, err error) {
 	texts := make([]string, len(terms))
 	for i, t := range terms {
 		texts[i] = strings.Join(t.words, " ")
@@ -138,7 +139,7 @@ func pgTSQuery(ctx context.Context, db *store.DB, terms []term) (string, error) 
 		CROSS JOIN LATERAL unnest(records_search_words(u.t)) AS x
 		CROSS JOIN LATERAL unnest(x.positions) AS p(p) ORDER BY u.n, p.p`, texts)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer rows.Close()
 	type lex struct {
@@ -150,16 +151,16 @@ func pgTSQuery(ctx context.Context, db *store.DB, terms []term) (string, error) 
 		var n, pos int
 		var w string
 		if err := rows.Scan(&n, &w, &pos); err != nil {
-			return "", err
+			return "", "", err
 		}
 		if n >= 1 && n <= len(terms) {
 			per[n-1] = append(per[n-1], lex{w, pos})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return "", "", err
 	}
-	var parts []string
+	var parts, whole []string
 	for i, ls := range per {
 		if len(ls) == 0 {
 			continue
@@ -175,13 +176,18 @@ func pgTSQuery(ctx context.Context, db *store.DB, terms []term) (string, error) 
 			}
 			b.WriteString("'" + strings.ReplaceAll(strings.ReplaceAll(l.word, `\`, `\\`), `'`, `''`) + "'")
 		}
+		whole = append(whole, b.String())
 		if terms[i].prefix {
 			b.WriteString(":*")
 		}
 		parts = append(parts, b.String())
 	}
 	if len(parts) == 0 {
-		return "", nil
+		return "", "", nil
 	}
-	return strings.Join(parts, " & "), nil
+	q = strings.Join(parts, " & ")
+	if w := strings.Join(whole, " & "); w != q {
+		wholeWords = w
+	}
+	return q, wholeWords, nil
 }
