@@ -324,6 +324,22 @@ func slots(start, end time.Time) []int64 {
 // failing insert) keeps a PostgreSQL transaction usable afterwards.
 func (s *Store) claim(ctx context.Context, tx *store.Tx, b Booking) (bool, error) {
 	all := slots(b.Start, b.End)
+	if tx.Dialect() == store.Postgres {
+		r, err := tx.Exec(ctx, `INSERT INTO workplace_claims (resource_id, slot_start, org_id, holder_id)
+			SELECT ?, unnest(?::bigint[]), ?, ? ON CONFLICT (resource_id, slot_start) DO NOTHING`, b.ResourceID, all, b.OrgID, b.ID)
+		if err != nil {
+			return false, err
+		}
+		k, err := r.RowsAffected()
+		if err != nil {
+			return false, err
+		}
+		if k < int64(len(all)) {
+			_, err := tx.Exec(ctx, `DELETE FROM workplace_claims WHERE holder_id = ?`, b.ID)
+			return false, err
+		}
+		return true, nil
+	}
 	var got int64
 	for len(all) > 0 {
 		n := min(len(all), 200)
