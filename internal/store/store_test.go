@@ -124,6 +124,19 @@ func TestHooks(t *testing.T) {
 		if err == nil || count(t, db) != 20 {
 			t.Fatalf("hook failure not rolled back: %v, rows %d", err, count(t, db))
 		}
+		// A hook asking for another (which would never run) fails the
+		// write whole rather than losing what the second would write.
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			tx.BeforeCommit("first", func(tx *store.Tx) error {
+				tx.BeforeCommit("second", func(*store.Tx) error { return nil })
+				return nil
+			})
+			_, err := tx.Exec(ctx, "INSERT INTO items (id, org_id, n) VALUES ('y', 'o', 998)")
+			return err
+		})
+		if !errors.Is(err, store.ErrLateHook) || count(t, db) != 20 {
+			t.Fatalf("a late hook: %v, rows %d", err, count(t, db))
+		}
 	})
 }
 

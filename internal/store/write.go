@@ -28,6 +28,10 @@ type batchHooks struct {
 	keys   map[string]bool
 	hooks  []func(*Tx) error
 	values map[string]any // see BatchValue
+	// committing is set once the hooks run: a hook asking for another
+	// (an audit entry recorded from a hook) would never run, so it makes
+	// the commit fail instead of losing what it would have written.
+	committing, late bool
 }
 
 // Context is the context of the request that started this write.
@@ -85,6 +89,10 @@ func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) 
 // however many writes in the group asked for the same key. The audit log uses
 // it to sign one tree head per group commit rather than one per entry.
 func (t *Tx) BeforeCommit(key string, fn func(*Tx) error) {
+	if t.batch.committing {
+		t.batch.late = true
+		return
+	}
 	if t.batch.keys[key] {
 		return
 	}
@@ -121,6 +129,10 @@ type writeRequest struct {
 // maxBatch bounds how many writes share one commit, so one slow batch cannot
 // hold a long queue hostage.
 const maxBatch = 256
+
+// ErrLateHook is a group commit's failure when a before-commit hook asked
+// for another before-commit hook, which would never have run.
+var ErrLateHook = errors.New("store: a before-commit hook asked for another (nothing was committed)")
 
 // Write runs fn in a transaction and returns once it is durably committed or
 // rolled back. fn must only use tx for database work and should do slow
@@ -259,11 +271,16 @@ func (db *DB) runBatch(batch []*writeRequest) {
 			return sqlTx.Rollback()
 		}
 		hookTx := &Tx{ctx: context.Background(), tx: sqlTx, db: db, batch: hooks}
+		hooks.committing = true
 		for _, h := range hooks.hooks {
 			if err := h(hookTx); err != nil {
 				sqlTx.Rollback()
 				return fmt.Errorf("before-commit hook: %w", err)
 			}
+		}
+		if hooks.late {
+			sqlTx.Rollback()
+			return ErrLateHook
 		}
 		return sqlTx.Commit()
 	})
