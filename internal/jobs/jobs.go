@@ -100,6 +100,10 @@ type Options struct {
 	PollInterval time.Duration // how often to look for due jobs; default 1s
 	Clock        platform.Clock
 	Logger       *slog.Logger
+	// Ticks, when set, are the poll's ticks instead of a ticker every
+	// PollInterval: a test sends one to make a poll happen at a chosen
+	// moment (the send returns once Run has taken it).
+	Ticks <-chan time.Time
 }
 
 // Queue enqueues jobs and, once Run, works them.

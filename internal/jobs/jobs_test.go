@@ -346,6 +346,65 @@ func TestBacklogDrainsWithoutWaitingForThePoll(t *testing.T) {
 // the first slot to free up takes it instead of the work waiting for the
 // poll. (A look the poll owes while every worker is busy is taken the
 // same way; that case needs a tick at a chosen moment and has no test.)
+// TestPollOwedWhileBusyIsTakenWhenASlotFrees: a poll that comes while
+// every worker is busy cannot look for other nodes' jobs; the first slot
+// to free up makes that look, not the next poll an interval later.
+func TestPollOwedWhileBusyIsTakenWhenASlotFrees(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clock := platformtest.NewClock(t0)
+		ticks := make(chan time.Time) // no poll but the test's
+		a := jobs.New(db, jobs.Options{Node: "a", Clock: clock, Workers: 1, Ticks: ticks})
+		b := jobs.New(db, jobs.Options{Node: "b", Clock: clock, Workers: 1})
+		started, release := make(chan string, 4), make(chan struct{})
+		var calls atomic.Int32
+		handler := jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
+			started <- j.ID
+			if calls.Add(1) == 1 {
+				<-release // the one worker is busy until the test says
+			}
+			return nil
+		}}
+		for _, kind := range []string{"test.work", "test.other"} {
+			must(t, a.Handle(kind, handler))
+			must(t, b.Handle(kind, handler))
+		}
+		enqueueOnB := func(kind string) {
+			must(t, db.Write(ctx, func(tx *store.Tx) error {
+				_, err := b.Enqueue(ctx, tx, jobs.Enqueued{Kind: kind})
+				return err
+			}))
+		}
+		enqueueOnB("test.work") // node a is not told
+		var wg sync.WaitGroup
+		wg.Go(func() { a.Run(ctx) })
+		deadline := time.After(time.Minute)
+		select {
+		case <-started: // taken by Run's first look
+		case <-deadline:
+			t.Fatal("the first job did not start")
+		}
+		// Another node's job of another kind, while a's one worker is
+		// busy: only a look at every kind finds it (a freed slot looks
+		// again at the kinds its own claim left due, test.work).
+		enqueueOnB("test.other")
+		// Two polls: each send returns once Run has taken it, so after the
+		// second the first has been looked at (with no worker free) and
+		// Run waits again.
+		ticks <- time.Now()
+		ticks <- time.Now()
+		close(release)
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatal("the job found by the poll that came while the worker was busy waited for the next poll")
+		}
+		cancel()
+		wg.Wait()
+	})
+}
+
 func TestOtherNodesWorkIsTakenWhenASlotFrees(t *testing.T) {
 	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -25,8 +25,12 @@ func (q *Queue) Run(ctx context.Context) {
 	slots := make(chan struct{}, q.opts.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	t := time.NewTicker(q.opts.PollInterval)
-	defer t.Stop()
+	ticks := q.opts.Ticks
+	if ticks == nil {
+		t := time.NewTicker(q.opts.PollInterval)
+		defer t.Stop()
+		ticks = t.C
+	}
 	// The first look, and one each poll interval, covers every kind and
 	// every schedule (whose periods are a second or more); a look woken by
 	// new work covers the kinds noted as due (see dueKinds).
@@ -46,6 +50,12 @@ func (q *Queue) Run(ctx context.Context) {
 			if free == 0 {
 				if all {
 					owed.Store(true)
+					// A worker that freed its slot between the count and
+					// the store did not see owed, so would not nudge:
+					// look again rather than wait for the next tick.
+					if len(slots) < q.opts.Workers {
+						continue
+					}
 				}
 				break
 			}
@@ -79,7 +89,7 @@ func (q *Queue) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-ticks:
 			all = true
 		case <-q.wake:
 			all = owed.Swap(false)
