@@ -171,7 +171,13 @@ type allowListener struct {
 	allow  []netip.Prefix
 	domain string
 	log    *slog.Logger
+	// A scan of the internet knocks often: one warning each
+	// refusedLogEvery at most, saying how many more there were.
+	lastLog  time.Time
+	unlogged int
 }
+
+const refusedLogEvery = 10 * time.Second
 
 func (l *allowListener) Accept() (net.Conn, error) {
 	for {
@@ -182,7 +188,12 @@ func (l *allowListener) Accept() (net.Conn, error) {
 		if l.allowed(c.RemoteAddr()) {
 			return c, nil
 		}
-		l.log.Warn("inbound SMTP: connection refused: address not allowed", "from", c.RemoteAddr().String())
+		if now := time.Now(); now.Sub(l.lastLog) >= refusedLogEvery {
+			l.log.Warn("inbound SMTP: connection refused: address not allowed", "from", c.RemoteAddr().String(), "more_refused_since_last_warning", l.unlogged)
+			l.lastLog, l.unlogged = now, 0
+		} else {
+			l.unlogged++
+		}
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		io.WriteString(c, "554 5.7.1 "+l.domain+" takes scanned post only from the council's scanners and mail relay\r\n")
 		c.Close()
@@ -194,7 +205,7 @@ func (l *allowListener) allowed(a net.Addr) bool {
 	if err != nil {
 		return false
 	}
-	ip := ap.Addr().Unmap()
+	ip := ap.Addr().Unmap().WithZone("") // a prefix never contains a zoned address (fe80::1%eth0)
 	for _, p := range l.allow {
 		if p.Contains(ip) {
 			return true

@@ -1,16 +1,20 @@
 package inbound
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/smtp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -127,4 +131,71 @@ func TestSMTPReceiverTLS(t *testing.T) {
 	if len(box.got) != 1 {
 		t.Fatalf("delivered %d, want 1", len(box.got))
 	}
+}
+
+// A link-local peer comes with its interface's zone (fe80::1%eth0), which
+// no prefix contains: the allow list matches the address without it.
+func TestAllowListMatchesZonedAddresses(t *testing.T) {
+	allow, err := ParseAllow("fe80::/10, 10.1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &allowListener{allow: allow}
+	for addr, want := range map[net.Addr]bool{
+		&net.TCPAddr{IP: net.ParseIP("fe80::1"), Zone: "eth0", Port: 25}:     true,
+		&net.TCPAddr{IP: net.ParseIP("fe80::1"), Port: 25}:                   true,
+		&net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 25}:                  true,
+		&net.TCPAddr{IP: net.ParseIP("::ffff:10.1.2.3"), Port: 25}:           true,
+		&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Zone: "eth0", Port: 25}: false,
+		&net.TCPAddr{IP: net.ParseIP("10.1.2.4"), Port: 25}:                  false,
+	} {
+		if got := l.allowed(addr); got != want {
+			t.Errorf("%s: allowed %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// Refused connections are warned of once each refusedLogEvery, so a
+// scan of the internet cannot fill the log.
+func TestRefusedConnectionsLoggedSparingly(t *testing.T) {
+	var logged lockedBuffer
+	allow, _ := ParseAllow("10.0.0.0/8")
+	var box inbox
+	r, err := ListenSMTP("127.0.0.1:0", box.deliver, SMTPOptions{Allow: allow, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for range 3 {
+		c, err := net.Dial("tcp", r.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if err != nil || !strings.HasPrefix(line, "554 ") {
+			t.Fatalf("refused with %q, %v", line, err)
+		}
+	}
+	if n := strings.Count(logged.String(), "connection refused"); n != 1 {
+		t.Fatalf("%d warnings for 3 refusals:\n%s", n, logged.String())
+	}
+}
+
+// lockedBuffer is a log's output read by the test while the listener writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
