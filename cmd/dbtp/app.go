@@ -50,6 +50,7 @@ func modules(a *app) []module.Module {
 	// Both keep files in the one content-addressed store: neither deletes
 	// content the other still names.
 	svc.FilesInUseElsewhere = func(ctx context.Context, id string) (bool, error) { return recs.Store().FileInUse(ctx, id) }
+	svc.FileRecords = caseFileRecords(recs)                    // a case's files link to the records they are kept as
 	postMod = withInbound(postMod, a, svc)                     // inbound post is filed on cases; its scans are kept while post names them
 	workplace := &workplaceweb.Module{Holiday: bankHoliday(a)} // desks and rooms cannot be booked on bank holidays
 	workplace.UseEquipmentRequests(equipmentRequests{svc})     // equipment collection requests reserve and release loans

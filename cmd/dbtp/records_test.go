@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +88,16 @@ func TestCaseFilesBecomeRecords(t *testing.T) {
 	if string(got) != string(content) {
 		t.Fatalf("record reads %q", got)
 	}
+	// The case page links the file to its record for the case's
+	// caseworker, who may read the records of the case's unit.
+	sam := httpSignIn(t, r, r.login(t, "caseworker"))
+	if code, body := httpGet(t, sam, r.url+"/cases/"+c.ID); code != http.StatusOK ||
+		!strings.Contains(body, `href="/records/`+doc.ID+`">kept as a record`) {
+		t.Fatalf("the case page for its caseworker: %d, no link to %s in %s", code, doc.ID, body)
+	}
+	if code, body := httpGet(t, sam, r.url+"/records/"+doc.ID); code != http.StatusOK || !strings.Contains(body, "fence") {
+		t.Fatalf("the link's record page for the caseworker: %d %s", code, body)
+	}
 	if n, err := r.app.records().FileCase(ctx, sys.OrgID, c.ID); err != nil || n != 0 {
 		t.Fatalf("filing again filed %d: %v", n, err)
 	}
@@ -153,4 +167,38 @@ func TestDemoLegalHold(t *testing.T) {
 	if !slices.Contains(pending, "Invoice 2019-5120: Microsoft Azure consumption, March 2019") || slices.Contains(pending, held.Title) {
 		t.Fatalf("pending disposal: %q", pending)
 	}
+}
+
+// httpSignIn signs l in through the sign-in form with a plain HTTP client
+// (no browser), which keeps the session cookie.
+func httpSignIn(t *testing.T, r *running, l demoLogin) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, body := httpGet(t, c, r.url+"/sign-in")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token on the sign-in page: %s", body)
+	}
+	res, err := c.PostForm(r.url+"/sign-in", url.Values{"csrf_token": {m[1]}, "org": {l.Org}, "email": {l.Email}, "password": {l.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || strings.Contains(string(b), `id="password"`) {
+		t.Fatalf("signing in %s: %d %s", l.Email, res.StatusCode, b)
+	}
+	return c
+}
+
+func httpGet(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

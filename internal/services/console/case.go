@@ -60,7 +60,9 @@ type taskItem struct {
 	IsDone               bool
 }
 
-type attachmentItem struct{ ID, Name, Size, When string }
+// attachmentItem is a case file as its page lists it; RecordURL is the
+// record it is kept as, when the viewer may read that record.
+type attachmentItem struct{ ID, Name, Size, When, RecordURL string }
 
 // casePage shows one case. Errors from the page's own forms come back here
 // with form set (notes, tasks, assignment, attachments share one page).
@@ -240,8 +242,14 @@ func (c *console) loadCaseLists(ctx context.Context, sub *platform.Subject, def 
 	if err != nil {
 		return err
 	}
+	var kept map[string]string
+	if c.opts.FileRecords != nil && len(atts) > 0 {
+		// The case page still shows when records cannot say.
+		kept, _ = c.opts.FileRecords(ctx, sub, id)
+	}
 	for _, a := range atts {
-		p.Attachments = append(p.Attachments, attachmentItem{ID: a.ID, Name: a.Name, Size: forms.FormatSize(a.Size), When: dateTime(a.CreatedAt)})
+		p.Attachments = append(p.Attachments, attachmentItem{ID: a.ID, Name: a.Name, Size: forms.FormatSize(a.Size), When: dateTime(a.CreatedAt),
+			RecordURL: kept[a.ID]})
 	}
 	return nil
 }

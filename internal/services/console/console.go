@@ -96,6 +96,10 @@ type Options struct {
 	// Post lists the messages sent about a case on its page, with a link
 	// to send one; nil: no messages section.
 	Post services.Post
+	// FileRecords gives, for a case's files kept as records that sub may
+	// read, the record's page by file ID, for links from the case page;
+	// nil: no links.
+	FileRecords func(ctx context.Context, sub *platform.Subject, caseID string) (map[string]string, error)
 }
 
 type console struct {

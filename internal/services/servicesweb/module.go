@@ -39,9 +39,12 @@ type Module struct {
 	// through it and case pages list the messages sent. nil: email goes
 	// straight to the relay, as before digital post.
 	Post services.Post
-	d    *module.Deps
-	svc  *services.Service
-	cal  *calendar.Calendar
+	// FileRecords links a case's files to the records they are kept as
+	// (the records module, wired in cmd/dbtp); nil: no links.
+	FileRecords func(ctx context.Context, sub *platform.Subject, caseID string) (map[string]string, error)
+	d           *module.Deps
+	svc         *services.Service
+	cal         *calendar.Calendar
 }
 
 var _ module.Module = (*Module)(nil)
@@ -233,7 +236,7 @@ func mustLondon() *time.Location {
 func (m *Module) Web(srv *web.Server) error {
 	dir := m.d.Directory
 	pp := people{dir: dir, staff: newStaffCache(m.d.Access, 10*time.Second, time.Now)}
-	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff, Post: m.Post}); err != nil {
+	if err := console.Register(srv, m.svc, console.Options{Calendar: m.cal, People: pp, FindPeople: pp.findStaff, Post: m.Post, FileRecords: m.FileRecords}); err != nil {
 		return err
 	}
 	if err := portal.Register(srv, m.svc, portal.Options{Person: pp.portalPerson, FindResidents: pp.findResidents, RecordCaller: pp.recordCaller,
