@@ -244,4 +244,19 @@ func (j *journey) bookDesks(t *testing.T, morning time.Time) {
 		t.Fatalf("the withdraw page reads %q", h)
 	}
 	j.check(t, kim, "withdraw a desk")
+
+	// The floor's page lists the bookings that would go (the demo's, on
+	// later days; Jo, checked in, keeps hers) in a captioned table with
+	// column headers, scrolling in its own labelled box, and still fits
+	// 320 px. It is only asked, not done.
+	open(t, kim, r.url+"/floors/"+f.floor+"/withdraw")
+	const wrapped = "main .dbtp-table-wrap[role=region][tabindex='0'][aria-label] table caption"
+	if countOf(t, kim, wrapped) != 1 {
+		t.Fatalf("the floor's withdraw page has no captioned table in a labelled region:\n%s", text(t, kim, "main"))
+	}
+	caption := text(t, kim, wrapped)
+	if cols := countOf(t, kim, "main table th[scope=col]"); caption != "Bookings to be cancelled" || cols != 3 || countOf(t, kim, "main table tbody tr") == 0 {
+		t.Fatalf("the floor's withdraw page has a table captioned %q with %d column headers:\n%s", caption, cols, text(t, kim, "main"))
+	}
+	j.check(t, kim, "withdraw a floor")
 }

@@ -130,6 +130,14 @@ func startServer(t *testing.T, cfg Config) *testServer {
 		http.Redirect(w, r, "/demo", http.StatusSeeOther)
 		return nil
 	})
+	// /confirm asks, with a lead, a table and a field carried back, what
+	// confirmTest shows; the answer yes says what it was given.
+	rt.HandleFunc("/confirm", func(w http.ResponseWriter, r *http.Request) error {
+		if Confirmed(r) {
+			return WriteJSON(w, http.StatusOK, map[string]string{"done": r.PostFormValue("from")})
+		}
+		return RenderConfirm(w, r, confirmDemo(r.URL.Query().Get("plain") != ""))
+	})
 	rt.HandleFunc("POST /note", func(w http.ResponseWriter, r *http.Request) error {
 		SetNotice(w, r, "Enter your reference number to see your request")
 		http.Redirect(w, r, "/demo", http.StatusSeeOther)

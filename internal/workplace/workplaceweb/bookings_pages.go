@@ -271,9 +271,9 @@ func (p *bookingsPart) act(w http.ResponseWriter, r *http.Request, do func(sub *
 }
 
 // cancel cancels one booking from its confirmation page; a GET, or a
-// POST that is not the page's own, shows the page (confirm.go).
+// POST that is not the page's own, shows the page (web.Confirm).
 func (p *bookingsPart) cancel(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost || !confirmed(r) {
+	if !web.Confirmed(r) {
 		return p.confirmCancel(w, r)
 	}
 	return p.act(w, r, func(sub *platform.Subject, id string) (string, error) {
@@ -309,15 +309,15 @@ func (p *bookingsPart) confirmCancel(w http.ResponseWriter, r *http.Request) err
 	if b.PersonID != sub.UserID {
 		whose = b.PersonName + "'s"
 	}
-	pg := confirmPage{Caption: b.ResourceName, Heading: "Cancel " + whose + " booking?", Action: "/bookings/" + b.ID + "/cancel",
+	pg := web.Confirm{Caption: b.ResourceName, Title: "Cancel " + whose + " booking?", Action: "/bookings/" + b.ID + "/cancel",
 		Back: "/bookings/" + b.ID, Button: "Yes, cancel the booking",
 		Warning: "This cancels the booking of " + b.ResourceName + " on " + row.When + ". It cannot be undone: book again if you change your mind."}
 	switch b.Status {
 	case workplace.StatusCheckedIn:
-		pg.Heading, pg.Button = "End "+whose+" booking now?", "Yes, end the booking now"
+		pg.Title, pg.Button = "End "+whose+" booking now?", "Yes, end the booking now"
 		pg.Warning = "The booking of " + b.ResourceName + " ends at the next quarter hour, and it is free for others from then."
 	case workplace.StatusWaiting:
-		pg.Heading, pg.Button = "Leave the waiting list?", "Yes, leave the waiting list"
+		pg.Title, pg.Button = "Leave the waiting list?", "Yes, leave the waiting list"
 		pg.Warning = "This takes " + whose + " place off the waiting list for " + b.ResourceName + ", " + row.When + "."
 	default:
 		if waiting, err := p.ws.WaitingFor(r.Context(), sub, b); err == nil && len(waiting) > 0 {
@@ -327,12 +327,12 @@ func (p *bookingsPart) confirmCancel(w http.ResponseWriter, r *http.Request) err
 	if b.SeriesID != "" && b.Status != workplace.StatusCheckedIn {
 		pg.After = append(pg.After, "Only this date is cancelled; the rest of the series stays.")
 	}
-	return renderConfirm(w, r, pg)
+	return web.RenderConfirm(w, r, pg)
 }
 
 // cancelSeries cancels the rest of a series from its confirmation page.
 func (p *bookingsPart) cancelSeries(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost || !confirmed(r) {
+	if !web.Confirmed(r) {
 		return p.confirmSeries(w, r)
 	}
 	return p.act(w, r, func(sub *platform.Subject, id string) (string, error) {
@@ -356,11 +356,11 @@ func (p *bookingsPart) confirmSeries(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	n := plural(len(list), "booking", "bookings")
-	pg := confirmPage{Caption: list[0].ResourceName, Heading: "Cancel the rest of the series?", Action: "/bookings/" + id + "/cancel-series",
+	pg := web.Confirm{Caption: list[0].ResourceName, Title: "Cancel the rest of the series?", Action: "/bookings/" + id + "/cancel-series",
 		Back: "/bookings/" + id, Button: "Yes, cancel " + n,
 		Warning: n + " of " + list[0].ResourceName + " will be cancelled, from " + p.row(list[0]).When + ". It cannot be undone."}
 	pg.Table, pg.More = bookingsTable(p.ws.Location(), list, "Bookings to be cancelled", list[0].PersonID != sub.UserID)
-	return renderConfirm(w, r, pg)
+	return web.RenderConfirm(w, r, pg)
 }
 
 func (p *bookingsPart) checkIn(w http.ResponseWriter, r *http.Request) error {
@@ -484,7 +484,7 @@ func (p *bookingsPart) cancelRange(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	from, to := r.PostFormValue("from"), r.PostFormValue("to")
-	if !confirmed(r) {
+	if !web.Confirmed(r) {
 		list, err := p.ws.RangeToCancel(r.Context(), sub, from, to)
 		if refusal(err) {
 			return web.Render(w, r, formStatus(err), "workplace/bookings_range", rangePage{Form: web.FormErrors(r, err)})
@@ -497,12 +497,12 @@ func (p *bookingsPart) cancelRange(w http.ResponseWriter, r *http.Request) error
 				Nothing: "You have no bookings to cancel from " + localDay(from, p.ws.Location()) + " to " + localDay(to, p.ws.Location()) + "."})
 		}
 		n := plural(len(list), "booking", "bookings")
-		pg := confirmPage{Heading: "Cancel " + n + "?", Action: "/bookings/cancel", Button: "Yes, cancel " + n,
+		pg := web.Confirm{Title: "Cancel " + n + "?", Action: "/bookings/cancel", Button: "Yes, cancel " + n,
 			Back:    "/bookings/cancel?" + url.Values{"from": {from}, "to": {to}}.Encode(),
-			Hidden:  []hidden{{"from", from}, {"to", to}},
+			Hidden:  []web.Hidden{{Name: "from", Value: from}, {Name: "to", Value: to}},
 			Warning: "Your " + n + " from " + localDay(from, p.ws.Location()) + " to " + localDay(to, p.ws.Location()) + " will be cancelled, so others can book them. It cannot be undone."}
 		pg.Table, pg.More = bookingsTable(p.ws.Location(), list, "Bookings to be cancelled", false)
-		return renderConfirm(w, r, pg)
+		return web.RenderConfirm(w, r, pg)
 	}
 	gone, err := p.ws.CancelRange(r.Context(), sub, from, to)
 	if refusal(err) {

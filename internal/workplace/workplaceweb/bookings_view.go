@@ -1,6 +1,7 @@
 package workplaceweb
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -189,4 +190,43 @@ func dayAfter(d string, n int) (string, error) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// Changes that cannot be taken back (cancelling bookings, withdrawing a
+// desk with its bookings, revoking a sensor) ask first, on the platform's
+// question page (web.Confirm): what will happen and to how many, with the
+// bookings listed, whose form does it, with "No, go back" beside it. A
+// POST of the change without confirm=yes (a page from before, a form of
+// another site's making) is answered with the same page: nothing is
+// changed in one click.
+
+// confirmRows bounds the table of a confirmation page.
+const confirmRows = 50
+
+// plural is "1 booking" or "3 bookings".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// bookingsTable lists bookings for a confirmation page: when, what and,
+// when withWho, whose; and how many were left out.
+func bookingsTable(loc *time.Location, bs []workplace.Booking, caption string, withWho bool) (web.Table, int) {
+	t := web.Table{Caption: caption, Head: []web.Cell{{Text: "When"}, {Text: "Desk or room"}}}
+	if withWho {
+		t.Head = append(t.Head, web.Cell{Text: "Booked by"})
+	}
+	for i, b := range bs {
+		if i == confirmRows {
+			return t, len(bs) - confirmRows
+		}
+		row := []web.Cell{{Text: whenOf(loc, b)}, {Text: b.ResourceName}}
+		if withWho {
+			row = append(row, web.Cell{Text: b.PersonName})
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, 0
 }

@@ -5,11 +5,12 @@ import (
 	"net/http"
 
 	"dbtp/internal/platform"
+	"dbtp/internal/web"
 	"dbtp/internal/workplace"
 )
 
 // Withdrawing a building, floor, desk, room or item asks first (see
-// confirm.go): the page says how many desks, rooms and items go out of
+// web.Confirm): the page says how many desks, rooms and items go out of
 // use and lists the bookings that will be cancelled, with whose they are,
 // before the workplace manager confirms. The engine cancels them in the
 // withdrawal's write and each booker is emailed the cancellation.
@@ -73,12 +74,12 @@ func (p *placesPart) withdrawResource(w http.ResponseWriter, r *http.Request) er
 // page's confirm=yes) or withdraws.
 func (p *placesPart) withdraw(w http.ResponseWriter, r *http.Request, sub *platform.Subject, wd withdrawal) error {
 	ctx := r.Context()
-	if r.Method != http.MethodPost || !confirmed(r) {
+	if !web.Confirmed(r) {
 		prev, err := p.ws.WithdrawalPreview(ctx, sub, wd.what, wd.id)
 		if err != nil {
 			return err
 		}
-		return renderConfirm(w, r, p.withdrawPage(wd, prev))
+		return web.RenderConfirm(w, r, p.withdrawPage(wd, prev))
 	}
 	var done workplace.Withdrawal
 	var err error
@@ -100,8 +101,8 @@ func (p *placesPart) withdraw(w http.ResponseWriter, r *http.Request, sub *platf
 	return redirect(w, r, msg, wd.done)
 }
 
-func (p *placesPart) withdrawPage(wd withdrawal, prev workplace.Withdrawal) confirmPage {
-	pg := confirmPage{Heading: "Withdraw " + wd.name + "?", Action: "/" + map[string]string{workplace.WithdrawBuildingScope: "buildings",
+func (p *placesPart) withdrawPage(wd withdrawal, prev workplace.Withdrawal) web.Confirm {
+	pg := web.Confirm{Title: "Withdraw " + wd.name + "?", Action: "/" + map[string]string{workplace.WithdrawBuildingScope: "buildings",
 		workplace.WithdrawFloorScope: "floors", workplace.WithdrawResourceScope: "resources"}[wd.what] + "/" + wd.id + "/withdraw",
 		Back: wd.back, Button: "Withdraw " + wd.name}
 	if wd.lead != "" {

@@ -155,7 +155,7 @@ func (p *sensorsPart) create(w http.ResponseWriter, r *http.Request) error {
 }
 
 // revoke revokes a sensor's credential from its confirmation page; a
-// GET, or a POST that is not the page's own, shows the page (confirm.go).
+// GET, or a POST that is not the page's own, shows the page (web.Confirm).
 func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
@@ -168,12 +168,12 @@ func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
 	if s.Revoked() {
 		return platform.Errorf(platform.CodeConflict, "%s's credential is already revoked", s.Name)
 	}
-	if r.Method != http.MethodPost || !confirmed(r) {
+	if !web.Confirmed(r) {
 		where := "not mapped to a desk, room or zone"
 		if s.TargetName != "" {
 			where = "on " + s.TargetName
 		}
-		return renderConfirm(w, r, confirmPage{Caption: "Sensors", Heading: "Revoke " + s.Name + "?", Action: "/sensors/" + s.ID + "/revoke",
+		return web.RenderConfirm(w, r, web.Confirm{Caption: "Sensors", Title: "Revoke " + s.Name + "?", Action: "/sensors/" + s.ID + "/revoke",
 			Back: "/sensors", Button: "Yes, revoke " + s.Name,
 			Lead: []string{s.Name + " (" + s.ID + ") is " + where + "."},
 			Warning: "1 sensor's credential will be revoked: it can no longer connect, and anything it still sends is set aside as a dead letter. " +
