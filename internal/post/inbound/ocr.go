@@ -139,30 +139,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-// Preview renders a PDF's first page as a PNG at 100 dpi, for showing the
-// scan beside its text in a page.
-func (r Reader) Preview(ctx context.Context, pdf []byte) ([]byte, error) {
-	tool, err := r.tool(r.Pdftoppm, "pdftoppm")
-	if err != nil {
-		return nil, ErrNoPdftoppm
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "dbtp-preview-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "scan.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		return nil, err
-	}
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, tool, "-r", "100", "-png", "-f", "1", "-l", "1", "-singlefile", in, filepath.Join(dir, "page"))
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("the PDF could not be rendered: %v: %s", err, firstLine(stderr.String()))
-	}
-	return os.ReadFile(filepath.Join(dir, "page.png"))
-}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/post"
 	"dbtp/internal/post/inbound"
 	"dbtp/internal/web"
@@ -22,6 +23,7 @@ type inboundPart struct {
 	cases post.CaseDesk // set by UseInboundCases
 	in    *post.Inbound
 	m     *Module
+	pages *pdfpages.Renderer // draws scans' first pages, two at once
 
 	smtp   *inbound.SMTPReceiver
 	cancel context.CancelFunc
@@ -82,7 +84,7 @@ func (p *inboundPart) intSetting(k string, def, min, max int) (int, error) {
 }
 
 func (p *inboundPart) init(ctx context.Context, m *Module) error {
-	p.m = m
+	p.m, p.pages = m, pdfpages.NewRenderer(2, 0)
 	mb, err := p.intSetting(envInboundMaxMB, 10, 1, 100)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"dbtp/internal/access"
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/platform"
 	"dbtp/internal/post"
 	"dbtp/internal/post/inbound"
@@ -484,7 +485,11 @@ func sendScan(w http.ResponseWriter, mediaType, name string, size int64) {
 	}
 }
 
-// preview is a PDF's first page as an image, for the item page.
+// scanPreviewWidth is the width of a scan's preview: an A4 page at 100 dpi.
+const scanPreviewWidth = 827
+
+// preview is a PDF's first page as an image, for the item page, drawn as
+// records and signing draw theirs (pdfpages).
 func (p *inboundPart) preview(w http.ResponseWriter, r *http.Request) error {
 	sub, err := staff(r)
 	if err != nil {
@@ -502,9 +507,9 @@ func (p *inboundPart) preview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return platform.Internal(err)
 	}
-	png, err := inbound.Reader{}.Preview(r.Context(), pdf)
+	png, err := p.pages.Render(r.Context(), pdf, 1, scanPreviewWidth, pdfpages.Options{Timeout: time.Minute})
 	if err != nil {
-		if errors.Is(err, inbound.ErrNoPdftoppm) {
+		if errors.Is(err, pdfpages.ErrToolMissing) {
 			return platform.Errorf(platform.CodeNotFound, "The scan cannot be previewed here: open it instead")
 		}
 		return platform.Errorf(platform.CodeNotFound, "The scan cannot be previewed: open it instead")

@@ -2,7 +2,6 @@ package pdfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"dbtp/internal/pdffont"
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/platform"
 )
 
@@ -33,7 +33,7 @@ func Bundle(ctx context.Context, title, council string, requested time.Time, ite
 	if err != nil {
 		return nil, err
 	}
-	defer w.close()
+	defer w.Close()
 	files := make([]string, len(items))
 	pages := make([]int, len(items))
 	total := 0
@@ -71,48 +71,47 @@ func Bundle(ctx context.Context, title, council string, requested time.Time, ite
 	if total > o.MaxPages {
 		return nil, platform.Invalid(fmt.Sprintf("this bundle would have more than %d pages; split it into smaller bundles", o.MaxPages))
 	}
-	if err := w.write("index.pdf", index); err != nil {
+	if err := w.Write("index.pdf", index); err != nil {
 		return nil, err
 	}
 
 	args := append([]string{"--empty", "--pages", "index.pdf"}, files...)
 	args = append(args, "--", "bundle.pdf")
-	if _, err := w.run(ctx, "qpdf", args...); err != nil {
+	if _, err := w.Run(ctx, "qpdf", args...); err != nil {
 		// qpdf exits 3 when it succeeded with warnings (a damaged but
 		// readable input it repaired); the count check below still holds.
-		var tf *toolFailure
-		if !errors.As(err, &tf) || tf.code != 3 {
-			return nil, toolError(err, "")
+		if pdfpages.ExitCode(err) != 3 {
+			return nil, pdfpages.ToolError(err, "")
 		}
 	}
 	// Never a silent drop: the bundle must have every page of every item.
-	d, err := w.info(ctx, "bundle.pdf", 1, 1, "")
+	d, err := w.Info(ctx, "bundle.pdf", 1, 1, "")
 	if err != nil {
 		return nil, err
 	}
-	if d.pages != total {
-		return nil, platform.Internal(fmt.Errorf("bundle has %d pages, want %d", d.pages, total))
+	if d.Pages != total {
+		return nil, platform.Internal(fmt.Errorf("bundle has %d pages, want %d", d.Pages, total))
 	}
-	return w.read("bundle.pdf")
+	return w.Read("bundle.pdf")
 }
 
 // bundleItem writes item it to name in the work directory as a PDF and
 // returns its page count.
-func bundleItem(ctx context.Context, w *workdir, name string, it BundleItem, what string, o Options) (int, error) {
+func bundleItem(ctx context.Context, w *pdfpages.Dir, name string, it BundleItem, what string, o Options) (int, error) {
 	mt, _, err := mime.ParseMediaType(it.MediaType)
 	if err != nil {
 		mt = ""
 	}
 	switch strings.ToLower(mt) {
 	case "application/pdf":
-		d, err := w.openPDF(ctx, name, it.Content, 1, 1, what)
+		d, err := w.OpenPDF(ctx, name, it.Content, 1, 1, what)
 		if err != nil {
 			return 0, err
 		}
-		if d.pages > o.MaxPages {
-			return 0, platform.Invalid(fmt.Sprintf("%sit has %d pages; a bundle can have at most %d", what, d.pages, o.MaxPages))
+		if d.Pages > o.MaxPages {
+			return 0, platform.Invalid(fmt.Sprintf("%sit has %d pages; a bundle can have at most %d", what, d.Pages, o.MaxPages))
 		}
-		return d.pages, nil
+		return d.Pages, nil
 	case "image/png", "image/jpeg":
 		if err := ctx.Err(); err != nil {
 			return 0, platform.Internal(err)
@@ -129,21 +128,21 @@ func bundleItem(ctx context.Context, w *workdir, name string, it BundleItem, wha
 		if err != nil {
 			return 0, err
 		}
-		return 1, w.write(name, b)
+		return 1, w.Write(name, b)
 	}
 	return 0, platform.Invalid(what + "only PDF, PNG and JPEG documents can go in a bundle; convert it to PDF first")
 }
 
 // countPages writes a PDF we made and reads back its page count.
-func countPages(ctx context.Context, w *workdir, name string, pdf []byte) (int, error) {
-	if err := w.write(name, pdf); err != nil {
+func countPages(ctx context.Context, w *pdfpages.Dir, name string, pdf []byte) (int, error) {
+	if err := w.Write(name, pdf); err != nil {
 		return 0, err
 	}
-	d, err := w.info(ctx, name, 1, 1, "")
+	d, err := w.Info(ctx, name, 1, 1, "")
 	if err != nil {
 		return 0, err
 	}
-	return d.pages, nil
+	return d.Pages, nil
 }
 
 // bundleIndex lays out the index, given how many pages it takes.

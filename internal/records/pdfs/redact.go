@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/platform"
 
 	"github.com/go-pdf/fpdf"
@@ -48,28 +49,28 @@ func Redact(ctx context.Context, pdf []byte, boxes []Box, o Options) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	defer w.close()
-	d, err := w.openPDF(ctx, "in.pdf", pdf, 1, o.MaxPages, "")
+	defer w.Close()
+	d, err := w.OpenPDF(ctx, "in.pdf", pdf, 1, o.MaxPages, "")
 	if err != nil {
 		return nil, err
 	}
-	if d.pages > o.MaxPages {
-		return nil, platform.Invalid(fmt.Sprintf("this PDF has %d pages; the most that can be redacted at once is %d", d.pages, o.MaxPages))
+	if d.Pages > o.MaxPages {
+		return nil, platform.Invalid(fmt.Sprintf("this PDF has %d pages; the most that can be redacted at once is %d", d.Pages, o.MaxPages))
 	}
-	byPage, err := boxesByPage(boxes, d.pages, "this PDF has")
+	byPage, err := boxesByPage(boxes, d.Pages, "this PDF has")
 	if err != nil {
 		return nil, err
 	}
 	out := newImageDoc()
-	for first := 1; first <= d.pages; {
-		dpi, err := pageDPI(d.sizes[first])
+	for first := 1; first <= d.Pages; {
+		dpi, err := pageDPI(d.Sizes[first])
 		if err != nil {
 			return nil, err
 		}
 		// A run takes consecutive pages that share a resolution.
 		last := first
-		for last+1 <= d.pages && last+1 < first+pagesPerRender {
-			if next, err := pageDPI(d.sizes[last+1]); err != nil || next != dpi {
+		for last+1 <= d.Pages && last+1 < first+pagesPerRender {
+			if next, err := pageDPI(d.Sizes[last+1]); err != nil || next != dpi {
 				break
 			}
 			last++
@@ -83,27 +84,27 @@ func Redact(ctx context.Context, pdf []byte, boxes []Box, o Options) ([]byte, er
 }
 
 // pageDPI is redactDPI, or less for a page so large (a plan, a poster) that
-// it would exceed maxPagePixels.
-func pageDPI(s pageSize) (int, error) {
-	w, h := s.shown()
+// it would exceed pdfpages.MaxPagePixels.
+func pageDPI(s pdfpages.PageSize) (int, error) {
+	w, h := s.Shown()
 	if !(w > 0 && h > 0) {
-		return 0, platform.Invalid(msgDamaged)
+		return 0, platform.Invalid(pdfpages.MsgDamaged)
 	}
 	px := (w * redactDPI / 72) * (h * redactDPI / 72)
-	if px <= maxPagePixels {
+	if px <= pdfpages.MaxPagePixels {
 		return redactDPI, nil
 	}
-	return max(10, int(redactDPI*math.Sqrt(maxPagePixels/px))), nil
+	return max(10, int(redactDPI*math.Sqrt(pdfpages.MaxPagePixels/px))), nil
 }
 
 // redactPages renders pages first..last at dpi and adds them to out with
 // their boxes painted. Each picture is deleted as soon as it is read.
-func redactPages(ctx context.Context, w *workdir, out *fpdf.Fpdf, d docInfo, first, last, dpi int, byPage map[int][]Box) error {
+func redactPages(ctx context.Context, w *pdfpages.Dir, out *fpdf.Fpdf, d pdfpages.Info, first, last, dpi int, byPage map[int][]Box) error {
 	prefix := fmt.Sprintf("r%d", first)
-	_, err := w.run(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(dpi),
+	_, err := w.Run(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(dpi),
 		"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), "in.pdf", prefix)
 	if err != nil {
-		return toolError(err, "")
+		return pdfpages.ToolError(err, "")
 	}
 	files, err := renderedPages(w, prefix)
 	if err != nil {
@@ -115,14 +116,14 @@ func redactPages(ctx context.Context, w *workdir, out *fpdf.Fpdf, d docInfo, fir
 		}
 		name, ok := files[p]
 		if !ok {
-			return &platform.Error{Code: platform.CodeInvalid, Message: msgComplex, Err: fmt.Errorf("pdftoppm wrote no picture of page %d", p)}
+			return &platform.Error{Code: platform.CodeInvalid, Message: pdfpages.MsgComplex, Err: fmt.Errorf("pdftoppm wrote no picture of page %d", p)}
 		}
-		data, err := w.read(name)
+		data, err := w.Read(name)
 		if err != nil {
 			return err
 		}
-		os.Remove(w.path(name))
-		img, err := decodeRendered(data, d.sizes[p], dpi)
+		os.Remove(w.Path(name))
+		img, err := decodeRendered(data, d.Sizes[p], dpi)
 		if err != nil {
 			return err
 		}
@@ -142,8 +143,8 @@ func redactPages(ctx context.Context, w *workdir, out *fpdf.Fpdf, d docInfo, fir
 // renderedPages maps page numbers to the files pdftoppm wrote for prefix.
 // It pads the numbers to the width of the document's page count, so the
 // names are read rather than predicted.
-func renderedPages(w *workdir, prefix string) (map[int]string, error) {
-	entries, err := os.ReadDir(w.dir)
+func renderedPages(w *pdfpages.Dir, prefix string) (map[int]string, error) {
+	entries, err := os.ReadDir(w.Path("."))
 	if err != nil {
 		return nil, platform.Internal(err)
 	}
@@ -164,16 +165,16 @@ func renderedPages(w *workdir, prefix string) (map[int]string, error) {
 // compressing, several times faster than PNG) and checks it has the size
 // the page should have at dpi: a blank stand-in written after a failed
 // allocation must not pass for the page.
-func decodeRendered(data []byte, s pageSize, dpi int) (*image.RGBA, error) {
+func decodeRendered(data []byte, s pdfpages.PageSize, dpi int) (*image.RGBA, error) {
 	img, err := parsePPM(data)
 	if err != nil {
 		return nil, platform.Internal(fmt.Errorf("read pdftoppm output: %w", err))
 	}
-	sw, sh := s.shown()
+	sw, sh := s.Shown()
 	b := img.Bounds()
 	wantW, wantH := sw*float64(dpi)/72, sh*float64(dpi)/72
 	if math.Abs(float64(b.Dx())-wantW) > 2 || math.Abs(float64(b.Dy())-wantH) > 2 {
-		return nil, &platform.Error{Code: platform.CodeInvalid, Message: msgComplex,
+		return nil, &platform.Error{Code: platform.CodeInvalid, Message: pdfpages.MsgComplex,
 			Err: fmt.Errorf("pdftoppm gave %dx%d, want %.0fx%.0f", b.Dx(), b.Dy(), wantW, wantH)}
 	}
 	return img, nil
@@ -208,7 +209,7 @@ func parsePPM(data []byte) (*image.RGBA, error) {
 	}
 	w, h := fields[1], fields[2]
 	pos++ // the single white space after the maximum value
-	if fields[3] != 255 || w*h > maxPagePixels*2 || len(data)-pos != 3*w*h {
+	if fields[3] != 255 || w*h > pdfpages.MaxPagePixels*2 || len(data)-pos != 3*w*h {
 		return nil, fmt.Errorf("PPM of %dx%d (max %d) with %d bytes of pixels", w, h, fields[3], len(data)-pos)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))

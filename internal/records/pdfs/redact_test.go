@@ -3,6 +3,7 @@ package pdfs
 import (
 	"bytes"
 	"context"
+	"dbtp/internal/pdfpages"
 	"encoding/binary"
 	"image"
 	"image/color"
@@ -272,7 +273,7 @@ func TestRedactLargePage(t *testing.T) {
 	if err := f.Output(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if dpi, _ := pageDPI(pageSize{W: 3000, H: 3000}); dpi >= redactDPI {
+	if dpi, _ := pageDPI(pdfpages.PageSize{W: 3000, H: 3000}); dpi >= redactDPI {
 		t.Fatalf("pageDPI = %d for a 3000 pt page, want below %d", dpi, redactDPI)
 	}
 	out, err := Redact(context.Background(), buf.Bytes(), []Box{{Page: 1, X: 0, Y: 0, W: 0.5, H: 0.5}}, Options{})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/platform"
 )
 
@@ -38,7 +39,7 @@ func TestPageCountAndRender(t *testing.T) {
 	wantInvalid(t, err, "page numbers start at 1")
 	_, err = RenderPage(ctx, pdf, 1, 0, Options{})
 	wantInvalid(t, err, "pixels wide")
-	_, err = RenderPage(ctx, pdf, 1, maxPreviewWidth+1, Options{})
+	_, err = RenderPage(ctx, pdf, 1, pdfpages.MaxWidth+1, Options{})
 	wantInvalid(t, err, "pixels wide")
 }
 
@@ -127,18 +128,6 @@ func TestWorkdirRemoved(t *testing.T) {
 	left, _ := os.ReadDir(os.Getenv("TMPDIR"))
 	if len(left) != 0 {
 		t.Fatalf("left behind in the temporary directory: %v", left)
-	}
-}
-
-// The document's own title is printed by pdfinfo before the page count; a
-// title that imitates pdfinfo's lines must not change what we read.
-func TestParseInfoIgnoresMetadata(t *testing.T) {
-	out := "Title:           x\nPages:           999\nPage    1 size:  1 x 1 pts\n" +
-		"Author:          y\nPages:           2\nEncrypted:       no\n" +
-		"Page    1 size:  595.28 x 841.89 pts (A4)\nPage    1 rot:   90\nFile size:       100 bytes\n"
-	d, err := parseInfo([]byte(out))
-	if err != nil || d.pages != 2 || d.sizes[1] != (pageSize{W: 595.28, H: 841.89, Rot: 90}) {
-		t.Fatalf("parseInfo = %+v, %v", d, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dbtp/internal/module"
+	"dbtp/internal/pdfpages"
 	"dbtp/internal/platform"
 	"dbtp/internal/signing"
 	"dbtp/internal/web"
@@ -22,11 +23,11 @@ type envelopesPart struct {
 	ss        *signing.Store
 	dir       platform.Directory
 	workflows Workflows // nil: no services engine to ask for signatures
-	pictures  *pictureCache
+	pictures  *pdfpages.Renderer
 }
 
 func (p *envelopesPart) init(ctx context.Context, m *Module) error {
-	p.ss, p.dir, p.pictures = m.ss, m.d.Directory, newPictureCache()
+	p.ss, p.dir, p.pictures = m.ss, m.d.Directory, pdfpages.NewRenderer(2, pictureCacheSize)
 	if m.d.Events != nil {
 		if err := m.d.Events.Declare(signing.EventEnvelope); err != nil {
 			return err

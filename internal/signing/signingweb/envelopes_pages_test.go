@@ -42,7 +42,7 @@ func TestEnvelopePagePictures(t *testing.T) {
 
 		// Cached: without pdftoppm, the page drawn before is still served,
 		// and one not drawn yet is not.
-		e.m.envelopes.pictures.tool = "dbtp-no-such-pdftoppm"
+		e.m.envelopes.pictures.Tool = "dbtp-no-such-pdftoppm"
 		want(t, pat.Get(base+"/pages/3"), 200)
 		if r := pat.Get(base + "/pages/2"); r.Status == 200 {
 			t.Fatal("a page never drawn was served without pdftoppm")
