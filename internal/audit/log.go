@@ -90,8 +90,6 @@ func (l *Log) Record(tx *store.Tx, e Entry) error {
 	return nil
 }
 
-func pendingKey(org string) string { return "audit.pending/" + org }
-
 // appendTo adds e to the tree st and stores it with the hashes its leaf
 // added.
 func appendTo(tx *store.Tx, st *treeState, e Entry) error {
@@ -100,37 +98,6 @@ func appendTo(tx *store.Tx, st *treeState, e Entry) error {
 	var scratch []byte
 	stored := st.f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4))
 	return insertEntry(tx.Context(), tx, e, data, stored)
-}
-
-// appendPending appends the entries of org that Record left for the
-// before-commit hook (PostgreSQL), in the order they were recorded.
-func appendPending(tx *store.Tx, org string) error {
-	v, _ := tx.BatchValue(pendingKey(org))
-	list, _ := v.([]Entry)
-	if len(list) == 0 {
-		return nil
-	}
-	st, err := batchState(tx.Context(), tx, org)
-	if err != nil {
-		return err
-	}
-	// One statement for the group's entries, not one each: the group
-	// commit's writer waits on every round trip to PostgreSQL, and the
-	// appends were the most frequent statement of the envelopes benchmark
-	// (nine an envelope, each about half a millisecond on a busy machine).
-	var rows pendingRows
-	var scratch []byte
-	for _, e := range list {
-		e.Index = st.f.size
-		data := appendEntry(nil, e)
-		rows.add(e, data, st.f.push(leafHash(&scratch, data), make([]tlog.Hash, 0, 4)))
-	}
-	if err := rows.insert(tx); err != nil {
-		return fmt.Errorf("audit: append entries %d to %d to %s: %w", st.f.size-int64(len(list)), st.f.size-1, Origin(org), err)
-	}
-	tx.SetBatchValue(stateKey(org), st)
-	tx.SetBatchValue(pendingKey(org), []Entry(nil))
-	return nil
 }
 
 // treeState is an organisation's tree as the appends of one physical
@@ -175,31 +142,6 @@ func insertEntry(ctx context.Context, tx *store.Tx, e Entry, data []byte, stored
 		return fmt.Errorf("audit: append entry %d to %s: %w", e.Index, Origin(e.OrgID), err)
 	}
 	return nil
-}
-
-// pendingRows are entries to insert, column by column, for PostgreSQL's
-// unnest: one statement whatever their number.
-type pendingRows struct {
-	org, actor, action, rtype, rid []string
-	idx, at                        []int64
-	data, hashes                   [][]byte
-}
-
-func (c *pendingRows) add(e Entry, data []byte, stored []tlog.Hash) {
-	hashes := make([]byte, 0, len(stored)*tlog.HashSize)
-	for _, h := range stored {
-		hashes = append(hashes, h[:]...)
-	}
-	c.org, c.idx, c.actor, c.action = append(c.org, e.OrgID), append(c.idx, e.Index), append(c.actor, e.ActorID), append(c.action, e.Action)
-	c.rtype, c.rid, c.at = append(c.rtype, e.ResourceType), append(c.rid, e.ResourceID), append(c.at, store.Millis(e.At))
-	c.data, c.hashes = append(c.data, data), append(c.hashes, hashes)
-}
-
-func (c *pendingRows) insert(tx *store.Tx) error {
-	_, err := tx.Exec(tx.Context(), `INSERT INTO audit_entries (org_id, idx, actor_id, action, resource_type, resource_id, at, data, hashes)
-		SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bytea[], ?::bytea[])`,
-		c.org, c.idx, c.actor, c.action, c.rtype, c.rid, c.at, c.data, c.hashes)
-	return err
 }
 
 // lockState reads an organisation's tree state for an append, creating it
@@ -258,7 +200,7 @@ const orgsKey = "audit.tree-heads"
 // commit. A write in the group that recorded and then failed took its
 // entries and their state with it, hence the checks.
 func (l *Log) signHead(tx *store.Tx, org string) error {
-	if err := appendPending(tx, org); err != nil {
+	if done, err := l.appendPending(tx, org); done || err != nil {
 		return err
 	}
 	v, ok := tx.BatchValue(stateKey(org))
