@@ -193,6 +193,7 @@ func (h *handlers) classPage(w http.ResponseWriter, r *http.Request) error {
 
 type docPage struct {
 	Back       string // the search it was opened from, else its class in the file plan
+	FromSearch bool   // Back is a search: the preview's page links carry it on
 	Doc        *records.Document
 	Class      records.Class
 	UnitName   string
@@ -239,6 +240,7 @@ func (h *handlers) renderDoc(w http.ResponseWriter, r *http.Request, status int,
 	}
 	p := docPage{Back: backTo(r, "/file-plan/"+d.ClassID), Doc: d, Class: c, UnitName: h.unitNames(ctx, sub)[d.UnitID], Versions: vs, Form: form,
 		Confirm: []web.Option{{Value: "yes", Text: "This document is final and should be kept as a record"}}}
+	p.FromSearch = p.Back != "/file-plan/"+d.ClassID
 	if p.Form == nil {
 		p.Form = web.NewForm(nil)
 	}

@@ -37,6 +37,9 @@ func TestPDFPreview(t *testing.T) {
 		id := docLink.FindStringSubmatch(r.Header.Get("Location"))[1]
 		want(t, ann.Get("/records/"+id), 200, "Page 1 of 2", `/records/`+id+`/versions/1/pages/1"`, `href="?page=2#preview"`)
 		want(t, ann.Get("/records/"+id+"?page=9"), 200, "Page 2 of 2", `href="?page=1#preview"`)
+		// Opened from a search, its pages lead back to that search too.
+		want(t, ann.Get("/records/"+id+"?back=/records/search?q=minutes"), 200, `href="?back=%2frecords%2fsearch%3fq%3dminutes&amp;page=2#preview"`)
+		want(t, ann.Get("/records/"+id+"?back=/records/search?q=minutes&page=2"), 200, "Page 2 of 2", `href="/records/search?q=minutes" class="govuk-back-link"`)
 		pic := ann.Get("/records/" + id + "/versions/1/pages/2")
 		if pic.Status != 200 || pic.Header.Get("Content-Type") != "image/png" {
 			t.Fatalf("page picture: %d %s", pic.Status, pic.Header.Get("Content-Type"))
