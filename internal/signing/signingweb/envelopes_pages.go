@@ -66,8 +66,11 @@ func (p *envelopesPart) pagePicture(w http.ResponseWriter, r *http.Request) erro
 	h := w.Header()
 	h.Set("Content-Type", "image/png")
 	h.Set("X-Content-Type-Options", "nosniff")
-	// The original never changes: the page's maps share one download.
-	h.Set("Cache-Control", "private, max-age=3600")
+	// Not kept by the browser: on a shared computer the next person signed
+	// in would see the contract's pages from its cache (the server refuses
+	// them). A page's maps still share one download (the document's own
+	// list of images), and the server keeps the pictures (pdfpages).
+	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(png)))
 	_, err = w.Write(png)
 	return err

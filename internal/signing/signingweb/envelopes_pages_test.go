@@ -30,6 +30,11 @@ func TestEnvelopePagePictures(t *testing.T) {
 		if ct := pic.Header.Get("Content-Type"); ct != "image/png" {
 			t.Fatalf("picture type %q", ct)
 		}
+		// Never kept by the browser: the next person on a shared
+		// computer must not see the contract's pages from its cache.
+		if cc := pic.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("picture cached with %q", cc)
+		}
 		cfg, err := png.DecodeConfig(bytes.NewReader([]byte(pic.Body)))
 		if err != nil || cfg.Width != pagePictureWidth || cfg.Height < cfg.Width {
 			t.Fatalf("picture %dx%d: %v", cfg.Width, cfg.Height, err)
