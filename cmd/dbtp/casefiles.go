@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"dbtp/internal/platform"
-	"dbtp/internal/records"
 	"dbtp/internal/records/recordsweb"
 	"dbtp/internal/services/servicesweb"
 )
@@ -42,30 +41,22 @@ func (c caseFiles) FileInUse(ctx context.Context, blobID string) (bool, error) {
 
 // caseFileRecords lists the records a case's files are kept as, by file
 // ID, for the case page's links: only records sub may read (the records
-// store's list applies the access rule), so a caseworker without the
-// records of another unit sees no link rather than a refusal.
+// store applies the access rule), so a caseworker without the records of
+// another unit sees no link rather than a refusal. One statement, however
+// many documents the case has.
 func caseFileRecords(recs *recordsweb.Module) func(ctx context.Context, sub *platform.Subject, caseID string) (map[string]string, error) {
 	return func(ctx context.Context, sub *platform.Subject, caseID string) (map[string]string, error) {
 		rs := recs.Store()
 		if rs == nil {
 			return nil, nil
 		}
-		out := map[string]string{}
-		f := records.Filter{CaseID: caseID, Limit: 200}
-		for {
-			page, err := rs.List(ctx, sub, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range page.Documents {
-				if d.Source == records.SourceCase && d.SourceRef != "" {
-					out[d.SourceRef] = "/records/" + d.ID
-				}
-			}
-			if page.Next == "" || len(out) >= 1000 {
-				return out, nil
-			}
-			f.After = page.Next
+		kept, err := rs.KeptFromCase(ctx, sub, caseID)
+		if err != nil {
+			return nil, err
 		}
+		for ref, id := range kept {
+			kept[ref] = "/records/" + id
+		}
+		return kept, nil
 	}
 }

@@ -60,7 +60,7 @@ func (l *Log) appendPending(tx *store.Tx, org string) (bool, error) {
 		return false, fmt.Errorf("audit: append entries %d to %d to %s and sign its head: %w", st.f.size-int64(len(list)), st.f.size-1, Origin(org), err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return false, platform.Internal(fmt.Errorf("audit: tree state of %s moved during append of entries %d to %d", Origin(org), st.base, st.f.size))
+		return false, platform.Internal(fmt.Errorf("audit: tree state of %s moved during append of entries %d to %d", Origin(org), st.base, st.f.size-1))
 	}
 	st.base, st.head = st.f.size, st.f.size
 	tx.SetBatchValue(stateKey(org), st)

@@ -341,11 +341,6 @@ func TestBacklogDrainsWithoutWaitingForThePoll(t *testing.T) {
 	})
 }
 
-// Work another node enqueued (this node is not told) is found by a look
-// at every kind; when that look leaves some behind for want of workers,
-// the first slot to free up takes it instead of the work waiting for the
-// poll. (A look the poll owes while every worker is busy is taken the
-// same way; that case needs a tick at a chosen moment and has no test.)
 // TestPollOwedWhileBusyIsTakenWhenASlotFrees: a poll that comes while
 // every worker is busy cannot look for other nodes' jobs; the first slot
 // to free up makes that look, not the next poll an interval later.
@@ -405,6 +400,11 @@ func TestPollOwedWhileBusyIsTakenWhenASlotFrees(t *testing.T) {
 	})
 }
 
+// Work another node enqueued (this node is not told) is found by a look
+// at every kind; when that look leaves some behind for want of workers,
+// the first slot to free up takes it instead of the work waiting for the
+// poll. (A look the poll owes while every worker is busy is taken the
+// same way: TestPollOwedWhileBusyIsTakenWhenASlotFrees.)
 func TestOtherNodesWorkIsTakenWhenASlotFrees(t *testing.T) {
 	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
 		ctx, cancel := context.WithCancel(context.Background())

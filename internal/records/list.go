@@ -141,3 +141,27 @@ func decodeCursor(c string) (int64, string, bool) {
 	}
 	return n, id, true
 }
+
+// KeptFromCase gives, by case file ID, the active records filed from case
+// caseID's files that sub may read: one statement over the case's
+// documents (records_documents_case), however many other documents the
+// case has, for the case page's "kept as a record" links.
+func (s *Store) KeptFromCase(ctx context.Context, sub *platform.Subject, caseID string) (map[string]string, error) {
+	where, args := visibleSQL(sub)
+	args = append(args, caseID, SourceCase, StateActive)
+	rows, err := s.db.Query(ctx, `SELECT d.source_ref, d.id FROM records_documents d WHERE `+where+`
+		AND d.case_id = ? AND d.source = ? AND d.source_ref <> '' AND d.state = ? LIMIT 1000`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var ref, id string
+		if err := rows.Scan(&ref, &id); err != nil {
+			return nil, err
+		}
+		out[ref] = id
+	}
+	return out, rows.Err()
+}

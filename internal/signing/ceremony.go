@@ -267,9 +267,11 @@ func (s *Store) CheckCode(ctx context.Context, token, code, addr string) (sessio
 // and the second sees what the first did.
 func (s *Store) resolveLocked(ctx context.Context, tx *store.Tx, a Actor) (Envelope, Recipient, error) {
 	if a.Subject != nil {
-		// A staff member names the envelope: lock it, then look once (a
-		// row of another organisation is only locked, never read here).
-		if err := lockRow(ctx, tx, "signing_envelopes", a.EnvelopeID); err != nil {
+		// A staff member names the envelope: lock it, then look once. The
+		// lock is taken only within their own organisation, so naming
+		// another's envelope neither locks nor reads its row.
+		if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET updated_at = updated_at WHERE id = ? AND org_id = ?",
+			a.EnvelopeID, a.Subject.OrgID); err != nil {
 			return Envelope{}, Recipient{}, err
 		}
 		return s.resolve(ctx, tx, a)

@@ -131,7 +131,8 @@ type writeRequest struct {
 const maxBatch = 256
 
 // ErrLateHook is a group commit's failure when a before-commit hook asked
-// for another before-commit hook, which would never have run.
+// for another before-commit hook, which would never have run. It is a
+// programming error, so it fails every write of the group, loudly.
 var ErrLateHook = errors.New("store: a before-commit hook asked for another (nothing was committed)")
 
 // Write runs fn in a transaction and returns once it is durably committed or

@@ -45,7 +45,7 @@ func (p *envelopesPart) pagePicture(w http.ResponseWriter, r *http.Request) erro
 	if err != nil || n < 1 || n > env.Pages {
 		return platform.Errorf(platform.CodeNotFound, "The document has no such page")
 	}
-	png, err := p.pictures.Cached(r.Context(), env.OriginalSHA256, n, pagePictureWidth, pictureOptions, func() ([]byte, error) {
+	png, err := p.pictures.Cached(r.Context(), env.OrgID+"/"+env.OriginalSHA256, n, pagePictureWidth, pictureOptions, func() ([]byte, error) {
 		rc, _, err := p.ss.EnvelopeDocument(r.Context(), sub, env.ID, signing.DocOriginal)
 		if err != nil {
 			return nil, err
