@@ -62,6 +62,14 @@ func TestInboundTriageReasons(t *testing.T) {
 		if got, err = in.Get(e.ctx, e.cas, items[0].ID); err != nil || !strings.HasPrefix(got.TriageReason, "No case reference was found in the letter, only a name or postcode") {
 			t.Errorf("named: %q %v", got.TriageReason, err)
 		}
+		// A damaged PDF is kept for triage, said to be damaged.
+		_, items2, err := in.Receive(e.ctx, e.cas, Arrival{Source: SourceUpload, Files: []Upload{{Name: "broken.pdf", Content: []byte("%PDF-1.4 this is not really a PDF")}}})
+		noErr(t, err)
+		noErr(t, in.Read(e.ctx, e.org.ID, items2[0].ID))
+		if got, err := in.Get(e.ctx, e.cas, items2[0].ID); err != nil || got.Status != InboundTriage || got.TriageReason != TriageDamaged ||
+			!strings.Contains(got.OCRNote, "damaged or is not a PDF") {
+			t.Errorf("damaged: %s %q %q %v", got.Status, got.TriageReason, got.OCRNote, err)
+		}
 		// Filed by hand, the reason goes.
 		got, err = in.Route(e.ctx, e.cas, items[0].ID, "ASC-2026-000042", false)
 		if err != nil || got.TriageReason != "" {

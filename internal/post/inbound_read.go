@@ -35,6 +35,10 @@ func (in *Inbound) Register(q *jobs.Queue) error {
 	}})
 }
 
+// TriageDamaged is the triage reason of a scan that is not a readable
+// PDF; its page shows no preview.
+const TriageDamaged = "The scan is damaged or is not a PDF"
+
 // Read reads an item with OCR, keeps the text and what it found, and
 // routes it: to its case when the text names exactly one case the
 // platform can find, otherwise to the triage queue. Without tesseract,
@@ -153,6 +157,9 @@ func (in *Inbound) readText(ctx context.Context, it InboundItem) (InboundItem, e
 		it.OCRNote, it.TriageReason = rerr.Error(), "OCR not available: pdftoppm is not installed on this server, so the PDF was not read"
 	case ctx.Err() != nil:
 		return it, ctx.Err() // shutting down: read it next time
+	case errors.Is(rerr, inbound.ErrDamagedPDF):
+		it.OCRNote = "The scan could not be read or shown: the file is damaged or is not a PDF. Open it to check; if it does not open, ask the sender for it again. (" + rerr.Error() + ")"
+		it.TriageReason = TriageDamaged
 	default:
 		it.OCRNote = "The scan could not be read (" + rerr.Error() + "): read it and route it by hand."
 		it.TriageReason = "The scan could not be read by OCR"

@@ -17,6 +17,10 @@ import (
 // kept and filed, and staff read it and route it by hand.
 var ErrNoTesseract = errors.New("tesseract is not installed on this server (Debian: apt-get install tesseract-ocr tesseract-ocr-eng), so the scan was not read: read it and route it by hand")
 
+// ErrDamagedPDF says a PDF could not be turned into images: it is damaged
+// or not a PDF, so neither OCR nor a preview can show it.
+var ErrDamagedPDF = errors.New("the PDF is damaged or is not a PDF")
+
 // ErrNoPdftoppm says PDFs cannot be turned into images for tesseract.
 var ErrNoPdftoppm = errors.New("pdftoppm is not installed on this server (Debian: apt-get install poppler-utils), so the PDF was not read: read it and route it by hand")
 
@@ -117,7 +121,10 @@ func (r Reader) pdfPages(ctx context.Context, dir string, pdf []byte) ([]string,
 	cmd := exec.CommandContext(ctx, tool, "-r", "300", "-gray", "-png", "-l", fmt.Sprint(max), in, filepath.Join(dir, "page"))
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("the PDF could not be rendered: %v: %s", err, firstLine(stderr.String()))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w (pdftoppm: %s)", ErrDamagedPDF, firstLine(stderr.String()))
 	}
 	pages, err := filepath.Glob(filepath.Join(dir, "page-*.png"))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -93,7 +94,7 @@ func TestReadWithoutTesseract(t *testing.T) {
 func TestReadBrokenPDF(t *testing.T) {
 	needTools(t)
 	_, err := Reader{}.Read(context.Background(), []byte("%PDF-1.4 this is not really a PDF"), PDF)
-	if err == nil || errors.Is(err, ErrNoTesseract) {
+	if !errors.Is(err, ErrDamagedPDF) || strings.Contains(err.Error(), "exit status") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -305,7 +305,7 @@ func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	pg := inboundItemPage{Form: form, Item: itemRow{it}, Image: it.MediaType == inbound.PNG || it.MediaType == inbound.JPEG,
-		Preview: it.MediaType == inbound.PDF, CanRoute: canHandlePost(sub) && it.Status != post.InboundRouted, Query: r.URL.Query().Get("q"),
+		Preview: it.MediaType == inbound.PDF && it.TriageReason != post.TriageDamaged, CanRoute: canHandlePost(sub) && it.Status != post.InboundRouted, Query: r.URL.Query().Get("q"),
 		CanMove: it.Status == post.InboundRouted && canMovePost(sub, it), Destinations: destinations, Mismatch: mismatch, Action: action}
 	from := sourceText(it)
 	pg.Rows = []web.SummaryRow{{Key: "Received", Value: ukTime(it.CreatedAt)}, {Key: "From", Value: from},

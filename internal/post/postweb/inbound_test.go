@@ -69,6 +69,24 @@ func TestInboundPages(t *testing.T) {
 		if prev.Status != 200 || inbound.MediaType([]byte(prev.Body)) != inbound.PNG {
 			t.Fatalf("preview %d", prev.Status)
 		}
+		// A damaged PDF says so, and its page shows no broken picture.
+		res = upload(t, cas, file{"broken.pdf", []byte("%PDF-1.4 this is not really a PDF")})
+		want(t, res, 303)
+		_, err = e.jobs.RunDue(e.ctx)
+		noErr(t, err)
+		items, err = e.m.Inbound().List(e.ctx, e.subject("Cas"), post.InboundFilter{Status: post.InboundTriage})
+		noErr(t, err)
+		var broken string
+		for _, it := range items {
+			if it.Name == "broken.pdf" {
+				broken = it.ID
+			}
+		}
+		page = cas.Get("/post/inbound/" + broken)
+		want(t, page, 200, "damaged or is not a PDF", "Open the scan")
+		if strings.Contains(page.Body, "preview.png") || strings.Contains(page.Body, "exit status") {
+			t.Fatalf("the damaged scan's page shows a preview or the tool's exit status: %s", page.Body)
+		}
 		// Sid (Finance staff) reads the post room but cannot upload;
 		// residents and other organisations see nothing.
 		sid := e.browser("Sid")
