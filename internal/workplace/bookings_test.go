@@ -54,7 +54,7 @@ func TestBookDeskRules(t *testing.T) {
 		e.refused(err, before, platform.CodeInvalid, "date", "Desk 1.02 cannot be booked on Thursday 5 March: closed (fire alarm testing)")
 		e.clock.Set(time.Date(2026, 3, 25, 8, 0, 0, 0, time.UTC))
 		_, err = e.ws.Book(e.ctx, e.ann, BookInput{ResourceID: s.desk2.ID, Date: "2026-04-03"})
-		e.refused(err, before, platform.CodeInvalid, "date", "a bank holiday (Good Friday)")
+		e.refused(err, before, platform.CodeInvalid, "date", "a bank holiday, Good Friday")
 		e.clock.Set(start)
 
 		// Withdrawn desks and equipment are not booked.

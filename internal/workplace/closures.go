@@ -168,7 +168,7 @@ func (s *Store) closedDays(ctx context.Context, q querier, orgID, kind, building
 	if s.opts.Holiday != nil {
 		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 			if name, ok := s.opts.Holiday(d); ok {
-				out[d.Format("2006-01-02")] = "a bank holiday (" + name + ")"
+				out[d.Format("2006-01-02")] = "a bank holiday, " + name
 			}
 		}
 	}

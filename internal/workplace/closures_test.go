@@ -49,7 +49,7 @@ func TestClosures(t *testing.T) {
 			{KindDesk, s.building.ID, "2026-03-11", false, ""},
 			{KindRoom, annexe.ID, "2026-03-11", false, ""},
 			{KindDesk, s.building.ID, "2026-03-12", false, ""},
-			{KindDesk, annexe.ID, "2026-04-03", true, "a bank holiday (Good Friday)"},
+			{KindDesk, annexe.ID, "2026-04-03", true, "a bank holiday, Good Friday"},
 		} {
 			reason, closed, err := e.ws.Closed(e.ctx, db, e.org.ID, c.kind, c.building, day(c.day))
 			noErr(t, err)

@@ -223,6 +223,11 @@ func ParseAllow(list string) ([]netip.Prefix, error) {
 		if f == "" {
 			continue
 		}
+		if strings.Contains(f, "%") {
+			// netip would drop the zone, allowing the address on every
+			// interface: say so instead of widening what was written.
+			return nil, errors.New("an address with an interface zone is not supported (" + f + "): write the address or network without %zone")
+		}
 		if p, err := netip.ParsePrefix(f); err == nil {
 			out = append(out, p.Masked())
 			continue

@@ -140,6 +140,9 @@ func TestAllowListMatchesZonedAddresses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ParseAllow("10.0.0.0/8, fe80::1%eth0"); err == nil || !strings.Contains(err.Error(), "fe80::1%eth0") {
+		t.Fatalf("a zoned entry: %v", err)
+	}
 	l := &allowListener{allow: allow}
 	for addr, want := range map[net.Addr]bool{
 		&net.TCPAddr{IP: net.ParseIP("fe80::1"), Zone: "eth0", Port: 25}:     true,

@@ -40,7 +40,7 @@ func TestCancellingAsksFirst(t *testing.T) {
 		jo := e.browser("Jo")
 		one := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-03"}}))
 		page := jo.Get("/bookings/" + one)
-		want(t, page, 200, `href="/bookings/`+one+`/cancel"`)
+		want(t, page, 200, `href="/bookings/`+one+`/cancel"`, "Check-in code")
 		if strings.Contains(page.Body, `action="/bookings/`+one+`/cancel"`) {
 			t.Fatal("the booking page cancels in one click")
 		}
@@ -58,6 +58,9 @@ func TestCancellingAsksFirst(t *testing.T) {
 			t.Fatalf("confirmed, the booking is %s", s)
 		}
 		want(t, jo.Get("/bookings/"+one+"/cancel"), 409, "nothing to cancel")
+		if page := jo.Get("/bookings/" + one); strings.Contains(page.Body, "Check-in code") {
+			t.Fatal("a cancelled booking's page still offers its check-in code")
+		}
 
 		// The rest of a series: each date listed.
 		first := bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-09"}, "repeat": {"daily"}, "until": {"2026-03-11"}}))
@@ -115,7 +118,7 @@ func TestWithdrawingAsksFirst(t *testing.T) {
 			t.Fatal("the desk's page withdraws it in one click")
 		}
 		want(t, kim.Get("/resources/"+e.desk2.ID+"/withdraw"), 200, append(confirmForm("/resources/"+e.desk2.ID+"/withdraw", "/resources/"+e.desk2.ID+"/edit"),
-			"Withdraw Desk 2.15?", "1 booking of 1 person will be cancelled", "Jo Baker", "Tuesday 3 March 2026, 08:00 to 18:00",
+			"Withdraw Desk 2.15?", "1 booking by 1 person will be cancelled", "Jo Baker", "Tuesday 3 March 2026, 08:00 to 18:00",
 			"Withdraw Desk 2.15 and cancel 1 booking")...)
 		want(t, jo.Get("/resources/"+e.desk2.ID+"/withdraw"), 403)
 		want(t, kim.PostForm("/resources/"+e.desk2.ID+"/withdraw", nil), 200, "Withdraw Desk 2.15?")
@@ -132,7 +135,7 @@ func TestWithdrawingAsksFirst(t *testing.T) {
 		// The floor: what goes with it, and Ann's room booking.
 		want(t, kim.Get("/floors/"+e.floor.ID), 200, `href="/floors/`+e.floor.ID+`/withdraw"`)
 		want(t, kim.Get("/floors/"+e.floor.ID+"/withdraw"), 200, append(confirmForm("/floors/"+e.floor.ID+"/withdraw", "/floors/"+e.floor.ID),
-			"Withdraw Second floor?", "It goes out of use with its zones and 2 desks, rooms and items", "1 booking of 1 person will be cancelled",
+			"Withdraw Second floor?", "It goes out of use with its zones and 2 desks, rooms and items", "1 booking by 1 person will be cancelled",
 			"Ann Adams", "Medway Room")...)
 		want(t, kim.Get("/buildings/"+e.building.ID+"/withdraw"), 200, append(confirmForm("/buildings/"+e.building.ID+"/withdraw", "/buildings/"+e.building.ID),
 			"Withdraw Sessions House?", "Ann Adams")...)

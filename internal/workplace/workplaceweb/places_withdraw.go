@@ -112,7 +112,7 @@ func (p *placesPart) withdrawPage(wd withdrawal, prev workplace.Withdrawal) web.
 		pg.Lead = append(pg.Lead, "Nobody can book it once it is withdrawn. It is kept, with its past bookings and loans, for history, and can be brought back from its floor's page.")
 	}
 	if n := len(prev.Bookings); n > 0 {
-		pg.Warning = fmt.Sprintf("%s of %s will be cancelled, and each person emailed the cancellation.", plural(n, "booking", "bookings"),
+		pg.Warning = fmt.Sprintf("%s by %s will be cancelled, and each person emailed the cancellation.", plural(n, "booking", "bookings"),
 			plural(prev.People(), "person", "people"))
 		pg.Table, pg.More = bookingsTable(p.ws.Location(), prev.Bookings, "Bookings to be cancelled", true)
 		pg.After = append(pg.After, "Anyone checked in now keeps their place until their booking ends.")
