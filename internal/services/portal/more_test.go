@@ -62,10 +62,18 @@ func TestMessagesAndPrivacy(t *testing.T) {
 	_, err = e.svc.AddNote(e.ctx, cara, c.ID, "Internal: check the rota", services.Internal)
 	noErr(t, err)
 
+	_, err = e.svc.AddAttachment(e.ctx, cara, c.ID, definition.File{Name: "rota-2026.txt", MediaType: "text/plain"}, []byte("the rota"))
+	noErr(t, err)
+
 	r := rita.Get("/services/requests/" + ref)
 	want(t, r, 200, "Which day did you visit?", "The council")
 	if strings.Contains(r.Body, "check the rota") {
 		t.Fatal("internal note shown to the resident")
+	}
+	// A file the council added shows as the council's, never by name.
+	want(t, r, 200, "The council added a file to its case record")
+	if strings.Contains(r.Body, "rota-2026") || strings.Contains(r.Body, "You added a file") {
+		t.Fatal("the council's file shown to the resident as theirs or by name")
 	}
 	want(t, rita.PostForm("/services/requests/"+ref+"/messages", url.Values{"text": {""}}), 422, "There is a problem", `href="#text"`)
 	wantRedirect(t, rita.PostForm("/services/requests/"+ref+"/messages", url.Values{"text": {"Tuesday morning"}}), "/services/requests/"+ref)

@@ -152,7 +152,7 @@ func (p *portal) trackAt(w http.ResponseWriter, r *http.Request, sub *platform.S
 		if !e.ApplicantVisible || e.Kind == services.EventNote {
 			continue // messages are listed in full below
 		}
-		d.Events = append(d.Events, eventRow{When: showTime(e.At), Text: eventText(def, e)})
+		d.Events = append(d.Events, eventRow{When: showTime(e.At), Text: eventText(def, e, sub.UserID)})
 	}
 	for _, n := range notes {
 		if n.Visibility != services.ToApplicant {
@@ -259,7 +259,8 @@ func (p *portal) responseFile(w http.ResponseWriter, r *http.Request, sub *platf
 	return nil
 }
 
-func eventText(def *definition.Definition, e services.Event) string {
+// eventText is an event as the applicant (me) reads it on their request.
+func eventText(def *definition.Definition, e services.Event, me string) string {
 	switch e.Kind {
 	case services.EventSubmitted:
 		if e.ActingFor != "" {
@@ -269,7 +270,10 @@ func eventText(def *definition.Definition, e services.Event) string {
 	case services.EventTransition:
 		return "Status changed to " + labelOf(def, e.ToState)
 	case services.EventAttachment:
-		return "File added"
+		if e.ActorID == me {
+			return "You added a file"
+		}
+		return "The council added a file to its case record" // a staff file: the applicant sees that it was added, not the file
 	}
 	if e.Detail != "" {
 		return e.Detail
