@@ -352,15 +352,7 @@ func TestPollOwedWhileBusyIsTakenWhenASlotFrees(t *testing.T) {
 		ticks := make(chan time.Time) // no poll but the test's
 		a := jobs.New(db, jobs.Options{Node: "a", Clock: clock, Workers: 1, Ticks: ticks})
 		b := jobs.New(db, jobs.Options{Node: "b", Clock: clock, Workers: 1})
-		started, release := make(chan string, 4), make(chan struct{})
-		var calls atomic.Int32
-		handler := jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
-			started <- j.ID
-			if calls.Add(1) == 1 {
-				<-release // the one worker is busy until the test says
-			}
-			return nil
-		}}
+		handler, started, release := busyFirst()
 		for _, kind := range []string{"test.work", "test.other"} {
 			must(t, a.Handle(kind, handler))
 			must(t, b.Handle(kind, handler))
@@ -412,15 +404,7 @@ func TestOtherNodesWorkIsTakenWhenASlotFrees(t *testing.T) {
 		clock := platformtest.NewClock(t0)
 		a := jobs.New(db, jobs.Options{Node: "a", Clock: clock, PollInterval: time.Hour, Workers: 1})
 		b := jobs.New(db, jobs.Options{Node: "b", Clock: clock, PollInterval: time.Hour, Workers: 1})
-		started, release := make(chan string, 4), make(chan struct{})
-		var calls atomic.Int32
-		handler := jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
-			started <- j.ID
-			if calls.Add(1) == 1 {
-				<-release // the one worker is busy until the test says
-			}
-			return nil
-		}}
+		handler, started, release := busyFirst()
 		must(t, a.Handle("test.work", handler))
 		must(t, b.Handle("test.work", handler))
 		// Node b enqueues (node a is not told), two jobs for one worker.
@@ -449,4 +433,19 @@ func TestOtherNodesWorkIsTakenWhenASlotFrees(t *testing.T) {
 		cancel()
 		wg.Wait()
 	})
+}
+
+// busyFirst is a handler that reports each job it starts and keeps the
+// first one running until release is closed: one worker stays busy for
+// as long as the test says.
+func busyFirst() (jobs.Kind, <-chan string, chan struct{}) {
+	started, release := make(chan string, 4), make(chan struct{})
+	var calls atomic.Int32
+	return jobs.Kind{Handler: func(_ context.Context, j jobs.Job) error {
+		started <- j.ID
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		return nil
+	}}, started, release
 }
