@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -110,4 +111,43 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}
 	// axe-core itself needs JavaScript; this markup was checked with
 	// scripts on in TestBrowserLayout.
+}
+
+// A table's scrolling region is a Tab stop only while it scrolls: the
+// question page's two-column table fits a desktop window, so its region
+// is no stop there; a cell too wide for a 320 px window makes it scroll,
+// and the stop comes back (keyboard users must reach it to scroll). Without
+// JavaScript the server's tabindex stays, as TestConfirmPage shows.
+func TestBrowserTableRegionIsATabStopOnlyWhenItScrolls(t *testing.T) {
+	ts := startServer(t, Config{})
+	ctx := browsertest.New(t, true)
+	tabindex := func(where string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelector(".dbtp-table-wrap").getAttribute("tabindex"))`))
+		if err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.base+"/confirm"),
+		chromedp.WaitVisible(chromedp.CSS(`.dbtp-table-wrap`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := tabindex("1280 px"); got != "null" {
+		t.Errorf("at 1280 px the table fits, yet its region is a Tab stop (tabindex %s)", got)
+	}
+	// A reference with no place to break, as a long file name would be.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".dbtp-table-wrap td").textContent = "X".repeat(120); true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	// The window's resize event comes on a later frame: wait for it.
+	_, _ = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector(".dbtp-table-wrap").getAttribute("tabindex") === "0"`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if got := tabindex("320 px"); got != "0" {
+		t.Errorf("at 320 px the table scrolls, yet its region is no Tab stop (tabindex %s)", got)
+	}
+	browsertest.CheckAccessible(t, ctx, "question page at 320 px")
 }

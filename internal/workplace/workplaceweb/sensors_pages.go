@@ -175,7 +175,9 @@ func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
 		}
 		return web.RenderConfirm(w, r, web.Confirm{Caption: "Sensors", Title: "Revoke " + s.Name + "?", Action: "/sensors/" + s.ID + "/revoke",
 			Back: "/sensors", Button: "Yes, revoke " + s.Name,
-			Lead: []string{s.Name + " (" + s.ID + ") is " + where + "."},
+			// The ID is named for what it is to the person holding the
+			// device: the username it connects with.
+			Lead: []string{s.Name + " is " + where + ". It connects with the MQTT username " + s.ID + "."},
 			Warning: "1 sensor's credential will be revoked: it can no longer connect, and anything it still sends is set aside as a dead letter. " +
 				"This cannot be undone: to use the device again, register it as a new sensor."})
 	}
