@@ -170,6 +170,11 @@ func (s *Store) Create(ctx context.Context, sub *platform.Subject, in NewDocumen
 }
 
 func declarer(sub *platform.Subject) string {
+	// The platform itself (a case's file kept when the case closes) is
+	// named as the document page names its filer: "the platform".
+	if sub.Kind == platform.SubjectSystem {
+		return "the platform"
+	}
 	if sub.Name != "" {
 		return sub.Name
 	}

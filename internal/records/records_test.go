@@ -73,6 +73,14 @@ func TestFileVersionDeclare(t *testing.T) {
 		if !d.Declared() || d.DeclaredBy != "Ann" {
 			t.Fatalf("declared %+v", d)
 		}
+		// The platform declaring (a case's file kept as the case closes)
+		// is named as the page names it, not by its account name "dbtp".
+		kept := e.file(e.sys, "ADM.01.02", "Kept from a case", "Adults", platform.Official, "closing letter")
+		kept, err = e.rs.Declare(e.ctx, e.sys, kept.ID)
+		noErr(t, err)
+		if kept.DeclaredBy != "the platform" {
+			t.Fatalf("declared by the platform reads %q", kept.DeclaredBy)
+		}
 		for _, who := range []*platform.Subject{e.ann, e.admin, e.rosa, e.sys} {
 			_, err = e.rs.AddVersion(e.ctx, who, d.ID, NewVersion{Name: "x.txt", Content: strings.NewReader("tampering")})
 			wantCode(t, err, platform.CodeConflict)
