@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,29 @@ func (c caseSignatures) SignatureRequests(ctx context.Context, orgID, caseID str
 		}
 	}
 	return out, nil
+}
+
+// AsksSignatures: does entering state, in the definition version a case
+// is pinned to, run a sign action? The definition comes from the engine's
+// cache, so most case events cost the signing module nothing.
+func (c caseSignatures) AsksSignatures(ctx context.Context, orgID, service string, version int, state string) (bool, error) {
+	eng := c.svc.Engine()
+	if eng == nil {
+		return false, nil
+	}
+	def, err := eng.PinnedDefinition(ctx, services.Case{OrgID: orgID, ServiceID: service, ServiceVersion: version})
+	if platform.CodeOf(err) == platform.CodeNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, st := range def.Workflow.States {
+		if st.ID == state {
+			return slices.ContainsFunc(st.OnEnter, func(a definition.Action) bool { return a.Sign != nil }), nil
+		}
+	}
+	return false, nil
 }
 
 // answerTexts are a case's answers as people read them, for merge fields:

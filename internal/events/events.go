@@ -46,8 +46,16 @@ type Event struct {
 // may be delivered more than once (at least once, never lost).
 type Subscriber func(ctx context.Context, e Event) error
 
+// When decides, as an event is fanned out, whether a subscriber wants it
+// at all, from the event alone (or a cached look-up): an event it answers
+// false costs no delivery job, no claim, no completion and no read of the
+// thing the event is about. It must be a pure question of the event: what
+// a subscriber does with an event it wants is still decided at delivery.
+type When func(ctx context.Context, e Event) (bool, error)
+
 type subscription struct {
 	types []string
+	when  When
 	fn    Subscriber
 }
 
@@ -164,6 +172,13 @@ func (b *Bus) knownList() string { return strings.Join(b.Types(), ", ") }
 // Subscribe registers fn under a unique name for events whose type matches
 // one of types: an exact type, a prefix such as "case.*", or "*".
 func (b *Bus) Subscribe(name string, types []string, fn Subscriber) error {
+	return b.SubscribeWhen(name, types, nil, fn)
+}
+
+// SubscribeWhen is Subscribe for a subscriber that wants only some events
+// of its types (a module that acts on one service's cases, say): when, if
+// not nil, is asked at fan-out and an event it refuses is not delivered.
+func (b *Bus) SubscribeWhen(name string, types []string, when When, fn Subscriber) error {
 	if name == "" || strings.ContainsAny(name, " /") || fn == nil || len(types) == 0 {
 		return fmt.Errorf("events: subscriber %q needs a name without spaces or slashes, event types and a function", name)
 	}
@@ -177,7 +192,7 @@ func (b *Bus) Subscribe(name string, types []string, fn Subscriber) error {
 	if _, dup := b.subs[name]; dup {
 		return fmt.Errorf("events: subscriber %q is registered twice", name)
 	}
-	b.subs[name] = subscription{types: types, fn: fn}
+	b.subs[name] = subscription{types: types, when: when, fn: fn}
 	return nil
 }
 
@@ -236,12 +251,28 @@ func (b *Bus) dispatch(ctx context.Context, j jobs.Job) error {
 	}
 	b.mu.RLock()
 	var names []string
+	var asks []subscription
 	for name, s := range b.subs {
 		if matchesAny(s.types, e.Type) {
 			names = append(names, name)
+			asks = append(asks, s)
 		}
 	}
 	b.mu.RUnlock()
+	kept := names[:0]
+	for i, s := range asks {
+		if s.when != nil {
+			ok, err := s.when(ctx, e)
+			if err != nil {
+				return fmt.Errorf("events: subscriber %s deciding on %s: %w", names[i], e.ID, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		kept = append(kept, names[i])
+	}
+	names = kept
 	return b.db.Write(ctx, func(tx *store.Tx) error {
 		for _, n := range names {
 			if _, err := b.jobs.Enqueue(ctx, tx, jobs.Enqueued{Kind: kindDeliver, OrgID: e.OrgID,

@@ -448,3 +448,53 @@ func TestDeliveriesGetTheEventAsStoredOnEveryNode(t *testing.T) {
 		}
 	})
 }
+
+// A subscriber that wants only some events of its types says so with
+// SubscribeWhen: an event it refuses costs no delivery job at all; one it
+// wants is delivered as any other; and if it cannot decide (its look-up
+// failed), the fan-out fails and is retried rather than dropping it.
+func TestSubscriberWhenSkipsUnwantedEventsWithoutAJob(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		var got []string
+		var broken bool
+		when := func(_ context.Context, ev events.Event) (bool, error) {
+			if broken {
+				return false, errors.New("definitions unreadable")
+			}
+			return ev.Subject != "case_unwanted", nil
+		}
+		if err := e.bus.SubscribeWhen("test.picky", []string{"case.*"}, when, func(_ context.Context, ev events.Event) error {
+			got = append(got, ev.Subject)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.publish(t, "case.submitted", "case_unwanted")
+		e.publish(t, "case.submitted", "case_wanted")
+		e.runDue(t)
+		e.runDue(t)
+		if strings.Join(got, ",") != "case_wanted" {
+			t.Fatalf("delivered %v, want only case_wanted", got)
+		}
+		page, err := e.q.List(ctx, jobs.Filter{Kind: "events.deliver", AllOrgs: true})
+		if err != nil || len(page.Jobs) != 1 {
+			t.Fatalf("delivery jobs %d (%v), want 1: none for the refused event", len(page.Jobs), err)
+		}
+
+		broken = true
+		e.publish(t, "case.transitioned", "case_later")
+		e.runDue(t)
+		if failed, _ := e.q.List(ctx, jobs.Filter{Kind: "events.dispatch", State: "available", AllOrgs: true}); len(failed.Jobs) != 1 {
+			t.Fatalf("a fan-out that could not decide is not waiting to be retried: %+v", failed.Jobs)
+		}
+		broken = false
+		e.clock.Add(time.Hour)
+		e.runDue(t)
+		e.runDue(t)
+		if strings.Join(got, ",") != "case_wanted,case_later" {
+			t.Fatalf("after the retry delivered %v", got)
+		}
+	})
+}

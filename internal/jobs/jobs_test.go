@@ -268,6 +268,36 @@ func TestDeclaredKindWaitsForANodeThatRunsIt(t *testing.T) {
 	})
 }
 
+// Due counts what this node would work now: not a kind it only declares
+// (a node with no relay and its mail), not a job waiting for its time, not
+// one finished.
+func TestDueCountsWhatThisNodeRuns(t *testing.T) {
+	storetest.Each(t, mods, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := platformtest.NewClock(t0)
+		web := newQueue(t, db, clock, "web")
+		must(t, web.Handle("test.mail", jobs.Kind{}))
+		must(t, web.Handle("test.work", jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}))
+		due := func(want int) {
+			t.Helper()
+			if n, err := web.Due(ctx); err != nil || n != want {
+				t.Fatalf("due %d, %v; want %d", n, err, want)
+			}
+		}
+		due(0)
+		for _, e := range []jobs.Enqueued{{Kind: "test.mail"}, {Kind: "test.work"}, {Kind: "test.work"}, {Kind: "test.work", RunAt: t0.Add(time.Hour)}} {
+			if _, err := web.EnqueueNow(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		due(2)
+		runDue(t, web, 2)
+		due(0)
+		clock.Add(time.Hour)
+		due(1)
+	})
+}
+
 func TestBadRegistrationsAreErrors(t *testing.T) {
 	q := jobs.New(nil, jobs.Options{})
 	h := jobs.Kind{Handler: func(context.Context, jobs.Job) error { return nil }}

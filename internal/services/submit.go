@@ -178,7 +178,7 @@ func (s *Service) Submit(ctx context.Context, sub *platform.Subject, serviceID s
 		if o.OnBehalfOf != "" {
 			detail = "submitted by " + actor.Name + " on the applicant's behalf"
 		}
-		if err := s.addEvent(ctx, tx, &actor, &c, now, EventSubmitted, "", c.State, detail, true); err != nil {
+		if err := s.addEventFiles(ctx, tx, &actor, &c, now, EventSubmitted, "", c.State, detail, true, len(files)); err != nil {
 			return err
 		}
 		// The applicant's draft goes with the submission. Deleting in the

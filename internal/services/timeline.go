@@ -39,6 +39,13 @@ type Event struct {
 
 // addEvent appends to the timeline inside the change it describes.
 func (s *Service) addEvent(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case, at time.Time, kind, from, to, detail string, applicant bool) error {
+	return s.addEventFiles(ctx, tx, sub, c, at, kind, from, to, detail, applicant, 0)
+}
+
+// addEventFiles is addEvent for a submission, which says in its domain
+// event how many files came with it (records files them; without any,
+// records need not be asked).
+func (s *Service) addEventFiles(ctx context.Context, tx *store.Tx, sub *platform.Subject, c *Case, at time.Time, kind, from, to, detail string, applicant bool, files int) error {
 	ev := 0
 	if applicant {
 		ev = 1
@@ -58,7 +65,7 @@ func (s *Service) addEvent(ctx context.Context, tx *store.Tx, sub *platform.Subj
 	// detail (which may name people).
 	return s.opts.Events.Publish(ctx, tx, c.OrgID, domainEventTypes[kind], c.ID, caseEvent{
 		CaseID: c.ID, Reference: c.Reference, Service: c.ServiceID, ServiceVersion: c.ServiceVersion,
-		From: from, To: to, State: c.State, UnitID: c.UnitID,
+		From: from, To: to, State: c.State, Terminal: c.Terminal, UnitID: c.UnitID, Files: files,
 	})
 }
 
@@ -93,7 +100,12 @@ type caseEvent struct {
 	From           string `json:"from,omitempty"`
 	To             string `json:"to,omitempty"`
 	State          string `json:"state"`
-	UnitID         string `json:"unit_id,omitempty"`
+	// Terminal: the case is now in a final state (closed).
+	Terminal bool   `json:"terminal,omitempty"`
+	UnitID   string `json:"unit_id,omitempty"`
+	// Files came with a submission (case.submitted only); files added
+	// later are each a case.file_added.
+	Files int `json:"files,omitempty"`
 }
 
 // Timeline lists a case's events, oldest first. Someone who sees the case

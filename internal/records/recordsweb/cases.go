@@ -2,6 +2,7 @@ package recordsweb
 
 import (
 	"context"
+	"encoding/json"
 	"path"
 	"strings"
 	"time"
@@ -52,13 +53,32 @@ func (m *Module) subscribe(bus *events.Bus) error {
 	if m.Cases == nil || bus == nil {
 		return nil
 	}
-	return bus.Subscribe("records.case_files", caseEvents, func(ctx context.Context, e events.Event) error {
+	return bus.SubscribeWhen("records.case_files", caseEvents, mayHaveFiles, func(ctx context.Context, e events.Event) error {
 		_, err := m.FileCase(ctx, e.OrgID, e.Subject)
 		if platform.CodeOf(err) == platform.CodeNotFound {
 			return nil // the case is gone or was never this organisation's: nothing to file
 		}
 		return err
 	})
+}
+
+// mayHaveFiles asks the case to be read only after an event that can
+// bring something to file or start a retention clock: a file added, a
+// submission that came with files, a move into a final state. Most
+// submissions and transitions do neither, and each would otherwise cost
+// a delivery job and a read of the whole case.
+func mayHaveFiles(_ context.Context, e events.Event) (bool, error) {
+	if e.Type == "case.file_added" {
+		return true, nil
+	}
+	var d struct {
+		Files    int  `json:"files"`
+		Terminal bool `json:"terminal"`
+	}
+	if err := json.Unmarshal(e.Data, &d); err != nil {
+		return true, nil // not the engine's shape: let FileCase look
+	}
+	return d.Files > 0 || d.Terminal, nil
 }
 
 // FileCase files a case's attachments not yet filed and returns how many

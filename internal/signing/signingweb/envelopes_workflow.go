@@ -28,6 +28,10 @@ type Workflows interface {
 	// SignatureRequests reads a case and the sign actions of the state it
 	// is in now (none: an empty list), with the platform's own rights.
 	SignatureRequests(ctx context.Context, orgID, caseID string) (CaseSignatures, error)
+	// AsksSignatures reports whether entering state of a service's version
+	// asks for any signature, from the (cached) definition alone: a case
+	// event for any other state is not even delivered to this module.
+	AsksSignatures(ctx context.Context, orgID, service string, version int, state string) (bool, error)
 	// Finish moves the case by transition (empty: it stays), first
 	// attaching the sealed PDF when there is one.
 	Finish(ctx context.Context, orgID, caseID, transition string, sealed *SealedDocument) error
@@ -67,7 +71,18 @@ func (p *envelopesPart) subscribe(m *Module) error {
 		return nil
 	}
 	bus := m.d.Events
-	if err := bus.Subscribe("signing.case_signatures", []string{"case.submitted", "case.transitioned"}, func(ctx context.Context, e events.Event) error {
+	asks := func(ctx context.Context, e events.Event) (bool, error) {
+		var d struct {
+			Service string `json:"service"`
+			Version int    `json:"service_version"`
+			State   string `json:"state"`
+		}
+		if err := json.Unmarshal(e.Data, &d); err != nil || d.Service == "" {
+			return true, nil // not the engine's shape: let RequestSignatures look
+		}
+		return p.workflows.AsksSignatures(ctx, e.OrgID, d.Service, d.Version, d.State)
+	}
+	if err := bus.SubscribeWhen("signing.case_signatures", []string{"case.submitted", "case.transitioned"}, asks, func(ctx context.Context, e events.Event) error {
 		return p.RequestSignatures(ctx, e.OrgID, e.Subject)
 	}); err != nil {
 		return err

@@ -58,15 +58,22 @@ func (p *assetsPart) subscribe(m *Module) error {
 	if p.requests == nil || m.d.Events == nil {
 		return nil
 	}
-	return m.d.Events.Subscribe("workplace.equipment_requests", []string{"case.submitted", "case.transitioned"}, func(ctx context.Context, e events.Event) error {
-		var data struct {
-			Service string `json:"service"`
-		}
-		if err := json.Unmarshal(e.Data, &data); err != nil || data.Service != EquipmentService {
-			return nil
-		}
-		return p.FollowRequest(ctx, e.OrgID, e.Subject)
-	})
+	return m.d.Events.SubscribeWhen("workplace.equipment_requests", []string{"case.submitted", "case.transitioned"}, isEquipmentRequest,
+		func(ctx context.Context, e events.Event) error {
+			if ok, _ := isEquipmentRequest(ctx, e); !ok {
+				return nil // queued before this subscriber asked first
+			}
+			return p.FollowRequest(ctx, e.OrgID, e.Subject)
+		})
+}
+
+// isEquipmentRequest: only the equipment service's cases are followed,
+// so every other case's events are not even delivered here.
+func isEquipmentRequest(_ context.Context, e events.Event) (bool, error) {
+	var data struct {
+		Service string `json:"service"`
+	}
+	return json.Unmarshal(e.Data, &data) == nil && data.Service == EquipmentService, nil
 }
 
 // FollowRequest brings a request's loans into line with its state: an
