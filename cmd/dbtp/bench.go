@@ -106,7 +106,7 @@ func waitForBackground(ctx context.Context, q *jobs.Queue, progress func(string,
 	const enough = 50 // what a quiet server has due at any moment
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
-	start, said := time.Now(), time.Time{}
+	start, said, last := time.Now(), time.Time{}, -1
 	for {
 		n, err := q.Due(ctx)
 		if err != nil {
@@ -119,8 +119,12 @@ func waitForBackground(ctx context.Context, q *jobs.Queue, progress func(string,
 			return nil
 		}
 		if time.Since(said) >= 10*time.Second {
-			progress("waiting for the server to work the setup's background jobs: %d due (is it running?)", n)
-			said = time.Now()
+			hint := ""
+			if last >= 0 && n >= last {
+				hint = " (none worked since the last look: is the server running, and does it send email? See docs/performance.md)"
+			}
+			progress("waiting for the server to work the setup's background jobs: %d due%s", n, hint)
+			said, last = time.Now(), n
 		}
 		select {
 		case <-ctx.Done():
