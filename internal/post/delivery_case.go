@@ -132,13 +132,27 @@ type CaseMessage struct {
 // CaseMessages lists every message sent about case caseID of sub's
 // organisation, oldest first. The caller has shown that sub may see the
 // case; post's own rule adds that only staff read post.
+// A case's messages are found through the partial index
+// post_notifications_case, which only a query repeating its condition
+// (case_id <> ”) may use: without it the planner walked every message of
+// the organisation for each case page (half the server's CPU under load
+// with 45,000 messages sent). TestCaseMessagesUseTheirIndex checks both.
+const (
+	caseMessagesQuery = `SELECT n.id, n.kind, n.recipient, n.subject, n.status, s.name, n.created_at, n.updated_at
+		FROM post_notifications n JOIN post_services s ON s.id = n.service_id
+		WHERE n.org_id = ? AND n.case_id = ? AND n.case_id <> '' ORDER BY n.created_at, n.id`
+	messagesToPersonQuery = `SELECT id, kind, subject, body, status, created_at FROM post_notifications
+		WHERE org_id = ? AND case_id = ? AND case_id <> '' AND person_id = ? AND status <> ? ORDER BY created_at, id`
+)
+
 func (s *Store) CaseMessages(ctx context.Context, sub *platform.Subject, caseID string) ([]CaseMessage, error) {
 	if err := s.access.Check(ctx, sub, access.Read, access.Resource{Type: ResourceType, OrgID: sub.OrgID}); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT n.id, n.kind, n.recipient, n.subject, n.status, s.name, n.created_at, n.updated_at
-		FROM post_notifications n JOIN post_services s ON s.id = n.service_id WHERE n.org_id = ? AND n.case_id = ? ORDER BY n.created_at, n.id`,
-		sub.OrgID, caseID)
+	if caseID == "" {
+		return nil, nil
+	}
+	rows, err := s.db.Query(ctx, caseMessagesQuery, sub.OrgID, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +195,7 @@ func (s *Store) MessagesToPerson(ctx context.Context, sub *platform.Subject, cas
 	if sub == nil || sub.UserID == "" || caseID == "" {
 		return nil, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, kind, subject, body, status, created_at FROM post_notifications
-		WHERE org_id = ? AND case_id = ? AND person_id = ? AND status <> ? ORDER BY created_at, id`, sub.OrgID, caseID, sub.UserID, StatusCancelled)
+	rows, err := s.db.Query(ctx, messagesToPersonQuery, sub.OrgID, caseID, sub.UserID, StatusCancelled)
 	if err != nil {
 		return nil, err
 	}

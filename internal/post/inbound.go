@@ -254,7 +254,7 @@ func (in *Inbound) Receive(ctx context.Context, sub *platform.Subject, d Arrival
 	err := in.s.db.Write(ctx, func(tx *store.Tx) error {
 		if d.SourceRef != "" {
 			var n int
-			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM post_inbound WHERE org_id = ? AND source_ref = ?", sub.OrgID, refs[0]).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM post_inbound WHERE org_id = ? AND source_ref = ? AND source_ref <> ''", sub.OrgID, refs[0]).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -294,7 +294,7 @@ var errAlreadyReceived = fmt.Errorf("post: already received")
 // sourceBatch returns the items an email made when it was first received.
 func (in *Inbound) sourceBatch(ctx context.Context, orgID, firstRef string) (string, []InboundItem, error) {
 	var batch string
-	if err := in.s.db.QueryRow(ctx, "SELECT batch_id FROM post_inbound WHERE org_id = ? AND source_ref = ?", orgID, firstRef).Scan(&batch); err != nil {
+	if err := in.s.db.QueryRow(ctx, "SELECT batch_id FROM post_inbound WHERE org_id = ? AND source_ref = ? AND source_ref <> ''", orgID, firstRef).Scan(&batch); err != nil {
 		return "", nil, platform.AsError(err)
 	}
 	items, err := in.query(ctx, "WHERE org_id = ? AND batch_id = ? ORDER BY created_at, id", orgID, batch)

@@ -14,7 +14,22 @@ import (
 // notifications (it did, until the query repeated the index's condition).
 func TestClientKeyLookupUsesItsIndex(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, testMods)
-	rows, err := db.Query(context.Background(), "EXPLAIN QUERY PLAN "+byClientKeyQuery, "svc", "key")
+	usesIndex(t, db, "post_notifications_client_key", byClientKeyQuery, "svc", "key")
+}
+
+// A case page lists the case's messages, and a resident's request page
+// theirs: both must seek the case's partial index, not walk every message
+// the organisation ever sent (they did, until the queries repeated the
+// index's condition).
+func TestCaseMessagesUseTheirIndex(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, testMods)
+	usesIndex(t, db, "post_notifications_case", caseMessagesQuery, "org", "case")
+	usesIndex(t, db, "post_notifications_case", messagesToPersonQuery, "org", "case", "usr", StatusCancelled)
+}
+
+func usesIndex(t *testing.T, db *store.DB, index, query string, args ...any) {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +46,7 @@ func TestClientKeyLookupUsesItsIndex(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, "post_notifications_client_key") {
-		t.Fatalf("plan %q does not use post_notifications_client_key", got)
+	if got := strings.Join(plan, "; "); !strings.Contains(got, index) {
+		t.Fatalf("plan %q does not use %s", got, index)
 	}
 }

@@ -158,7 +158,7 @@ func (s *Store) Create(ctx context.Context, sub *platform.Subject, in NewDocumen
 	})
 	if store.IsUniqueViolation(err) && in.SourceRef != "" {
 		var existing *Document
-		if e2 := s.db.QueryRow(ctx, `SELECT id FROM records_documents WHERE org_id = ? AND source = ? AND source_ref = ?`, d.OrgID, d.Source, d.SourceRef).Scan(&d.ID); e2 == nil {
+		if e2 := s.db.QueryRow(ctx, `SELECT id FROM records_documents WHERE org_id = ? AND source = ? AND source_ref = ? AND source_ref <> ''`, d.OrgID, d.Source, d.SourceRef).Scan(&d.ID); e2 == nil {
 			existing, _ = loadDocument(ctx, s.db.QueryRow, d.ID)
 		}
 		return existing, platform.Errorf(platform.CodeConflict, "This has already been filed")

@@ -49,7 +49,7 @@ func (s *Store) targetProblems(ctx context.Context, query queryFunc, orgID strin
 		if r.sourceRef == "" {
 			continue
 		}
-		rows, err := query(ctx, `SELECT id FROM records_documents WHERE org_id = ? AND source = ? AND source_ref = ?`, orgID, r.source, r.sourceRef)
+		rows, err := query(ctx, `SELECT id FROM records_documents WHERE org_id = ? AND source = ? AND source_ref = ? AND source_ref <> ''`, orgID, r.source, r.sourceRef)
 		if err != nil {
 			return err
 		}

@@ -120,7 +120,7 @@ func (a *Assets) LoanForSystem(ctx context.Context, orgID, id string) (Loan, err
 // LoansForCase lists the loans made for an equipment collection request,
 // for the platform's own work (following the request), oldest first.
 func (a *Assets) LoansForCase(ctx context.Context, orgID, caseID string) ([]Loan, error) {
-	rows, err := a.db.Query(ctx, loanSelect+` WHERE l.org_id = ? AND l.case_id = ? ORDER BY l.created_at, l.id`, orgID, caseID)
+	rows, err := a.db.Query(ctx, loanSelect+` WHERE l.org_id = ? AND l.case_id = ? AND l.case_id <> '' ORDER BY l.created_at, l.id`, orgID, caseID)
 	if err != nil {
 		return nil, err
 	}

@@ -221,7 +221,7 @@ func (a *Assets) Loans(ctx context.Context, sub *platform.Subject, f LoanFilter)
 		q, args = q+` AND l.person_id = ?`, append(args, f.PersonID)
 	}
 	if f.CaseID != "" {
-		q, args = q+` AND l.case_id = ?`, append(args, f.CaseID)
+		q, args = q+` AND l.case_id = ? AND l.case_id <> ''`, append(args, f.CaseID)
 	}
 	today := a.todayDate()
 	switch f.View {
