@@ -228,3 +228,18 @@ func TestWalkRoomFormShowsTheDay(t *testing.T) {
 		want(t, r, 409, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.", `value="09:30"`)
 	})
 }
+
+// Each of the utilisation page's tables is one scrolling region, as the
+// table component makes it: wrapped in another, it had a second Tab stop
+// that never scrolls (without JavaScript, every region is a Tab stop).
+func TestWalkUtilisationTablesScrollOnce(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		page := e.browser("Kim").Get("/utilisation")
+		want(t, page, 200, "Working days from", "By building, floor and zone")
+		regions, tables := strings.Count(page.Body, `class="dbtp-table-wrap"`), strings.Count(page.Body, "<table")
+		if tables == 0 || regions != tables {
+			t.Errorf("the utilisation page has %d scrolling regions for %d tables", regions, tables)
+		}
+	})
+}
