@@ -229,6 +229,23 @@ func TestWalkRoomFormShowsTheDay(t *testing.T) {
 	})
 }
 
+// On a phone the desks and rooms list and the loans list stack, each row
+// a block with its cells labelled, so a desk's Book button and a loan's
+// status are seen at 320 px without scrolling sideways.
+func TestWalkListsStackOnAPhone(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		jo := e.browser("Jo")
+		want(t, jo.Get("/resources?go=1&kind=desk&date=2026-03-03"), 200, `<table class="govuk-table dbtp-table-stack">`,
+			`data-label="Desk or room">Desk 2.15`, `data-label="Now">`)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
+		want(t, jo.Get("/loans"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="To">Fri 6 March 2026`, `data-label="Status">`)
+	})
+}
+
 // Each of the utilisation page's tables is one scrolling region, as the
 // table component makes it: wrapped in another, it had a second Tab stop
 // that never scrolls (without JavaScript, every region is a Tab stop).
