@@ -112,6 +112,11 @@ func TestWalkCheckInTooEarly(t *testing.T) {
 		if strings.Contains(page.Body, "You have no booking") {
 			t.Errorf("told there is no booking:\n%s", page.Body)
 		}
+		// A booking on a later day (its page offers "Check in from this
+		// device") says the day too.
+		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
+		want(t, jo.Get("/resources/"+e.desk1.ID+"/check-in"), 200, "Your booking of "+e.desk1.Name+" is Tuesday 3 March 2026, 08:00 to 18:00",
+			"You can check in from 07:30 on Tuesday 3 March")
 		e.clock.Set(time.Date(2026, 3, 2, 7, 40, 0, 0, time.UTC))
 		want(t, jo.Get("/resources/"+e.desk2.ID+"/check-in"), 200, "Check in at Desk 2.15</button>")
 	})
