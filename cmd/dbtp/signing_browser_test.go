@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"dbtp/internal/browsertest"
 	"dbtp/internal/platform"
@@ -115,5 +116,29 @@ func TestBrowserEnvelopePages(t *testing.T) {
 	fits(t, ctx, "discard: confirm")
 	if _, err := ss.Get(bg, jo, draft.ID); err != nil {
 		t.Fatalf("the draft before its confirmation: %v", err)
+	}
+
+	// A sealed envelope's evidence ends with the completion certificate's
+	// fingerprint, one long word: it wraps, so the evidence keeps to its
+	// column at 1280 px rather than scrolling sideways. The demo's Record
+	// of Decision is sealed on the jobs queue; the Cabinet Member signed it.
+	var sealed string
+	for deadline := time.Now().Add(90 * time.Second); sealed == ""; time.Sleep(time.Second) {
+		list, err := ss.List(bg, platform.System(org.ID), signing.ListQuery{Status: signing.EnvelopeCompleted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Envelopes) > 0 {
+			sealed = list.Envelopes[0].ID
+		} else if time.Now().After(deadline) {
+			t.Fatal("the demo's Record of Decision was not sealed")
+		}
+	}
+	peter := browsertest.New(t, true)
+	signIn(t, peter, r.url, loginByEmail(t, r, "cabinet@kent.example"), "main h1")
+	open(t, peter, r.url+"/envelopes/"+sealed)
+	over, err := chromedp.Run(peter, chromedp.Evaluate[int](`(w => w.scrollWidth - w.clientWidth)(document.querySelector('[aria-label^="Evidence"]'))`))
+	if err != nil || over > 0 {
+		t.Errorf("a sealed envelope's evidence is %d px wider than its column at 1280 px (%v)", over, err)
 	}
 }

@@ -177,7 +177,7 @@ func (s *Store) signStep(ctx context.Context, env Envelope, r Recipient, fields 
 	now := s.now()
 	values := fieldValues(fields, sig, now)
 	opts := pades.Options{Credential: cred, Level: pades.LevelBB, Time: now, FieldName: "Signature of " + r.Name + " (" + r.ID + ")",
-		Name: sig.Typed, Reason: "Signed by " + sig.Typed + " (" + sig.Kind + " signature), step " + cerItoa(r.Step) + ", identified by " + how,
+		Name: sig.Typed, Reason: "Signed by " + sig.Typed + " (" + sig.Kind + " signature), step " + cerItoa(r.Step) + ", " + identifiedBy(how),
 		ContactInfo: r.Email}
 	for _, f := range fields {
 		rect := [4]float64{f.X, f.Y, f.X + f.Width, f.Y + f.Height}
@@ -286,7 +286,7 @@ func (s *Store) recordSigned(ctx context.Context, tx *store.Tx, env Envelope, r 
 	if _, err := tx.Exec(ctx, "UPDATE signing_envelopes SET current_blob = ?, updated_at = ? WHERE id = ?", blobID, store.Millis(now), env.ID); err != nil {
 		return err
 	}
-	if err := s.event(ctx, tx, env, r, "signed", r.Name, addr, sig.Kind+" signature \u201c"+sig.Typed+"\u201d, identified by "+how, sha); err != nil {
+	if err := s.event(ctx, tx, env, r, "signed", r.Name, addr, sig.Kind+" signature \u201c"+sig.Typed+"\u201d, "+identifiedBy(how), sha); err != nil {
 		return err
 	}
 	return s.advance(ctx, tx, env)
@@ -337,7 +337,7 @@ func (s *Store) Approve(ctx context.Context, a Actor, consent bool) error {
 				RecipientApproved, now, now, a.Addr, how, now, r.ID); err != nil {
 				return err
 			}
-			if err := s.event(ctx, tx, env, r, "approved", r.Name, a.Addr, "identified by "+how, sha); err != nil {
+			if err := s.event(ctx, tx, env, r, "approved", r.Name, a.Addr, identifiedBy(how), sha); err != nil {
 				return err
 			}
 			return s.advance(ctx, tx, env)
@@ -480,4 +480,15 @@ func (s *Store) sealingCredential(ctx context.Context, orgID string) (*ca.Creden
 		return nil, nil, err
 	}
 	return &ca.Credential{Key: key, Chain: chain}, s.RevocationSource(), nil
+}
+
+// identifiedBy says, for the evidence and a signature's reason, how the
+// recipient was identified: a member of staff "by signing in" (their
+// identified_by is "signed in", which would read "identified by signed
+// in"), anyone else by their one-time code ("by code by email").
+func identifiedBy(how string) string {
+	if how == "signed in" {
+		return "identified by signing in"
+	}
+	return "identified by " + how
 }

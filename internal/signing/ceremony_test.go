@@ -169,6 +169,18 @@ func TestStaffSignSignedInAtTheirTurn(t *testing.T) {
 		if got := c.recipient(ids[1]).Status; got != RecipientViewed {
 			t.Fatalf("Cara after opening: %s", got)
 		}
+		// The evidence says how they were identified in words: "by
+		// signing in", not "by signed in".
+		noErr(t, c.ss.Sign(c.ctx, cara, Signature{Consent: true, Typed: "Cara Cabinet"}))
+		evs, err := cerEvents(c.ctx, db, env.ID)
+		noErr(t, err)
+		said := map[string]string{}
+		for _, e := range evs {
+			said[e.Action] = e.Detail
+		}
+		if said["approved"] != "identified by signing in" || !strings.HasSuffix(said["signed"], "\u201d, identified by signing in") {
+			t.Fatalf("the evidence of approving and signing: %q, %q", said["approved"], said["signed"])
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package signingweb
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -388,8 +389,14 @@ func (h *ceremonyHandlers) certificate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	// Named, as the envelope's documents are, after its title: the
+	// envelope's ID means nothing to whoever finds the file later.
+	env, err := h.m.ss.Get(r.Context(), sub, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+`-completion-certificate.pdf"`)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fileName(env.Title)+"-completion-certificate.pdf"))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, err = w.Write(cert)
 	return err

@@ -92,7 +92,12 @@ func TestCeremonyPages(t *testing.T) {
 		sealed := pat.Get("/envelopes/" + id + "/documents/sealed.pdf")
 		want(t, sealed, http.StatusOK, "%PDF-")
 		signingtest.QPDFCheck(t, []byte(sealed.Body))
-		want(t, pat.Get("/envelopes/"+id+"/certificate.pdf"), http.StatusOK, "%PDF-")
+		cert := pat.Get("/envelopes/" + id + "/certificate.pdf")
+		want(t, cert, http.StatusOK, "%PDF-")
+		// Named after the envelope's title, as its documents are, not its ID.
+		if got := cert.Header.Get("Content-Disposition"); got != `attachment; filename="supply-contract-ct-2026-017-completion-certificate.pdf"` {
+			t.Errorf("the certificate downloads as %s", got)
+		}
 		// Cara signed another unit's envelope: her completion email links
 		// to the sealed copy, which she may download; nothing else of it.
 		want(t, cara.Get("/envelopes/"+id+"/documents/sealed.pdf"), http.StatusOK, "%PDF-")

@@ -105,9 +105,10 @@ func TestEnvelopePages(t *testing.T) {
 
 		want(t, pat.Get(base), 200, "Supply contract CT-2026-017", "Draft", "Sam Supplier", "Step 2", "Send for signing", "x 320, y 56", "original.pdf",
 			"code by text message to &#43;447700900123", "Not sent yet")
-		// A draft's recipients are not waiting for a turn: it was never sent.
-		if strings.Contains(pat.Get(base).Body, "Waiting for their turn") {
-			t.Fatal("a draft's recipient is said to wait for their turn")
+		// A draft's recipients are not waiting for a turn, nor is its
+		// document "as sent": it was never sent.
+		if page := pat.Get(base).Body; strings.Contains(page, "Waiting for their turn") || strings.Contains(page, "as sent") || !strings.Contains(page, "The document (PDF)") {
+			t.Fatal("a draft's recipient is said to wait for their turn, or its document to be as sent")
 		}
 		doc := pat.Get(base + "/documents/original.pdf")
 		want(t, doc, 200, "%PDF-")

@@ -18,8 +18,10 @@ type checkInPage struct {
 	Resource workplace.Resource
 	Booking  *bookingRow
 	BookHref string
-	// Later is the person's booking of this desk later today, when
-	// they scan its code before they may check in; CheckInFrom says when.
+	// Later is the person's next booking of this desk, later today or on
+	// a later day, when they scan its code (or follow their booking's
+	// "Check in from this device") before they may check in; CheckInFrom
+	// says when.
 	Later       *bookingRow
 	CheckInFrom string
 }
@@ -49,27 +51,32 @@ func (p *bookingsPart) renderCheckIn(w http.ResponseWriter, r *http.Request, sta
 	case platform.CodeOf(err) != platform.CodeNotFound:
 		return err
 	default:
-		if err := p.laterToday(r, sub, res.ID, &pg); err != nil {
+		if err := p.nextBooking(r, sub, res.ID, &pg); err != nil {
 			return err
 		}
 	}
 	return web.Render(w, r, status, "workplace/bookings_checkin", pg)
 }
 
-// laterToday finds the person's booking of the resource later today, so
-// that someone who scans the desk's code at 7 a.m. reads when they may
-// check in instead of "you have no booking".
-func (p *bookingsPart) laterToday(r *http.Request, sub *platform.Subject, resourceID string, pg *checkInPage) error {
+// nextBooking finds the person's next booking of the resource, soonest
+// first, so that someone who scans the desk's code at 7 a.m., or opens
+// check-in from tomorrow's booking, reads when they may check in instead
+// of "you have no booking".
+func (p *bookingsPart) nextBooking(r *http.Request, sub *platform.Subject, resourceID string, pg *checkInPage) error {
 	items, _, err := p.ws.MyBookings(r.Context(), sub, workplace.BookingList{Limit: 50})
 	if err != nil {
 		return err
 	}
 	today := p.today()
 	for _, b := range items {
-		if b.ResourceID == resourceID && b.Start.In(p.ws.Location()).Format(time.DateOnly) == today && b.Start.After(p.now()) {
+		if b.ResourceID == resourceID && b.Start.After(p.now()) {
 			row := p.row(b)
 			pg.Later = &row
-			pg.CheckInFrom = b.Start.Add(-workplace.CheckInEarly).In(p.ws.Location()).Format("15:04")
+			from := b.Start.Add(-workplace.CheckInEarly).In(p.ws.Location())
+			pg.CheckInFrom = from.Format("15:04")
+			if from.Format(time.DateOnly) != today {
+				pg.CheckInFrom += " on " + from.Format("Monday 2 January")
+			}
 			return nil
 		}
 	}

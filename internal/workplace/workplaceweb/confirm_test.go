@@ -160,7 +160,7 @@ func TestRevokingASensorAsksFirst(t *testing.T) {
 			t.Fatal("the sensors page revokes in one click")
 		}
 		want(t, kim.Get("/sensors/"+s.ID+"/revoke"), 200, append(confirmForm("/sensors/"+s.ID+"/revoke", "/sensors"),
-			"Revoke Desk 2.15 sensor?", "Desk 2.15 sensor is on Desk 2.15. It connects with the MQTT username "+s.ID+".", "1 sensor's credential will be revoked", "cannot be undone")...)
+			"Revoke Desk 2.15 sensor?", "Desk 2.15 sensor is on Desk 2.15. It connects with the MQTT username "+s.ID+".", "Its credential will be revoked", "cannot be undone")...)
 		revoked := func() bool {
 			got, err := e.m.Store().Sensor(e.ctx, e.subject("Kim"), s.ID)
 			noErr(t, err)

@@ -178,7 +178,8 @@ func (p *sensorsPart) revoke(w http.ResponseWriter, r *http.Request) error {
 			// The ID is named for what it is to the person holding the
 			// device: the username it connects with.
 			Lead: []string{s.Name + " is " + where + ". It connects with the MQTT username " + s.ID + "."},
-			Warning: "1 sensor's credential will be revoked: it can no longer connect, and anything it still sends is set aside as a dead letter. " +
+			// One named sensor: "its", not a count ("1 sensor's").
+			Warning: "Its credential will be revoked: it can no longer connect, and anything it still sends is set aside as a dead letter. " +
 				"This cannot be undone: to use the device again, register it as a new sensor."})
 	}
 	if err := p.ws.RevokeSensor(r.Context(), sub, s.ID); err != nil {

@@ -112,6 +112,11 @@ func TestWalkCheckInTooEarly(t *testing.T) {
 		if strings.Contains(page.Body, "You have no booking") {
 			t.Errorf("told there is no booking:\n%s", page.Body)
 		}
+		// A booking on a later day (its page offers "Check in from this
+		// device") says the day too.
+		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
+		want(t, jo.Get("/resources/"+e.desk1.ID+"/check-in"), 200, "Your booking of "+e.desk1.Name+" is Tuesday 3 March 2026, 08:00 to 18:00",
+			"You can check in from 07:30 on Tuesday 3 March")
 		e.clock.Set(time.Date(2026, 3, 2, 7, 40, 0, 0, time.UTC))
 		want(t, jo.Get("/resources/"+e.desk2.ID+"/check-in"), 200, "Check in at Desk 2.15</button>")
 	})
@@ -226,5 +231,37 @@ func TestWalkRoomFormShowsTheDay(t *testing.T) {
 		want(t, ann.Get("/bookings/new?resource_id="+e.room.ID+"&date=2026-03-03"), 200, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.")
 		r := ann.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"09:30"}, "to": {"10:30"}})
 		want(t, r, 409, "Already booked on Tuesday 3 March 2026: 09:00 to 10:00.", `value="09:30"`)
+	})
+}
+
+// On a phone the desks and rooms list and the loans list stack, each row
+// a block with its cells labelled, so a desk's Book button and a loan's
+// status are seen at 320 px without scrolling sideways.
+func TestWalkListsStackOnAPhone(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		jo := e.browser("Jo")
+		want(t, jo.Get("/resources?go=1&kind=desk&date=2026-03-03"), 200, `<table class="govuk-table dbtp-table-stack">`,
+			`data-label="Desk or room">Desk 2.15`, `data-label="Now">`)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
+		want(t, jo.Get("/loans"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="To">Fri 6 March 2026`, `data-label="Status">`)
+	})
+}
+
+// Each of the utilisation page's tables is one scrolling region, as the
+// table component makes it: wrapped in another, it had a second Tab stop
+// that never scrolls (without JavaScript, every region is a Tab stop).
+func TestWalkUtilisationTablesScrollOnce(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		page := e.browser("Kim").Get("/utilisation")
+		want(t, page, 200, "Working days from", "By building, floor and zone")
+		regions, tables := strings.Count(page.Body, `class="dbtp-table-wrap"`), strings.Count(page.Body, "<table")
+		if tables == 0 || regions != tables {
+			t.Errorf("the utilisation page has %d scrolling regions for %d tables", regions, tables)
+		}
 	})
 }
