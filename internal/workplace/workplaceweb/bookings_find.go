@@ -30,11 +30,11 @@ func (p *bookingsPart) find(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if q.Get("date") == "" {
-		q.Set("date", p.today())
-	}
 	if q.Get("kind") != workplace.KindRoom {
 		q.Set("kind", workplace.KindDesk)
+	}
+	if q.Get("date") == "" {
+		q.Set("date", p.openDay(r, sub, q.Get("kind")))
 	}
 	r.URL.RawQuery = q.Encode()
 	pg := findPage{Form: queryForm(r, nil), Asked: q.Has("go"), Day: localDay(q.Get("date"), p.ws.Location())}
@@ -136,7 +136,7 @@ func (p *bookingsPart) floor(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	if q.Get("date") == "" {
-		q.Set("date", p.today())
+		q.Set("date", p.openDay(r, sub, workplace.KindDesk))
 		r.URL.RawQuery = q.Encode()
 	}
 	_, labels, err := p.floorOptions(r, sub)

@@ -216,3 +216,19 @@ func TestFindLinksEachFloorsPlan(t *testing.T) {
 		want(t, page, 200, `">Sessions House, Second floor</a> · <a class="govuk-link" href="/floors/`+third.ID+`/book?date=2026-03-03">Sessions House, Third floor</a></p>`)
 	})
 }
+
+// With no day asked, the search and the floor's plan start on a day still
+// open: today in the morning, tomorrow once today's bookings have closed
+// (18:00 for desks by default), where before an evening's search showed
+// every desk as "that time has passed".
+func TestSearchStartsOnADayStillOpen(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		jo := e.browser("Jo")
+		want(t, jo.Get("/resources?kind=desk"), 200, `value="2026-03-02"`)
+		e.clock.Set(time.Date(2026, 3, 2, 18, 5, 0, 0, time.UTC))
+		want(t, jo.Get("/resources?kind=desk"), 200, `value="2026-03-03"`)
+		want(t, jo.Get("/floors/"+e.floor.ID+"/book"), 200, `2026-03-03`)
+		want(t, jo.Get("/resources?kind=desk&date=2026-03-02"), 200, `value="2026-03-02"`)
+	})
+}

@@ -66,6 +66,19 @@ func (p *bookingsPart) rows(bs []workplace.Booking) []bookingRow {
 // today is the local date, as forms take it.
 func (p *bookingsPart) today() string { return p.now().In(p.ws.Location()).Format("2006-01-02") }
 
+// openDay is the day a search for kind starts on when none is asked: today
+// while its bookings are still open (before the rules' closing time),
+// otherwise tomorrow, so an evening's search does not show every desk as
+// "that time has passed".
+func (p *bookingsPart) openDay(r *http.Request, sub *platform.Subject, kind string) string {
+	now := p.now().In(p.ws.Location())
+	rules, err := p.ws.RulesFor(r.Context(), sub, kind)
+	if err == nil && now.Hour()*60+now.Minute() >= rules.ClosesMinute {
+		now = now.AddDate(0, 0, 1)
+	}
+	return now.Format("2006-01-02")
+}
+
 // queryForm is a GET form's state: what was asked and what to correct.
 func queryForm(r *http.Request, err error) *web.Form {
 	f := &web.Form{Input: r.URL.Query()}
