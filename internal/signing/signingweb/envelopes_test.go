@@ -126,11 +126,16 @@ func TestEnvelopePages(t *testing.T) {
 		}
 
 		want(t, pat.PostForm(base+"/send", nil), 303)
-		want(t, pat.Get(base), 200, "Out for signing", "Void the envelope")
+		want(t, pat.Get(base), 200, "Out for signing", "Void the envelope", "Every 3 days")
 		want(t, pat.Get(base+"/fields"), 409)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {""}}), 422, `href="#reason"`)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {"Tender withdrawn"}}), 303)
 		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn")
+		// Nobody is reminded of a voided envelope, so its page does not say
+		// they will be.
+		if strings.Contains(pat.Get(base).Body, "Every 3 days") {
+			t.Fatal("a voided envelope's page still shows its reminders")
+		}
 		// The evidence in words: no action codes, "(s)" or ISO dates.
 		ev := pat.Get(base)
 		want(t, ev, 200, "Sent for signing", "3 pages", "2 recipients; expires on ")
