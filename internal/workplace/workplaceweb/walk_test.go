@@ -16,20 +16,25 @@ import (
 // each kind of person, found wanting.
 
 // The workplace's front page leads to everything a person looks for
-// there: borrowing equipment (not the desk finder), their loans, devices
-// and calendar feed; managers to approvals and utilisation; workplace
-// managers to stores' lists, devices and sensors. Each floor's page
-// offers to book on it.
+// there: reserving equipment (not the desk finder; in the words the page
+// it leads to is headed with), their loans, devices and calendar feed;
+// managers to approvals and utilisation; workplace managers to stores'
+// lists, devices and sensors. Each floor's page offers to book on it.
 func TestWalkWorkplaceHomeLeadsEverywhere(t *testing.T) {
 	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
 		e := newBookEnv(t, db)
 		home := e.browser("Jo").Get("/workplace")
 		want(t, home, 200)
-		for text, to := range map[string]string{"Borrow equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
+		for text, to := range map[string]string{"Reserve equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
 			"Your bookings in your calendar": "/bookings/calendar", "Book a desk": "/resources?kind=desk"} {
 			if got := href(t, home, text); got != to {
 				t.Errorf("%q leads to %s, want %s", text, got, to)
 			}
+		}
+		// The link says what the page it leads to is headed.
+		want(t, e.browser("Jo").Get("/loans/new"), 200, `<h1 class="govuk-heading-l">Reserve equipment</h1>`)
+		if strings.Contains(home.Body, "Borrow equipment") {
+			t.Error("the front page offers to borrow equipment, on a page headed Reserve equipment")
 		}
 		for _, not := range []string{`href="/utilisation"`, `href="/sensors"`, `href="/bookings/approvals"`} {
 			if strings.Contains(home.Body, not) {
