@@ -87,6 +87,29 @@ func TestWalkLoanDaysInUKFormat(t *testing.T) {
 	})
 }
 
+// Stores staff open /loans on everyone's loans, not on their own empty
+// list; a tab chosen in the address still wins, and the front page's
+// "Your equipment loans" still leads to theirs. Anyone else opens on
+// their own.
+func TestWalkStoresOpenOnAllLoans(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		jo, kim := e.browser("Jo"), e.browser("Kim")
+		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
+
+		want(t, kim.Get("/loans"), 200, `<strong aria-current="page">All loans</strong>`, "Laptop 7", "Jo Baker")
+		want(t, kim.Get("/loans?view=mine"), 200, `<strong aria-current="page">My loans</strong>`, "There are no loans here")
+		if got := href(t, kim.Get("/workplace"), "Your equipment loans"); got != "/loans?view=mine" {
+			t.Errorf("Kim's \"Your equipment loans\" leads to %s", got)
+		}
+		want(t, jo.Get("/loans"), 200, "Laptop 7")
+		want(t, jo.Get("/loans?view=all"), 400)
+	})
+}
+
 // Someone who is not a workplace manager is told so in words, not "you
 // do not have permission to update this workplace".
 func TestWalkKeepingRefusedInWords(t *testing.T) {
