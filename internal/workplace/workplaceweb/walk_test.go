@@ -262,9 +262,10 @@ func TestWalkRoomFormShowsTheDay(t *testing.T) {
 	})
 }
 
-// On a phone the desks and rooms list and the loans list stack, each row
-// a block with its cells labelled, so a desk's Book button and a loan's
-// status are seen at 320 px without scrolling sideways.
+// On a phone the desks and rooms list, the loans list and the sensors
+// list stack, each row a block with its cells labelled, so a desk's Book
+// button, a loan's status and a sensor's place, last sighting and
+// buttons are seen at 320 px without scrolling sideways.
 func TestWalkListsStackOnAPhone(t *testing.T) {
 	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
 		e := newBookEnv(t, db)
@@ -276,6 +277,11 @@ func TestWalkListsStackOnAPhone(t *testing.T) {
 		noErr(t, err)
 		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
 		want(t, jo.Get("/loans"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="To">Fri 6 March 2026`, `data-label="Status">`)
+		_, _, err = e.m.Store().CreateSensor(e.ctx, e.subject("Kim"), workplace.SensorInput{Name: "Desk 2.15 sensor", Kind: workplace.SensorOccupancy,
+			TargetKind: workplace.TargetResource, TargetID: e.desk2.ID})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/sensors"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="Sensor">Desk 2.15 sensor`,
+			`data-label="Where">Desk 2.15`, `data-label="Last seen">Never`)
 	})
 }
 
