@@ -72,6 +72,14 @@ func TestCeremonyPages(t *testing.T) {
 			http.StatusOK, "You have signed it", "emails you a copy", "The link you used no longer works")
 		want(t, sam.Get(link), http.StatusNotFound, "This link does not work")
 
+		// While it is out, its page offers the signatures so far and says
+		// how often the next signer is reminded.
+		noErr(t, c.db.Write(c.ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(c.ctx, `UPDATE signing_envelopes SET remind_every_days = 3 WHERE id = ?`, id)
+			return err
+		}))
+		want(t, c.browser("Pat").Get("/envelopes/"+id), http.StatusOK, "With the signatures so far (PDF)", "Every 3 days")
+
 		cara := c.browser("Cara")
 		want(t, cara.Get("/envelopes/to-sign"), http.StatusOK, "/envelopes/"+id+"/sign", title)
 		want(t, c.browser("Pat").Get("/envelopes/to-sign"), http.StatusOK, "Nothing is waiting")
@@ -89,6 +97,13 @@ func TestCeremonyPages(t *testing.T) {
 		noErr(t, err)
 
 		pat := c.browser("Pat")
+		// Completed, it offers the sealed copy, not the signatures so far,
+		// and nobody is reminded any more.
+		done := pat.Get("/envelopes/" + id)
+		want(t, done, http.StatusOK, "Signed and sealed by the council (PDF)")
+		if strings.Contains(done.Body, "With the signatures so far") || strings.Contains(done.Body, "Every 3 days") {
+			t.Fatal("a completed envelope's page offers the signatures so far or shows its reminders")
+		}
 		sealed := pat.Get("/envelopes/" + id + "/documents/sealed.pdf")
 		want(t, sealed, http.StatusOK, "%PDF-")
 		signingtest.QPDFCheck(t, []byte(sealed.Body))

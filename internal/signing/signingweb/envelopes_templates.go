@@ -18,7 +18,28 @@ import (
 
 type templatesPage struct {
 	*web.Form
-	Templates []signing.Template
+	Templates []templateRow
+}
+
+// templateRow is a template as the list shows it: its merge fields in
+// words ("decision reference"), not as the names its text uses
+// ("decision_reference"). A template keeps only those names: the
+// questions that fill them in, with their labels, are a service's.
+type templateRow struct {
+	signing.Template
+	FieldWords []string
+}
+
+func templateRows(ts []signing.Template) []templateRow {
+	out := make([]templateRow, 0, len(ts))
+	for _, t := range ts {
+		row := templateRow{Template: t}
+		for _, f := range t.Fields {
+			row.FieldWords = append(row.FieldWords, strings.Join(strings.Fields(strings.ReplaceAll(f, "_", " ")), " "))
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // templatePage shows a template (or one of its versions) and, for the
@@ -158,7 +179,7 @@ func (p *envelopesPart) templates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "signing/envelopes_templates", templatesPage{Form: web.NewForm(nil), Templates: ts})
+	return web.Render(w, r, http.StatusOK, "signing/envelopes_templates", templatesPage{Form: web.NewForm(nil), Templates: templateRows(ts)})
 }
 
 func (p *envelopesPart) createTemplate(w http.ResponseWriter, r *http.Request) error {
@@ -172,7 +193,7 @@ func (p *envelopesPart) createTemplate(w http.ResponseWriter, r *http.Request) e
 		if lerr != nil {
 			return lerr
 		}
-		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_templates", templatesPage{Form: web.FormErrors(r, err), Templates: ts})
+		return web.Render(w, r, http.StatusUnprocessableEntity, "signing/envelopes_templates", templatesPage{Form: web.FormErrors(r, err), Templates: templateRows(ts)})
 	}
 	if err != nil {
 		return err

@@ -126,11 +126,16 @@ func TestEnvelopePages(t *testing.T) {
 		}
 
 		want(t, pat.PostForm(base+"/send", nil), 303)
-		want(t, pat.Get(base), 200, "Out for signing", "Void the envelope")
+		want(t, pat.Get(base), 200, "Out for signing", "Void the envelope", "Every 3 days")
 		want(t, pat.Get(base+"/fields"), 409)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {""}}), 422, `href="#reason"`)
 		want(t, pat.PostForm(base+"/void", url.Values{"reason": {"Tender withdrawn"}}), 303)
 		want(t, pat.Get(base), 200, "Voided", "Tender withdrawn")
+		// Nobody is reminded of a voided envelope, so its page does not say
+		// they will be.
+		if strings.Contains(pat.Get(base).Body, "Every 3 days") {
+			t.Fatal("a voided envelope's page still shows its reminders")
+		}
 		// The evidence in words: no action codes, "(s)" or ISO dates.
 		ev := pat.Get(base)
 		want(t, ev, 200, "Sent for signing", "3 pages", "2 recipients; expires on ")
@@ -221,17 +226,23 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		pat := e.browser("Pat")
 		want(t, pat.Get("/envelope-templates"), 200, "There are no templates yet")
 		want(t, pat.PostForm("/envelope-templates", url.Values{"name": {""}, "body": {""}}), 422, `href="#name"`, `href="#body"`)
-		res := pat.PostForm("/envelope-templates", url.Values{"name": {"Supply contract"}, "body": {"# Parties\nThe council and ((supplier)).\nPrice: £((price))"}})
+		res := pat.PostForm("/envelope-templates", url.Values{"name": {"Supply contract"}, "body": {"# Parties\nThe council and ((supplier)).\nPrice: £((price))\nSigned on ((signing_date))"}})
 		want(t, res, 303)
 		tpl := res.Header.Get("Location")
+		// The list names the merge fields in words, not as the text's names.
+		list := pat.Get("/envelope-templates")
+		want(t, list, 200, "(version 1; filled in: supplier, price, signing date)")
+		if strings.Contains(list.Body, "signing_date") {
+			t.Fatal("the templates list shows a merge field's raw name")
+		}
 		want(t, pat.Get(tpl), 200, "((supplier))", `name="value-1"`, "# Parties<br>")
 		want(t, pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}}), 422, `href="#value-1"`)
-		res = pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}, "value-1": {"12,500"}})
+		res = pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}, "value-1": {"12,500"}, "value-2": {"1 March 2026"}})
 		want(t, res, 303)
 		base := strings.TrimSuffix(res.Header.Get("Location"), "/recipients")
 		want(t, pat.Get(base), 200, "Contract with Acme", "Draft")
 		tok := e.token("Cara", platform.ScopeRead)
-		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates", ""), 200, `"merge_fields":["supplier","price"]`)
+		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates", ""), 200, `"merge_fields":["supplier","price","signing_date"]`)
 		id := strings.TrimPrefix(tpl, "/envelope-templates/")
 		want(t, e.srv.API(tok, "GET", "/api/v1/envelope-templates/"+id, ""), 200, `"name":"Supply contract"`)
 		want(t, e.srv.API(e.token("Cara", platform.ScopeRead, platform.ScopeWrite), "DELETE", "/api/v1/envelope-templates/"+id, ""), 403)

@@ -51,7 +51,12 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 	}
 	out := viewPage{Form: f, Env: env, StatusName: statusNames[env.Status], StatusTag: statusTags[env.Status], Draft: env.Status == signing.EnvelopeDraft,
 		Sent: env.Status == signing.EnvelopeSent, MayChange: p.ss.MayChange(sub, env),
-		HasCurrent: env.CurrentBlob != "" && env.CurrentBlob != env.OriginalBlob, HasSealed: env.SealedBlob != ""}
+		HasSealed: env.SealedBlob != ""}
+	// The signatures so far and the reminders belong to an envelope still
+	// out: once it is completed, declined, voided or expired nobody else
+	// signs it (a completed one has its sealed copy instead) and nobody is
+	// reminded.
+	out.HasCurrent = out.Sent && env.CurrentBlob != "" && env.CurrentBlob != env.OriginalBlob
 	out.Summary = []web.SummaryRow{{Key: "Status", Value: out.StatusName}, {Key: "Sent by", Value: env.SenderName},
 		{Key: "Pages", Value: fmt.Sprint(env.Pages)}, {Key: "Created", Value: day(env.CreatedAt)}}
 	if !env.SentAt.IsZero() {
@@ -64,7 +69,7 @@ func (p *envelopesPart) viewPage(r *http.Request, sub *platform.Subject, id stri
 		}
 		out.Summary = append(out.Summary, web.SummaryRow{Key: "Expires", Value: exp})
 	}
-	if env.RemindEveryDays > 0 {
+	if env.RemindEveryDays > 0 && (out.Sent || out.Draft) {
 		out.Summary = append(out.Summary, web.SummaryRow{Key: "Reminders", Value: fmt.Sprintf("Every %d days", env.RemindEveryDays)})
 	}
 	if !env.CompletedAt.IsZero() {

@@ -29,7 +29,7 @@ type loansPage struct {
 }
 
 // loanViews are the tabs of /loans; all but "mine" are stores' lists.
-var loanViews = []web.Option{{Value: "mine", Text: "My loans"}, {Value: workplace.ViewDue, Text: "Due for collection"},
+var loanViews = []web.Option{{Value: "mine", Text: "My loans"}, {Value: "all", Text: "All loans"}, {Value: workplace.ViewDue, Text: "Due for collection"},
 	{Value: workplace.ViewOut, Text: "Out now"}, {Value: workplace.ViewOverdue, Text: "Overdue"},
 	{Value: workplace.ViewUpcoming, Text: "Upcoming"}, {Value: workplace.ViewReturned, Text: "Returned"}}
 
@@ -44,14 +44,23 @@ func (p *assetsPart) loansPage(w http.ResponseWriter, r *http.Request) error {
 		pg.Tabs = loanViews
 	}
 	if pg.View == "" {
+		// Stores staff come here for everyone's loans; their own are
+		// rarely any, so "My loans" would open on an empty list. A tab
+		// chosen in the address still wins.
 		pg.View = "mine"
+		if keep {
+			pg.View = "all"
+		}
 	}
 	if !slices.ContainsFunc(pg.Tabs, func(o web.Option) bool { return o.Value == pg.View }) {
 		return platform.Invalid("Check the list", platform.FieldError{Field: "view", Message: "Choose one of the lists"})
 	}
 	f := workplace.LoanFilter{View: pg.View}
-	if pg.View == "mine" {
+	switch pg.View {
+	case "mine":
 		f = workplace.LoanFilter{PersonID: sub.UserID}
+	case "all":
+		f = workplace.LoanFilter{View: workplace.ViewAll}
 	}
 	if f.After, err = cursorParam(r); err != nil {
 		return err

@@ -16,20 +16,25 @@ import (
 // each kind of person, found wanting.
 
 // The workplace's front page leads to everything a person looks for
-// there: borrowing equipment (not the desk finder), their loans, devices
-// and calendar feed; managers to approvals and utilisation; workplace
-// managers to stores' lists, devices and sensors. Each floor's page
-// offers to book on it.
+// there: reserving equipment (not the desk finder; in the words the page
+// it leads to is headed with), their loans, devices and calendar feed;
+// managers to approvals and utilisation; workplace managers to stores'
+// lists, devices and sensors. Each floor's page offers to book on it.
 func TestWalkWorkplaceHomeLeadsEverywhere(t *testing.T) {
 	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
 		e := newBookEnv(t, db)
 		home := e.browser("Jo").Get("/workplace")
 		want(t, home, 200)
-		for text, to := range map[string]string{"Borrow equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
+		for text, to := range map[string]string{"Reserve equipment": "/loans/new", "Your equipment loans": "/loans", "Your devices": "/devices",
 			"Your bookings in your calendar": "/bookings/calendar", "Book a desk": "/resources?kind=desk"} {
 			if got := href(t, home, text); got != to {
 				t.Errorf("%q leads to %s, want %s", text, got, to)
 			}
+		}
+		// The link says what the page it leads to is headed.
+		want(t, e.browser("Jo").Get("/loans/new"), 200, `<h1 class="govuk-heading-l">Reserve equipment</h1>`)
+		if strings.Contains(home.Body, "Borrow equipment") {
+			t.Error("the front page offers to borrow equipment, on a page headed Reserve equipment")
 		}
 		for _, not := range []string{`href="/utilisation"`, `href="/sensors"`, `href="/bookings/approvals"`} {
 			if strings.Contains(home.Body, not) {
@@ -79,6 +84,29 @@ func TestWalkLoanDaysInUKFormat(t *testing.T) {
 		if strings.Contains(list.Body, "2026-03-04") {
 			t.Errorf("the loans list still shows 2026-03-04:\n%s", list.Body)
 		}
+	})
+}
+
+// Stores staff open /loans on everyone's loans, not on their own empty
+// list; a tab chosen in the address still wins, and the front page's
+// "Your equipment loans" still leads to theirs. Anyone else opens on
+// their own.
+func TestWalkStoresOpenOnAllLoans(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		laptop, err := e.m.Store().CreateResource(e.ctx, e.subject("Kim"), workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Laptop 7",
+			Category: "laptop", AssetTag: "KCC-LT-0007"})
+		noErr(t, err)
+		jo, kim := e.browser("Jo"), e.browser("Kim")
+		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
+
+		want(t, kim.Get("/loans"), 200, `<strong aria-current="page">All loans</strong>`, "Laptop 7", "Jo Baker")
+		want(t, kim.Get("/loans?view=mine"), 200, `<strong aria-current="page">My loans</strong>`, "There are no loans here")
+		if got := href(t, kim.Get("/workplace"), "Your equipment loans"); got != "/loans?view=mine" {
+			t.Errorf("Kim's \"Your equipment loans\" leads to %s", got)
+		}
+		want(t, jo.Get("/loans"), 200, "Laptop 7")
+		want(t, jo.Get("/loans?view=all"), 400)
 	})
 }
 
@@ -234,9 +262,10 @@ func TestWalkRoomFormShowsTheDay(t *testing.T) {
 	})
 }
 
-// On a phone the desks and rooms list and the loans list stack, each row
-// a block with its cells labelled, so a desk's Book button and a loan's
-// status are seen at 320 px without scrolling sideways.
+// On a phone the desks and rooms list, the loans list and the sensors
+// list stack, each row a block with its cells labelled, so a desk's Book
+// button, a loan's status and a sensor's place, last sighting and
+// buttons are seen at 320 px without scrolling sideways.
 func TestWalkListsStackOnAPhone(t *testing.T) {
 	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
 		e := newBookEnv(t, db)
@@ -248,6 +277,11 @@ func TestWalkListsStackOnAPhone(t *testing.T) {
 		noErr(t, err)
 		want(t, jo.PostForm("/loans/new", url.Values{"resource_id": {laptop.ID}, "from": {"2026-03-04"}, "to": {"2026-03-06"}}), 303)
 		want(t, jo.Get("/loans"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="To">Fri 6 March 2026`, `data-label="Status">`)
+		_, _, err = e.m.Store().CreateSensor(e.ctx, e.subject("Kim"), workplace.SensorInput{Name: "Desk 2.15 sensor", Kind: workplace.SensorOccupancy,
+			TargetKind: workplace.TargetResource, TargetID: e.desk2.ID})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/sensors"), 200, `<table class="govuk-table dbtp-table-stack">`, `data-label="Sensor">Desk 2.15 sensor`,
+			`data-label="Where">Desk 2.15`, `data-label="Last seen">Never`)
 	})
 }
 
