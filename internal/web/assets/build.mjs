@@ -6,7 +6,8 @@
 //
 // Output goes to ../static: css/app.css (minified), js/govuk-frontend.min.js
 // (the ES module bundle), js/init.js (adds the js-enabled class and calls
-// initAll, as an external script because CSP forbids inline ones), dbtp's
+// initAll, as an external script because CSP forbids inline ones, and
+// brings in table-wrap.js, which every page with a table needs), dbtp's
 // own scripts from js/ here, and images/favicon.svg (a neutral mark: the GOV.UK favicons are the crown).
 import { mkdirSync, copyFileSync, writeFileSync, rmSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -39,6 +40,7 @@ writeFileSync(join(out, "css", "app.css"), `/* GOV.UK Frontend ${version} (MIT) 
 copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk-frontend.min.js"));
 writeFileSync(join(out, "js", "init.js"), `// Progressive enhancement: pages work without this script.
 import { initAll } from "./govuk-frontend.min.js";
+import "./table-wrap.js";
 document.body.classList.add("js-enabled");
 if ("noModule" in HTMLScriptElement.prototype) {
   document.body.classList.add("govuk-frontend-supported");
