@@ -1,7 +1,6 @@
 package post
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -29,24 +28,14 @@ func TestCaseMessagesUseTheirIndex(t *testing.T) {
 
 func usesIndex(t *testing.T, db *store.DB, index, query string, args ...any) {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, index) {
+	if got := storetest.SQLitePlan(t, db, query, args...); !strings.Contains(got, index) {
 		t.Fatalf("plan %q does not use %s", got, index)
 	}
+}
+
+// A provider's delivery receipt finds its message by the provider's
+// reference, through the partial index on it.
+func TestReceiptLookupUsesItsIndex(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, testMods)
+	usesIndex(t, db, "post_notifications_provider_ref", receiptQuery, "notify", "ref", StatusSending, StatusAccepted)
 }

@@ -283,7 +283,11 @@ func (s *Store) CaseEnvelopeOut(ctx context.Context, orgID, caseID string, since
 		after = store.Millis(since)
 	}
 	var n int
-	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND case_id <> '' AND (status IN (?, ?, ?) OR created_at >= ?)",
-		orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing, after).Scan(&n)
+	err := s.db.QueryRow(ctx, caseEnvelopeOutQuery, orgID, caseID, EnvelopeDraft, EnvelopeSent, EnvelopeSealing, after).Scan(&n)
 	return n > 0, err
 }
+
+// caseEnvelopeOutQuery repeats the partial index's condition (case_id <>
+// ''): without it SQLite reads every envelope of the organisation through
+// signing_envelopes_org instead (TestCaseEnvelopeOutUsesItsIndex).
+const caseEnvelopeOutQuery = "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND case_id <> '' AND (status IN (?, ?, ?) OR created_at >= ?)"

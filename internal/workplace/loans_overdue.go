@@ -120,7 +120,7 @@ func (a *Assets) LoanForSystem(ctx context.Context, orgID, id string) (Loan, err
 // LoansForCase lists the loans made for an equipment collection request,
 // for the platform's own work (following the request), oldest first.
 func (a *Assets) LoansForCase(ctx context.Context, orgID, caseID string) ([]Loan, error) {
-	rows, err := a.db.Query(ctx, loanSelect+` WHERE l.org_id = ? AND l.case_id = ? AND l.case_id <> '' ORDER BY l.created_at, l.id`, orgID, caseID)
+	rows, err := a.db.Query(ctx, loansForCaseQuery, orgID, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,3 +135,8 @@ func (a *Assets) LoansForCase(ctx context.Context, orgID, caseID string) ([]Loan
 	}
 	return out, rows.Err()
 }
+
+// loansForCaseQuery repeats the partial index's condition (case_id <> ''):
+// without it SQLite reads every loan of the organisation through
+// workplace_loans_resource instead (TestLoansForCaseUseTheirIndex).
+const loansForCaseQuery = loanSelect + ` WHERE l.org_id = ? AND l.case_id = ? AND l.case_id <> '' ORDER BY l.created_at, l.id`
