@@ -134,7 +134,7 @@ type CaseMessage struct {
 // case; post's own rule adds that only staff read post.
 // A case's messages are found through the partial index
 // post_notifications_case, which only a query repeating its condition
-// (case_id <> ”) may use: without it the planner walked every message of
+// (case_id <> '' , an empty reference excluded) may use: without it the planner walked every message of
 // the organisation for each case page (half the server's CPU under load
 // with 45,000 messages sent). TestCaseMessagesUseTheirIndex checks both.
 const (

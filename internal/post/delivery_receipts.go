@@ -96,7 +96,7 @@ func (dl *Deliverer) Receipt(ctx context.Context, name, ref, status string) erro
 }
 
 // receiptQuery finds a receipt's message by the provider's reference. It
-// repeats the partial index's condition (provider_ref <> ”), without which
+// repeats the partial index's condition (a reference not empty), without which
 // the planner may not use the index and reads every message being sent
 // (TestReceiptLookupUsesItsIndex).
 const receiptQuery = `SELECT n.id, n.org_id, s.callback_url FROM post_notifications n JOIN post_services s ON s.id = n.service_id

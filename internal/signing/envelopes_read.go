@@ -287,7 +287,7 @@ func (s *Store) CaseEnvelopeOut(ctx context.Context, orgID, caseID string, since
 	return n > 0, err
 }
 
-// caseEnvelopeOutQuery repeats the partial index's condition (case_id <>
-// ”): without it SQLite reads every envelope of the organisation through
+// caseEnvelopeOutQuery repeats the partial index's condition (a case ID
+// not empty): without it SQLite reads every envelope of the organisation through
 // signing_envelopes_org instead (TestCaseEnvelopeOutUsesItsIndex).
 const caseEnvelopeOutQuery = "SELECT COUNT(*) FROM signing_envelopes WHERE org_id = ? AND case_id = ? AND case_id <> '' AND (status IN (?, ?, ?) OR created_at >= ?)"

@@ -136,7 +136,7 @@ func (a *Assets) LoansForCase(ctx context.Context, orgID, caseID string) ([]Loan
 	return out, rows.Err()
 }
 
-// loansForCaseQuery repeats the partial index's condition (case_id <> ”):
-// without it SQLite reads every loan of the organisation through
+// loansForCaseQuery repeats the partial index's condition (a case ID not
+// empty): without it SQLite reads every loan of the organisation through
 // workplace_loans_resource instead (TestLoansForCaseUseTheirIndex).
 const loansForCaseQuery = loanSelect + ` WHERE l.org_id = ? AND l.case_id = ? AND l.case_id <> '' ORDER BY l.created_at, l.id`
