@@ -129,14 +129,12 @@ type CaseMessage struct {
 	UpdatedAt time.Time
 }
 
-// CaseMessages lists every message sent about case caseID of sub's
-// organisation, oldest first. The caller has shown that sub may see the
-// case; post's own rule adds that only staff read post.
 // A case's messages are found through the partial index
-// post_notifications_case, which only a query repeating its condition
-// (case_id <> '' , an empty reference excluded) may use: without it the planner walked every message of
-// the organisation for each case page (half the server's CPU under load
-// with 45,000 messages sent). TestCaseMessagesUseTheirIndex checks both.
+// post_notifications_case, which the planner may use only when the query
+// repeats its condition (a case ID not empty): without it, it walked every
+// message of the organisation for each case page (half the server's CPU
+// under load with 45,000 messages sent). TestCaseMessagesUseTheirIndex
+// checks both queries.
 const (
 	caseMessagesQuery = `SELECT n.id, n.kind, n.recipient, n.subject, n.status, s.name, n.created_at, n.updated_at
 		FROM post_notifications n JOIN post_services s ON s.id = n.service_id
@@ -145,6 +143,9 @@ const (
 		WHERE org_id = ? AND case_id = ? AND case_id <> '' AND person_id = ? AND status <> ? ORDER BY created_at, id`
 )
 
+// CaseMessages lists every message sent about case caseID of sub's
+// organisation, oldest first. The caller has shown that sub may see the
+// case; post's own rule adds that only staff read post.
 func (s *Store) CaseMessages(ctx context.Context, sub *platform.Subject, caseID string) ([]CaseMessage, error) {
 	if err := s.access.Check(ctx, sub, access.Read, access.Resource{Type: ResourceType, OrgID: sub.OrgID}); err != nil {
 		return nil, err
