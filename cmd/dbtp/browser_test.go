@@ -239,7 +239,7 @@ func adminConnectsAWebhook(t *testing.T, ctx context.Context, r *running) {
 		t.Fatalf("delivery log: %q", body)
 	}
 	// The admin pages reflow at 320 px: wide tables scroll in their own box.
-	do(t, ctx, "narrow the window", chromedp.EmulateViewport(320, 800))
+	do(t, ctx, "narrow the window", browsertest.Viewport(320, 800))
 	for _, p := range []string{"/admin/jobs", "/admin/webhooks", attr.Value} {
 		open(t, ctx, r.url+p)
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
@@ -249,5 +249,5 @@ func adminConnectsAWebhook(t *testing.T, ctx context.Context, r *running) {
 		}
 		browsertest.CheckAccessible(t, ctx, p+" at 320 px")
 	}
-	do(t, ctx, "widen the window", chromedp.EmulateViewport(1280, 900))
+	do(t, ctx, "widen the window", browsertest.Viewport(1280, 900))
 }

@@ -289,7 +289,7 @@ func (j *journey) dashboards(t *testing.T) {
 		{"/dashboards?service=risk-register", "Open risks by likelihood and impact"},
 	} {
 		open(t, priya, r.url+p.path)
-		do(t, priya, "320 px", chromedp.EmulateViewport(320, 800))
+		do(t, priya, "320 px", browsertest.Viewport(320, 800))
 		over, err := chromedp.Run(priya, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 		if err != nil {
 			t.Fatal(err)
@@ -303,6 +303,6 @@ func (j *journey) dashboards(t *testing.T) {
 		if page := text(t, priya, "main"); !strings.Contains(page, p.want) {
 			t.Fatalf("%s lacks %q:\n%s", p.path, p.want, page)
 		}
-		do(t, priya, "1280 px", chromedp.EmulateViewport(1280, 900))
+		do(t, priya, "1280 px", browsertest.Viewport(1280, 900))
 	}
 }

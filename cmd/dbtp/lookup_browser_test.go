@@ -190,9 +190,9 @@ func value(t *testing.T, ctx context.Context, sel string) string {
 // reflow), then puts the window back.
 func fits(t *testing.T, ctx context.Context, page string) {
 	t.Helper()
-	do(t, ctx, "narrow", chromedp.EmulateViewport(320, 800))
+	do(t, ctx, "narrow", browsertest.Viewport(320, 800))
 	over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-	do(t, ctx, "wide", chromedp.EmulateViewport(1280, 900))
+	do(t, ctx, "wide", browsertest.Viewport(1280, 900))
 	if err != nil {
 		t.Fatal(err)
 	}

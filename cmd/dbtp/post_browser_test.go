@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"dbtp/internal/browsertest"
 	"fmt"
 	"strings"
 	"testing"
@@ -187,7 +188,7 @@ func labelled(t *testing.T, ctx context.Context, label string) string {
 // scrolling sideways: the table stacks its rows on a narrow screen.
 func statusSeenNarrow(t *testing.T, ctx context.Context, sel, page string) {
 	t.Helper()
-	do(t, ctx, "narrow", chromedp.EmulateViewport(320, 800))
+	do(t, ctx, "narrow", browsertest.Viewport(320, 800))
 	seen, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
 		const table = document.querySelector(%q); if (!table) return "no table";
 		const cell = table.querySelector("tbody tr td:last-child"); if (!cell) return "no row";
@@ -195,7 +196,7 @@ func statusSeenNarrow(t *testing.T, ctx context.Context, sel, page string) {
 		if (c.width <= 0 || c.height <= 0) return "the status has no size";
 		if (c.left < Math.max(0, box.left) - 1 || c.right > Math.min(window.innerWidth, box.right) + 1) return "the status is off the screen: " + c.left + "-" + c.right;
 		return "" })()`, sel)))
-	do(t, ctx, "wide", chromedp.EmulateViewport(1280, 900))
+	do(t, ctx, "wide", browsertest.Viewport(1280, 900))
 	if err != nil || seen != "" {
 		t.Fatalf("%s at 320 px: %s %v", page, seen, err)
 	}

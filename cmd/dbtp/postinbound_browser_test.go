@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/browsertest"
 	"dbtp/internal/post"
 	"dbtp/internal/post/inbound"
 
@@ -74,11 +75,11 @@ func (j *journey) postRoom(t *testing.T) {
 	j.check(t, sam, "triage with reasons")
 	// At 320 px the list stacks: why each letter waits is on the screen,
 	// not in a column scrolled out of sight.
-	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	do(t, sam, "narrow", browsertest.Viewport(320, 800))
 	onScreen, err := chromedp.Run(sam, chromedp.Evaluate[bool](`(() => { const rs = [...document.querySelectorAll(".dbtp-triage-reason")];
 		return rs.length > 0 && rs.every(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth; }); })()`))
 	postShot(t, sam, "inbound-triage-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
-	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
+	do(t, sam, "wide", browsertest.Viewport(1280, 900))
 	if err != nil || !onScreen {
 		t.Fatalf("at 320 px why letters wait is off the screen (%v)", err)
 	}
@@ -111,9 +112,9 @@ func (j *journey) postRoom(t *testing.T) {
 		t.Fatalf("%d of %d cases found name their person (%v): %q", named, n, err, text(t, sam, "main table"))
 	}
 	j.check(t, sam, "cases found")
-	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	do(t, sam, "narrow", browsertest.Viewport(320, 800))
 	postShot(t, sam, "inbound-cases-found-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
-	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
+	do(t, sam, "wide", browsertest.Viewport(1280, 900))
 	// Eleanor Hughes's letter is not about the complaint found: asked
 	// first, then filed once confirmed.
 	resp, err := chromedp.RunResponse(sam, chromedp.Submit(chromedp.CSS(`main table form[action$="/route"]`)))
@@ -128,9 +129,9 @@ func (j *journey) postRoom(t *testing.T) {
 	if id, err := chromedp.Run(sam, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || id != "mismatch-heading" {
 		t.Fatalf("the focus is on %q, not the question (%v)", id, err)
 	}
-	do(t, sam, "narrow", chromedp.EmulateViewport(320, 800))
+	do(t, sam, "narrow", browsertest.Viewport(320, 800))
 	postShot(t, sam, "inbound-mismatch-320-"+map[bool]string{true: "js", false: "nojs"}[j.js])
-	do(t, sam, "wide", chromedp.EmulateViewport(1280, 900))
+	do(t, sam, "wide", browsertest.Viewport(1280, 900))
 	j.check(t, sam, "is this the right case")
 	submitAndWait(t, sam, `#mismatch form`, ".govuk-notification-banner")
 	if s := text(t, sam, "main"); !strings.Contains(s, "Filed on case COMP-") || !strings.Contains(s, "by hand") || !strings.Contains(s, "Filed on the wrong case?") {

@@ -61,12 +61,16 @@ func New(t testing.TB, javascript bool) context.Context {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx = context.WithValue(ctx, scriptsOff{}, !javascript)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
 }
+
+// scriptsOff marks a browser context started without JavaScript.
+type scriptsOff struct{}
 
 // Violation is one axe-core finding.
 type Violation struct {
@@ -125,4 +129,26 @@ func CheckAccessible(t testing.TB, ctx context.Context, page string) {
 	for _, v := range vs {
 		t.Errorf("%s: accessibility violation %s", page, v)
 	}
+}
+
+// Viewport resizes the page's window and returns once the page has drawn a
+// frame at the new size. Scripts that watch the width run only then: GOV.UK
+// Frontend's service navigation hides its menu on a narrow screen and shows
+// it again when a media query changes, which moves everything below it. A
+// click aimed before that frame lands where a link was, not where it is, so
+// nothing happens and the test waits for a page that never comes. Where the
+// browser runs no scripts nothing moves, and no animation frame would
+// ever call back.
+func Viewport(width, height int64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.EmulateViewport(width, height)(ctx, t); err != nil {
+			return err
+		}
+		if off, _ := ctx.Value(scriptsOff{}).(bool); off {
+			return nil
+		}
+		_, err := chromedp.Evaluate[bool](`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`,
+			chromedp.EvalAwaitPromise)(ctx, t)
+		return err
+	})
 }

@@ -1,11 +1,14 @@
 package browsertest_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"dbtp/internal/browsertest"
 
@@ -19,8 +22,17 @@ func serve(t *testing.T, html string) string {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		if r.URL.Path == "/menu.js" {
+			// Hides the menu on a narrow screen, as GOV.UK Frontend's
+			// service navigation does, when a media query changes.
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `const narrow = matchMedia("(max-width: 640px)");
+const fit = () => { document.getElementById("menu").hidden = narrow.matches; };
+narrow.addEventListener("change", fit); fit();`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, html)
 	})}
 	go srv.Serve(l)
@@ -54,4 +66,36 @@ func TestAxeFindsViolationsUnderStrictCSP(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.CheckAccessible(t, ctx, "good page")
+}
+
+// After Viewport the page's width-watching scripts have run: a menu hidden
+// on a narrow screen is shown again before the next click is aimed. Without
+// scripts it returns at once, as there is nothing to wait for.
+func TestViewportWaitsForScriptsThatWatchTheWidth(t *testing.T) {
+	page := serve(t, `<!doctype html><html lang="en-GB"><head><title>Menu</title></head><body>
+<nav id="menu" style="height:120px">Menu</nav><main><a id="next" href="/next">Next</a></main>
+<script type="module" src="/menu.js"></script></body></html>`)
+	for _, js := range []bool{true, false} {
+		ctx := browsertest.New(t, js)
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+			t.Fatal(err)
+		}
+		var hidden []bool
+		for _, w := range []int64{320, 1280} {
+			if err := chromedp.Do(ctx, browsertest.Viewport(w, 900)); err != nil {
+				t.Fatalf("javascript %v: viewport %d: %v", js, w, err)
+			}
+			h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("menu").hidden`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hidden = append(hidden, h)
+		}
+		want := []bool{js, false}
+		if !slices.Equal(hidden, want) {
+			t.Errorf("javascript %v: menu hidden at 320 and 1280 px: %v, want %v", js, hidden, want)
+		}
+	}
 }

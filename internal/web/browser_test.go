@@ -129,7 +129,7 @@ func TestBrowserTableRegionIsATabStopOnlyWhenItScrolls(t *testing.T) {
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.base+"/confirm"),
+	if err := chromedp.Do(ctx, browsertest.Viewport(1280, 900), chromedp.Navigate(ts.base+"/confirm"),
 		chromedp.WaitVisible(chromedp.CSS(`.dbtp-table-wrap`))); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestBrowserTableRegionIsATabStopOnlyWhenItScrolls(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".dbtp-table-wrap td").textContent = "X".repeat(120); true`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+	if err := chromedp.Do(ctx, browsertest.Viewport(320, 800)); err != nil {
 		t.Fatal(err)
 	}
 	// The window's resize event comes on a later frame: wait for it.

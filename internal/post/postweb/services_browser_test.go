@@ -86,12 +86,12 @@ func TestBrowserServiceKeys(t *testing.T) {
 				t.Fatalf("copy button shown %v with javascript %v", copyShown, js)
 			}
 			// At 320 px the whole key shows in its box: nothing scrolls out of it.
-			do("narrow key", chromedp.EmulateViewport(320, 800))
+			do("narrow key", browsertest.Viewport(320, 800))
 			if !eval(`(() => { const k = document.getElementById("new-key"); return k.scrollHeight <= k.clientHeight && k.scrollWidth <= k.clientWidth; })()`) {
 				t.Fatal("at 320 px the key's box hides part of the key")
 			}
 			shot(t, ctx, "key-new-320-"+map[bool]string{true: "js", false: "nojs"}[js])
-			do("wide again", chromedp.EmulateViewport(1024, 800))
+			do("wide again", browsertest.Viewport(1024, 800))
 			do("reload", chromedp.Reload())
 			if s := text(); !strings.Contains(s, "This key has been shown") || strings.Contains(s, whole) || keys() != 1 {
 				t.Fatalf("after a reload, %d keys:\n%s", keys(), s)
@@ -124,7 +124,7 @@ func TestBrowserServiceKeys(t *testing.T) {
 			}
 
 			// At 320 px the Revoke button is on the screen, and works.
-			do("narrow", chromedp.EmulateViewport(320, 800), chromedp.Navigate(page))
+			do("narrow", browsertest.Viewport(320, 800), chromedp.Navigate(page))
 			check("service at 320 px")
 			if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 320 {
 				t.Fatalf("the service page at 320 px is %d px wide (%v)", w, err)

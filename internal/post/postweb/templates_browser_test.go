@@ -101,7 +101,7 @@ func TestTemplatesBrowserAccessible(t *testing.T) {
 	waitWords("14 characters, sent as 1 text message")
 	browsertest.CheckAccessible(t, ctx, "/post/templates/new counting a text message")
 
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+	if err := chromedp.Do(ctx, browsertest.Viewport(320, 800)); err != nil {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "template-new-sms-320")

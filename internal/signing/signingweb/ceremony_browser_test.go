@@ -58,7 +58,7 @@ func TestBrowserCeremony(t *testing.T) {
 	submit := func(form string) chromedp.Action[chromedp.Void] {
 		return chromedp.Click(chromedp.CSS(`form[action$="?do=` + form + `"] button[type=submit]`))
 	}
-	do(chromedp.EmulateViewport(320, 800))
+	do(browsertest.Viewport(320, 800))
 
 	do(chromedp.Navigate(link))
 	check("the link")

@@ -129,7 +129,7 @@ func TestBrowserEnvelopeTemplates(t *testing.T) {
 	}
 	do(e.signInBrowser("Pat"))
 	for _, width := range []int64{1024, 320} {
-		do(chromedp.EmulateViewport(width, 800))
+		do(browsertest.Viewport(width, 800))
 		check := func(page string) {
 			t.Helper()
 			browsertest.CheckAccessible(t, ctx, page)

@@ -49,7 +49,7 @@ func TestKeysBrowserAccessible(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`main form button.govuk-button`)), chromedp.WaitVisible(chromedp.CSS(`.govuk-panel`))}
 	for _, width := range []int64{0, 320} {
 		if width > 0 {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+			if err := chromedp.Do(ctx, browsertest.Viewport(width, 800)); err != nil {
 				t.Fatal(err)
 			}
 		}
