@@ -73,7 +73,7 @@ func TestConfirmPage(t *testing.T) {
 			t.Errorf("unescaped %q in the page", s)
 		}
 	}
-	if !strings.Contains(body, "<title>Cancel 3 bookings? - Room &lt;B&gt;") {
+	if !strings.Contains(body, "<title>Cancel 3 bookings? – Room &lt;B&gt;") {
 		t.Errorf("title: %s", body[strings.Index(body, "<title>"):strings.Index(body, "</title>")])
 	}
 

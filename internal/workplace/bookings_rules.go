@@ -245,36 +245,48 @@ func (s *Store) checkActive(ctx context.Context, q rowQuerier, orgID, personID, 
 }
 
 // ownDesks returns the indexes of the occurrences at which the person
-// already holds another desk, and the first such desk's name and time. A
+// already holds another desk, and the first such booking. A
 // person sits at one desk at a time: without this, Jo Baker could hold
 // Desk 0.01 and Desk 1.05 on the same day and keep one empty. Bookings of
 // the desk asked for itself are left to the clash check ("already booked").
-func (s *Store) ownDesks(ctx context.Context, q rowQuerier, orgID, personID, resourceID string, occs []occurrence, exceptID string) (idx []int, first string, err error) {
+func (s *Store) ownDesks(ctx context.Context, q rowQuerier, orgID, personID, resourceID string, occs []occurrence, exceptID string) (idx []int, first *DeskHeld, err error) {
 	for i, o := range occs {
-		var name string
+		var id, name string
 		var from, to int64
-		err := q.QueryRow(ctx, `SELECT r.name, b.start_at, b.end_at FROM workplace_bookings b JOIN workplace_resources r ON r.id = b.resource_id
+		err := q.QueryRow(ctx, `SELECT b.id, r.name, b.start_at, b.end_at FROM workplace_bookings b JOIN workplace_resources r ON r.id = b.resource_id
 			WHERE b.org_id = ? AND b.person_id = ? AND r.kind = ? AND b.status IN `+activeStatuses+` AND b.start_at < ? AND b.end_at > ? AND b.id <> ?
 			AND b.resource_id <> ? ORDER BY b.start_at LIMIT 1`,
-			orgID, personID, KindDesk, store.Millis(o.end), store.Millis(o.start), exceptID, resourceID).Scan(&name, &from, &to)
+			orgID, personID, KindDesk, store.Millis(o.end), store.Millis(o.start), exceptID, resourceID).Scan(&id, &name, &from, &to)
 		if store.IsNoRows(err) {
 			continue
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
-		if first == "" {
-			first = name + " " + s.describe(time.UnixMilli(from), time.UnixMilli(to))
+		if first == nil {
+			first = &DeskHeld{BookingID: id, Desk: name, When: s.describe(time.UnixMilli(from), time.UnixMilli(to))}
 		}
 		idx = append(idx, i)
 	}
 	return idx, first, nil
 }
 
-// ownDeskError refuses a desk at a time the person already has one.
-func ownDeskError(first string) error {
-	msg := "You already have " + first + ": change that booking to move desk, or cancel it first"
+// DeskHeld is the booking behind a refusal of a second desk at the same
+// time: the person's own, so that a page can link to it.
+type DeskHeld struct {
+	BookingID, Desk string
+	When            string // "from 08:00 to 18:00 on Tuesday 3 March"
+}
+
+func (d *DeskHeld) Error() string { return "the person holds booking " + d.BookingID }
+
+// ownDeskError refuses a desk at a time the person already has one. The
+// booking rides along (errors.As finds it); the message stands alone.
+func ownDeskError(held *DeskHeld) error {
+	msg := "You already have " + held.Desk + " " + held.When + ": change that booking to move desk, or cancel it first"
 	// On the date: it is the field to change, and the booking form's desk
 	// is no field at all.
-	return platform.Invalid(msg, platform.FieldError{Field: "date", Message: msg})
+	e := platform.Invalid(msg, platform.FieldError{Field: "date", Message: msg})
+	e.Err = held
+	return e
 }

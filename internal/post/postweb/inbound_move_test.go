@@ -48,7 +48,7 @@ func TestInboundTriageMismatchAndMove(t *testing.T) {
 		want(t, res, 409, "Is this the right case?", "The letter names Mr Arthur Dent, but the case is for Ford Prefect.",
 			"The letter&#39;s postcode is NS4 2XY, but the case&#39;s is NS9 9ZZ.", "File it on BLUE-2026-000003 anyway", `name="confirm" value="yes"`,
 			// focus goes to the question as the page loads, with or without scripts
-			`id="mismatch-heading" tabindex="-1" autofocus>Is this the right case?`, "<title>Is this the right case? - ")
+			`id="mismatch-heading" tabindex="-1" autofocus>Is this the right case?`, "<title>Is this the right case? – ")
 		if desk.filedOn("case_2") != 0 {
 			t.Fatal("filed before it was confirmed")
 		}

@@ -1,6 +1,7 @@
 package workplaceweb
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -64,6 +65,9 @@ type newPage struct {
 	Taken    []string
 	DayName  string
 	DayKnown bool
+	// Held is the person's own desk at the time asked for, when that
+	// is why the booking was refused.
+	Held *workplace.DeskHeld
 }
 
 // newForm is /bookings/new?resource_id=...: the booking form for one desk
@@ -77,10 +81,10 @@ func (p *bookingsPart) newForm(w http.ResponseWriter, r *http.Request) error {
 	if q.Get("date") == "" {
 		q.Set("date", p.today())
 	}
-	return p.renderNew(w, r, sub, http.StatusOK, q.Get("resource_id"), web.NewForm(q))
+	return p.renderNew(w, r, sub, http.StatusOK, q.Get("resource_id"), web.NewForm(q), nil)
 }
 
-func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, id string, f *web.Form) error {
+func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *platform.Subject, status int, id string, f *web.Form, held *workplace.DeskHeld) error {
 	res, err := p.ws.Resource(r.Context(), sub, id)
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func (p *bookingsPart) renderNew(w http.ResponseWriter, r *http.Request, sub *pl
 	}
 	pg := newPage{Form: f, Resource: res, Rules: rules, Place: labels[res.FloorID], Room: res.Kind == workplace.KindRoom,
 		Slot: rules.Granularity == workplace.BySlot, HalfDay: rules.Granularity == workplace.ByHalfDay, Recurring: rules.AllowRecurring,
-		Video: res.Kind == workplace.KindRoom && res.Has(workplace.FeatureVideo), MeetingsOn: p.meetingsOn(),
+		Video: res.Kind == workplace.KindRoom && res.Has(workplace.FeatureVideo), MeetingsOn: p.meetingsOn(), Held: held,
 		Opens: fmt.Sprintf("%02d:%02d", rules.OpensMinute/60, rules.OpensMinute%60), Closes: fmt.Sprintf("%02d:%02d", rules.ClosesMinute/60, rules.ClosesMinute%60)}
 	pg.Parts = []web.Option{{Value: workplace.PartDay, Text: "The whole day"}, {Value: workplace.PartMorning, Text: "The morning", Hint: pg.Opens + " to 13:00"},
 		{Value: workplace.PartAfternoon, Text: "The afternoon", Hint: "13:00 to " + pg.Closes}}
@@ -154,7 +158,9 @@ func (p *bookingsPart) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := p.ws.Book(r.Context(), sub, bookInput(r.PostForm))
 	if refusal(err) {
-		return p.renderNew(w, r, sub, formStatus(err), r.PostFormValue("resource_id"), web.FormErrors(r, err))
+		var held *workplace.DeskHeld
+		errors.As(err, &held)
+		return p.renderNew(w, r, sub, formStatus(err), r.PostFormValue("resource_id"), web.FormErrors(r, err), held)
 	}
 	if err != nil {
 		return err

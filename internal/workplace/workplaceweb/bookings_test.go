@@ -35,9 +35,17 @@ func TestBookFromTheListAndTheFloor(t *testing.T) {
 		if strings.Contains(jo.Get("/resources?kind=desk&date=2026-03-04&go=1").Body, "You already have") {
 			t.Fatal("the notice shows on a day she has no desk")
 		}
+		// Booking a second desk anyway is refused, and the refusal links to
+		// the booking she has, to change or cancel it.
+		r := jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}})
+		want(t, r, 422, "You already have Desk 2.15 from 08:00 to 18:00 on Tuesday 3 March", `id="your-desk"`,
+			`<a class="govuk-link" href="/bookings/`+id+`">change your booking of Desk 2.15</a>`, "To sit at Desk 2.14 instead")
+		if strings.Contains(jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03x"}}).Body, `id="your-desk"`) {
+			t.Fatal("a refusal for another reason links to a booking")
+		}
 
 		// Someone else asking for it is told it is taken, with what they typed kept.
-		r := ann.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-03"}})
+		r = ann.PostForm("/bookings", url.Values{"resource_id": {e.desk2.ID}, "date": {"2026-03-03"}})
 		want(t, r, 409, "Desk 2.15 is already booked from 08:00 to 18:00 on Tuesday 3 March", `value="2026-03-03"`, "Error:")
 		r = ann.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}})
 		want(t, r, 422, "kept for its team")
