@@ -122,6 +122,14 @@ func TestSignatureWorkflow(t *testing.T) {
 	if env.Title != "Award "+c.Reference || len(env.Recipients) != 1 || env.Recipients[0].Email != "sam@supplier.example" || len(env.Fields) != 1 || env.UnitID != c.UnitID {
 		t.Fatalf("envelope %+v", env)
 	}
+	// Sent in the name of the case's business unit, not of the platform.
+	unit, err := r.app.identity.GetUnit(ctx, sys, c.UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.SenderName != unit.Name {
+		t.Fatalf("the case's envelope is sent by %q, want its unit %q", env.SenderName, unit.Name)
+	}
 	// The event delivered again asks for nothing more.
 	if err := r.app.signing().RequestSignatures(ctx, org.ID, c.ID); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,11 @@ func completionCertificate(env Envelope, rs []Recipient, evs []Event, council, d
 	}
 	line("Document", env.Title)
 	line("Envelope", env.ID)
-	line("Sent by", env.SenderName+", "+council)
+	sender := env.SenderName + ", " + council
+	if env.SenderName == council {
+		sender = council // a case's envelope whose unit is unknown
+	}
+	line("Sent by", sender)
 	line("Sent", certStamp(env.SentAt))
 	line("Completed", certStamp(at))
 	line("Original SHA-256", env.OriginalSHA256)

@@ -120,6 +120,10 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 		return err
 	}
 	sys := platform.System(orgID)
+	// Sent in the name of the case's business unit, which is whom a
+	// signer would write to, not of the platform ("dbtp asks you to sign").
+	sender := *sys
+	sender.Name = p.senderName(ctx, sys, cs.UnitID)
 	for _, rq := range cs.Requests {
 		t, err := p.caseTemplate(ctx, sys, rq.Template)
 		if err != nil {
@@ -142,13 +146,29 @@ func (p *envelopesPart) RequestSignatures(ctx context.Context, orgID, caseID str
 			}
 		}
 		spreadSignatures(in.Fields)
-		if _, err := p.ss.Compose(ctx, sys, p.dir, in); err != nil {
+		if _, err := p.ss.Compose(ctx, &sender, p.dir, in); err != nil {
 			// A definition whose answers cannot make an envelope will not
 			// mend by retrying: the failure stays in the job for staff.
 			return fmt.Errorf("case %s: asking for signatures: %w", cs.Reference, err)
 		}
 	}
 	return nil
+}
+
+// senderName names the envelopes a case asks for by the case's business
+// unit, or the council where the unit is unknown.
+func (p *envelopesPart) senderName(ctx context.Context, sys *platform.Subject, unitID string) string {
+	if units, err := p.dir.Units(ctx, sys); err == nil {
+		for _, u := range units {
+			if u.ID == unitID {
+				return u.Name
+			}
+		}
+	}
+	if org, err := p.dir.Org(ctx, sys, sys.OrgID); err == nil && org.Name != "" {
+		return org.Name
+	}
+	return sys.Name
 }
 
 // spreadSignatures gives signers' fields places of their own on the last
