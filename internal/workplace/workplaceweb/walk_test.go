@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"dbtp/internal/platform"
 	"dbtp/internal/store"
 	"dbtp/internal/store/storetest"
 	"dbtp/internal/workplace"
@@ -145,6 +146,13 @@ func TestWalkCheckInTooEarly(t *testing.T) {
 		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
 		want(t, jo.Get("/resources/"+e.desk1.ID+"/check-in"), 200, "Your booking of "+e.desk1.Name+" is Tuesday 3 March 2026, 08:00 to 18:00",
 			"You can check in from 07:30 on Tuesday 3 March")
+		// A booking still waiting for a manager's approval says so: it
+		// cannot be checked in to until it is approved.
+		want(t, e.srv.API(e.token("Kim", platform.ScopeRead, platform.ScopeWrite), "PUT", "/api/v1/resources/"+e.room.ID,
+			`{"name":"Medway Room","floor_id":"`+e.floor.ID+`","x":700,"y":500,"capacity":8,"features":["video"],"needs_approval":true}`), 200)
+		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.room.ID}, "date": {"2026-03-03"}, "from": {"10:00"}, "to": {"11:00"}}))
+		want(t, jo.Get("/resources/"+e.room.ID+"/check-in"), 200, "Your booking of Medway Room, Tuesday 3 March 2026, 10:00 to 11:00, is waiting for a manager's approval",
+			"Once it is approved, you can check in from 09:30 on Tuesday 3 March")
 		e.clock.Set(time.Date(2026, 3, 2, 7, 40, 0, 0, time.UTC))
 		want(t, jo.Get("/resources/"+e.desk2.ID+"/check-in"), 200, "Check in at Desk 2.15</button>")
 	})
