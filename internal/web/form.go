@@ -97,8 +97,11 @@ type SummaryRow struct {
 // Table is the data of the table component.
 type Table struct {
 	Caption string
-	Head    []Cell
-	Rows    [][]Cell
+	// CaptionHidden keeps the caption for screen readers only, where a
+	// heading just above already says the same to everyone.
+	CaptionHidden bool
+	Head          []Cell
+	Rows          [][]Cell
 }
 
 // Cell is one table cell; Href makes its text a link.

@@ -185,8 +185,15 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 		}
 
 		// Utilisation: the page, its CSV and its API agree; staff are refused.
-		if r := kim.Get("/utilisation"); r.Status != 200 || !strings.Contains(r.Body, "Desks booked and used each working day") || !strings.Contains(r.Body, "<svg") {
+		r = kim.Get("/utilisation")
+		if r.Status != 200 || !strings.Contains(r.Body, "Desks booked and used each working day") || !strings.Contains(r.Body, "<svg") {
 			t.Fatalf("utilisation page: %d", r.Status)
+		}
+		// Each chart's table is named for screen readers; the heading
+		// just above names it for everyone, so the caption is not shown twice.
+		if !strings.Contains(r.Body, `<caption class="govuk-visually-hidden">Desks booked and used each working day</caption>`) ||
+			strings.Contains(r.Body, "govuk-table__caption") {
+			t.Fatalf("utilisation tables' captions:\n%s", r.Body)
 		}
 		if r := kim.Get("/utilisation.csv"); r.Status != 200 || !strings.HasPrefix(r.Body, "row,day_or_area,name,desks") || !strings.Contains(r.Body, "building,") {
 			t.Fatalf("utilisation CSV: %d %s", r.Status, r.Body)

@@ -187,7 +187,7 @@ func panel(ch chart.Chart, first string, empty bool) chartPanel {
 	}
 	p.SVG = ch.SVG()
 	rows := ch.Table()
-	p.Table.Caption = ch.Title
+	p.Table.Caption, p.Table.CaptionHidden = ch.Title, true // the heading above says it
 	for i, h := range rows[0] {
 		if i == 0 {
 			h = first
@@ -205,7 +205,7 @@ func panel(ch chart.Chart, first string, empty bool) chartPanel {
 }
 
 func areaTable(u workplace.Utilisation) web.Table {
-	t := web.Table{Caption: "By building, floor and zone, over the period"}
+	t := web.Table{Caption: "By building, floor and zone, over the period", CaptionHidden: true}
 	for i, h := range []string{"Area", "Desks", "Desk-days booked", "Desk-days used", "Busiest day (desks used)", "Utilisation", "No-shows"} {
 		t.Head = append(t.Head, web.Cell{Text: h, Numeric: i > 0})
 	}
