@@ -143,7 +143,7 @@ func (c Chart) bars(b *strings.Builder) {
 			w := v * scale
 			by := y + labelLine + float64(j)*barH
 			fmt.Fprintf(b, `<rect x="0" y="%.1f" width="%.1f" height="%.0f" fill="%s"/>`, by, w, barH-2, Palette[j%len(Palette)])
-			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="12" fill="#0b0c0c">%s</text>`, w+4, by+barH-5, esc(c.format(v)))
+			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="14" fill="#0b0c0c">%s</text>`, w+4, by+barH-4, esc(c.format(v)))
 		}
 	}
 	fmt.Fprintf(b, `<line x1="0" y1="%.0f" x2="0" y2="%.0f" stroke="#505a5f"/>`, legendH, h-axisH)
@@ -162,12 +162,14 @@ func (c Chart) columns(b *strings.Builder) {
 	base := legendH + colAreaH
 	for _, tick := range []float64{0, top / 2, top} {
 		y := base - tick*scale
-		fmt.Fprintf(b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#b1b4b6"/><text x="%.0f" y="%.1f" font-size="12" text-anchor="end" fill="#0b0c0c">%s</text>`,
+		fmt.Fprintf(b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#b1b4b6"/><text x="%.0f" y="%.1f" font-size="14" text-anchor="end" fill="#0b0c0c">%s</text>`,
 			left, y, width, y, left-4, y+4, esc(c.format(tick)))
 	}
-	// Label at most eight columns: twenty working days labelled every
-	// other one ran their "Mon 16 Nov"s into each other.
-	every := max(1, (len(c.Categories)+7)/8)
+	// Label at most six columns: twenty working days labelled every
+	// other one ran their "Mon 16 Nov"s into each other, and the labels
+	// are 14 units high, as the rest of the chart's text, so that a
+	// chart drawn narrower than its 640 units stays readable.
+	every := max(1, (len(c.Categories)+5)/6)
 	for i, cat := range c.Categories {
 		x := left + float64(i)*slot + 3
 		for j, s := range c.Series {
@@ -175,7 +177,7 @@ func (c Chart) columns(b *strings.Builder) {
 			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, x+float64(j)*colW, base-v*scale, colW-1, v*scale, Palette[j%len(Palette)])
 		}
 		if i%every == 0 {
-			fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="12" text-anchor="middle" fill="#0b0c0c">%s</text>`, x+slot/2-3, base+18, esc(truncate(cat, 10)))
+			fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="14" text-anchor="middle" fill="#0b0c0c">%s</text>`, x+slot/2-3, base+20, esc(truncate(cat, 10)))
 		}
 	}
 	b.WriteString(`</svg>`)

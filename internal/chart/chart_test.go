@@ -80,9 +80,9 @@ func TestBarLabelsAreWhole(t *testing.T) {
 	}
 }
 
-// A column chart labels at most eight columns, so that labels as long as
-// "Mon 16 Nov" do not run into each other.
-func TestColumnLabelsAtMostEight(t *testing.T) {
+// A column chart labels at most six columns, so that labels as long as
+// "Mon 16 Nov", at the chart's text size, do not run into each other.
+func TestColumnLabelsAtMostSix(t *testing.T) {
 	for _, n := range []int{1, 8, 9, 20, 23, 60} {
 		c := Chart{ID: "c", Title: "t", Description: "d", Columns: true}
 		s := Series{Label: "Used"}
@@ -92,7 +92,7 @@ func TestColumnLabelsAtMostEight(t *testing.T) {
 		}
 		c.Series = []Series{s}
 		labels := strings.Count(string(c.SVG()), `text-anchor="middle"`)
-		if labels > 8 || labels < min(n, 5) {
+		if labels > 6 || labels < min(n, 4) {
 			t.Errorf("%d columns: %d labels", n, labels)
 		}
 	}

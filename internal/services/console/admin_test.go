@@ -32,7 +32,7 @@ func TestDashboard(t *testing.T) {
 		r := mona.Get("/dashboards")
 		want(t, r, http.StatusOK, "dashboard")
 		wantBody(t, r, "Cases submitted per week", "Open cases by status", "Cases that left each status within its deadline",
-			"Average time in each status", "<svg", `<caption class="govuk-table__caption govuk-table__caption--m">Cases submitted per week</caption>`,
+			"Average time in each status", "<svg", `<caption class="govuk-visually-hidden">Cases submitted per week</caption>`,
 			"Cases past their deadline now: <strong>1</strong>")
 		// 2 in the week of 2 March, 1 in the week of 9 March.
 		wantBody(t, r, `<td class="govuk-table__cell">2 Mar</td><td class="govuk-table__cell govuk-table__cell--numeric">2</td>`,

@@ -232,7 +232,7 @@ func panelOf(ch chart.Chart, firstColumn string, empty bool) panel {
 	}
 	p.SVG = ch.SVG()
 	rows := ch.Table()
-	p.Table.Caption = ch.Title
+	p.Table.Caption, p.Table.CaptionHidden = ch.Title, true // the heading above says it
 	for i, h := range rows[0] {
 		if i == 0 {
 			h = firstColumn
