@@ -162,10 +162,12 @@ func TestBrowserLookups(t *testing.T) {
 }
 
 // submitButton clicks a submit button (so its name and value are sent, as
-// form.submit() would not) and waits for sel on the page that comes back.
+// form.submit() would not) and waits for sel on the page that comes back,
+// and for that page to settle, so that the next click is aimed at where
+// things are once its scripts have run.
 func submitButton(t *testing.T, ctx context.Context, button, sel string) {
 	t.Helper()
-	do(t, ctx, "click "+button, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(sel)))
+	do(t, ctx, "click "+button, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(sel)), browsertest.Settled())
 }
 
 func attr(t *testing.T, ctx context.Context, sel, name string) string {

@@ -152,3 +152,21 @@ func Viewport(width, height int64) chromedp.Action[chromedp.Void] {
 		return err
 	})
 }
+
+// Settled waits until the page has loaded and drawn a frame, so that its
+// scripts have run: GOV.UK Frontend hides a radio's conditional question
+// and shows the service navigation only then, which moves what is below.
+// A test that clicks on a page it reached by a click (not by a navigation
+// chromedp waits for) calls it first. Without scripts nothing moves.
+func Settled() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if off, _ := ctx.Value(scriptsOff{}).(bool); off {
+			return nil
+		}
+		_, err := chromedp.Evaluate[bool](`new Promise(done => {
+			const drawn = () => requestAnimationFrame(() => requestAnimationFrame(() => done(true)));
+			if (document.readyState === "complete") drawn(); else addEventListener("load", drawn, {once: true});
+		})`, chromedp.EvalAwaitPromise)(ctx, t)
+		return err
+	})
+}

@@ -99,3 +99,53 @@ func TestViewportWaitsForScriptsThatWatchTheWidth(t *testing.T) {
 		}
 	}
 }
+
+// After Settled the page's scripts have run, even on a page reached by a
+// click, which chromedp does not wait for: here the script is held back
+// until the page is already seen, and hides a notice above the link.
+func TestSettledWaitsForThePagesScripts(t *testing.T) {
+	release := make(chan struct{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprint(w, `<!doctype html><html lang="en-GB"><head><title>A</title></head><body><main><a id="go" href="/b">B</a></main></body></html>`)
+		case "/b":
+			fmt.Fprint(w, `<!doctype html><html lang="en-GB"><head><title>B</title></head><body><p id="notice">Scripts not run yet</p>
+<main><h1 id="b">B</h1></main><script type="module" src="/late.js"></script></body></html>`)
+		case "/late.js":
+			<-release
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `document.getElementById("notice").hidden = true;`)
+		}
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	ctx := browsertest.New(t, true)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	hidden := func() bool {
+		t.Helper()
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("notice").hidden`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+l.Addr().String()+"/"), chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#b"))); err != nil {
+		t.Fatal(err)
+	}
+	if hidden() {
+		t.Fatal("the script ran before it was sent")
+	}
+	close(release)
+	if err := chromedp.Do(ctx, browsertest.Settled()); err != nil {
+		t.Fatal(err)
+	}
+	if !hidden() {
+		t.Fatal("Settled returned before the page's script ran")
+	}
+}
