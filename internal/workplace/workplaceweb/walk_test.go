@@ -233,6 +233,22 @@ func TestWalkLoanAlreadyOutHandedOverOnItsFirstDay(t *testing.T) {
 	})
 }
 
+// A loan made for an equipment request shows the request's reference
+// in the list under a word that says what it is: bare under the
+// borrower's name, "EQP-2026-000001" read as part of the person.
+func TestWalkLoanListNamesTheRequest(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.subject("Kim")
+		headset, err := e.m.Store().CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Headset 1", Category: "headset"})
+		noErr(t, err)
+		_, err = e.m.assets.a.Reserve(e.ctx, kim, workplace.LoanInput{ResourceID: headset.ID, PersonID: e.users["Jo"].ID,
+			From: "2026-03-02", To: "2026-03-06", CaseID: "cas_1", CaseRef: "EQP-2026-000001"})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/loans?view=all"), 200, "Jo Baker<br><span class=\"govuk-body-s\">Request EQP-2026-000001</span>")
+	})
+}
+
 // With dozens of sensors the registration form and the dead letters were
 // thousands of pixels down; the page now leads to them from its top.
 func TestWalkSensorsPageLeadsToItsParts(t *testing.T) {
