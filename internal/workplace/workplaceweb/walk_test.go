@@ -142,10 +142,11 @@ func TestWalkCheckInTooEarly(t *testing.T) {
 			t.Errorf("told there is no booking:\n%s", page.Body)
 		}
 		// A booking on a later day (its page offers "Check in from this
-		// device") says the day too.
+		// device") says the day too, and not "scan the code again" to
+		// someone who came by that link.
 		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
 		want(t, jo.Get("/resources/"+e.desk1.ID+"/check-in"), 200, "Your booking of "+e.desk1.Name+" is Tuesday 3 March 2026, 08:00 to 18:00",
-			"You can check in from 07:30 on Tuesday 3 March")
+			"You can check in from 07:30 on Tuesday 3 March", "then scan "+e.desk1.Name+"'s code, or come back to this page")
 		// A booking still waiting for a manager's approval says so: it
 		// cannot be checked in to until it is approved.
 		want(t, e.srv.API(e.token("Kim", platform.ScopeRead, platform.ScopeWrite), "PUT", "/api/v1/resources/"+e.room.ID,
