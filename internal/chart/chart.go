@@ -77,6 +77,15 @@ func (c Chart) max() float64 {
 	return niceCeil(m)
 }
 
+// midTick is the middle gridline's value: half the top, rounded down to
+// what the chart's decimals can say, and the line drawn at that value.
+// Half of 25 was drawn at 12.5 and labelled "12" (and half of 2.5 at 1.25,
+// labelled "1.2"), so the line and its label disagreed.
+func (c Chart) midTick(top float64) float64 {
+	p := math.Pow(10, float64(c.Decimals))
+	return math.Floor(top/2*p) / p
+}
+
 // niceCeil rounds up to 1, 2, 2.5 or 5 times a power of ten, for a clean axis.
 func niceCeil(v float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(v)))
@@ -160,7 +169,7 @@ func (c Chart) columns(b *strings.Builder) {
 	top := c.max()
 	scale := colAreaH / top
 	base := legendH + colAreaH
-	for _, tick := range []float64{0, top / 2, top} {
+	for _, tick := range []float64{0, c.midTick(top), top} {
 		y := base - tick*scale
 		fmt.Fprintf(b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#b1b4b6"/><text x="%.0f" y="%.1f" font-size="14" text-anchor="end" fill="#0b0c0c">%s</text>`,
 			left, y, width, y, left-4, y+4, esc(c.format(tick)))

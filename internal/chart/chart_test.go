@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,6 +95,27 @@ func TestColumnLabelsAtMostSix(t *testing.T) {
 		labels := strings.Count(string(c.SVG()), `text-anchor="middle"`)
 		if labels > 6 || labels < min(n, 4) {
 			t.Errorf("%d columns: %d labels", n, labels)
+		}
+	}
+}
+
+// A column chart's middle gridline is drawn at the value it is labelled
+// with: half of 25 was drawn at 12.5 and labelled "12".
+func TestColumnMiddleGridlineMatchesItsLabel(t *testing.T) {
+	for _, tc := range []struct {
+		max      float64
+		decimals int
+		label    string
+	}{{22, 0, "12"}, {2.2, 1, "1.2"}, {9, 0, "5"}} {
+		c := Chart{ID: "c", Title: "t", Description: "d", Columns: true, Decimals: tc.decimals,
+			Categories: []string{"a", "b"}, Series: []Series{{Label: "n", Values: []float64{0, tc.max}}}}
+		svg := string(c.SVG())
+		top := niceCeil(tc.max)
+		mid, _ := strconv.ParseFloat(tc.label, 64)
+		// The line's y is the area's foot less the label's value to scale.
+		y := fmt.Sprintf(`y1="%.1f"`, legendH+colAreaH-mid*colAreaH/top)
+		if !strings.Contains(svg, y+` x2="640" `) || !strings.Contains(svg, `>`+tc.label+`</text>`) {
+			t.Errorf("max %v: want the middle line at %s labelled %s in\n%s", tc.max, y, tc.label, svg)
 		}
 	}
 }

@@ -73,6 +73,11 @@ func TestBrowserCeremony(t *testing.T) {
 	if s := text(); !strings.Contains(s, "Confirm that you agree") || !strings.Contains(s, "Tick") {
 		t.Fatalf("errors shown:\n%s", s)
 	}
+	// The drawing area, border and all, stays inside the text column.
+	over, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.getElementById("drawn").getBoundingClientRect().right - document.getElementById("draw-area").getBoundingClientRect().right`))
+	if err != nil || over > 0 {
+		t.Errorf("the drawing area stands %.0f px past the column (%v)", over, err)
+	}
 	// Draw a stroke on the canvas (scripts on), as a finger would.
 	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const c = document.getElementById("drawn"); c.scrollIntoView(); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`))
 	noErr(t, err)

@@ -49,6 +49,9 @@ func TestEnvelopeTemplateEditing(t *testing.T) {
 		want(t, res, http.StatusSeeOther)
 		tpl := res.Header.Get("Location")
 		want(t, pat.Get(tpl), http.StatusOK, "Version 1, saved", `href="`+tpl+`/edit"`, "Not set: the sender chooses")
+		// The merge field's input is named in words, the brackets only in
+		// its hint: "((tenant))" as a label read as markup.
+		want(t, pat.Get(tpl), http.StatusOK, `<label class="govuk-label" for="value-0">Tenant</label>`, "Fills in ((tenant)) in the document")
 		want(t, cara.Get(tpl+"/edit"), http.StatusForbidden)
 		want(t, cara.PostForm(tpl+"/edit", url.Values{"name": {"Mine now"}, "body": {"x"}}), http.StatusForbidden)
 		if strings.Contains(cara.Get(tpl).Body, "Edit the template") {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"dbtp/internal/platform"
 	"dbtp/internal/signing"
@@ -51,7 +53,11 @@ type templatePage struct {
 	Roles    []roleRow
 	Placed   []placedRow
 	// People are the use form's rows, one per role (p0-name, ...).
-	People           []int
+	People []int
+	// FieldLabels name the merge fields' inputs in words ("Supplier
+	// address"): "((supplier address))" as the label read as markup to
+	// the officer filling it in; the brackets stay in the hint.
+	FieldLabels      []string
 	StaffOption      []web.Option
 	MayEdit          bool
 	Versions         []versionRow
@@ -79,6 +85,10 @@ func (p *envelopesPart) newTemplatePage(r *http.Request, sub *platform.Subject, 
 		SavedBy: p.personName(r, sub, t.UpdatedBy), SavedOn: day(t.UpdatedAt)}
 	for _, rl := range t.Roles {
 		pg.Roles = append(pg.Roles, roleRow{TemplateRole: rl, RoleName: roleNames[rl.Role]})
+	}
+	for _, f := range t.Fields {
+		r, n := utf8.DecodeRuneInString(f)
+		pg.FieldLabels = append(pg.FieldLabels, string(unicode.ToUpper(r))+f[n:])
 	}
 	for _, tf := range t.Placed {
 		row := placedRow{Kind: kindNames[tf.Kind], Where: placeName(tf)}

@@ -60,6 +60,11 @@ func TestEnvelopePages(t *testing.T) {
 			t.Fatalf("redirect to %q", loc)
 		}
 		base := strings.TrimSuffix(loc, "/recipients")
+		// A one-page document's fields page does not ask for a page "(1 to 1)".
+		one := strings.TrimSuffix(uploadEnvelope(t, pat, url.Values{"title": {"Letter"}}, signingtest.Contract(t, 1)).Header.Get("Location"), "/recipients")
+		if page := pat.Get(one + "/fields"); page.Status != 200 || !strings.Contains(page.Body, "give the page and the point") {
+			t.Fatalf("one page's fields page: %d\n%s", page.Status, page.Body)
+		}
 		want(t, pat.Get(loc), 200, `name="r0-name"`, `name="r1-name"`, "Add another recipient")
 		// One more row, saving nothing.
 		want(t, pat.PostForm(loc, url.Values{"rows": {"2"}, "more": {"yes"}}), 200, `name="r2-name"`)
@@ -78,7 +83,7 @@ func TestEnvelopePages(t *testing.T) {
 		// Fields: the form starts with a signature per signer on the last
 		// page, each in its own place (side by side).
 		fres := pat.Get(base + "/fields")
-		want(t, fres, 200, "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=",
+		want(t, fres, 200, "give the page (1 to 3) and", "Bottom of the last page", `name="f0-recipient"`, `name="f1-recipient"`, `name="f2-page"`, `id="fields-form"`, "nonce=",
 			`<option value="bottom of the last page" selected>`, `<option value="bottom right of the last page" selected>`)
 		env := e.get(t, base)
 		rs := env.Recipients

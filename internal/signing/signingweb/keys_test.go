@@ -96,7 +96,11 @@ func TestVerification(t *testing.T) {
 		// The page, signed out.
 		r := upload(anon, "/verification", "contract.pdf", sealed, nil)
 		want(t, r, http.StatusOK, "Sealed by Northshire Council", "Signature 1: Council seal", "Valid", "PAdES-B-LT",
-			"Trusted: Northshire Council seal ← Northshire Council demo certificate authority", "(valid and trusted)", "Not revoked")
+			"Trusted: Northshire Council seal ← Northshire Council demo certificate authority", "(valid and trusted)", "Not revoked",
+			`<p class="govuk-body"><strong class="govuk-tag govuk-tag--green">Valid</strong></p>`)
+		if strings.Contains(r.Body, "Verdict") {
+			t.Fatal("the verdict is said twice: a tag and a Verdict row")
+		}
 
 		// The API, without a token, as the body and as a multipart field.
 		r = e.do("POST", "/api/v1/verification", http.Header{"Content-Type": {"application/pdf"}}, sealed)

@@ -224,7 +224,6 @@ func (pg verificationPage) Sigs() []sigView {
 			rev += " on " + s.RevokedAt.UTC().Format("2 January 2006 15:04 UTC")
 		}
 		v.Rows = []web.SummaryRow{
-			{Key: "Verdict", Value: yesNo(s.Valid, "Valid", "Not valid")},
 			{Key: "Signed by", Value: signedBy(s, who)},
 			{Key: "Signature intact", Value: yesNo(s.Intact, "Yes", "No: the document has been changed since this signature was made, or the signature is damaged or uses algorithms too weak to trust")},
 			{Key: "Changed since", Value: changed},

@@ -3,6 +3,7 @@ package workplaceweb
 import (
 	"context"
 	"encoding/csv"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -28,13 +29,16 @@ var deviceReports = []web.Option{{Value: workplace.ReportAll, Text: "All devices
 
 type devicesPage struct {
 	*web.Form
-	Keep     bool
-	Report   string
-	Tabs     []web.Option
-	Kinds    []web.Option
-	Devices  []deviceRow
-	People   []workplace.PersonDevices
-	Query    string // the filters, for the export link and tabs
+	Keep    bool
+	Report  string
+	Tabs    []web.Option
+	Kinds   []web.Option
+	Devices []deviceRow
+	People  []workplace.PersonDevices
+	// Query is the filters, for the export link and tabs. A template.URL,
+	// as it is written after a literal "?": a plain string there was
+	// escaped as one value ("q%3dlatitude"), and the link lost the filters.
+	Query    template.URL
 	Next     string
 	Intune   bool
 	Reported bool
@@ -91,7 +95,7 @@ func (p *assetsPart) devicesPage(w http.ResponseWriter, r *http.Request) error {
 			filters.Set(k, v)
 		}
 	}
-	pg.Query = filters.Encode()
+	pg.Query = template.URL(filters.Encode()) // url.Values.Encode escaped each value
 	if pg.Report == "per_person" {
 		if pg.People, err = p.a.DevicesPerPerson(r.Context(), sub); err != nil {
 			return err

@@ -198,6 +198,11 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 		if r := kim.Get("/utilisation.csv"); r.Status != 200 || !strings.HasPrefix(r.Body, "row,day_or_area,name,desks") || !strings.Contains(r.Body, "building,") {
 			t.Fatalf("utilisation CSV: %d %s", r.Status, r.Body)
 		}
+		// The CSV link keeps the page's filters, its "=" and "&" not
+		// escaped into one meaningless value.
+		if r := kim.Get("/utilisation?from=2026-03-02&to=2026-03-06&floor="); !strings.Contains(r.Body, `href="/utilisation.csv?from=2026-03-02&amp;to=2026-03-06"`) {
+			t.Fatalf("utilisation CSV link lacks the filters:\n%s", r.Body)
+		}
 		if r := kim.Get("/utilisation?from=nonsense"); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "YYYY-MM-DD") {
 			t.Fatalf("bad date: %d", r.Status)
 		}

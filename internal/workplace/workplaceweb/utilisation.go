@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -103,7 +104,7 @@ type utilisationPage struct {
 	Floors     []web.Option
 	Charts     []chartPanel
 	Areas      web.Table
-	Query      string
+	CSVHref    string
 	Keep       bool
 	BuildingID string
 	NoShow     string
@@ -118,6 +119,23 @@ type chartPanel struct {
 	Empty                  bool
 }
 
+// utilisationCSVHref is the address of the CSV of the figures the page
+// shows, its filters included. It is built whole here: a query string
+// written after a literal "?" in the template was escaped as one value,
+// its "=" and "&" too, and the CSV then ignored the filters.
+func utilisationCSVHref(q url.Values) string {
+	keep := url.Values{}
+	for _, k := range []string{"building", "floor", "from", "to", "target"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	if len(keep) == 0 {
+		return "/utilisation.csv"
+	}
+	return "/utilisation.csv?" + keep.Encode()
+}
+
 func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 0, 64) + "%" }
 
 func (p *sensorsPart) utilisation(w http.ResponseWriter, r *http.Request) error {
@@ -127,7 +145,7 @@ func (p *sensorsPart) utilisation(w http.ResponseWriter, r *http.Request) error 
 	}
 	form := web.NewForm(r.URL.Query())
 	f, ferr := p.filter(r)
-	pg := utilisationPage{Form: form, Keep: workplace.CanKeep(sub), BuildingID: f.BuildingID, Query: r.URL.RawQuery}
+	pg := utilisationPage{Form: form, Keep: workplace.CanKeep(sub), BuildingID: f.BuildingID, CSVHref: utilisationCSVHref(r.URL.Query())}
 	bs, err := p.ws.Buildings(r.Context(), sub)
 	if err != nil {
 		return err

@@ -142,10 +142,11 @@ func TestWalkCheckInTooEarly(t *testing.T) {
 			t.Errorf("told there is no booking:\n%s", page.Body)
 		}
 		// A booking on a later day (its page offers "Check in from this
-		// device") says the day too.
+		// device") says the day too, and not "scan the code again" to
+		// someone who came by that link.
 		bookingID(t, jo.PostForm("/bookings", url.Values{"resource_id": {e.desk1.ID}, "date": {"2026-03-03"}}))
 		want(t, jo.Get("/resources/"+e.desk1.ID+"/check-in"), 200, "Your booking of "+e.desk1.Name+" is Tuesday 3 March 2026, 08:00 to 18:00",
-			"You can check in from 07:30 on Tuesday 3 March")
+			"You can check in from 07:30 on Tuesday 3 March", "then scan "+e.desk1.Name+"'s code, or come back to this page")
 		// A booking still waiting for a manager's approval says so: it
 		// cannot be checked in to until it is approved.
 		want(t, e.srv.API(e.token("Kim", platform.ScopeRead, platform.ScopeWrite), "PUT", "/api/v1/resources/"+e.room.ID,
@@ -230,6 +231,22 @@ func TestWalkLoanAlreadyOutHandedOverOnItsFirstDay(t *testing.T) {
 			From: "2026-02-23", To: "2026-02-27", AlreadyOut: true})
 		noErr(t, err)
 		want(t, e.browser("Kim").Get("/loans/"+l.ID), 200, "Handed over", "23 February 2026 08:00 by Kim Adeyemi", "Overdue")
+	})
+}
+
+// A loan made for an equipment request shows the request's reference
+// in the list under a word that says what it is: bare under the
+// borrower's name, "EQP-2026-000001" read as part of the person.
+func TestWalkLoanListNamesTheRequest(t *testing.T) {
+	storetest.Each(t, bookMods, func(t *testing.T, db *store.DB) {
+		e := newBookEnv(t, db)
+		kim := e.subject("Kim")
+		headset, err := e.m.Store().CreateResource(e.ctx, kim, workplace.ResourceInput{Kind: workplace.KindEquipment, Name: "Headset 1", Category: "headset"})
+		noErr(t, err)
+		_, err = e.m.assets.a.Reserve(e.ctx, kim, workplace.LoanInput{ResourceID: headset.ID, PersonID: e.users["Jo"].ID,
+			From: "2026-03-02", To: "2026-03-06", CaseID: "cas_1", CaseRef: "EQP-2026-000001"})
+		noErr(t, err)
+		want(t, e.browser("Kim").Get("/loans?view=all"), 200, "Jo Baker<br><span class=\"govuk-body-s\">Request EQP-2026-000001</span>")
 	})
 }
 
