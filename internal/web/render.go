@@ -325,6 +325,8 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"add": func(a, b int) int { return a + b },
+	// size is a file's size in words ("44 KB").
+	"size": platform.SizeText,
 }
 
 // serveAdminGroup lists the administration pages the person may use: one

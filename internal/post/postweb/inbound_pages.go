@@ -309,7 +309,7 @@ func (p *inboundPart) renderItem(w http.ResponseWriter, r *http.Request, status 
 		CanMove: it.Status == post.InboundRouted && canMovePost(sub, it), Destinations: destinations, Mismatch: mismatch, Action: action}
 	from := sourceText(it)
 	pg.Rows = []web.SummaryRow{{Key: "Received", Value: ukTime(it.CreatedAt)}, {Key: "From", Value: from},
-		{Key: "File", Value: fmt.Sprintf("%s (%s, %s)", it.Name, it.MediaType, sizeText(it.Size))}, {Key: "Status", Value: statusText(it.Status)}}
+		{Key: "File", Value: fmt.Sprintf("%s (%s, %s)", it.Name, it.MediaType, platform.SizeText(it.Size))}, {Key: "Status", Value: statusText(it.Status)}}
 	if it.Status == post.InboundTriage && it.TriageReason != "" {
 		pg.Rows = append(pg.Rows, web.SummaryRow{Key: "Why it is in triage", Value: it.TriageReason})
 	}
@@ -356,16 +356,6 @@ func sourceText(it post.InboundItem) string {
 		return "Email"
 	}
 	return "Uploaded in the post room"
-}
-
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 func (p *inboundPart) routePage(w http.ResponseWriter, r *http.Request) error {

@@ -36,7 +36,7 @@ type metaForm struct {
 }
 
 func (h *handlers) formOptions(ctx context.Context, sub *platform.Subject, f *web.Form) (metaForm, error) {
-	p := metaForm{Form: f, MaxSize: humanBytes(h.maxBytes),
+	p := metaForm{Form: f, MaxSize: platform.SizeText(h.maxBytes),
 		DeclareOption: []web.Option{{Value: "yes", Text: "Declare it a record now", Hint: "Only when it is final: nobody can change or delete it afterwards"}}}
 	classes, err := h.rs.Classes(ctx, sub)
 	if err != nil {
@@ -367,16 +367,4 @@ func (h *handlers) damaged(r *http.Request, v records.Version, err error) error 
 		return platform.Errorf(platform.CodeConflict, "The stored copy of this file failed its integrity check, so it is not shown. Tell your records manager: the operations guide says how to check and restore the file store")
 	}
 	return err
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return strconv.FormatFloat(float64(n)/(1<<30), 'f', -1, 64) + " GB"
-	case n >= 1<<20:
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }

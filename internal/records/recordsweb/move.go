@@ -215,5 +215,5 @@ func (h *handlers) apiImport(w http.ResponseWriter, r *http.Request) error {
 func (p importPage) Held() string {
 	c := p.Summary.Counts
 	return fmt.Sprintf("%d classes, %d records (%d declared, %d destroyed or transferred), %d versions, %d files (%s), %d events of history",
-		c.Classes, c.Records, c.Declared, c.Tombstones, c.Versions, c.Files, humanBytes(c.ContentBytes), c.Events)
+		c.Classes, c.Records, c.Declared, c.Tombstones, c.Versions, c.Files, platform.SizeText(c.ContentBytes), c.Events)
 }

@@ -107,7 +107,7 @@ func exportVerb(ctx context.Context, c *module.Call, slug, class, caseID, out st
 	}
 	n := sum.Counts
 	fmt.Fprintf(c.Stdout, "%s: %d classes, %d records (%d declared, %d destroyed or transferred), %d versions, %d files (%s), %d events\n",
-		out, n.Classes, n.Records, n.Declared, n.Tombstones, n.Versions, n.Files, humanBytes(n.ContentBytes), n.Events)
+		out, n.Classes, n.Records, n.Declared, n.Tombstones, n.Versions, n.Files, platform.SizeText(n.ContentBytes), n.Events)
 	fmt.Fprintf(c.Stdout, "export %s, manifest SHA-256 %s\n", sum.ExportID, sum.ManifestSHA256)
 	return nil
 }

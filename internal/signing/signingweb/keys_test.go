@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,10 @@ func TestVerification(t *testing.T) {
 			`<p class="govuk-body"><strong class="govuk-tag govuk-tag--green">Valid</strong></p>`)
 		if strings.Contains(r.Body, "Verdict") {
 			t.Fatal("the verdict is said twice: a tag and a Verdict row")
+		}
+		// The file's size in words, not a count of bytes.
+		if !regexp.MustCompile(`contract\.pdf \(\d+ KB\)`).MatchString(r.Body) || strings.Contains(r.Body, " bytes)") {
+			t.Fatal("the file's size is not given in KB")
 		}
 
 		// The API, without a token, as the body and as a multipart field.

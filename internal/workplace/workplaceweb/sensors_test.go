@@ -118,6 +118,11 @@ func TestSensorPagesAndHTTPIngestion(t *testing.T) {
 		if page := kim.Get("/sensors"); page.Status != 200 || strings.Contains(page.Body, secret) || !strings.Contains(page.Body, "Desk G.01 sensor") {
 			t.Fatalf("the sensors page: %d, shows the secret again: %v", page.Status, strings.Contains(page.Body, secret))
 		}
+		// How to send readings over HTTP is said on the page, not left to a
+		// file in the code's repository.
+		if page := kim.Get("/sensors"); !strings.Contains(page.Body, "POST /api/v1/sensors/&lt;sensor ID&gt;/readings") || strings.Contains(page.Body, "docs/workplace.md") {
+			t.Fatalf("the sensors page does not say how to send readings over HTTP:\n%s", page.Body)
+		}
 		// Moving a sensor is a page of its own with one list of places,
 		// not a list in every row; the place it is on is chosen.
 		if page := kim.Get("/sensors"); !strings.Contains(page.Body, `href="/sensors/`+id+`/map"`) || strings.Contains(page.Body, `id="target-`) {
