@@ -51,6 +51,10 @@ func TestBrowserEnvelopePages(t *testing.T) {
 		open(t, ctx, r.url+page)
 		browsertest.CheckAccessible(t, ctx, page)
 		fits(t, ctx, page)
+		if page == "/envelopes" {
+			// The list stacks on a phone: when each changed is seen.
+			statusSeenNarrow(t, ctx, "main table", "the envelopes list")
+		}
 	}
 	// The fields page starts with the signers' signatures at the bottom
 	// of the last page, left and right. Each map shows its own field where
