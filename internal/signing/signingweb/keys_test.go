@@ -96,7 +96,7 @@ func TestVerification(t *testing.T) {
 
 		// The page, signed out.
 		r := upload(anon, "/verification", "contract.pdf", sealed, nil)
-		want(t, r, http.StatusOK, "Sealed by Northshire Council", "Signature 1: Council seal", "Valid", "PAdES-B-LT",
+		want(t, r, http.StatusOK, "Sealed by Northshire Council", "Signature 1: Council seal", "Valid", "Long-term: a trusted time, and the proof that its certificates were not revoked kept inside the document, so it can be checked after they expire (PAdES-B-LT)",
 			"Trusted: Northshire Council seal ← Northshire Council demo certificate authority", "(valid and trusted)", "Not revoked",
 			`<p class="govuk-body"><strong class="govuk-tag govuk-tag--green">Valid</strong></p>`)
 		if strings.Contains(r.Body, "Verdict") {

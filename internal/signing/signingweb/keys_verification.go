@@ -233,7 +233,7 @@ func (pg verificationPage) Sigs() []sigView {
 			{Key: "Sealed by " + pg.Result.Council, Value: yesNo(s.SealedByCouncil, "Yes", "No")},
 		}
 		if s.Level != "" {
-			v.Rows = append(v.Rows, web.SummaryRow{Key: "Level", Value: s.Level})
+			v.Rows = append(v.Rows, web.SummaryRow{Key: "Level", Value: levelWords(s.Level)})
 		}
 		if !s.Claimed.IsZero() {
 			v.Rows = append(v.Rows, web.SummaryRow{Key: "Time claimed by the signer", Value: s.Claimed.UTC().Format("2 January 2006 15:04:05 UTC")})
@@ -332,4 +332,18 @@ func splitDN(dn string) []string {
 		}
 	}
 	return append(out, cur.String())
+}
+
+// levelWords says what a PAdES baseline level means for the reader, the
+// standard's name after it for those who know it.
+func levelWords(level string) string {
+	words := map[string]string{
+		"PAdES-B-B":  "Basic: a signature, without a trusted time",
+		"PAdES-B-T":  "With a trusted time, from a time-stamping authority",
+		"PAdES-B-LT": "Long-term: a trusted time, and the proof that its certificates were not revoked kept inside the document, so it can be checked after they expire",
+	}[level]
+	if words == "" {
+		return level
+	}
+	return words + " (" + level + ")"
 }
