@@ -32,12 +32,18 @@ type templateRow struct {
 	FieldWords []string
 }
 
+// fieldWords is a merge field's name in words: "signing date" for
+// "signing_date".
+func fieldWords(f string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(f, "_", " ")), " ")
+}
+
 func templateRows(ts []signing.Template) []templateRow {
 	out := make([]templateRow, 0, len(ts))
 	for _, t := range ts {
 		row := templateRow{Template: t}
 		for _, f := range t.Fields {
-			row.FieldWords = append(row.FieldWords, strings.Join(strings.Fields(strings.ReplaceAll(f, "_", " ")), " "))
+			row.FieldWords = append(row.FieldWords, fieldWords(f))
 		}
 		out = append(out, row)
 	}
@@ -87,8 +93,9 @@ func (p *envelopesPart) newTemplatePage(r *http.Request, sub *platform.Subject, 
 		pg.Roles = append(pg.Roles, roleRow{TemplateRole: rl, RoleName: roleNames[rl.Role]})
 	}
 	for _, f := range t.Fields {
-		r, n := utf8.DecodeRuneInString(f)
-		pg.FieldLabels = append(pg.FieldLabels, string(unicode.ToUpper(r))+f[n:])
+		w := fieldWords(f)
+		r, n := utf8.DecodeRuneInString(w)
+		pg.FieldLabels = append(pg.FieldLabels, string(unicode.ToUpper(r))+w[n:])
 	}
 	for _, tf := range t.Placed {
 		row := placedRow{Kind: kindNames[tf.Kind], Where: placeName(tf)}

@@ -240,7 +240,7 @@ func TestEnvelopeTemplatePages(t *testing.T) {
 		if strings.Contains(list.Body, "signing_date") {
 			t.Fatal("the templates list shows a merge field's raw name")
 		}
-		want(t, pat.Get(tpl), 200, "((supplier))", `name="value-1"`, "# Parties<br>")
+		want(t, pat.Get(tpl), 200, "((supplier))", `name="value-1"`, "# Parties<br>", `for="value-2">Signing date</label>`)
 		want(t, pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}}), 422, `href="#value-1"`)
 		res = pat.PostForm(tpl, url.Values{"title": {"Contract with Acme"}, "value-0": {"Acme Ltd"}, "value-1": {"12,500"}, "value-2": {"1 March 2026"}})
 		want(t, res, 303)
